@@ -1,0 +1,46 @@
+---@brief
+---
+--- migration-lsp checks the SQL in `MIGRATION_SQL` template literals: every
+--- statement must be safe to run again.
+---
+--- ```sh
+--- pip install migration-lsp
+--- ```
+---
+--- Settings go under `settings['migration-lsp']`; the same table is sent as
+--- `initializationOptions`, so they are set in one place:
+---
+--- ```lua
+--- vim.lsp.config('migration_lsp', {
+---   settings = { ['migration-lsp'] = { checkOn = 'save' } },
+--- })
+--- vim.lsp.enable('migration_lsp')
+--- ```
+
+local section = 'migration-lsp'
+
+---@type vim.lsp.Config
+return {
+  cmd = { 'migration-lsp' },
+  filetypes = { 'typescript', 'typescriptreact', 'javascript', 'javascriptreact' },
+  root_markers = { 'migration-lsp.toml', 'pyproject.toml', 'package.json', '.git' },
+  settings = {
+    [section] = {
+      -- 'type' or 'save'
+      checkOn = 'type',
+      -- Names checked besides MIGRATION_SQL.
+      variableNames = {},
+      verifyOnSave = false,
+      logLevel = 'info',
+    },
+  },
+  -- A static `init_options` would keep the defaults when a user overrides
+  -- `settings` with vim.lsp.config(), so it is derived at start instead.
+  before_init = function(params, config)
+    params.initializationOptions = vim.tbl_deep_extend(
+      'force',
+      config.settings and config.settings[section] or {},
+      config.init_options or {}
+    )
+  end,
+}

@@ -1,0 +1,3 @@
+from migration_lsp.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Command line entry point.
+
+``migration-lsp`` alone (or ``migration-lsp lsp``) serves the language server on stdio;
+``--check`` is the headless mode. Imports are lazy so that ``--check`` never loads pygls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from migration_lsp import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like the rest of the tool
+        self.exit(EXIT_ERROR, f"migration-lsp: {message} (see --help)\n")
+
+
+def _rule_list(value: str) -> list[str]:
+    from migration_lsp.rules.registry import RULES
+
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in RULES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown rule {', '.join(unknown)}")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from migration_lsp.cli.report import FORMATS
+
+    p = _Parser(
+        prog="migration-lsp",
+        description="Checks the MIGRATION_SQL literals of a TypeScript app: no data loss, every statement idempotent, every table covered.",
+        epilog="Commands: 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL.",
+    )
+    p.add_argument("--version", action="version", version=f"migration-lsp {__version__}")
+    p.add_argument("--check", nargs="*", metavar="PATH", type=Path, help="check the files under PATH (default: .) and exit")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format of --check (default: text)")
+    p.add_argument("--fix", action="store_true", help="apply every safe fix in place, then report what is left")
+    p.add_argument("--select", type=_rule_list, default=[], metavar="RULE,...", help="run only these rules")
+    p.add_argument("--ignore", type=_rule_list, default=[], metavar="RULE,...", help="do not run these rules")
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p.add_argument("--variable-name", action="append", default=[], metavar="NAME", help="also check literals assigned to NAME")
+    p.add_argument("--baseline", metavar="REF", help="git ref (or 'history') that existing databases were built from (default: HEAD)")
+    p.add_argument("--verify", action="store_true", help="with --check: also run the migration on a throwaway PostgreSQL")
+    p.add_argument("--database-url", metavar="URL", help="with --verify: use this server (a scratch database is created and dropped)")
+    p.add_argument("--no-color", action="store_true", help="never colour the text output")
+    p.add_argument("--tcp", metavar="HOST:PORT", help="serve one language client over TCP instead of stdio")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        return _dispatch(args_list)
+    except KeyboardInterrupt:
+        print("migration-lsp: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # the user gets one line, never a traceback, unless asked
+        if debug:
+            traceback.print_exc()
+        print(f"migration-lsp: internal error: {type(e).__name__}: {e}" + ("" if debug else " (run with --debug for details)"), file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] == "schema":
+        from migration_lsp.cli.schema import main as schema_main
+
+        return schema_main(argv[1:])
+    if argv and argv[0] == "verify":
+        from migration_lsp.cli.verify import main as verify_main
+
+        return verify_main(argv[1:])
+    if argv and argv[0] == "lsp":
+        argv = argv[1:]
+    args = build_parser().parse_args(argv)
+    if args.check is None:
+        from migration_lsp.lsp.server import serve
+
+        return serve(tcp=args.tcp)
+    from migration_lsp.cli.check import run_check
+
+    color = not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return run_check(args, color=color)

@@ -1,0 +1,265 @@
+"""The command line's reporters: text, json, sarif and github, over one list of findings."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from migration_lsp import DOCS_URL, SERVER_NAME, __version__
+from migration_lsp.positions import LineIndex
+from migration_lsp.rules.base import Finding
+from migration_lsp.rules.registry import RULE_CLASSES
+from migration_lsp.workspace.project import FileNotice
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    notices: list[FileNotice]
+    files_checked: int
+    texts: dict[Path, str]
+
+    def __post_init__(self) -> None:
+        self._lines: dict[Path, LineIndex] = {}
+
+    def lines(self, path: Path) -> LineIndex:
+        index = self._lines.get(path)
+        if index is None:
+            index = self._lines[path] = LineIndex(self.texts.get(path, ""))
+        return index
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when below it, else absolute."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def rule_url(rule: str) -> str:
+    return f"{DOCS_URL}/{rule}.md"
+
+
+def render(report: Report, fmt: str, color: bool = False) -> str:
+    renderer: Callable[[Report], str] = {
+        "json": _json,
+        "sarif": _sarif,
+        "github": _github,
+    }.get(fmt, lambda r: _text(r, color))
+    return renderer(report)
+
+
+# -- text ------------------------------------------------------------------------------
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "note": "\033[35m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def _text(report: Report, color: bool) -> str:
+    def paint(code: str, s: str) -> str:
+        return f"{code}{s}{_RESET}" if color else s
+
+    out: list[str] = []
+    for n in report.notices:
+        where = display_path(n.path)
+        if n.offset is not None and n.path in report.texts:
+            line, col = report.lines(n.path).cli_position(n.offset)
+            where += f":{line}:{col}"
+        out.append(f"{paint(_BOLD, where)}: {paint(_COLORS['note'], 'note')}: {n.message}")
+    for f in report.findings:
+        lines = report.lines(f.path)
+        line, col = lines.cli_position(f.start)
+        end_line, end_col = lines.cli_position(f.end)
+        head = f"{paint(_BOLD, f'{display_path(f.path)}:{line}:{col}')}: {paint(_COLORS[f.severity], f.severity)}[{f.rule}] {f.message}"
+        out.append(head)
+        source = lines.line_text(line - 1)
+        width = (end_col - col) if end_line == line else len(source) - col + 1
+        gutter = f"{line:>5} | "
+        out.append(paint(_DIM, gutter) + source.expandtabs(1))
+        out.append(" " * (len(gutter) + col - 1) + paint(_COLORS[f.severity], "^" * max(1, width)))
+        if f.fix is not None:
+            out.append(" " * len(gutter) + paint(_DIM, f"fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.title}"))
+    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
+    fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
+    summary = (
+        f"{counts['error']} error{'s' * (counts['error'] != 1)}, {counts['warning']} warning{'s' * (counts['warning'] != 1)}, "
+        f"{counts['info']} info in {report.files_checked} file{'s' * (report.files_checked != 1)} checked"
+    )
+    if fixable:
+        summary += f" ({fixable} fixable with --fix)"
+    if out:
+        out.append("")
+    out.append(summary)
+    return "\n".join(out) + "\n"
+
+
+# -- json ------------------------------------------------------------------------------
+def _json(report: Report) -> str:
+    diagnostics = []
+    for f in report.findings:
+        lines = report.lines(f.path)
+        line, col = lines.cli_position(f.start)
+        end_line, end_col = lines.cli_position(f.end)
+        fix = None
+        if f.fix is not None:
+            fix = {
+                "title": f.fix.title,
+                "safe": f.fix.safe,
+                "edits": [_json_edit(e.path, e.start, e.end, e.new_text, report) for e in f.fix.edits],
+            }
+        diagnostics.append(
+            {
+                "path": display_path(f.path),
+                "line": line,
+                "column": col,
+                "end_line": end_line,
+                "end_column": end_col,
+                "rule": f.rule,
+                "code": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "url": rule_url(f.rule),
+                "fix": fix,
+            }
+        )
+    notices = []
+    for n in report.notices:
+        entry: dict[str, object] = {"path": display_path(n.path), "message": n.message}
+        if n.offset is not None and n.path in report.texts:
+            entry["line"], entry["column"] = report.lines(n.path).cli_position(n.offset)
+        notices.append(entry)
+    doc = {
+        "version": __version__,
+        "files_checked": report.files_checked,
+        "diagnostics": diagnostics,
+        "notices": notices,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_edit(path: Path, start: int, end: int, text: str, report: Report) -> dict[str, object]:
+    lines = report.lines(path)
+    line, col = lines.cli_position(start)
+    end_line, end_col = lines.cli_position(end)
+    return {
+        "path": display_path(path),
+        "line": line,
+        "column": col,
+        "end_line": end_line,
+        "end_column": end_col,
+        "new_text": text,
+    }
+
+
+# -- sarif -----------------------------------------------------------------------------
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _sarif(report: Report) -> str:
+    rules = []
+    index = {}
+    for i, cls in enumerate(RULE_CLASSES):
+        doc = cls.doc()
+        index[cls.name] = i
+        help_md = "\n\n".join(f"## {title}\n{body}" for title, body in doc.sections.items())
+        rules.append(
+            {
+                "id": cls.name,
+                "name": "".join(part.title() for part in cls.name.split("-")),
+                "shortDescription": {"text": doc.summary},
+                "fullDescription": {"text": doc.sections.get("What it does", doc.summary)},
+                "help": {"text": doc.sections.get("Why is this bad?", doc.summary), "markdown": help_md},
+                "helpUri": rule_url(cls.name),
+                "defaultConfiguration": {"level": _SARIF_LEVEL[cls.severity] if cls.enabled_by_default else "none"},
+            }
+        )
+    results = []
+    for f in report.findings:
+        lines = report.lines(f.path)
+        line, col = lines.lsp_position(f.start)
+        end_line, end_col = lines.lsp_position(f.end)
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": index[f.rule],
+                "level": _SARIF_LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": _sarif_uri(f.path), "uriBaseId": "%SRCROOT%"},
+                            "region": {
+                                "startLine": line + 1,
+                                "startColumn": col + 1,
+                                "endLine": end_line + 1,
+                                "endColumn": end_col + 1,
+                            },
+                        }
+                    }
+                ],
+            }
+        )
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": SERVER_NAME,
+                        "version": __version__,
+                        "informationUri": DOCS_URL.rsplit("/blob/", 1)[0],
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
+                "columnKind": "utf16CodeUnits",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_uri(path: Path) -> str:
+    shown = display_path(path)
+    return Path(shown).as_uri() if os.path.isabs(shown) else shown
+
+
+# -- github ----------------------------------------------------------------------------
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(report: Report) -> str:
+    out = []
+    for n in report.notices:
+        out.append(f"::warning file={_escape_property(display_path(n.path))},title=migration-lsp::{_escape_data(n.message)}")
+    for f in report.findings:
+        lines = report.lines(f.path)
+        line, col = lines.cli_position(f.start)
+        end_line, end_col = lines.cli_position(f.end)
+        props = ",".join(
+            [
+                f"file={_escape_property(display_path(f.path))}",
+                f"line={line}",
+                f"col={col}",
+                f"endLine={end_line}",
+                f"endColumn={end_col}",
+                f"title={_escape_property(f.rule)}",
+            ]
+        )
+        out.append(f"::{_GITHUB_LEVEL[f.severity]} {props}::{_escape_data(f.message)}")
+    return "\n".join(out) + ("\n" if out else "")

@@ -1,0 +1,144 @@
+"""Project configuration: ``[tool.migration-lsp]`` in ``pyproject.toml`` or ``migration-lsp.toml``.
+
+The nearest file above a checked file wins. The editor and ``--check`` read the same files,
+so they report the same findings.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILES = ("migration-lsp.toml", "pyproject.toml")
+LEVELS = ("off", "info", "warning", "error")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path  # the folder of the config file, or the checked folder when there is none
+    source: Path | None = None
+    variable_names: tuple[str, ...] = ("MIGRATION_SQL",)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    rules: dict[str, str] = field(default_factory=dict)  # rule name → level
+    # The constant that names the app's tables, and where it is declared (a glob, optional).
+    tables_constant: str = "TABLES"
+    tables_file: str | None = None
+    required_tables: tuple[str, ...] = ()
+    checklist: str | None = None  # the rules document whose "Required Tables" table is read
+    external_schemas: tuple[str, ...] = ("auth", "storage", "extensions", "realtime", "graphql", "vault", "pg_catalog", "information_schema")
+    policy_template: str = 'CREATE POLICY "Allow all on {short}" ON {table} FOR ALL USING (true) WITH CHECK (true);'
+    baseline: str | None = "HEAD"
+    baseline_sql: tuple[str, ...] = ()
+    platform: str = "supabase"
+    verify_mode: str = "transaction"
+
+    def level(self, rule: str, default: str) -> str:
+        return self.rules.get(rule, default)
+
+    def with_variable_names(self, extra: tuple[str, ...]) -> Config:
+        names = tuple(dict.fromkeys(self.variable_names + extra))
+        return Config(**{**{f.name: getattr(self, f.name) for f in fields(self)}, "variable_names": names})
+
+
+# key in the file → (field, expected type description, validator)
+_STRING_LISTS = {"variable-names", "include", "exclude", "required-tables", "external-schemas", "baseline-sql"}
+_STRINGS = {"tables-constant", "tables-file", "checklist", "policy-template", "baseline", "platform", "verify-mode"}
+_CHOICES = {"platform": ("supabase", "none"), "verify-mode": ("transaction", "statements")}
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest config file at or above ``start`` (a file or folder)."""
+    folder = start if start.is_dir() else start.parent
+    for d in (folder, *folder.parents):
+        hit = _config_in(d)
+        if hit is not None:
+            return hit
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _config_in(folder: Path) -> Path | None:
+    for name in CONFIG_FILES:
+        candidate = folder / name
+        if candidate.is_file():
+            if name == "pyproject.toml" and "migration-lsp" not in _read_toml(candidate).get("tool", {}):
+                continue
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read: {e.strerror}") from None
+
+
+def load_config(start: Path, fallback_root: Path | None = None) -> Config:
+    """The config that applies to ``start``; defaults when no file is found."""
+    path = find_config_file(start)
+    if path is None:
+        root = fallback_root or (start if start.is_dir() else start.parent)
+        return Config(root=root.resolve())
+    return _load(path.resolve(), path.stat().st_mtime_ns)
+
+
+def clear_cache() -> None:
+    _config_in.cache_clear()
+    _load.cache_clear()
+
+
+@functools.lru_cache(maxsize=256)
+def _load(path: Path, _mtime: int) -> Config:
+    data = _read_toml(path)
+    table = data.get("tool", {}).get("migration-lsp", {}) if path.name == "pyproject.toml" else data
+    prefix = "[tool.migration-lsp]" if path.name == "pyproject.toml" else ""
+    return parse_config(table, path, prefix)
+
+
+def parse_config(table: dict[str, Any], path: Path, prefix: str = "") -> Config:
+    from migration_lsp.rules.registry import RULES
+
+    def where(key: str) -> str:
+        return f"{path}: {prefix + '.' if prefix else ''}{key}"
+
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        attr = key.replace("-", "_")
+        if key == "rules":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where(key)}: expected a table of rule = level")
+            levels = {}
+            for rule, level in value.items():
+                if rule not in RULES:
+                    raise ConfigError(f"{where('rules.' + rule)}: unknown rule {rule!r}")
+                if level not in LEVELS:
+                    raise ConfigError(f"{where('rules.' + rule)}: {level!r} is not one of {', '.join(LEVELS)}")
+                levels[rule] = level
+            kwargs["rules"] = levels
+        elif key in _STRING_LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where(key)}: expected a list of strings")
+            kwargs[attr] = tuple(value)
+        elif key in _STRINGS:
+            if not isinstance(value, str):
+                raise ConfigError(f"{where(key)}: expected a string")
+            if key in _CHOICES and value not in _CHOICES[key]:
+                raise ConfigError(f"{where(key)}: {value!r} is not one of {', '.join(_CHOICES[key])}")
+            kwargs[attr] = value
+        else:
+            raise ConfigError(f"{where(key)}: unknown setting")
+    if "variable_names" in kwargs and not kwargs["variable_names"]:
+        raise ConfigError(f"{where('variable-names')}: needs at least one name")
+    return Config(root=path.parent, source=path, **kwargs)

@@ -1,0 +1,212 @@
+"""The one pipeline both reporters share: document → literals → statements → rules → findings.
+
+Each stage is cached by content: a document's literals by its text, a statement's facts by
+the statement's text (see :mod:`migration_lsp.sql.analyze`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import traceback
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+
+from migration_lsp.config import Config
+from migration_lsp.locate.typescript import MigrationLiteral, Notice, find_literals
+from migration_lsp.rules.base import Edit, Finding, Fix, Rule, RuleError
+from migration_lsp.sql.analyze import analyze
+from migration_lsp.sql.facts import Statement
+from migration_lsp.sql.split import Comment, split
+
+if TYPE_CHECKING:
+    from migration_lsp.model.schema import Schema
+    from migration_lsp.workspace.index import WorkspaceIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Migration:
+    """One literal, split and analysed."""
+
+    path: Path
+    text: str  # the whole document
+    literal: MigrationLiteral
+    statements: list[Statement]
+    comments: list[Comment]
+
+    @property
+    def sql(self) -> str:
+        return self.literal.sql
+
+    def all_statements(self) -> Iterator[Statement]:
+        """Every statement the migration executes, DO-block bodies included, in order."""
+        for st in self.statements:
+            yield st
+            yield from st.nested()
+
+    def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None) -> Finding:
+        doc_start, doc_end = self.literal.doc_span(start, end)
+        return Finding(rule, message, self.path, doc_start, doc_end, fix)
+
+    def edit(self, start: int, end: int, sql: str) -> Edit:
+        """Replace SQL ``[start, end)`` with ``sql``, escaped for this literal."""
+        doc_start = self.literal.source_map.to_doc(start)
+        doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
+        return Edit(self.path, doc_start, doc_end, self.literal.escape(sql))
+
+    def insert(self, at: int, sql: str) -> Edit:
+        return self.edit(at, at, sql)
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        sql = self.sql
+        i = sql.find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = sql.find("\n", i + 1)
+        return starts
+
+    def sql_line(self, offset: int) -> int:
+        return bisect.bisect_right(self._line_starts, offset) - 1
+
+    def line_start(self, offset: int) -> int:
+        return self._line_starts[self.sql_line(offset)]
+
+    def indentation(self, offset: int) -> str:
+        """The white space that starts the SQL line holding ``offset``."""
+        start = self.line_start(offset)
+        end = start
+        while end < len(self.sql) and self.sql[end] in " \t":
+            end += 1
+        return self.sql[start:end]
+
+    def statement_at(self, offset: int) -> Statement | None:
+        for st in self.statements:
+            if st.start <= offset <= st.end:
+                return st
+        return None
+
+
+@dataclass(eq=False)
+class Document:
+    path: Path
+    text: str
+    migrations: list[Migration]
+    notices: list[Notice]
+
+
+def parse_document(path: Path, text: str, names: Iterable[str]) -> Document:
+    located = find_literals(text, path, frozenset(names))
+    migrations = [_migration(path, text, lit) for lit in located.literals]
+    return Document(path, text, migrations, located.notices)
+
+
+def _migration(path: Path, text: str, lit: MigrationLiteral) -> Migration:
+    pieces, comments = split(lit.sql)
+    statements = [
+        Statement(analyze(lit.sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)
+    ]
+    return Migration(path, text, lit, statements, comments)
+
+
+@dataclass(eq=False)
+class Context:
+    """What rules read: every migration in scope, and the workspace around them."""
+
+    migrations: Sequence[Migration]
+    config: Config
+    workspace: WorkspaceIndex | None = None
+    baselines: dict[Path, list[Migration]] = field(default_factory=dict)
+
+    def executed(self) -> Iterator[tuple[Migration, Statement]]:
+        """Every statement every migration executes, with its migration."""
+        for m in self.migrations:
+            for st in m.all_statements():
+                yield m, st
+
+    @cached_property
+    def schema(self) -> Schema:
+        from migration_lsp.model.schema import build_schema
+
+        return build_schema(self.migrations)
+
+
+def run_rules(ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
+    """Run each rule; a rule that raises is reported and the others still run."""
+    findings: list[Finding] = []
+    errors: list[RuleError] = []
+    for rule in rules:
+        try:
+            for f in rule.check(ctx):
+                f.severity = rule.severity
+                findings.append(f)
+        except Exception as e:  # a broken rule must never take the others down
+            errors.append(RuleError(rule.name, f"{type(e).__name__}: {e}", traceback.format_exc()))
+            log.exception("rule %s failed", rule.name)
+    return findings, errors
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    rule_errors: list[RuleError]
+
+
+def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
+    """The rules to run: the config's levels, narrowed by ``--select`` and ``--ignore``."""
+    from migration_lsp.rules.registry import RULE_CLASSES
+
+    chosen, dropped = set(select), set(ignore)
+    rules = []
+    for cls in RULE_CLASSES:
+        if chosen and cls.name not in chosen:
+            continue
+        if cls.name in dropped:
+            continue
+        default = cls.severity if cls.enabled_by_default else "off"
+        if config.level(cls.name, default) == "off":
+            continue
+        rules.append(cls())
+    return rules
+
+
+def check(
+    documents: Sequence[Document],
+    config: Config,
+    *,
+    workspace: WorkspaceIndex | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    baselines: dict[Path, list[Migration]] | None = None,
+    read_text: Callable[[Path], str | None] | None = None,
+) -> CheckResult:
+    """Run the rules over documents that share one config, then apply levels and suppressions."""
+    from migration_lsp import suppress
+    from migration_lsp.rules.registry import RULES
+
+    rules = select_rules(config, select, ignore)
+    migrations = [m for d in documents for m in d.migrations]
+    ctx = Context(migrations, config, workspace, baselines or {})
+    findings, errors = run_rules(ctx, rules)
+    active = {r.name for r in rules}
+    for f in findings:
+        f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
+    sups = [s for d in documents for s in suppress.suppressions(d)]
+    # Findings in code files without a literal (cross-file rules) honour `//` comments too.
+    seen = {d.path for d in documents}
+    for path in dict.fromkeys(f.path for f in findings if f.path not in seen):
+        text = read_text(path) if read_text is not None else None
+        if text is not None:
+            sups.extend(suppress.suppressions(Document(path, text, [], [])))
+    findings = suppress.apply(findings, sups, RULES)
+    findings = [f for f in findings if f.rule in active or (f.rule == suppress.UNUSED and suppress.UNUSED in active)]
+    for f in findings:
+        if f.rule == suppress.UNUSED:
+            f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
+    findings.sort(key=lambda f: (str(f.path), f.start, f.end, f.rule))
+    return CheckResult(findings, errors)

@@ -1,0 +1,62 @@
+"""Apply edits to text, and write files atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from migration_lsp.rules.base import Edit, Finding
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply edits that do not overlap (see :func:`plan_safe_fixes`), last first."""
+    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        text = text[: e.start] + e.new_text + text[e.end :]
+    return text
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    if a.path != b.path:
+        return False
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start  # two insertions at one point: their order would be a guess
+    return a.start < b.end and b.start < a.end or (a.start == a.end and b.start < a.start < b.end) or (b.start == b.end and a.start < b.start < a.end)
+
+
+def plan_safe_fixes(findings: Iterable[Finding]) -> dict[Path, list[Edit]]:
+    """The edits of every safe fix, by file; a fix goes in whole or not at all.
+
+    A fix whose edits clash with one already planned waits for the next pass; the same
+    edit offered by several findings (a scaffold named at every reference) is made once.
+    """
+    planned: list[Edit] = []
+    for f in findings:
+        if f.fix is None or not f.fix.safe:
+            continue
+        edits = [e for e in f.fix.edits if e not in planned]
+        if any(_overlap(e, p) for e in edits for p in planned):
+            continue
+        planned.extend(edits)
+    by_file: dict[Path, list[Edit]] = {}
+    for e in planned:
+        by_file.setdefault(e.path, []).append(e)
+    return by_file
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that readers see the old or the new file, never half."""
+    data = text.encode("utf-8")
+    mode = path.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,369 @@
+"""Find migration literals in TypeScript and JavaScript with tree-sitter, and cook them.
+
+Cooking follows ECMAScript exactly (escapes, line continuations, CRLF normalisation in
+templates) so that the SQL the rules read is the SQL the app sends, and every SQL character
+keeps a map back to its source text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Literal
+
+import tree_sitter as ts
+import tree_sitter_typescript as tst
+
+from migration_lsp.positions import (
+    Segment,
+    SourceMap,
+    escape_for_string,
+    escape_for_template,
+)
+
+CODE_SUFFIXES = frozenset({".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"})
+
+# Placeholder text that stands for a ${…} substitution: an identifier, so that a statement
+# such as `CREATE INDEX ON ${table} (id)` still parses, and easy to recognise later.
+PLACEHOLDER_PREFIX = "__migration_lsp_sub"
+
+LiteralKind = Literal["template", "raw", "string"]
+
+
+@dataclass(eq=False)
+class MigrationLiteral:
+    """One migration SQL literal: its cooked text and where each character came from."""
+
+    name: str
+    kind: LiteralKind
+    sql: str
+    source_map: SourceMap
+    doc_start: int  # opening quote
+    doc_end: int  # just after the closing quote
+    declaration_start: int  # start of the declaring statement, for `//` suppressions above it
+    quote: str
+    newline: str = "\n"  # the document's line break, used in inserted text
+    substitutions: list[tuple[int, int]] = field(default_factory=list)  # SQL spans of placeholders
+
+    def doc_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.source_map.to_doc(start), self.source_map.to_doc_end(end)
+
+    def escape(self, sql: str) -> str:
+        """Write SQL text so that, inserted into this literal, it cooks to ``sql``."""
+        if self.kind == "string":
+            return escape_for_string(sql, self.quote)
+        # String.raw cannot escape anything; SQL written into it needs no escaping.
+        escaped = escape_for_template(sql) if self.kind == "template" else sql
+        return escaped.replace("\n", self.newline) if self.newline != "\n" else escaped
+
+    def has_substitution(self, start: int, end: int) -> bool:
+        return any(s < end and e > start for s, e in self.substitutions)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Input the checker could not read fully; reported, never raised."""
+
+    message: str
+    offset: int | None = None
+
+
+@dataclass
+class LocateResult:
+    literals: list[MigrationLiteral]
+    notices: list[Notice]
+    tree: ts.Tree | None
+
+
+@functools.cache
+def _language(suffix: str) -> ts.Language:
+    if suffix in (".tsx", ".jsx"):
+        return ts.Language(tst.language_tsx())
+    # The TypeScript grammar is a superset of JavaScript's for everything we look at.
+    return ts.Language(tst.language_typescript())
+
+
+@functools.cache
+def _parser(suffix: str) -> ts.Parser:
+    return ts.Parser(_language(suffix))
+
+
+def language_for(path: str | PurePath) -> ts.Language:
+    return _language(_grammar_key(path))
+
+
+def _grammar_key(path: str | PurePath) -> str:
+    suffix = PurePath(path).suffix.lower()
+    return ".tsx" if suffix in (".tsx", ".jsx") else ".ts"
+
+
+def parse(text: str, path: str | PurePath, old_tree: ts.Tree | None = None) -> tuple[ts.Tree, bytes]:
+    data = text.encode("utf-8", "surrogatepass")
+    parser = _parser(_grammar_key(path))
+    tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+    return tree, data
+
+
+class ByteToChar:
+    """Converts tree-sitter byte offsets to ``str`` offsets; identity for ASCII text."""
+
+    __slots__ = ("_bytes", "_extra")
+
+    def __init__(self, text: str) -> None:
+        self._bytes: list[int] = []
+        self._extra: list[int] = []
+        if text.isascii():
+            return
+        extra = 0
+        for m in re.finditer(r"[^\x00-\x7f]", text):
+            width = len(m.group().encode("utf-8", "surrogatepass"))
+            # byte offset just after this character, and the surplus bytes so far
+            extra += width - 1
+            self._bytes.append(m.start() + extra + 1)
+            self._extra.append(extra)
+
+    def __call__(self, byte_offset: int) -> int:
+        if not self._bytes:
+            return byte_offset
+        i = bisect.bisect_right(self._bytes, byte_offset) - 1
+        return byte_offset - (self._extra[i] if i >= 0 else 0)
+
+
+_UNWRAP = frozenset({"as_expression", "satisfies_expression", "parenthesized_expression", "non_null_expression"})
+
+
+def find_literals(text: str, path: str | PurePath, names: frozenset[str]) -> LocateResult:
+    """Find every declaration of one of ``names`` whose value is a string or template literal."""
+    if not any(name in text for name in names):
+        return LocateResult([], [], None)
+    tree, _ = parse(text, path)
+    to_char = ByteToChar(text)
+    literals: list[MigrationLiteral] = []
+    notices: list[Notice] = []
+    _walk(tree.root_node, text, names, to_char, literals, notices)
+    if tree.root_node.has_error and not notices:
+        first = _first_error(tree.root_node)
+        offset = to_char(first.start_byte) if first is not None else None
+        notices.append(Notice("the file has TypeScript syntax errors; findings may be incomplete", offset))
+    return LocateResult(literals, notices, tree)
+
+
+def _first_error(node: ts.Node) -> ts.Node | None:
+    if node.is_error or node.is_missing:
+        return node
+    for child in node.children:
+        if child.has_error or child.is_missing:
+            found = _first_error(child)
+            if found is not None:
+                return found
+    return None
+
+
+def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, out: list[MigrationLiteral], notices: list[Notice]) -> None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        kind = n.type
+        if kind in ("variable_declarator", "public_field_definition"):
+            name_node = n.child_by_field_name("name")
+            value = n.child_by_field_name("value")
+            if name_node is not None and value is not None and _node_text(name_node, text, to_char) in names:
+                lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char)
+                if lit is not None:
+                    out.append(lit)
+                    continue
+        elif kind == "ERROR":
+            _unterminated(n, text, names, to_char, notices)
+        stack.extend(reversed(n.children))
+    out.sort(key=lambda lit: lit.doc_start)
+
+
+def _node_text(node: ts.Node, text: str, to_char: ByteToChar) -> str:
+    return text[to_char(node.start_byte) : to_char(node.end_byte)]
+
+
+def _statement_start(declarator: ts.Node) -> int:
+    """Byte offset of the statement that declares, so `// migration-lsp: ignore` above it applies."""
+    n = declarator
+    while n.parent is not None and n.parent.type in (
+        "lexical_declaration",
+        "variable_declaration",
+        "export_statement",
+    ):
+        n = n.parent
+    return n.start_byte
+
+
+def _unterminated(error: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, notices: list[Notice]) -> None:
+    children = error.children
+    for i, child in enumerate(children):
+        if child.type == "identifier" and _node_text(child, text, to_char) in names:
+            if any(c.type == "`" for c in children[i + 1 :]) or any(c.type in ("'", '"') for c in children[i + 1 :]):
+                notices.append(
+                    Notice(
+                        f"{_node_text(child, text, to_char)} is an unterminated string or template literal; it was not checked",
+                        to_char(child.start_byte),
+                    )
+                )
+                return
+
+
+def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | None:
+    while value.type in _UNWRAP:
+        inner = value.named_children
+        if not inner:
+            return None
+        value = inner[0]
+    kind: LiteralKind
+    if value.type == "template_string":
+        kind = "template"
+        node = value
+    elif value.type == "call_expression" and _is_string_raw(value, text, to_char):
+        node = value.child_by_field_name("arguments")
+        if node is None or node.type != "template_string":
+            return None
+        kind = "raw"
+    elif value.type == "string":
+        kind = "string"
+        node = value
+    else:
+        return None
+    if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
+        return None
+    start = to_char(node.start_byte)
+    end = to_char(node.end_byte)
+    quote = text[start]
+    subs = [
+        (to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"
+    ]
+    sql, segments, placeholders = _cook(text, start + 1, end - 1, kind, quote, subs)
+    return MigrationLiteral(
+        name=name,
+        kind=kind,
+        sql=sql,
+        source_map=SourceMap(segments, len(sql), end - 1),
+        doc_start=start,
+        doc_end=end,
+        declaration_start=to_char(decl_start_byte),
+        quote=quote,
+        newline="\r\n" if "\r\n" in text[start:end] else "\n",
+        substitutions=placeholders,
+    )
+
+
+def _is_string_raw(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
+    fn = call.child_by_field_name("function")
+    return fn is not None and _node_text(fn, text, to_char).replace(" ", "") == "String.raw"
+
+
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
+_LINE_TERMINATORS = ("\r\n", "\n", "\r", "\u2028", "\u2029")
+
+
+class _Cooker:
+    """Accumulates cooked text and its segments."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.segments: list[Segment] = []
+        self.length = 0
+
+    def verbatim(self, text: str, doc_start: int) -> None:
+        if not text:
+            return
+        last = self.segments[-1] if self.segments else None
+        if last is not None and last.length == last.doc_length and last.doc_start + last.length == doc_start and last.sql_start + last.length == self.length:
+            self.segments[-1] = Segment(last.sql_start, last.doc_start, last.length + len(text), last.doc_length + len(text))
+        else:
+            self.segments.append(Segment(self.length, doc_start, len(text), len(text)))
+        self.parts.append(text)
+        self.length += len(text)
+
+    def replaced(self, cooked: str, doc_start: int, doc_length: int) -> None:
+        if not cooked:
+            return
+        self.segments.append(Segment(self.length, doc_start, len(cooked), doc_length))
+        self.parts.append(cooked)
+        self.length += len(cooked)
+
+
+def _cook(
+    text: str, body_start: int, body_end: int, kind: LiteralKind, quote: str, subs: list[tuple[int, int]]
+) -> tuple[str, list[Segment], list[tuple[int, int]]]:
+    cooker = _Cooker()
+    placeholders: list[tuple[int, int]] = []
+    i = body_start
+    sub_iter = iter(sorted(subs))
+    next_sub = next(sub_iter, None)
+    run_start = i
+    while i < body_end:
+        if next_sub is not None and i == next_sub[0]:
+            cooker.verbatim(text[run_start:i], run_start)
+            s, e = next_sub
+            placeholder = f"{PLACEHOLDER_PREFIX}{len(placeholders)}"
+            placeholders.append((cooker.length, cooker.length + len(placeholder)))
+            cooker.replaced(placeholder, s, e - s)
+            i = run_start = e
+            next_sub = next(sub_iter, None)
+            continue
+        ch = text[i]
+        if ch == "\\" and kind != "raw":
+            cooker.verbatim(text[run_start:i], run_start)
+            cooked, length = _escape(text, i, body_end)
+            cooker.replaced(cooked, i, length)
+            i = run_start = i + length
+            continue
+        if ch == "\r" and kind != "string":
+            # Templates (raw ones too) normalise CRLF and CR to LF.
+            cooker.verbatim(text[run_start:i], run_start)
+            length = 2 if text.startswith("\r\n", i) else 1
+            cooker.replaced("\n", i, length)
+            i = run_start = i + length
+            continue
+        i += 1
+    cooker.verbatim(text[run_start:body_end], run_start)
+    return "".join(cooker.parts), cooker.segments, placeholders
+
+
+def _escape(text: str, i: int, end: int) -> tuple[str, int]:
+    """Cook the escape at ``text[i] == '\\'``: returns the cooked text and the source length."""
+    if i + 1 >= end:
+        return "\\", 1
+    c = text[i + 1]
+    for term in _LINE_TERMINATORS:
+        if text.startswith(term, i + 1):
+            return "", 1 + len(term)  # line continuation
+    if c in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[c], 2
+    if c == "0" and not (i + 2 < end and text[i + 2].isdigit()):
+        return "\0", 2
+    if c == "x":
+        digits = text[i + 2 : i + 4]
+        if len(digits) == 2 and _is_hex(digits):
+            return chr(int(digits, 16)), 4
+        return "x", 2
+    if c == "u":
+        if text.startswith("{", i + 2):
+            close = text.find("}", i + 3, end)
+            digits = text[i + 3 : close] if close != -1 else ""
+            if digits and _is_hex(digits) and int(digits, 16) <= 0x10FFFF:
+                return chr(int(digits, 16)), close + 1 - i
+            return "u", 2
+        digits = text[i + 2 : i + 6]
+        if len(digits) == 4 and _is_hex(digits):
+            code = int(digits, 16)
+            # A surrogate pair written as two escapes is one character in a Python str.
+            if 0xD800 <= code <= 0xDBFF and text.startswith("\\u", i + 6):
+                low = text[i + 8 : i + 12]
+                if len(low) == 4 and _is_hex(low) and 0xDC00 <= int(low, 16) <= 0xDFFF:
+                    return chr(0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)), 12
+            return chr(code), 6
+        return "u", 2
+    return c, 2
+
+
+def _is_hex(s: str) -> bool:
+    return all(ch in "0123456789abcdefABCDEF" for ch in s)

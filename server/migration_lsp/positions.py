@@ -1,0 +1,149 @@
+"""Every coordinate conversion lives here.
+
+The rest of the package speaks in *document offsets*: indices into the Python ``str`` of a
+whole file. SQL rules speak in *SQL offsets* (indices into the cooked SQL of one literal)
+and convert through :class:`SourceMap`. Reporters turn document offsets into LSP positions
+(0-based line, UTF-16 character) or CLI positions (1-based line, 1-based code-point column)
+through :class:`LineIndex`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+
+class LineIndex:
+    """Line starts of one document; LSP line breaks are ``\\n``, ``\\r\\n`` and ``\\r``."""
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        i = 0
+        find = text.find
+        # Scan for \n and \r separately: a lone \r is a line break too.
+        while True:
+            n = find("\n", i)
+            r = find("\r", i, n if n != -1 else len(text))
+            if r != -1:
+                nxt = r + 2 if text.startswith("\r\n", r) else r + 1
+            elif n != -1:
+                nxt = n + 1
+            else:
+                break
+            starts.append(nxt)
+            i = nxt
+        self.starts = starts
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def line_text(self, line: int) -> str:
+        """The text of ``line`` without its line break."""
+        start = self.starts[line]
+        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def lsp_position(self, offset: int) -> tuple[int, int]:
+        """0-based line and UTF-16 code unit column, as LSP wants them."""
+        offset = max(0, min(offset, len(self.text)))
+        line = self.line_of(offset)
+        prefix = self.text[self.starts[line] : offset]
+        return line, len(prefix.encode("utf-16-le")) // 2
+
+    def cli_position(self, offset: int) -> tuple[int, int]:
+        """1-based line and 1-based code-point column, as compilers print them."""
+        offset = max(0, min(offset, len(self.text)))
+        line = self.line_of(offset)
+        return line + 1, offset - self.starts[line] + 1
+
+    def offset_of_lsp(self, line: int, character: int) -> int:
+        """Inverse of :meth:`lsp_position`, clamped to the document (bad client input is common)."""
+        if line < 0:
+            return 0
+        if line >= len(self.starts):
+            return len(self.text)
+        start = self.starts[line]
+        line_text = self.line_text(line)
+        if line_text.isascii():
+            return start + max(0, min(character, len(line_text)))
+        units = 0
+        for i, ch in enumerate(line_text):
+            if units >= character:
+                return start + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return start + len(line_text)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """``length`` SQL characters from ``sql_start`` map one to one onto the document from ``doc_start``.
+
+    A segment with ``doc_length != length`` stands for one escape sequence or substitution:
+    all its SQL characters map to the start of that source text.
+    """
+
+    sql_start: int
+    doc_start: int
+    length: int
+    doc_length: int
+
+
+class SourceMap:
+    """Maps offsets in a literal's cooked SQL to offsets in the document, both ways."""
+
+    __slots__ = ("segments", "_sql_starts", "_doc_starts", "sql_length", "doc_end")
+
+    def __init__(self, segments: list[Segment], sql_length: int, doc_end: int) -> None:
+        self.segments = segments
+        self._sql_starts = [s.sql_start for s in segments]
+        self._doc_starts = [s.doc_start for s in segments]
+        self.sql_length = sql_length
+        self.doc_end = doc_end  # where the SQL ends in the document: the closing quote
+
+    def to_doc(self, sql_offset: int) -> int:
+        if sql_offset >= self.sql_length or not self.segments:
+            return self.doc_end
+        i = bisect.bisect_right(self._sql_starts, sql_offset) - 1
+        seg = self.segments[max(i, 0)]
+        if seg.length == seg.doc_length:
+            return seg.doc_start + (sql_offset - seg.sql_start)
+        return seg.doc_start
+
+    def to_doc_end(self, sql_end: int) -> int:
+        """Map an exclusive end offset: the end of an escape is the end of its source text."""
+        if sql_end <= 0:
+            return self.to_doc(0)
+        last = sql_end - 1
+        i = bisect.bisect_right(self._sql_starts, last) - 1
+        seg = self.segments[max(i, 0)]
+        if seg.length == seg.doc_length:
+            return seg.doc_start + (last - seg.sql_start) + 1
+        return seg.doc_start + seg.doc_length
+
+    def to_sql(self, doc_offset: int) -> int | None:
+        """The SQL offset at a document offset, or None outside the literal's body."""
+        if not self.segments or doc_offset < self.segments[0].doc_start or doc_offset > self.doc_end:
+            return None
+        i = bisect.bisect_right(self._doc_starts, doc_offset) - 1
+        seg = self.segments[i]
+        if seg.length == seg.doc_length:
+            return seg.sql_start + min(doc_offset - seg.doc_start, seg.length)
+        return seg.sql_start
+
+
+def escape_for_template(text: str) -> str:
+    """Write SQL into a template literal so that it cooks back to ``text``."""
+    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+
+
+def escape_for_string(text: str, quote: str) -> str:
+    """Write SQL into a ``'…'`` or ``"…"`` literal; line breaks become ``\\n`` escapes."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace(quote, "\\" + quote)
+        .replace("\r", "\\r")
+        .replace("\n", "\\n")
+    )

@@ -1,0 +1,548 @@
+"""Rulebook section 2, "Always Idempotent": every statement must survive a second run."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from migration_lsp.engine import Context, Migration
+from migration_lsp.fixes.sql import guard_duplicate_object, guard_policy, insert_words, sql_string
+from migration_lsp.rules.base import Finding, Fix, Rule
+from migration_lsp.sql.facts import Guard, Name, Statement
+
+
+
+def guarded(st: Statement, *exceptions: str) -> bool:
+    """Inside an ``IF NOT EXISTS (SELECT …)`` check, or a handler that catches ``exceptions``."""
+    return any(g.kind == "not_exists" or (g.kind == "exception" and g.catches(*exceptions)) for g in st.guards())
+
+
+def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
+    """Statements executed before ``st`` in the same block, nearest first."""
+    siblings = list(st.parent.nested()) if st.parent is not None else m.statements
+    siblings = [s for s in siblings if s.parent is st.parent]
+    for s in reversed(siblings):
+        if s.start < st.start:
+            yield s
+
+
+def _same_name(a: Name | None, b: Name | None) -> bool:
+    return a is not None and b is not None and a.key() == b.key()
+
+
+def _dropped_before(m: Migration, st: Statement, object_type: str, name: Name | None, table: Name | None = None) -> bool:
+    """Is ``st`` directly preceded by ``DROP <object_type> IF EXISTS`` of the same object?"""
+    for prev in previous_statements(m, st):
+        f = prev.fact
+        if f.kind == "drop" and f.object_type == object_type and f.if_exists and _same_name(f.name, name):
+            return table is None or _same_name(f.table, table)
+        return False
+    return False
+
+
+class CreateTableNotIdempotent(Rule):
+    """Finds `CREATE TABLE` without `IF NOT EXISTS`.
+
+    ## What it does
+    Reports `CREATE TABLE` statements that fail when the table already exists.
+
+    ## Why is this bad?
+    The migration runs again on every start and every "Update Database Schema" click. The
+    second run stops at this statement with "relation already exists", and everything after
+    it never runs (`database-migrations.md`, section 2, "Always Idempotent").
+
+    ## Example
+    ```sql
+    CREATE TABLE mason_users (id UUID PRIMARY KEY DEFAULT gen_random_uuid());
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY DEFAULT gen_random_uuid());
+    ```
+
+    ## Fix safety
+    Safe: it inserts `IF NOT EXISTS` and changes nothing on a fresh database.
+    """
+
+    name = "create-table-not-idempotent"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            f = st.fact
+            if f.kind in ("create_table", "create_foreign_table") and not f.if_not_exists and not f.temporary and not guarded(st, "duplicate_table"):
+                yield m.finding(
+                    self.name,
+                    f"CREATE TABLE {f.name} fails on the second run; add IF NOT EXISTS",
+                    *st.span(),
+                    insert_words(m, st.at(f.keyword_end or 0), "IF NOT EXISTS"),
+                )
+
+
+class CreateIndexNotIdempotent(Rule):
+    """Finds `CREATE [UNIQUE] INDEX [CONCURRENTLY]` without `IF NOT EXISTS`.
+
+    ## What it does
+    Reports index creation that fails when the index already exists, and unnamed indexes,
+    which cannot be made idempotent at all.
+
+    ## Why is this bad?
+    A named index fails the second run with "relation already exists". An unnamed index
+    does not fail: it silently adds one more copy of the index on every run, slowing every
+    write (section 2, "Always Idempotent").
+
+    ## Example
+    ```sql
+    CREATE INDEX idx_mason_api_keys_user_id ON mason_api_keys(user_id);
+    CREATE INDEX ON mason_api_keys(user_id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);
+    ```
+
+    ## Fix safety
+    Safe for a named index: it inserts `IF NOT EXISTS`. For an unnamed index the fix also
+    gives the index a name, which is unsafe: databases that already ran the migration keep
+    their unnamed copies.
+    """
+
+    name = "create-index-not-idempotent"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            f = st.fact
+            if f.kind != "create_index" or f.if_not_exists or guarded(st, "duplicate_table"):
+                continue
+            at = st.at(f.keyword_end or 0)
+            if f.name is None:
+                table = f.table.name if f.table else "table"
+                name = "_".join(["idx", table, *f.index_columns[:3]])[:63]
+                yield m.finding(
+                    self.name,
+                    "an unnamed index cannot be made idempotent: every run adds another copy; name it and add IF NOT EXISTS",
+                    *st.span(),
+                    insert_words(m, at, f"IF NOT EXISTS {name}", f"Name the index {name} and add IF NOT EXISTS", safe=False),
+                )
+            else:
+                yield m.finding(
+                    self.name,
+                    f"CREATE INDEX {f.name} fails on the second run; add IF NOT EXISTS",
+                    *st.span(),
+                    insert_words(m, at, "IF NOT EXISTS"),
+                )
+
+
+class AddColumnNotIdempotent(Rule):
+    """Finds `ALTER TABLE … ADD [COLUMN]` without `IF NOT EXISTS`.
+
+    ## What it does
+    Reports each `ADD COLUMN` action without `IF NOT EXISTS`, also inside a multi-action
+    `ALTER TABLE`.
+
+    ## Why is this bad?
+    The second run fails with "column already exists" and stops the migration
+    (section 2, "Always Idempotent"; "Column Modifications").
+
+    ## Example
+    ```sql
+    ALTER TABLE mason_users ADD COLUMN avatar_url TEXT;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE mason_users ADD COLUMN IF NOT EXISTS avatar_url TEXT;
+    ```
+
+    ## Fix safety
+    Safe: it inserts `IF NOT EXISTS` after `ADD [COLUMN]`.
+    """
+
+    name = "add-column-not-idempotent"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            if st.fact.kind != "alter_table" or guarded(st, "duplicate_column"):
+                continue
+            for act in st.fact.actions:
+                if act.kind == "add_column" and not act.if_not_exists and act.insert_guard_at is not None:
+                    yield m.finding(
+                        self.name,
+                        f"ADD COLUMN {act.column} fails on the second run; add IF NOT EXISTS",
+                        *st.span(act.span),
+                        insert_words(m, st.at(act.insert_guard_at), "IF NOT EXISTS"),
+                    )
+
+
+def _policy_guard(st: Statement) -> Guard | None:
+    for g in st.guards():
+        if g.kind == "not_exists" and (g.catalog or "").split(".")[-1] in ("pg_policies", "pg_policy"):
+            return g
+    return None
+
+
+class PolicyNotGuarded(Rule):
+    """Finds `CREATE POLICY` with no existence check.
+
+    ## What it does
+    Reports a `CREATE POLICY` that is not guarded by one of: a `DO` block whose
+    `IF NOT EXISTS (SELECT … FROM pg_policies WHERE …)` checks it, a `DO` block whose
+    `EXCEPTION WHEN duplicate_object` catches it, or a `DROP POLICY IF EXISTS` of the same
+    policy on the same table right before it.
+
+    ## Why is this bad?
+    PostgreSQL has no `CREATE POLICY IF NOT EXISTS`. The second run fails with "policy
+    already exists" and stops the migration. The rulebook's form is the guarded `DO` block
+    (section 2, "For RLS policies, check existence first").
+
+    ## Example
+    ```sql
+    CREATE POLICY "Allow all on users" ON mason_users FOR ALL USING (true) WITH CHECK (true);
+    ```
+
+    ## Use instead
+    ```sql
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_users' AND policyname = 'Allow all on users') THEN
+        CREATE POLICY "Allow all on users" ON mason_users FOR ALL USING (true) WITH CHECK (true);
+      END IF;
+    END $$;
+    ```
+
+    ## Fix safety
+    Safe: the fix wraps the statement in that block, with the names taken from the policy
+    itself (and `schemaname` when the table is qualified), keeping the indentation.
+    """
+
+    name = "policy-not-guarded"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            f = st.fact
+            if f.kind != "create_policy" or f.name is None or f.table is None:
+                continue
+            if _policy_guard(st) is not None or guarded(st, "duplicate_object"):
+                continue
+            if any(g.kind == "not_exists" for g in st.guards()):
+                continue  # guarded by another catalog check; policy-guard-mismatch does not apply either
+            if _dropped_before(m, st, "POLICY", f.name, f.table):
+                continue
+            yield m.finding(
+                self.name,
+                f'CREATE POLICY "{f.name.name}" fails on the second run; wrap it in a DO block that checks pg_policies first',
+                *st.span(),
+                guard_policy(m, st),
+            )
+
+
+class PolicyGuardMismatch(Rule):
+    """Finds a policy guard that checks another table or policy than the one it creates.
+
+    ## What it does
+    Compares the `tablename`, `policyname` and `schemaname` that a
+    `IF NOT EXISTS (SELECT … FROM pg_policies WHERE …)` guard checks with the policy it
+    guards.
+
+    ## Why is this bad?
+    It is a copy-paste bug. If the guard names a policy that exists, the new policy is never
+    created; if it names one that never exists, the second run fails with "policy already
+    exists" (section 2).
+
+    ## Example
+    ```sql
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_users' AND policyname = 'Allow all on users') THEN
+        CREATE POLICY "Allow all on keys" ON mason_api_keys FOR ALL USING (true);
+      END IF;
+    END $$;
+    ```
+
+    ## Use instead
+    ```sql
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_api_keys' AND policyname = 'Allow all on keys') THEN
+        CREATE POLICY "Allow all on keys" ON mason_api_keys FOR ALL USING (true);
+      END IF;
+    END $$;
+    ```
+
+    ## Fix safety
+    Safe: the fix corrects the guard's names to the policy's own.
+    """
+
+    name = "policy-guard-mismatch"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            f = st.fact
+            if f.kind != "create_policy" or f.name is None or f.table is None:
+                continue
+            guard = _policy_guard(st)
+            if guard is None:
+                continue
+            expected = {"tablename": f.table.name, "policyname": f.name.name}
+            if f.table.schema:
+                expected["schemaname"] = f.table.schema
+            wrong = []
+            for column, want in expected.items():
+                found = guard.value(column)
+                if found is not None and found[0] != want:
+                    wrong.append((column, found[0], want, found[1]))
+            if guard.value("tablename") is None and guard.value("policyname") is None:
+                continue
+            if not wrong:
+                continue
+            described = ", ".join(f"{col} = '{have}' (the policy's is '{want}')" for col, have, want, _ in wrong)
+            edits = tuple(m.edit(span.start, span.end, sql_string(want)) for _, _, want, span in wrong)
+            first = wrong[0][3]
+            yield m.finding(
+                self.name,
+                f'the guard of policy "{f.name.name}" on {f.table} checks {described}',
+                first.start,
+                first.end,
+                Fix("Correct the guard to the policy's own names", edits),
+            )
+
+
+_OR_REPLACE = {"create_function": "FUNCTION", "create_procedure": "PROCEDURE", "create_view": "VIEW"}
+_IF_NOT_EXISTS = {
+    "create_extension": "EXTENSION",
+    "create_schema": "SCHEMA",
+    "create_sequence": "SEQUENCE",
+    "create_materialized_view": "MATERIALIZED VIEW",
+}
+
+
+class CreateNotIdempotent(Rule):
+    """Finds other `CREATE` statements and `ADD CONSTRAINT` that fail on a second run.
+
+    ## What it does
+    Reports `CREATE FUNCTION`/`PROCEDURE`/`VIEW` without `OR REPLACE`; `CREATE TRIGGER`
+    without `OR REPLACE` or a guard; `CREATE EXTENSION`/`SCHEMA`/`SEQUENCE` without
+    `IF NOT EXISTS`; `CREATE TYPE`/`DOMAIN` and `ADD CONSTRAINT` without a guard (a `DO`
+    block with `EXCEPTION WHEN duplicate_object`, or a `DROP … IF EXISTS` of the same
+    object right before).
+
+    ## Why is this bad?
+    Each fails with "already exists" on the second run and stops the migration
+    (section 2, "Always Idempotent").
+
+    ## Example
+    ```sql
+    CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ … $$;
+    CREATE TYPE item_status AS ENUM ('new', 'done');
+    ALTER TABLE mason_api_keys ADD CONSTRAINT api_keys_user_fk FOREIGN KEY (user_id) REFERENCES mason_users(id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE OR REPLACE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ … $$;
+    DO $$ BEGIN
+      CREATE TYPE item_status AS ENUM ('new', 'done');
+    EXCEPTION WHEN duplicate_object THEN NULL;
+    END $$;
+    DO $$ BEGIN
+      ALTER TABLE mason_api_keys DROP CONSTRAINT IF EXISTS api_keys_user_fk;
+      ALTER TABLE mason_api_keys ADD CONSTRAINT api_keys_user_fk FOREIGN KEY (user_id) REFERENCES mason_users(id);
+    EXCEPTION WHEN duplicate_object THEN NULL;
+    END $$;
+    ```
+
+    ## Fix safety
+    Safe: `OR REPLACE` (function, procedure, view; trigger, which needs PostgreSQL 14 or
+    newer), `IF NOT EXISTS` (extension, schema, sequence, materialized view), or a `DO` block
+    with `EXCEPTION WHEN duplicate_object` (type, domain, constraint).
+    """
+
+    name = "create-not-idempotent"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            f = st.fact
+            if f.kind in _OR_REPLACE and not f.or_replace and not f.temporary:
+                obj = _OR_REPLACE[f.kind]
+                yield m.finding(
+                    self.name,
+                    f"CREATE {obj} {f.name} fails on the second run; use CREATE OR REPLACE {obj}",
+                    *st.span(),
+                    insert_words(m, st.at(f.create_end or 0), "OR REPLACE"),
+                )
+            elif f.kind == "create_trigger" and not f.or_replace:
+                if guarded(st, "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, f.table):
+                    continue
+                yield m.finding(
+                    self.name,
+                    f"CREATE TRIGGER {f.name} fails on the second run; use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS first",
+                    *st.span(),
+                    insert_words(m, st.at(f.create_end or 0), "OR REPLACE"),
+                )
+            elif f.kind in _IF_NOT_EXISTS and not f.if_not_exists:
+                if guarded(st, "duplicate_object", "duplicate_schema", "duplicate_table"):
+                    continue
+                obj = _IF_NOT_EXISTS[f.kind]
+                yield m.finding(
+                    self.name,
+                    f"CREATE {obj} {f.name} fails on the second run; add IF NOT EXISTS",
+                    *st.span(),
+                    insert_words(m, st.at(f.keyword_end or 0), "IF NOT EXISTS"),
+                )
+            elif f.kind in ("create_type", "create_domain"):
+                obj = f.object_type or ""
+                if guarded(st, "duplicate_object") or _dropped_before(m, st, obj, f.name):
+                    continue
+                yield m.finding(
+                    self.name,
+                    f"CREATE {obj} {f.name} fails on the second run; wrap it in a DO block with EXCEPTION WHEN duplicate_object",
+                    *st.span(),
+                    guard_duplicate_object(m, st, "Wrap in a DO block that ignores duplicate_object"),
+                )
+            elif f.kind == "alter_table":
+                yield from self._constraints(m, st)
+
+    def _constraints(self, m: Migration, st: Statement) -> Iterable[Finding]:
+        if guarded(st, "duplicate_object", "duplicate_table"):
+            return
+        dropped: set[str] = set()
+        for act in st.fact.actions:
+            if act.kind == "drop_constraint" and act.if_exists and act.column:
+                dropped.add(act.column)
+        for prev in previous_statements(m, st):
+            if prev.fact.kind == "alter_table" and _same_name(prev.fact.table, st.fact.table):
+                dropped.update(a.column for a in prev.fact.actions if a.kind == "drop_constraint" and a.if_exists and a.column)
+            break
+        for act in st.fact.actions:
+            if act.kind != "add_constraint" or act.constraint is None:
+                continue
+            name = act.constraint.name
+            if name is not None and name in dropped:
+                continue
+            label = f"constraint {name}" if name else "an unnamed constraint"
+            yield m.finding(
+                self.name,
+                f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails (or, unnamed, duplicates it) on the second run; guard it with a DO block and EXCEPTION WHEN duplicate_object",
+                *st.span(act.span),
+                guard_duplicate_object(m, st, "Wrap in a DO block that ignores duplicate_object"),
+            )
+
+
+_DROP_TYPES = frozenset({"INDEX", "POLICY", "TRIGGER", "FUNCTION", "PROCEDURE", "VIEW", "TYPE", "DOMAIN", "SEQUENCE", "EXTENSION", "RULE"})
+
+
+class DropNotIdempotent(Rule):
+    """Finds `DROP INDEX`/`POLICY`/`TRIGGER`/`FUNCTION`/`CONSTRAINT`/`VIEW` without `IF EXISTS`.
+
+    ## What it does
+    Reports drops of objects that fail when the object is already gone.
+
+    ## Why is this bad?
+    The first run drops the object; the second fails with "does not exist" and stops the
+    migration (section 2, "Always Idempotent"). Drops that delete data are reported by the
+    data-loss rules instead.
+
+    ## Example
+    ```sql
+    DROP POLICY "Allow all" ON mason_users;
+    ALTER TABLE mason_api_keys DROP CONSTRAINT api_keys_user_fk;
+    ```
+
+    ## Use instead
+    ```sql
+    DROP POLICY IF EXISTS "Allow all" ON mason_users;
+    ALTER TABLE mason_api_keys DROP CONSTRAINT IF EXISTS api_keys_user_fk;
+    ```
+
+    ## Fix safety
+    Safe: it inserts `IF EXISTS`.
+    """
+
+    name = "drop-not-idempotent"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            f = st.fact
+            if guarded(st, "undefined_object", "undefined_table", "undefined_function"):
+                continue
+            if f.kind == "drop" and f.object_type in _DROP_TYPES and not f.if_exists:
+                yield m.finding(
+                    self.name,
+                    f"DROP {f.object_type} {f.name} fails once it is gone; add IF EXISTS",
+                    *st.span(),
+                    insert_words(m, st.at(f.keyword_end or 0), "IF EXISTS"),
+                )
+            elif f.kind == "alter_table":
+                for act in f.actions:
+                    if act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
+                        yield m.finding(
+                            self.name,
+                            f"DROP CONSTRAINT {act.column} fails once it is gone; add IF EXISTS",
+                            *st.span(act.span),
+                            insert_words(m, st.at(act.insert_guard_at), "IF EXISTS"),
+                        )
+
+
+class InsertNotIdempotent(Rule):
+    """Finds `INSERT` without `ON CONFLICT` or a `WHERE NOT EXISTS` guard.
+
+    ## What it does
+    Reports seed-data inserts that add their rows again on every run.
+
+    ## Why is this bad?
+    The migration runs again and again. Each run inserts the rows once more, or fails on a
+    unique constraint and stops the migration (section 2, "Always Idempotent").
+
+    ## Example
+    ```sql
+    INSERT INTO mason_settings (key, value) VALUES ('theme', 'dark');
+    ```
+
+    ## Use instead
+    ```sql
+    INSERT INTO mason_settings (key, value) VALUES ('theme', 'dark') ON CONFLICT (key) DO NOTHING;
+    ```
+
+    ## Fix safety
+    Unsafe: `ON CONFLICT DO NOTHING` only prevents duplicates where a unique constraint
+    covers the row; check that one exists.
+    """
+
+    name = "insert-not-idempotent"
+    severity = "warning"
+    fix = "unsafe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            f = st.fact
+            if f.kind != "insert" or f.on_conflict or f.not_exists_guard or guarded(st, "unique_violation"):
+                continue
+            yield m.finding(
+                self.name,
+                f"INSERT INTO {f.table} adds its rows again on every run; add ON CONFLICT … DO NOTHING or a WHERE NOT EXISTS guard",
+                *st.span(),
+                Fix("Add ON CONFLICT DO NOTHING", (m.insert(st.end, " ON CONFLICT DO NOTHING"),), safe=False),
+            )
+
+
+RULES = (
+    CreateTableNotIdempotent,
+    CreateIndexNotIdempotent,
+    AddColumnNotIdempotent,
+    PolicyNotGuarded,
+    PolicyGuardMismatch,
+    CreateNotIdempotent,
+    DropNotIdempotent,
+    InsertNotIdempotent,
+)

@@ -1,0 +1,132 @@
+"""Statements PostgreSQL cannot run as written, and SQL that cannot be checked at all."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from migration_lsp.engine import Context
+from migration_lsp.rules.base import Finding, Rule
+
+# PL/pgSQL reuses DML with its own clauses (`SELECT … INTO STRICT var`), which plain SQL
+# rejects; only DDL inside a DO block is held to PostgreSQL's SQL grammar.
+_PLPGSQL_DML = frozenset({"select", "insert", "update", "delete", "with", "merge", "dml"})
+
+
+class SyntaxError_(Rule):
+    """Finds statements PostgreSQL cannot parse.
+
+    ## What it does
+    Parses each statement with PostgreSQL's own parser (through pglast) and reports the
+    first syntax error at the exact token, once per broken statement. The rest of the
+    migration is still checked. Statements that hold a `${…}` substitution are not parsed:
+    their text is only known at run time.
+
+    ## Why is this bad?
+    The migration runs as one script: a statement that does not parse fails the whole run,
+    on a fresh database and on every existing one ("Testing Migrations": verify no errors in
+    any scenario).
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY,);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    ```
+
+    ## Fix safety
+    No automatic fix.
+    """
+
+    name = "syntax-error"
+    severity = "error"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            error = st.fact.syntax_error
+            if error is None or m.literal.has_substitution(st.start, st.end):
+                continue
+            if st.parent is not None and st.fact.kind in _PLPGSQL_DML:
+                continue
+            message, offset = error
+            start = st.at(offset)
+            end = start
+            while end < st.end and not m.sql[end].isspace():
+                end += 1
+            yield m.finding(self.name, f"PostgreSQL cannot parse this statement: {message}", start, max(end, start + 1))
+
+
+class DynamicSql(Rule):
+    """Finds `${…}` substitutions in the migration SQL.
+
+    ## What it does
+    Reports each substitution once. The checker replaces it with a placeholder so the rest
+    of the statement can still be read.
+
+    ## Why is this bad?
+    What a substitution inserts is only known at run time, so that part of the migration
+    cannot be checked. When the value is not a constant it is also an injection risk: the
+    migration runs with full privileges.
+
+    ## Example
+    ```ts
+    const MIGRATION_SQL = `CREATE INDEX IF NOT EXISTS idx_${table}_user_id ON ${table}(user_id);`;
+    ```
+
+    ## Use instead
+    Write the SQL out in full, one statement per table.
+
+    ## Fix safety
+    No automatic fix.
+    """
+
+    name = "dynamic-sql"
+    severity = "info"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m in ctx.migrations:
+            for start, end in m.literal.substitutions:
+                yield m.finding(
+                    self.name,
+                    "this ${…} substitution is only known at run time: it cannot be checked, and it is an injection risk unless it is a constant",
+                    start,
+                    end,
+                )
+
+
+class UnusedSuppression(Rule):
+    """Finds suppression comments that suppress nothing.
+
+    ## What it does
+    Reports a `-- migration-lsp: ignore RULE` (or `ignore-file`, or
+    `// migration-lsp: ignore RULE`) comment when no finding of that rule is where it
+    points, or when it names an unknown rule.
+
+    ## Why is this bad?
+    A stale suppression hides the next real finding at that place, and an unknown rule name
+    (a typo) suppresses nothing at all.
+
+    ## Example
+    ```sql
+    -- migration-lsp: ignore drop-table -- legacy table, removed in v2
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    ```
+
+    ## Use instead
+    Remove the comment, or correct the rule name.
+
+    ## Fix safety
+    No automatic fix.
+    """
+
+    name = "unused-suppression"
+    severity = "info"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        # Reported by the suppression pass, which alone knows what each comment suppressed.
+        return ()
+
+
+RULES = (SyntaxError_, DynamicSql, UnusedSuppression)

@@ -1,0 +1,654 @@
+"""Turn the text of one statement into a :class:`Fact`.
+
+sqlglot parses what it models (CREATE TABLE bodies, DML, expressions). Much of what a
+migration holds (``CREATE POLICY``, ``DO`` blocks, ``ENABLE ROW LEVEL SECURITY``) is only an
+``exp.Command`` to sqlglot, so statement headers are read from sqlglot's tokens, one grammar
+for all of them. PostgreSQL's own parser (pglast) decides whether a statement is valid.
+Facts are cached by statement text: an edit re-analyses only the statements it touched.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import sqlglot
+from pglast import parser as pg_parser
+from sqlglot import exp
+
+from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span
+from migration_lsp.sql.plpgsql import read_do_block
+from migration_lsp.sql.tokens import PUNCT, STRING, WORD, Tok, TokenError, tokenize
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+CACHE_SIZE = 20_000
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def analyze(text: str) -> Fact:
+    """Facts of one statement (no trailing semicolon). Never raises on bad SQL."""
+    error = _syntax_error(text)
+    try:
+        tokens = tokenize(text)
+    except TokenError:
+        return Fact("unknown", text, syntax_error=error or ("unterminated quoted string", 0))
+    if not tokens:
+        return Fact("empty", text, syntax_error=error)
+    fact = _Reader(text, tokens).statement()
+    fact.syntax_error = error
+    return fact
+
+
+def _syntax_error(text: str) -> tuple[str, int] | None:
+    try:
+        pg_parser.parse_sql(text)
+    except pg_parser.ParseError as e:
+        message = str(e.args[0]) if e.args else str(e)
+        location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else None
+        if location is None:
+            location = len(text.rstrip())
+        return message, min(location, len(text))
+    return None
+
+
+# Words that end a column's type and start one of its constraints.
+_COLUMN_CONSTRAINT_WORDS = frozenset(
+    {"NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "GENERATED", "COLLATE"}
+)
+_TABLE_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "LIKE"})
+_CREATE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "MATERIALIZED", "CONSTRAINT", "TRUSTED", "PROCEDURAL", "RECURSIVE"})
+_OBJECT_WORDS = {
+    ("FOREIGN", "TABLE"): "FOREIGN TABLE",
+    ("MATERIALIZED", "VIEW"): "MATERIALIZED VIEW",
+    ("EVENT", "TRIGGER"): "EVENT TRIGGER",
+    ("ACCESS", "METHOD"): "ACCESS METHOD",
+    ("FOREIGN", "DATA"): "FOREIGN DATA WRAPPER",
+    ("TEXT", "SEARCH"): "TEXT SEARCH",
+}
+
+
+class _Reader:
+    def __init__(self, text: str, tokens: list[Tok]) -> None:
+        self.text = text
+        self.toks = tokens
+        self.i = 0
+
+    # -- token helpers -------------------------------------------------------------------
+    def peek(self, k: int = 0) -> Tok | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def word(self, k: int = 0) -> str | None:
+        t = self.peek(k)
+        return t.value if t is not None and t.kind == WORD else None
+
+    def at(self, *words: str) -> bool:
+        return all(self.word(k) == w for k, w in enumerate(words))
+
+    def accept(self, *words: str) -> bool:
+        if self.at(*words):
+            self.i += len(words)
+            return True
+        return False
+
+    def accept_punct(self, p: str) -> bool:
+        t = self.peek()
+        if t is not None and t.kind == PUNCT and t.value == p:
+            self.i += 1
+            return True
+        return False
+
+    def last_end(self) -> int:
+        return self.toks[self.i - 1].end if self.i > 0 else 0
+
+    def name(self) -> tuple[Name, Span] | None:
+        """``ident [. ident [. ident]]``: the last two parts are schema and name."""
+        t = self.peek()
+        if t is None or not t.is_name:
+            return None
+        parts = [t]
+        self.i += 1
+        while self.accept_punct("."):
+            nxt = self.peek()
+            if nxt is None or not nxt.is_name:
+                break
+            parts.append(nxt)
+            self.i += 1
+        name = Name(parts[-1].ident, parts[-2].ident if len(parts) > 1 else None)
+        return name, Span(parts[0].start, parts[-1].end)
+
+    def skip_parens(self) -> tuple[int, int] | None:
+        """Skip a balanced ``( … )``; returns the token index range inside it."""
+        if not self.accept_punct("("):
+            return None
+        first = self.i
+        depth = 1
+        while self.i < len(self.toks):
+            t = self.toks[self.i]
+            if t.kind == PUNCT and t.value == "(":
+                depth += 1
+            elif t.kind == PUNCT and t.value == ")":
+                depth -= 1
+                if depth == 0:
+                    self.i += 1
+                    return first, self.i - 1
+            self.i += 1
+        return first, self.i
+
+    def split_commas(self, first: int, last: int) -> list[tuple[int, int]]:
+        """Token ranges between top-level commas of ``toks[first:last]``."""
+        parts = []
+        depth = 0
+        start = first
+        for j in range(first, last):
+            t = self.toks[j]
+            if t.kind == PUNCT:
+                if t.value in ("(", "["):
+                    depth += 1
+                elif t.value in (")", "]"):
+                    depth -= 1
+                elif t.value == "," and depth == 0:
+                    parts.append((start, j))
+                    start = j + 1
+        if start < last:
+            parts.append((start, last))
+        return parts
+
+    def src(self, first: int, last: int) -> str:
+        """Source text of tokens ``first`` up to (not including) ``last``."""
+        if first >= last:
+            return ""
+        return self.text[self.toks[first].start : self.toks[last - 1].end]
+
+    def find_word(self, word: str, first: int, last: int) -> int | None:
+        depth = 0
+        for j in range(first, last):
+            t = self.toks[j]
+            if t.kind == PUNCT and t.value == "(":
+                depth += 1
+            elif t.kind == PUNCT and t.value == ")":
+                depth -= 1
+            elif depth == 0 and t.kind == WORD and t.value == word:
+                return j
+        return None
+
+    # -- statements --------------------------------------------------------------------
+    def statement(self) -> Fact:
+        w = self.word()
+        if w == "CREATE":
+            return self.create()
+        if w == "ALTER":
+            return self.alter()
+        if w == "DROP":
+            return self.drop()
+        if w == "DO":
+            return self.do()
+        if w in ("DELETE", "UPDATE", "INSERT", "WITH", "MERGE"):
+            return self.dml()
+        if w == "TRUNCATE":
+            self.i += 1
+            self.accept("TABLE")
+            self.accept("ONLY")
+            named = self.name()
+            return Fact("truncate", self.text, table=named[0] if named else None, table_span=named[1] if named else None)
+        if w == "COMMENT":
+            return self.comment()
+        if w in ("GRANT", "REVOKE"):
+            return Fact(w.lower(), self.text)
+        if w == "SELECT":
+            return Fact("select", self.text)
+        return Fact((w or "unknown").lower(), self.text)
+
+    def create(self) -> Fact:
+        create_tok = self.peek()
+        assert create_tok is not None
+        self.i += 1
+        fact = Fact("create", self.text, create_end=create_tok.end)
+        if self.accept("OR", "REPLACE"):
+            fact.or_replace = True
+        while self.word() in _CREATE_MODIFIERS and not self.at("CONSTRAINT", "TRIGGER") or self.at("CONSTRAINT", "TRIGGER"):
+            w = self.word()
+            if w == "UNIQUE":
+                fact.unique = True
+            elif w in ("TEMP", "TEMPORARY"):
+                fact.temporary = True
+            if w == "MATERIALIZED" or (w == "CONSTRAINT" and self.at("CONSTRAINT", "TRIGGER")):
+                break
+            self.i += 1
+        obj = self.object_type()
+        fact.object_type = obj
+        fact.kind = "create_" + obj.lower().replace(" ", "_")
+        if obj == "INDEX":
+            self.accept("CONCURRENTLY")
+        fact.keyword_end = self.last_end()
+        if self.accept("IF", "NOT", "EXISTS"):
+            fact.if_not_exists = True
+        if obj == "TABLE":
+            self.create_table(fact)
+        elif obj == "INDEX":
+            self.create_index(fact)
+        elif obj == "POLICY":
+            self.create_policy(fact)
+        elif obj in ("TRIGGER", "CONSTRAINT TRIGGER"):
+            fact.kind = "create_trigger"
+            self.named(fact)
+            on = self.find_word("ON", self.i, len(self.toks))
+            if on is not None:
+                self.i = on + 1
+                self.target(fact)
+        else:
+            self.named(fact)
+            if obj in ("VIEW", "MATERIALIZED VIEW"):
+                as_at = self.find_word("AS", self.i, len(self.toks))
+                if as_at is not None:
+                    fact.expression = _parse(self.src(as_at + 1, len(self.toks)))
+        return fact
+
+    def object_type(self) -> str:
+        w = self.word() or ""
+        w2 = self.word(1)
+        if (w, w2) in _OBJECT_WORDS:
+            obj = _OBJECT_WORDS[(w, w2)]
+            self.i += len(obj.split())
+            return obj
+        if w == "CONSTRAINT" and w2 == "TRIGGER":
+            self.i += 2
+            return "TRIGGER"
+        self.i += 1
+        return w
+
+    def named(self, fact: Fact) -> None:
+        named = self.name()
+        if named is not None:
+            fact.name, fact.name_span = named
+
+    def target(self, fact: Fact) -> None:
+        self.accept("ONLY")
+        named = self.name()
+        if named is not None:
+            fact.table, fact.table_span = named
+
+    def create_table(self, fact: Fact) -> None:
+        self.named(fact)
+        fact.table, fact.table_span = fact.name, fact.name_span
+        body = self.skip_parens()
+        if body is None:
+            return  # CREATE TABLE … AS / PARTITION OF: no column list to read
+        for first, last in self.split_commas(*body):
+            head = self.toks[first]
+            if head.kind == WORD and head.value in _TABLE_CONSTRAINT_WORDS:
+                fact.constraints.append(self.table_constraint(first, last))
+            elif head.is_name:
+                fact.columns.append(self.column(first, last))
+
+    def column(self, first: int, last: int) -> Column:
+        head = self.toks[first]
+        col = Column(head.ident, Span(head.start, head.end), definition=self.src(first, last))
+        j = first + 1
+        type_start = j
+        while j < last and not (self.toks[j].kind == WORD and self.toks[j].value in _COLUMN_CONSTRAINT_WORDS):
+            if self.toks[j].kind == PUNCT and self.toks[j].value == "(":
+                j = self.matching(j, last)
+            j += 1
+        col.type = self.src(type_start, j)
+        while j < last:
+            t = self.toks[j]
+            w = t.value if t.kind == WORD else None
+            if w == "NOT" and j + 1 < last and self.toks[j + 1].is_word("NULL"):
+                col.not_null = True
+                j += 2
+            elif w == "PRIMARY":
+                col.primary_key = True
+                col.not_null = True
+                j += 2
+            elif w == "UNIQUE":
+                col.unique = True
+                j += 1
+            elif w == "DEFAULT":
+                end = self.next_constraint(j + 1, last)
+                col.default = self.src(j + 1, end)
+                j = end
+            elif w == "GENERATED":
+                col.generated = True
+                j = self.next_constraint(j + 1, last)
+            elif w == "CHECK":
+                end = self.next_constraint(j + 1, last)
+                col.check = self.src(j + 1, end)
+                j = end
+            elif w == "REFERENCES":
+                self.i = j + 1
+                named = self.name()
+                if named is not None:
+                    col.references, col.references_span = named
+                inner = self.skip_parens()
+                if inner is not None:
+                    col.references_columns = tuple(self.toks[k].ident for k in range(*inner) if self.toks[k].is_name)
+                j = self.next_constraint(self.i, last)
+            else:
+                j += 1
+        return col
+
+    def matching(self, j: int, last: int) -> int:
+        """Index of the ``)`` closing the ``(`` at ``j``."""
+        depth = 0
+        for k in range(j, last):
+            t = self.toks[k]
+            if t.kind == PUNCT and t.value == "(":
+                depth += 1
+            elif t.kind == PUNCT and t.value == ")":
+                depth -= 1
+                if depth == 0:
+                    return k
+        return last - 1
+
+    def next_constraint(self, j: int, last: int) -> int:
+        while j < last:
+            t = self.toks[j]
+            if t.kind == PUNCT and t.value == "(":
+                j = self.matching(j, last) + 1
+                continue
+            if t.kind == WORD and t.value in _COLUMN_CONSTRAINT_WORDS and not (t.value == "NULL" and j > 0 and self.toks[j - 1].is_word("NOT", "IS")):
+                return j
+            j += 1
+        return last
+
+    def paren_names(self) -> tuple[str, ...]:
+        inner = self.skip_parens()
+        if inner is None:
+            return ()
+        return tuple(self.toks[k].ident for k in range(*inner) if self.toks[k].is_name)
+
+    def table_constraint(self, first: int, last: int) -> Constraint:
+        span = Span(self.toks[first].start, self.toks[last - 1].end)
+        con = Constraint("other", span, definition=self.src(first, last))
+        self.i = first
+        if self.accept("CONSTRAINT"):
+            t = self.peek()
+            if t is not None and t.is_name:
+                con.name = t.ident
+                self.i += 1
+        w = self.word()
+        if self.accept("PRIMARY", "KEY"):
+            con.kind = "primary_key"
+            con.columns = self.paren_names()
+        elif self.accept("UNIQUE"):
+            con.kind = "unique"
+            self.accept("NULLS", "NOT", "DISTINCT")
+            con.columns = self.paren_names()
+        elif self.accept("FOREIGN", "KEY"):
+            con.kind = "foreign_key"
+            con.columns = self.paren_names()
+            if self.accept("REFERENCES"):
+                named = self.name()
+                if named is not None:
+                    con.references, con.references_span = named
+                con.references_columns = self.paren_names()
+        elif self.accept("CHECK"):
+            con.kind = "check"
+            inner = self.skip_parens()
+            if inner is not None:
+                con.expression = self.src(*inner)
+        elif w == "EXCLUDE":
+            con.kind = "exclude"
+        return con
+
+    def create_index(self, fact: Fact) -> None:
+        if not self.at("ON"):
+            self.named(fact)
+        if self.accept("ON"):
+            self.target(fact)
+        if self.accept("USING"):
+            self.i += 1
+        inner = self.skip_parens()
+        if inner is not None:
+            cols, exprs = [], []
+            for first, last in self.split_commas(*inner):
+                t = self.toks[first]
+                if t.is_name and (last - first == 1 or self.toks[first + 1].kind == WORD):
+                    cols.append(t.ident)
+                else:
+                    exprs.append(self.src(first, last))
+                    cols.extend(_columns_of(self.src(first, last)))
+            fact.index_columns = tuple(cols)
+            fact.index_expressions = tuple(exprs)
+        where = self.find_word("WHERE", self.i, len(self.toks))
+        if where is not None:
+            fact.predicate = self.src(where + 1, len(self.toks))
+        fact.referenced_columns = tuple(dict.fromkeys(fact.index_columns + _columns_of(fact.predicate)))
+
+    def create_policy(self, fact: Fact) -> None:
+        self.named(fact)
+        if self.accept("ON"):
+            self.target(fact)
+        if self.accept("AS"):
+            self.i += 1
+        if self.accept("FOR"):
+            fact.policy_command = self.word() or "ALL"
+            self.i += 1
+        if self.accept("TO"):
+            roles = []
+            while (t := self.peek()) is not None and t.is_name and not t.is_word("USING", "WITH"):
+                roles.append(t.ident)
+                self.i += 1
+                if not self.accept_punct(","):
+                    break
+            fact.policy_roles = tuple(roles)
+        if self.accept("USING"):
+            inner = self.skip_parens()
+            if inner is not None:
+                fact.policy_using = self.src(*inner)
+        if self.accept("WITH", "CHECK"):
+            inner = self.skip_parens()
+            if inner is not None:
+                fact.policy_check = self.src(*inner)
+        fact.referenced_columns = tuple(dict.fromkeys(_columns_of(fact.policy_using) + _columns_of(fact.policy_check)))
+
+    def alter(self) -> Fact:
+        self.i += 1
+        if not self.at("TABLE"):
+            obj = self.object_type() if self.peek() is not None else "UNKNOWN"
+            fact = Fact("alter_" + obj.lower().replace(" ", "_"), self.text, object_type=obj)
+            if obj == "PUBLICATION":
+                self.named(fact)
+                if self.accept("ADD", "TABLE") or self.accept("SET", "TABLE"):
+                    self.accept("ONLY")
+                    named = self.name()
+                    if named is not None:
+                        fact.table, fact.table_span = named
+                return fact
+            self.accept("IF", "EXISTS")
+            self.named(fact)
+            rename = self.find_word("RENAME", self.i, len(self.toks))
+            if rename is not None:
+                fact.actions.append(Action("rename", Span(self.toks[rename].start, len(self.text))))
+            return fact
+        self.i += 1
+        fact = Fact("alter_table", self.text, object_type="TABLE")
+        if self.accept("IF", "EXISTS"):
+            fact.if_exists = True
+        self.target(fact)
+        for first, last in self.split_commas(self.i, len(self.toks)):
+            fact.actions.append(self.alter_action(first, last))
+        return fact
+
+    def alter_action(self, first: int, last: int) -> Action:
+        self.i = first
+        span = Span(self.toks[first].start, self.toks[last - 1].end)
+        act = Action("other", span)
+        if self.accept("ADD"):
+            head_end = self.last_end()
+            if self.accept("COLUMN"):
+                head_end = self.last_end()
+            elif self.word() in _TABLE_CONSTRAINT_WORDS:
+                act.kind = "add_constraint"
+                act.constraint = self.table_constraint(self.i, last)
+                return act
+            act.kind = "add_column"
+            act.insert_guard_at = head_end
+            if self.accept("IF", "NOT", "EXISTS"):
+                act.if_not_exists = True
+            if self.i < last:
+                act.column_def = self.column(self.i, last)
+                act.column = act.column_def.name
+                act.column_span = act.column_def.span
+            return act
+        if self.accept("DROP"):
+            if self.accept("CONSTRAINT"):
+                act.kind = "drop_constraint"
+            elif self.at("DEFAULT") or self.at("NOT", "NULL") or self.at("IDENTITY") or self.at("EXPRESSION"):
+                return act
+            else:
+                self.accept("COLUMN")
+                act.kind = "drop_column"
+            act.insert_guard_at = self.last_end()
+            if self.accept("IF", "EXISTS"):
+                act.if_exists = True
+            t = self.peek()
+            if t is not None and self.i < last and t.is_name:
+                act.column, act.column_span = t.ident, Span(t.start, t.end)
+                self.i += 1
+            act.cascade = self.find_word("CASCADE", self.i, last) is not None
+            return act
+        if self.accept("ALTER"):
+            self.accept("COLUMN")
+            t = self.peek()
+            if t is not None and t.is_name:
+                act.column, act.column_span = t.ident, Span(t.start, t.end)
+                self.i += 1
+            if self.accept("TYPE") or self.accept("SET", "DATA", "TYPE"):
+                act.kind = "alter_type"
+            elif self.accept("SET", "DEFAULT"):
+                act.kind = "set_default"
+            elif self.accept("DROP", "DEFAULT"):
+                act.kind = "drop_default"
+            elif self.accept("SET", "NOT", "NULL"):
+                act.kind = "set_not_null"
+            elif self.accept("DROP", "NOT", "NULL"):
+                act.kind = "drop_not_null"
+            return act
+        if self.accept("RENAME"):
+            if self.accept("TO"):
+                act.kind = "rename"
+            else:
+                act.kind = "rename_column"
+                if not self.accept("COLUMN"):
+                    self.accept("CONSTRAINT")
+                t = self.peek()
+                if t is not None and t.is_name:
+                    act.column, act.column_span = t.ident, Span(t.start, t.end)
+            t = self.toks[last - 1]
+            act.new_name = t.ident if t.is_name else None
+            return act
+        for words, kind in (
+            (("ENABLE", "ROW", "LEVEL", "SECURITY"), "enable_rls"),
+            (("DISABLE", "ROW", "LEVEL", "SECURITY"), "disable_rls"),
+            (("FORCE", "ROW", "LEVEL", "SECURITY"), "force_rls"),
+            (("REPLICA", "IDENTITY"), "replica_identity"),
+        ):
+            if self.accept(*words):
+                act.kind = kind
+                return act
+        return act
+
+    def drop(self) -> Fact:
+        self.i += 1
+        obj = self.object_type()
+        fact = Fact("drop", self.text, object_type=obj)
+        if obj == "INDEX":
+            self.accept("CONCURRENTLY")
+        fact.keyword_end = self.last_end()
+        if self.accept("IF", "EXISTS"):
+            fact.if_exists = True
+        if obj == "OWNED":
+            self.accept("BY")
+        self.named(fact)
+        if obj in ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE", "SEQUENCE"):
+            fact.table, fact.table_span = fact.name, fact.name_span
+        if self.accept("ON"):
+            self.target(fact)
+        fact.cascade = self.find_word("CASCADE", self.i, len(self.toks)) is not None
+        return fact
+
+    def do(self) -> Fact:
+        fact = Fact("do", self.text)
+        for t in self.toks[1:]:
+            if t.kind == STRING:
+                read_do_block(fact, self.text, t.start, t.end, analyze)
+                break
+        return fact
+
+    def comment(self) -> Fact:
+        self.i += 1
+        self.accept("ON")
+        obj = self.object_type() if self.peek() is not None else ""
+        fact = Fact("comment", self.text, object_type=obj)
+        named = self.name()
+        if named is not None:
+            if obj in ("TABLE", "VIEW", "MATERIALIZED VIEW"):
+                fact.table, fact.table_span = named
+            elif obj == "COLUMN" and named[0].schema is not None:
+                # COLUMN t.c: the table is the qualifier
+                fact.table = Name(named[0].schema)
+                fact.table_span = named[1]
+            else:
+                fact.name, fact.name_span = named
+        return fact
+
+    def dml(self) -> Fact:
+        expression = _parse(self.text)
+        kind = {"DELETE": "delete", "UPDATE": "update", "INSERT": "insert", "MERGE": "merge"}.get(self.word() or "", "dml")
+        fact = Fact(kind, self.text, expression=expression)
+        if isinstance(expression, exp.Expression):
+            node = expression if not isinstance(expression, exp.With) else expression.this
+            if expression.find(exp.Delete) is not None and kind == "dml":
+                fact.kind = kind = "delete"
+            if isinstance(node, (exp.Delete, exp.Update)):
+                fact.has_where = node.args.get("where") is not None
+            if isinstance(node, exp.Update):
+                fact.set_columns = tuple(
+                    e.this.name.lower() if isinstance(e.this, exp.Column) else e.this.sql().lower()
+                    for e in node.expressions
+                    if isinstance(e, exp.EQ)
+                )
+            if isinstance(node, exp.Insert):
+                fact.on_conflict = node.args.get("conflict") is not None
+                select = node.expression
+                if isinstance(select, exp.Select):
+                    where = select.args.get("where")
+                    fact.not_exists_guard = where is not None and any(
+                        isinstance(n.this, exp.Exists) for n in where.find_all(exp.Not)
+                    )
+        # the target table: after FROM (DELETE), the verb (UPDATE), INTO (INSERT)
+        anchor = {"delete": "FROM", "insert": "INTO", "update": "UPDATE", "merge": "INTO"}.get(kind)
+        if anchor is not None:
+            j = self.find_word(anchor, 0, len(self.toks))
+            if j is not None:
+                self.i = j + 1
+                self.target(fact)
+        return fact
+
+
+def _parse(text: str) -> exp.Expression | None:
+    try:
+        return sqlglot.parse_one(text, read="postgres")
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError, RecursionError):
+        return None
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _columns_of(expression: str | None) -> tuple[str, ...]:
+    """Column names an expression reads, via sqlglot; function names and literals are not columns."""
+    if not expression:
+        return ()
+    parsed = _parse(f"SELECT {expression}")
+    if parsed is None:
+        return ()
+    names = []
+    for col in parsed.find_all(exp.Column):
+        if not col.table or col.table.lower() in ("new", "old"):
+            names.append(col.name if col.this.quoted else col.name.lower())
+    # Identifiers inside subqueries belong to other tables.
+    sub_cols = {c.name.lower() for s in parsed.find_all(exp.Subquery, exp.Exists) for c in s.find_all(exp.Column)}
+    return tuple(dict.fromkeys(n for n in names if n not in sub_cols))
+

@@ -1,0 +1,216 @@
+"""Typed facts about one SQL statement: what the rules read instead of raw text.
+
+Offsets in a fact are relative to the start of the statement's own text, so a fact can be
+cached by that text and reused wherever the statement moves. :class:`Statement` places a
+fact in its literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A schema-qualified name, normalised as PostgreSQL does (unquoted names fold to lower case)."""
+
+    name: str
+    schema: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema or 'public'}.{self.name}"
+
+    def key(self) -> tuple[str, str]:
+        return (self.schema or "public", self.name)
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    span: Span
+    type: str = ""
+    not_null: bool = False
+    default: str | None = None
+    generated: bool = False
+    primary_key: bool = False
+    unique: bool = False
+    references: Name | None = None
+    references_span: Span | None = None
+    references_columns: tuple[str, ...] = ()
+    check: str | None = None
+    definition: str = ""  # the column's own text, e.g. "email text NOT NULL DEFAULT ''"
+
+
+@dataclass(slots=True)
+class Constraint:
+    """A table constraint, inline or in ``ADD CONSTRAINT``."""
+
+    kind: str  # "primary_key" | "unique" | "foreign_key" | "check" | "exclude" | "other"
+    span: Span
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    references: Name | None = None
+    references_span: Span | None = None
+    references_columns: tuple[str, ...] = ()
+    expression: str | None = None
+    definition: str = ""
+
+
+@dataclass(slots=True)
+class Action:
+    """One action of an ``ALTER TABLE``."""
+
+    kind: str  # add_column | drop_column | alter_type | set_default | drop_default | set_not_null | drop_not_null | rename | rename_column | add_constraint | drop_constraint | enable_rls | disable_rls | force_rls | replica_identity | other
+    span: Span
+    column: str | None = None
+    column_span: Span | None = None
+    if_not_exists: bool = False
+    if_exists: bool = False
+    cascade: bool = False
+    insert_guard_at: int | None = None  # where IF [NOT] EXISTS goes
+    column_def: Column | None = None
+    constraint: Constraint | None = None
+    new_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """Why a statement nested in a DO block may be skipped or may fail harmlessly."""
+
+    kind: str  # "not_exists" (IF NOT EXISTS (SELECT …)) | "exception" (EXCEPTION WHEN …)
+    span: Span
+    catalog: str | None = None  # pg_policies, pg_indexes, pg_constraint, information_schema.columns …
+    conditions: tuple[tuple[str, str, Span], ...] = ()  # (column, literal value, span of the literal)
+    exceptions: tuple[str, ...] = ()  # condition names of the handler, lower case
+
+    def value(self, column: str) -> tuple[str, Span] | None:
+        for col, val, span in self.conditions:
+            if col == column:
+                return val, span
+        return None
+
+    def catches(self, *conditions: str) -> bool:
+        return any(c in self.exceptions for c in (*conditions, "others"))
+
+
+@dataclass(slots=True)
+class Fact:
+    """What one statement does. ``kind`` names the statement; the other fields fill as it applies."""
+
+    kind: str
+    text: str
+    start: int = 0  # relative to the enclosing top-level statement (0 for that statement itself)
+    object_type: str | None = None  # TABLE, INDEX, POLICY, FUNCTION …
+    name: Name | None = None
+    name_span: Span | None = None
+    table: Name | None = None
+    table_span: Span | None = None
+    if_not_exists: bool = False
+    if_exists: bool = False
+    or_replace: bool = False
+    unique: bool = False
+    temporary: bool = False
+    cascade: bool = False
+    has_where: bool = False
+    on_conflict: bool = False
+    not_exists_guard: bool = False
+    keyword_end: int | None = None  # where IF NOT EXISTS / IF EXISTS goes
+    create_end: int | None = None  # just after CREATE, where OR REPLACE goes
+    columns: list[Column] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    index_columns: tuple[str, ...] = ()
+    index_expressions: tuple[str, ...] = ()
+    predicate: str | None = None
+    policy_command: str = "ALL"
+    policy_roles: tuple[str, ...] = ()
+    policy_using: str | None = None
+    policy_check: str | None = None
+    referenced_columns: tuple[str, ...] = ()  # columns an expression of the statement reads
+    set_columns: tuple[str, ...] = ()
+    children: list[Fact] = field(default_factory=list)  # statements a DO block executes
+    guards: tuple[Guard, ...] = ()  # for a statement nested in a DO block
+    guard_body_start: int | None = None  # for a DO block: where its body text starts
+    syntax_error: tuple[str, int] | None = None
+    expression: exp.Expression | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    def walk(self) -> Iterator[Fact]:
+        """This fact and every statement nested in it, in execution order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(slots=True, eq=False)
+class Statement:
+    """A fact placed in its literal: ``base`` is the SQL offset where the fact's text starts."""
+
+    fact: Fact
+    base: int
+    index: int  # position among the literal's top-level statements
+    parent: Statement | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.fact.kind
+
+    @property
+    def start(self) -> int:
+        return self.base
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.fact.text)
+
+    def span(self, rel: Span | None = None) -> tuple[int, int]:
+        """An absolute SQL span: the statement's own, or one of its parts."""
+        if rel is None:
+            return self.start, self.end
+        return self.base + rel.start, self.base + rel.end
+
+    def at(self, rel: int) -> int:
+        return self.base + rel
+
+    def nested(self) -> Iterator[Statement]:
+        """Statements a DO block executes, recursively."""
+        for child in self.fact.children:
+            st = Statement(child, self.base + child.start, self.index, self)
+            yield st
+            yield from st.nested()
+
+    def guards(self) -> Iterator[Guard]:
+        """Guards of this statement and of every enclosing block, innermost first, in absolute offsets."""
+        st: Statement | None = self
+        while st is not None and st.parent is not None:
+            # a guard's spans are relative to the block that holds the guarded statement
+            for g in st.fact.guards:
+                yield _shift_guard(g, st.parent.base)
+            st = st.parent
+
+
+def _shift_guard(g: Guard, base: int) -> Guard:
+    return Guard(
+        g.kind,
+        Span(g.span.start + base, g.span.end + base),
+        g.catalog,
+        tuple((c, v, Span(s.start + base, s.end + base)) for c, v, s in g.conditions),
+        g.exceptions,
+    )

@@ -1,0 +1,249 @@
+"""Read a ``DO`` block's PL/pgSQL body: the statements it executes and what guards them.
+
+A migration runs its DO blocks, so their statements are checked like top-level ones. The
+walker follows the block structure (``BEGIN … EXCEPTION WHEN … END``, ``IF … THEN … ELSIF
+… ELSE … END IF``, loops) and records, for each SQL statement, the guards around it: an
+``IF NOT EXISTS (SELECT … FROM catalog WHERE col = 'value' …)`` condition or an exception
+handler. PL/pgSQL's own statements (assignments, ``RAISE``, ``PERFORM``, ``EXECUTE``) are
+not SQL the migration runs directly and are skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from migration_lsp.sql.facts import Fact, Guard, Span
+from migration_lsp.sql.tokens import PUNCT, STRING, WORD, Tok, TokenError, tokenize
+
+_PLPGSQL_STATEMENTS = frozenset(
+    {"RAISE", "PERFORM", "EXECUTE", "RETURN", "NULL", "GET", "EXIT", "CONTINUE", "OPEN", "CLOSE", "FETCH", "MOVE", "ASSERT", "CALL", "COMMIT", "ROLLBACK"}
+)
+_BLOCK_END = frozenset({"END", "EXCEPTION", "ELSIF", "ELSEIF", "ELSE", "WHEN"})
+
+
+def read_do_block(fact: Fact, text: str, start: int, end: int, analyze: Callable[[str], Fact]) -> None:
+    """Fill ``fact.children`` from the dollar-quoted body at ``text[start:end]``."""
+    raw = text[start:end]
+    if raw.startswith("$"):
+        tag = raw[: raw.index("$", 1) + 1]
+        body_start, body_end = start + len(tag), end - len(tag)
+    else:
+        body_start, body_end = start + 1, end - 1
+    body = text[body_start:body_end]
+    try:
+        tokens = tokenize(body)
+    except TokenError:
+        return
+    fact.guard_body_start = body_start
+    walker = _Walker(body, tokens, body_start, analyze)
+    walker.block_list(())
+    fact.children = walker.children
+
+
+class _Walker:
+    def __init__(self, body: str, toks: list[Tok], offset: int, analyze: Callable[[str], Fact]) -> None:
+        self.body = body
+        self.toks = toks
+        self.offset = offset
+        self.analyze = analyze
+        self.i = 0
+        self.children: list[Fact] = []
+
+    def word(self, k: int = 0) -> str | None:
+        j = self.i + k
+        if j < len(self.toks) and self.toks[j].kind == WORD:
+            return self.toks[j].value
+        return None
+
+    def is_semicolon(self, j: int) -> bool:
+        return j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value == ";"
+
+    def skip_to_semicolon(self) -> int:
+        """Advance past the next top-level semicolon; returns the index of that semicolon."""
+        depth = 0
+        while self.i < len(self.toks):
+            t = self.toks[self.i]
+            if t.kind == PUNCT and t.value == "(":
+                depth += 1
+            elif t.kind == PUNCT and t.value == ")":
+                depth -= 1
+            elif depth <= 0 and self.is_semicolon(self.i):
+                self.i += 1
+                return self.i - 1
+            self.i += 1
+        return len(self.toks)
+
+    def block_list(self, guards: tuple[Guard, ...]) -> None:
+        """Statements until a word that closes the enclosing construct."""
+        while self.i < len(self.toks):
+            w = self.word()
+            if w in _BLOCK_END:
+                return
+            self.one(guards)
+
+    def one(self, guards: tuple[Guard, ...]) -> None:
+        w = self.word()
+        t = self.toks[self.i]
+        if t.kind == PUNCT and t.value == "<<":  # a label
+            while self.i < len(self.toks) and not (self.toks[self.i].kind == PUNCT and self.toks[self.i].value == ">>"):
+                self.i += 1
+            self.i += 1
+            return
+        if w == "DECLARE":
+            self.i += 1
+            while self.i < len(self.toks) and self.word() != "BEGIN":
+                self.skip_to_semicolon()
+            return
+        if w == "BEGIN":
+            self.block(guards)
+            return
+        if w == "IF":
+            self.if_statement(guards)
+            return
+        if w in ("LOOP", "WHILE", "FOR", "FOREACH"):
+            # The loop header is not SQL the migration runs; the body is.
+            while self.i < len(self.toks) and self.word() != "LOOP":
+                self.i += 1
+            self.i += 1
+            self.block_list(guards)
+            self.accept_end("LOOP")
+            return
+        if w == "CASE":
+            self.case(guards)
+            return
+        if w in _PLPGSQL_STATEMENTS or self.is_assignment():
+            self.skip_to_semicolon()
+            return
+        self.sql_statement(guards)
+
+    def is_assignment(self) -> bool:
+        j = self.i + 1
+        while j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value in (".", "[", "]"):
+            j += 2
+        return j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value in (":=", "=") and self.word() not in ("UPDATE", "DELETE", "INSERT", "SELECT")
+
+    def accept_end(self, what: str) -> None:
+        if self.word() == "END":
+            self.i += 1
+            if self.word() == what:
+                self.i += 1
+            if self.is_semicolon(self.i):
+                self.i += 1
+
+    def block(self, guards: tuple[Guard, ...]) -> None:
+        self.i += 1
+        body_start = self.i
+        # Find the handler first, since it guards the statements of the block body; the
+        # statements are recorded on the second pass, once their guards are known.
+        recorded = len(self.children)
+        self.block_list(())
+        del self.children[recorded:]
+        handler: Guard | None = None
+        if self.word() == "EXCEPTION":
+            handler_start = self.i
+            self.i += 1
+            names: list[str] = []
+            handlers: list[tuple[int, int]] = []
+            while self.word() == "WHEN":
+                self.i += 1
+                while self.i < len(self.toks) and self.word() != "THEN":
+                    t = self.toks[self.i]
+                    if t.kind == WORD and t.value not in ("OR", "SQLSTATE"):
+                        names.append(t.value.lower())
+                    elif t.kind == STRING:
+                        names.append(t.value)
+                    self.i += 1
+                self.i += 1
+                first = self.i
+                self.block_list(guards)
+                handlers.append((first, self.i))
+            handler = Guard("exception", self._span(handler_start, self.i), exceptions=tuple(names))
+            end = self.i
+            # Walk the body again, now that its guard is known.
+            self.i = body_start
+            self.block_list((handler, *guards))
+            for first, last in handlers:
+                self.i = first
+                self.block_list(guards)
+            self.i = end
+        else:
+            self.i = body_start
+            self.block_list(guards)
+        self.accept_end("")
+
+    def if_statement(self, guards: tuple[Guard, ...]) -> None:
+        self.i += 1
+        first = self.i
+        while self.i < len(self.toks) and self.word() != "THEN":
+            self.i += 1
+        guard = self.condition_guard(first, self.i)
+        self.i += 1
+        self.block_list((guard, *guards) if guard is not None else guards)
+        while self.word() in ("ELSIF", "ELSEIF", "ELSE"):
+            if self.word() == "ELSE":
+                self.i += 1
+            else:
+                self.i += 1
+                while self.i < len(self.toks) and self.word() != "THEN":
+                    self.i += 1
+                self.i += 1
+            self.block_list(guards)
+        self.accept_end("IF")
+
+    def case(self, guards: tuple[Guard, ...]) -> None:
+        self.i += 1
+        while self.i < len(self.toks) and self.word() not in ("WHEN", "END"):
+            self.i += 1
+        while self.word() in ("WHEN", "ELSE"):
+            if self.word() == "WHEN":
+                while self.i < len(self.toks) and self.word() != "THEN":
+                    self.i += 1
+            self.i += 1
+            self.block_list(guards)
+        self.accept_end("CASE")
+
+    def condition_guard(self, first: int, last: int) -> Guard | None:
+        """``NOT EXISTS (SELECT … FROM catalog WHERE col = 'value' AND …)`` as a guard."""
+        toks = self.toks[first:last]
+        words = [t.value for t in toks if t.kind == WORD]
+        negated = any(a == "NOT" and b == "EXISTS" for a, b in zip(words, words[1:]))
+        counted = "COUNT" in words
+        if not (negated or counted):
+            return None
+        catalog = None
+        conditions = []
+        for k, t in enumerate(toks):
+            if t.is_word("FROM") and k + 1 < len(toks) and toks[k + 1].is_name:
+                parts = [toks[k + 1].ident]
+                if k + 3 < len(toks) and toks[k + 2].kind == PUNCT and toks[k + 2].value == "." and toks[k + 3].is_name:
+                    parts.append(toks[k + 3].ident)
+                catalog = ".".join(parts)
+            if t.kind == PUNCT and t.value == "=" and 0 < k < len(toks) - 1:
+                left, right = toks[k - 1], toks[k + 1]
+                if left.is_name and right.kind == STRING:
+                    conditions.append((left.ident, right.value, self._tok_span(right)))
+                elif right.is_name and left.kind == STRING:
+                    conditions.append((right.ident, left.value, self._tok_span(left)))
+        return Guard("not_exists", self._span(first, last), catalog=catalog, conditions=tuple(conditions))
+
+    def sql_statement(self, guards: tuple[Guard, ...]) -> None:
+        first = self.i
+        semicolon = self.skip_to_semicolon()
+        last = min(semicolon, len(self.toks))
+        if last <= first:
+            return
+        start = self.toks[first].start
+        end = self.toks[last - 1].end
+        fact = self.analyze(self.body[start:end])
+        # The analysis is cached by text and shared: place a copy, not the original.
+        self.children.append(dataclasses.replace(fact, start=self.offset + start, guards=guards))
+
+    def _span(self, first: int, last: int) -> Span:
+        if first >= len(self.toks):
+            return Span(self.offset + len(self.body), self.offset + len(self.body))
+        last_tok = self.toks[min(last, len(self.toks)) - 1]
+        return Span(self.offset + self.toks[first].start, self.offset + last_tok.end)
+
+    def _tok_span(self, t: Tok) -> Span:
+        return Span(self.offset + t.start, self.offset + t.end)

@@ -1,0 +1,84 @@
+"""sqlglot's PostgreSQL tokens, in the shape the statement reader needs.
+
+sqlglot folds some keyword pairs into one token (``PRIMARY KEY``, ``ORDER BY``); they are
+split back into words here so that the reader matches one word at a time.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
+
+WORD, IDENT, STRING, NUMBER, PUNCT = "word", "ident", "string", "number", "punct"
+
+_STRINGS = frozenset(
+    {
+        TokenType.STRING,
+        TokenType.BIT_STRING,
+        TokenType.HEX_STRING,
+        TokenType.BYTE_STRING,
+        TokenType.NATIONAL_STRING,
+        TokenType.RAW_STRING,
+        TokenType.HEREDOC_STRING,
+        TokenType.UNICODE_STRING,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    kind: str
+    value: str  # words upper-cased, unquoted identifiers lower-cased, strings unquoted
+    start: int
+    end: int  # exclusive
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind == WORD and self.value in words
+
+    @property
+    def is_name(self) -> bool:
+        return self.kind in (WORD, IDENT)
+
+    @property
+    def ident(self) -> str:
+        """The identifier this token spells: unquoted names fold to lower case."""
+        return self.value if self.kind == IDENT else self.value.lower()
+
+
+@functools.cache
+def _dialect() -> Postgres:
+    return Postgres()
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Tokens of ``text``; raises :class:`TokenError` on an unterminated quote."""
+    out: list[Tok] = []
+    for t in _dialect().tokenize(text):
+        start, end = t.start, t.end + 1
+        tt = t.token_type
+        if tt == TokenType.IDENTIFIER:
+            out.append(Tok(IDENT, t.text, start, end))
+        elif tt in _STRINGS:
+            out.append(Tok(STRING, t.text, start, end))
+        elif tt == TokenType.NUMBER:
+            out.append(Tok(NUMBER, t.text, start, end))
+        elif t.text[:1].isalpha() or t.text[:1] == "_":
+            raw = text[start:end]
+            if " " in raw or "\n" in raw or "\t" in raw:
+                pos = start
+                for part in raw.split():
+                    at = text.index(part, pos)
+                    out.append(Tok(WORD, part.upper(), at, at + len(part)))
+                    pos = at + len(part)
+            else:
+                out.append(Tok(WORD, t.text.upper(), start, end))
+        else:
+            out.append(Tok(PUNCT, t.text, start, end))
+    return out
+
+
+__all__ = ["Tok", "TokenError", "tokenize", "WORD", "IDENT", "STRING", "NUMBER", "PUNCT"]

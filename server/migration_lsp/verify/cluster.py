@@ -1,0 +1,122 @@
+"""A private PostgreSQL cluster in a temporary folder, reachable only through a Unix socket there."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from migration_lsp.verify.model import VerifyError
+
+# The socket lives in a folder of its own, so the usual port number cannot clash with anything.
+_PORT = "5432"
+_SUPERUSER = "postgres"
+_START_TIMEOUT = 30.0
+_STOP_TIMEOUT = 15.0
+# The data is thrown away, so durability is traded for speed.
+_SETTINGS = {
+    "listen_addresses": "",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "autovacuum": "off",
+    "max_connections": "40",
+}
+
+
+class LocalCluster:
+    """``initdb`` + ``postgres`` in a temporary folder that :meth:`stop` removes again."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.directory: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def start(self) -> str:
+        """Create and start the cluster; returns the conninfo of its ``postgres`` database."""
+        self.directory = Path(tempfile.mkdtemp(prefix="migration-lsp-"))
+        account = _service_account()
+        as_account: dict[str, Any] = {}
+        if account is not None:
+            # PostgreSQL refuses to run as root; everything it touches must belong to its user.
+            os.chown(self.directory, account.pw_uid, account.pw_gid)
+            as_account = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        data = self.directory / "data"
+        initdb = [
+            str(self.bin_dir / "initdb"), "-D", str(data), "--auth=trust",
+            f"--username={_SUPERUSER}", "--encoding=UTF8", "--locale=C", "--no-sync",
+        ]  # fmt: skip
+        done = subprocess.run(
+            initdb, cwd=self.directory, capture_output=True, text=True, **as_account
+        )
+        if done.returncode != 0:
+            raise VerifyError(f"initdb failed: {_last_line(done.stderr or done.stdout)}")
+        command = [str(self.bin_dir / "postgres"), "-D", str(data), "-p", _PORT, "-k", str(self.directory)]
+        for name, value in _SETTINGS.items():
+            command += ["-c", f"{name}={value}"]
+        with open(self.directory / "server.log", "wb") as log:
+            # A session of its own keeps the terminal's Ctrl-C away from it: cleanup stops it.
+            self._process = subprocess.Popen(
+                command, cwd=self.directory, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True, **as_account,
+            )  # fmt: skip
+        conninfo = make_conninfo(host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres")
+        self._wait_until_ready(conninfo)
+        return conninfo
+
+    def stop(self) -> None:
+        """Stop the server and remove its folder; safe to call more than once."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            # Immediate shutdown: there is nothing worth a checkpoint.
+            process.send_signal(signal.SIGQUIT)
+            try:
+                process.wait(timeout=_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        directory, self.directory = self.directory, None
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def _wait_until_ready(self, conninfo: str) -> None:
+        assert self._process is not None and self.directory is not None
+        deadline = time.monotonic() + _START_TIMEOUT
+        while True:
+            try:
+                psycopg.connect(conninfo, connect_timeout=5).close()
+                return
+            except psycopg.OperationalError:
+                pass
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                log = (self.directory / "server.log").read_text(errors="replace")
+                raise VerifyError(f"PostgreSQL did not start: {_last_line(log)}")
+            time.sleep(0.01)
+
+
+def _service_account() -> pwd.struct_passwd | None:
+    """The unprivileged account to run PostgreSQL as when we are root, else None."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        return pwd.getpwnam("nobody")
+
+
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"

@@ -1,0 +1,102 @@
+"""Which files a check reads, and reading them without ever raising on bad input."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pathspec
+
+from migration_lsp.locate.typescript import CODE_SUFFIXES
+
+MAX_BYTES = 5 * 1024 * 1024
+SKIPPED_DIRS = frozenset({"node_modules", ".next", "dist", "build", ".git", ".venv", "__pycache__", ".turbo", ".vercel", "coverage"})
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    path: Path
+    reason: str
+
+
+def read_source(path: Path) -> str | Unreadable:
+    """The file's text exactly as stored (no newline translation), or why it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return Unreadable(path, f"skipped: {size / 1024 / 1024:.1f} MB is over the {MAX_BYTES // 1024 // 1024} MB limit")
+        data = path.read_bytes()
+    except OSError as e:
+        return Unreadable(path, f"cannot be read: {e.strerror or e}")
+    if b"\0" in data[:8192]:
+        return Unreadable(path, "skipped: binary file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return Unreadable(path, f"skipped: not UTF-8 (invalid byte at offset {e.start})")
+
+
+def is_code_file(path: Path) -> bool:
+    return path.suffix.lower() in CODE_SUFFIXES
+
+
+def _gitignore(folder: Path) -> pathspec.PathSpec | None:
+    ignore = folder / ".gitignore"
+    if not ignore.is_file():
+        return None
+    try:
+        lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Code files under ``root``, honouring ``.gitignore`` files and the skipped folders."""
+    root = root.resolve()
+    if root.is_file():
+        yield root
+        return
+    includes = pathspec.PathSpec.from_lines("gitwildmatch", include) if include else None
+    excludes = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
+    # Each .gitignore applies to its own folder and below, relative to that folder.
+    stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec]]]] = [(root, [])]
+    while stack:
+        folder, ignores = stack.pop()
+        spec = _gitignore(folder)
+        if spec is not None:
+            ignores = [*ignores, (folder, spec)]
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            path = Path(entry.path)
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir and entry.name in SKIPPED_DIRS:
+                continue
+            if _ignored(path, is_dir, ignores):
+                continue
+            if is_dir:
+                subfolders.append((path, ignores))
+                continue
+            if not entry.is_file() or not is_code_file(path):
+                continue
+            rel = path.relative_to(root).as_posix()
+            if includes is not None and not includes.match_file(rel):
+                continue
+            if excludes is not None and excludes.match_file(rel):
+                continue
+            yield path
+        stack.extend(reversed(subfolders))
+
+
+def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+    for base, spec in ignores:
+        rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+        if spec.match_file(rel):
+            return True
+    return False

@@ -1,0 +1,99 @@
+"""A project: the files under one config, read once, parsed into documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from migration_lsp.config import Config, ConfigError, load_config
+from migration_lsp.engine import Document, parse_document
+from migration_lsp.workspace.files import Unreadable, read_source, walk
+
+
+@dataclass(frozen=True)
+class FileNotice:
+    path: Path
+    message: str
+    offset: int | None = None
+
+
+@dataclass(eq=False)
+class Project:
+    config: Config
+    texts: dict[Path, str] = field(default_factory=dict)  # every code file read
+    documents: dict[Path, Document] = field(default_factory=dict)  # files with a migration literal
+    notices: list[FileNotice] = field(default_factory=list)
+    config_errors: list[FileNotice] = field(default_factory=list)
+
+    def add(self, path: Path, text: str) -> None:
+        self.texts[path] = text
+        doc = parse_document(path, text, self.config.variable_names)
+        self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
+        if doc.migrations:
+            self.documents[path] = doc
+        else:
+            self.documents.pop(path, None)
+
+
+def load_projects(paths: Iterable[Path], extra_names: tuple[str, ...] = ()) -> list[Project]:
+    """Read every code file under ``paths``, grouped by the config that applies to it."""
+    projects: dict[Path | None, Project] = {}
+    seen: set[Path] = set()
+    errors: dict[str, FileNotice] = {}
+
+    def config_for(path: Path, fallback: Path) -> Config:
+        try:
+            return load_config(path, fallback_root=fallback)
+        except ConfigError as e:
+            # Check with the defaults rather than not at all; the error is still reported.
+            errors.setdefault(str(e), FileNotice(path, str(e)))
+            return Config(root=fallback)
+
+    for arg in paths:
+        arg = arg.resolve()
+        fallback = arg if arg.is_dir() else arg.parent
+        base = config_for(arg, fallback)
+        for path in walk(arg, *_globs(base, arg)):
+            if path in seen:
+                continue
+            seen.add(path)
+            config = config_for(path, fallback)
+            key = config.source or config.root
+            project = projects.get(key)
+            if project is None:
+                project = projects[key] = Project(config.with_variable_names(extra_names))
+            source = read_source(path)
+            if isinstance(source, Unreadable):
+                project.notices.append(FileNotice(path, source.reason))
+                continue
+            project.add(path, source)
+    result = list(projects.values())
+    if errors:
+        if not result:
+            result.append(Project(Config(root=Path.cwd())))
+        result[0].config_errors.extend(errors.values())
+    return result
+
+
+def _globs(config: Config, arg: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Include and exclude globs apply relative to the config's folder; rebase them onto ``arg``."""
+    if not (config.include or config.exclude) or not arg.is_dir():
+        return (), ()
+    try:
+        prefix = arg.relative_to(config.root).as_posix()
+    except ValueError:
+        return config.include, config.exclude
+    if prefix == ".":
+        return config.include, config.exclude
+
+    def rebase(globs: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for g in globs:
+            if g.startswith(prefix + "/"):
+                out.append(g[len(prefix) + 1 :])
+            elif "/" not in g.strip("/") or g.startswith("**"):
+                out.append(g)
+        return tuple(out)
+
+    return rebase(config.include), rebase(config.exclude)
