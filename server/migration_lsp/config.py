@@ -19,6 +19,11 @@ LEVELS = ("off", "info", "warning", "error")
 class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and key."""
 
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path = path
+        self.detail = detail  # the message without the file, for reporters that show it apart
+
 
 @dataclass(frozen=True)
 class Config:
@@ -69,20 +74,25 @@ def _config_in(folder: Path) -> Path | None:
     for name in CONFIG_FILES:
         candidate = folder / name
         if candidate.is_file():
-            if name == "pyproject.toml" and "migration-lsp" not in _read_toml(candidate).get("tool", {}):
+            if name == "pyproject.toml" and not _has_table(_read_toml(candidate)):
                 continue
             return candidate
     return None
+
+
+def _has_table(pyproject: dict[str, Any]) -> bool:
+    tool = pyproject.get("tool")
+    return isinstance(tool, dict) and "migration-lsp" in tool
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(path, f"not valid TOML: {e}") from None
     except OSError as e:
-        raise ConfigError(f"{path}: cannot be read: {e.strerror}") from None
+        raise ConfigError(path, f"cannot be read: {e.strerror}") from None
 
 
 def load_config(start: Path, fallback_root: Path | None = None) -> Config:
@@ -102,43 +112,48 @@ def clear_cache() -> None:
 @functools.lru_cache(maxsize=256)
 def _load(path: Path, _mtime: int) -> Config:
     data = _read_toml(path)
-    table = data.get("tool", {}).get("migration-lsp", {}) if path.name == "pyproject.toml" else data
+    if path.name == "pyproject.toml":
+        table = data["tool"]["migration-lsp"] if _has_table(data) else {}
+    else:
+        table = data
     prefix = "[tool.migration-lsp]" if path.name == "pyproject.toml" else ""
+    if not isinstance(table, dict):
+        raise ConfigError(path, f"{prefix}: expected a table of settings")
     return parse_config(table, path, prefix)
 
 
 def parse_config(table: dict[str, Any], path: Path, prefix: str = "") -> Config:
     from migration_lsp.rules.registry import RULES
 
-    def where(key: str) -> str:
-        return f"{path}: {prefix + '.' if prefix else ''}{key}"
+    def error(key: str, problem: str) -> ConfigError:
+        return ConfigError(path, f"{prefix + '.' if prefix else ''}{key}: {problem}")
 
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         attr = key.replace("-", "_")
         if key == "rules":
             if not isinstance(value, dict):
-                raise ConfigError(f"{where(key)}: expected a table of rule = level")
+                raise error(key, "expected a table of rule = level")
             levels = {}
             for rule, level in value.items():
                 if rule not in RULES:
-                    raise ConfigError(f"{where('rules.' + rule)}: unknown rule {rule!r}")
+                    raise error("rules." + rule, f"unknown rule {rule!r}")
                 if level not in LEVELS:
-                    raise ConfigError(f"{where('rules.' + rule)}: {level!r} is not one of {', '.join(LEVELS)}")
+                    raise error("rules." + rule, f"{level!r} is not one of {', '.join(LEVELS)}")
                 levels[rule] = level
             kwargs["rules"] = levels
         elif key in _STRING_LISTS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where(key)}: expected a list of strings")
+                raise error(key, "expected a list of strings")
             kwargs[attr] = tuple(value)
         elif key in _STRINGS:
             if not isinstance(value, str):
-                raise ConfigError(f"{where(key)}: expected a string")
+                raise error(key, "expected a string")
             if key in _CHOICES and value not in _CHOICES[key]:
-                raise ConfigError(f"{where(key)}: {value!r} is not one of {', '.join(_CHOICES[key])}")
+                raise error(key, f"{value!r} is not one of {', '.join(_CHOICES[key])}")
             kwargs[attr] = value
         else:
-            raise ConfigError(f"{where(key)}: unknown setting")
+            raise error(key, "unknown setting")
     if "variable_names" in kwargs and not kwargs["variable_names"]:
-        raise ConfigError(f"{where('variable-names')}: needs at least one name")
+        raise error("variable-names", "needs at least one name")
     return Config(root=path.parent, source=path, **kwargs)

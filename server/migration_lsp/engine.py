@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import logging
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
@@ -22,6 +22,7 @@ from migration_lsp.sql.facts import Statement
 from migration_lsp.sql.split import Comment, split
 
 if TYPE_CHECKING:
+    from migration_lsp.baseline import Baseline
     from migration_lsp.model.schema import Schema
     from migration_lsp.workspace.index import WorkspaceIndex
 
@@ -121,7 +122,7 @@ class Context:
     migrations: Sequence[Migration]
     config: Config
     workspace: WorkspaceIndex | None = None
-    baselines: dict[Path, list[Migration]] = field(default_factory=dict)
+    baselines: Sequence[Baseline] = ()  # what older databases were built from
 
     def executed(self) -> Iterator[tuple[Migration, Statement]]:
         """Every statement every migration executes, with its migration."""
@@ -182,18 +183,35 @@ def check(
     workspace: WorkspaceIndex | None = None,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
-    baselines: dict[Path, list[Migration]] | None = None,
+    baselines: Sequence[Baseline] = (),
     read_text: Callable[[Path], str | None] | None = None,
 ) -> CheckResult:
     """Run the rules over documents that share one config, then apply levels and suppressions."""
     from migration_lsp import suppress
-    from migration_lsp.rules.registry import RULES
+    from migration_lsp.rules.upgrade import VERIFY_RULES
 
     rules = select_rules(config, select, ignore)
     migrations = [m for d in documents for m in d.migrations]
-    ctx = Context(migrations, config, workspace, baselines or {})
+    ctx = Context(migrations, config, workspace, baselines)
     findings, errors = run_rules(ctx, rules)
     active = {r.name for r in rules}
+    # Rules only `verify` reports never run here, so their suppressions are not idle here.
+    findings = settle(findings, documents, config, active - VERIFY_RULES, suppress.UNUSED in active, read_text)
+    return CheckResult(findings, errors)
+
+
+def settle(
+    findings: list[Finding],
+    documents: Sequence[Document],
+    config: Config,
+    ran: set[str],
+    report_unused: bool,
+    read_text: Callable[[Path], str | None] | None = None,
+) -> list[Finding]:
+    """Findings of the rules that ``ran``, with the config's levels, less those suppressions hide, sorted."""
+    from migration_lsp import suppress
+    from migration_lsp.rules.registry import RULES
+
     for f in findings:
         f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
     sups = [s for d in documents for s in suppress.suppressions(d)]
@@ -203,10 +221,10 @@ def check(
         text = read_text(path) if read_text is not None else None
         if text is not None:
             sups.extend(suppress.suppressions(Document(path, text, [], [])))
-    findings = suppress.apply(findings, sups, RULES)
-    findings = [f for f in findings if f.rule in active or (f.rule == suppress.UNUSED and suppress.UNUSED in active)]
+    findings = suppress.apply(findings, sups, RULES, ran)
+    findings = [f for f in findings if f.rule in ran or (f.rule == suppress.UNUSED and report_unused)]
     for f in findings:
         if f.rule == suppress.UNUSED:
             f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
     findings.sort(key=lambda f: (str(f.path), f.start, f.end, f.rule))
-    return CheckResult(findings, errors)
+    return findings

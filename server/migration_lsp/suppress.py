@@ -17,7 +17,6 @@ from typing import Iterable
 from migration_lsp.engine import Document, Migration
 from migration_lsp.positions import LineIndex
 from migration_lsp.rules.base import Finding
-from migration_lsp.sql.facts import Statement
 
 MARKER = "migration-lsp:"
 UNUSED = "unused-suppression"
@@ -73,27 +72,48 @@ def _sql_suppressions(m: Migration) -> Iterable[Suppression]:
         if verb == "ignore-file":
             yield Suppression(m.path, frozenset(rules), lit.doc_start, lit.doc_end, c_start, c_end)
             continue
-        target = _statement_for(m, c.start, c.end)
-        if target is not None:
-            start, end = lit.doc_span(target.start, target.end)
+        span = _statements_for(m, c.start, c.end)
+        if span is not None:
+            start, end = lit.doc_span(*span)
             yield Suppression(m.path, frozenset(rules), start, end, c_start, c_end)
         else:
             yield Suppression(m.path, frozenset(rules), c_start, c_start, c_start, c_end)
 
 
-def _statement_for(m: Migration, c_start: int, c_end: int) -> Statement | None:
-    """The statement whose first line holds the comment, or, for a comment alone on its
-    line(s), the statement on the next line."""
-    line = m.sql_line(c_start)
-    below = m.sql_line(max(c_end - 1, c_start)) + 1
-    alone = not m.sql[m.line_start(c_start) : c_start].strip()
-    for st in m.statements:
-        first = m.sql_line(st.start)
-        if first == line or (alone and first == below):
-            return st
-        if first > below:
-            break
-    return None
+def _statements_for(m: Migration, c_start: int, c_end: int) -> tuple[int, int] | None:
+    """The SQL span of the statements a comment applies to: those that start on its line when
+    it trails or leads code, else those on the line below it (past other comment lines, so
+    that suppressions can be stacked)."""
+    sql = m.sql
+    eol = sql.find("\n", c_end)
+    alone = not sql[m.line_start(c_start) : c_start].strip() and not sql[c_end : len(sql) if eol == -1 else eol].strip()
+    line = _code_line_below(m, c_end) if alone else m.sql_line(c_start)
+    if line is None:
+        return None
+    spans = [(st.start, st.end) for st in m.statements if m.sql_line(st.start) == line]
+    if not spans:
+        return None
+    return spans[0][0], spans[-1][1]
+
+
+def _code_line_below(m: Migration, offset: int) -> int | None:
+    """The first line after ``offset``'s that holds more than comments."""
+    sql = m.sql
+    comments = {c.start: c for c in m.comments}
+    while True:
+        nl = sql.find("\n", offset)
+        if nl == -1:
+            return None
+        pos = nl + 1
+        while pos < len(sql) and sql[pos] in " \t":
+            pos += 1
+        comment = comments.get(pos)
+        if comment is None:
+            return m.sql_line(pos)
+        eol = sql.find("\n", comment.end)
+        if sql[comment.end : len(sql) if eol == -1 else eol].strip():
+            return m.sql_line(pos)
+        offset = comment.end
 
 
 def _code_suppressions(doc: Document) -> Iterable[Suppression]:
@@ -112,6 +132,8 @@ def _code_suppressions(doc: Document) -> Iterable[Suppression]:
         comment_start = lines.starts[number] + (len(text) - len(stripped))
         comment_end = lines.starts[number] + len(text)
         target = number + 1
+        while target < len(lines.starts) and lines.line_text(target).lstrip().startswith("//"):
+            target += 1  # stacked comments apply to the first line of code below them
         if target >= len(lines.starts):
             continue
         if target in declarations:
@@ -123,9 +145,13 @@ def _code_suppressions(doc: Document) -> Iterable[Suppression]:
         yield Suppression(doc.path, frozenset(parsed[1]), start, end, comment_start, comment_end)
 
 
-def apply(findings: list[Finding], sups: list[Suppression], known_rules: Iterable[str]) -> list[Finding]:
-    """Drop hidden findings; add an ``unused-suppression`` finding for each idle comment."""
-    known = set(known_rules)
+def apply(findings: list[Finding], sups: list[Suppression], known_rules: Iterable[str], ran: Iterable[str]) -> list[Finding]:
+    """Drop hidden findings; add an ``unused-suppression`` finding for each idle comment.
+
+    Only rules that ran (``ran``) can leave a suppression idle: a comment for a rule that is
+    switched off or not selected may be needed again when it is back on.
+    """
+    known, active = set(known_rules), set(ran)
     kept: list[Finding] = []
     for f in findings:
         hidden = False
@@ -139,13 +165,18 @@ def apply(findings: list[Finding], sups: list[Suppression], known_rules: Iterabl
         unknown = sorted(r for r in s.rules if r not in known)
         if unknown:
             message = f"unknown rule {', '.join(unknown)} in suppression comment"
-        elif not s.used:
-            named = ", ".join(sorted(s.rules)) or "any rule"
-            message = f"this suppression of {named} hides nothing; remove it"
+        elif not s.rules:
+            if s.used:
+                continue
+            message = "this suppression of any rule hides nothing; remove it"
         else:
-            idle = sorted(s.rules - s.used)
+            idle = sorted((s.rules & active) - s.used)
             if not idle:
                 continue
-            message = f"this suppression of {', '.join(idle)} hides nothing for that rule; remove it from the comment"
+            if len(idle) == len(s.rules):
+                message = f"this suppression of {', '.join(idle)} hides nothing; remove it"
+            else:
+                those = "that rule" if len(idle) == 1 else "those rules"
+                message = f"this suppression of {', '.join(idle)} hides nothing for {those}; remove {'it' if len(idle) == 1 else 'them'} from the comment"
         kept.append(Finding(UNUSED, message, s.path, s.comment_start, s.comment_end, severity="info"))
     return kept

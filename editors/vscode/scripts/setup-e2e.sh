@@ -45,6 +45,8 @@ if [[ $(installed_version code-server) != "$code_server_version" ||
     "code-server@$code_server_version" "playwright-core@$playwright_version"
 fi
 
-echo "node: $node_bin"
-echo "code-server: $tools/node_modules/.bin/code-server"
-echo "chromium: $(command -v chromium)"
+# The test reads where things are from these lines rather than knowing the layout.
+echo "NODE=$node_bin"
+echo "CODE_SERVER=$tools/node_modules/code-server/out/node/entry.js"
+echo "PLAYWRIGHT_CORE=$tools/node_modules/playwright-core"
+echo "CHROMIUM=$(command -v chromium)"

@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from migration_lsp.cli.report import Report, render
-from migration_lsp.engine import check
+from migration_lsp.baseline import BASELINE_RULES, Baseline, project_baselines
+from migration_lsp.engine import check, select_rules
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes, write_atomic
 from migration_lsp.rules.base import Finding
 from migration_lsp.workspace.project import FileNotice, Project, load_projects
@@ -20,37 +22,47 @@ def run_check(args: argparse.Namespace, color: bool) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
         print(f"migration-lsp: no such file or folder: {missing[0]}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     projects = load_projects(paths, tuple(args.variable_name))
-    findings = _check_all(projects, args)
+    failed: set[Project] = set()  # projects where a rule raised: their check is incomplete
+    baselines = {p: project_baselines(p, args.baseline) for p in projects if _needs_baseline(p, args)}
+    findings = _check_all(projects, args, failed, baselines)
+    fixed = 0
     if args.fix:
         for _ in range(MAX_FIX_PASSES):
-            plan = plan_safe_fixes(findings)
-            changed = False
-            for path, edits in plan.items():
-                project = _owner(projects, path)
-                if project is None:
-                    continue
-                old = project.texts[path]
-                new = apply_edits(old, edits)
-                if new != old:
-                    write_atomic(path, new)
-                    project.add(path, new)
-                    changed = True
-            if not changed:
+            done = _fix_pass(projects, findings)
+            if not done:
                 break
-            findings = _check_all(projects, args)
+            fixed += done
+            findings = _check_all(projects, args, failed, baselines)
+    if args.verify:
+        from migration_lsp.cli.verify import verify_projects
+        from migration_lsp.verify import VerifyError
+
+        try:
+            findings += verify_projects(projects, ref=args.baseline, database_url=args.database_url)
+        except VerifyError as e:
+            print(f"migration-lsp: {e}", file=sys.stderr)
+            return EXIT_ERROR
+        findings.sort(key=lambda f: (str(f.path), f.start, f.end, f.rule))
     notices: list[FileNotice] = [n for p in projects for n in (*p.config_errors, *p.notices)]
     texts = {path: text for p in projects for path, text in p.texts.items()}
     files_checked = sum(len(p.documents) for p in projects)
-    sys.stdout.write(render(Report(findings, notices, files_checked, texts), args.format, color))
-    if any(p.config_errors for p in projects):
-        return 2
+    sys.stdout.write(render(Report(findings, notices, files_checked, texts, fixed), args.format, color))
+    if failed or any(p.config_errors for p in projects):
+        return EXIT_ERROR
     failing = ("error", "warning") if args.strict else ("error",)
-    return 1 if any(f.severity in failing for f in findings) else 0
+    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
 
-def _check_all(projects: list[Project], args: argparse.Namespace) -> list[Finding]:
+def _needs_baseline(project: Project, args: argparse.Namespace) -> bool:
+    active = {r.name for r in select_rules(project.config, args.select, args.ignore)}
+    return bool(project.documents) and not active.isdisjoint(BASELINE_RULES)
+
+
+def _check_all(
+    projects: list[Project], args: argparse.Namespace, failed: set[Project], baselines: dict[Project, list[Baseline]]
+) -> list[Finding]:
     findings: list[Finding] = []
     for project in projects:
         result = check(
@@ -58,12 +70,44 @@ def _check_all(projects: list[Project], args: argparse.Namespace) -> list[Findin
             project.config,
             select=args.select,
             ignore=args.ignore,
+            baselines=baselines.get(project, ()),
             read_text=project.texts.get,
         )
         findings.extend(result.findings)
         for error in result.rule_errors:
-            project.notices.append(FileNotice(project.config.root, f"rule {error.rule} failed: {error.message}"))
+            failed.add(project)
+            notice = FileNotice(project.config.source or project.config.root, f"rule {error.rule} failed: {error.message}")
+            if notice not in project.notices:  # each --fix pass checks again
+                project.notices.append(notice)
+    findings.sort(key=lambda f: (str(f.path), f.start, f.end, f.rule))
     return findings
+
+
+def _fix_pass(projects: list[Project], findings: list[Finding]) -> int:
+    """Apply the safe fixes that do not clash; the number of findings they fix."""
+    plan = plan_safe_fixes(findings)
+    planned = {e for edits in plan.values() for e in edits}
+    changed: set[Path] = set()
+    for path, edits in plan.items():
+        project = _owner(projects, path)
+        if project is None:
+            continue
+        old = project.texts[path]
+        new = apply_edits(old, edits)
+        if new == old:
+            continue
+        try:
+            write_atomic(path, new)
+        except OSError as e:
+            project.notices.append(FileNotice(path, f"cannot be fixed: {e.strerror or e}"))
+            continue
+        project.add(path, new)
+        changed.add(path)
+    return sum(
+        1
+        for f in findings
+        if f.fix is not None and f.fix.safe and f.fix.edits and all(e in planned and e.path in changed for e in f.fix.edits)
+    )
 
 
 def _owner(projects: list[Project], path: Path) -> Project | None:

@@ -58,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Options that only mean something to --check: given without it, they would start the server.
+_CHECK_ONLY = {
+    "--format": lambda a: a.format != "text",
+    "--fix": lambda a: a.fix,
+    "--select": lambda a: bool(a.select),
+    "--ignore": lambda a: bool(a.ignore),
+    "--strict": lambda a: a.strict,
+    "--baseline": lambda a: a.baseline is not None,
+    "--verify": lambda a: a.verify,
+    "--database-url": lambda a: a.database_url is not None,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
@@ -86,8 +99,12 @@ def _dispatch(argv: list[str]) -> int:
         return verify_main(argv[1:])
     if argv and argv[0] == "lsp":
         argv = argv[1:]
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.check is None:
+        given = [flag for flag, on in _CHECK_ONLY.items() if on(args)]
+        if given:
+            parser.error(f"{given[0]} needs --check")
         from migration_lsp.lsp.server import serve
 
         return serve(tcp=args.tcp)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 from migration_lsp import DOCS_URL, SERVER_NAME, __version__
 from migration_lsp.positions import LineIndex
-from migration_lsp.rules.base import Finding
+from migration_lsp.rules.base import Finding, Rule
 from migration_lsp.rules.registry import RULE_CLASSES
 from migration_lsp.workspace.project import FileNotice
 
@@ -23,6 +25,7 @@ class Report:
     notices: list[FileNotice]
     files_checked: int
     texts: dict[Path, str]
+    fixed: int = 0  # findings that --fix fixed before this report
 
     def __post_init__(self) -> None:
         self._lines: dict[Path, LineIndex] = {}
@@ -66,11 +69,7 @@ def _text(report: Report, color: bool) -> str:
 
     out: list[str] = []
     for n in report.notices:
-        where = display_path(n.path)
-        if n.offset is not None and n.path in report.texts:
-            line, col = report.lines(n.path).cli_position(n.offset)
-            where += f":{line}:{col}"
-        out.append(f"{paint(_BOLD, where)}: {paint(_COLORS['note'], 'note')}: {n.message}")
+        out.append(f"{paint(_BOLD, _notice_place(report, n))}: {paint(_COLORS['note'], 'note')}: {n.message}")
     for f in report.findings:
         lines = report.lines(f.path)
         line, col = lines.cli_position(f.start)
@@ -78,24 +77,43 @@ def _text(report: Report, color: bool) -> str:
         head = f"{paint(_BOLD, f'{display_path(f.path)}:{line}:{col}')}: {paint(_COLORS[f.severity], f.severity)}[{f.rule}] {f.message}"
         out.append(head)
         source = lines.line_text(line - 1)
-        width = (end_col - col) if end_line == line else len(source) - col + 1
+        marked = source[col - 1 : end_col - 1] if end_line == line else source[col - 1 :]
         gutter = f"{line:>5} | "
         out.append(paint(_DIM, gutter) + source.expandtabs(1))
-        out.append(" " * (len(gutter) + col - 1) + paint(_COLORS[f.severity], "^" * max(1, width)))
+        out.append(" " * (len(gutter) + _width(source[: col - 1])) + paint(_COLORS[f.severity], "^" * max(1, _width(marked))))
         if f.fix is not None:
             out.append(" " * len(gutter) + paint(_DIM, f"fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.title}"))
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
     fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
     summary = (
-        f"{counts['error']} error{'s' * (counts['error'] != 1)}, {counts['warning']} warning{'s' * (counts['warning'] != 1)}, "
-        f"{counts['info']} info in {report.files_checked} file{'s' * (report.files_checked != 1)} checked"
+        f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, {counts['info']} info"
+        f" in {_plural(report.files_checked, 'file')} checked"
     )
+    if report.fixed:
+        summary += f"; {report.fixed} fixed"
     if fixable:
         summary += f" ({fixable} fixable with --fix)"
     if out:
         out.append("")
     out.append(summary)
     return "\n".join(out) + "\n"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text``: wide characters (CJK, emoji) take two, tabs one (see expandtabs above)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def _notice_place(report: Report, n: FileNotice) -> str:
+    where = display_path(n.path)
+    if n.offset is not None and n.path in report.texts:
+        line, col = report.lines(n.path).cli_position(n.offset)
+        where += f":{line}:{col}"
+    return where
 
 
 # -- json ------------------------------------------------------------------------------
@@ -158,54 +176,32 @@ def _json_edit(path: Path, start: int, end: int, text: str, report: Report) -> d
 
 # -- sarif -----------------------------------------------------------------------------
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _sarif(report: Report) -> str:
-    rules = []
-    index = {}
-    for i, cls in enumerate(RULE_CLASSES):
-        doc = cls.doc()
-        index[cls.name] = i
-        help_md = "\n\n".join(f"## {title}\n{body}" for title, body in doc.sections.items())
-        rules.append(
-            {
-                "id": cls.name,
-                "name": "".join(part.title() for part in cls.name.split("-")),
-                "shortDescription": {"text": doc.summary},
-                "fullDescription": {"text": doc.sections.get("What it does", doc.summary)},
-                "help": {"text": doc.sections.get("Why is this bad?", doc.summary), "markdown": help_md},
-                "helpUri": rule_url(cls.name),
-                "defaultConfiguration": {"level": _SARIF_LEVEL[cls.severity] if cls.enabled_by_default else "none"},
-            }
-        )
+    rules = [_sarif_rule(cls) for cls in RULE_CLASSES]
+    index = {cls.name: i for i, cls in enumerate(RULE_CLASSES)}
     results = []
     for f in report.findings:
-        lines = report.lines(f.path)
-        line, col = lines.lsp_position(f.start)
-        end_line, end_col = lines.lsp_position(f.end)
         results.append(
             {
                 "ruleId": f.rule,
                 "ruleIndex": index[f.rule],
                 "level": _SARIF_LEVEL[f.severity],
                 "message": {"text": f.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": _sarif_uri(f.path), "uriBaseId": "%SRCROOT%"},
-                            "region": {
-                                "startLine": line + 1,
-                                "startColumn": col + 1,
-                                "endLine": end_line + 1,
-                                "endColumn": end_col + 1,
-                            },
-                        }
-                    }
-                ],
+                "locations": [{"physicalLocation": _sarif_location(report, f.path, f.start, f.end)}],
             }
         )
+    notifications = []
+    for n in report.notices:
+        notification: dict[str, object] = {"level": "warning", "message": {"text": n.message}}
+        end = n.offset if n.offset is not None and n.path in report.texts else None
+        location = _sarif_location(report, n.path, end, end) if end is not None else {"artifactLocation": _sarif_artifact(n.path)}
+        notification["locations"] = [{"physicalLocation": location}]
+        notifications.append(notification)
     doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
@@ -217,7 +213,7 @@ def _sarif(report: Report) -> str:
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
+                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
                 "columnKind": "utf16CodeUnits",
                 "results": results,
             }
@@ -226,9 +222,38 @@ def _sarif(report: Report) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _sarif_uri(path: Path) -> str:
+def _sarif_rule(cls: type[Rule]) -> dict[str, object]:
+    doc = cls.doc()
+    text = "\n\n".join([doc.summary, *(f"{title}\n{body}" for title, body in doc.sections.items())])
+    markdown = "\n\n".join([doc.summary, *(f"## {title}\n{body}" for title, body in doc.sections.items())])
+    return {
+        "id": cls.name,
+        "name": "".join(part.title() for part in cls.name.split("-")),
+        "shortDescription": {"text": doc.summary},
+        "fullDescription": {"text": doc.sections.get("What it does", doc.summary)},
+        "help": {"text": text, "markdown": markdown},
+        "helpUri": rule_url(cls.name),
+        "defaultConfiguration": {"level": _SARIF_LEVEL[cls.severity] if cls.enabled_by_default else "none"},
+    }
+
+
+def _sarif_location(report: Report, path: Path, start: int, end: int) -> dict[str, object]:
+    """A region in UTF-16 columns (see ``columnKind``); SARIF end columns are exclusive, as ours."""
+    lines = report.lines(path)
+    line, col = lines.lsp_position(start)
+    end_line, end_col = lines.lsp_position(end)
+    return {
+        "artifactLocation": _sarif_artifact(path),
+        "region": {"startLine": line + 1, "startColumn": col + 1, "endLine": end_line + 1, "endColumn": end_col + 1},
+    }
+
+
+def _sarif_artifact(path: Path) -> dict[str, str]:
+    """Relative to the working directory (code scanning resolves it against the checkout), else a file URI."""
     shown = display_path(path)
-    return Path(shown).as_uri() if os.path.isabs(shown) else shown
+    if os.path.isabs(shown):
+        return {"uri": Path(shown).as_uri()}
+    return {"uri": quote(shown), "uriBaseId": "%SRCROOT%"}
 
 
 # -- github ----------------------------------------------------------------------------
@@ -246,20 +271,23 @@ def _escape_property(s: str) -> str:
 def _github(report: Report) -> str:
     out = []
     for n in report.notices:
-        out.append(f"::warning file={_escape_property(display_path(n.path))},title=migration-lsp::{_escape_data(n.message)}")
+        props = [f"file={_escape_property(display_path(n.path))}"]
+        if n.offset is not None and n.path in report.texts:
+            line, col = report.lines(n.path).cli_position(n.offset)
+            props += [f"line={line}", f"col={col}"]
+        props.append(f"title={SERVER_NAME}")
+        out.append(f"::warning {','.join(props)}::{_escape_data(n.message)}")
     for f in report.findings:
         lines = report.lines(f.path)
         line, col = lines.cli_position(f.start)
         end_line, end_col = lines.cli_position(f.end)
-        props = ",".join(
-            [
-                f"file={_escape_property(display_path(f.path))}",
-                f"line={line}",
-                f"col={col}",
-                f"endLine={end_line}",
-                f"endColumn={end_col}",
-                f"title={_escape_property(f.rule)}",
-            ]
-        )
-        out.append(f"::{_GITHUB_LEVEL[f.severity]} {props}::{_escape_data(f.message)}")
+        props = [
+            f"file={_escape_property(display_path(f.path))}",
+            f"line={line}",
+            f"col={col}",
+            f"endLine={end_line}",
+            f"endColumn={end_col}",
+            f"title={_escape_property(f.rule)}",
+        ]
+        out.append(f"::{_GITHUB_LEVEL[f.severity]} {','.join(props)}::{_escape_data(f.message)}")
     return "\n".join(out) + ("\n" if out else "")

@@ -163,6 +163,7 @@ def _first_error(node: ts.Node) -> ts.Node | None:
 
 
 def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, out: list[MigrationLiteral], notices: list[Notice]) -> None:
+    declared: list[ts.Node] = []  # names in declaring position, to tell an unreadable literal
     stack = [node]
     while stack:
         n = stack.pop()
@@ -170,15 +171,18 @@ def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, 
         if kind in ("variable_declarator", "public_field_definition"):
             name_node = n.child_by_field_name("name")
             value = n.child_by_field_name("value")
-            if name_node is not None and value is not None and _node_text(name_node, text, to_char) in names:
-                lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char)
+            if name_node is not None and _node_text(name_node, text, to_char) in names:
+                lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char) if value is not None else None
                 if lit is not None:
                     out.append(lit)
                     continue
+                if (n.parent or n).has_error:  # else the value is some other expression
+                    declared.append(name_node)
         elif kind == "ERROR":
-            _unterminated(n, text, names, to_char, notices)
+            declared.extend(c for c in n.children if c.type == "identifier" and _node_text(c, text, to_char) in names)
         stack.extend(reversed(n.children))
     out.sort(key=lambda lit: lit.doc_start)
+    _unreadable(declared, text, to_char, out, notices)
 
 
 def _node_text(node: ts.Node, text: str, to_char: ByteToChar) -> str:
@@ -197,18 +201,63 @@ def _statement_start(declarator: ts.Node) -> int:
     return n.start_byte
 
 
-def _unterminated(error: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, notices: list[Notice]) -> None:
-    children = error.children
-    for i, child in enumerate(children):
-        if child.type == "identifier" and _node_text(child, text, to_char) in names:
-            if any(c.type == "`" for c in children[i + 1 :]) or any(c.type in ("'", '"') for c in children[i + 1 :]):
-                notices.append(
-                    Notice(
-                        f"{_node_text(child, text, to_char)} is an unterminated string or template literal; it was not checked",
-                        to_char(child.start_byte),
-                    )
-                )
-                return
+def _unreadable(declared: list[ts.Node], text: str, to_char: ByteToChar, found: list[MigrationLiteral], notices: list[Notice]) -> None:
+    """A notice for each declared name whose literal tree-sitter could not read.
+
+    Error recovery scatters a broken literal over ERROR nodes in no fixed shape, so the
+    opening quote is looked for in the text after the name instead.
+    """
+    opened = {lit.doc_start for lit in found}
+    reported: set[int] = set()
+    for name_node in declared:
+        quote = _opening_quote(text, to_char(name_node.end_byte))
+        if quote is None or quote in opened or quote in reported:
+            continue
+        reported.add(quote)
+        name = _node_text(name_node, text, to_char)
+        what = "template" if text[quote] == "`" else "string"
+        problem = "has syntax errors" if _closes(text, quote) else "is not terminated"
+        notices.append(Notice(f"the {what} literal of {name} {problem}; it was not checked", to_char(name_node.start_byte)))
+
+
+def _opening_quote(text: str, i: int) -> int | None:
+    """The quote that opens the value in ``NAME[: type] = [(][String.raw]`…``, if any."""
+    n = len(text)
+    i = _skip_space(text, i)
+    if i < n and text[i] == ":":
+        while i < n and text[i] != ";" and not (text[i] == "=" and text[i + 1 : i + 2] not in ("=", ">")):
+            i += 1
+    if i >= n or text[i] != "=" or text[i + 1 : i + 2] in ("=", ">"):
+        return None
+    i = _skip_space(text, i + 1)
+    while i < n and text[i] == "(":
+        i = _skip_space(text, i + 1)
+    if text.startswith("String.raw", i):
+        i = _skip_space(text, i + len("String.raw"))
+    return i if i < n and text[i] in "`'\"" else None
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def _closes(text: str, quote: int) -> bool:
+    """Whether the literal opened at ``quote`` has a closing quote (substitutions aside)."""
+    q = text[quote]
+    i = quote + 1
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == q:
+            return True
+        if q != "`" and c in "\r\n":
+            return False
+        i += 1
+    return False
 
 
 def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from migration_lsp.rules import data_loss, idempotency, syntax
+from migration_lsp.rules import data_loss, idempotency, syntax, upgrade
 from migration_lsp.rules.base import Rule
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
     *data_loss.RULES,
     *idempotency.RULES,
     *syntax.RULES,
+    *upgrade.RULES,
 )
 
 RULES: dict[str, type[Rule]] = {cls.name: cls for cls in RULE_CLASSES}

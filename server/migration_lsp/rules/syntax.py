@@ -7,10 +7,6 @@ from typing import Iterable
 from migration_lsp.engine import Context
 from migration_lsp.rules.base import Finding, Rule
 
-# PL/pgSQL reuses DML with its own clauses (`SELECT … INTO STRICT var`), which plain SQL
-# rejects; only DDL inside a DO block is held to PostgreSQL's SQL grammar.
-_PLPGSQL_DML = frozenset({"select", "insert", "update", "delete", "with", "merge", "dml"})
-
 
 class SyntaxError_(Rule):
     """Finds statements PostgreSQL cannot parse.
@@ -48,14 +44,8 @@ class SyntaxError_(Rule):
             error = st.fact.syntax_error
             if error is None or m.literal.has_substitution(st.start, st.end):
                 continue
-            if st.parent is not None and st.fact.kind in _PLPGSQL_DML:
-                continue
-            message, offset = error
-            start = st.at(offset)
-            end = start
-            while end < st.end and not m.sql[end].isspace():
-                end += 1
-            yield m.finding(self.name, f"PostgreSQL cannot parse this statement: {message}", start, max(end, start + 1))
+            message, start, end = error
+            yield m.finding(self.name, f"PostgreSQL cannot parse this statement: {message}", st.at(start), st.at(end))
 
 
 class DynamicSql(Rule):

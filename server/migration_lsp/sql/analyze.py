@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 import sqlglot
 from pglast import parser as pg_parser
@@ -32,23 +33,45 @@ def analyze(text: str) -> Fact:
     try:
         tokens = tokenize(text)
     except TokenError:
-        return Fact("unknown", text, syntax_error=error or ("unterminated quoted string", 0))
+        return Fact("unknown", text, syntax_error=error or ("unterminated quoted string", 0, 1))
     if not tokens:
         return Fact("empty", text, syntax_error=error)
     fact = _Reader(text, tokens).statement()
-    fact.syntax_error = error
+    fact.syntax_error = error or fact.syntax_error
     return fact
 
 
-def _syntax_error(text: str) -> tuple[str, int] | None:
+# The token PostgreSQL reports an error at: a word, a quoted name or string up to its
+# closing quote, or one character.
+_ERROR_TOKEN = re.compile(r"""[\w$]+|"(?:[^"]|"")*"|'(?:[^'\\]|''|\\.)*'|\S""")
+_LAST_TOKEN = re.compile(r"[\w$]+$|\S$")
+
+
+def _syntax_error(text: str) -> tuple[str, int, int] | None:
+    """PostgreSQL's parse error and the span of the token it names, or None."""
     try:
         pg_parser.parse_sql(text)
     except pg_parser.ParseError as e:
         message = str(e.args[0]) if e.args else str(e)
         location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else None
         if location is None:
-            location = len(text.rstrip())
-        return message, min(location, len(text))
+            # "at end of input": the statement stops too early; its last token is the place.
+            body = text.rstrip()
+            last = _LAST_TOKEN.search(body)
+            return message, last.start() if last is not None else 0, max(len(body), 1)
+        location = min(location, max(len(text) - 1, 0))
+        token = _ERROR_TOKEN.match(text, location)
+        end = token.end() if token is not None and "\n" not in token.group() else location + 1
+        return message, location, end
+    return None
+
+
+def _plpgsql_error(body: str) -> str | None:
+    """PostgreSQL's complaint about a DO block's body (a quoted string), or None."""
+    try:
+        pg_parser.parse_plpgsql_json(f"CREATE FUNCTION migration_lsp_do() RETURNS void LANGUAGE plpgsql AS {body}")
+    except pg_parser.ParseError as e:
+        return str(e.args[0]) if e.args else str(e)
     return None
 
 
@@ -57,7 +80,7 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
     {"NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "GENERATED", "COLLATE"}
 )
 _TABLE_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "LIKE"})
-_CREATE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "MATERIALIZED", "CONSTRAINT", "TRUSTED", "PROCEDURAL", "RECURSIVE"})
+_CREATE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "TRUSTED", "PROCEDURAL", "RECURSIVE"})
 _OBJECT_WORDS = {
     ("FOREIGN", "TABLE"): "FOREIGN TABLE",
     ("MATERIALIZED", "VIEW"): "MATERIALIZED VIEW",
@@ -65,6 +88,7 @@ _OBJECT_WORDS = {
     ("ACCESS", "METHOD"): "ACCESS METHOD",
     ("FOREIGN", "DATA"): "FOREIGN DATA WRAPPER",
     ("TEXT", "SEARCH"): "TEXT SEARCH",
+    ("CONSTRAINT", "TRIGGER"): "CONSTRAINT TRIGGER",
 }
 
 
@@ -207,14 +231,12 @@ class _Reader:
         fact = Fact("create", self.text, create_end=create_tok.end)
         if self.accept("OR", "REPLACE"):
             fact.or_replace = True
-        while self.word() in _CREATE_MODIFIERS and not self.at("CONSTRAINT", "TRIGGER") or self.at("CONSTRAINT", "TRIGGER"):
+        while self.word() in _CREATE_MODIFIERS:
             w = self.word()
             if w == "UNIQUE":
                 fact.unique = True
             elif w in ("TEMP", "TEMPORARY"):
                 fact.temporary = True
-            if w == "MATERIALIZED" or (w == "CONSTRAINT" and self.at("CONSTRAINT", "TRIGGER")):
-                break
             self.i += 1
         obj = self.object_type()
         fact.object_type = obj
@@ -251,10 +273,10 @@ class _Reader:
         if (w, w2) in _OBJECT_WORDS:
             obj = _OBJECT_WORDS[(w, w2)]
             self.i += len(obj.split())
+            if obj == "TEXT SEARCH":  # CONFIGURATION, DICTIONARY, PARSER or TEMPLATE
+                obj = f"{obj} {self.word() or ''}".strip()
+                self.i += 1
             return obj
-        if w == "CONSTRAINT" and w2 == "TRIGGER":
-            self.i += 2
-            return "TRIGGER"
         self.i += 1
         return w
 
@@ -572,10 +594,19 @@ class _Reader:
 
     def do(self) -> Fact:
         fact = Fact("do", self.text)
-        for t in self.toks[1:]:
-            if t.kind == STRING:
-                read_do_block(fact, self.text, t.start, t.end, analyze)
-                break
+        language = self.find_word("LANGUAGE", 1, len(self.toks))
+        if language is not None and language + 1 < len(self.toks) and self.toks[language + 1].ident != "plpgsql":
+            return fact
+        body = next((t for t in self.toks[1:] if t.kind == STRING), None)
+        if body is None:
+            return fact
+        read_do_block(fact, self.text, body.start, body.end, analyze)
+        # PostgreSQL compiles the body only when it runs the block; a nested statement's own
+        # error is reported at its token, anything else at the DO.
+        if not any(child.syntax_error for child in fact.walk()):
+            error = _plpgsql_error(self.text[body.start : body.end])
+            if error is not None:
+                fact.syntax_error = (f"{error} (in the PL/pgSQL body of this DO block)", 0, self.toks[0].end)
         return fact
 
     def comment(self) -> Fact:
@@ -597,35 +628,46 @@ class _Reader:
 
     def dml(self) -> Fact:
         expression = _parse(self.text)
-        kind = {"DELETE": "delete", "UPDATE": "update", "INSERT": "insert", "MERGE": "merge"}.get(self.word() or "", "dml")
+        verb = self.word() or ""
+        kind = {"DELETE": "delete", "UPDATE": "update", "INSERT": "insert", "MERGE": "merge"}.get(verb, "dml")
         fact = Fact(kind, self.text, expression=expression)
         if isinstance(expression, exp.Expression):
-            node = expression if not isinstance(expression, exp.With) else expression.this
-            if expression.find(exp.Delete) is not None and kind == "dml":
-                fact.kind = kind = "delete"
-            if isinstance(node, (exp.Delete, exp.Update)):
-                fact.has_where = node.args.get("where") is not None
-            if isinstance(node, exp.Update):
+            # A data-modifying WITH query runs its DELETE or UPDATE whatever its main
+            # statement is; what can destroy data decides the kind.
+            deletes = list(expression.find_all(exp.Delete))
+            updates = list(expression.find_all(exp.Update))
+            if deletes:
+                kind, verb = "delete", "DELETE"
+                fact.has_where = all(d.args.get("where") is not None for d in deletes)
+            elif updates:
+                kind, verb = "update", "UPDATE"
+                fact.has_where = all(u.args.get("where") is not None for u in updates)
                 fact.set_columns = tuple(
                     e.this.name.lower() if isinstance(e.this, exp.Column) else e.this.sql().lower()
-                    for e in node.expressions
+                    for e in updates[0].expressions
                     if isinstance(e, exp.EQ)
                 )
-            if isinstance(node, exp.Insert):
-                fact.on_conflict = node.args.get("conflict") is not None
-                select = node.expression
+            elif isinstance(expression, exp.Insert):
+                kind, verb = "insert", "INSERT"
+                fact.on_conflict = expression.args.get("conflict") is not None
+                select = expression.expression
                 if isinstance(select, exp.Select):
                     where = select.args.get("where")
                     fact.not_exists_guard = where is not None and any(
                         isinstance(n.this, exp.Exists) for n in where.find_all(exp.Not)
                     )
-        # the target table: after FROM (DELETE), the verb (UPDATE), INTO (INSERT)
-        anchor = {"delete": "FROM", "insert": "INTO", "update": "UPDATE", "merge": "INTO"}.get(kind)
-        if anchor is not None:
-            j = self.find_word(anchor, 0, len(self.toks))
-            if j is not None:
-                self.i = j + 1
-                self.target(fact)
+            fact.kind = kind
+        if kind == "insert":
+            returning = self.find_word("RETURNING", 0, len(self.toks))
+            fact.conflict_at = self.toks[(returning or len(self.toks)) - 1].end
+        # the target table: after FROM (DELETE), the verb (UPDATE), INTO (INSERT, MERGE)
+        at = next((j for j, t in enumerate(self.toks) if t.is_word(verb)), None)
+        anchor = {"DELETE": "FROM", "INSERT": "INTO", "MERGE": "INTO"}.get(verb)
+        if at is not None and anchor is not None:
+            at = next((j for j in range(at, len(self.toks)) if self.toks[j].is_word(anchor)), None)
+        if at is not None:
+            self.i = at + 1
+            self.target(fact)
         return fact
 
 

@@ -87,15 +87,33 @@ class Action:
     new_name: str | None = None
 
 
+# The SQLSTATE of each condition name the rules ask about, for `EXCEPTION WHEN SQLSTATE '…'`.
+SQLSTATES = {
+    "duplicate_object": "42710",
+    "duplicate_table": "42P07",
+    "duplicate_column": "42701",
+    "duplicate_schema": "42P06",
+    "duplicate_function": "42723",
+    "invalid_table_definition": "42P16",
+    "unique_violation": "23505",
+    "undefined_object": "42704",
+    "undefined_table": "42P01",
+    "undefined_column": "42703",
+    "undefined_function": "42883",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """Why a statement nested in a DO block may be skipped or may fail harmlessly."""
 
-    kind: str  # "not_exists" (IF NOT EXISTS (SELECT …)) | "exception" (EXCEPTION WHEN …)
+    # "not_exists": runs only when IF NOT EXISTS (SELECT …) holds (or in the ELSE of an
+    # IF EXISTS); "exists": the reverse; "exception": an EXCEPTION WHEN … handler.
+    kind: str
     span: Span
     catalog: str | None = None  # pg_policies, pg_indexes, pg_constraint, information_schema.columns …
     conditions: tuple[tuple[str, str, Span], ...] = ()  # (column, literal value, span of the literal)
-    exceptions: tuple[str, ...] = ()  # condition names of the handler, lower case
+    exceptions: tuple[str, ...] = ()  # condition names of the handler (lower case) and SQLSTATEs
 
     def value(self, column: str) -> tuple[str, Span] | None:
         for col, val, span in self.conditions:
@@ -104,7 +122,10 @@ class Guard:
         return None
 
     def catches(self, *conditions: str) -> bool:
-        return any(c in self.exceptions for c in (*conditions, "others"))
+        """Does the handler catch every one of ``conditions`` (by name or by SQLSTATE)?"""
+        if "others" in self.exceptions:
+            return True
+        return all(c in self.exceptions or SQLSTATES.get(c) in self.exceptions for c in conditions)
 
 
 @dataclass(slots=True)
@@ -127,6 +148,7 @@ class Fact:
     cascade: bool = False
     has_where: bool = False
     on_conflict: bool = False
+    conflict_at: int | None = None  # for an INSERT: where ON CONFLICT goes (before RETURNING)
     not_exists_guard: bool = False
     keyword_end: int | None = None  # where IF NOT EXISTS / IF EXISTS goes
     create_end: int | None = None  # just after CREATE, where OR REPLACE goes
@@ -145,7 +167,7 @@ class Fact:
     children: list[Fact] = field(default_factory=list)  # statements a DO block executes
     guards: tuple[Guard, ...] = ()  # for a statement nested in a DO block
     guard_body_start: int | None = None  # for a DO block: where its body text starts
-    syntax_error: tuple[str, int] | None = None
+    syntax_error: tuple[str, int, int] | None = None  # PostgreSQL's message, span of the token
     expression: exp.Expression | None = None
 
     @property

@@ -1,11 +1,11 @@
 """Read a ``DO`` block's PL/pgSQL body: the statements it executes and what guards them.
 
 A migration runs its DO blocks, so their statements are checked like top-level ones. The
-walker follows the block structure (``BEGIN … EXCEPTION WHEN … END``, ``IF … THEN … ELSIF
-… ELSE … END IF``, loops) and records, for each SQL statement, the guards around it: an
-``IF NOT EXISTS (SELECT … FROM catalog WHERE col = 'value' …)`` condition or an exception
-handler. PL/pgSQL's own statements (assignments, ``RAISE``, ``PERFORM``, ``EXECUTE``) are
-not SQL the migration runs directly and are skipped.
+walker follows the block structure (labels, ``DECLARE``, ``BEGIN … EXCEPTION WHEN … END``,
+``IF … THEN … ELSIF … ELSE … END IF``, ``CASE``, loops) and records, for each SQL
+statement, the guards around it: an ``IF [NOT] EXISTS (SELECT … FROM catalog WHERE col =
+'value' …)`` condition or an exception handler. PL/pgSQL's own statements (assignments,
+``RAISE``, ``PERFORM``, ``EXECUTE``) are not SQL the migration runs directly and are skipped.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ _PLPGSQL_STATEMENTS = frozenset(
     {"RAISE", "PERFORM", "EXECUTE", "RETURN", "NULL", "GET", "EXIT", "CONTINUE", "OPEN", "CLOSE", "FETCH", "MOVE", "ASSERT", "CALL", "COMMIT", "ROLLBACK"}
 )
 _BLOCK_END = frozenset({"END", "EXCEPTION", "ELSIF", "ELSEIF", "ELSE", "WHEN"})
+_SQL_VERBS = frozenset({"UPDATE", "DELETE", "INSERT", "SELECT", "WITH", "MERGE"})
+_DML = frozenset({"select", "insert", "update", "delete", "merge", "dml"})
 
 
 def read_do_block(fact: Fact, text: str, start: int, end: int, analyze: Callable[[str], Fact]) -> None:
-    """Fill ``fact.children`` from the dollar-quoted body at ``text[start:end]``."""
+    """Fill ``fact.children`` from the quoted body at ``text[start:end]``."""
     raw = text[start:end]
     if raw.startswith("$"):
         tag = raw[: raw.index("$", 1) + 1]
@@ -56,39 +58,52 @@ class _Walker:
             return self.toks[j].value
         return None
 
-    def is_semicolon(self, j: int) -> bool:
-        return j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value == ";"
+    def punct(self, value: str, j: int | None = None) -> bool:
+        j = self.i if j is None else j
+        return j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value == value
 
     def skip_to_semicolon(self) -> int:
         """Advance past the next top-level semicolon; returns the index of that semicolon."""
         depth = 0
         while self.i < len(self.toks):
             t = self.toks[self.i]
-            if t.kind == PUNCT and t.value == "(":
+            if t.kind == PUNCT and t.value in ("(", "["):
                 depth += 1
-            elif t.kind == PUNCT and t.value == ")":
+            elif t.kind == PUNCT and t.value in (")", "]"):
                 depth -= 1
-            elif depth <= 0 and self.is_semicolon(self.i):
+            elif depth <= 0 and self.punct(";"):
                 self.i += 1
                 return self.i - 1
             self.i += 1
         return len(self.toks)
 
+    def skip_to_word(self, word: str) -> None:
+        """Advance to ``word`` outside parentheses (``THEN``, ``LOOP``)."""
+        depth = 0
+        while self.i < len(self.toks):
+            t = self.toks[self.i]
+            if t.kind == PUNCT and t.value in ("(", "["):
+                depth += 1
+            elif t.kind == PUNCT and t.value in (")", "]"):
+                depth -= 1
+            elif depth <= 0 and t.kind == WORD and t.value == word:
+                return
+            self.i += 1
+
     def block_list(self, guards: tuple[Guard, ...]) -> None:
         """Statements until a word that closes the enclosing construct."""
         while self.i < len(self.toks):
-            w = self.word()
-            if w in _BLOCK_END:
+            if self.word() in _BLOCK_END:
                 return
             self.one(guards)
 
     def one(self, guards: tuple[Guard, ...]) -> None:
         w = self.word()
-        t = self.toks[self.i]
-        if t.kind == PUNCT and t.value == "<<":  # a label
-            while self.i < len(self.toks) and not (self.toks[self.i].kind == PUNCT and self.toks[self.i].value == ">>"):
+        if self.punct("<") and self.punct("<", self.i + 1):  # <<label>>
+            self.i += 2
+            while self.i < len(self.toks) and not (self.punct(">") and self.punct(">", self.i + 1)):
                 self.i += 1
-            self.i += 1
+            self.i += 2
             return
         if w == "DECLARE":
             self.i += 1
@@ -103,8 +118,7 @@ class _Walker:
             return
         if w in ("LOOP", "WHILE", "FOR", "FOREACH"):
             # The loop header is not SQL the migration runs; the body is.
-            while self.i < len(self.toks) and self.word() != "LOOP":
-                self.i += 1
+            self.skip_to_word("LOOP")
             self.i += 1
             self.block_list(guards)
             self.accept_end("LOOP")
@@ -118,18 +132,36 @@ class _Walker:
         self.sql_statement(guards)
 
     def is_assignment(self) -> bool:
+        """``target := …`` or ``target = …``, where target is ``name[.name][[…]]…``."""
+        t = self.toks[self.i]
+        if not t.is_name or t.value in _SQL_VERBS:
+            return False
         j = self.i + 1
-        while j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value in (".", "[", "]"):
-            j += 2
-        return j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value in (":=", "=") and self.word() not in ("UPDATE", "DELETE", "INSERT", "SELECT")
+        while j < len(self.toks):
+            if self.punct(".", j) and j + 1 < len(self.toks) and self.toks[j + 1].is_name:
+                j += 2
+            elif self.punct("[", j):
+                depth = 0
+                while j < len(self.toks):
+                    depth += self.punct("[", j) - self.punct("]", j)
+                    j += 1
+                    if depth == 0:
+                        break
+            else:
+                break
+        return self.punct(":=", j) or self.punct("=", j)
 
     def accept_end(self, what: str) -> None:
-        if self.word() == "END":
+        """``END [IF | LOOP | CASE] [label];``"""
+        if self.word() != "END":
+            return
+        self.i += 1
+        if what and self.word() == what:
             self.i += 1
-            if self.word() == what:
-                self.i += 1
-            if self.is_semicolon(self.i):
-                self.i += 1
+        if self.i < len(self.toks) and self.toks[self.i].is_name and not self.punct(";", self.i):
+            self.i += 1  # the label of a loop or block
+        if self.punct(";"):
+            self.i += 1
 
     def block(self, guards: tuple[Guard, ...]) -> None:
         self.i += 1
@@ -139,12 +171,11 @@ class _Walker:
         recorded = len(self.children)
         self.block_list(())
         del self.children[recorded:]
-        handler: Guard | None = None
         if self.word() == "EXCEPTION":
             handler_start = self.i
             self.i += 1
             names: list[str] = []
-            handlers: list[tuple[int, int]] = []
+            handlers: list[int] = []
             while self.word() == "WHEN":
                 self.i += 1
                 while self.i < len(self.toks) and self.word() != "THEN":
@@ -152,18 +183,18 @@ class _Walker:
                     if t.kind == WORD and t.value not in ("OR", "SQLSTATE"):
                         names.append(t.value.lower())
                     elif t.kind == STRING:
-                        names.append(t.value)
+                        names.append(t.value.upper())
                     self.i += 1
                 self.i += 1
-                first = self.i
+                handlers.append(self.i)
                 self.block_list(guards)
-                handlers.append((first, self.i))
             handler = Guard("exception", self._span(handler_start, self.i), exceptions=tuple(names))
             end = self.i
-            # Walk the body again, now that its guard is known.
+            # Walk the body again, now that its guard is known; a handler's own statements
+            # are not guarded by it.
             self.i = body_start
             self.block_list((handler, *guards))
-            for first, last in handlers:
+            for first in handlers:
                 self.i = first
                 self.block_list(guards)
             self.i = end
@@ -173,22 +204,23 @@ class _Walker:
         self.accept_end("")
 
     def if_statement(self, guards: tuple[Guard, ...]) -> None:
-        self.i += 1
-        first = self.i
-        while self.i < len(self.toks) and self.word() != "THEN":
+        # A branch runs only when every condition before it was false: the ELSE of an
+        # `IF EXISTS (…)` is as guarded as the THEN of an `IF NOT EXISTS (…)`.
+        otherwise = guards
+        while True:
             self.i += 1
-        guard = self.condition_guard(first, self.i)
-        self.i += 1
-        self.block_list((guard, *guards) if guard is not None else guards)
-        while self.word() in ("ELSIF", "ELSEIF", "ELSE"):
-            if self.word() == "ELSE":
-                self.i += 1
-            else:
-                self.i += 1
-                while self.i < len(self.toks) and self.word() != "THEN":
-                    self.i += 1
-                self.i += 1
-            self.block_list(guards)
+            first = self.i
+            self.skip_to_word("THEN")
+            guard = self.condition_guard(first, self.i)
+            self.i += 1
+            self.block_list((guard, *otherwise) if guard is not None else otherwise)
+            if guard is not None:
+                otherwise = (dataclasses.replace(guard, kind=_NEGATED[guard.kind]), *otherwise)
+            if self.word() not in ("ELSIF", "ELSEIF"):
+                break
+        if self.word() == "ELSE":
+            self.i += 1
+            self.block_list(otherwise)
         self.accept_end("IF")
 
     def case(self, guards: tuple[Guard, ...]) -> None:
@@ -197,35 +229,43 @@ class _Walker:
             self.i += 1
         while self.word() in ("WHEN", "ELSE"):
             if self.word() == "WHEN":
-                while self.i < len(self.toks) and self.word() != "THEN":
-                    self.i += 1
+                self.skip_to_word("THEN")
             self.i += 1
             self.block_list(guards)
         self.accept_end("CASE")
 
     def condition_guard(self, first: int, last: int) -> Guard | None:
-        """``NOT EXISTS (SELECT … FROM catalog WHERE col = 'value' AND …)`` as a guard."""
+        """``[NOT] EXISTS (SELECT … FROM catalog WHERE col = 'value' AND …)`` as a guard.
+
+        ``(SELECT count(*) …) = 0`` is a ``NOT EXISTS`` written the long way round.
+        """
         toks = self.toks[first:last]
         words = [t.value for t in toks if t.kind == WORD]
-        negated = any(a == "NOT" and b == "EXISTS" for a, b in zip(words, words[1:]))
-        counted = "COUNT" in words
-        if not (negated or counted):
+        if not words:
+            return None
+        if words[:2] == ["NOT", "EXISTS"]:
+            kind = "not_exists"
+        elif words[0] == "EXISTS":
+            kind = "exists"
+        elif "COUNT" in words and len(toks) >= 2 and toks[-1].value == "0" and toks[-2].kind == PUNCT:
+            kind = {"=": "not_exists", ">": "exists", "<>": "exists", "!=": "exists"}.get(toks[-2].value, "")
+            if not kind:
+                return None
+        else:
             return None
         catalog = None
         conditions = []
         for k, t in enumerate(toks):
-            if t.is_word("FROM") and k + 1 < len(toks) and toks[k + 1].is_name:
-                parts = [toks[k + 1].ident]
-                if k + 3 < len(toks) and toks[k + 2].kind == PUNCT and toks[k + 2].value == "." and toks[k + 3].is_name:
-                    parts.append(toks[k + 3].ident)
-                catalog = ".".join(parts)
+            if t.is_word("FROM") and catalog is None and k + 1 < len(toks) and toks[k + 1].is_name:
+                catalog, _ = _dotted(toks, k + 1)
             if t.kind == PUNCT and t.value == "=" and 0 < k < len(toks) - 1:
                 left, right = toks[k - 1], toks[k + 1]
                 if left.is_name and right.kind == STRING:
                     conditions.append((left.ident, right.value, self._tok_span(right)))
                 elif right.is_name and left.kind == STRING:
-                    conditions.append((right.ident, left.value, self._tok_span(left)))
-        return Guard("not_exists", self._span(first, last), catalog=catalog, conditions=tuple(conditions))
+                    column = _dotted(toks, k + 1)[0].rsplit(".", 1)[-1]
+                    conditions.append((column, left.value, self._tok_span(left)))
+        return Guard(kind, self._span(first, last), catalog=catalog, conditions=tuple(conditions))
 
     def sql_statement(self, guards: tuple[Guard, ...]) -> None:
         first = self.i
@@ -236,8 +276,11 @@ class _Walker:
         start = self.toks[first].start
         end = self.toks[last - 1].end
         fact = self.analyze(self.body[start:end])
+        # PL/pgSQL gives DML clauses of its own (`SELECT … INTO STRICT var`, `RETURNING …
+        # INTO var`) that plain SQL rejects; the body's compilation judges those.
+        error = None if fact.kind in _DML else fact.syntax_error
         # The analysis is cached by text and shared: place a copy, not the original.
-        self.children.append(dataclasses.replace(fact, start=self.offset + start, guards=guards))
+        self.children.append(dataclasses.replace(fact, start=self.offset + start, guards=guards, syntax_error=error))
 
     def _span(self, first: int, last: int) -> Span:
         if first >= len(self.toks):
@@ -247,3 +290,16 @@ class _Walker:
 
     def _tok_span(self, t: Tok) -> Span:
         return Span(self.offset + t.start, self.offset + t.end)
+
+
+_NEGATED = {"exists": "not_exists", "not_exists": "exists"}
+
+
+def _dotted(toks: list[Tok], k: int) -> tuple[str, int]:
+    """The dotted name starting at ``toks[k]``, and the index just after it."""
+    parts = [toks[k].ident]
+    k += 1
+    while k + 1 < len(toks) and toks[k].kind == PUNCT and toks[k].value == "." and toks[k + 1].is_name:
+        parts.append(toks[k + 1].ident)
+        k += 2
+    return ".".join(parts), k

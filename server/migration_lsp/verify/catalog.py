@@ -6,10 +6,12 @@ out. Column order is ignored, since an upgrade appends columns a fresh database 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import psycopg
+
+from migration_lsp.verify.locate import Hints
 
 _USER_SCHEMA = "{0}.nspname <> 'information_schema' AND {0}.nspname NOT LIKE 'pg\\_%'"
 _NOT_EXTENSION = (
@@ -27,10 +29,25 @@ _RELATION_KINDS = {
 _POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 # Report order: containers before what they contain.
 KIND_ORDER = (
-    "schema", "extension", "type", "sequence", "table", "foreign table", "view",
-    "materialized view", "column", "constraint", "index", "row level security", "policy",
-    "function", "procedure", "trigger", "publication", "publication member",
-)  # fmt: skip
+    "schema",
+    "extension",
+    "type",
+    "sequence",
+    "table",
+    "foreign table",
+    "view",
+    "materialized view",
+    "column",
+    "constraint",
+    "index",
+    "row level security",
+    "policy",
+    "function",
+    "procedure",
+    "trigger",
+    "publication",
+    "publication member",
+)
 
 Key = tuple[str, str]
 
@@ -41,9 +58,7 @@ class CatalogObject:
     name: str  # unique within its kind, schema-qualified unless in public
     definition: str
     parent: Key | None  # the relation it belongs to
-    # Token groups naming the statement that defines it, tried in order; the last token is the
-    # one to point at (see locate.py).
-    hints: tuple[tuple[str, ...], ...]
+    hints: Hints  # naming the statement that defines it
 
     @property
     def key(self) -> Key:
@@ -59,7 +74,7 @@ class Difference:
     name: str
     expected: str | None  # None: only the actual database has it
     actual: str | None  # None: the actual database lacks it
-    hints: tuple[tuple[str, ...], ...]
+    hints: Hints
 
 
 def snapshot(conn: psycopg.Connection) -> Snapshot:
@@ -67,7 +82,7 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
 
 
 def diff(expected: Snapshot, actual: Snapshot) -> list[Difference]:
-    """What ``actual`` lacks, adds or defines differently; nothing inside an absent relation twice."""
+    """What ``actual`` lacks, adds or defines differently; nothing twice for an absent relation."""
     absent = expected.keys() ^ actual.keys()
     found = []
     for key in sorted(absent | expected.keys(), key=lambda key: (KIND_ORDER.index(key[0]), key[1])):
@@ -184,9 +199,18 @@ def _columns(conn: psycopg.Connection) -> Iterator[CatalogObject]:
           LEFT JOIN pg_collation co ON co.oid = a.attcollation
         WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped
           AND {_USER_SCHEMA.format("n")} AND {_NOT_EXTENSION.format("pg_class", "c")}"""
-    for schema, table, relkind, column, type_, notnull, default, identity, generated, collation in _rows(
-        conn, query
-    ):
+    for (
+        schema,
+        table,
+        relkind,
+        column,
+        type_,
+        notnull,
+        default,
+        identity,
+        generated,
+        collation,
+    ) in _rows(conn, query):
         definition = type_
         if collation:
             definition += f' COLLATE "{collation}"'
@@ -195,11 +219,15 @@ def _columns(conn: psycopg.Connection) -> Iterator[CatalogObject]:
         elif default is not None:
             definition += f" DEFAULT {default}"
         if identity:
-            definition += " GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
+            definition += (
+                " GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
+            )
         if notnull:
             definition += " NOT NULL"
         parent = _relation(relkind, schema, table)
-        yield CatalogObject("column", f"{parent[1]}.{column}", definition, parent, (("table", table, column),))
+        yield CatalogObject(
+            "column", f"{parent[1]}.{column}", definition, parent, (("table", table, column),)
+        )
 
 
 def _constraints(conn: psycopg.Connection) -> Iterator[CatalogObject]:
@@ -242,7 +270,9 @@ def _policies(conn: psycopg.Connection) -> Iterator[CatalogObject]:
           JOIN pg_class c ON c.oid = p.polrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE {_USER_SCHEMA.format("n")}"""
-    for schema, table, relkind, name, permissive, command, roles, using, check in _rows(conn, query):
+    for schema, table, relkind, name, permissive, command, roles, using, check in _rows(
+        conn, query
+    ):
         definition = (
             f"AS {'PERMISSIVE' if permissive else 'RESTRICTIVE'} FOR {_POLICY_COMMANDS[command]}"
             f" TO {', '.join(roles)}"
@@ -265,7 +295,9 @@ def _functions(conn: psycopg.Connection) -> Iterator[CatalogObject]:
           AND {_NOT_EXTENSION.format("pg_proc", "p")}"""
     for schema, name, prokind, arguments, definition in _rows(conn, query):
         kind = "procedure" if prokind == "p" else "function"
-        yield CatalogObject(kind, f"{_name(schema, name)}({arguments})", definition, None, ((kind, name),))
+        yield CatalogObject(
+            kind, f"{_name(schema, name)}({arguments})", definition, None, ((kind, name),)
+        )
 
 
 def _triggers(conn: psycopg.Connection) -> Iterator[CatalogObject]:
@@ -280,7 +312,9 @@ def _triggers(conn: psycopg.Connection) -> Iterator[CatalogObject]:
         if enabled == "D":
             definition += " (disabled)"
         parent = _relation(relkind, schema, table)
-        yield CatalogObject("trigger", f"{name} on {parent[1]}", definition, parent, (("trigger", name),))
+        yield CatalogObject(
+            "trigger", f"{name} on {parent[1]}", definition, parent, (("trigger", name),)
+        )
 
 
 def _publications(conn: psycopg.Connection) -> Iterator[CatalogObject]:
@@ -289,7 +323,9 @@ def _publications(conn: psycopg.Connection) -> Iterator[CatalogObject]:
         FROM pg_publication"""
     for name, all_tables, *actions in _rows(conn, query):
         published = ", ".join(
-            action for action, on in zip(("insert", "update", "delete", "truncate"), actions) if on
+            action
+            for action, on in zip(("insert", "update", "delete", "truncate"), actions, strict=True)
+            if on
         )
         definition = ("FOR ALL TABLES " if all_tables else "") + f"WITH (publish = '{published}')"
         yield CatalogObject("publication", name, definition, None, (("publication", name),))

@@ -1,4 +1,4 @@
-"""A private PostgreSQL cluster in a temporary folder, reachable only through a Unix socket there."""
+"""A private PostgreSQL cluster in a temporary folder, reachable only by a Unix socket in it."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ _PORT = "5432"
 _SUPERUSER = "postgres"
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
+_INITDB_OPTIONS = (
+    "--auth=trust",
+    f"--username={_SUPERUSER}",
+    "--encoding=UTF8",
+    "--locale=C",
+    "--no-sync",
+)
 # The data is thrown away, so durability is traded for speed.
 _SETTINGS = {
     "listen_addresses": "",
@@ -39,6 +46,7 @@ class LocalCluster:
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
         self.directory: Path | None = None
+        self.conninfo = ""  # of the postgres database, once started
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -47,35 +55,49 @@ class LocalCluster:
 
     def start(self) -> str:
         """Create and start the cluster; returns the conninfo of its ``postgres`` database."""
-        self.directory = Path(tempfile.mkdtemp(prefix="migration-lsp-"))
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> str:
         account = _service_account()
+        self.directory = Path(
+            tempfile.mkdtemp(prefix="migration-lsp-", dir=_parent_folder(account))
+        )
         as_account: dict[str, Any] = {}
         if account is not None:
             # PostgreSQL refuses to run as root; everything it touches must belong to its user.
             os.chown(self.directory, account.pw_uid, account.pw_gid)
             as_account = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
         data = self.directory / "data"
-        initdb = [
-            str(self.bin_dir / "initdb"), "-D", str(data), "--auth=trust",
-            f"--username={_SUPERUSER}", "--encoding=UTF8", "--locale=C", "--no-sync",
-        ]  # fmt: skip
+        initdb = [str(self.bin_dir / "initdb"), "-D", str(data), *_INITDB_OPTIONS]
         done = subprocess.run(
             initdb, cwd=self.directory, capture_output=True, text=True, **as_account
         )
         if done.returncode != 0:
             raise VerifyError(f"initdb failed: {_last_line(done.stderr or done.stdout)}")
-        command = [str(self.bin_dir / "postgres"), "-D", str(data), "-p", _PORT, "-k", str(self.directory)]
+        command = [str(self.bin_dir / "postgres"), "-D", str(data), "-p", _PORT]
+        command += ["-k", str(self.directory)]
         for name, value in _SETTINGS.items():
             command += ["-c", f"{name}={value}"]
         with open(self.directory / "server.log", "wb") as log:
-            # A session of its own keeps the terminal's Ctrl-C away from it: cleanup stops it.
+            # A process group of its own keeps the terminal's Ctrl-C away: cleanup stops it.
             self._process = subprocess.Popen(
-                command, cwd=self.directory, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True, **as_account,
-            )  # fmt: skip
-        conninfo = make_conninfo(host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres")
-        self._wait_until_ready(conninfo)
-        return conninfo
+                command,
+                cwd=self.directory,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                process_group=0,
+                **as_account,
+            )
+        self.conninfo = make_conninfo(
+            host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres"
+        )
+        self._wait_until_ready(self.conninfo)
+        return self.conninfo
 
     def stop(self) -> None:
         """Stop the server and remove its folder; safe to call more than once."""
@@ -115,6 +137,14 @@ def _service_account() -> pwd.struct_passwd | None:
         return pwd.getpwnam("postgres")
     except KeyError:
         return pwd.getpwnam("nobody")
+
+
+def _parent_folder(account: pwd.struct_passwd | None) -> str:
+    """The temporary folder, unless the service account cannot reach into it (root's TMPDIR)."""
+    folder = Path(tempfile.gettempdir()).resolve()
+    if account is None or all(part.stat().st_mode & 0o001 for part in (folder, *folder.parents)):
+        return str(folder)
+    return "/tmp"
 
 
 def _last_line(output: str) -> str:

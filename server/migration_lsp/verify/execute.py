@@ -1,8 +1,8 @@
-"""Running migration SQL the way the application does, and pinning a failure to its place in the text.
+"""Running migration SQL the way the application does, and pinning a failure to its place.
 
-``transaction`` mode sends the whole text as one simple-protocol query, as ``pg`` or ``supabase.rpc``
-do with the literal: PostgreSQL runs it as one implicit transaction, so a failure leaves nothing
-behind. ``statements`` mode sends each statement on its own, in autocommit.
+``transaction`` mode sends the whole text as one simple-protocol query, as ``pg`` or
+``supabase.rpc`` do with the literal: PostgreSQL runs it as one implicit transaction, so a failure
+leaves nothing behind. ``statements`` mode sends each statement on its own, in autocommit.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import psycopg
 from psycopg.errors import Diagnostic
+from psycopg.pq import TransactionStatus
 
 from migration_lsp.verify.model import SqlSource, VerifyError, first_line
 
@@ -19,7 +20,10 @@ MODES = ("transaction", "statements")
 
 _SKIPPABLE = r"(?:\s+|--[^\n]*|/\*.*?\*/)*"
 # The whole-text run is replayed inside a transaction of our own, which these would end.
-_TRANSACTION_CONTROL = re.compile(_SKIPPABLE + r"(?:begin|start|commit|end|rollback|abort)\b", re.I | re.S)
+_TRANSACTION_CONTROL = re.compile(
+    _SKIPPABLE + r"(?:begin|start|commit|end|rollback|abort)\b", re.I | re.S
+)
+_OPENING = re.compile(_SKIPPABLE + r"(?:begin|start)\b", re.I | re.S)
 _DO_BODY = re.compile(_SKIPPABLE + r"do\s*(?:language\s+\w+\s*)?(?:\$\w*\$|')", re.I | re.S)
 _INLINE_FRAME = re.compile(r"PL/pgSQL function inline_code_block line (\d+)")
 _CONTEXT_STATEMENT = 'SQL statement "'
@@ -36,13 +40,27 @@ class Failure:
 
 def run(conn: psycopg.Connection, source: SqlSource, mode: str) -> Failure | None:
     """Run ``source`` on ``conn`` (an autocommit connection); the first failure, if any."""
-    if mode == "transaction":
-        return _run_whole(conn, source)
+    failure = _run_whole(conn, source) if mode == "transaction" else _run_each(conn, source)
+    if failure is None and conn.info.transaction_status != TransactionStatus.IDLE:
+        # The app's connection would close without a COMMIT, and its changes would go with it.
+        conn.execute("ROLLBACK")
+        return _left_open(source)
+    return failure
+
+
+def _left_open(source: SqlSource) -> Failure:
+    """Points at the last BEGIN, the one never committed."""
+    begins = [span for span in source.statements if _OPENING.match(source.sql, *span)]
+    offset, end = begins[-1] if begins else (None, None)
+    return Failure(None, "leaves a transaction open, so nothing it does is committed", offset, end)
+
+
+def _run_each(conn: psycopg.Connection, source: SqlSource) -> Failure | None:
     for start, end in source.statements:
         try:
             conn.execute(source.sql[start:end])
         except psycopg.Error as error:
-            _raise_if_broken(conn, error)
+            _recover(conn, error)
             return _failure(error, *_position(error.diag, source.sql, start, end))
     return None
 
@@ -52,7 +70,7 @@ def _run_whole(conn: psycopg.Connection, source: SqlSource) -> Failure | None:
         # Without parameters psycopg sends a simple query, which may hold many statements.
         conn.execute(source.sql)
     except psycopg.Error as error:
-        _raise_if_broken(conn, error)
+        _recover(conn, error)
         cursor = error.diag.statement_position
         if cursor:
             offset = min(int(cursor) - 1, len(source.sql))
@@ -141,6 +159,13 @@ def _failure(error: psycopg.Error, offset: int | None, end: int | None) -> Failu
     if diag.message_detail:
         message = f"{message} ({diag.message_detail})"
     return Failure(error.sqlstate, message, offset, end)
+
+
+def _recover(conn: psycopg.Connection, error: psycopg.Error) -> None:
+    """Make ``conn`` usable again, e.g. after the error aborted a BEGIN of the migration's own."""
+    _raise_if_broken(conn, error)
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        conn.execute("ROLLBACK")
 
 
 def _raise_if_broken(conn: psycopg.Connection, error: psycopg.Error) -> None:

@@ -15,10 +15,14 @@ _TOKEN = re.compile(
 )
 
 Token = tuple[str, int, int]
+# Token groups naming a statement, tried in order; the last token of a group is the one to point at.
+Hints = tuple[tuple[str, ...], ...]
 
 
-def find_definition(source: SqlSource, hints: tuple[tuple[str, ...], ...]) -> tuple[int, int] | None:
-    """Where the first statement holding all tokens of a hint names its last token.
+def find_definition(
+    source: SqlSource, hints: tuple[tuple[str, ...], ...]
+) -> tuple[int, int] | None:
+    """Where the first statement holding all tokens of a hint names the hint's last token.
 
     Hints are tried in order; keywords are lower case, names as the catalog spells them.
     """
@@ -27,8 +31,15 @@ def find_definition(source: SqlSource, hints: tuple[tuple[str, ...], ...]) -> tu
         for tokens in statements:
             values = {value for value, _, _ in tokens}
             if all(word in values for word in hint):
-                return next((start, end) for value, start, end in tokens if value == hint[-1])
+                return _focus(tokens, hint)
     return None
+
+
+def _focus(tokens: tuple[Token, ...], hint: tuple[str, ...]) -> tuple[int, int]:
+    """The hint's last token, preferably after its first: CREATE POLICY "p", not the guard's 'p'."""
+    lead = next(start for value, start, _ in tokens if value == hint[0])
+    spans = [(start, end) for value, start, end in tokens if value == hint[-1]]
+    return next((span for span in spans if span[0] > lead), spans[0])
 
 
 @lru_cache(maxsize=16)

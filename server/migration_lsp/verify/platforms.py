@@ -17,7 +17,7 @@ class Platform:
     name: str
     setup_sql: str  # run once into the template every scratch database is copied from
     roles: tuple[str, ...]  # cluster-wide roles setup_sql creates when missing
-    search_path: str | None  # the platform's session search_path
+    search_path: str | None  # the search_path the platform's connections get
     own_schemas: tuple[str, ...]  # schemas of the platform, not of the app: never seeded
 
 

@@ -86,22 +86,27 @@ def seed(conn: psycopg.Connection, tables: list[Table]) -> None:
             parents = {
                 name: value
                 for key in keys.get(table.oid, [])
-                for name, value in zip(key.columns, _parent_row(conn, key, row))
+                for name, value in zip(key.columns, _parent_row(conn, key, row), strict=True)
             }
             _insert(conn, table, table_columns, parents, checks.get(table.oid, {}), row)
 
 
 def count_rows(conn: psycopg.Connection, tables: list[Table]) -> dict[int, int | None]:
     """Rows per table oid (a renamed table is still found); None for a table that is gone."""
-    names = dict(conn.execute(
+    rows = conn.execute(
         "SELECT oid, oid::regclass::text FROM pg_class WHERE oid = ANY(%s)",
         ([table.oid for table in tables],),
-    ).fetchall())  # fmt: skip
+    )
+    names: dict[int, str] = dict(rows.fetchall())
     counts: dict[int, int | None] = {}
     for table in tables:
         name = names.get(table.oid)
-        query = sql.SQL("SELECT count(*) FROM {}").format(sql.SQL(name)) if name else None
-        counts[table.oid] = None if query is None else conn.execute(query).fetchone()[0]  # type: ignore[index]
+        if name is None:
+            counts[table.oid] = None
+            continue
+        # regclass::text is already quoted as needed.
+        found = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.SQL(name))).fetchone()
+        counts[table.oid] = found[0] if found else 0
     return counts
 
 
@@ -161,7 +166,9 @@ def _foreign_keys(conn: psycopg.Connection, oids: list[int]) -> dict[int, list[_
     return found
 
 
-def _checks(conn: psycopg.Connection, oids: list[int]) -> dict[int, dict[str, tuple[list[str], str]]]:
+def _checks(
+    conn: psycopg.Connection, oids: list[int]
+) -> dict[int, dict[str, tuple[list[str], str]]]:
     """CHECK constraints per table: name → (columns, definition)."""
     rows = conn.execute(
         """
@@ -198,14 +205,18 @@ def _parents_first(tables: list[Table], keys: dict[int, list[_ForeignKey]]) -> l
 
 def _parent_row(conn: psycopg.Connection, key: _ForeignKey, row: int) -> tuple[str | None, ...]:
     query = sql.SQL("SELECT {} FROM {} ORDER BY 1 LIMIT 1 OFFSET %s").format(
-        sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(name)) for name in key.parent_columns),
+        sql.SQL(", ").join(
+            sql.SQL("{}::text").format(sql.Identifier(name)) for name in key.parent_columns
+        ),
         key.parent.identifier,
     )
     parents = conn.execute(query, (row,)).fetchone() or conn.execute(query, (0,)).fetchone()
     return parents or (None,) * len(key.columns)
 
 
-def _check_candidates(column: _Column, checks: dict[str, tuple[list[str], str]]) -> list[str | None]:
+def _check_candidates(
+    column: _Column, checks: dict[str, tuple[list[str], str]]
+) -> list[str | None]:
     """Values the CHECK constraints on ``column`` spell out, to try before the generic ones."""
     found: list[str | None] = []
     for columns, definition in checks.values():
@@ -271,7 +282,9 @@ def _insert(
     return False
 
 
-def _insert_statement(table: Table, columns: dict[str, _Column], values: dict[str, str | None]) -> sql.Composed:
+def _insert_statement(
+    table: Table, columns: dict[str, _Column], values: dict[str, str | None]
+) -> sql.Composed:
     if not values:
         return sql.SQL("INSERT INTO {} DEFAULT VALUES").format(table.identifier)
     names = sorted(values)
@@ -312,9 +325,12 @@ def _typed_value(column: _Column, row: int) -> str | None:
             return f"user{number}@example.com"
         if "url" in lowered:
             return f"https://example.com/{number}"
-        return f"{column.name} {number}"
+        # The number leads, so values stay distinct when a short varchar/char cuts them.
+        return f"{number} {column.name}"
     if category == "D":
-        return f"12:00:0{row}" if type_name in ("time", "timetz") else f"2024-01-0{number} 12:00:00+00"
+        return (
+            f"12:00:0{row}" if type_name in ("time", "timetz") else f"2024-01-0{number} 12:00:00+00"
+        )
     if category == "T":
         return f"{number} hours"
     if category == "I":
@@ -329,4 +345,5 @@ def _typed_value(column: _Column, row: int) -> str | None:
         "xml": f"<n>{number}</n>",
         "tsvector": f"word{number}",
         "macaddr": f"08:00:2b:01:02:0{number}",
+        "point": f"({number},{number})",
     }.get(type_name)

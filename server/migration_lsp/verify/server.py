@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
 
 import psycopg
 from psycopg import sql
@@ -15,7 +15,11 @@ from migration_lsp.verify.binaries import INSTALL_COMMANDS, find_bin_dir
 from migration_lsp.verify.cluster import LocalCluster
 from migration_lsp.verify.model import VerifyError, first_line
 from migration_lsp.verify.platforms import Platform
-from migration_lsp.verify.signals import Handlers, deferred_termination, raise_on_termination
+from migration_lsp.verify.signals import (
+    Handlers,
+    deferred_termination,
+    raise_on_termination,
+)
 
 SCRATCH_PREFIX = "migration_lsp_verify_"
 # A migration that loops or waits on a lock must not hang the check forever.
@@ -26,10 +30,10 @@ class Server:
     """A PostgreSQL to verify against, and the scratch databases made on it.
 
     Without ``database_url`` a private cluster is started in a temporary folder. With one, the only
-    databases touched are those this object creates (``migration_lsp_verify_<random>``); the URL's own
-    database serves for nothing but CREATE/DROP DATABASE. Platform roles it had to create are dropped
-    again on :meth:`close`. Keep one open across runs to keep the cluster and a template database
-    per platform: a run then only copies a template.
+    databases touched are those this object creates (``migration_lsp_verify_<random>``); the URL's
+    own database serves for nothing but CREATE/DROP DATABASE. Platform roles it had to create are
+    dropped again on :meth:`close`. Keep one open across runs to keep the cluster and a template
+    database per platform: a run then only copies a template.
     """
 
     def __init__(
@@ -88,7 +92,7 @@ class Server:
             self._restore = {}
             try:
                 if self._cluster is None and self._admin is not None:
-                    self._drop_leftovers(self._admin)
+                    self._drop_leftovers()
             finally:
                 admin, self._admin = self._admin, None
                 if admin is not None:
@@ -100,24 +104,30 @@ class Server:
                 self._databases.clear()
 
     @contextmanager
-    def database(self, platform: Platform) -> Iterator[psycopg.Connection]:
-        """A connection to a new database holding only ``platform``'s setup; dropped afterwards."""
+    def database(self, platform: Platform) -> Iterator[Scratch]:
+        """A new database holding only ``platform``'s setup; dropped afterwards."""
         self.start()
         name = self._create_database(self._template(platform))
         try:
-            with self._connect_scratch(name, platform) as conn:
-                yield conn
+            yield Scratch(self, name, platform)
         finally:
             self._drop_database(name)
+
+    def connect(self, database: str, platform: Platform) -> psycopg.Connection:
+        """A new autocommit connection to one of this server's scratch databases."""
+        conn = self._connect(make_conninfo(self._admin_conninfo, dbname=database))
+        conn.execute("SELECT set_config('statement_timeout', %s, false)", (_STATEMENT_TIMEOUT,))
+        if platform.search_path is not None:
+            conn.execute("SELECT set_config('search_path', %s, false)", (platform.search_path,))
+        return conn
 
     def _template(self, platform: Platform) -> str:
         with self._lock:
             if platform.name not in self._templates:
                 name = self._create_database("template0")
                 try:
-                    with self._connect_scratch(name, platform) as conn:
-                        if self._cluster is None:
-                            self._created_roles |= set(platform.roles) - _existing_roles(conn, platform.roles)
+                    with self.connect(name, platform) as conn:
+                        missing = set(platform.roles) - _existing_roles(conn, platform.roles)
                         if platform.setup_sql:
                             conn.execute(platform.setup_sql)
                 except psycopg.Error as error:
@@ -127,6 +137,8 @@ class Server:
                         f"{first_line(error)}; pass --platform none to verify without it"
                     ) from None
                 self._templates[platform.name] = name
+                if self._cluster is None:
+                    self._created_roles |= missing
             return self._templates[platform.name]
 
     def _create_database(self, template: str) -> str:
@@ -142,7 +154,9 @@ class Server:
             try:
                 admin.execute(statement)
             except psycopg.Error as error:
-                raise VerifyError(f"cannot create a scratch database: {first_line(error)}") from None
+                raise VerifyError(
+                    f"cannot create a scratch database: {first_line(error)}"
+                ) from None
             self._databases.add(name)
         return name
 
@@ -152,14 +166,26 @@ class Server:
             try:
                 admin.execute(_drop_statement(admin, name))
             except psycopg.Error as error:
-                raise VerifyError(f"cannot drop scratch database {name}: {first_line(error)}") from None
+                raise VerifyError(
+                    f"cannot drop scratch database {name}: {first_line(error)}"
+                ) from None
             self._databases.discard(name)
 
-    def _drop_leftovers(self, admin: psycopg.Connection) -> None:
-        for name in sorted(self._databases):
-            admin.execute(_drop_statement(admin, name))
-        for role in sorted(self._created_roles):
-            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+    def _drop_leftovers(self) -> None:
+        try:
+            for name in sorted(self._databases):
+                self._drop_database(name)
+            if self._created_roles:
+                # Run from a database of our own: the URL's database only sees CREATE/DROP
+                # DATABASE. No other database refers to the roles any more.
+                name = self._create_database("template0")
+                with self._connect(make_conninfo(self._admin_conninfo, dbname=name)) as conn:
+                    roles = sql.SQL(", ").join(map(sql.Identifier, sorted(self._created_roles)))
+                    conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(roles))
+                self._drop_database(name)
+        except psycopg.Error as error:
+            left = ", ".join(sorted(self._databases | self._created_roles))
+            raise VerifyError(f"cannot drop {left}: {first_line(error)}") from None
         self._created_roles.clear()
 
     def _require_admin(self) -> psycopg.Connection:
@@ -167,21 +193,21 @@ class Server:
             raise VerifyError("the verification server is closed")
         return self._admin
 
-    def _connect_scratch(self, name: str, platform: Platform) -> psycopg.Connection:
-        conn = self._connect(make_conninfo(self._admin_conninfo, dbname=name))
-        conn.execute("SELECT set_config('statement_timeout', %s, false)", (_STATEMENT_TIMEOUT,))
-        if platform.search_path is not None:
-            conn.execute("SELECT set_config('search_path', %s, false)", (platform.search_path,))
-        return conn
-
     def _connect(self, conninfo: str) -> psycopg.Connection:
         try:
             # No automatic prepared statements: they cannot hold several statements.
             return psycopg.connect(
-                conninfo, autocommit=True, prepare_threshold=None, client_encoding="UTF8",
+                conninfo,
+                autocommit=True,
+                prepare_threshold=None,
+                client_encoding="UTF8",
                 connect_timeout=10,
-            )  # fmt: skip
+            )
         except psycopg.Error as error:
+            if self._url is None:
+                raise VerifyError(
+                    f"cannot connect to the throwaway PostgreSQL: {first_line(error)}"
+                ) from None
             raise VerifyError(
                 f"cannot connect to PostgreSQL at {_describe(conninfo)}: {first_line(error)}; "
                 f"check --database-url, or {INSTALL_COMMANDS} and leave --database-url out to use "
@@ -189,8 +215,20 @@ class Server:
             ) from None
 
 
+class Scratch:
+    """A scratch database. Each run gets a connection of its own, as each run of an app does."""
+
+    def __init__(self, server: Server, name: str, platform: Platform) -> None:
+        self.server = server
+        self.name = name
+        self.platform = platform
+
+    def connect(self) -> psycopg.Connection:
+        return self.server.connect(self.name, self.platform)
+
+
 def _drop_statement(admin: psycopg.Connection, name: str) -> sql.Composed:
-    # FORCE (PostgreSQL 13+) ends sessions a failed run may have left behind.
+    # FORCE (PostgreSQL 13+) ends connections a failed run may have left behind.
     force = " WITH (FORCE)" if admin.info.server_version >= 130000 else ""
     return sql.SQL("DROP DATABASE IF EXISTS {}" + force).format(sql.Identifier(name))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 Handlers = dict[int, Any]
@@ -27,19 +28,26 @@ def raise_on_termination() -> Handlers:
 
 @contextmanager
 def deferred_termination(restore: Handlers) -> Iterator[None]:
-    """Let cleanup finish, then put ``restore`` back and deliver any signal that arrived meanwhile."""
+    """Let cleanup finish, then put ``restore`` back and deliver signals that arrived meanwhile."""
     if not _in_main_thread():
         yield
         return
     pending: list[int] = []
-    held = {signum: signal.signal(signum, lambda signum, _frame: pending.append(signum)) for signum in _SIGNALS}
+    held = {signum: signal.signal(signum, _postpone(pending)) for signum in _SIGNALS}
     try:
         yield
     finally:
         for signum in _SIGNALS:
             signal.signal(signum, restore.get(signum, held[signum]))
-        for signum in pending:
-            signal.raise_signal(signum)
+        for arrived in pending:
+            signal.raise_signal(arrived)
+
+
+def _postpone(pending: list[int]) -> Callable[[int, object], None]:
+    def handler(signum: int, _frame: object) -> None:
+        pending.append(signum)
+
+    return handler
 
 
 def _raise(signum: int, _frame: object) -> None:

@@ -42,7 +42,7 @@ def is_code_file(path: Path) -> bool:
     return path.suffix.lower() in CODE_SUFFIXES
 
 
-def _gitignore(folder: Path) -> pathspec.PathSpec | None:
+def _gitignore(folder: Path) -> pathspec.GitIgnoreSpec | None:
     ignore = folder / ".gitignore"
     if not ignore.is_file():
         return None
@@ -50,19 +50,22 @@ def _gitignore(folder: Path) -> pathspec.PathSpec | None:
         lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Iterator[Path]:
-    """Code files under ``root``, honouring ``.gitignore`` files and the skipped folders."""
+    """Code files under ``root``, honouring ``.gitignore`` files and the skipped folders.
+
+    A file named outright is always read: asking for it overrides every ignore rule.
+    """
     root = root.resolve()
     if root.is_file():
         yield root
         return
-    includes = pathspec.PathSpec.from_lines("gitwildmatch", include) if include else None
-    excludes = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
+    includes = pathspec.GitIgnoreSpec.from_lines(include) if include else None
+    excludes = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
     # Each .gitignore applies to its own folder and below, relative to that folder.
-    stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec]]]] = [(root, [])]
+    stack: list[tuple[Path, list[tuple[Path, pathspec.GitIgnoreSpec]]]] = [(root, [])]
     while stack:
         folder, ignores = stack.pop()
         spec = _gitignore(folder)
@@ -94,9 +97,12 @@ def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (
         stack.extend(reversed(subfolders))
 
 
-def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
-    for base, spec in ignores:
+def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
+    # As in git, the deepest .gitignore with a matching pattern decides, so that a nested
+    # file can re-include (`!name`) what a parent ignores.
+    for base, spec in reversed(ignores):
         rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-        if spec.match_file(rel):
-            return True
+        verdict = spec.check_file(rel).include
+        if verdict is not None:
+            return verdict
     return False

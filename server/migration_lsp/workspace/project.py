@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from migration_lsp.config import Config, ConfigError, load_config
 from migration_lsp.engine import Document, parse_document
@@ -29,6 +29,8 @@ class Project:
     def add(self, path: Path, text: str) -> None:
         self.texts[path] = text
         doc = parse_document(path, text, self.config.variable_names)
+        # A file read again (an editor sends every version) replaces its notices.
+        self.notices = [n for n in self.notices if n.path != path]
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
         if doc.migrations:
             self.documents[path] = doc
@@ -36,8 +38,13 @@ class Project:
             self.documents.pop(path, None)
 
 
-def load_projects(paths: Iterable[Path], extra_names: tuple[str, ...] = ()) -> list[Project]:
-    """Read every code file under ``paths``, grouped by the config that applies to it."""
+def load_projects(
+    paths: Iterable[Path], extra_names: tuple[str, ...] = (), progress: Callable[[int, int], None] | None = None
+) -> list[Project]:
+    """Read every code file under ``paths``, grouped by the config that applies to it.
+
+    ``progress(read, total)`` follows the reading of each path's files.
+    """
     projects: dict[Path | None, Project] = {}
     seen: set[Path] = set()
     errors: dict[str, FileNotice] = {}
@@ -47,14 +54,17 @@ def load_projects(paths: Iterable[Path], extra_names: tuple[str, ...] = ()) -> l
             return load_config(path, fallback_root=fallback)
         except ConfigError as e:
             # Check with the defaults rather than not at all; the error is still reported.
-            errors.setdefault(str(e), FileNotice(path, str(e)))
+            errors.setdefault(str(e), FileNotice(e.path, e.detail))
             return Config(root=fallback)
 
     for arg in paths:
         arg = arg.resolve()
         fallback = arg if arg.is_dir() else arg.parent
         base = config_for(arg, fallback)
-        for path in walk(arg, *_globs(base, arg)):
+        files = list(walk(arg, *_globs(base, arg)))
+        for done, path in enumerate(files):
+            if progress is not None:
+                progress(done, len(files))
             if path in seen:
                 continue
             seen.add(path)

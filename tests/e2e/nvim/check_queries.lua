@@ -7,7 +7,8 @@ local client_dir = assert(arg[1], 'usage: nvim -l check_queries.lua EDITORS_NVIM
 vim.opt.runtimepath:prepend(client_dir)
 
 local known = {}
-for _, name in ipairs(vim.list_extend(vim.treesitter.query.list_predicates(), vim.treesitter.query.list_directives())) do
+local names = vim.list_extend(vim.treesitter.query.list_predicates(), vim.treesitter.query.list_directives())
+for _, name in ipairs(names) do
   known[name] = true
 end
 local predicates = vim.treesitter.query.parse(

@@ -1,0 +1,268 @@
+"""What existing databases were built from: the baselines the upgrade rules and ``verify`` compare with.
+
+* **git:** the migration literals of the same file as of a ref (``HEAD`` by default, ``--baseline
+  REF`` in CI). The editor compares with ``HEAD``, so a column typed into a ``CREATE TABLE`` body is
+  flagged at once.
+* **git history** (``--baseline history``): each version of the file in which a table first
+  appeared, so that every table is compared with the definition it was born with.
+* **legacy SQL files** (``baseline-sql = ["db/migrations/*.sql"]``): numbered migrations replayed in
+  order, for projects that moved from them to one idempotent literal.
+
+Blobs come from one ``git cat-file --batch`` per call and are parsed once per content. Git being
+absent, a folder outside a repository, an unknown ref or an untracked file are not errors: the files
+concerned have no git baseline, and :meth:`Loaded.note` says so in one line.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from migration_lsp.config import Config
+from migration_lsp.engine import Document, Migration, _migration, parse_document
+from migration_lsp.locate.typescript import MigrationLiteral
+from migration_lsp.positions import Segment, SourceMap
+from migration_lsp.workspace.files import Unreadable, read_source
+from migration_lsp.workspace.project import FileNotice, Project
+
+HISTORY = "history"
+# Rules that compare with a baseline; without one they stay silent and a note says why.
+BASELINE_RULES = ("column-missing-on-upgrade", "changed-definition-not-applied")
+
+_GIT_ENV = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+_GIT_TIMEOUT = 60
+
+
+@dataclass(frozen=True, eq=False)
+class Baseline:
+    """One state older databases are in, and the migrations that built it."""
+
+    label: str  # "HEAD", a short commit, or the baseline-sql patterns
+    migrations: tuple[Migration, ...]
+    per_file: bool  # git: each file has its own older version; SQL files stand in for every literal
+
+    def matching(self, m: Migration) -> list[Migration]:
+        """The migrations older databases ran where they now run ``m``."""
+        if not self.per_file:
+            return list(self.migrations)
+        return [b for b in self.migrations if b.path == m.path and b.literal.name == m.literal.name]
+
+
+@dataclass
+class Loaded:
+    baselines: list[Baseline] = field(default_factory=list)
+    missing: dict[Path, str] = field(default_factory=dict)  # files without any baseline, and why
+    problem: tuple[Path, str] | None = None  # a baseline-sql setting that cannot be used
+
+    def notes(self) -> list[tuple[Path, str]]:
+        """What the user should know, in one line each: at most one for all files without a baseline."""
+        notes = [self.problem] if self.problem is not None else []
+        if self.missing:
+            path, reason = next(iter(self.missing.items()))
+            others = len(self.missing) - 1
+            files = f" for this and {others} other file{'s' * (others != 1)}" if others else ""
+            rules = " and ".join(BASELINE_RULES)
+            notes.append((path, (
+                f"no baseline{files} ({reason}): {rules} did not run; commit the file, "
+                "or set baseline-sql to the SQL files older databases were built from"
+            )))  # fmt: skip
+        return notes
+
+
+def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None) -> Loaded:
+    """Baselines for the documents at ``paths``: git at ``ref`` (default: the config's) and SQL files."""
+    paths = list(dict.fromkeys(paths))
+    ref = config.baseline if ref is None else ref
+    loaded = Loaded()
+    if config.baseline_sql:
+        sql_baseline, reason = _sql_files(config)
+        if sql_baseline is not None:
+            loaded.baselines.append(sql_baseline)
+        else:
+            loaded.problem = (config.source or config.root, str(reason))
+    reasons = dict.fromkeys(paths, "baseline is off")
+    if ref:
+        by_label: dict[str, list[Migration]] = {}
+        for path in paths:
+            try:
+                versions = _history(path, config.variable_names) if ref == HISTORY else [_at_ref(path, ref, config.variable_names)]
+            except _NoGit as e:
+                reasons[path] = str(e)
+                continue
+            del reasons[path]
+            for label, document in versions:
+                by_label.setdefault(label, []).extend(document.migrations)
+        loaded.baselines[:0] = [Baseline(label, tuple(ms), per_file=True) for label, ms in by_label.items()]
+    if not any(not b.per_file for b in loaded.baselines):  # SQL files stand in for every file
+        loaded.missing = reasons
+    return loaded
+
+
+def project_baselines(project: Project, ref: str | None = None) -> list[Baseline]:
+    """The baselines of a project's documents; what the user should know goes to its notices."""
+    loaded = load_baselines(project.config, project.documents, ref)
+    for path, message in loaded.notes():
+        if FileNotice(path, message) not in project.notices:  # --check --verify loads them twice
+            project.notices.append(FileNotice(path, message))
+    return loaded.baselines
+
+
+def sql_migration(path: Path, sql: str) -> Migration:
+    """A plain SQL file as a migration, so that rules and the schema model read it like a literal."""
+    n = len(sql)
+    source_map = SourceMap([Segment(0, 0, n, n)] if n else [], n, n)
+    return _migration(path, sql, MigrationLiteral(path.name, "raw", sql, source_map, 0, n, 0, ""))
+
+
+# -- legacy SQL files ---------------------------------------------------------------------
+
+
+def _sql_files(config: Config) -> tuple[Baseline | None, str | None]:
+    files: list[Path] = []
+    for pattern in config.baseline_sql:
+        matches = glob.glob(pattern, root_dir=config.root, recursive=True)
+        for match in sorted(matches, key=_natural):
+            path = (config.root / match).resolve()
+            if path.is_file() and path not in files:
+                files.append(path)
+    patterns = ", ".join(config.baseline_sql)
+    if not files:
+        return None, f"baseline-sql {patterns} matches no file"
+    migrations = []
+    for path in files:
+        text = read_source(path)
+        if isinstance(text, Unreadable):
+            return None, f"baseline-sql file {path.name} {text.reason}"
+        migrations.append(sql_migration(path, text))
+    return Baseline(patterns, tuple(migrations), per_file=False), None
+
+
+def _natural(name: str) -> list[str | int]:
+    """Sort key that puts ``2_x.sql`` before ``10_x.sql``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+# -- git ----------------------------------------------------------------------------------
+
+
+class _NoGit(Exception):
+    """Why a file has no git baseline."""
+
+
+def _at_ref(path: Path, ref: str, names: tuple[str, ...]) -> tuple[str, Document]:
+    root, rel = _locate(path)
+    [blob] = _cat_file(root, [f"{ref}:{rel}"])
+    if blob is None:
+        if not _ref_exists(root, ref):
+            raise _NoGit(f"git ref {ref} does not exist" if ref != "HEAD" else "the repository has no commit yet")
+        raise _NoGit(f"{rel} is not in git at {ref}")
+    return ref, _parse(path, blob, names)
+
+
+def _history(path: Path, names: tuple[str, ...]) -> list[tuple[str, Document]]:
+    """The versions in which a table was born, oldest first, each labelled by its short commit."""
+    root, rel = _locate(path)
+    log = _git(root, "log", "--follow", "--format=%x01%H %h", "--name-only", "--", rel).decode("utf-8", "replace")
+    commits = []  # (full, short, path at that commit), newest first
+    for entry in log.split("\x01")[1:]:
+        lines = [line for line in entry.splitlines() if line]
+        if len(lines) >= 2:
+            full, short = lines[0].split(" ", 1)
+            commits.append((full, short, lines[1]))
+    if not commits:
+        raise _NoGit(f"{rel} has no history in git")
+    commits.reverse()
+    blobs = _cat_file(root, [f"{full}:{old_path}" for full, _, old_path in commits])
+    seen: set[tuple[str, str]] = set()
+    versions = []
+    for (_, short, _), blob in zip(commits, blobs):
+        if blob is None:
+            continue  # the commit that deleted the file
+        document = _parse(path, blob, names)
+        tables = {
+            st.fact.name.key()
+            for m in document.migrations
+            for st in m.all_statements()
+            if st.fact.kind == "create_table" and st.fact.name is not None
+        }
+        if tables - seen:
+            versions.append((short, document))
+            seen |= tables
+    return versions
+
+
+def _locate(path: Path) -> tuple[Path, str]:
+    """The repository holding ``path`` and the path inside it."""
+    top = _toplevel(path.resolve().parent)
+    if isinstance(top, _NoGit):
+        raise top
+    return top, path.resolve().relative_to(top).as_posix()
+
+
+@functools.lru_cache(maxsize=256)
+def _toplevel(folder: Path) -> Path | _NoGit:
+    try:
+        out = _git(folder, "rev-parse", "--show-toplevel")
+    except _NoGit as e:
+        return _NoGit("not in a git repository") if "not a git repository" in str(e) else e
+    return Path(out.decode("utf-8").strip()).resolve()
+
+
+def _ref_exists(root: Path, ref: str) -> bool:
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except _NoGit:
+        return False
+    return True
+
+
+def _cat_file(root: Path, specs: list[str]) -> list[str | None]:
+    """The text of each ``rev:path``, or None where git has no such blob (or it is not UTF-8 text)."""
+    out = _git(root, "cat-file", "--batch", stdin="".join(spec + "\n" for spec in specs).encode("utf-8"))
+    texts: list[str | None] = []
+    at = 0
+    for _ in specs:
+        header_end = out.index(b"\n", at)
+        header = out[at:header_end].split()
+        at = header_end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            texts.append(None)  # "<spec> missing", or a tree
+            if len(header) == 3:
+                at += int(header[2]) + 1
+            continue
+        size = int(header[2])
+        data = out[at : at + size]
+        at += size + 1
+        try:
+            texts.append(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            texts.append(None)
+    return texts
+
+
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, env=_GIT_ENV, timeout=_GIT_TIMEOUT
+        )
+    except FileNotFoundError as e:
+        if e.filename != "git":
+            raise _NoGit(f"{cwd} does not exist") from None
+        raise _NoGit("git is not installed") from None
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise _NoGit(f"git failed: {e}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _NoGit(f"git: {message[0] if message else 'exit status ' + str(done.returncode)}")
+    return done.stdout
+
+
+@functools.lru_cache(maxsize=128)
+def _parse(path: Path, text: str, names: tuple[str, ...]) -> Document:
+    return parse_document(path, text, names)

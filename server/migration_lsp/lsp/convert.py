@@ -1,0 +1,160 @@
+"""Core values to LSP values and back: URIs, ranges, diagnostics, edits.
+
+Offsets become positions only through :class:`migration_lsp.positions.LineIndex`, so the
+server speaks UTF-16 columns and the line breaks LSP defines, like every other reporter.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from lsprotocol import types
+from lsprotocol.converters import get_converter
+from pygls.uris import from_fs_path, to_fs_path
+
+from migration_lsp import SERVER_NAME
+from migration_lsp.cli.report import rule_url
+from migration_lsp.positions import LineIndex
+from migration_lsp.rules.base import Edit, Finding, Fix
+from migration_lsp.suppress import UNUSED
+
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+
+_converter = get_converter()
+
+
+@functools.lru_cache(maxsize=8)
+def lines(text: str) -> LineIndex:
+    """The line index of a text; texts are immutable, so each is indexed once."""
+    return LineIndex(text)
+
+
+def to_range(index: LineIndex, start: int, end: int) -> types.Range:
+    return types.Range(position(index, start), position(index, end))
+
+
+def position(index: LineIndex, offset: int) -> types.Position:
+    line, character = index.lsp_position(offset)
+    return types.Position(line, character)
+
+
+def offset(index: LineIndex, pos: types.Position) -> int:
+    return index.offset_of_lsp(pos.line, pos.character)
+
+
+class Uris:
+    """Paths and URIs as the client spells them.
+
+    The core works with resolved paths; the client may reach the same files through a
+    symlinked folder, and must get its own spelling back.
+    """
+
+    def __init__(self) -> None:
+        self._spelled: dict[Path, str] = {}
+        self._folders: dict[Path, Path] = {}  # resolved folder → the client's folder
+        self._lock = threading.Lock()
+
+    def add_folder(self, uri: str) -> Path | None:
+        fs = to_fs_path(uri)
+        if fs is None:
+            return None
+        resolved = Path(fs).resolve()
+        with self._lock:
+            self._folders[resolved] = Path(fs)
+        return resolved
+
+    def remove_folder(self, path: Path) -> None:
+        with self._lock:
+            self._folders.pop(path, None)
+
+    def to_path(self, uri: str) -> Path | None:
+        """The resolved path of a ``file:`` URI; None for other schemes (``untitled:`` …)."""
+        fs = to_fs_path(uri) if isinstance(uri, str) else None
+        if not fs:
+            return None
+        try:
+            path = Path(fs).resolve()
+        except (OSError, RuntimeError, ValueError):
+            return None
+        with self._lock:
+            self._spelled[path] = uri
+        return path
+
+    def to_uri(self, path: Path) -> str:
+        with self._lock:
+            spelled = self._spelled.get(path)
+            if spelled is not None:
+                return spelled
+            for resolved, client in self._folders.items():
+                if resolved in path.parents:
+                    path = client / path.relative_to(resolved)
+                    break
+        return from_fs_path(str(path))
+
+
+def diagnostic(f: Finding, index: LineIndex, edit_data: Callable[[Fix], dict[str, Any]]) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=to_range(index, f.start, f.end),
+        message=f.message,
+        severity=SEVERITY[f.severity],
+        code=f.rule,
+        code_description=types.CodeDescription(href=rule_url(f.rule)),
+        source=SERVER_NAME,
+        tags=[types.DiagnosticTag.Unnecessary] if f.rule == UNUSED else None,
+        data=edit_data(f.fix) if f.fix is not None else None,
+    )
+
+
+def document_edits(
+    edits: Iterable[Edit], uris: Uris, text_of: Callable[[Path], str | None], version_of: Callable[[Path], int | None]
+) -> list[types.TextDocumentEdit]:
+    """Edits grouped by file, each file's ranges computed on the text they were made for."""
+    by_path: dict[Path, list[Edit]] = {}
+    for e in edits:
+        by_path.setdefault(e.path, []).append(e)
+    out = []
+    for path, group in by_path.items():
+        text = text_of(path)
+        if text is None:
+            continue
+        index = lines(text)
+        out.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uris.to_uri(path), version=version_of(path)),
+                edits=[types.TextEdit(to_range(index, e.start, e.end), e.new_text) for e in sorted(group, key=lambda e: (e.start, e.end))],
+            )
+        )
+    return out
+
+
+def fix_data(fix: Fix, changes: list[types.TextDocumentEdit]) -> dict[str, Any]:
+    """What a diagnostic carries in ``data``: everything its quick fix needs."""
+    return {"title": fix.title, "safe": fix.safe, "changes": _converter.unstructure(changes)}
+
+
+def fix_from_data(data: object) -> tuple[str, bool, list[types.TextDocumentEdit]] | None:
+    """Read back :func:`fix_data`; None for data this server did not write."""
+    if not isinstance(data, dict) or not isinstance(data.get("title"), str):
+        return None
+    try:
+        changes = _converter.structure(data.get("changes"), list[types.TextDocumentEdit])
+    except Exception:  # the client hands back whatever it was given, or worse
+        return None
+    return data["title"], data.get("safe") is True, changes
+
+
+def workspace_edit(changes: Sequence[types.TextDocumentEdit], document_changes: bool) -> types.WorkspaceEdit:
+    """Versioned document changes when the client takes them, else a plain map by URI."""
+    if document_changes:
+        return types.WorkspaceEdit(document_changes=list(changes))
+    by_uri: dict[str, list[types.TextEdit]] = {}
+    for change in changes:
+        by_uri.setdefault(change.text_document.uri, []).extend(e for e in change.edits if isinstance(e, types.TextEdit))
+    return types.WorkspaceEdit(changes=by_uri)

@@ -1,0 +1,249 @@
+"""The language server: pygls wiring, logging and the process's life.
+
+Each feature lives in its own module and registers its handlers in :func:`create_server`;
+they convert between LSP and the core and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import sys
+import threading
+from typing import Any, Callable, TypeVar
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from migration_lsp import SERVER_NAME, __version__
+from migration_lsp.lsp.convert import Uris
+from migration_lsp.lsp.settings import LOG_LEVELS
+from migration_lsp.lsp.state import State
+
+log = logging.getLogger("migration_lsp")
+
+T = TypeVar("T")
+
+CLIENT_POLL_SECONDS = 2.0
+
+
+class _Invalid:
+    """A request whose params could not be read; answered with an error."""
+
+    jsonrpc = "2.0"
+
+    def __init__(self, msg_id: Any, method: str, error: JsonRpcException) -> None:
+        self.id = msg_id
+        self.method = method
+        self.error = error
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, with four changes.
+
+    - Positions are UTF-16: :class:`migration_lsp.positions.LineIndex` speaks it, and every
+      client must accept it.
+    - Open documents live in :class:`State` only. pygls's copy would split lines on more
+      characters than LSP does and would not clamp a change that reaches past the end.
+    - A request with malformed params gets an error response instead of none.
+    - A request after ``shutdown`` gets ``InvalidRequest``, as the specification asks.
+    """
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):  # type: ignore[override]
+        if params.capabilities.general is not None:
+            params.capabilities.general.position_encodings = [types.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):  # type: ignore[override]
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):  # type: ignore[override]
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):  # type: ignore[override]
+        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def _user_handler(self, method: str, params: Any):
+        handler = self.fm.features.get(method)
+        if handler is not None:
+            yield handler, (params,), None
+
+    def structure_message(self, data: dict[str, Any]):  # type: ignore[override]
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if isinstance(data, dict) and "id" in data and isinstance(data.get("method"), str):
+                return _Invalid(data["id"], data["method"], error)
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Invalid):
+            log.warning("malformed params for %s", message.method)
+            error = JsonRpcInvalidParams(f"malformed params for {message.method}")
+            self._send_response(message.id, error=error.to_response_error())
+            return
+        if self._shutdown and getattr(message, "method", types.EXIT) != types.EXIT and hasattr(message, "id") and hasattr(message, "method"):
+            error = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(message.id, error=error.to_response_error())
+            return
+        super().handle_message(message)
+
+
+class MigrationServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(SERVER_NAME, __version__, protocol_cls=_Protocol, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        from migration_lsp.lsp.diagnostics import Publisher
+
+        self.uris = Uris()
+        self.state = State(Publisher(self))
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.shutdown_requested = False
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Errors the client did not ask about go to the log, not into a pop-up.
+        log.error("%s: %s", getattr(source, "__name__", source), error)
+
+    # -- crossing from the worker thread to the event loop ---------------------------------
+    def on_loop(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Run ``fn`` on the event loop, which owns the connection; its result as a future."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            future.cancel()
+            return future
+
+        def call() -> None:
+            try:
+                future.set_result(fn(*args))
+            except Exception as e:  # handed to whoever waits
+                future.set_exception(e)
+
+        try:
+            loop.call_soon_threadsafe(call)
+        except RuntimeError:  # the loop closed meanwhile: the client is gone
+            future.cancel()
+        return future
+
+    def client_supports(self, path: str) -> bool:
+        """Whether the client's capabilities hold a true value at ``path`` (dotted attribute names)."""
+        value: Any = self.client_capabilities
+        for part in path.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                return False
+        return bool(value)
+
+
+class _LspLogHandler(logging.Handler):
+    """Sends log records to the client as ``window/logMessage``."""
+
+    _TYPES = {
+        logging.ERROR: types.MessageType.Error,
+        logging.WARNING: types.MessageType.Warning,
+        logging.INFO: types.MessageType.Info,
+        logging.DEBUG: types.MessageType.Log,
+    }
+
+    def __init__(self, server: MigrationServer) -> None:
+        super().__init__()
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)
+            kind = self._TYPES.get(record.levelno, types.MessageType.Error if record.levelno > logging.ERROR else types.MessageType.Log)
+            self.server.on_loop(self.server.window_log_message, types.LogMessageParams(kind, message))
+        except Exception:
+            self.handleError(record)
+
+
+def set_log_level(name: str) -> None:
+    log.setLevel(LOG_LEVELS[name])
+
+
+def _setup_logging(server: MigrationServer) -> None:
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    client = _LspLogHandler(server)
+    client.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [stderr, client]
+    log.propagate = False
+    set_log_level("info")
+    # pygls logs every message it sends at INFO: far too much for anyone but its authors.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    logging.getLogger("pygls").addHandler(stderr)
+
+
+def create_server() -> MigrationServer:
+    from migration_lsp.lsp import code_actions, commands, completion, diagnostics, hover, lifecycle, navigation
+
+    server = MigrationServer()
+    for feature in (lifecycle, diagnostics, code_actions, hover, navigation, completion, commands):
+        feature.register(server)
+    return server
+
+
+def watch_client(server: MigrationServer, pid: int) -> None:
+    """Exit when the client process dies without saying goodbye."""
+
+    def poll() -> None:
+        stop = threading.Event()
+        while not stop.wait(CLIENT_POLL_SECONDS):
+            if not _alive(pid):
+                log.error("the client process %d is gone; exiting", pid)
+                server.state.shutdown()
+                os._exit(1)
+
+    threading.Thread(target=poll, name="client-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        import ctypes
+
+        synchronize, wait_timeout = 0x00100000, 0x00000102
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(synchronize, False, pid)
+        if not handle:
+            return False
+        try:
+            return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def serve(tcp: str | None = None) -> int:
+    """Serve one client on stdio, or on ``HOST:PORT``; the exit code the specification asks for."""
+    server = create_server()
+    _setup_logging(server)
+    try:
+        if tcp is None:
+            server.start_io()
+        else:
+            host, sep, port = tcp.rpartition(":")
+            if not sep or not port.isdigit():
+                print(f"migration-lsp: --tcp expects HOST:PORT, got {tcp!r}", file=sys.stderr)
+                return 2
+            server.start_tcp(host or "127.0.0.1", int(port))
+    finally:
+        server.state.shutdown()
+    code = 0 if server.shutdown_requested else 1
+    # The stdin reader thread may still block on a read that never ends; leave without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,452 @@
+"""What the server knows about the workspace, kept current from the editor and the disk.
+
+Each workspace folder holds the projects :func:`load_projects` finds in it, one per config
+file, exactly as ``--check`` groups them, so both report the same findings. Open documents
+override the disk.
+
+All project work runs on one worker thread, in order, so that no lock is held across a
+check. The event loop only records what changed: the newest text of each document and the
+paths that need a check. When the worker picks up a check it takes whatever is newest, so
+a burst of keystrokes costs one check of its last version, and the first keystroke after a
+pause is checked at once; there is no timer. Requests run on the same thread, after the
+texts they read have been parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Protocol, TypeVar
+
+from migration_lsp import config as config_module
+from migration_lsp.config import CONFIG_FILES, ConfigError, load_config
+from migration_lsp.engine import CheckResult, check
+from migration_lsp.lsp.settings import EditorSettings
+from migration_lsp.rules.base import Finding
+from migration_lsp.rules.registry import RULES
+from migration_lsp.workspace.files import Unreadable, is_code_file, read_source
+from migration_lsp.workspace.project import Project, load_projects
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Reporter(Protocol):
+    """How the state reaches the client; called on the worker thread."""
+
+    def publish(self, path: Path, version: int | None, text: str, findings: list[Finding]) -> None: ...
+
+    def show_error(self, message: str) -> None: ...
+
+    def progress(self, title: str) -> Callable[[str, int | None], None]:
+        """Start a progress report; the callable reports (message, percentage) and ends with percentage None."""
+        ...
+
+
+@dataclass
+class OpenDocument:
+    uri: str
+    version: int
+    text: str
+
+
+@dataclass(eq=False)
+class Folder:
+    root: Path  # a workspace folder, or a file opened outside every folder
+    projects: list[Project] = field(default_factory=list)
+    loaded: bool = False
+    workspace_wide: bool = False  # checkWorkspace asked for every file's findings
+    skipped: set[Path] = field(default_factory=set)  # files on disk that the walk leaves out
+
+    def holds(self, path: Path) -> bool:
+        return path == self.root or self.root in path.parents
+
+    def owner(self, path: Path) -> Project | None:
+        for project in self.projects:
+            if path in project.texts:
+                return project
+        return None
+
+
+_DISK = None  # a pending change that says: read the file again
+
+
+class State:
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.settings = EditorSettings()
+        self.open: dict[Path, OpenDocument] = {}  # owned by the event loop
+        self._folders: dict[Path, Folder] = {}
+        self._lock = threading.Lock()  # guards the fields below, shared by both threads
+        self._pending: dict[Path, tuple[str | None, int | None]] = {}
+        self._dirty: set[Path] = set()
+        self._check_everything = False
+        self._check_queued = False
+        # worker-owned
+        self._versions: dict[Path, int | None] = {}  # version of the text each project holds
+        self._last: dict[Path, list[Finding]] = {}  # every finding of the last check, by file
+        self._checked: dict[Path, str] = {}  # the text each file had at the last check
+        self._published: dict[Path, list[Finding]] = {}
+        self._extra: dict[Path, tuple[str, list[Finding]]] = {}  # verify's findings and the text they hold for
+        self._reported: set[str] = set()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-lsp")
+
+    # -- called on the event loop ------------------------------------------------------
+    def set_folders(self, roots: Iterable[Path]) -> None:
+        self._submit(self._set_folders, list(roots))
+
+    def update_settings(self, settings: EditorSettings) -> None:
+        old, self.settings = self.settings, settings
+        self._submit(self._settings_changed, old)
+
+    def did_open(self, path: Path, uri: str, version: int, text: str) -> None:
+        self.open[path] = OpenDocument(uri, version, text)
+        self._set_text(path, text, version)
+        self._request_check((path,))
+
+    def did_change(self, path: Path, version: int, text: str) -> None:
+        doc = self.open.get(path)
+        if doc is None:
+            return
+        doc.version, doc.text = version, text
+        self._set_text(path, text, version)
+        if self.settings.for_path(path).check_on == "type":
+            self._request_check((path,))
+
+    def did_save(self, path: Path) -> None:
+        if path in self.open:
+            self._request_check((path,))
+
+    def did_close(self, path: Path) -> None:
+        if self.open.pop(path, None) is None:
+            return
+        self._set_text(path, _DISK, None)
+        self._request_check((path,))
+
+    def files_changed(self, paths: Iterable[Path]) -> None:
+        """Files changed on disk (``workspace/didChangeWatchedFiles``)."""
+        self._submit(self._files_changed, list(paths))
+
+    def check_workspace(self) -> Future[int]:
+        """Publish every finding of every file; the number of files with findings."""
+        return self._submit(self._check_workspace)
+
+    def run(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        """Run ``fn`` on the worker, once the newest texts are parsed."""
+
+        def job() -> T:
+            self._ensure_loaded()
+            self._flush()
+            return fn()
+
+        return asyncio.wrap_future(self._worker.submit(job))
+
+    def shutdown(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    # -- what requests read (on the worker, through run) ---------------------------------
+    def project(self, path: Path) -> Project | None:
+        folder = self._folder_of(path)
+        return folder.owner(path) if folder is not None else None
+
+    def text_of(self, path: Path) -> str | None:
+        project = self.project(path)
+        if project is not None and path in project.texts:
+            return project.texts[path]
+        source = read_source(path)
+        return None if isinstance(source, Unreadable) else source
+
+    def version_of(self, path: Path) -> int | None:
+        return self._versions.get(path)
+
+    def findings(self, path: Path) -> list[Finding]:
+        """The findings of the newest text of ``path``, checking it again if it changed since."""
+        if self._checked.get(path) is not self.text_of(path):
+            with self._lock:
+                self._dirty.add(path)
+            self._check_now()
+        return self._last.get(path, [])
+
+    def projects(self) -> list[Project]:
+        self._ensure_loaded()
+        return [p for folder in self._folders.values() for p in folder.projects]
+
+    def add_findings(self, path: Path, text: str, findings: list[Finding]) -> None:
+        """Findings from outside the rules (``verify``), shown while ``path`` keeps ``text``."""
+        self._extra[path] = (text, findings)
+        self._publish_changes({path}, force={path})
+
+    # -- bookkeeping shared by both threads ---------------------------------------------
+    def _set_text(self, path: Path, text: str | None, version: int | None) -> None:
+        with self._lock:
+            self._pending[path] = (text, version)
+
+    def _request_check(self, paths: Iterable[Path], everything: bool = False) -> None:
+        with self._lock:
+            self._dirty.update(paths)
+            self._check_everything |= everything
+            if self._check_queued:
+                return
+            self._check_queued = True
+        self._submit(self._check_job)
+
+    def _submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        future = self._worker.submit(fn, *args)
+        future.add_done_callback(_log_failure)
+        return future
+
+    # -- the worker --------------------------------------------------------------------
+    def _set_folders(self, roots: list[Path]) -> None:
+        wanted = set(roots)
+        for root in list(self._folders):
+            if root not in wanted and root not in self.open:
+                self._forget(self._folders.pop(root))
+        for root in roots:
+            self._folders.setdefault(root, Folder(root))
+        self._request_check((), everything=True)
+
+    def _settings_changed(self, old: EditorSettings) -> None:
+        reload = [
+            root
+            for root in self._folders
+            if old.for_path(root).variable_names != self.settings.for_path(root).variable_names
+        ]
+        self._reload(reload)
+        self._request_check((), everything=True)
+
+    def _files_changed(self, paths: list[Path]) -> None:
+        reload: set[Path] = set()
+        changed: list[Path] = []
+        for path in paths:
+            folder = self._folder_of(path)
+            if folder is None:
+                continue
+            if path.name in CONFIG_FILES or self._is_checklist(path):
+                reload.add(folder.root)
+            elif not is_code_file(path) or path in self.open:
+                continue
+            elif (folder.owner(path) is None) == path.exists():
+                reload.add(folder.root)  # a new file or a deleted one: read the folder again
+            else:
+                changed.append(path)
+                self._set_text(path, _DISK, None)
+        self._reload(sorted(reload))
+        self._request_check(changed, everything=bool(reload))
+
+    def _ensure_loaded(self) -> None:
+        for folder in list(self._folders.values()):
+            if not folder.loaded:
+                self._load(folder)
+
+    def _load(self, folder: Folder) -> None:
+        extra = self.settings.for_path(folder.root).variable_names
+        report = self.reporter.progress(f"Indexing {folder.root.name or folder.root}")
+        shown = -1
+
+        def progress(done: int, total: int) -> None:
+            nonlocal shown
+            percentage = done * 100 // total if total else 100
+            if percentage != shown:
+                shown = percentage
+                report(f"{done}/{total} files", percentage)
+
+        try:
+            if folder.root.is_dir():
+                folder.projects = load_projects([folder.root], extra, progress)
+            else:
+                folder.projects = []
+        finally:
+            report("done", None)
+        folder.loaded = True
+        folder.skipped.clear()
+        for project in folder.projects:
+            for notice in project.config_errors:
+                self._report_once(f"{notice.path}: {notice.message}", error=True)
+        # Open documents override what was just read from disk.
+        with self._lock:
+            for path, doc in list(self.open.items()):
+                if folder.holds(path) and path not in self._pending:
+                    self._pending[path] = (doc.text, doc.version)
+        log.info("indexed %s: %d files", folder.root, sum(len(p.texts) for p in folder.projects))
+
+    def _reload(self, roots: list[Path]) -> None:
+        config_module.clear_cache()
+        for root in roots:
+            folder = self._folders.get(root)
+            if folder is not None:
+                self._forget(folder)
+                folder.loaded = False
+
+    def _forget(self, folder: Folder) -> None:
+        for project in folder.projects:
+            for path in project.texts:
+                self._versions.pop(path, None)
+                self._last.pop(path, None)
+                self._checked.pop(path, None)
+
+    def _folder_of(self, path: Path) -> Folder | None:
+        best = None
+        for folder in self._folders.values():
+            if folder.holds(path) and (best is None or len(folder.root.parts) > len(best.root.parts)):
+                best = folder
+        return best
+
+    def _is_checklist(self, path: Path) -> bool:
+        for folder in self._folders.values():
+            for project in folder.projects:
+                checklist = project.config.checklist
+                if checklist is not None and (project.config.root / checklist).resolve() == path:
+                    return True
+        return False
+
+    def _flush(self) -> None:
+        """Parse the newest text of every file that changed."""
+        while True:
+            # Reading a folder again queues its open documents: loop until nothing is left.
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            for path, (text, version) in pending.items():
+                self._apply(path, text, version)
+
+    def _apply(self, path: Path, text: str | None, version: int | None) -> None:
+        folder = self._folder_of(path)
+        if folder is None:
+            if text is None:
+                return
+            # A file opened outside every workspace folder is checked with its own config.
+            folder = self._folders[path] = Folder(path, loaded=True)
+        if text is None:
+            if folder.root == path:
+                # A file outside the workspace is forgotten once closed.
+                self._forget(self._folders.pop(path))
+                return
+            source = read_source(path)
+            if isinstance(source, Unreadable):
+                if not path.exists() and folder.owner(path) is not None:
+                    self._reload([folder.root])  # deleted: its findings and index entries must go
+                    self._load(folder)
+                return
+            text = source
+        project = folder.owner(path) or self._adopt(folder, path)
+        if project is None:
+            return
+        self._versions[path] = version
+        if project.texts.get(path) is not text:
+            project.add(path, text)
+
+    def _adopt(self, folder: Folder, path: Path) -> Project | None:
+        """The project a file the folder was loaded without belongs to, if any."""
+        if path in folder.skipped:
+            return None
+        if path.exists() and folder.root != path:
+            # On disk but not read: either new since the folder was loaded, or left out
+            # (.gitignore, exclude). Reading the folder again tells which, as --check would.
+            self._reload([folder.root])
+            self._load(folder)
+            project = folder.owner(path)
+            if project is None:
+                folder.skipped.add(path)
+            return project
+        try:
+            config = load_config(path)
+        except ConfigError as e:
+            self._report_once(str(e), error=True)
+            return None
+        key = config.source or config.root
+        for project in folder.projects:
+            if (project.config.source or project.config.root) == key:
+                return project
+        project = Project(config.with_variable_names(self.settings.for_path(path).variable_names))
+        folder.projects.append(project)
+        return project
+
+    def _check_job(self) -> None:
+        with self._lock:
+            self._check_queued = False
+        self._check_now()
+
+    def _check_now(self) -> None:
+        self._ensure_loaded()
+        self._flush()
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            everything, self._check_everything = self._check_everything, False
+        projects: dict[Project, None] = {}
+        for folder in self._folders.values():
+            for project in folder.projects:
+                if everything or any(path in project.texts for path in dirty):
+                    projects[project] = None
+        for project in projects:
+            self._check(project)
+        self._publish_changes(dirty, force=dirty)
+
+    def _check(self, project: Project) -> CheckResult:
+        result = check(list(project.documents.values()), project.config, read_text=project.texts.get)
+        for error in result.rule_errors:
+            self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", error=True, show=False)
+        by_path: dict[Path, list[Finding]] = {path: [] for path in project.texts}
+        for f in result.findings:
+            by_path.setdefault(f.path, []).append(f)
+        self._last.update(by_path)
+        self._checked.update(project.texts)
+        return result
+
+    def _visible(self, path: Path) -> list[Finding]:
+        findings = self._last.get(path, [])
+        folder = self._folder_of(path)
+        if path not in self.open and not (folder is not None and folder.workspace_wide):
+            # A closed file shows what other files cause in it, not its own findings.
+            findings = [f for f in findings if f.rule in RULES and RULES[f.rule].needs_workspace]
+        extra = self._extra.get(path)
+        if extra is not None:
+            if self.text_of(path) == extra[0]:
+                findings = [*findings, *extra[1]]
+            else:
+                del self._extra[path]
+        return findings
+
+    def _publish_changes(self, paths: set[Path], force: set[Path]) -> None:
+        """Publish ``force`` always and every other file whose findings changed."""
+        candidates = set(paths) | set(self._published) | {p for p, fs in self._last.items() if fs}
+        for path in sorted(candidates):
+            visible = self._visible(path)
+            if path not in force and visible == self._published.get(path, []):
+                continue
+            text = self.text_of(path)
+            if text is None:
+                continue
+            self.reporter.publish(path, self._versions.get(path) if path in self.open else None, text, visible)
+            if visible:
+                self._published[path] = visible
+            else:
+                self._published.pop(path, None)
+
+    def _check_workspace(self) -> int:
+        self._ensure_loaded()
+        self._flush()
+        for folder in self._folders.values():
+            folder.workspace_wide = True
+            for project in folder.projects:
+                self._check(project)
+        self._publish_changes(set(self._last), force=set())
+        return sum(1 for findings in self._last.values() if findings)
+
+    def _report_once(self, message: str, error: bool, show: bool = True) -> None:
+        if message in self._reported:
+            return
+        self._reported.add(message)
+        log.log(logging.ERROR if error else logging.INFO, "%s", message)
+        if error and show:
+            self.reporter.show_error(message.splitlines()[0])
+
+
+def _log_failure(future: Future[object]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("internal error", exc_info=future.exception())

@@ -1,0 +1,49 @@
+"""Proving a migration on a real, throwaway PostgreSQL.
+
+The rulebook wants every migration to work on a fresh database, on an existing older one, and when
+run twice. :func:`verify` runs those scenarios and returns what went wrong::
+
+    verify(current: SqlSource, baselines: Sequence[SqlSource] = (), *,
+           database_url: str | None = None, platform: str = "supabase",
+           mode: str = "transaction", progress: Callable[[str], None] | None = None,
+           server: Server | None = None) -> list[VerifyProblem]
+
+``current`` is the migration as it is now, ``baselines`` older versions of it (e.g. HEAD or files of
+earlier migrations); each :class:`SqlSource` carries its text and the (start, end) offsets of its
+top-level statements, so nothing here parses TypeScript or knows about editors.
+
+Scenarios, each on a database of its own that starts with the platform's shims:
+
+* ``fresh``: run current on an empty database.
+* ``twice``: run it again; it must succeed and leave the schema as the first run did.
+* ``upgrade:<label>``: run the baseline (a failure there is ``baseline:<label>``), fill every app
+  table with a few rows, run current; no row may disappear and the schema must equal the fresh one.
+
+Problems are ``verify-failed`` (PostgreSQL raised an error), ``upgrade-drift`` (a schema difference)
+and ``data-lost``. Offsets point into ``current.sql``: PostgreSQL's error cursor when it gives one,
+else the failing statement (or the failing line of a DO block), else the statement that names the
+object concerned; None when nothing fits.
+
+``mode="transaction"`` sends the whole text as one simple query, as an app does with the literal
+(one implicit transaction); ``mode="statements"`` sends statement by statement in autocommit.
+``platform="supabase"`` provides Supabase's roles, ``auth`` and ``storage`` schemas, realtime
+publication and extensions; ``platform="none"`` a bare database.
+
+Without ``database_url`` a private cluster is started from the local PostgreSQL installation and
+removed afterwards; with one, scratch databases ``migration_lsp_verify_<random>`` are created there
+and dropped. A long-lived caller passes an open :class:`Server` to keep the cluster and its template
+databases between runs::
+
+    with Server() as server:  # or Server(database_url)
+        problems = verify(current, baselines, server=server)
+
+Problems of the environment raise :class:`VerifyError` with a one-line message.
+"""
+
+from migration_lsp.verify.execute import MODES
+from migration_lsp.verify.model import SqlSource, VerifyError, VerifyProblem
+from migration_lsp.verify.platforms import PLATFORMS
+from migration_lsp.verify.scenarios import verify
+from migration_lsp.verify.server import Server
+
+__all__ = ["MODES", "PLATFORMS", "Server", "SqlSource", "VerifyError", "VerifyProblem", "verify"]

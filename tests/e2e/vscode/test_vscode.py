@@ -1,0 +1,215 @@
+"""The VS Code extension, installed from its .vsix into a real VS Code (code-server) and used
+through Chromium: findings, a quick fix, a table hover, SQL highlighting, and a clear error
+when the server is missing.
+
+``editors/vscode/scripts/setup-e2e.sh`` installs code-server, the Node.js it needs, Chromium
+and playwright-core; ``run.mjs`` drives the browser and reports what it saw.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+EXTENSION = REPO / "editors" / "vscode"
+ARTIFACTS = REPO / "test-artifacts" / "vscode"
+
+# Installing code-server compiles native modules: minutes on a fresh machine.
+SETUP_TIMEOUT = 1800
+STARTUP_TIMEOUT = 120
+SCENARIO_TIMEOUT = 900
+
+
+@pytest.fixture(scope="module")
+def tools() -> dict[str, str]:
+    """Paths printed by the setup script as NAME=path lines."""
+    done = subprocess.run(
+        ["bash", str(EXTENSION / "scripts" / "setup-e2e.sh")],
+        capture_output=True,
+        text=True,
+        timeout=SETUP_TIMEOUT,
+    )
+    assert done.returncode == 0, f"setup-e2e.sh failed:\n{done.stdout}\n{done.stderr}"
+    return dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line and line.split("=", 1)[0].isupper())
+
+
+@pytest.fixture(scope="module")
+def vsix() -> Path:
+    npm = shutil.which("npm")
+    assert npm, "npm is needed to build the extension"
+    if not (EXTENSION / "node_modules").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=EXTENSION, check=True, timeout=600)
+    subprocess.run([npm, "run", "package"], cwd=EXTENSION, check=True, timeout=600)
+    return EXTENSION / "out" / "migration-lsp.vsix"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"code-server exited:\n{log.read_text()}"
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)  # polling the health endpoint, not waiting on the UI
+    raise AssertionError(f"code-server did not answer within {STARTUP_TIMEOUT}s:\n{log.read_text()}")
+
+
+@contextmanager
+def code_server(tools: dict[str, str], vsix: Path, root: Path, settings: dict, path_env: str) -> Iterator[tuple[str, Path]]:
+    """code-server on a free loopback port with the extension installed and a copy of the fixture open."""
+    workspace = root / "workspace"
+    shutil.copytree(HERE / "fixture", workspace)
+    user_data, extensions = root / "user-data", root / "extensions"
+    (user_data / "User").mkdir(parents=True)
+    (user_data / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
+    config = root / "config.yaml"
+    config.write_text("")
+    common = [tools["NODE"], tools["CODE_SERVER"], "--config", str(config), "--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
+    env = {**os.environ, "PATH": path_env}
+    subprocess.run([*common, "--install-extension", str(vsix), "--force"], check=True, env=env, timeout=300, capture_output=True)
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = root / "code-server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                *common,
+                "--bind-addr", f"127.0.0.1:{port}",
+                "--auth", "none",
+                "--disable-telemetry",
+                "--disable-update-check",
+                "--disable-workspace-trust",
+                "--disable-getting-started-override",
+                "--ignore-last-opened",
+                str(workspace),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        wait_until_healthy(url, server, log)
+        yield url, workspace
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+            server.wait()
+        for output in user_data.glob("logs/**/migration-lsp*.log"):
+            shutil.copy(output, ARTIFACTS / f"{root.name}-{output.name}")
+
+
+def user_settings(**extra: object) -> dict:
+    return {
+        "workbench.colorTheme": "Default Dark Modern",
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "workbench.welcomePage.walkthroughs.openOnInstall": False,
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "extensions.ignoreRecommendations": True,
+        "chat.disableAIFeatures": True,
+        "security.workspace.trust.enabled": False,
+        "git.enabled": False,
+        **extra,
+    }
+
+
+def run_scenario(tools: dict[str, str], url: str, workspace: Path, scenario: str, results: Path) -> dict:
+    done = subprocess.run(
+        [tools["NODE"], str(HERE / "run.mjs")],
+        env={
+            **os.environ,
+            "CODE_SERVER_URL": url,
+            "WORKSPACE": str(workspace),
+            "SCENARIO": scenario,
+            "ARTIFACTS": str(ARTIFACTS),
+            "RESULTS": str(results),
+            "PLAYWRIGHT_CORE": tools["PLAYWRIGHT_CORE"],
+            "CHROMIUM": tools["CHROMIUM"],
+        },
+        capture_output=True,
+        text=True,
+        timeout=SCENARIO_TIMEOUT,
+    )
+    assert done.returncode == 0, f"run.mjs failed:\n{done.stdout}\n{done.stderr}"
+    return json.loads(results.read_text())
+
+
+def failed(results: dict, step: str) -> str:
+    return f"step {step!r} failed: {results[step].get('error')}\nall results: {json.dumps(results, indent=2)}"
+
+
+@pytest.fixture(autouse=True)
+def artifacts_dir() -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+
+def test_findings_fix_hover_and_highlighting(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
+    settings = user_settings(**{"migration-lsp.server.command": [sys.executable, "-m", "migration_lsp"]})
+    with code_server(tools, vsix, tmp_path / "full", settings, os.environ["PATH"]) as (url, workspace):
+        results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
+    (ARTIFACTS / "results.json").write_text(json.dumps(results, indent=2))
+
+    assert results["workbench"]["ok"], failed(results, "workbench")
+
+    assert results["highlighting"]["ok"], failed(results, "highlighting")
+    colours = results["highlighting"]["colours"]
+    assert colours["sqlKeyword"] and colours["sqlKeyword"] != colours["plainString"], colours
+    assert colours["sqlKeyword"] == colours["tsKeyword"], colours
+    assert "meta.embedded.block.sql" in results["highlighting"]["scopes"]
+
+    assert results["findings"]["ok"], failed(results, "findings")
+    assert any("create-table-not-idempotent" in row for row in results["findings"]["problems"])
+    assert results["findings"]["status"].startswith("migration-lsp: running, ")
+    assert not results["findings"]["status"].endswith(", 0 findings")
+
+    assert results["quickFix"]["ok"], failed(results, "quickFix")
+    assert not any("create-table-not-idempotent" in row for row in results["quickFix"]["problems"])
+
+    assert results["hover"]["ok"], failed(results, "hover")
+    assert "mason_users" in results["hover"]["text"]
+    assert "id" in results["hover"]["text"].split()
+
+    assert results["commands"]["ok"], failed(results, "commands")
+
+
+def test_missing_server_is_reported(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
+    # No setting, no migration-lsp on PATH, no Python extension: nothing to start.
+    system_path = os.pathsep.join(p for p in ("/usr/local/bin", "/usr/bin", "/bin") if not (Path(p) / "migration-lsp").exists())
+    with code_server(tools, vsix, tmp_path / "missing", user_settings(), system_path) as (url, workspace):
+        results = run_scenario(tools, url, workspace, "missing-server", tmp_path / "results.json")
+
+    assert results["workbench"]["ok"], failed(results, "workbench")
+    assert results["missingServer"]["ok"], failed(results, "missingServer")
+    assert "Open documentation" in results["missingServer"]["buttons"]
+    assert results["missingServer"]["status"].startswith("migration-lsp: error")

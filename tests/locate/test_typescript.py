@@ -1,0 +1,270 @@
+"""Finding migration literals in TypeScript and JavaScript, and cooking them as JavaScript does."""
+
+from __future__ import annotations
+
+import pytest
+
+from migration_lsp.locate.typescript import CODE_SUFFIXES, MigrationLiteral, find_literals
+from migration_lsp.positions import LineIndex
+
+NAMES = frozenset({"MIGRATION_SQL"})
+
+
+def only(text: str, path: str = "route.ts", names: frozenset[str] = NAMES) -> MigrationLiteral:
+    result = find_literals(text, path, names)
+    assert len(result.literals) == 1, result
+    return result.literals[0]
+
+
+def assert_maps_back(text: str, lit: MigrationLiteral) -> None:
+    """Every SQL character maps to its own source text: itself, its escape, its `${`, or CRLF."""
+    for i, ch in enumerate(lit.sql):
+        d = lit.source_map.to_doc(i)
+        assert lit.doc_start < d < lit.doc_end, (i, d)
+        source = text[d]
+        if source == ch:
+            assert lit.source_map.to_sql(d) == i
+        elif lit.kind == "raw" and ch == "\n":
+            assert source == "\r"
+        else:
+            assert source in "\\$\r", (i, ch, source)
+
+
+@pytest.mark.parametrize("suffix", sorted(CODE_SUFFIXES))
+def test_every_code_suffix(suffix: str) -> None:
+    text = "export const MIGRATION_SQL = `CREATE TABLE IF NOT EXISTS a (id int);`;\n"
+    assert only(text, "m" + suffix).sql == "CREATE TABLE IF NOT EXISTS a (id int);"
+
+
+def test_jsx_around_the_literal() -> None:
+    text = "export const MIGRATION_SQL = `SELECT 1;`;\nexport const Page = () => <div className=\"x\">{MIGRATION_SQL}</div>;\n"
+    for suffix in (".tsx", ".jsx"):
+        assert only(text, "page" + suffix).sql == "SELECT 1;"
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "const MIGRATION_SQL = `SELECT 1;`;",
+        "let MIGRATION_SQL = `SELECT 1;`;",
+        "var MIGRATION_SQL = `SELECT 1;`;",
+        "export const MIGRATION_SQL = `SELECT 1;`;",
+        "export let MIGRATION_SQL = `SELECT 1;`",
+        "const MIGRATION_SQL: string = `SELECT 1;`;",
+        "export const MIGRATION_SQL = `SELECT 1;` as const;",
+        "export const MIGRATION_SQL = `SELECT 1;` satisfies string;",
+        "export const MIGRATION_SQL: Readonly<string> = (`SELECT 1;`) as const satisfies string;",
+        "const MIGRATION_SQL = 'SELECT 1;';",
+        'const MIGRATION_SQL = "SELECT 1;";',
+        "const MIGRATION_SQL = String.raw`SELECT 1;`;",
+        "const a = 1, MIGRATION_SQL = `SELECT 1;`;",
+    ],
+)
+def test_declaration_forms(declaration: str) -> None:
+    text = f"import x from 'y';\n{declaration}\n"
+    lit = only(text)
+    assert lit.sql == "SELECT 1;"
+    assert text[lit.doc_start] in "`'\""
+    assert text[lit.doc_end - 1] == text[lit.doc_start]
+    assert lit.declaration_start == text.index(declaration)
+
+
+def test_kinds() -> None:
+    assert only("const MIGRATION_SQL = `x`;").kind == "template"
+    assert only("const MIGRATION_SQL = 'x';").kind == "string"
+    assert only("const MIGRATION_SQL = String.raw`x`;").kind == "raw"
+
+
+def test_other_names_and_values_are_not_found() -> None:
+    text = (
+        "const OTHER_SQL = `DROP TABLE a;`;\n"
+        "const MIGRATION_SQL_OLD = `DROP TABLE a;`;\n"
+        "const MIGRATION_SQL = build();\n"
+        "runSql(`DROP TABLE a;`);\n"
+        "const s = { MIGRATION_SQL: `DROP TABLE a;` };\n"
+        "const MIGRATION_SQL = 'DROP TABLE a;' + suffix;\n"
+        "const MIGRATION_SQL = `DROP TABLE a;`.trim();\n"
+    )
+    result = find_literals(text, "a.ts", NAMES)
+    assert result.literals == [] and result.notices == []
+
+
+def test_several_names_and_declarations_in_one_file() -> None:
+    text = (
+        "export const MIGRATION_SQL = `SELECT 1;`;\n"
+        "export const AUDIT_SQL = 'SELECT 2;', MIGRATION_SQL_2 = String.raw`SELECT 3;`;\n"
+        "function f() { const MIGRATION_SQL = `SELECT 4;`; return MIGRATION_SQL; }\n"
+    )
+    found = find_literals(text, "a.ts", frozenset({"MIGRATION_SQL", "AUDIT_SQL", "MIGRATION_SQL_2"})).literals
+    assert [(lit.name, lit.sql) for lit in found] == [
+        ("MIGRATION_SQL", "SELECT 1;"),
+        ("AUDIT_SQL", "SELECT 2;"),
+        ("MIGRATION_SQL_2", "SELECT 3;"),
+        ("MIGRATION_SQL", "SELECT 4;"),
+    ]
+
+
+# -- cooking ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "cooked"),
+    [
+        (r"a\`b", "a`b"),
+        (r"a\\b", "a\\b"),
+        (r"a\${b}", "a${b}"),
+        (r"a\$b", "a$b"),
+        (r"a\nb\tc\rd", "a\nb\tc\rd"),
+        (r"\b\f\v\0", "\b\f\v\0"),
+        (r"\u{1F600}\u{41}", "\U0001f600A"),
+        (r"\u00e9\uD83D\uDE00", "é\U0001f600"),
+        (r"\x41\x7e", "A~"),
+        (r"\'\"\q", "'\"q"),
+        ("a\\\nb", "ab"),
+        ("a\\\r\nb", "ab"),
+        ("a\\\u2028b", "ab"),
+        ("a\r\nb\rc\nd", "a\nb\nc\nd"),
+        ("é😀 x", "é😀 x"),
+    ],
+)
+def test_template_escapes_cook_as_javascript(body: str, cooked: str) -> None:
+    text = f"// 😀 before\nconst MIGRATION_SQL = `{body}`;\n"
+    lit = only(text)
+    assert lit.sql == cooked
+    assert_maps_back(text, lit)
+
+
+@pytest.mark.parametrize(
+    ("body", "cooked"),
+    [
+        (r"it\'s", "it's"),
+        (r"a\nb", "a\nb"),
+        (r"\x41\u{42}", "AB"),
+        ("a\\\r\nb", "ab"),
+        ('say \\"hi\\"', 'say "hi"'),
+    ],
+)
+def test_string_escapes_cook_as_javascript(body: str, cooked: str) -> None:
+    quote = '"' if '\\"' in body else "'"
+    text = f"const MIGRATION_SQL = {quote}{body}{quote};\r\n"
+    lit = only(text)
+    assert lit.sql == cooked
+    assert_maps_back(text, lit)
+
+
+def test_string_raw_is_not_cooked_but_line_breaks_are_normalised() -> None:
+    text = "const MIGRATION_SQL = String.raw`a\\nb\\`c\\u{41}\r\nd\re`;"
+    lit = only(text)
+    assert lit.sql == "a\\nb\\`c\\u{41}\nd\ne"
+    assert_maps_back(text, lit)
+
+
+def test_escape_spans_map_to_the_whole_escape() -> None:
+    text = "const MIGRATION_SQL = `a\\u{1F600}b`;"
+    lit = only(text)
+    assert lit.sql == "a\U0001f600b"
+    esc = text.index("\\u")
+    assert lit.doc_span(1, 2) == (esc, esc + len("\\u{1F600}"))
+    assert lit.doc_span(0, 3) == (esc - 1, esc + len("\\u{1F600}") + 1)
+
+
+def test_substitutions_become_placeholders_with_exact_positions() -> None:
+    text = "const MIGRATION_SQL = `CREATE INDEX ON ${table} (id);\nSELECT ${a}${b};`;"
+    lit = only(text)
+    assert lit.sql == "CREATE INDEX ON __migration_lsp_sub0 (id);\nSELECT __migration_lsp_sub1__migration_lsp_sub2;"
+    assert len(lit.substitutions) == 3
+    for (start, end), source in zip(lit.substitutions, ("${table}", "${a}", "${b}")):
+        assert lit.sql[start:end].startswith("__migration_lsp_sub")
+        doc_start, doc_end = lit.doc_span(start, end)
+        assert text[doc_start:doc_end] == source
+    after = lit.sql.index(" (id)")
+    assert text[lit.source_map.to_doc(after) :].startswith(" (id)")
+    assert lit.has_substitution(0, len(lit.sql))
+    assert not lit.has_substitution(0, 10)
+
+
+def test_substitution_holding_a_template() -> None:
+    text = "const MIGRATION_SQL = `SELECT ${`x${1}`} FROM t;`;"
+    lit = only(text)
+    assert lit.sql == "SELECT __migration_lsp_sub0 FROM t;"
+    assert text[lit.source_map.to_doc(lit.sql.index(" FROM")) :].startswith(" FROM t;`")
+
+
+# -- positions -------------------------------------------------------------------------
+def test_positions_with_non_ascii_before_and_inside() -> None:
+    text = "// café 😀 ☃\nexport const MIGRATION_SQL = `\n  -- 😀😀 é\n  DROP TABLE users;\n`;\n"
+    lit = only(text)
+    sql_offset = lit.sql.index("users")
+    doc = lit.source_map.to_doc(sql_offset)
+    assert text[doc : doc + 5] == "users"
+    lines = LineIndex(text)
+    assert lines.cli_position(doc) == (4, 14)
+    assert lines.lsp_position(doc) == (3, 13)
+    emoji = lit.source_map.to_doc(lit.sql.index("😀"))
+    after = lit.source_map.to_doc(lit.sql.index(" é"))
+    assert lines.lsp_position(emoji) == (2, 5)
+    assert lines.lsp_position(after) == (2, 9)  # two astral characters: four UTF-16 units
+    assert lines.cli_position(after) == (3, 8)  # and two code points
+    assert lines.offset_of_lsp(2, 9) == after
+
+
+def test_positions_in_crlf_file() -> None:
+    text = "import x from 'y';\r\n\r\nexport const MIGRATION_SQL = `\r\nCREATE TABLE é (id int);\r\n  DROP TABLE users;\r\n`;\r\n"
+    lit = only(text)
+    assert lit.sql == "\nCREATE TABLE é (id int);\n  DROP TABLE users;\n"
+    assert lit.newline == "\r\n"
+    assert_maps_back(text, lit)
+    doc = lit.source_map.to_doc(lit.sql.index("DROP"))
+    assert LineIndex(text).cli_position(doc) == (5, 3)
+    assert LineIndex(text).lsp_position(doc) == (4, 2)
+    # the SQL line break that stands for CRLF spans both characters
+    nl = lit.sql.index("\n", 1)
+    assert text[slice(*lit.doc_span(nl, nl + 1))] == "\r\n"
+
+
+def test_escape_writes_text_that_cooks_back() -> None:
+    sql = "DO $$ BEGIN\n  RAISE NOTICE 'a`b\\c ${x}';\nEND $$;"
+    for declaration in ("`x`", "'x'", '"x"'):
+        lit = only(f"const MIGRATION_SQL = {declaration};\r\n")
+        rewritten = f"const MIGRATION_SQL = {lit.quote}{lit.escape(sql)}{lit.quote};\r\n"
+        assert only(rewritten).sql == sql
+
+
+def test_escape_keeps_the_documents_line_breaks() -> None:
+    crlf = only("const MIGRATION_SQL = `\r\nSELECT 1;\r\n`;\r\n")
+    assert crlf.escape("a\nb") == "a\r\nb"
+    lf = only("const MIGRATION_SQL = `\nSELECT 1;\n`;\n")
+    assert lf.escape("a\nb") == "a\nb"
+
+
+# -- bad input -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("export const MIGRATION_SQL = `\nCREATE TABLE a (id int);\n", "template literal of MIGRATION_SQL is not terminated"),
+        ("export const MIGRATION_SQL = `\nCREATE TABLE a (id int);\n\nexport function f() { return 1 }\n", "is not terminated"),
+        ("const MIGRATION_SQL = 'CREATE TABLE a (id int);\nconst x = 1;\n", "string literal of MIGRATION_SQL is not terminated"),
+        ("const MIGRATION_SQL: string = String.raw`SELECT 1;\n", "is not terminated"),
+        ("const MIGRATION_SQL = `SELECT ${a;`;\n", "template literal of MIGRATION_SQL has syntax errors"),
+    ],
+)
+def test_unreadable_literal_gets_one_notice(text: str, problem: str) -> None:
+    result = find_literals(text, "a.ts", NAMES)
+    assert result.literals == []
+    assert len(result.notices) == 1, result.notices
+    notice = result.notices[0]
+    assert problem in notice.message and "not checked" in notice.message
+    assert "\n" not in notice.message
+    assert notice.offset == text.index("MIGRATION_SQL")
+
+
+def test_syntax_error_elsewhere_still_finds_the_literal() -> None:
+    text = "export const MIGRATION_SQL = `SELECT 1;`;\nfunction broken( {\n"
+    result = find_literals(text, "a.ts", NAMES)
+    assert [lit.sql for lit in result.literals] == ["SELECT 1;"]
+    assert len(result.notices) == 1
+    assert "syntax error" in result.notices[0].message
+    assert result.notices[0].offset is not None and result.notices[0].offset >= text.index("function")
+
+
+def test_file_without_the_name_is_not_parsed() -> None:
+    result = find_literals("this is not TypeScript at all (", "a.ts", NAMES)
+    assert result.literals == [] and result.notices == [] and result.tree is None

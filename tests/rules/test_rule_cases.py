@@ -1,0 +1,138 @@
+"""Table-driven rule cases: one YAML file per rule in ``tests/rules/cases/<rule>.yml``.
+
+A file holds ``rule:`` (the rule's name) and ``cases:``, a mapping from case name to case:
+
+- ``sql``: the MIGRATION_SQL body as the app sends it. It is written into
+  ``export const MIGRATION_SQL = `…`;`` with backslashes and backticks escaped; a ``${…}``
+  stays a substitution. ``ts`` instead gives the template's body verbatim.
+- ``fail``: the rule's findings, in order. Each is the exact text it spans, or a mapping
+  with ``text`` and/or ``at`` (``"line:col"``, 1-based, in the SQL) and optionally
+  ``message`` (a part of its message).
+- ``pass``: SQL that must produce no finding of the rule (instead of ``sql`` and ``fail``);
+  a ``ts`` case without ``fail`` must produce none either.
+- ``broken: true``: the case holds SQL PostgreSQL cannot parse on purpose; every other case
+  must parse, or it would prove nothing about the SQL the rule meets.
+- ``fix``: the SQL once the fixes of all the case's findings are applied, or ``null`` when
+  no fix may be offered. ``unsafe: true`` when the fixes offered are unsafe.
+
+Every fix is also applied on its own and the migration checked again by every rule of the
+SQL families: it must still parse, that finding must be gone, and no other may appear.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from migration_lsp.config import Config
+from migration_lsp.engine import Document, check, parse_document
+from migration_lsp.fixes.apply import apply_edits
+from migration_lsp.rules import data_loss, idempotency, syntax
+from migration_lsp.rules.base import Finding
+from migration_lsp.rules.registry import RULES
+
+CASES = Path(__file__).parent / "cases"
+PATH = Path("src/app/api/setup/migrations/route.ts")
+PREFIX = "export const MIGRATION_SQL = `"
+SQL_FAMILIES = [cls.name for cls in (*data_loss.RULES, *idempotency.RULES, *syntax.RULES)]
+
+
+def _load() -> list[Any]:
+    params = []
+    for file in sorted(CASES.glob("*.yml")):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        rule = data["rule"]
+        assert rule in RULES, f"{file.name}: unknown rule {rule}"
+        assert file.stem == rule, f"{file.name} holds cases of {rule}"
+        for name, case in data["cases"].items():
+            params.append(pytest.param(rule, case, id=f"{rule}:{name}"))
+    return params
+
+
+PARAMS = _load()
+
+
+def document(case: dict[str, Any]) -> Document:
+    if "ts" in case:
+        body = case["ts"]
+    else:
+        sql = case["pass"] if "pass" in case else case["sql"]
+        body = sql.replace("\\", "\\\\").replace("`", "\\`")
+    return parse_document(PATH, f"{PREFIX}{body}`;\n", ["MIGRATION_SQL"])
+
+
+def run(doc: Document, rules: list[str]) -> list[Finding]:
+    result = check([doc], Config(root=Path(".")), select=rules)
+    assert not result.rule_errors, result.rule_errors[0].details
+    return result.findings
+
+
+def sql_of(doc: Document) -> str:
+    (migration,) = doc.migrations
+    return migration.sql
+
+
+def position(sql: str, offset: int) -> str:
+    line = sql.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (sql.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+def describe(doc: Document, f: Finding) -> dict[str, str]:
+    (migration,) = doc.migrations
+    start = migration.literal.source_map.to_sql(f.start)
+    assert start is not None
+    return {"text": doc.text[f.start : f.end], "at": position(migration.sql, start), "message": f.message}
+
+
+@pytest.mark.parametrize(("rule", "case"), PARAMS)
+def test_case(rule: str, case: dict[str, Any]) -> None:
+    doc = document(case)
+    found = [describe(doc, f) for f in run(doc, [rule])]
+    if "fail" not in case:
+        assert found == [], "expected no finding"
+    else:
+        expected = [{"text": e} if isinstance(e, str) else e for e in case["fail"]]
+        assert len(found) == len(expected), found
+        for want, got in zip(expected, found):
+            if "text" in want:
+                assert got["text"] == want["text"]
+            if "at" in want:
+                assert got["at"] == want["at"]
+            if "message" in want:
+                assert want["message"] in got["message"]
+    if rule != "syntax-error" and not case.get("broken"):
+        assert run(doc, ["syntax-error"]) == []
+
+
+@pytest.mark.parametrize(("rule", "case"), [p for p in PARAMS if "fail" in p.values[1]])
+def test_fix(rule: str, case: dict[str, Any]) -> None:
+    doc = document(case)
+    findings = run(doc, [rule])
+    fixes = [f.fix for f in findings if f.fix is not None]
+    if RULES[rule].fix == "none" or case.get("fix", "") is None:
+        assert fixes == []
+        return
+    assert "fix" in case, "a case of a fixable rule says what its fix gives, or fix: null"
+    assert len(fixes) == len(findings), "every finding of the case offers a fix"
+    assert all(fix.safe != case.get("unsafe", False) for fix in fixes)
+    fixed = apply_edits(doc.text, [e for fix in fixes for e in fix.edits])
+    assert sql_of(parse_document(PATH, fixed, ["MIGRATION_SQL"])) == case["fix"]
+
+
+@pytest.mark.parametrize(("rule", "case"), [p for p in PARAMS if "fail" in p.values[1]])
+def test_fix_round_trip(rule: str, case: dict[str, Any]) -> None:
+    doc = document(case)
+    before = run(doc, SQL_FAMILIES)
+    for finding in before:
+        if finding.fix is None or finding.rule != rule:
+            continue
+        fixed = parse_document(PATH, apply_edits(doc.text, finding.fix.edits), ["MIGRATION_SQL"])
+        after = Counter((f.rule, f.message) for f in run(fixed, SQL_FAMILIES))
+        expected = Counter((f.rule, f.message) for f in before)
+        expected[(finding.rule, finding.message)] -= 1
+        assert not any(f == "syntax-error" for f, _ in after - expected), sql_of(fixed)
+        assert after == +expected, sql_of(fixed)
