@@ -35,7 +35,7 @@ HISTORY = "history"
 # Rules that compare with a baseline; without one they stay silent and a note says why.
 BASELINE_RULES = ("column-missing-on-upgrade", "changed-definition-not-applied")
 
-_GIT_ENV = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 _GIT_TIMEOUT = 60
 
 
@@ -249,7 +249,7 @@ def _cat_file(root: Path, specs: list[str]) -> list[str | None]:
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, input=stdin, capture_output=True, env=_GIT_ENV, timeout=_GIT_TIMEOUT
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, env={**os.environ, **_GIT_ENV}, timeout=_GIT_TIMEOUT
         )
     except FileNotFoundError as e:
         if e.filename != "git":

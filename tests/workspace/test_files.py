@@ -48,6 +48,13 @@ def test_gitignore_nested_and_negated(tmp_path: Path) -> None:
     assert sorted(found(tmp_path)) == ["app/keep.gen.ts", "app/route.ts", "app/top-only.ts", "lib/local/a.ts"]
 
 
+def test_gitignore_above_the_root_counts_up_to_the_repository_top(tmp_path: Path) -> None:
+    tree(tmp_path, {".gitignore": "*.gen.ts\n", "repo/.gitignore": "legacy/\n", "repo/app/.gitignore": "", "repo/app/a.gen.ts": "", "repo/app/legacy/b.ts": "", "repo/app/c.ts": ""})
+    (tmp_path / "repo" / ".git").mkdir()
+    # the .gitignore above the repository is not the repository's
+    assert found(tmp_path / "repo" / "app") == ["a.gen.ts", "c.ts"]
+
+
 def test_a_file_named_outright_is_always_read(tmp_path: Path) -> None:
     tree(tmp_path, {".gitignore": "*.ts\n", "a.ts": ""})
     assert found(tmp_path) == []

@@ -6,8 +6,11 @@
 # every run.
 set -euo pipefail
 
+# Standard output carries only the NAME=path lines at the end; progress goes to stderr.
+exec 3>&1 1>&2
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cache="${MIGRATION_LSP_E2E_CACHE:-$here/.e2e}"
+cache="$here/.e2e"
 
 node_major=24
 code_server_version=4.139.1
@@ -46,7 +49,9 @@ if [[ $(installed_version code-server) != "$code_server_version" ||
 fi
 
 # The test reads where things are from these lines rather than knowing the layout.
-echo "NODE=$node_bin"
-echo "CODE_SERVER=$tools/node_modules/code-server/out/node/entry.js"
-echo "PLAYWRIGHT_CORE=$tools/node_modules/playwright-core"
-echo "CHROMIUM=$(command -v chromium)"
+cat >&3 <<EOF
+NODE=$node_bin
+CODE_SERVER=$tools/node_modules/code-server/out/node/entry.js
+PLAYWRIGHT_CORE=$tools/node_modules/playwright-core
+CHROMIUM=$(command -v chromium)
+EOF

@@ -18,7 +18,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(COMMANDS.restart, () => controller.restart()),
     vscode.commands.registerCommand(COMMANDS.showOutput, () => output.show()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (controller.started && event.affectsConfiguration(`${SERVER_ID}.server.command`)) {
+      // Also after a failed start: setting the command is how the user answers that error.
+      if (controller.active && event.affectsConfiguration(`${SERVER_ID}.server.command`)) {
         void controller.restart();
       }
     }),

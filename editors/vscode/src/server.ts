@@ -4,7 +4,6 @@ import {
   type LanguageClientOptions,
   RevealOutputChannelOn,
   State,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { COMMANDS, LANGUAGES, RUNNING_CONTEXT, SERVER_ID, SERVER_NAME } from './constants';
 import { discoverServer, type ServerCommand } from './discovery';
@@ -20,6 +19,7 @@ const SHOW_OUTPUT = 'Show output';
 /** Owns the language client: finds the server, starts it, restarts and stops it, one operation at a time. */
 export class ServerController {
   private client: LanguageClient | undefined;
+  private wanted = false;
   private stopping = false;
   private queue: Promise<void> = Promise.resolve();
 
@@ -29,11 +29,13 @@ export class ServerController {
     private readonly documentationUrl: string,
   ) {}
 
-  get started(): boolean {
-    return this.client !== undefined;
+  /** Whether the server should run: it was started, even if it could not be found. */
+  get active(): boolean {
+    return this.wanted;
   }
 
   start(): Promise<void> {
+    this.wanted = true;
     return this.enqueue(async () => {
       if (!this.client) {
         await this.startClient();
@@ -42,6 +44,7 @@ export class ServerController {
   }
 
   restart(): Promise<void> {
+    this.wanted = true;
     return this.enqueue(async () => {
       await this.stopClient();
       await this.startClient();
@@ -49,6 +52,7 @@ export class ServerController {
   }
 
   stop(): Promise<void> {
+    this.wanted = false;
     return this.enqueue(() => this.stopClient());
   }
 
@@ -73,8 +77,8 @@ export class ServerController {
       SERVER_NAME,
       {
         command: server.command,
+        // No transport option: with one, the client appends --stdio, which the server rejects.
         args: server.args,
-        transport: TransportKind.stdio,
         options: { cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath },
       },
       this.clientOptions(),
@@ -173,17 +177,25 @@ export class ServerController {
             );
           },
         },
-        // From the Command Palette, verify gets no argument: it means the file being edited.
-        executeCommand: (command, args, next) => {
-          if (command !== COMMANDS.verify || args.length > 0) {
-            return next(command, args);
+        executeCommand: async (command, args, next) => {
+          // From the Command Palette, verify gets no argument: it means the file being edited.
+          if (command === COMMANDS.verify && args.length === 0) {
+            const document = vscode.window.activeTextEditor?.document;
+            if (!document) {
+              void vscode.window.showWarningMessage(`${SERVER_NAME}: open a migration file to verify it.`);
+              return undefined;
+            }
+            args = [document.uri.toString()];
           }
-          const document = vscode.window.activeTextEditor?.document;
-          if (!document) {
-            void vscode.window.showWarningMessage(`${SERVER_NAME}: open a migration file to verify it.`);
-            return undefined;
+          const result = await next(command, args);
+          // The findings land in the Problems panel; say that the check ran and what it found.
+          if (command === COMMANDS.checkWorkspace && typeof result?.filesWithFindings === 'number') {
+            const files = result.filesWithFindings;
+            void vscode.window.showInformationMessage(
+              `${SERVER_NAME}: checked the workspace, ${files === 0 ? 'no' : files} file${files === 1 ? '' : 's'} with findings.`,
+            );
           }
-          return next(command, [document.uri.toString()]);
+          return result;
         },
       },
     };

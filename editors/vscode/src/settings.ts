@@ -29,7 +29,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 // The trace setting already says how much the user wants to see; the server's
 // own log follows it rather than adding a second knob.
 const LOG_LEVEL_FOR_TRACE: Record<string, LogLevel> = {
-  off: 'warning',
+  off: 'info',
   messages: 'info',
   verbose: 'debug',
 };

@@ -6,7 +6,7 @@ function reader(values: Record<string, unknown>): ConfigurationReader {
   return { get: (key) => values[key] };
 }
 
-const DEFAULTS = { checkOn: 'type', variableNames: [], verifyOnSave: false, logLevel: 'warning' };
+const DEFAULTS = { checkOn: 'type', variableNames: [], verifyOnSave: false, logLevel: 'info' };
 
 describe('readSettings', () => {
   it('gives the defaults for an empty scope', () => {
@@ -34,7 +34,7 @@ describe('readSettings', () => {
 
   it('maps the trace level onto the server log level', () => {
     const levels = ['off', 'messages', 'verbose'].map((trace) => readSettings(reader({ 'trace.server': trace })).logLevel);
-    assert.deepEqual(levels, ['warning', 'info', 'debug']);
+    assert.deepEqual(levels, ['info', 'info', 'debug']);
   });
 });
 
@@ -42,15 +42,15 @@ describe('initializationOptions', () => {
   it('has one entry per workspace folder and the window-wide settings', () => {
     const options = initializationOptions(
       [
-        { uri: 'file:///work/app', config: reader({ checkOn: 'save' }) },
-        { uri: 'file:///work/admin', config: reader({ variableNames: ['ADMIN_SQL'] }) },
+        { uri: 'file:///home/me/app', config: reader({ checkOn: 'save' }) },
+        { uri: 'file:///home/me/admin', config: reader({ variableNames: ['ADMIN_SQL'] }) },
       ],
       reader({ verifyOnSave: true }),
     );
     assert.deepEqual(options, {
       settings: [
-        { workspace: 'file:///work/app', ...DEFAULTS, checkOn: 'save' },
-        { workspace: 'file:///work/admin', ...DEFAULTS, variableNames: ['ADMIN_SQL'] },
+        { workspace: 'file:///home/me/app', ...DEFAULTS, checkOn: 'save' },
+        { workspace: 'file:///home/me/admin', ...DEFAULTS, variableNames: ['ADMIN_SQL'] },
       ],
       globalSettings: { ...DEFAULTS, verifyOnSave: true },
     });

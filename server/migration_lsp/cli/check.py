@@ -68,6 +68,7 @@ def _check_all(
         result = check(
             list(project.documents.values()),
             project.config,
+            workspace=project.index,
             select=args.select,
             ignore=args.ignore,
             baselines=baselines.get(project, ()),

@@ -36,6 +36,16 @@ class Report:
             index = self._lines[path] = LineIndex(self.texts.get(path, ""))
         return index
 
+    def cli_span(self, path: Path, start: int, end: int) -> tuple[int, int, int, int]:
+        """1-based line and column of both ends; the end column is just past the span."""
+        lines = self.lines(path)
+        return (*lines.cli_position(start), *lines.cli_position(end))
+
+    def notice_position(self, n: FileNotice) -> tuple[int, int] | None:
+        if n.offset is None or n.path not in self.texts:
+            return None
+        return self.lines(n.path).cli_position(n.offset)
+
 
 def display_path(path: Path) -> str:
     """Relative to the working directory when below it, else absolute."""
@@ -69,14 +79,16 @@ def _text(report: Report, color: bool) -> str:
 
     out: list[str] = []
     for n in report.notices:
-        out.append(f"{paint(_BOLD, _notice_place(report, n))}: {paint(_COLORS['note'], 'note')}: {n.message}")
+        place = display_path(n.path)
+        position = report.notice_position(n)
+        if position is not None:
+            place += f":{position[0]}:{position[1]}"
+        out.append(f"{paint(_BOLD, place)}: {paint(_COLORS['note'], 'note')}: {n.message}")
     for f in report.findings:
-        lines = report.lines(f.path)
-        line, col = lines.cli_position(f.start)
-        end_line, end_col = lines.cli_position(f.end)
+        line, col, end_line, end_col = report.cli_span(f.path, f.start, f.end)
         head = f"{paint(_BOLD, f'{display_path(f.path)}:{line}:{col}')}: {paint(_COLORS[f.severity], f.severity)}[{f.rule}] {f.message}"
         out.append(head)
-        source = lines.line_text(line - 1)
+        source = report.lines(f.path).line_text(line - 1)
         marked = source[col - 1 : end_col - 1] if end_line == line else source[col - 1 :]
         gutter = f"{line:>5} | "
         out.append(paint(_DIM, gutter) + source.expandtabs(1))
@@ -108,35 +120,20 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
-def _notice_place(report: Report, n: FileNotice) -> str:
-    where = display_path(n.path)
-    if n.offset is not None and n.path in report.texts:
-        line, col = report.lines(n.path).cli_position(n.offset)
-        where += f":{line}:{col}"
-    return where
-
-
 # -- json ------------------------------------------------------------------------------
 def _json(report: Report) -> str:
     diagnostics = []
     for f in report.findings:
-        lines = report.lines(f.path)
-        line, col = lines.cli_position(f.start)
-        end_line, end_col = lines.cli_position(f.end)
         fix = None
         if f.fix is not None:
             fix = {
                 "title": f.fix.title,
                 "safe": f.fix.safe,
-                "edits": [_json_edit(e.path, e.start, e.end, e.new_text, report) for e in f.fix.edits],
+                "edits": [{**_json_place(report, e.path, e.start, e.end), "new_text": e.new_text} for e in f.fix.edits],
             }
         diagnostics.append(
             {
-                "path": display_path(f.path),
-                "line": line,
-                "column": col,
-                "end_line": end_line,
-                "end_column": end_col,
+                **_json_place(report, f.path, f.start, f.end),
                 "rule": f.rule,
                 "code": f.rule,
                 "severity": f.severity,
@@ -148,8 +145,9 @@ def _json(report: Report) -> str:
     notices = []
     for n in report.notices:
         entry: dict[str, object] = {"path": display_path(n.path), "message": n.message}
-        if n.offset is not None and n.path in report.texts:
-            entry["line"], entry["column"] = report.lines(n.path).cli_position(n.offset)
+        position = report.notice_position(n)
+        if position is not None:
+            entry["line"], entry["column"] = position
         notices.append(entry)
     doc = {
         "version": __version__,
@@ -160,18 +158,9 @@ def _json(report: Report) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _json_edit(path: Path, start: int, end: int, text: str, report: Report) -> dict[str, object]:
-    lines = report.lines(path)
-    line, col = lines.cli_position(start)
-    end_line, end_col = lines.cli_position(end)
-    return {
-        "path": display_path(path),
-        "line": line,
-        "column": col,
-        "end_line": end_line,
-        "end_column": end_col,
-        "new_text": text,
-    }
+def _json_place(report: Report, path: Path, start: int, end: int) -> dict[str, object]:
+    line, col, end_line, end_col = report.cli_span(path, start, end)
+    return {"path": display_path(path), "line": line, "column": col, "end_line": end_line, "end_column": end_col}
 
 
 # -- sarif -----------------------------------------------------------------------------
@@ -180,8 +169,11 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _sarif(report: Report) -> str:
-    rules = [_sarif_rule(cls) for cls in RULE_CLASSES]
-    index = {cls.name: i for i, cls in enumerate(RULE_CLASSES)}
+    # Only the rules with results: the help of the others would be noise in every upload.
+    used = {f.rule for f in report.findings}
+    classes = [cls for cls in RULE_CLASSES if cls.name in used]
+    rules = [_sarif_rule(cls) for cls in classes]
+    index = {cls.name: i for i, cls in enumerate(classes)}
     results = []
     for f in report.findings:
         results.append(
@@ -196,8 +188,8 @@ def _sarif(report: Report) -> str:
     notifications = []
     for n in report.notices:
         notification: dict[str, object] = {"level": "warning", "message": {"text": n.message}}
-        end = n.offset if n.offset is not None and n.path in report.texts else None
-        location = _sarif_location(report, n.path, end, end) if end is not None else {"artifactLocation": _sarif_artifact(n.path)}
+        offset = n.offset if report.notice_position(n) is not None else None
+        location = {"artifactLocation": _sarif_artifact(n.path)} if offset is None else _sarif_location(report, n.path, offset, offset)
         notification["locations"] = [{"physicalLocation": location}]
         notifications.append(notification)
     doc = {
@@ -272,15 +264,13 @@ def _github(report: Report) -> str:
     out = []
     for n in report.notices:
         props = [f"file={_escape_property(display_path(n.path))}"]
-        if n.offset is not None and n.path in report.texts:
-            line, col = report.lines(n.path).cli_position(n.offset)
-            props += [f"line={line}", f"col={col}"]
+        position = report.notice_position(n)
+        if position is not None:
+            props += [f"line={position[0]}", f"col={position[1]}"]
         props.append(f"title={SERVER_NAME}")
         out.append(f"::warning {','.join(props)}::{_escape_data(n.message)}")
     for f in report.findings:
-        lines = report.lines(f.path)
-        line, col = lines.cli_position(f.start)
-        end_line, end_col = lines.cli_position(f.end)
+        line, col, end_line, end_col = report.cli_span(f.path, f.start, f.end)
         props = [
             f"file={_escape_property(display_path(f.path))}",
             f"line={line}",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from migration_lsp.baseline import Baseline, project_baselines
-from migration_lsp.cli.main import EXIT_ERROR, _Parser
+from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _Parser
 from migration_lsp.cli.report import FORMATS, Report, display_path, render
 from migration_lsp.config import Config
 from migration_lsp.engine import Migration, select_rules, settle
@@ -71,7 +71,7 @@ def main(argv: Sequence[str]) -> int:
     if any(p.config_errors for p in projects):
         return EXIT_ERROR
     failing = ("error", "warning") if args.strict else ("error",)
-    return 1 if any(f.severity in failing for f in findings) else 0
+    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
 
 def verify_projects(
@@ -127,6 +127,15 @@ def _verify_migration(
     if m.literal.substitutions:
         project.notices.append(FileNotice(m.path, "not verified: the literal has ${…} substitutions, whose values are only known when the app runs", m.literal.doc_start))
         return []
+    current, sources = sources_for(m, baselines)
+    progress = options.progress
+    report = None if progress is None else (lambda message: progress(f"{display_path(m.path)}: {message}"))
+    problems = verify(current, sources, platform=options.platform, mode=options.mode, progress=report, server=server)
+    return [_finding(m, problem) for problem in problems]
+
+
+def sources_for(m: Migration, baselines: Sequence[Baseline]) -> tuple[SqlSource, list[SqlSource]]:
+    """What ``verify`` runs for a migration: its SQL now, and the SQL of each baseline that differs."""
     current = sql_source("current", [m])
     sources = []
     for baseline in baselines:
@@ -135,10 +144,7 @@ def _verify_migration(
         # An upgrade from the same SQL is the second run, which is verified anyway.
         if source is not None and source.sql != current.sql:
             sources.append(source)
-    progress = options.progress
-    report = None if progress is None else (lambda message: progress(f"{display_path(m.path)}: {message}"))
-    problems = verify(current, sources, platform=options.platform, mode=options.mode, progress=report, server=server)
-    return [_finding(m, problem) for problem in problems]
+    return current, sources
 
 
 def sql_source(label: str, migrations: Sequence[Migration]) -> SqlSource:

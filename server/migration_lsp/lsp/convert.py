@@ -49,6 +49,19 @@ def offset(index: LineIndex, pos: types.Position) -> int:
     return index.offset_of_lsp(pos.line, pos.character)
 
 
+def apply_changes(text: str, changes: Sequence[types.TextDocumentContentChangeEvent]) -> str:
+    """The text after ``didChange``'s changes; a range past the end is clamped to it."""
+    for change in changes:
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            index = LineIndex(text)
+            start = offset(index, change.range.start)
+            end = max(start, offset(index, change.range.end))
+            text = text[:start] + change.text + text[end:]
+        else:
+            text = change.text
+    return text
+
+
 class Uris:
     """Paths and URIs as the client spells them.
 

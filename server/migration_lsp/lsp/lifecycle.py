@@ -117,12 +117,12 @@ async def _pull_settings(ls: MigrationServer, initial: EditorSettings, folders: 
     except Exception as e:  # a client that cannot answer keeps the initialization options
         log.warning("workspace/configuration failed: %s", e)
         return
-    if not isinstance(answers, list) or len(answers) != len(items):
+    if not isinstance(answers, (list, tuple)) or len(answers) != len(items):
         log.warning("workspace/configuration: expected %d answers, got %r", len(items), answers)
         return
     result = EditorSettings(editor_settings.merge(initial.global_, answers[-1]))
     for root, answer in zip(roots, answers):
-        result = result.with_folder(root, editor_settings.merge(initial.for_path(root) if answer is None else result.global_, answer))
+        result = result.with_folder(root, editor_settings.merge(initial.for_path(root), answer))
     _apply(ls, result)
 
 

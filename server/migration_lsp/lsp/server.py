@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from lsprotocol import types
@@ -106,6 +107,7 @@ class MigrationServer(LanguageServer):
         self.state = State(Publisher(self))
         self.loop: asyncio.AbstractEventLoop | None = None
         self.shutdown_requested = False
+        self.verifying: set[Path] = set()  # documents being verified, in the background
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Errors the client did not ask about go to the log, not into a pop-up.

@@ -10,6 +10,9 @@ paths that need a check. When the worker picks up a check it takes whatever is n
 a burst of keystrokes costs one check of its last version, and the first keystroke after a
 pause is checked at once; there is no timer. Requests run on the same thread, after the
 texts they read have been parsed.
+
+Settings, folder and file-watcher changes are checked in the job that applies them, so a
+request sent after any notification is answered after that notification's diagnostics.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol, TypeVar
 
 from migration_lsp import config as config_module
+from migration_lsp.baseline import BASELINE_RULES, Baseline, project_baselines
 from migration_lsp.config import CONFIG_FILES, ConfigError, load_config
-from migration_lsp.engine import CheckResult, check
+from migration_lsp.engine import check, select_rules
 from migration_lsp.lsp.settings import EditorSettings
 from migration_lsp.rules.base import Finding
 from migration_lsp.rules.registry import RULES
 from migration_lsp.workspace.files import Unreadable, is_code_file, read_source
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES
 from migration_lsp.workspace.project import Project, load_projects
 
 log = logging.getLogger(__name__)
@@ -44,7 +49,7 @@ class Reporter(Protocol):
     def show_error(self, message: str) -> None: ...
 
     def progress(self, title: str) -> Callable[[str, int | None], None]:
-        """Start a progress report; the callable reports (message, percentage) and ends with percentage None."""
+        """Start a progress report: call it with (message, percentage), and percentage None to end it."""
         ...
 
 
@@ -73,26 +78,24 @@ class Folder:
         return None
 
 
-_DISK = None  # a pending change that says: read the file again
-
-
 class State:
     def __init__(self, reporter: Reporter) -> None:
         self.reporter = reporter
         self.settings = EditorSettings()
         self.open: dict[Path, OpenDocument] = {}  # owned by the event loop
-        self._folders: dict[Path, Folder] = {}
-        self._lock = threading.Lock()  # guards the fields below, shared by both threads
-        self._pending: dict[Path, tuple[str | None, int | None]] = {}
+        self._lock = threading.Lock()  # guards the three fields below, shared by both threads
+        self._pending: dict[Path, tuple[str | None, int | None]] = {}  # newest text (None: the disk's)
         self._dirty: set[Path] = set()
-        self._check_everything = False
         self._check_queued = False
-        # worker-owned
-        self._versions: dict[Path, int | None] = {}  # version of the text each project holds
+        # Owned by the worker.
+        self._folders: dict[Path, Folder] = {}
+        self._versions: dict[Path, int | None] = {}  # the version of the text each project holds
         self._last: dict[Path, list[Finding]] = {}  # every finding of the last check, by file
         self._checked: dict[Path, str] = {}  # the text each file had at the last check
         self._published: dict[Path, list[Finding]] = {}
-        self._extra: dict[Path, tuple[str, list[Finding]]] = {}  # verify's findings and the text they hold for
+        self._touched: set[Project] = set()  # projects whose files changed since their last check
+        self._extra: dict[Path, tuple[str, list[Finding]]] = {}  # verify's findings, and the text they hold for
+        self._baselines: dict[Project, tuple[frozenset[Path], list[Baseline]]] = {}
         self._reported: set[str] = set()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-lsp")
 
@@ -110,9 +113,7 @@ class State:
         self._request_check((path,))
 
     def did_change(self, path: Path, version: int, text: str) -> None:
-        doc = self.open.get(path)
-        if doc is None:
-            return
+        doc = self.open[path]
         doc.version, doc.text = version, text
         self._set_text(path, text, version)
         if self.settings.for_path(path).check_on == "type":
@@ -125,26 +126,30 @@ class State:
     def did_close(self, path: Path) -> None:
         if self.open.pop(path, None) is None:
             return
-        self._set_text(path, _DISK, None)
+        self._set_text(path, None, None)
         self._request_check((path,))
 
     def files_changed(self, paths: Iterable[Path]) -> None:
         """Files changed on disk (``workspace/didChangeWatchedFiles``)."""
         self._submit(self._files_changed, list(paths))
 
-    def check_workspace(self) -> Future[int]:
+    def check_workspace(self) -> asyncio.Future[int]:
         """Publish every finding of every file; the number of files with findings."""
-        return self._submit(self._check_workspace)
+        return self.run(self._check_workspace)
 
     def run(self, fn: Callable[[], T]) -> asyncio.Future[T]:
-        """Run ``fn`` on the worker, once the newest texts are parsed."""
+        """Run ``fn`` on the worker, once the newest texts are parsed; await it on the event loop."""
+        return asyncio.wrap_future(self.submit(fn))
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` on the worker, once the newest texts are parsed; from any thread."""
 
         def job() -> T:
             self._ensure_loaded()
             self._flush()
             return fn()
 
-        return asyncio.wrap_future(self._worker.submit(job))
+        return self._submit(job)
 
     def shutdown(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
@@ -154,42 +159,44 @@ class State:
         folder = self._folder_of(path)
         return folder.owner(path) if folder is not None else None
 
+    def projects(self) -> list[Project]:
+        return [p for folder in self._folders.values() for p in folder.projects]
+
     def text_of(self, path: Path) -> str | None:
         project = self.project(path)
-        if project is not None and path in project.texts:
+        if project is not None:
             return project.texts[path]
         source = read_source(path)
         return None if isinstance(source, Unreadable) else source
 
     def version_of(self, path: Path) -> int | None:
-        return self._versions.get(path)
+        return self._versions.get(path) if path in self.open else None
+
+    def shown(self, path: Path) -> list[Finding]:
+        """What the client was last sent for ``path``."""
+        return self._published.get(path, [])
 
     def findings(self, path: Path) -> list[Finding]:
-        """The findings of the newest text of ``path``, checking it again if it changed since."""
+        """The findings of the newest text of ``path``, checked again if it changed since."""
         if self._checked.get(path) is not self.text_of(path):
             with self._lock:
                 self._dirty.add(path)
             self._check_now()
         return self._last.get(path, [])
 
-    def projects(self) -> list[Project]:
-        self._ensure_loaded()
-        return [p for folder in self._folders.values() for p in folder.projects]
-
     def add_findings(self, path: Path, text: str, findings: list[Finding]) -> None:
         """Findings from outside the rules (``verify``), shown while ``path`` keeps ``text``."""
         self._extra[path] = (text, findings)
-        self._publish_changes({path}, force={path})
+        self._publish({path})
 
-    # -- bookkeeping shared by both threads ---------------------------------------------
+    # -- shared by both threads ------------------------------------------------------------
     def _set_text(self, path: Path, text: str | None, version: int | None) -> None:
         with self._lock:
             self._pending[path] = (text, version)
 
-    def _request_check(self, paths: Iterable[Path], everything: bool = False) -> None:
+    def _request_check(self, paths: Iterable[Path]) -> None:
         with self._lock:
             self._dirty.update(paths)
-            self._check_everything |= everything
             if self._check_queued:
                 return
             self._check_queued = True
@@ -200,43 +207,40 @@ class State:
         future.add_done_callback(_log_failure)
         return future
 
-    # -- the worker --------------------------------------------------------------------
+    # -- the worker: folders and files ---------------------------------------------------------
     def _set_folders(self, roots: list[Path]) -> None:
-        wanted = set(roots)
-        for root in list(self._folders):
-            if root not in wanted and root not in self.open:
-                self._forget(self._folders.pop(root))
+        for root in [r for r in self._folders if r not in roots and r not in self.open]:
+            self._forget(self._folders.pop(root))
         for root in roots:
             self._folders.setdefault(root, Folder(root))
-        self._request_check((), everything=True)
+        self._check_now(everything=True)
 
     def _settings_changed(self, old: EditorSettings) -> None:
-        reload = [
-            root
-            for root in self._folders
-            if old.for_path(root).variable_names != self.settings.for_path(root).variable_names
-        ]
-        self._reload(reload)
-        self._request_check((), everything=True)
+        self._reload([root for root in self._folders if old.for_path(root).variable_names != self.settings.for_path(root).variable_names])
+        self._check_now(everything=True)
 
     def _files_changed(self, paths: list[Path]) -> None:
         reload: set[Path] = set()
         changed: list[Path] = []
+        everything = False
         for path in paths:
             folder = self._folder_of(path)
-            if folder is None:
+            if folder is None or path in self.open:
                 continue
-            if path.name in CONFIG_FILES or self._is_checklist(path):
+            if ".git" in path.parts:
+                self._baselines.clear()  # a commit moves HEAD, what the upgrade rules compare with
+                everything = True
+            elif path.name in CONFIG_FILES:
                 reload.add(folder.root)
-            elif not is_code_file(path) or path in self.open:
-                continue
-            elif (folder.owner(path) is None) == path.exists():
-                reload.add(folder.root)  # a new file or a deleted one: read the folder again
-            else:
+            elif folder.owner(path) is not None:
                 changed.append(path)
-                self._set_text(path, _DISK, None)
+                self._set_text(path, None, None)
+            elif path.exists() and (is_code_file(path) or path.suffix.lower() in MARKDOWN_SUFFIXES):
+                reload.add(folder.root)  # a new file: whether the walk takes it decides
         self._reload(sorted(reload))
-        self._request_check(changed, everything=bool(reload))
+        with self._lock:
+            self._dirty.update(changed)
+        self._check_now(everything=everything or bool(reload))
 
     def _ensure_loaded(self) -> None:
         for folder in list(self._folders.values()):
@@ -256,10 +260,7 @@ class State:
                 report(f"{done}/{total} files", percentage)
 
         try:
-            if folder.root.is_dir():
-                folder.projects = load_projects([folder.root], extra, progress)
-            else:
-                folder.projects = []
+            folder.projects = load_projects([folder.root], extra, progress) if folder.root.is_dir() else []
         finally:
             report("done", None)
         folder.loaded = True
@@ -275,6 +276,8 @@ class State:
         log.info("indexed %s: %d files", folder.root, sum(len(p.texts) for p in folder.projects))
 
     def _reload(self, roots: list[Path]) -> None:
+        if not roots:
+            return
         config_module.clear_cache()
         for root in roots:
             folder = self._folders.get(root)
@@ -284,6 +287,7 @@ class State:
 
     def _forget(self, folder: Folder) -> None:
         for project in folder.projects:
+            self._baselines.pop(project, None)
             for path in project.texts:
                 self._versions.pop(path, None)
                 self._last.pop(path, None)
@@ -295,14 +299,6 @@ class State:
             if folder.holds(path) and (best is None or len(folder.root.parts) > len(best.root.parts)):
                 best = folder
         return best
-
-    def _is_checklist(self, path: Path) -> bool:
-        for folder in self._folders.values():
-            for project in folder.projects:
-                checklist = project.config.checklist
-                if checklist is not None and (project.config.root / checklist).resolve() == path:
-                    return True
-        return False
 
     def _flush(self) -> None:
         """Parse the newest text of every file that changed."""
@@ -322,16 +318,17 @@ class State:
                 return
             # A file opened outside every workspace folder is checked with its own config.
             folder = self._folders[path] = Folder(path, loaded=True)
+        if text is None and folder.root == path:
+            self._forget(self._folders.pop(path))  # closed, and outside the workspace
+            return
         if text is None:
-            if folder.root == path:
-                # A file outside the workspace is forgotten once closed.
-                self._forget(self._folders.pop(path))
-                return
             source = read_source(path)
             if isinstance(source, Unreadable):
-                if not path.exists() and folder.owner(path) is not None:
-                    self._reload([folder.root])  # deleted: its findings and index entries must go
-                    self._load(folder)
+                project = folder.owner(path)
+                if project is not None and not path.exists():
+                    project.remove(path)
+                    self._last.pop(path, None)
+                    self._touched.add(project)
                 return
             text = source
         project = folder.owner(path) or self._adopt(folder, path)
@@ -340,14 +337,15 @@ class State:
         self._versions[path] = version
         if project.texts.get(path) is not text:
             project.add(path, text)
+            self._touched.add(project)
 
     def _adopt(self, folder: Folder, path: Path) -> Project | None:
-        """The project a file the folder was loaded without belongs to, if any."""
+        """The project of a file that the folder was loaded without, if any."""
         if path in folder.skipped:
             return None
         if path.exists() and folder.root != path:
-            # On disk but not read: either new since the folder was loaded, or left out
-            # (.gitignore, exclude). Reading the folder again tells which, as --check would.
+            # On disk but not read: new since the folder was loaded, or left out (.gitignore,
+            # exclude). Reading the folder again tells which, as --check would.
             self._reload([folder.root])
             self._load(folder)
             project = folder.owner(path)
@@ -367,28 +365,32 @@ class State:
         folder.projects.append(project)
         return project
 
+    # -- the worker: checks -----------------------------------------------------------------
     def _check_job(self) -> None:
         with self._lock:
             self._check_queued = False
         self._check_now()
 
-    def _check_now(self) -> None:
+    def _check_now(self, everything: bool = False) -> None:
         self._ensure_loaded()
         self._flush()
         with self._lock:
             dirty, self._dirty = self._dirty, set()
-            everything, self._check_everything = self._check_everything, False
-        projects: dict[Project, None] = {}
-        for folder in self._folders.values():
-            for project in folder.projects:
-                if everything or any(path in project.texts for path in dirty):
-                    projects[project] = None
-        for project in projects:
-            self._check(project)
-        self._publish_changes(dirty, force=dirty)
+        touched, self._touched = self._touched, set()
+        for project in self.projects():
+            if everything or project in touched or any(path in project.texts for path in dirty):
+                self._check(project)
+        self._publish(dirty)
 
-    def _check(self, project: Project) -> CheckResult:
-        result = check(list(project.documents.values()), project.config, read_text=project.texts.get)
+    def _check(self, project: Project) -> None:
+        """The same check as ``--check``: the project's config, index and baselines."""
+        result = check(
+            list(project.documents.values()),
+            project.config,
+            workspace=project.index,
+            baselines=self._project_baselines(project),
+            read_text=project.texts.get,
+        )
         for error in result.rule_errors:
             self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", error=True, show=False)
         by_path: dict[Path, list[Finding]] = {path: [] for path in project.texts}
@@ -396,8 +398,26 @@ class State:
             by_path.setdefault(f.path, []).append(f)
         self._last.update(by_path)
         self._checked.update(project.texts)
-        return result
 
+    def _project_baselines(self, project: Project) -> list[Baseline]:
+        """Baselines read from git once per set of migration files, not once per keystroke."""
+        if not project.documents or {r.name for r in select_rules(project.config)}.isdisjoint(BASELINE_RULES):
+            return []
+        paths = frozenset(project.documents)
+        cached = self._baselines.get(project)
+        if cached is None or cached[0] != paths:
+            cached = self._baselines[project] = (paths, project_baselines(project))
+        return cached[1]
+
+    def _check_workspace(self) -> int:
+        for folder in self._folders.values():
+            folder.workspace_wide = True
+        for project in self.projects():
+            self._check(project)
+        self._publish(set())
+        return sum(1 for findings in self._last.values() if findings)
+
+    # -- the worker: publishing ---------------------------------------------------------------
     def _visible(self, path: Path) -> list[Finding]:
         findings = self._last.get(path, [])
         folder = self._folder_of(path)
@@ -406,37 +426,33 @@ class State:
             findings = [f for f in findings if f.rule in RULES and RULES[f.rule].needs_workspace]
         extra = self._extra.get(path)
         if extra is not None:
-            if self.text_of(path) == extra[0]:
+            if self.text_of(path) is extra[0]:
                 findings = [*findings, *extra[1]]
             else:
                 del self._extra[path]
         return findings
 
-    def _publish_changes(self, paths: set[Path], force: set[Path]) -> None:
-        """Publish ``force`` always and every other file whose findings changed."""
-        candidates = set(paths) | set(self._published) | {p for p, fs in self._last.items() if fs}
+    def _publish(self, force: set[Path]) -> None:
+        """Publish the files in ``force``, and every other file whose findings changed.
+
+        A checked open document is published even when nothing changed: its version tells the
+        client that the check of that version is done.
+        """
+        candidates = force | set(self._published) | {p for p, found in self._last.items() if found}
         for path in sorted(candidates):
             visible = self._visible(path)
             if path not in force and visible == self._published.get(path, []):
                 continue
             text = self.text_of(path)
             if text is None:
-                continue
-            self.reporter.publish(path, self._versions.get(path) if path in self.open else None, text, visible)
+                if visible:
+                    continue
+                text = ""  # a deleted file: only its findings are cleared
+            self.reporter.publish(path, self.version_of(path), text, visible)
             if visible:
                 self._published[path] = visible
             else:
                 self._published.pop(path, None)
-
-    def _check_workspace(self) -> int:
-        self._ensure_loaded()
-        self._flush()
-        for folder in self._folders.values():
-            folder.workspace_wide = True
-            for project in folder.projects:
-                self._check(project)
-        self._publish_changes(set(self._last), force=set())
-        return sum(1 for findings in self._last.values() if findings)
 
     def _report_once(self, message: str, error: bool, show: bool = True) -> None:
         if message in self._reported:

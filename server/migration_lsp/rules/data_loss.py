@@ -14,7 +14,6 @@ from migration_lsp.rules.base import Finding, Rule
 _INSTEAD = "add the new structure, migrate the data in application code, and remove the old one only after confirming the migration succeeded"
 
 
-
 class DropTable(Rule):
     """Finds `DROP TABLE`, with or without `IF EXISTS`.
 
@@ -153,9 +152,15 @@ class DropColumn(Rule):
                     )
 
 
-# Objects whose CASCADE can take tables or columns with them.
+# Objects whose CASCADE can take tables or columns with it: columns of a type, domain,
+# collation or an extension's type, generated columns that call a function or use a text
+# search configuration, foreign tables of a server. (A sequence's CASCADE only drops column
+# defaults, a view's only other views.)
 _CASCADE_TAKES_DATA = frozenset(
-    {"SCHEMA", "TYPE", "DOMAIN", "EXTENSION", "FUNCTION", "COLLATION", "SERVER", "FOREIGN DATA WRAPPER", "FOREIGN TABLE", "SEQUENCE"}
+    {
+        "SCHEMA", "TYPE", "DOMAIN", "EXTENSION", "FUNCTION", "ROUTINE", "COLLATION", "SERVER",
+        "FOREIGN DATA WRAPPER", "FOREIGN TABLE", "TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY",
+    }
 )
 
 

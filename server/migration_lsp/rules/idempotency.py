@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from migration_lsp.engine import Context, Migration
-from migration_lsp.fixes.sql import guard_duplicate_object, guard_policy, insert_words, sql_string
+from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words, sql_ident, sql_string
 from migration_lsp.rules.base import Finding, Fix, Rule
-from migration_lsp.sql.facts import Guard, Name, Statement
+from migration_lsp.sql.facts import Constraint, Guard, Name, Span, Statement
 
 
-
-def guarded(st: Statement, *exceptions: str) -> bool:
-    """Inside an ``IF NOT EXISTS (SELECT …)`` check, or a handler that catches ``exceptions``."""
-    return any(g.kind == "not_exists" or (g.kind == "exception" and g.catches(*exceptions)) for g in st.guards())
+def guarded(st: Statement, condition: str) -> bool:
+    """Inside an ``IF NOT EXISTS (SELECT …)`` check, or a handler that catches ``condition``."""
+    return any(g.kind == "not_exists" or (g.kind == "exception" and g.catches(condition)) for g in st.guards())
 
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
@@ -29,11 +28,20 @@ def _same_name(a: Name | None, b: Name | None) -> bool:
     return a is not None and b is not None and a.key() == b.key()
 
 
+def _has_substitution(m: Migration, st: Statement, span: Span | None) -> bool:
+    """Does this part of the statement hold a ``${…}``, whose text only the app knows?"""
+    return span is not None and m.literal.has_substitution(*st.span(span))
+
+
 def _dropped_before(m: Migration, st: Statement, object_type: str, name: Name | None, table: Name | None = None) -> bool:
-    """Is ``st`` directly preceded by ``DROP <object_type> IF EXISTS`` of the same object?"""
+    """Is ``st`` directly preceded by a ``DROP <object_type>`` of the same object?
+
+    Without ``IF EXISTS`` the drop is not idempotent itself (``drop-not-idempotent`` says
+    so), but the statement after it no longer meets the object on a second run.
+    """
     for prev in previous_statements(m, st):
         f = prev.fact
-        if f.kind == "drop" and f.object_type == object_type and f.if_exists and _same_name(f.name, name):
+        if f.kind == "drop" and f.object_type == object_type and _same_name(f.name, name):
             return table is None or _same_name(f.table, table)
         return False
     return False
@@ -122,11 +130,14 @@ class CreateIndexNotIdempotent(Rule):
             if f.name is None:
                 table = f.table.name if f.table else "table"
                 name = "_".join(["idx", table, *f.index_columns[:3]])[:63]
+                named = None if _has_substitution(m, st, f.table_span) else insert_words(
+                    m, at, f"IF NOT EXISTS {sql_ident(name)}", f"Name the index {name} and add IF NOT EXISTS", safe=False
+                )
                 yield m.finding(
                     self.name,
                     "an unnamed index cannot be made idempotent: every run adds another copy; name it and add IF NOT EXISTS",
                     *st.span(),
-                    insert_words(m, at, f"IF NOT EXISTS {name}", f"Name the index {name} and add IF NOT EXISTS", safe=False),
+                    named,
                 )
             else:
                 yield m.finding(
@@ -229,11 +240,10 @@ class PolicyNotGuarded(Rule):
             f = st.fact
             if f.kind != "create_policy" or f.name is None or f.table is None:
                 continue
-            if _policy_guard(st) is not None or guarded(st, "duplicate_object"):
+            # A check of pg_policies that names another policy is policy-guard-mismatch's.
+            if _policy_guard(st) is not None or _dropped_before(m, st, "POLICY", f.name, f.table):
                 continue
-            if any(g.kind == "not_exists" for g in st.guards()):
-                continue  # guarded by another catalog check; policy-guard-mismatch does not apply either
-            if _dropped_before(m, st, "POLICY", f.name, f.table):
+            if any(g.kind == "exception" and g.catches("duplicate_object") for g in st.guards()):
                 continue
             yield m.finding(
                 self.name,
@@ -290,18 +300,20 @@ class PolicyGuardMismatch(Rule):
             guard = _policy_guard(st)
             if guard is None:
                 continue
-            expected = {"tablename": f.table.name, "policyname": f.name.name}
-            if f.table.schema:
-                expected["schemaname"] = f.table.schema
+            # A name that holds a ${…} is only known at run time: it cannot be compared.
+            expected = []
+            if not _has_substitution(m, st, f.table_span):
+                expected += [("tablename", f.table.name)] + ([("schemaname", f.table.schema)] if f.table.schema else [])
+            if not _has_substitution(m, st, f.name_span):
+                expected.append(("policyname", f.name.name))
             wrong = []
-            for column, want in expected.items():
+            for column, want in expected:
                 found = guard.value(column)
-                if found is not None and found[0] != want:
+                if found is not None and found[0] != want and not m.literal.has_substitution(found[1].start, found[1].end):
                     wrong.append((column, found[0], want, found[1]))
-            if guard.value("tablename") is None and guard.value("policyname") is None:
-                continue
             if not wrong:
                 continue
+            wrong.sort(key=lambda w: w[3].start)
             described = ", ".join(f"{col} = '{have}' (the policy's is '{want}')" for col, have, want, _ in wrong)
             edits = tuple(m.edit(span.start, span.end, sql_string(want)) for _, _, want, span in wrong)
             first = wrong[0][3]
@@ -314,13 +326,25 @@ class PolicyGuardMismatch(Rule):
             )
 
 
-_OR_REPLACE = {"create_function": "FUNCTION", "create_procedure": "PROCEDURE", "create_view": "VIEW"}
-_IF_NOT_EXISTS = {
-    "create_extension": "EXTENSION",
-    "create_schema": "SCHEMA",
-    "create_sequence": "SEQUENCE",
-    "create_materialized_view": "MATERIALIZED VIEW",
+# What each CREATE raises on a second run, for the handlers that let it fail harmlessly.
+_OR_REPLACE = {
+    "create_function": ("FUNCTION", "duplicate_function"),
+    "create_procedure": ("PROCEDURE", "duplicate_function"),
+    "create_view": ("VIEW", "duplicate_table"),
 }
+_IF_NOT_EXISTS = {
+    "create_extension": ("EXTENSION", "duplicate_object"),
+    "create_schema": ("SCHEMA", "duplicate_schema"),
+    "create_sequence": ("SEQUENCE", "duplicate_table"),
+    "create_materialized_view": ("MATERIALIZED VIEW", "duplicate_table"),
+}
+# A second ADD CONSTRAINT: a primary key meets the first ("multiple primary keys", 42P16),
+# a unique or exclusion constraint its index's name (42P07), the others their own (42710).
+_CONSTRAINT_RAISES = {"primary_key": "invalid_table_definition", "unique": "duplicate_table", "exclude": "duplicate_table"}
+
+
+def _raises(con: Constraint) -> str:
+    return _CONSTRAINT_RAISES.get(con.kind, "duplicate_object")
 
 
 class CreateNotIdempotent(Rule):
@@ -330,12 +354,16 @@ class CreateNotIdempotent(Rule):
     Reports `CREATE FUNCTION`/`PROCEDURE`/`VIEW` without `OR REPLACE`; `CREATE TRIGGER`
     without `OR REPLACE` or a guard; `CREATE EXTENSION`/`SCHEMA`/`SEQUENCE` without
     `IF NOT EXISTS`; `CREATE TYPE`/`DOMAIN` and `ADD CONSTRAINT` without a guard (a `DO`
-    block with `EXCEPTION WHEN duplicate_object`, or a `DROP … IF EXISTS` of the same
-    object right before).
+    block whose handler catches the error the second run raises, an
+    `IF NOT EXISTS (SELECT …)` check, or a `DROP` of the same object right before).
 
     ## Why is this bad?
     Each fails with "already exists" on the second run and stops the migration
-    (section 2, "Always Idempotent").
+    (section 2, "Always Idempotent"). The error differs by constraint: a second primary key
+    raises `invalid_table_definition`, a unique or exclusion constraint `duplicate_table`
+    (its index's name is taken), the others `duplicate_object`; a handler for the wrong one
+    does not help. An unnamed constraint other than a primary key raises nothing at all: it
+    is added once more on every run.
 
     ## Example
     ```sql
@@ -360,8 +388,10 @@ class CreateNotIdempotent(Rule):
 
     ## Fix safety
     Safe: `OR REPLACE` (function, procedure, view; trigger, which needs PostgreSQL 14 or
-    newer), `IF NOT EXISTS` (extension, schema, sequence, materialized view), or a `DO` block
-    with `EXCEPTION WHEN duplicate_object` (type, domain, constraint).
+    newer), `IF NOT EXISTS` (extension, schema, sequence, materialized view), a
+    `DROP TRIGGER IF EXISTS` before a constraint trigger (which has no `OR REPLACE`), or a
+    `DO` block whose handler catches the error of a second run (type, domain, named
+    constraint, primary key). An unnamed constraint gets no fix: name it first.
     """
 
     name = "create-not-idempotent"
@@ -372,7 +402,9 @@ class CreateNotIdempotent(Rule):
         for m, st in ctx.executed():
             f = st.fact
             if f.kind in _OR_REPLACE and not f.or_replace and not f.temporary:
-                obj = _OR_REPLACE[f.kind]
+                obj, raises = _OR_REPLACE[f.kind]
+                if guarded(st, raises) or _dropped_before(m, st, obj, f.name):
+                    continue
                 yield m.finding(
                     self.name,
                     f"CREATE {obj} {f.name} fails on the second run; use CREATE OR REPLACE {obj}",
@@ -382,16 +414,17 @@ class CreateNotIdempotent(Rule):
             elif f.kind == "create_trigger" and not f.or_replace:
                 if guarded(st, "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, f.table):
                     continue
+                instead = "use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or " if f.object_type == "TRIGGER" else ""
                 yield m.finding(
                     self.name,
-                    f"CREATE TRIGGER {f.name} fails on the second run; use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS first",
+                    f"CREATE {f.object_type} {f.name} fails on the second run; {instead}DROP TRIGGER IF EXISTS first",
                     *st.span(),
-                    insert_words(m, st.at(f.create_end or 0), "OR REPLACE"),
+                    self._trigger_fix(m, st),
                 )
             elif f.kind in _IF_NOT_EXISTS and not f.if_not_exists:
-                if guarded(st, "duplicate_object", "duplicate_schema", "duplicate_table"):
+                obj, raises = _IF_NOT_EXISTS[f.kind]
+                if guarded(st, raises):
                     continue
-                obj = _IF_NOT_EXISTS[f.kind]
                 yield m.finding(
                     self.name,
                     f"CREATE {obj} {f.name} fails on the second run; add IF NOT EXISTS",
@@ -404,47 +437,84 @@ class CreateNotIdempotent(Rule):
                     continue
                 yield m.finding(
                     self.name,
-                    f"CREATE {obj} {f.name} fails on the second run; wrap it in a DO block with EXCEPTION WHEN duplicate_object",
+                    f"CREATE {obj} {f.name} fails on the second run; let it fail harmlessly with EXCEPTION WHEN duplicate_object",
                     *st.span(),
-                    guard_duplicate_object(m, st, "Wrap in a DO block that ignores duplicate_object"),
+                    guard_with_handler(m, st, ("duplicate_object",), "Ignore duplicate_object on a second run"),
                 )
             elif f.kind == "alter_table":
                 yield from self._constraints(m, st)
 
+    @staticmethod
+    def _trigger_fix(m: Migration, st: Statement) -> Fix | None:
+        f = st.fact
+        if f.object_type == "TRIGGER":
+            return insert_words(m, st.at(f.create_end or 0), "OR REPLACE")
+        # A constraint trigger has no OR REPLACE.
+        if f.name_span is None or f.table_span is None or _has_substitution(m, st, f.name_span) or _has_substitution(m, st, f.table_span):
+            return None
+        name = f.text[f.name_span.start : f.name_span.end]
+        table = f.text[f.table_span.start : f.table_span.end]
+        return insert_before(m, st, f"DROP TRIGGER IF EXISTS {name} ON {table};", "Drop the trigger first, if it exists")
+
     def _constraints(self, m: Migration, st: Statement) -> Iterable[Finding]:
-        if guarded(st, "duplicate_object", "duplicate_table"):
-            return
         dropped: set[str] = set()
         for act in st.fact.actions:
-            if act.kind == "drop_constraint" and act.if_exists and act.column:
+            if act.kind == "drop_constraint" and act.column:
                 dropped.add(act.column)
         for prev in previous_statements(m, st):
             if prev.fact.kind == "alter_table" and _same_name(prev.fact.table, st.fact.table):
-                dropped.update(a.column for a in prev.fact.actions if a.kind == "drop_constraint" and a.if_exists and a.column)
+                dropped.update(a.column for a in prev.fact.actions if a.kind == "drop_constraint" and a.column)
             break
+        if any(g.kind == "not_exists" for g in st.guards()):
+            return
+        found = []
         for act in st.fact.actions:
-            if act.kind != "add_constraint" or act.constraint is None:
+            con = act.constraint
+            if act.kind != "add_constraint" or con is None or (con.name is not None and con.name in dropped):
                 continue
-            name = act.constraint.name
-            if name is not None and name in dropped:
-                continue
-            label = f"constraint {name}" if name else "an unnamed constraint"
-            yield m.finding(
-                self.name,
-                f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails (or, unnamed, duplicates it) on the second run; guard it with a DO block and EXCEPTION WHEN duplicate_object",
-                *st.span(act.span),
-                guard_duplicate_object(m, st, "Wrap in a DO block that ignores duplicate_object"),
-            )
+            if con.name is None and con.kind != "primary_key":
+                found.append((act, con, f"ADD CONSTRAINT adds an unnamed {con.kind.replace('_', ' ')} constraint to {st.fact.table} again on every run; name it and guard it"))
+            elif not guarded(st, _raises(con)):
+                label = f"constraint {con.name}" if con.name else "an unnamed primary key"
+                found.append((act, con, f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails on the second run; guard it with a DO block and EXCEPTION WHEN {_raises(con)}"))
+        # One fix guards the whole statement, so it needs every handler the statement needs;
+        # a handler cannot help an unnamed constraint, which raises nothing.
+        fix = None
+        if found and all(con.name is not None or con.kind == "primary_key" for _, con, _ in found):
+            conditions = tuple(dict.fromkeys(_raises(con) for _, con, _ in found))
+            fix = guard_with_handler(m, st, conditions, f"Ignore {' and '.join(conditions)} on a second run")
+        for act, _, message in found:
+            yield m.finding(self.name, message, *st.span(act.span), fix)
 
 
-_DROP_TYPES = frozenset({"INDEX", "POLICY", "TRIGGER", "FUNCTION", "PROCEDURE", "VIEW", "TYPE", "DOMAIN", "SEQUENCE", "EXTENSION", "RULE"})
+# What each DROP raises once the object is gone.
+_DROP_RAISES = {
+    "INDEX": "undefined_object",
+    "POLICY": "undefined_object",
+    "TRIGGER": "undefined_object",
+    "TYPE": "undefined_object",
+    "DOMAIN": "undefined_object",
+    "EXTENSION": "undefined_object",
+    "RULE": "undefined_object",
+    "FUNCTION": "undefined_function",
+    "PROCEDURE": "undefined_function",
+    "VIEW": "undefined_table",
+    "SEQUENCE": "undefined_table",
+}
+
+
+def _drop_guarded(st: Statement, condition: str) -> bool:
+    """Inside an ``IF EXISTS (SELECT …)`` check, or a handler that catches ``condition``."""
+    return any(g.kind == "exists" or (g.kind == "exception" and g.catches(condition)) for g in st.guards())
 
 
 class DropNotIdempotent(Rule):
     """Finds `DROP INDEX`/`POLICY`/`TRIGGER`/`FUNCTION`/`CONSTRAINT`/`VIEW` without `IF EXISTS`.
 
     ## What it does
-    Reports drops of objects that fail when the object is already gone.
+    Reports drops of objects that fail when the object is already gone, unless an
+    `IF EXISTS (SELECT …)` check or a handler for the "does not exist" error of that object
+    (`undefined_object`, `undefined_function`, `undefined_table`) guards them.
 
     ## Why is this bad?
     The first run drops the object; the second fails with "does not exist" and stops the
@@ -474,9 +544,9 @@ class DropNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if guarded(st, "undefined_object", "undefined_table", "undefined_function"):
-                continue
-            if f.kind == "drop" and f.object_type in _DROP_TYPES and not f.if_exists:
+            if f.kind == "drop" and f.object_type in _DROP_RAISES and not f.if_exists:
+                if _drop_guarded(st, _DROP_RAISES[f.object_type]):
+                    continue
                 yield m.finding(
                     self.name,
                     f"DROP {f.object_type} {f.name} fails once it is gone; add IF EXISTS",
@@ -486,6 +556,8 @@ class DropNotIdempotent(Rule):
             elif f.kind == "alter_table":
                 for act in f.actions:
                     if act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
+                        if _drop_guarded(st, "undefined_object"):
+                            continue
                         yield m.finding(
                             self.name,
                             f"DROP CONSTRAINT {act.column} fails once it is gone; add IF EXISTS",
@@ -516,7 +588,8 @@ class InsertNotIdempotent(Rule):
 
     ## Fix safety
     Unsafe: `ON CONFLICT DO NOTHING` only prevents duplicates where a unique constraint
-    covers the row; check that one exists.
+    covers the row; check that one exists. The clause goes before `RETURNING`; an `INSERT`
+    inside a `WITH` query gets no fix.
     """
 
     name = "insert-not-idempotent"
@@ -528,11 +601,14 @@ class InsertNotIdempotent(Rule):
             f = st.fact
             if f.kind != "insert" or f.on_conflict or f.not_exists_guard or guarded(st, "unique_violation"):
                 continue
+            fix = None
+            if f.conflict_at is not None:
+                fix = Fix("Add ON CONFLICT DO NOTHING", (m.insert(st.at(f.conflict_at), " ON CONFLICT DO NOTHING"),), safe=False)
             yield m.finding(
                 self.name,
                 f"INSERT INTO {f.table} adds its rows again on every run; add ON CONFLICT … DO NOTHING or a WHERE NOT EXISTS guard",
                 *st.span(),
-                Fix("Add ON CONFLICT DO NOTHING", (m.insert(st.end, " ON CONFLICT DO NOTHING"),), safe=False),
+                fix,
             )
 
 

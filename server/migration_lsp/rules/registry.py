@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration_lsp.rules import data_loss, idempotency, syntax, upgrade
+from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables, upgrade
 from migration_lsp.rules.base import Rule
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
@@ -10,6 +10,8 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     *idempotency.RULES,
     *syntax.RULES,
     *upgrade.RULES,
+    *coverage.RULES,
+    *tables.RULES,
 )
 
 RULES: dict[str, type[Rule]] = {cls.name: cls for cls in RULE_CLASSES}

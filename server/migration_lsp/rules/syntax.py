@@ -14,8 +14,11 @@ class SyntaxError_(Rule):
     ## What it does
     Parses each statement with PostgreSQL's own parser (through pglast) and reports the
     first syntax error at the exact token, once per broken statement. The rest of the
-    migration is still checked. Statements that hold a `${…}` substitution are not parsed:
-    their text is only known at run time.
+    migration is still checked. A `DO` block's PL/pgSQL body is compiled as PostgreSQL
+    compiles it when the block runs: an error in one of its SQL statements is reported at
+    the token, any other (a missing `END IF`, an undeclared variable) at the `DO`.
+    Statements that hold a `${…}` substitution are not parsed: their text is only known at
+    run time.
 
     ## Why is this bad?
     The migration runs as one script: a statement that does not parse fails the whole run,

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from migration_lsp.engine import Context, Migration
-from migration_lsp.fixes.sql import dollar_tag, sql_string
-from migration_lsp.model.schema import Definition, Schema, Table, build_schema, canonical
+from migration_lsp.fixes.sql import _dollar_tag, sql_ident, sql_name
+from migration_lsp.model.schema import Definition, Index, Policy, Schema, Table, build_schema, canonical
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule
 from migration_lsp.sql.analyze import _columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
@@ -29,6 +29,706 @@ if TYPE_CHECKING:
     from migration_lsp.baseline import Baseline
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
+
+# -- what a statement reads ---------------------------------------------------------------
+
+TableKey = tuple[str, str]
+
+
+def _key(name: Name) -> TableKey:
+    return name.key()
+
+
+def _uses(f: Fact) -> Iterator[tuple[TableKey, str, int]]:
+    """The (table, column) pairs a statement needs to exist, each with where its text names them from."""
+    after = f.table_span.end if f.table_span is not None else 0
+    if f.kind in ("create_index", "create_policy") and f.table is not None:
+        for column in f.referenced_columns:
+            yield canonical(f.table), column, after
+    elif f.kind == "update" and f.table is not None:
+        for column in f.set_columns:
+            yield canonical(f.table), column, after
+    elif f.kind == "alter_table" and f.table is not None:
+        for act in f.actions:
+            if act.kind in ("alter_type", "set_default", "drop_default", "set_not_null", "drop_not_null", "rename_column") and act.column:
+                yield canonical(f.table), act.column, act.span.start
+            elif act.kind == "add_constraint" and act.constraint is not None:
+                con = act.constraint
+                for column in (*con.columns, *_columns_of(con.expression)):
+                    yield canonical(f.table), column, act.span.start
+                yield from _references(con.references, con.references_columns, con.references_span)
+            elif act.kind == "add_column" and act.column_def is not None:
+                col = act.column_def
+                yield from _references(col.references, col.references_columns, col.references_span)
+    elif f.kind == "create_table":
+        for col in f.columns:
+            yield from _references(col.references, col.references_columns, col.references_span)
+        for con in f.constraints:
+            yield from _references(con.references, con.references_columns, con.references_span)
+    elif f.kind in ("create_view", "create_materialized_view"):
+        for table, column in _view_uses(f):
+            yield table, column, after
+
+
+def _references(table: Name | None, columns: tuple[str, ...], span: Span | None) -> Iterator[tuple[TableKey, str, int]]:
+    if table is not None:
+        for column in columns:
+            yield _key(table), column, span.end if span is not None else 0
+
+
+def _view_uses(f: Fact) -> Iterator[tuple[TableKey, str]]:
+    """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
+    from sqlglot import exp
+
+    if f.expression is None:
+        return
+    sources: dict[str, TableKey] = {}
+    for table in f.expression.find_all(exp.Table):
+        key = (table.db.lower() or "public", table.name.lower())
+        sources[table.alias_or_name.lower()] = key
+    only = next(iter(sources.values())) if len(set(sources.values())) == 1 else None
+    for col in f.expression.find_all(exp.Column):
+        if not col.name or isinstance(col.this, exp.Star):
+            continue
+        owner = sources.get(col.table.lower()) if col.table else only
+        if owner is not None:
+            yield owner, col.name if col.this.quoted else col.name.lower()
+
+
+def _token_span(text: str, column: str, after: int = 0) -> Span | None:
+    """Where a statement's text first names ``column`` (past ``after``)."""
+    try:
+        tokens = tokenize(text)
+    except TokenError:
+        return None
+    for t in tokens:
+        if t.start >= after and t.is_name and t.ident == column:
+            return Span(t.start, t.end)
+    return None
+
+
+def _catches(st: Statement, *conditions: str) -> bool:
+    return any(g.kind == "exception" and g.catches(*conditions) for g in st.guards())
+
+
+def _top(st: Statement) -> Statement:
+    while st.parent is not None:
+        st = st.parent
+    return st
+
+
+def _end_with_semicolon(m: Migration, st: Statement) -> int:
+    return st.end + 1 if m.sql.startswith(";", st.end) else st.end
+
+
+class ColumnUsedBeforeAdded(Rule):
+    """Finds a column used before the migration's own `ADD COLUMN IF NOT EXISTS` adds it.
+
+    ## What it does
+    Reports a statement that uses column `c` of table `t` above the migration's
+    `ALTER TABLE t ADD COLUMN IF NOT EXISTS c`: an index on it (or a partial index's
+    predicate), a policy's `USING` or `WITH CHECK`, a constraint or a foreign key, an
+    `ALTER COLUMN`, an `UPDATE … SET c`, or a view.
+
+    ## Why is this bad?
+    The `ADD COLUMN` is there because older databases lack `c`. On those, the earlier
+    statement fails with "column does not exist", and so does the whole migration when the
+    app sends it as one transaction. A fresh database has the column from the `CREATE TABLE`
+    body, so testing only on a fresh database never shows it; the rulebook asks for the
+    update scenario too (`database-migrations.md`, "Testing Migrations").
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_api_keys (id UUID PRIMARY KEY, user_id UUID, revoked_at TIMESTAMPTZ);
+    CREATE INDEX IF NOT EXISTS idx_mason_api_keys_active ON mason_api_keys(user_id) WHERE revoked_at IS NULL;
+    ALTER TABLE mason_api_keys ADD COLUMN IF NOT EXISTS revoked_at TIMESTAMPTZ;
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_api_keys (id UUID PRIMARY KEY, user_id UUID, revoked_at TIMESTAMPTZ);
+    ALTER TABLE mason_api_keys ADD COLUMN IF NOT EXISTS revoked_at TIMESTAMPTZ;
+    CREATE INDEX IF NOT EXISTS idx_mason_api_keys_active ON mason_api_keys(user_id) WHERE revoked_at IS NULL;
+    ```
+
+    ## Fix safety
+    Safe: it moves the `ADD COLUMN` statement up to just before the first use, which changes
+    nothing on a fresh database. It is offered when that statement only adds columns and
+    everything those columns reference already exists at the new place.
+    """
+
+    name = "column-used-before-added"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m in ctx.migrations:
+            statements = list(m.all_statements())
+            added: dict[tuple[TableKey, str], Statement] = {}
+            created: dict[TableKey, int] = {}
+            for st in statements:
+                f = st.fact
+                if f.kind == "create_table" and f.name is not None:
+                    created.setdefault(_key(f.name), st.start)
+                if f.kind == "alter_table" and f.table is not None:
+                    for act in f.actions:
+                        if act.kind == "add_column" and act.if_not_exists and act.column:
+                            added.setdefault((_key(f.table), act.column), st)
+            if not added:
+                continue
+            first_use: dict[tuple[TableKey, str], Statement] = {}
+            for st in statements:
+                seen = set()
+                for table, column, after in _uses(st.fact):
+                    use = (table, column)
+                    add = added.get(use)
+                    if add is None or st.start >= add.start or use in seen:
+                        continue
+                    if created.get(table, -1) > st.start or _catches(st, "undefined_column"):
+                        continue  # a table created further down is used-before-created's case
+                    seen.add(use)
+                    first = first_use.setdefault(use, st)
+                    yield self._finding(m, st, use, after, add, first, created)
+
+    def _finding(
+        self,
+        m: Migration,
+        st: Statement,
+        use: tuple[TableKey, str],
+        after: int,
+        add: Statement,
+        first: Statement,
+        created: dict[TableKey, int],
+    ) -> Finding:
+        (schema, table), column = use
+        shown = table if schema == "public" else f"{schema}.{table}"
+        start, end = st.span(_token_span(st.fact.text, column, after))
+        return m.finding(
+            self.name,
+            f"column {column} of {shown} is used before the ADD COLUMN IF NOT EXISTS further down adds it: "
+            f"databases that lack the column fail here, and {_WHY}",
+            start,
+            end,
+            self._move(m, add, _top(first), created),
+        )
+
+    @staticmethod
+    def _move(m: Migration, add: Statement, before: Statement, created: dict[TableKey, int]) -> Fix | None:
+        """Move the ADD COLUMN statement up to the line of ``before``."""
+        f = add.fact
+        if add.parent is not None or any(a.kind != "add_column" for a in f.actions):
+            return None
+        for act in f.actions:
+            refs = act.column_def.references if act.column_def is not None else None
+            if refs is not None and created.get(_key(refs), -1) > before.start:
+                return None
+        start, end = add.start, _end_with_semicolon(m, add)
+        line_start = m.line_start(start)
+        line_end = m.sql.find("\n", end)
+        if not m.sql[line_start:start].strip() and not m.sql[end : len(m.sql) if line_end < 0 else line_end].strip():
+            start, end = line_start, len(m.sql) if line_end < 0 else line_end + 1  # the statement's own lines
+        at = m.line_start(before.start)
+        if m.sql[at : before.start].strip():  # the use shares its line with other statements
+            at, text = before.start, f"{f.text}; "
+        else:
+            text = f"{m.indentation(before.start)}{f.text};\n"
+        columns = ", ".join(a.column or "" for a in f.actions)
+        return Fix(f"Move the ADD COLUMN of {columns} up before its first use", (m.insert(at, text), m.edit(start, end, "")))
+
+
+class AddColumnRequired(Rule):
+    """Finds `ADD COLUMN … NOT NULL` without a `DEFAULT`.
+
+    ## What it does
+    Reports an added column that is `NOT NULL` (or a `PRIMARY KEY`) and has neither a
+    `DEFAULT` nor values of its own (identity, generated, `serial`).
+
+    ## Why is this bad?
+    On a table with rows, PostgreSQL fills the new column with `NULL`, which the constraint
+    forbids: "column contains null values", and the whole migration fails. A fresh database
+    has no rows and passes, so only the update scenario shows it
+    (`database-migrations.md`, "Testing Migrations"; "Column Modifications" adds columns
+    with a default).
+
+    ## Example
+    ```sql
+    ALTER TABLE mason_pm_backlog_items ADD COLUMN IF NOT EXISTS priority INTEGER NOT NULL;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE mason_pm_backlog_items ADD COLUMN IF NOT EXISTS priority INTEGER NOT NULL DEFAULT 0;
+    ```
+    or add it without `NOT NULL`, backfill it in application code, and set `NOT NULL` in a
+    later release.
+
+    ## Fix safety
+    No automatic fix: the right default is a decision about the data.
+    """
+
+    name = "add-column-required"
+    severity = "error"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            if st.fact.kind != "alter_table" or _catches(st, "not_null_violation"):
+                continue
+            for act in st.fact.actions:
+                col = act.column_def
+                if act.kind != "add_column" or col is None or not col.not_null or _fills_itself(col):
+                    continue
+                yield m.finding(
+                    self.name,
+                    f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails "
+                    f"with 'column contains null values', and {_WHY}; give it a DEFAULT",
+                    *st.span(act.span),
+                )
+
+
+_SERIAL = re.compile(r"^(small|big)?serial[248]?$", re.IGNORECASE)
+
+
+def _fills_itself(col: Column) -> bool:
+    return col.default is not None or col.generated or bool(_SERIAL.match(col.type.strip()))
+
+
+# -- upgraded databases -----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def _upgraded(baseline: Baseline, migrations: tuple[Migration, ...]) -> Schema:
+    """The schema of a database built from ``baseline``, then migrated by ``migrations``."""
+    return build_schema((*baseline.migrations, *migrations))
+
+
+def _upgrades(ctx: Context) -> Iterator[tuple[Baseline, Schema]]:
+    current = tuple(ctx.migrations)
+    for baseline in ctx.baselines:
+        yield baseline, _upgraded(baseline, current)
+
+
+def _skipped_when_present(st: Statement) -> bool:
+    """Does the statement skip an object that exists (``IF NOT EXISTS``, a ``DO`` guard)?"""
+    return st.fact.if_not_exists or any(True for _ in st.guards())
+
+
+def _normal(text: str | None) -> str:
+    """SQL text for comparison: its tokens, without white space or outer parentheses."""
+    if text is None:
+        return ""
+    try:
+        return " ".join(t.value for t in tokenize(_unwrap(text)))
+    except TokenError:
+        return " ".join(text.split())
+
+
+def _unwrap(text: str) -> str:
+    """An expression without the parentheses around all of it: ``(a > 0)`` → ``a > 0``."""
+    text = text.strip()
+    try:
+        tokens = tokenize(text)
+    except TokenError:
+        return text
+    while len(tokens) >= 2 and tokens[0].value == "(" and tokens[-1].value == ")":
+        depth = 0
+        for t in tokens[1:-1]:
+            depth += t.value == "("
+            depth -= t.value == ")"
+            if depth < 0:
+                return text
+        if depth:
+            return text
+        text = text[tokens[0].end : tokens[-1].start].strip()
+        tokens = tokenize(text)
+    return text
+
+
+def _shown(name: Name) -> str:
+    return str(canonical(name))
+
+
+def _after_table(table: Table) -> int:
+    """Where to add statements for a table: after its CREATE TABLE and the ALTERs right below it."""
+    m, st = table.defined.migration, table.defined.statement
+    if st.parent is None:
+        for nxt in m.statements[st.index + 1 :]:
+            f = nxt.fact
+            if f.kind != "alter_table" or f.table is None or canonical(f.table) != table.name:
+                break
+            st = nxt
+    return _end_with_semicolon(m, st)
+
+
+def _insert_after(m: Migration, at: int, anchor: int, lines: Sequence[str]) -> Edit:
+    indent = m.indentation(anchor)
+    return m.insert(at, "".join(f"\n{indent}{line}" for line in lines))
+
+
+def _table_text(st: Statement) -> str:
+    """The table's name as the statement spells it."""
+    f = st.fact
+    if f.table_span is None or f.table is None:
+        return str(f.table)
+    return f.text[f.table_span.start : f.table_span.end]
+
+
+class ColumnMissingOnUpgrade(Rule):
+    """Finds a column of a `CREATE TABLE IF NOT EXISTS` body that existing databases never get.
+
+    ## What it does
+    Compares each table body with the baseline (the migration as of `HEAD`, `--baseline
+    REF`, the file's history, or `baseline-sql` files). A column the body has, that databases
+    built from the baseline lack, and that no `ADD COLUMN IF NOT EXISTS` adds, is reported at
+    its definition.
+
+    ## Why is this bad?
+    `CREATE TABLE IF NOT EXISTS` does nothing when the table exists, so a column added to the
+    body reaches new users only. Existing databases lack it, and every query that reads it
+    fails there. The rulebook adds columns with `ALTER TABLE … ADD COLUMN IF NOT EXISTS`
+    ("Column Modifications") and asks for the update scenario ("Testing Migrations").
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (
+      id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+      avatar_url TEXT  -- new in this change
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (
+      id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+      avatar_url TEXT
+    );
+    ALTER TABLE mason_users ADD COLUMN IF NOT EXISTS avatar_url TEXT;
+    ```
+
+    ## Fix safety
+    Safe when the column is nullable or has a default: the fix adds that `ALTER TABLE … ADD
+    COLUMN IF NOT EXISTS` with the body's definition after the table, which changes nothing
+    on a fresh database. A `NOT NULL` column without a default cannot be added to a table
+    with rows; there the fix adds it without `NOT NULL`, with a comment about backfilling it,
+    and is unsafe.
+    """
+
+    name = "column-missing-on-upgrade"
+    severity = "warning"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        reported: set[tuple[Name, str]] = set()
+        for baseline, upgraded in _upgrades(ctx):
+            for name, table in ctx.schema.tables.items():
+                old = upgraded.table(name)
+                if old is None or not _skipped_when_present(table.defined.statement):
+                    continue
+                for column, col in table.columns.items():
+                    if column in old.columns or (name, column) in reported:
+                        continue
+                    if col.defined.statement is not table.defined.statement:
+                        continue  # added by an ALTER the upgrade runs too
+                    reported.add((name, column))
+                    yield self._finding(table, col.defined, column, baseline.label)
+
+    def _finding(self, table: Table, defined: Definition, column: str, label: str) -> Finding:
+        m = defined.migration
+        definition = m.sql[defined.start : defined.end]
+        col = next(c for c in defined.statement.fact.columns if c.name == column)
+        table_text = _table_text(defined.statement)
+        lines = []
+        if (col.not_null or col.primary_key) and not _fills_itself(col):
+            definition = _without(definition, ("NOT", "NULL"), ("PRIMARY", "KEY"))
+            lines.append(f"-- Rows that exist have no {column}: fill it in, then ALTER TABLE {table_text} ALTER COLUMN {column} SET NOT NULL.")
+        lines.append(f"ALTER TABLE {table_text} ADD COLUMN IF NOT EXISTS {definition};")
+        edit = _insert_after(m, _after_table(table), table.defined.top.start, lines)
+        fix = Fix(f"Add {column} to existing {_shown(table.name)} tables with ADD COLUMN IF NOT EXISTS", (edit,), safe=len(lines) == 1)
+        return m.finding(
+            self.name,
+            f"databases built from {label} have table {_shown(table.name)} without column {column}, and CREATE TABLE IF NOT EXISTS "
+            f"skips the table there; add it with ALTER TABLE … ADD COLUMN IF NOT EXISTS",
+            defined.start,
+            defined.end,
+            fix,
+        )
+
+
+def _without(definition: str, *pairs: tuple[str, str]) -> str:
+    """``definition`` without the given two-word constraints (``NOT NULL``, ``PRIMARY KEY``)."""
+    try:
+        tokens = tokenize(definition)
+    except TokenError:
+        return definition
+    cut: list[tuple[int, int]] = []
+    for a, b in zip(tokens, tokens[1:]):
+        if (a.value, b.value) in pairs and a.kind == b.kind == WORD:
+            start = a.start
+            while start > 0 and definition[start - 1] in " \t":
+                start -= 1
+            cut.append((start, b.end))
+    for start, end in reversed(cut):
+        definition = definition[:start] + definition[end:]
+    return definition
+
+
+# -- changed definitions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Check:
+    expression: str
+    statement: Statement
+    span: Span  # of the constraint in the statement's text
+    migration: Migration
+
+
+def _checks(migrations: Iterable[Migration]) -> dict[tuple[Name, str], _Check]:
+    """The CHECK constraints a run of ``migrations`` leaves, by table and constraint name.
+
+    Column checks get PostgreSQL's name ``<table>_<column>_check``; unnamed table checks are
+    left out, as their name depends on the expression.
+    """
+    found: dict[tuple[Name, str], _Check] = {}
+    tables: set[Name] = set()
+    for m in migrations:
+        for st in m.all_statements():
+            f = st.fact
+            if f.kind == "create_table" and f.name is not None:
+                table = canonical(f.name)
+                if table in tables:
+                    continue
+                tables.add(table)
+                for col in f.columns:
+                    if col.check is not None:
+                        name = f"{table.name}_{col.name}_check"
+                        found.setdefault((table, name), _Check(col.check, st, Span(col.span.start, col.span.start + len(col.definition)), m))
+                for con in f.constraints:
+                    if con.kind == "check" and con.name and con.expression is not None:
+                        found.setdefault((table, con.name), _Check(con.expression, st, con.span, m))
+            elif f.kind == "alter_table" and f.table is not None:
+                table = canonical(f.table)
+                for act in f.actions:
+                    con = act.constraint
+                    if act.kind == "add_constraint" and con is not None and con.kind == "check" and con.name and con.expression is not None:
+                        found.setdefault((table, con.name), _Check(con.expression, st, act.span, m))
+                    elif act.kind == "drop_constraint" and act.column:
+                        found.pop((table, act.column), None)
+    return found
+
+
+class ChangedDefinitionNotApplied(Rule):
+    """Finds a guarded object whose definition changed since the baseline: existing databases keep the old one.
+
+    ## What it does
+    Compares what a database built from the baseline has after the upgrade with what a
+    fresh database gets, for objects that `IF NOT EXISTS` or a `DO` guard skips when they
+    exist: an index (same name, other columns, expressions or predicate), a policy (other
+    command, roles, `USING` or `WITH CHECK`), a `CHECK` constraint, and a column's type or
+    default in a `CREATE TABLE IF NOT EXISTS` body.
+
+    ## Why is this bad?
+    The guard that makes the statement idempotent also makes it skip the new definition on
+    every database that has the old one. A policy keeps its old `USING` forever, which may
+    let users read rows the new policy hides. The rulebook asks for the update scenario for
+    exactly this (`database-migrations.md`, "Testing Migrations").
+
+    ## Example
+    ```sql
+    -- the baseline had USING (true)
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_api_keys' AND policyname = 'Owner only') THEN
+        CREATE POLICY "Owner only" ON mason_api_keys FOR ALL USING (user_id = auth.uid());
+      END IF;
+    END $$;
+    ```
+
+    ## Use instead
+    ```sql
+    DROP POLICY IF EXISTS "Owner only" ON mason_api_keys;
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_api_keys' AND policyname = 'Owner only') THEN
+        CREATE POLICY "Owner only" ON mason_api_keys FOR ALL USING (user_id = auth.uid());
+      END IF;
+    END $$;
+    ```
+    An index gets a new name (and the old one is dropped); a `CHECK` constraint is dropped
+    and added again in a `DO` block with `EXCEPTION WHEN duplicate_object`; a default is set
+    with `ALTER COLUMN … SET DEFAULT`.
+
+    ## Fix safety
+    Safe for a policy, an index and a default: on a fresh database the result is the same.
+    Unsafe for a `CHECK` constraint: rows that existing databases hold may break the new
+    one, and then adding it fails. A changed column type has no fix: the rulebook changes a
+    type by adding a new column ("Column Modifications").
+    """
+
+    name = "changed-definition-not-applied"
+    severity = "warning"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        reported: set[tuple[str, ...]] = set()
+
+        def once(*key: str) -> bool:
+            if key in reported:
+                return False
+            reported.add(key)
+            return True
+
+        fresh = ctx.schema
+        fresh_checks = _checks(ctx.migrations)
+        for baseline, upgraded in _upgrades(ctx):
+            label = baseline.label
+            for name, index in fresh.indexes.items():
+                old = upgraded.indexes.get(name)
+                st = index.defined.statement
+                if old is None or old.defined.migration in ctx.migrations or not _skipped_when_present(st):
+                    continue
+                was, now = _index_shape(old), _index_shape(index)
+                if was != now and once("index", str(name)):
+                    yield self._index(index.defined, name, label, fresh, upgraded)
+            for table_name, table in fresh.tables.items():
+                old_table = upgraded.table(table_name)
+                if old_table is None:
+                    continue
+                for policy in table.policies:
+                    old_policy = old_table.policy(policy.name)
+                    st = policy.defined.statement
+                    if old_policy is None or old_policy.defined.migration in ctx.migrations or not _skipped_when_present(st):
+                        continue
+                    changed = _policy_changes(old_policy, policy)
+                    if changed and once("policy", str(table_name), policy.name):
+                        yield self._policy(policy.defined, policy.name, table_name, changed, label)
+                if _skipped_when_present(table.defined.statement):
+                    for column, col in table.columns.items():
+                        old_col = old_table.columns.get(column)
+                        if old_col is None or old_col.defined.migration in ctx.migrations or col.defined.statement is not table.defined.statement:
+                            continue
+                        if _normal(old_col.type) != _normal(col.type) and once("type", str(table_name), column):
+                            yield col.defined.migration.finding(
+                                self.name,
+                                f"databases built from {label} keep column {column} of {_shown(table_name)} as {old_col.type}, not {col.type}: "
+                                "CREATE TABLE IF NOT EXISTS skips the table there; to change a type, add a new column and migrate the data in application code",
+                                col.defined.start,
+                                col.defined.end,
+                            )
+                        elif _normal(old_col.default) != _normal(col.default) and once("default", str(table_name), column):
+                            yield self._default(table, col.defined, column, col.default, old_col.default, label)
+            old_checks = _checks((*baseline.migrations, *ctx.migrations))
+            for key, check in fresh_checks.items():
+                old_check = old_checks.get(key)
+                if old_check is None or old_check.migration in ctx.migrations or not _skipped_when_present(check.statement):
+                    continue
+                if _normal(old_check.expression) != _normal(check.expression) and once("check", str(key[0]), key[1]):
+                    yield self._check(key[0], key[1], check, old_check.expression, label)
+
+    def _index(self, defined: Definition, name: Name, label: str, fresh: Schema, upgraded: Schema) -> Finding:
+        m, st = defined.migration, defined.statement
+        f = st.fact
+        taken = {n.name for n in (*fresh.indexes, *upgraded.indexes)}
+        new = _new_index_name(name.name, taken)
+        fix = None
+        if f.name_span is not None:
+            top = _top(st)
+            drop = f"DROP INDEX IF EXISTS {sql_name(name)};"
+            edits = (m.insert(m.line_start(top.start), f"{m.indentation(top.start)}{drop}\n"), m.edit(*st.span(f.name_span), sql_ident(new)))
+            fix = Fix(f"Rename the index to {new} and drop the stale {name.name}", edits)
+        return m.finding(
+            self.name,
+            f"databases built from {label} already have index {name.name} with another definition, and IF NOT EXISTS keeps it there; "
+            "give the changed index a new name",
+            *st.span(f.name_span),
+            fix,
+        )
+
+    def _policy(self, defined: Definition, policy: str, table: Name, changed: str, label: str) -> Finding:
+        m, st = defined.migration, defined.statement
+        top = _top(st)
+        target = _table_text(st)
+        drop = f"DROP POLICY IF EXISTS {sql_ident(policy)} ON {target};"
+        fix = Fix(f'Drop "{policy}" first, so that the guarded CREATE POLICY applies the new definition', (
+            m.insert(m.line_start(top.start), f"{m.indentation(top.start)}{drop}\n"),
+        ))  # fmt: skip
+        return m.finding(
+            self.name,
+            f'databases built from {label} have policy "{policy}" on {_shown(table)} with {changed}; the guard skips '
+            "CREATE POLICY there, so they keep it; drop it first with DROP POLICY IF EXISTS",
+            *st.span(st.fact.name_span),
+            fix,
+        )
+
+    def _default(self, table: Table, defined: Definition, column: str, new: str | None, old: str | None, label: str) -> Finding:
+        m = defined.migration
+        target = _table_text(defined.statement)
+        action = f"SET DEFAULT {new}" if new is not None else "DROP DEFAULT"
+        edit = _insert_after(m, _after_table(table), table.defined.top.start, [f"ALTER TABLE {target} ALTER COLUMN {column} {action};"])
+        return m.finding(
+            self.name,
+            f"databases built from {label} keep the default of {column} of {_shown(table.name)} "
+            f"({'DEFAULT ' + old if old else 'no default'}): CREATE TABLE IF NOT EXISTS skips the table there; "
+            "set it with ALTER COLUMN … SET DEFAULT",
+            defined.start,
+            defined.end,
+            Fix(f"ALTER COLUMN {column} {action} on existing tables", (edit,)),
+        )
+
+    def _check(self, table: Name, name: str, check: _Check, old: str, label: str) -> Finding:
+        m, st = check.migration, check.statement
+        target = _table_text(st)
+        top = _top(st)
+        tag = _dollar_tag(check.expression)
+        lines = [
+            f"DO {tag} BEGIN",
+            f"  ALTER TABLE {target} DROP CONSTRAINT IF EXISTS {name};",
+            f"  ALTER TABLE {target} ADD CONSTRAINT {name} CHECK ({_unwrap(check.expression)});",
+            "EXCEPTION WHEN duplicate_object THEN NULL;",
+            f"END {tag};",
+        ]
+        edit = _insert_after(m, _end_with_semicolon(m, top), top.start, lines)
+        return m.finding(
+            self.name,
+            f"databases built from {label} have CHECK constraint {name} on {_shown(table)} as ({_unwrap(old)}); the guard skips it there, "
+            "so they keep it; drop it and add it again",
+            *st.span(check.span),
+            Fix(f"Replace the CHECK constraint {name} on existing tables", (edit,), safe=False),
+        )
+
+
+def _index_shape(index: Index) -> tuple[object, ...]:
+    return (
+        index.table,
+        tuple(index.columns),
+        tuple(_normal(e) for e in index.expressions),
+        _normal(index.predicate),
+        index.unique,
+    )
+
+
+def _policy_changes(old: Policy, new: Policy) -> str:
+    """What the old policy has that the new one does not, in words, or ``""``."""
+    changes = []
+    if old.command != new.command:
+        changes.append(f"FOR {old.command}")
+    if sorted(old.roles) != sorted(new.roles):
+        changes.append(f"TO {', '.join(old.roles) or 'public'}")
+    if _normal(old.using) != _normal(new.using):
+        changes.append(f"USING ({old.using})" if old.using else "no USING")
+    if _normal(old.check) != _normal(new.check):
+        changes.append(f"WITH CHECK ({old.check})" if old.check else "no WITH CHECK")
+    return ", ".join(changes)
+
+
+def _new_index_name(name: str, taken: set[str]) -> str:
+    """``idx_x`` → ``idx_x_v2``; ``idx_x_v2`` → ``idx_x_v3``; within PostgreSQL's 63 bytes."""
+    match = re.fullmatch(r"(.*)_v(\d+)", name)
+    base, n = (match.group(1), int(match.group(2)) + 1) if match else (name, 2)
+    while True:
+        suffix = f"_v{n}"
+        candidate = base[: 63 - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
 
 class _ReportedByVerify(Rule):
     """Findings that only ``verify`` produces, from what PostgreSQL did."""
@@ -98,23 +798,15 @@ class UpgradeDrift(_ReportedByVerify):
 
     ## Example
     ```sql
-    -- HEAD had USING (true)
-    DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_api_keys' AND policyname = 'Owner only') THEN
-        CREATE POLICY "Owner only" ON mason_api_keys FOR ALL USING (user_id = auth.uid());
-      END IF;
-    END $$;
-    -- upgrade:HEAD: policy "Owner only" differs after upgrading from HEAD
+    -- HEAD had this index on (execution_run_id) alone
+    CREATE INDEX IF NOT EXISTS idx_mason_execution_logs_run ON mason_execution_logs(execution_run_id, created_at);
+    -- upgrade:HEAD: index idx_mason_execution_logs_run differs after upgrading from HEAD
     ```
 
     ## Use instead
     ```sql
-    DROP POLICY IF EXISTS "Owner only" ON mason_api_keys;
-    DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_api_keys' AND policyname = 'Owner only') THEN
-        CREATE POLICY "Owner only" ON mason_api_keys FOR ALL USING (user_id = auth.uid());
-      END IF;
-    END $$;
+    DROP INDEX IF EXISTS idx_mason_execution_logs_run;
+    CREATE INDEX IF NOT EXISTS idx_mason_execution_logs_run_v2 ON mason_execution_logs(execution_run_id, created_at);
     ```
 
     ## Fix safety
@@ -159,6 +851,10 @@ class DataLost(_ReportedByVerify):
 VERIFY_RULES = frozenset({VerifyFailed.name, UpgradeDrift.name, DataLost.name})
 
 RULES = (
+    ColumnUsedBeforeAdded,
+    AddColumnRequired,
+    ColumnMissingOnUpgrade,
+    ChangedDefinitionNotApplied,
     VerifyFailed,
     UpgradeDrift,
     DataLost,

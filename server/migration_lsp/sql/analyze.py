@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span
 from migration_lsp.sql.plpgsql import read_do_block
-from migration_lsp.sql.tokens import PUNCT, STRING, WORD, Tok, TokenError, tokenize
+from migration_lsp.sql.tokens import PUNCT, WORD, Tok, TokenError, tokenize
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -42,8 +42,8 @@ def analyze(text: str) -> Fact:
 
 
 # The token PostgreSQL reports an error at: a word, a quoted name or string up to its
-# closing quote, or one character.
-_ERROR_TOKEN = re.compile(r"""[\w$]+|"(?:[^"]|"")*"|'(?:[^'\\]|''|\\.)*'|\S""")
+# closing quote, a comment's opening, or one character.
+_ERROR_TOKEN = re.compile(r"""[\w$]+|"(?:[^"]|"")*"|'(?:[^'\\]|''|\\.)*'|/\*|\S""")
 _LAST_TOKEN = re.compile(r"[\w$]+$|\S$")
 
 
@@ -64,6 +64,25 @@ def _syntax_error(text: str) -> tuple[str, int, int] | None:
         end = token.end() if token is not None and "\n" not in token.group() else location + 1
         return message, location, end
     return None
+
+
+def _do_parts(text: str) -> tuple[int, int, str] | None:
+    """The span of a DO statement's body (quotes included) and its language, lower case.
+
+    Read with PostgreSQL's own lexer: sqlglot takes everything after ``DO`` for one string.
+    """
+    try:
+        tokens = [t for t in pg_parser.scan(text) if t.name not in ("C_COMMENT", "SQL_COMMENT")]
+    except pg_parser.ParseError:
+        return None
+    body = None
+    language = "plpgsql"
+    for k, t in enumerate(tokens[1:], 1):
+        if t.name == "LANGUAGE" and k + 1 < len(tokens):
+            language = text[tokens[k + 1].start : tokens[k + 1].end + 1].strip("'\"").lower()
+        elif t.name == "SCONST" and tokens[k - 1].name != "LANGUAGE" and body is None:
+            body = (t.start, t.end + 1)
+    return (*body, language) if body is not None else None
 
 
 def _plpgsql_error(body: str) -> str | None:
@@ -124,7 +143,7 @@ class _Reader:
         return False
 
     def last_end(self) -> int:
-        return self.toks[self.i - 1].end if self.i > 0 else 0
+        return self.toks[min(self.i, len(self.toks)) - 1].end if self.i > 0 else 0
 
     def name(self) -> tuple[Name, Span] | None:
         """``ident [. ident [. ident]]``: the last two parts are schema and name."""
@@ -268,6 +287,8 @@ class _Reader:
         return fact
 
     def object_type(self) -> str:
+        if self.peek() is None:
+            return ""
         w = self.word() or ""
         w2 = self.word(1)
         if (w, w2) in _OBJECT_WORDS:
@@ -594,17 +615,15 @@ class _Reader:
 
     def do(self) -> Fact:
         fact = Fact("do", self.text)
-        language = self.find_word("LANGUAGE", 1, len(self.toks))
-        if language is not None and language + 1 < len(self.toks) and self.toks[language + 1].ident != "plpgsql":
+        parts = _do_parts(self.text)
+        if parts is None or parts[2] != "plpgsql":
             return fact
-        body = next((t for t in self.toks[1:] if t.kind == STRING), None)
-        if body is None:
-            return fact
-        read_do_block(fact, self.text, body.start, body.end, analyze)
+        start, end, _ = parts
+        read_do_block(fact, self.text, start, end, analyze)
         # PostgreSQL compiles the body only when it runs the block; a nested statement's own
         # error is reported at its token, anything else at the DO.
         if not any(child.syntax_error for child in fact.walk()):
-            error = _plpgsql_error(self.text[body.start : body.end])
+            error = _plpgsql_error(self.text[start:end])
             if error is not None:
                 fact.syntax_error = (f"{error} (in the PL/pgSQL body of this DO block)", 0, self.toks[0].end)
         return fact
@@ -647,19 +666,14 @@ class _Reader:
                     for e in updates[0].expressions
                     if isinstance(e, exp.EQ)
                 )
-            elif isinstance(expression, exp.Insert):
+            elif inserts := list(expression.find_all(exp.Insert)):
                 kind, verb = "insert", "INSERT"
-                fact.on_conflict = expression.args.get("conflict") is not None
-                select = expression.expression
-                if isinstance(select, exp.Select):
-                    where = select.args.get("where")
-                    fact.not_exists_guard = where is not None and any(
-                        isinstance(n.this, exp.Exists) for n in where.find_all(exp.Not)
-                    )
+                fact.on_conflict = all(i.args.get("conflict") is not None for i in inserts)
+                fact.not_exists_guard = all(_not_exists_guard(i) for i in inserts)
+                if isinstance(expression, exp.Insert):
+                    returning = self.find_word("RETURNING", 0, len(self.toks))
+                    fact.conflict_at = self.toks[(returning or len(self.toks)) - 1].end
             fact.kind = kind
-        if kind == "insert":
-            returning = self.find_word("RETURNING", 0, len(self.toks))
-            fact.conflict_at = self.toks[(returning or len(self.toks)) - 1].end
         # the target table: after FROM (DELETE), the verb (UPDATE), INTO (INSERT, MERGE)
         at = next((j for j, t in enumerate(self.toks) if t.is_word(verb)), None)
         anchor = {"DELETE": "FROM", "INSERT": "INTO", "MERGE": "INTO"}.get(verb)
@@ -669,6 +683,13 @@ class _Reader:
             self.i = at + 1
             self.target(fact)
         return fact
+
+
+def _not_exists_guard(insert: exp.Insert) -> bool:
+    """``INSERT … SELECT … WHERE NOT EXISTS (…)``."""
+    select = insert.expression
+    where = select.args.get("where") if isinstance(select, exp.Select) else None
+    return where is not None and any(isinstance(n.this, exp.Exists) for n in where.find_all(exp.Not))
 
 
 def _parse(text: str) -> exp.Expression | None:

@@ -166,7 +166,6 @@ class Fact:
     set_columns: tuple[str, ...] = ()
     children: list[Fact] = field(default_factory=list)  # statements a DO block executes
     guards: tuple[Guard, ...] = ()  # for a statement nested in a DO block
-    guard_body_start: int | None = None  # for a DO block: where its body text starts
     syntax_error: tuple[str, int, int] | None = None  # PostgreSQL's message, span of the token
     expression: exp.Expression | None = None
 

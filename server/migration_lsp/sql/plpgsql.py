@@ -31,24 +31,28 @@ def read_do_block(fact: Fact, text: str, start: int, end: int, analyze: Callable
         tag = raw[: raw.index("$", 1) + 1]
         body_start, body_end = start + len(tag), end - len(tag)
     else:
-        body_start, body_end = start + 1, end - 1
+        body_start, body_end = start + raw.index("'") + 1, end - 1
     body = text[body_start:body_end]
     try:
         tokens = tokenize(body)
     except TokenError:
         return
-    fact.guard_body_start = body_start
-    walker = _Walker(body, tokens, body_start, analyze)
+    # In a quoted body, doubled quotes and backslashes stand for other text: the nested
+    # statements PostgreSQL sees are not the ones written, so only the block's compilation
+    # may judge their syntax.
+    exact = raw.startswith("$") or not ("''" in body or "\\" in body)
+    walker = _Walker(body, tokens, body_start, analyze, exact)
     walker.block_list(())
     fact.children = walker.children
 
 
 class _Walker:
-    def __init__(self, body: str, toks: list[Tok], offset: int, analyze: Callable[[str], Fact]) -> None:
+    def __init__(self, body: str, toks: list[Tok], offset: int, analyze: Callable[[str], Fact], exact: bool) -> None:
         self.body = body
         self.toks = toks
         self.offset = offset
         self.analyze = analyze
+        self.exact = exact
         self.i = 0
         self.children: list[Fact] = []
 
@@ -62,8 +66,8 @@ class _Walker:
         j = self.i if j is None else j
         return j < len(self.toks) and self.toks[j].kind == PUNCT and self.toks[j].value == value
 
-    def skip_to_semicolon(self) -> int:
-        """Advance past the next top-level semicolon; returns the index of that semicolon."""
+    def skip_to(self, kind: str, value: str) -> None:
+        """Advance to the next token ``(kind, value)`` outside brackets (``;``, ``THEN``, ``LOOP``)."""
         depth = 0
         while self.i < len(self.toks):
             t = self.toks[self.i]
@@ -71,24 +75,16 @@ class _Walker:
                 depth += 1
             elif t.kind == PUNCT and t.value in (")", "]"):
                 depth -= 1
-            elif depth <= 0 and self.punct(";"):
-                self.i += 1
-                return self.i - 1
-            self.i += 1
-        return len(self.toks)
-
-    def skip_to_word(self, word: str) -> None:
-        """Advance to ``word`` outside parentheses (``THEN``, ``LOOP``)."""
-        depth = 0
-        while self.i < len(self.toks):
-            t = self.toks[self.i]
-            if t.kind == PUNCT and t.value in ("(", "["):
-                depth += 1
-            elif t.kind == PUNCT and t.value in (")", "]"):
-                depth -= 1
-            elif depth <= 0 and t.kind == WORD and t.value == word:
+            elif depth <= 0 and t.kind == kind and t.value == value:
                 return
             self.i += 1
+
+    def skip_to_semicolon(self) -> int:
+        """Advance past the next top-level semicolon; returns the index of that semicolon."""
+        self.skip_to(PUNCT, ";")
+        at = self.i
+        self.i = min(at + 1, len(self.toks))
+        return at
 
     def block_list(self, guards: tuple[Guard, ...]) -> None:
         """Statements until a word that closes the enclosing construct."""
@@ -118,7 +114,7 @@ class _Walker:
             return
         if w in ("LOOP", "WHILE", "FOR", "FOREACH"):
             # The loop header is not SQL the migration runs; the body is.
-            self.skip_to_word("LOOP")
+            self.skip_to(WORD, "LOOP")
             self.i += 1
             self.block_list(guards)
             self.accept_end("LOOP")
@@ -170,7 +166,6 @@ class _Walker:
         # statements are recorded on the second pass, once their guards are known.
         recorded = len(self.children)
         self.block_list(())
-        del self.children[recorded:]
         if self.word() == "EXCEPTION":
             handler_start = self.i
             self.i += 1
@@ -188,6 +183,7 @@ class _Walker:
                 self.i += 1
                 handlers.append(self.i)
                 self.block_list(guards)
+            del self.children[recorded:]
             handler = Guard("exception", self._span(handler_start, self.i), exceptions=tuple(names))
             end = self.i
             # Walk the body again, now that its guard is known; a handler's own statements
@@ -199,6 +195,7 @@ class _Walker:
                 self.block_list(guards)
             self.i = end
         else:
+            del self.children[recorded:]
             self.i = body_start
             self.block_list(guards)
         self.accept_end("")
@@ -210,7 +207,7 @@ class _Walker:
         while True:
             self.i += 1
             first = self.i
-            self.skip_to_word("THEN")
+            self.skip_to(WORD, "THEN")
             guard = self.condition_guard(first, self.i)
             self.i += 1
             self.block_list((guard, *otherwise) if guard is not None else otherwise)
@@ -229,7 +226,7 @@ class _Walker:
             self.i += 1
         while self.word() in ("WHEN", "ELSE"):
             if self.word() == "WHEN":
-                self.skip_to_word("THEN")
+                self.skip_to(WORD, "THEN")
             self.i += 1
             self.block_list(guards)
         self.accept_end("CASE")
@@ -278,7 +275,7 @@ class _Walker:
         fact = self.analyze(self.body[start:end])
         # PL/pgSQL gives DML clauses of its own (`SELECT … INTO STRICT var`, `RETURNING …
         # INTO var`) that plain SQL rejects; the body's compilation judges those.
-        error = None if fact.kind in _DML else fact.syntax_error
+        error = None if fact.kind in _DML or not self.exact else fact.syntax_error
         # The analysis is cached by text and shared: place a copy, not the original.
         self.children.append(dataclasses.replace(fact, start=self.offset + start, guards=guards, syntax_error=error))
 

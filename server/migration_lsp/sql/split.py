@@ -3,7 +3,7 @@
 A statement ends at a semicolon outside quotes, dollar quotes and comments. Strings
 (``'…'``, ``E'…'``), quoted identifiers, ``$tag$`` bodies, ``--`` and nested ``/* */``
 comments are skipped whole, so nothing inside them ever becomes a statement or a finding.
-Unterminated quotes run to the end of the text; the parser then reports them.
+Unterminated quotes and comments run to the end of the text; the parser then reports them.
 """
 
 from __future__ import annotations
@@ -68,7 +68,11 @@ def split(sql: str) -> tuple[list[Piece], list[Comment]]:
             comments.append(Comment(pos, i, True))
         else:
             i = _end_of_block_comment(sql, pos)
-            comments.append(Comment(pos, i, False))
+            if i is None:
+                # Unclosed: it stays in the statement, for the parser to report.
+                i = n
+            else:
+                comments.append(Comment(pos, i, False))
     _add(sql, seg_start, n, False, comments, pieces)
     return pieces, comments
 
@@ -95,13 +99,13 @@ def _end_of_quote(sql: str, i: int, quote: str, backslash_escapes: bool) -> int:
     return n
 
 
-def _end_of_block_comment(sql: str, start: int) -> int:
+def _end_of_block_comment(sql: str, start: int) -> int | None:
     depth = 0
     for m in _BLOCK.finditer(sql, start):
         depth += 1 if m.group() == "/*" else -1
         if depth == 0:
             return m.end()
-    return len(sql)
+    return None
 
 
 def _add(sql: str, start: int, end: int, terminated: bool, comments: list[Comment], pieces: list[Piece]) -> None:

@@ -36,6 +36,7 @@ class Checklist:
     heading: str
     start: int  # from the header row to the end of the last row (document offsets)
     end: int
+    header_end: int  # the end of the header row
     header: tuple[str, ...]
     separator: str  # the separator row as written
     rows: tuple[ChecklistRow, ...]
@@ -164,6 +165,7 @@ def _read_table(path: Path, lines: list[tuple[int, str]], header_at: int, headin
         heading,
         lines[header_at][0],
         end_start + len(end_line),
+        lines[header_at][0] + len(lines[header_at][1]),
         header,
         lines[header_at + 1][1],
         tuple(rows),

@@ -53,8 +53,11 @@ def _gitignore(folder: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Iterator[Path]:
-    """Code files under ``root``, honouring ``.gitignore`` files and the skipped folders.
+def walk(
+    root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), suffixes: frozenset[str] = CODE_SUFFIXES
+) -> Iterator[Path]:
+    """Files with one of ``suffixes`` (code files by default) under ``root``, honouring
+    ``.gitignore`` files and the skipped folders.
 
     A file named outright is always read: asking for it overrides every ignore rule.
     """
@@ -64,8 +67,9 @@ def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (
         return
     includes = pathspec.GitIgnoreSpec.from_lines(include) if include else None
     excludes = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
-    # Each .gitignore applies to its own folder and below, relative to that folder.
-    stack: list[tuple[Path, list[tuple[Path, pathspec.GitIgnoreSpec]]]] = [(root, [])]
+    # Each .gitignore applies to its own folder and below, relative to that folder; those
+    # above ``root`` count too, up to the top of its git repository.
+    stack: list[tuple[Path, list[tuple[Path, pathspec.GitIgnoreSpec]]]] = [(root, _ignores_above(root))]
     while stack:
         folder, ignores = stack.pop()
         spec = _gitignore(folder)
@@ -86,7 +90,7 @@ def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (
             if is_dir:
                 subfolders.append((path, ignores))
                 continue
-            if not entry.is_file() or not is_code_file(path):
+            if not entry.is_file() or path.suffix.lower() not in suffixes:
                 continue
             rel = path.relative_to(root).as_posix()
             if includes is not None and not includes.match_file(rel):
@@ -95,6 +99,19 @@ def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (
                 continue
             yield path
         stack.extend(reversed(subfolders))
+
+
+def _ignores_above(root: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+    """The .gitignore files of the folders above ``root``, up to the top of its git repository."""
+    if (root / ".git").exists():
+        return []
+    above: list[Path] = []
+    for folder in root.parents:
+        above.append(folder)
+        if (folder / ".git").exists():
+            specs = ((f, _gitignore(f)) for f in reversed(above))
+            return [(f, spec) for f, spec in specs if spec is not None]
+    return []  # not in a git repository: only the .gitignore files from root down apply
 
 
 def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:

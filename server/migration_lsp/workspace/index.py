@@ -36,6 +36,7 @@ from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, language_
 from migration_lsp.model.schema import canonical, parse_name
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import Checklist, find_checklists
+from migration_lsp.workspace.files import Unreadable, read_source
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 
@@ -88,10 +89,14 @@ class TablesConstant:
         return parse_name(entry.value) if entry is not None else None
 
     def key_for(self, table: Name) -> str | None:
+        return self._keys.get(canonical(table))
+
+    @functools.cached_property
+    def _keys(self) -> dict[Name, str]:
+        keys: dict[Name, str] = {}
         for key, entry in self.entries.items():
-            if parse_name(entry.value) == canonical(table):
-                return key
-        return None
+            keys.setdefault(parse_name(entry.value), key)
+        return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +129,8 @@ class ImportDecl:
     namespace: str | None  # `* as ns`
     start: int  # the statement
     end: int
-    named_end: int | None  # where another name goes in `{ … }`: just before the `}`
+    named_end: int | None  # where another name goes in `{ … }`: after the last one, or the `{`
+    quote: str  # the specifier's quote
 
 
 # -- one file, without its path: cached by content -----------------------------------------------
@@ -217,8 +223,13 @@ class _Reader:
         reexports: list[tuple[str, str, str]] = []
         constant: _Declared | None = None
         prologue_end = 0
+        in_prologue = True
         for node in root.named_children:
-            if node.type == "expression_statement" and not imports and node.named_child_count == 1 and node.named_children[0].type == "string":
+            if node.type == "comment":
+                continue
+            directive = node.type == "expression_statement" and node.named_child_count == 1 and node.named_children[0].type == "string"
+            in_prologue = in_prologue and directive
+            if in_prologue:
                 prologue_end = self.to_char(node.end_byte)  # "use client";
             elif node.type == "import_statement":
                 imp = self.import_decl(node)
@@ -267,17 +278,18 @@ class _Reader:
                 ident = next((c for c in part.named_children if c.type == "identifier"), None)
                 namespace = self.src(ident) if ident is not None else None
             elif part.type == "named_imports":
-                close = part.children[-1]
-                named_end = self.to_char(close.start_byte) if close.type == "}" else None
+                named_end = self.to_char(part.children[0].end_byte)
                 for spec_node in part.named_children:
                     if spec_node.type != "import_specifier":
                         continue
+                    named_end = self.to_char(spec_node.end_byte)
                     imported = spec_node.child_by_field_name("name")
                     alias = spec_node.child_by_field_name("alias")
                     if imported is not None:
                         name = self.string_value(imported) or self.src(imported)
                         names.append((name, self.src(alias) if alias is not None else name))
-        return ImportDecl(spec, tuple(names), namespace, *self.span(node), named_end)
+        assert source is not None
+        return ImportDecl(spec, tuple(names), namespace, *self.span(node), named_end, self.src(source)[0])
 
     def reexport(self, node: ts.Node, source: ts.Node) -> Iterator[tuple[str, str, str]]:
         spec = self.string_value(source)
@@ -530,11 +542,12 @@ class WorkspaceIndex:
     _modules: dict[tuple[Path, str], Path | None] = field(default_factory=dict)
     _tsconfigs: dict[Path, _TsConfig | None] = field(default_factory=dict)
     _packages: dict[str, Path] | None = None
+    _specifiers: dict[str, int] | None = None  # how often each import specifier brings the constant
 
     # -- keeping it current ----------------------------------------------------------------
     def update(self, path: Path, text: str) -> None:
         """Index ``path`` anew (a code or Markdown file); only that file is read again."""
-        if self._texts.get(path) is text or self._texts.get(path) == text:
+        if self._texts.get(path) == text:
             return
         known = path in self._texts
         self._texts[path] = text
@@ -547,6 +560,7 @@ class WorkspaceIndex:
         facts = _read_file(text, _grammar(path), self.config.tables_constant)
         self._files[path] = facts
         self._resolved.pop(path, None)
+        self._specifiers = None
         # What other files resolve through: the constant, re-exports, the set of modules.
         if not known or (old is not None and (old.constant, old.reexports) != (facts.constant, facts.reexports)):
             self._invalidate()
@@ -562,6 +576,7 @@ class WorkspaceIndex:
         self._constants = None
         self._modules.clear()
         self._packages = None
+        self._specifiers = None
 
     def text(self, path: Path) -> str | None:
         return self._texts.get(path)
@@ -652,12 +667,15 @@ class WorkspaceIndex:
 
     def import_specifier(self, path: Path, constant: TablesConstant) -> str:
         """How ``path`` should import ``constant``: as other files do, else by a relative path."""
-        counts: dict[str, int] = {}
-        for other, facts in self._files.items():
-            for imp in facts.imports:
-                if any(imported == constant.name for imported, _ in imp.names) and self._module(other, imp.specifier) is not None:
-                    if self._module(path, imp.specifier) == self._module(other, imp.specifier) and self._exports(self._module(path, imp.specifier), constant.name, 0) is constant:
-                        counts[imp.specifier] = counts.get(imp.specifier, 0) + 1
+        if self._specifiers is None:
+            self._specifiers = {}
+            for facts in self._files.values():
+                for imp in facts.imports:
+                    if any(imported == self.config.tables_constant for imported, _ in imp.names):
+                        self._specifiers[imp.specifier] = self._specifiers.get(imp.specifier, 0) + 1
+        # Only a specifier that reaches this very constant from this file will do.
+        self.constants()
+        counts = {s: n for s, n in self._specifiers.items() if self._exports(self._module(path, s), constant.name, 0) is constant}
         if counts:
             return max(counts, key=lambda s: (counts[s], not s.startswith("."), s))
         rel = _relpath(constant.path.with_suffix(""), path.parent)
@@ -668,8 +686,6 @@ class WorkspaceIndex:
         if self.config.checklist:
             path = (self.config.root / self.config.checklist).resolve()
             if path not in self._texts:
-                from migration_lsp.workspace.files import Unreadable, read_source
-
                 text = read_source(path)
                 self._texts[path] = "" if isinstance(text, Unreadable) else text
                 self._checklists[path] = [] if isinstance(text, Unreadable) else find_checklists(path, text)

@@ -8,7 +8,9 @@ from typing import Callable, Iterable
 
 from migration_lsp.config import Config, ConfigError, load_config
 from migration_lsp.engine import Document, parse_document
+from migration_lsp.locate.typescript import CODE_SUFFIXES
 from migration_lsp.workspace.files import Unreadable, read_source, walk
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, WorkspaceIndex
 
 
 @dataclass(frozen=True)
@@ -21,21 +23,42 @@ class FileNotice:
 @dataclass(eq=False)
 class Project:
     config: Config
-    texts: dict[Path, str] = field(default_factory=dict)  # every code file read
+    texts: dict[Path, str] = field(default_factory=dict)  # every code file read, and the Markdown documents
     documents: dict[Path, Document] = field(default_factory=dict)  # files with a migration literal
     notices: list[FileNotice] = field(default_factory=list)
     config_errors: list[FileNotice] = field(default_factory=list)
+    index: WorkspaceIndex = field(init=False, repr=False)  # the code's table references
+
+    def __post_init__(self) -> None:
+        self.index = WorkspaceIndex(self.config)
+        for path, text in self.texts.items():
+            self.index.update(path, text)
 
     def add(self, path: Path, text: str) -> None:
+        """Read one file (again): only that file is parsed and indexed anew."""
         self.texts[path] = text
-        doc = parse_document(path, text, self.config.variable_names)
+        self.index.update(path, text)
         # A file read again (an editor sends every version) replaces its notices.
         self.notices = [n for n in self.notices if n.path != path]
+        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            return  # a rules document: the index reads its checklist
+        doc = parse_document(path, text, self.config.variable_names)
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
         if doc.migrations:
             self.documents[path] = doc
         else:
             self.documents.pop(path, None)
+
+    def remove(self, path: Path) -> None:
+        """Forget a deleted file."""
+        self.texts.pop(path, None)
+        self.documents.pop(path, None)
+        self.notices = [n for n in self.notices if n.path != path]
+        self.index.remove(path)
+
+
+# Code files, and the Markdown documents whose "Required Tables" checklist is read.
+_READ_SUFFIXES = CODE_SUFFIXES | MARKDOWN_SUFFIXES
 
 
 def load_projects(
@@ -48,6 +71,7 @@ def load_projects(
     projects: dict[Path | None, Project] = {}
     seen: set[Path] = set()
     errors: dict[str, FileNotice] = {}
+    folder_configs: dict[tuple[Path, Path], Config] = {}
 
     def config_for(path: Path, fallback: Path) -> Config:
         try:
@@ -61,14 +85,17 @@ def load_projects(
         arg = arg.resolve()
         fallback = arg if arg.is_dir() else arg.parent
         base = config_for(arg, fallback)
-        files = list(walk(arg, *_globs(base, arg)))
+        files = list(walk(arg, *_globs(base, arg), suffixes=_READ_SUFFIXES))
         for done, path in enumerate(files):
             if progress is not None:
                 progress(done, len(files))
             if path in seen:
                 continue
             seen.add(path)
-            config = config_for(path, fallback)
+            # The files of one folder share a config: look it up once per folder.
+            config = folder_configs.get((path.parent, fallback))
+            if config is None:
+                config = folder_configs[(path.parent, fallback)] = config_for(path, fallback)
             key = config.source or config.root
             project = projects.get(key)
             if project is None:

@@ -148,20 +148,25 @@ if (env('SCENARIO') === 'missing-server') {
 } else {
   await step('highlighting', async () => {
     const line = routeLine(UNGUARDED_TABLE_LINE);
-    const colours = await page.evaluate((sqlLine) => {
-      const normalise = (text) => text.replace(/\u00a0/g, ' ');
-      const lines = [...document.querySelectorAll('.part.editor .monaco-editor .view-line')];
-      const colour = (lineText, tokenText) => {
-        const element = lines.find((l) => normalise(l.textContent).includes(lineText));
-        const token = element && [...element.querySelectorAll('span > span')].find((s) => normalise(s.textContent).trim() === tokenText);
-        return token ? getComputedStyle(token).color : undefined;
-      };
-      return {
-        sqlKeyword: colour(sqlLine, 'CREATE'),
-        tsKeyword: colour('export const dynamic', 'const'),
-        plainString: colour('export const dynamic', '"force-dynamic"'),
-      };
-    }, UNGUARDED_TABLE_LINE);
+    // Lines show uncoloured until the grammars have loaded and tokenised them.
+    const colours = await (
+      await page.waitForFunction((sqlLine) => {
+        const normalise = (text) => text.replace(/\u00a0/g, ' ');
+        const lines = [...document.querySelectorAll('.part.editor .monaco-editor .view-line')];
+        const colour = (lineText, tokenText) => {
+          const element = lines.find((l) => normalise(l.textContent).includes(lineText));
+          const token =
+            element && [...element.querySelectorAll('span > span')].find((s) => normalise(s.textContent).trim() === tokenText);
+          return token ? getComputedStyle(token).color : undefined;
+        };
+        const found = {
+          sqlKeyword: colour(sqlLine, 'CREATE'),
+          tsKeyword: colour('export const dynamic', 'const'),
+          plainString: colour('export const dynamic', '"force-dynamic"'),
+        };
+        return Object.values(found).every(Boolean) && found;
+      }, UNGUARDED_TABLE_LINE)
+    ).jsonValue();
     await goToLine(line, 2);
     await runCommand('Developer: Inspect Editor Tokens and Scopes');
     const widget = page.locator('.token-inspect-widget');
@@ -230,7 +235,10 @@ if (env('SCENARIO') === 'missing-server') {
     const listed = await rows.allInnerTexts();
     await page.keyboard.press('Escape');
     await runCommand('migration-lsp: Check Workspace');
-    return { listed };
+    const report = page.locator('.notification-toast', { hasText: 'checked the workspace' });
+    await report.waitFor({ timeout: SERVER_TIMEOUT });
+    await screenshot('check-workspace');
+    return { listed, report: await report.innerText() };
   });
 }
 

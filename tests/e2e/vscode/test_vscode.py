@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
+import signal
+import re
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -44,7 +44,7 @@ def tools() -> dict[str, str]:
         timeout=SETUP_TIMEOUT,
     )
     assert done.returncode == 0, f"setup-e2e.sh failed:\n{done.stdout}\n{done.stderr}"
-    return dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line and line.split("=", 1)[0].isupper())
+    return dict(line.split("=", 1) for line in done.stdout.splitlines())
 
 
 @pytest.fixture(scope="module")
@@ -57,24 +57,27 @@ def vsix() -> Path:
     return EXTENSION / "out" / "migration-lsp.vsix"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class ServerOutput(threading.Thread):
+    """Copies code-server's output to a log and catches the address it listens on."""
 
+    LISTENING = re.compile(r"HTTP server listening on (http://\S+?)/?$")
 
-def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"code-server exited:\n{log.read_text()}"
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)  # polling the health endpoint, not waiting on the UI
-    raise AssertionError(f"code-server did not answer within {STARTUP_TIMEOUT}s:\n{log.read_text()}")
+    def __init__(self, stream: IO[bytes], log: Path) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.log = stream, log
+        self.url: str | None = None
+        self.ready = threading.Event()  # set once listening, or once code-server has exited
+
+    def run(self) -> None:
+        with self.log.open("wb") as out:
+            for line in self.stream:
+                out.write(line)
+                out.flush()
+                found = self.LISTENING.search(line.decode(errors="replace").strip())
+                if found and self.url is None:
+                    self.url = found.group(1)
+                    self.ready.set()
+        self.ready.set()
 
 
 @contextmanager
@@ -85,59 +88,60 @@ def code_server(tools: dict[str, str], vsix: Path, root: Path, settings: dict, p
     user_data, extensions = root / "user-data", root / "extensions"
     (user_data / "User").mkdir(parents=True)
     (user_data / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
+    # Without a config file of its own, code-server writes one into the home folder.
     config = root / "config.yaml"
     config.write_text("")
     common = [tools["NODE"], tools["CODE_SERVER"], "--config", str(config), "--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
     env = {**os.environ, "PATH": path_env}
     subprocess.run([*common, "--install-extension", str(vsix), "--force"], check=True, env=env, timeout=300, capture_output=True)
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = root / "code-server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                *common,
-                "--bind-addr", f"127.0.0.1:{port}",
-                "--auth", "none",
-                "--disable-telemetry",
-                "--disable-update-check",
-                "--disable-workspace-trust",
-                "--disable-getting-started-override",
-                "--ignore-last-opened",
-                str(workspace),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
+    server = subprocess.Popen(
+        [
+            *common,
+            "--bind-addr", "127.0.0.1:0",
+            "--auth", "none",
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--disable-getting-started-override",
+            "--ignore-last-opened",
+            str(workspace),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        process_group=0,
+    )
+    output = ServerOutput(server.stdout, log)
+    output.start()
     try:
-        wait_until_healthy(url, server, log)
-        yield url, workspace
+        output.ready.wait(STARTUP_TIMEOUT)
+        assert output.url, f"code-server did not start listening within {STARTUP_TIMEOUT}s:\n{log.read_text()}"
+        yield output.url, workspace
     finally:
-        os.killpg(server.pid, 15)
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, 9)
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-        for output in user_data.glob("logs/**/migration-lsp*.log"):
-            shutil.copy(output, ARTIFACTS / f"{root.name}-{output.name}")
+        for channel in user_data.glob("logs/**/migration-lsp*.log"):
+            shutil.copy(channel, ARTIFACTS / f"{root.name}-{channel.name}")
 
 
 def user_settings(**extra: object) -> dict:
     return {
-        "workbench.colorTheme": "Default Dark Modern",
+        "workbench.colorTheme": "Dark Modern",
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "workbench.welcomePage.walkthroughs.openOnInstall": False,
         "telemetry.telemetryLevel": "off",
         "update.mode": "none",
         "extensions.autoCheckUpdates": False,
-        "extensions.autoUpdate": False,
+        "extensions.autoUpdate": "off",
         "extensions.ignoreRecommendations": True,
-        "chat.disableAIFeatures": True,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
         "security.workspace.trust.enabled": False,
         "git.enabled": False,
         **extra,
@@ -198,9 +202,11 @@ def test_findings_fix_hover_and_highlighting(tools: dict[str, str], vsix: Path, 
 
     assert results["hover"]["ok"], failed(results, "hover")
     assert "mason_users" in results["hover"]["text"]
-    assert "id" in results["hover"]["text"].split()
+    assert {"id", "uuid"} <= set(results["hover"]["text"].split())
 
     assert results["commands"]["ok"], failed(results, "commands")
+    assert "migration-lsp: Verify Migration against PostgreSQL" in results["commands"]["listed"]
+    assert "with findings" in results["commands"]["report"]
 
 
 def test_missing_server_is_reported(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:

@@ -1,0 +1,212 @@
+"""Statements the coverage rules add to a migration, and where in it they go.
+
+The rulebook orders a migration as tables, then indexes, then RLS, then policies
+("Migration SQL Structure"). In a migration grouped that way, each new statement goes at
+the end of its own section; in one written table by table, the statements for a table go
+after that table, and a new table's statements go together at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from migration_lsp.config import Config
+from migration_lsp.engine import Migration
+from migration_lsp.fixes.sql import guarded_policy, sql_ident, sql_name
+from migration_lsp.model.schema import Table
+from migration_lsp.rules.base import Edit
+from migration_lsp.sql.analyze import analyze
+from migration_lsp.sql.facts import Name, Statement
+from migration_lsp.workspace.index import ColumnUse
+
+SECTIONS = ("table", "index", "rls", "policy")
+MAX_IDENT = 63  # PostgreSQL truncates longer names
+
+
+def section_of(st: Statement) -> str | None:
+    """The rulebook section a top-level statement belongs to, if any."""
+    f = st.fact
+    if f.kind == "create_table":
+        return "table"
+    if f.kind == "create_index":
+        return "index"
+    if f.kind == "alter_table" and f.actions and all(a.kind in ("enable_rls", "force_rls") for a in f.actions):
+        return "rls"
+    if f.kind == "create_policy":
+        return "policy"
+    if f.kind == "do" and any(c.kind == "create_policy" for c in f.walk()):
+        return "policy"
+    return None
+
+
+class Layout:
+    """How one migration is laid out: its sections, if its statements are grouped by them."""
+
+    def __init__(self, m: Migration) -> None:
+        self.m = m
+        self.kinds = [section_of(st) for st in m.statements]
+        self.sections: dict[str, list[Statement]] = {}
+        for st, kind in zip(m.statements, self.kinds):
+            if kind is not None:
+                self.sections.setdefault(kind, []).append(st)
+        structural = [k for k in self.kinds if k is not None]
+        runs = [k for i, k in enumerate(structural) if i == 0 or k != structural[i - 1]]
+        # Grouped: each section is one uninterrupted run, and the runs follow the rulebook's order.
+        self.grouped = len(runs) == len(set(runs)) and runs == sorted(runs, key=SECTIONS.index)
+
+    def section_end(self, kind: str) -> Statement | None:
+        """The last statement of the ``kind`` section of a grouped migration."""
+        if not self.grouped:
+            return None
+        found = self.sections.get(kind)
+        return found[-1] if found else None
+
+    def last(self) -> Statement | None:
+        return self.m.statements[-1] if self.m.statements else None
+
+    def end_of(self, st: Statement | None) -> int:
+        """Just after ``st`` and its semicolon; the end of the SQL without trailing space if None."""
+        if st is None:
+            return len(self.m.sql.rstrip())
+        end = st.end
+        return end + 1 if self.m.sql.startswith(";", end) else end
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One statement to add, with the section it belongs to."""
+
+    section: str
+    sql: str
+
+
+def insert_pieces(m: Migration, placed: Iterable[tuple[Statement | None, Piece]]) -> tuple[Edit, ...]:
+    """Edits that add each piece after its anchor statement (the end of the SQL for None).
+
+    Pieces with the same anchor become one edit, in the order given.
+    """
+    layout = Layout(m)
+    by_anchor: dict[int, list[tuple[Statement | None, Piece]]] = {}
+    for anchor, piece in placed:
+        by_anchor.setdefault(layout.end_of(anchor), []).append((anchor, piece))
+    edits = []
+    for at, group in by_anchor.items():
+        anchor = group[0][0]
+        indent = m.indentation(anchor.start) if anchor is not None else ""
+        previous = section_of(anchor) if anchor is not None else None
+        text = []
+        for a, piece in group:
+            # A one-line statement joins a list of its own kind; anything else stands apart.
+            joins = previous == piece.section and "\n" not in piece.sql and a is not None and "\n" not in a.fact.text
+            text.append("\n" if joins else "\n\n")
+            text.append(indent + piece.sql.replace("\n", "\n" + indent))
+            previous = piece.section
+        edits.append(m.insert(at, "".join(text)))
+    return tuple(edits)
+
+
+# -- the statements -------------------------------------------------------------------------------
+
+
+def short_name(table: Name, others: Iterable[str]) -> str:
+    """The table's name without the app's prefix (``mason_api_keys`` → ``api_keys``), for policy names."""
+    prefix, sep, rest = table.name.partition("_")
+    if sep and rest and any(n != table.name and n.startswith(prefix + "_") for n in others):
+        return rest
+    return table.name
+
+
+def index_name(table: Name, column: str) -> str:
+    return f"idx_{table.name}_{column}"[:MAX_IDENT]
+
+
+def create_index(table: Name, column: str) -> Piece:
+    name = index_name(table, column)
+    return Piece("index", f"CREATE INDEX IF NOT EXISTS {sql_ident(name)} ON {sql_name(table)}({sql_ident(column)});")
+
+
+def enable_rls(table: Name) -> Piece:
+    return Piece("rls", f"ALTER TABLE {sql_name(table)} ENABLE ROW LEVEL SECURITY;")
+
+
+def policy(config: Config, table: Name, others: Iterable[str]) -> Piece | None:
+    """The configured policy (the rulebook's "Allow all") in its guarded DO block."""
+    try:
+        statement = config.policy_template.format(
+            table=sql_name(table), name=table.name, schema=table.schema or "public", short=short_name(table, others)
+        )
+    except (KeyError, IndexError, ValueError):
+        return None  # a template with unknown placeholders: no fix rather than a wrong one
+    statement = statement.strip().rstrip(";") + ";"
+    fact = analyze(statement.rstrip(";"))
+    if fact.kind != "create_policy" or fact.name is None:
+        return None
+    return Piece("policy", guarded_policy(table, fact.name.name, statement))
+
+
+def create_table(table: Name, columns: Iterable[ColumnUse], purpose: str | None = None) -> Piece:
+    """A table with the rulebook's ``id`` and ``created_at``, and the columns the code uses,
+    under its purpose comment."""
+    lines = ["id UUID PRIMARY KEY DEFAULT gen_random_uuid(),"]
+    for col in columns:
+        if col.name in ("id", "created_at"):
+            continue
+        if col.type_hint is not None:
+            lines.append(f"{sql_ident(col.name)} {col.type_hint},")
+        else:
+            lines.append(f"{sql_ident(col.name)} TEXT, -- TODO: the code uses this column; choose its type")
+    lines.append("created_at TIMESTAMPTZ DEFAULT NOW()")
+    body = "\n  ".join(lines)
+    comment = f"-- {' '.join(purpose.split())}\n" if purpose else ""
+    return Piece("table", f"{comment}CREATE TABLE IF NOT EXISTS {sql_name(table)} (\n  {body}\n);")
+
+
+def scaffold(config: Config, table: Name, columns: list[ColumnUse], others: Iterable[str], purpose: str | None = None) -> list[Piece]:
+    """Everything "Adding New Tables" asks for: the table, an index, RLS and a guarded policy."""
+    used = [c.name for c in columns if c.name not in ("id", "created_at")]
+    indexed = next((c for c in used if c.endswith("_id")), "created_at")
+    pieces = [create_table(table, columns, purpose), create_index(table, indexed), enable_rls(table)]
+    guarded = policy(config, table, others)
+    if guarded is not None:
+        pieces.append(guarded)
+    return pieces
+
+
+def place_new_table(m: Migration, pieces: list[Piece]) -> list[tuple[Statement | None, Piece]]:
+    """Each piece in its section of a grouped migration, else all together at the end."""
+    layout = Layout(m)
+    if not layout.grouped or "table" not in layout.sections:
+        return [(layout.last(), p) for p in pieces]
+    placed = []
+    for p in pieces:
+        anchor = None
+        # A section the migration lacks: after the nearest section before it.
+        for kind in reversed(SECTIONS[: SECTIONS.index(p.section) + 1]):
+            anchor = layout.section_end(kind)
+            if anchor is not None:
+                break
+        placed.append((anchor, p))
+    return placed
+
+
+def place_for_table(table: Table, section: str) -> Statement:
+    """Where a statement of ``section`` for an existing ``table`` goes, in the table's migration.
+
+    In a grouped migration: the end of that section, when it comes after the table.
+    Otherwise right after what the table already has that comes before ``section``: its
+    RLS statement (for a policy), its last index, or the table itself.
+    """
+    m = table.defined.migration
+    created = table.defined.top
+    end = Layout(m).section_end(section)
+    if end is not None and end.start > created.start:
+        return end
+    anchor = created
+    candidates = [i.defined.top for i in table.indexes if i.defined.migration is m]
+    if section == "policy" and table.rls_defined is not None and table.rls_defined.migration is m:
+        candidates.append(table.rls_defined.top)
+    for st in candidates:
+        if st.start > anchor.start:
+            anchor = st
+    return anchor

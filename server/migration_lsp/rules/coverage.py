@@ -1,0 +1,504 @@
+"""Rulebook section 3, "Complete Schema Coverage", and its "Audit Process", done exactly.
+
+The rulebook's audit greps the code for `.from('mason_…')` and `TABLES.`, reads the `TABLES`
+constant, and compares by hand with `MIGRATION_SQL` and the "Required Tables" checklist.
+These rules join the schema model with the workspace index instead, on every edit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from migration_lsp.engine import Context, Migration
+from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
+from migration_lsp.fixes.typescript import add_entry, import_constant, reference
+from migration_lsp.model.schema import Schema, Table, parse_name
+from migration_lsp.rules.base import Edit, Finding, Fix, Rule
+from migration_lsp.sql.facts import Name
+from migration_lsp.workspace.checklist import Checklist, escape_cell, render_table
+from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex
+
+CHECKED = "✓"
+
+
+def app_owned(ctx: Context, name: Name) -> bool:
+    """Tables in the platform's schemas (``auth.users``, ``storage.objects``) are not the app's to create."""
+    return name.schema not in ctx.config.external_schemas
+
+
+def covered(ctx: Context) -> WorkspaceIndex | None:
+    """The index, when there is a migration to compare it with."""
+    return ctx.workspace if ctx.migrations else None
+
+
+def nearest(migrations: Iterable[Migration], path: Path) -> Migration:
+    """The migration closest to ``path`` in the folder tree: its own package's."""
+    def shared(m: Migration) -> int:
+        n = 0
+        for a, b in zip(m.path.parts, path.parts):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    return max(migrations, key=shared)
+
+
+def literal_anchor(m: Migration) -> tuple[int, int]:
+    """Where a finding about the whole migration goes: its opening quote."""
+    return m.literal.doc_start, m.literal.doc_start + 1
+
+
+def _table_names(schema: Schema) -> list[str]:
+    return [t.name for t in schema.tables]
+
+
+class TableNotInMigration(Rule):
+    """Finds tables the code uses that no migration creates.
+
+    ## What it does
+    Collects every table the code names: `.from('name')`, `.from(TABLES.KEY)` (also
+    through an import alias or `.schema('s')`), the `table` of a realtime
+    `postgres_changes` filter, and every entry of the `TABLES` constant. A table that no
+    migration literal creates (as a table or a view) is reported at each reference, at its
+    `TABLES` entry, and once at the migration literal, which names all of them.
+
+    ## Why is this bad?
+    The migration is what builds a new user's database. A table it does not create exists
+    only on the databases of the developers who made it by hand; for everyone else each
+    query on it fails with "relation does not exist" (`database-migrations.md`, section 3,
+    "Complete Schema Coverage": the migration "MUST include ALL tables used by the codebase").
+
+    ## Example
+    ```typescript
+    const { data } = await supabase.from(TABLES.NEW_TABLE).select("id, name");
+    // MIGRATION_SQL has no CREATE TABLE mason_new_table
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_new_table (
+      id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+      name TEXT, -- TODO: the code uses this column; choose its type
+      created_at TIMESTAMPTZ DEFAULT NOW()
+    );
+    CREATE INDEX IF NOT EXISTS idx_mason_new_table_created_at ON mason_new_table(created_at);
+    ALTER TABLE mason_new_table ENABLE ROW LEVEL SECURITY;
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_new_table' AND policyname = 'Allow all on new_table') THEN
+        CREATE POLICY "Allow all on new_table" ON mason_new_table FOR ALL USING (true) WITH CHECK (true);
+      END IF;
+    END $$;
+    ```
+
+    ## Fix safety
+    Safe: the fix only adds statements, following "Adding New Tables": the table with `id`,
+    `created_at` and the columns the code visibly uses (`.select`, `.insert`, `.eq`, …;
+    typed from the inserted values, else `TEXT` with a TODO), an index, `ENABLE ROW LEVEL
+    SECURITY` and the guarded policy of the `policy-template` setting. In a migration grouped
+    into the rulebook's sections each statement goes into its section; otherwise they go
+    together at the end. Review the column types before shipping. A table in another schema
+    (`.schema('s')`) needs that schema first, so its fix is unsafe.
+    """
+
+    name = "table-not-in-migration"
+    severity = "error"
+    fix = "safe"
+    needs_workspace = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        index = covered(ctx)
+        if index is None:
+            return
+        schema = ctx.schema
+        missing: dict[Name, list[tuple[Path, int, int, str]]] = {}
+        for ref in index.table_refs():
+            if app_owned(ctx, ref.table) and not schema.has_relation(ref.table):
+                missing.setdefault(ref.table, []).append((ref.path, ref.start, ref.end, f"table {ref.table} is used here, but no migration creates it"))
+        for constant in index.constants():
+            for key, entry in constant.entries.items():
+                table = parse_name(entry.value)
+                if app_owned(ctx, table) and not schema.has_relation(table):
+                    message = f"{constant.name}.{key} names table {table}, which no migration creates"
+                    missing.setdefault(table, []).append((constant.path, entry.start, entry.end, message))
+        if not missing:
+            return
+        others = _table_names(schema) + [t.name for t in missing]
+        for table, places in missing.items():
+            for path, start, end, message in places:
+                target = nearest(ctx.migrations, path)
+                yield Finding(self.name, message, path, start, end, self._fix(ctx, index, target, [table], others))
+        first = ctx.migrations[0]
+        names = ", ".join(str(t) for t in missing)
+        count = f"{len(missing)} tables" if len(missing) > 1 else "a table"
+        yield Finding(
+            self.name,
+            f"the code uses {count} that no migration creates: {names}",
+            first.path,
+            *literal_anchor(first),
+            self._fix(ctx, index, first, list(missing), others),
+        )
+
+    def _fix(self, ctx: Context, index: WorkspaceIndex, m: Migration, tables: list[Name], others: list[str]) -> Fix:
+        purposes = _checklist_purposes(index)
+        pieces = [p for t in tables for p in scaffold(ctx.config, t, index.columns_used(t), others, purposes.get(t))]
+        title = f"Add table {tables[0]} to the migration" if len(tables) == 1 else f"Add the {len(tables)} missing tables to the migration"
+        safe = all(t.schema is None for t in tables)
+        return Fix(title, insert_pieces(m, place_new_table(m, pieces)), safe)
+
+
+def _checklist_purposes(index: WorkspaceIndex) -> dict[Name, str]:
+    """The purpose the checklists give each table, for the comment above a new table."""
+    purposes: dict[Name, str] = {}
+    for checklist in index.checklists():
+        column = checklist.column("purpose", "description")
+        if column is None or column == 0:
+            continue
+        for row in checklist.rows:
+            if column < len(row.cells) and row.cells[column]:
+                purposes.setdefault(parse_name(row.table), row.cells[column].replace("\\|", "|"))
+    return purposes
+
+
+class FunctionNotInMigration(Rule):
+    """Finds `.rpc('fn')` calls to functions that no migration creates.
+
+    ## What it does
+    Reports each `.rpc('name')` (also after `.schema('s')`) whose function has no
+    `CREATE [OR REPLACE] FUNCTION` in a migration literal.
+
+    ## Why is this bad?
+    Like a missing table, a function that only exists on the developers' databases makes
+    the call fail for every new user with "Could not find the function"
+    (`database-migrations.md`, section 3, "Complete Schema Coverage").
+
+    ## Example
+    ```typescript
+    await supabase.rpc("increment_usage", { key_id: id });
+    // MIGRATION_SQL has no CREATE FUNCTION increment_usage
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE OR REPLACE FUNCTION increment_usage(key_id UUID) RETURNS void
+    LANGUAGE sql AS $$ UPDATE mason_api_keys SET uses = uses + 1 WHERE id = key_id $$;
+    ```
+
+    ## Fix safety
+    No automatic fix: the function's body cannot be guessed.
+    """
+
+    name = "function-not-in-migration"
+    severity = "warning"
+    needs_workspace = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        index = covered(ctx)
+        if index is None:
+            return
+        for ref in index.function_refs():
+            if app_owned(ctx, ref.function) and ctx.schema.function(ref.function) is None:
+                yield Finding(
+                    self.name,
+                    f"function {ref.function} is called here, but no migration creates it",
+                    ref.path,
+                    ref.start,
+                    ref.end,
+                )
+
+
+class RequiredTableMissing(Rule):
+    """Finds required tables that no migration creates.
+
+    ## What it does
+    Required tables come from the `required-tables` setting and from the rules document's
+    "Required Tables" checklist: the Markdown table under a heading that contains "Required
+    Tables" (the `checklist` setting names the document; without it, every Markdown file of
+    the workspace is searched). A row whose "Required" cell is empty, `-`, `✗` or "no" is
+    listed but not required. Each required table that no migration creates is reported at its
+    checklist row, or at the migration literal for the setting.
+
+    ## Why is this bad?
+    The checklist is the rulebook's list of what the migration "MUST" include
+    (`database-migrations.md`, "Required Tables Checklist"). A table on it that the
+    migration lacks was lost in an edit, or the checklist names a table that no longer exists.
+
+    ## Example
+    ```markdown
+    | `mason_execution_logs` | Execution logs | ✓ |
+    ```
+    with no `CREATE TABLE IF NOT EXISTS mason_execution_logs` in `MIGRATION_SQL`.
+
+    ## Use instead
+    Create the table in the migration (see `table-not-in-migration`), or, if it is gone on
+    purpose, remove it from the checklist (see `checklist-out-of-date`).
+
+    ## Fix safety
+    No automatic fix: either side may be the one that is wrong.
+    """
+
+    name = "required-table-missing"
+    severity = "error"
+    needs_workspace = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        if not ctx.migrations:
+            return
+        schema = ctx.schema
+        first = ctx.migrations[0]
+        for required in ctx.config.required_tables:
+            if not schema.has_relation(parse_name(required)):
+                yield Finding(
+                    self.name,
+                    f"required table {required} (setting required-tables) is not created by the migration",
+                    first.path,
+                    *literal_anchor(first),
+                )
+        index = covered(ctx)
+        for checklist in index.checklists() if index is not None else ():
+            for row in checklist.rows:
+                if row.required and not schema.has_relation(parse_name(row.table)):
+                    yield Finding(
+                        self.name,
+                        f"{row.table} is a required table of the checklist, but no migration creates it",
+                        checklist.path,
+                        row.name_start,
+                        row.name_end,
+                    )
+
+
+class TableNotInConstants(Rule):
+    """Finds tables missing from the `TABLES` constant.
+
+    ## What it does
+    When the workspace declares the tables constant (`tables-constant`, `TABLES` by
+    default), reports each table that the migration creates, or that the code names by a
+    string, but that constant lacks. In a monorepo the constant is the one the file imports
+    (for the migration: the one closest to it).
+
+    ## Why is this bad?
+    "Adding New Tables" begins with adding the table to `TABLES`; the audit's second `grep`
+    (`TABLES\\.`) only finds what the constant holds (`database-migrations.md`, "Audit
+    Process"). A table missing from it is invisible to that audit and invites hard-coded
+    names.
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_new_table (id UUID PRIMARY KEY DEFAULT gen_random_uuid());
+    ```
+    ```typescript
+    export const TABLES = { USERS: "mason_users" } as const;
+    ```
+
+    ## Use instead
+    ```typescript
+    export const TABLES = { USERS: "mason_users", NEW_TABLE: "mason_new_table" } as const;
+    ```
+
+    ## Fix safety
+    Safe: it adds `KEY: 'name',` after the constant's last entry, in the file that declares
+    it. The key is spelled the way the existing keys are (here `mason_` dropped, upper case).
+    """
+
+    name = "table-not-in-constants"
+    severity = "warning"
+    fix = "safe"
+    needs_workspace = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        index = covered(ctx)
+        if index is None or not index.constants():
+            return
+        for table in ctx.schema.tables.values():
+            if not app_owned(ctx, table.name) or table.name.schema is not None:
+                continue
+            m = table.defined.migration
+            constant = index.constant_for(m.path)
+            if constant is None or constant.key_for(table.name) is not None:
+                continue
+            st = table.defined.statement
+            name_span = st.fact.name_span
+            start, end = st.span(name_span) if name_span is not None else (table.defined.start, table.defined.end)
+            yield m.finding(
+                self.name,
+                f"{table.name} is created by the migration but missing from {constant.name} ({_relative(constant.path, ctx)})",
+                start,
+                end,
+                self._fix(index, constant, table.name),
+            )
+        for ref in index.table_refs():
+            if ref.via != "string" or ref.table.schema is not None or not app_owned(ctx, ref.table):
+                continue
+            constant = index.constant_for(ref.path)
+            if constant is None or constant.key_for(ref.table) is not None:
+                continue
+            yield Finding(
+                self.name,
+                f"{ref.table} is missing from {constant.name} ({_relative(constant.path, ctx)})",
+                ref.path,
+                ref.start,
+                ref.end,
+                self._fix(index, constant, ref.table),
+            )
+
+    def _fix(self, index: WorkspaceIndex, constant: TablesConstant, table: Name) -> Fix | None:
+        added = add_entry(index, constant, table)
+        if added is None:
+            return None
+        key, edits = added
+        return Fix(f"Add {key}: '{table.name}' to {constant.name}", edits)
+
+
+def _relative(path: Path, ctx: Context) -> str:
+    try:
+        return path.relative_to(ctx.config.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class HardcodedTableName(Rule):
+    """Finds table names written as strings where `TABLES` has them.
+
+    ## What it does
+    Reports `.from('name')` (and a realtime filter's `table: 'name'`) when the `TABLES`
+    constant the file sees has an entry for that table.
+
+    ## Why is this bad?
+    The rulebook's audit searches `TABLES.` to find every use of a table (`database-migrations.md`,
+    "Audit Process"); a hard-coded name escapes it, and a rename of the table misses it.
+
+    ## Example
+    ```typescript
+    const { data } = await supabase.from("mason_users").select("id");
+    ```
+
+    ## Use instead
+    ```typescript
+    import { TABLES } from "@/lib/constants";
+
+    const { data } = await supabase.from(TABLES.USERS).select("id");
+    ```
+
+    ## Fix safety
+    Safe: it writes `TABLES.KEY` (or the alias the file imports it under) and adds the import
+    when the file lacks it, with the specifier other files use.
+    """
+
+    name = "hardcoded-table-name"
+    severity = "info"
+    fix = "safe"
+    needs_workspace = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        index = covered(ctx)
+        if index is None:
+            return
+        for ref in index.table_refs():
+            if ref.via != "string":
+                continue
+            constant = index.constant_for(ref.path)
+            key = constant.key_for(ref.table) if constant is not None else None
+            if constant is None or key is None or ref.path == constant.path:
+                continue
+            binding, import_edits = import_constant(index, ref.path, constant)
+            written = reference(binding, key)
+            yield Finding(
+                self.name,
+                f"{ref.table} has an entry in {constant.name}: write {written}",
+                ref.path,
+                ref.start,
+                ref.end,
+                Fix(f"Use {written}", (Edit(ref.path, ref.start, ref.end, written), *import_edits)),
+            )
+
+
+class ChecklistOutOfDate(Rule):
+    """Finds a "Required Tables" checklist that disagrees with the migration.
+
+    ## What it does
+    Compares the tables listed in each "Required Tables" checklist (see
+    `required-table-missing`) with the tables the migration creates, in both directions,
+    and reports the checklist once, naming what it lacks and what it lists in excess.
+
+    ## Why is this bad?
+    "Adding New Tables" ends with "Update this checklist". A stale checklist misleads the
+    next person who audits the migration with it (`database-migrations.md`, "Required Tables
+    Checklist").
+
+    ## Example
+    A migration that creates `mason_ai_provider_keys`, and a checklist without its row.
+
+    ## Use instead
+    ```markdown
+    | `mason_ai_provider_keys` | AI provider keys | ✓ |
+    ```
+
+    ## Fix safety
+    The fix rewrites the table from the schema model: rows it already has keep their text,
+    new tables get a row with the purpose comment written above their `CREATE TABLE`. It is
+    safe when it only adds rows; when it also drops the rows of tables the migration does
+    not create, it is unsafe, since the migration may be what is wrong.
+    """
+
+    name = "checklist-out-of-date"
+    severity = "info"
+    fix = "safe"
+    needs_workspace = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        index = covered(ctx)
+        if index is None:
+            return
+        tables = [t for t in ctx.schema.tables.values() if app_owned(ctx, t.name)]
+        created = {str(t.name): t for t in tables}
+        for checklist in index.checklists():
+            listed = {parse_name(name): name for name in checklist.tables}
+            lacking = [name for name, t in created.items() if t.name not in listed]
+            extra = [name for key, name in listed.items() if not ctx.schema.has_relation(key)]
+            if not lacking and not extra:
+                continue
+            parts = []
+            if lacking:
+                parts.append(f"lacks {', '.join(lacking)}")
+            if extra:
+                parts.append(f"lists {', '.join(extra)}, which the migration does not create")
+            yield Finding(
+                self.name,
+                f"the Required Tables checklist {' and '.join(parts)}",
+                checklist.path,
+                checklist.start,
+                checklist.header_end,
+                self._fix(checklist, created, extra),
+            )
+
+    def _fix(self, checklist: Checklist, created: dict[str, Table], extra: list[str]) -> Fix:
+        purpose = checklist.column("purpose", "description")
+        required = checklist.column("required")
+        marks = [r.cells[required] for r in checklist.rows if required is not None and required < len(r.cells) and r.required]
+        mark = max(set(marks), key=marks.count) if marks else CHECKED
+        rows = [list(r.cells) for r in checklist.rows if r.table not in extra]
+        listed = {parse_name(r.table) for r in checklist.rows}
+        for name, table in created.items():
+            if table.name in listed:
+                continue
+            cells = [""] * len(checklist.header)
+            cells[0] = f"`{name}`" if checklist.backticks else name
+            if purpose is not None and purpose > 0:
+                cells[purpose] = escape_cell(table.purpose or "")
+            if required is not None and required > 0:
+                cells[required] = mark
+            rows.append(cells)
+        text = render_table(checklist.header, checklist.separator, rows, checklist.newline)
+        title = "Rewrite the checklist from the migration" + (f" (drops {', '.join(extra)})" if extra else "")
+        return Fix(title, (Edit(checklist.path, checklist.start, checklist.end, text),), safe=not extra)
+
+
+RULES = (
+    TableNotInMigration,
+    FunctionNotInMigration,
+    RequiredTableMissing,
+    TableNotInConstants,
+    HardcodedTableName,
+    ChecklistOutOfDate,
+)

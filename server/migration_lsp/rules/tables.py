@@ -1,0 +1,339 @@
+"""Rulebook "Adding New Tables": each table gets an index, RLS and a policy, in that order.
+
+These rules read the schema model, so a table's RLS or policy may be anywhere in the
+migration (a later section, a `DO` block); only what a fresh database ends up with counts.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from migration_lsp.engine import Context, Migration
+from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
+from migration_lsp.model.schema import Table, canonical
+from migration_lsp.rules.base import Finding, Fix, Rule
+from migration_lsp.sql.facts import Name, Span, Statement
+
+
+def app_tables(ctx: Context) -> Iterator[Table]:
+    """The tables the app owns: not those in the platform's schemas."""
+    for table in ctx.schema.tables.values():
+        if table.name.schema not in ctx.config.external_schemas and not table.defined.statement.fact.temporary:
+            yield table
+
+
+def at_name(rule: str, table: Table, message: str, fix: Fix | None = None) -> Finding:
+    """A finding on the table's name in its ``CREATE TABLE``."""
+    d = table.defined
+    span = d.statement.fact.name_span
+    start, end = d.statement.span(span) if span is not None else (d.start, d.end)
+    return d.migration.finding(rule, message, start, end, fix)
+
+
+class TableMissingRls(Rule):
+    """Finds tables without `ENABLE ROW LEVEL SECURITY`.
+
+    ## What it does
+    Reports each table the migration creates on which no statement enables row level
+    security (or on which the last one disables it), wherever in the migration that
+    statement is.
+
+    ## Why is this bad?
+    Without RLS, anyone holding the app's public (anon) key can read and write every row of
+    the table through the API. "Adding New Tables" makes "Enable RLS" a required step
+    (`database-migrations.md`, "Adding New Tables"; "Migration SQL Structure", section 4).
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_execution_logs (id UUID PRIMARY KEY DEFAULT gen_random_uuid());
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_execution_logs (id UUID PRIMARY KEY DEFAULT gen_random_uuid());
+    ALTER TABLE mason_execution_logs ENABLE ROW LEVEL SECURITY;
+    ```
+
+    ## Fix safety
+    Safe: it adds `ALTER TABLE … ENABLE ROW LEVEL SECURITY;` at the end of the RLS section
+    if the migration is grouped into sections, else after the table's indexes. Enabling it
+    twice is harmless. Without a policy the table then returns no rows; `table-missing-policy`
+    reports that next, with its own fix.
+    """
+
+    name = "table-missing-rls"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for table in app_tables(ctx):
+            if table.rls:
+                continue
+            anchor = place_for_table(table, "rls")
+            fix = Fix("Enable row level security", insert_pieces(table.defined.migration, [(anchor, enable_rls(table.name))]))
+            yield at_name(self.name, table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
+
+
+class TableMissingPolicy(Rule):
+    """Finds tables with row level security enabled and no policy.
+
+    ## What it does
+    Reports the `ENABLE ROW LEVEL SECURITY` of a table on which the migration creates no
+    policy.
+
+    ## Why is this bad?
+    With RLS on and no policy, PostgreSQL denies every row to every role the app uses:
+    each query returns nothing and each write fails, silently. "Adding New Tables" pairs
+    "Enable RLS" with "Add RLS policy" (`database-migrations.md`, "Adding New Tables").
+
+    ## Example
+    ```sql
+    ALTER TABLE mason_execution_logs ENABLE ROW LEVEL SECURITY;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE mason_execution_logs ENABLE ROW LEVEL SECURITY;
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_execution_logs' AND policyname = 'Allow all on execution_logs') THEN
+        CREATE POLICY "Allow all on execution_logs" ON mason_execution_logs FOR ALL USING (true) WITH CHECK (true);
+      END IF;
+    END $$;
+    ```
+
+    ## Fix safety
+    Safe: it adds the policy of the `policy-template` setting (the rulebook's "Allow all" by
+    default) inside the rulebook's guarded `DO` block, at the end of the policy section if
+    the migration is grouped into sections, else after the table's RLS statement. Write a
+    narrower template if "allow all" is not what the app wants.
+    """
+
+    name = "table-missing-policy"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        names = [t.name for t in ctx.schema.tables]
+        for table in app_tables(ctx):
+            if not table.rls or table.policies or table.rls_defined is None:
+                continue
+            piece = policy(ctx.config, table.name, names)
+            fix = None
+            if piece is not None:
+                anchor = place_for_table(table, "policy")
+                fix = Fix("Add the guarded policy of the rulebook", insert_pieces(table.defined.migration, [(anchor, piece)]))
+            d = table.rls_defined
+            yield d.migration.finding(
+                self.name,
+                f"RLS is enabled on {table.name} but no policy exists: every query from the app's roles returns nothing",
+                d.start,
+                d.end,
+                fix,
+            )
+
+
+class TableMissingIndex(Rule):
+    """Finds tables with unindexed foreign keys, or with no index besides the primary key.
+
+    ## What it does
+    Reports a table whose foreign-key columns are all unindexed, or, for a table without
+    foreign keys, one with no index at all besides its primary key. An index, a primary key
+    or a `UNIQUE` constraint whose first column is the foreign-key column counts.
+
+    ## Why is this bad?
+    "Adding New Tables" asks for the table's indexes. Without an index on its foreign key,
+    every lookup by the parent row (and every delete of a parent, to check the reference)
+    reads the whole table.
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_api_keys (
+      id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+      user_id UUID REFERENCES mason_users(id)
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);
+    ```
+
+    ## Fix safety
+    Safe for a foreign key: it adds `CREATE INDEX IF NOT EXISTS idx_<table>_<column>` at the
+    end of the index section if the migration is grouped into sections, else after the
+    table. A table without foreign keys gets no fix: which column it is queried by is not
+    known.
+    """
+
+    name = "table-missing-index"
+    severity = "info"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for table in app_tables(ctx):
+            keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
+            if keys:
+                if any(table.indexed(c) for c in keys):
+                    continue
+                column = keys[0]
+                anchor = place_for_table(table, "index")
+                fix = Fix(f"Index {column}", insert_pieces(table.defined.migration, [(anchor, create_index(table.name, column))]))
+                yield at_name(self.name, table, f"no index on the foreign key {column} of {table.name}", fix)
+            elif not table.indexes and not table.uniques:
+                yield at_name(self.name, table, f"table {table.name} has no index besides its primary key")
+
+
+def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
+    """The tables a statement needs to exist, with where it names them (relative spans)."""
+    f = st.fact
+    own = canonical(f.name) if f.kind == "create_table" and f.name is not None else None
+    references = [(c.references, c.references_span) for c in f.columns]
+    references += [(c.references, c.references_span) for c in f.constraints]
+    for act in f.actions:
+        if act.column_def is not None:
+            references.append((act.column_def.references, act.column_def.references_span))
+        if act.constraint is not None:
+            references.append((act.constraint.references, act.constraint.references_span))
+    for name, span in references:
+        if name is not None and span is not None and canonical(name) != own:
+            yield name, span
+    if f.table is not None and f.table_span is not None and f.kind != "create_table":
+        if f.kind == "alter_table" and f.if_exists:
+            return  # ALTER TABLE IF EXISTS skips a missing table
+        if f.kind in ("alter_table", "create_index", "create_policy", "create_trigger", "alter_publication", "insert", "update", "delete") or (
+            f.kind == "comment" and f.object_type in ("TABLE", "COLUMN")
+        ):
+            yield f.table, f.table_span
+
+
+def _tolerated(st: Statement) -> bool:
+    """Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected."""
+    return any(g.kind == "exists" or (g.kind == "exception" and g.catches("undefined_table")) for g in st.guards())
+
+
+def _created_by(st: Statement) -> Iterator[Name]:
+    """The relations a statement creates (or renames a table to)."""
+    f = st.fact
+    if f.kind in ("create_table", "create_foreign_table", "create_view", "create_materialized_view") and f.name is not None:
+        yield canonical(f.name)
+    elif f.kind == "alter_table" and f.table is not None:
+        for act in f.actions:
+            if act.kind == "rename" and act.new_name is not None:
+                yield canonical(Name(act.new_name, f.table.schema))
+
+
+class UsedBeforeCreated(Rule):
+    """Finds statements that use a table before the migration creates it.
+
+    ## What it does
+    Follows the migration in order, as a fresh database runs it, and reports each use of a
+    table that does not exist yet at that point: `REFERENCES t`, `CREATE INDEX … ON t`,
+    `ALTER TABLE t`, `CREATE POLICY … ON t`, a trigger on `t`, `COMMENT ON TABLE t`,
+    `ALTER PUBLICATION … ADD TABLE t`, and `INSERT`/`UPDATE`/`DELETE` on `t`. The table is
+    either created further down, or nowhere. Tables in the platform's schemas (`auth.*`,
+    `storage.*`; the `external-schemas` setting) exist before the migration and are exempt,
+    as are statements guarded by `IF EXISTS (…)`, `ALTER TABLE IF EXISTS`, and handlers of
+    `undefined_table`.
+
+    ## Why is this bad?
+    On a developer's database the table already exists, so the mistake goes unnoticed; on a
+    new user's database the statement fails with "relation does not exist" and the
+    migration stops there ("Testing Migrations": run against a fresh database;
+    "Migration SQL Structure" orders core tables before the tables that reference them).
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_api_keys (id UUID PRIMARY KEY, user_id UUID REFERENCES mason_users(id));
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    CREATE TABLE IF NOT EXISTS mason_api_keys (id UUID PRIMARY KEY, user_id UUID REFERENCES mason_users(id));
+    ```
+
+    ## Fix safety
+    No automatic fix: moving statements may break what depends on their order.
+    """
+
+    name = "used-before-created"
+    severity = "error"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        created_in = {m: [name for st in m.all_statements() for name in _created_by(st)] for m in ctx.migrations}
+        for m in ctx.migrations:
+            # The order of separate literals is unknown: what another one creates may exist.
+            elsewhere = {name for other, names in created_in.items() if other is not m for name in names}
+            later = set(created_in[m])
+            exists: set[Name] = set()
+            for st in m.all_statements():
+                for name, span in _uses(st):
+                    key = canonical(name)
+                    if key in exists or key in elsewhere or name.schema in ctx.config.external_schemas or _tolerated(st):
+                        continue
+                    where = "further down" if key in later else "nowhere in the migration"
+                    yield m.finding(
+                        self.name,
+                        f"{name} does not exist yet on a fresh database: it is created {where}",
+                        *st.span(span),
+                    )
+                exists.update(_created_by(st))
+
+
+class SectionOrder(Rule):
+    """Finds statements out of the rulebook's order: tables, indexes, RLS, policies.
+
+    ## What it does
+    Classifies each top-level statement as a table, an index, an RLS statement or a policy
+    (a `DO` block that creates policies counts as one), and reports each place where the
+    order goes backwards, once: the statements after it that keep the new order are not
+    reported again. Off by default; enable it for migrations written in sections.
+
+    ## Why is this bad?
+    The rulebook fixes the order of `MIGRATION_SQL` ("Migration SQL Structure"): all tables,
+    then all indexes, then RLS, then policies. A statement out of place is easy to miss when
+    reviewing the section it belongs to.
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;
+    CREATE INDEX IF NOT EXISTS idx_mason_users_id ON mason_users(id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    CREATE INDEX IF NOT EXISTS idx_mason_users_id ON mason_users(id);
+    ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;
+    ```
+
+    ## Fix safety
+    No automatic fix.
+    """
+
+    name = "section-order"
+    severity = "info"
+    enabled_by_default = False
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m in ctx.migrations:
+            previous: str | None = None
+            for st in m.statements:
+                kind = section_of(st)
+                if kind is None:
+                    continue
+                if previous is not None and SECTIONS.index(kind) < SECTIONS.index(previous):
+                    yield m.finding(
+                        self.name,
+                        f"{_LABELS[kind]} after {_LABELS[previous]}: the rulebook's order is tables, indexes, RLS, policies",
+                        *st.span(),
+                    )
+                previous = kind
+
+
+_LABELS = {"table": "a table", "index": "an index", "rls": "an RLS statement", "policy": "a policy"}
+
+
+RULES = (TableMissingRls, TableMissingPolicy, TableMissingIndex, UsedBeforeCreated, SectionOrder)
