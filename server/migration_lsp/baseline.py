@@ -10,7 +10,7 @@
 
 Blobs come from one ``git cat-file --batch`` per call and are parsed once per content. Git being
 absent, a folder outside a repository, an unknown ref or an untracked file are not errors: the files
-concerned have no git baseline, and :meth:`Loaded.note` says so in one line.
+concerned have no git baseline, and :meth:`Loaded.notes` says so in one line.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 from migration_lsp.config import Config
-from migration_lsp.engine import Document, Migration, _migration, parse_document
+from migration_lsp.engine import Document, Migration, _migration, parse_document, select_rules
 from migration_lsp.locate.typescript import MigrationLiteral
 from migration_lsp.positions import Segment, SourceMap
 from migration_lsp.workspace.files import Unreadable, read_source
@@ -102,6 +102,12 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
     if not any(not b.per_file for b in loaded.baselines):  # SQL files stand in for every file
         loaded.missing = reasons
     return loaded
+
+
+def needs_baseline(project: Project, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> bool:
+    """Does a rule that compares with a baseline run on this project?"""
+    active = {r.name for r in select_rules(project.config, select, ignore)}
+    return bool(project.documents) and not active.isdisjoint(BASELINE_RULES)
 
 
 def project_baselines(project: Project, ref: str | None = None) -> list[Baseline]:

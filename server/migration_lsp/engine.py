@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 import traceback
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from migration_lsp.config import Config
-from migration_lsp.locate.typescript import MigrationLiteral, Notice, find_literals
+from migration_lsp.locate.typescript import PLACEHOLDER_PREFIX, MigrationLiteral, Notice, find_literals
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule, RuleError
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Statement
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from migration_lsp.workspace.index import WorkspaceIndex
 
 log = logging.getLogger(__name__)
+
+_PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")
 
 
 @dataclass(eq=False)
@@ -51,13 +54,29 @@ class Migration:
 
     def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None) -> Finding:
         doc_start, doc_end = self.literal.doc_span(start, end)
+        # Users know their `${…}`, not the placeholder that stood in for it.
+        message = _PLACEHOLDER.sub(lambda p: self._substitution(int(p.group(1))), message)
         return Finding(rule, message, self.path, doc_start, doc_end, fix)
 
+    def _substitution(self, n: int) -> str:
+        start, end = self.literal.substitutions[n]
+        return self.text[self.literal.source_map.to_doc(start) : self.literal.source_map.to_doc_end(end)]
+
     def edit(self, start: int, end: int, sql: str) -> Edit:
-        """Replace SQL ``[start, end)`` with ``sql``, escaped for this literal."""
+        """Replace SQL ``[start, end)`` with ``sql``, escaped for this literal.
+
+        Placeholders copied from the migration's own SQL go back as the `${…}` they stand for.
+        """
         doc_start = self.literal.source_map.to_doc(start)
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
-        return Edit(self.path, doc_start, doc_end, self.literal.escape(sql))
+        parts = []
+        last = 0
+        for p in _PLACEHOLDER.finditer(sql):
+            parts.append(self.literal.escape(sql[last : p.start()]))
+            parts.append(self._substitution(int(p.group(1))))
+            last = p.end()
+        parts.append(self.literal.escape(sql[last:]))
+        return Edit(self.path, doc_start, doc_end, "".join(parts))
 
     def insert(self, at: int, sql: str) -> Edit:
         return self.edit(at, at, sql)

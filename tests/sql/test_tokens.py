@@ -63,3 +63,8 @@ def test_numbers_and_punctuation() -> None:
 def test_unterminated_quotes_raise(text: str) -> None:
     with pytest.raises(TokenError):
         tokenize(text)
+
+
+def test_non_ascii_letters_start_unquoted_identifiers() -> None:
+    toks = tokenize("CREATE TABLE 😀items (id int)")
+    assert (toks[2].kind, toks[2].ident) == (WORD, "😀items")

@@ -26,16 +26,16 @@ return {
   root_markers = { 'migration-lsp.toml', 'pyproject.toml', 'package.json', '.git' },
   settings = {
     [section] = {
-      -- 'type' or 'save'
-      checkOn = 'type',
-      -- Names checked besides MIGRATION_SQL.
-      variableNames = {},
-      verifyOnSave = false,
-      logLevel = 'info',
+      checkOn = 'type', -- or 'save'
+      variableNames = {}, -- checked besides MIGRATION_SQL
+      verifyOnSave = false, -- run the migration on a scratch PostgreSQL on save
+      logLevel = 'info', -- 'error', 'warning', 'info' or 'debug'
     },
   },
-  -- A static `init_options` would keep the defaults when a user overrides
-  -- `settings` with vim.lsp.config(), so it is derived at start instead.
+  -- The server reads the same table as initializationOptions. A static
+  -- `init_options` would keep these defaults when a user overrides `settings`
+  -- with vim.lsp.config(), so it is built at start; an `init_options` the user
+  -- sets still wins.
   before_init = function(params, config)
     params.initializationOptions = vim.tbl_deep_extend(
       'force',

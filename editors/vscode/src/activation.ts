@@ -15,10 +15,7 @@ const CANDIDATES_PER_SEARCH = 5;
 const CONFIG_FILE_GLOB = '**/migration-lsp.toml';
 const PYPROJECT_GLOB = '**/pyproject.toml';
 const PYPROJECT_SECTION = /^\s*\[tool\.migration-lsp[\].]/m;
-const MIGRATION_SOURCE_GLOBS = [
-  `**/*migration*/**/*.${SOURCE_EXTENSIONS}`,
-  `**/*migration*.${SOURCE_EXTENSIONS}`,
-];
+const MIGRATION_SOURCE_GLOBS = [`**/*migration*/**/*.${SOURCE_EXTENSIONS}`, `**/*migration*.${SOURCE_EXTENSIONS}`];
 
 /** Whether a source text declares one of the variables whose template literal the server checks. */
 export function mentionsMigrationSql(text: string, extraVariableNames: readonly string[]): boolean {
@@ -45,7 +42,9 @@ export async function workspaceUsesMigrationSql<File>(
   const checks = [
     exists(CONFIG_FILE_GLOB),
     anyFileMatches(PYPROJECT_GLOB, (text) => PYPROJECT_SECTION.test(text)),
-    ...MIGRATION_SOURCE_GLOBS.map((glob) => anyFileMatches(glob, (text) => mentionsMigrationSql(text, extraVariableNames))),
+    ...MIGRATION_SOURCE_GLOBS.map((glob) =>
+      anyFileMatches(glob, (text) => mentionsMigrationSql(text, extraVariableNames)),
+    ),
   ];
   return (await Promise.all(checks)).some(Boolean);
 }

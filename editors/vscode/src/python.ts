@@ -11,7 +11,9 @@ interface EnvironmentPath {
 interface PythonExtensionApi {
   environments: {
     getActiveEnvironmentPath(resource?: vscode.Uri): EnvironmentPath;
-    resolveEnvironment(environment: EnvironmentPath): Promise<{ executable: { uri: vscode.Uri | undefined } } | undefined>;
+    resolveEnvironment(
+      environment: EnvironmentPath,
+    ): Promise<{ executable: { uri: vscode.Uri | undefined } } | undefined>;
   };
 }
 

@@ -1,10 +1,5 @@
 import * as vscode from 'vscode';
-import {
-  LanguageClient,
-  type LanguageClientOptions,
-  RevealOutputChannelOn,
-  State,
-} from 'vscode-languageclient/node';
+import { LanguageClient, type LanguageClientOptions, RevealOutputChannelOn, State } from 'vscode-languageclient/node';
 import { COMMANDS, LANGUAGES, RUNNING_CONTEXT, SERVER_ID, SERVER_NAME } from './constants';
 import { discoverServer, type ServerCommand } from './discovery';
 import { activeInterpreter } from './python';
@@ -171,7 +166,10 @@ export class ServerController {
             return params.items.map((item, index) =>
               item.section === SERVER_ID
                 ? readSettings(
-                    vscode.workspace.getConfiguration(SERVER_ID, item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined),
+                    vscode.workspace.getConfiguration(
+                      SERVER_ID,
+                      item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined,
+                    ),
                   )
                 : answers[index],
             );

@@ -37,7 +37,9 @@ describe('workspaceUsesMigrationSql', () => {
   });
 
   it('starts for a pyproject.toml with a [tool.migration-lsp] table', async () => {
-    const workspace = probe({ '/app/pyproject.toml': '[project]\nname = "x"\n\n[tool.migration-lsp]\ncheck-on = "save"\n' });
+    const workspace = probe({
+      '/app/pyproject.toml': '[project]\nname = "x"\n\n[tool.migration-lsp]\ncheck-on = "save"\n',
+    });
     assert.equal(await workspaceUsesMigrationSql(workspace, []), true);
   });
 

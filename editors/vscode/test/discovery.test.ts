@@ -82,7 +82,10 @@ describe('discoverServer', () => {
   });
 
   it('ignores a malformed setting and keeps looking', async () => {
-    const { env } = environment({ configuredCommand: 'migration-lsp --stdio', which: async () => '/bin/migration-lsp' });
+    const { env } = environment({
+      configuredCommand: 'migration-lsp --stdio',
+      which: async () => '/bin/migration-lsp',
+    });
     const { found, tried } = await discoverServer(env);
     assert.equal(found?.origin, 'PATH');
     assert.match(tried[0], /ignored, it must be a non-empty list of strings/);

@@ -17,7 +17,12 @@ describe('readSettings', () => {
     const settings = readSettings(
       reader({ checkOn: 'save', variableNames: ['SETUP_SQL'], verifyOnSave: true, 'trace.server': 'verbose' }),
     );
-    assert.deepEqual(settings, { checkOn: 'save', variableNames: ['SETUP_SQL'], verifyOnSave: true, logLevel: 'debug' });
+    assert.deepEqual(settings, {
+      checkOn: 'save',
+      variableNames: ['SETUP_SQL'],
+      verifyOnSave: true,
+      logLevel: 'debug',
+    });
   });
 
   it('replaces values the schema rejects with the defaults', () => {
@@ -33,7 +38,9 @@ describe('readSettings', () => {
   });
 
   it('maps the trace level onto the server log level', () => {
-    const levels = ['off', 'messages', 'verbose'].map((trace) => readSettings(reader({ 'trace.server': trace })).logLevel);
+    const levels = ['off', 'messages', 'verbose'].map(
+      (trace) => readSettings(reader({ 'trace.server': trace })).logLevel,
+    );
     assert.deepEqual(levels, ['info', 'info', 'debug']);
   });
 });

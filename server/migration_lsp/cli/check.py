@@ -8,8 +8,8 @@ from pathlib import Path
 
 from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from migration_lsp.cli.report import Report, render
-from migration_lsp.baseline import BASELINE_RULES, Baseline, project_baselines
-from migration_lsp.engine import check, select_rules
+from migration_lsp.baseline import Baseline, needs_baseline, project_baselines
+from migration_lsp.engine import check
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes, write_atomic
 from migration_lsp.rules.base import Finding
 from migration_lsp.workspace.project import FileNotice, Project, load_projects
@@ -25,7 +25,7 @@ def run_check(args: argparse.Namespace, color: bool) -> int:
         return EXIT_ERROR
     projects = load_projects(paths, tuple(args.variable_name))
     failed: set[Project] = set()  # projects where a rule raised: their check is incomplete
-    baselines = {p: project_baselines(p, args.baseline) for p in projects if _needs_baseline(p, args)}
+    baselines = {p: project_baselines(p, args.baseline) for p in projects if needs_baseline(p, args.select, args.ignore)}
     findings = _check_all(projects, args, failed, baselines)
     fixed = 0
     if args.fix:
@@ -40,7 +40,9 @@ def run_check(args: argparse.Namespace, color: bool) -> int:
         from migration_lsp.verify import VerifyError
 
         try:
-            findings += verify_projects(projects, ref=args.baseline, database_url=args.database_url)
+            findings += verify_projects(
+                projects, ref=args.baseline, database_url=args.database_url, select=args.select, ignore=args.ignore
+            )
         except VerifyError as e:
             print(f"migration-lsp: {e}", file=sys.stderr)
             return EXIT_ERROR
@@ -53,11 +55,6 @@ def run_check(args: argparse.Namespace, color: bool) -> int:
         return EXIT_ERROR
     failing = ("error", "warning") if args.strict else ("error",)
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
-
-
-def _needs_baseline(project: Project, args: argparse.Namespace) -> bool:
-    active = {r.name for r in select_rules(project.config, args.select, args.ignore)}
-    return bool(project.documents) and not active.isdisjoint(BASELINE_RULES)
 
 
 def _check_all(

@@ -81,15 +81,18 @@ def verify_projects(
     database_url: str | None = None,
     platform: str | None = None,
     mode: str | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
 ) -> list[Finding]:
     """Verify every literal of every project on one server; notes go to each project's notices.
 
-    ``ref``, ``platform`` and ``mode`` default to each project's config. Raises
-    :class:`VerifyError` when no PostgreSQL can be used.
+    ``ref``, ``platform`` and ``mode`` default to each project's config; ``select`` and
+    ``ignore`` narrow the rules as in ``--check``. Raises :class:`VerifyError` when no
+    PostgreSQL can be used.
     """
     progress = _progress if sys.stderr.isatty() else None
     findings: list[Finding] = []
-    work = [(p, _enabled(p.config)) for p in projects if p.documents]
+    work = [(p, _enabled(p.config, select, ignore)) for p in projects if p.documents]
     work = [(p, (rules, unused)) for p, (rules, unused) in work if rules]
     if not work:
         return findings
@@ -108,9 +111,9 @@ def verify_projects(
     return findings
 
 
-def _enabled(config: Config) -> tuple[set[str], bool]:
-    """The verify rules the config leaves on, and whether idle suppressions are reported."""
-    names = {r.name for r in select_rules(config)}
+def _enabled(config: Config, select: Sequence[str], ignore: Sequence[str]) -> tuple[set[str], bool]:
+    """The verify rules that are on, and whether idle suppressions are reported."""
+    names = {r.name for r in select_rules(config, select, ignore)}
     return names & VERIFY_RULES, "unused-suppression" in names
 
 

@@ -8,6 +8,7 @@ after that table, and a new table's statements go together at the end.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -21,6 +22,7 @@ from migration_lsp.sql.facts import Name, Statement
 from migration_lsp.workspace.index import ColumnUse
 
 SECTIONS = ("table", "index", "rls", "policy")
+_TIGHT = re.compile(r"[ \t]*\n[ \t]*[^\s]")  # the next line holds the next statement
 MAX_IDENT = 63  # PostgreSQL truncates longer names
 
 
@@ -87,21 +89,23 @@ def insert_pieces(m: Migration, placed: Iterable[tuple[Statement | None, Piece]]
     Pieces with the same anchor become one edit, in the order given.
     """
     layout = Layout(m)
-    by_anchor: dict[int, list[tuple[Statement | None, Piece]]] = {}
+    by_anchor: dict[int, tuple[Statement | None, list[Piece]]] = {}
     for anchor, piece in placed:
-        by_anchor.setdefault(layout.end_of(anchor), []).append((anchor, piece))
+        by_anchor.setdefault(layout.end_of(anchor), (anchor, []))[1].append(piece)
     edits = []
-    for at, group in by_anchor.items():
-        anchor = group[0][0]
+    for at, (anchor, group) in by_anchor.items():
         indent = m.indentation(anchor.start) if anchor is not None else ""
         previous = section_of(anchor) if anchor is not None else None
+        one_line = anchor is not None and "\n" not in anchor.fact.text
+        # Statements written without blank lines between them get none either.
+        tight = _TIGHT.match(m.sql, at) is not None
         text = []
-        for a, piece in group:
+        for piece in group:
             # A one-line statement joins a list of its own kind; anything else stands apart.
-            joins = previous == piece.section and "\n" not in piece.sql and a is not None and "\n" not in a.fact.text
+            joins = tight or (previous == piece.section and one_line and "\n" not in piece.sql)
             text.append("\n" if joins else "\n\n")
             text.append(indent + piece.sql.replace("\n", "\n" + indent))
-            previous = piece.section
+            previous, one_line = piece.section, "\n" not in piece.sql
         edits.append(m.insert(at, "".join(text)))
     return tuple(edits)
 
@@ -193,15 +197,20 @@ def place_new_table(m: Migration, pieces: list[Piece]) -> list[tuple[Statement |
 def place_for_table(table: Table, section: str) -> Statement:
     """Where a statement of ``section`` for an existing ``table`` goes, in the table's migration.
 
-    In a grouped migration: the end of that section, when it comes after the table.
-    Otherwise right after what the table already has that comes before ``section``: its
+    In a grouped migration: the end of that section (or of the nearest one before it), when
+    it comes after the table. Otherwise right after what the table already has that comes before ``section``: its
     RLS statement (for a policy), its last index, or the table itself.
     """
     m = table.defined.migration
     created = table.defined.top
-    end = Layout(m).section_end(section)
-    if end is not None and end.start > created.start:
-        return end
+    layout = Layout(m)
+    # A section the migration lacks: the end of the nearest one before it.
+    for kind in reversed(SECTIONS[: SECTIONS.index(section) + 1]):
+        end = layout.section_end(kind)
+        if end is not None:
+            if end.start >= created.start:
+                return end
+            break
     anchor = created
     candidates = [i.defined.top for i in table.indexes if i.defined.migration is m]
     if section == "policy" and table.rls_defined is not None and table.rls_defined.migration is m:

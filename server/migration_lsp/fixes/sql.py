@@ -53,6 +53,14 @@ def _dollar_tag(text: str) -> str:
     return tag
 
 
+def _with_terminator(m: Migration, st: Statement) -> tuple[int, str]:
+    """The end of the statement including its semicolon, and the statement text with one."""
+    end = st.end
+    if m.sql.startswith(";", end):
+        end += 1
+    return end, st.fact.text + ";"
+
+
 def policy_guard_condition(table: Name, policy: str) -> str:
     schema = f"schemaname = {sql_string(table.schema)} AND " if table.schema else ""
     return (
@@ -121,7 +129,7 @@ def _wrap(m: Migration, st: Statement, head: str, tail: str, indent_by: str) -> 
 
     The statement itself is not rewritten, so a ``${…}`` in it stays what it is.
     """
-    end = st.end + 1 if m.sql.startswith(";", st.end) else st.end
+    end, _ = _with_terminator(m, st)
     edits = [m.insert(st.start, head)]
     edits.extend(m.insert(st.at(i), indent_by) for i in _inner_line_starts(st.fact.text))
     edits.append(m.edit(st.end, end, ";" + tail))

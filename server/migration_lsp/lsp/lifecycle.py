@@ -25,6 +25,9 @@ WATCHERS = (
     "**/*.{" + ",".join(sorted(s.lstrip(".") for s in CODE_SUFFIXES)) + "}",
     *(f"**/{name}" for name in CONFIG_FILES),
     "**/*.md",  # the checklist document
+    # A commit moves what the upgrade rules compare with.
+    "**/.git/HEAD",
+    "**/.git/refs/heads/**",
 )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from migration_lsp.engine import Context, Migration
-from migration_lsp.fixes.sql import _dollar_tag, sql_ident, sql_name
+from migration_lsp.fixes.sql import _dollar_tag, insert_before, sql_ident, sql_name
 from migration_lsp.model.schema import Definition, Index, Policy, Schema, Table, build_schema, canonical
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule
 from migration_lsp.sql.analyze import _columns_of
@@ -32,14 +32,8 @@ _WHY = "the whole migration fails with it when the app runs it as one transactio
 
 # -- what a statement reads ---------------------------------------------------------------
 
-TableKey = tuple[str, str]
 
-
-def _key(name: Name) -> TableKey:
-    return name.key()
-
-
-def _uses(f: Fact) -> Iterator[tuple[TableKey, str, int]]:
+def _uses(f: Fact) -> Iterator[tuple[Name, str, int]]:
     """The (table, column) pairs a statement needs to exist, each with where its text names them from."""
     after = f.table_span.end if f.table_span is not None else 0
     if f.kind in ("create_index", "create_policy") and f.table is not None:
@@ -70,29 +64,34 @@ def _uses(f: Fact) -> Iterator[tuple[TableKey, str, int]]:
             yield table, column, after
 
 
-def _references(table: Name | None, columns: tuple[str, ...], span: Span | None) -> Iterator[tuple[TableKey, str, int]]:
+def _references(table: Name | None, columns: tuple[str, ...], span: Span | None) -> Iterator[tuple[Name, str, int]]:
     if table is not None:
         for column in columns:
-            yield _key(table), column, span.end if span is not None else 0
+            yield canonical(table), column, span.end if span is not None else 0
 
 
-def _view_uses(f: Fact) -> Iterator[tuple[TableKey, str]]:
+def _view_uses(f: Fact) -> Iterator[tuple[Name, str]]:
     """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
     from sqlglot import exp
 
+    def ident(node: exp.Expression | None) -> str | None:
+        if not isinstance(node, exp.Identifier):
+            return None
+        return node.name if node.quoted else node.name.lower()
+
     if f.expression is None:
         return
-    sources: dict[str, TableKey] = {}
+    sources: dict[str, Name] = {}
     for table in f.expression.find_all(exp.Table):
-        key = (table.db.lower() or "public", table.name.lower())
-        sources[table.alias_or_name.lower()] = key
+        name = ident(table.this)
+        if name is not None:
+            sources[table.alias_or_name.lower()] = canonical(Name(name, ident(table.args.get("db"))))
     only = next(iter(sources.values())) if len(set(sources.values())) == 1 else None
     for col in f.expression.find_all(exp.Column):
-        if not col.name or isinstance(col.this, exp.Star):
-            continue
+        column = ident(col.this)
         owner = sources.get(col.table.lower()) if col.table else only
-        if owner is not None:
-            yield owner, col.name if col.this.quoted else col.name.lower()
+        if column is not None and owner is not None:
+            yield owner, column
 
 
 def _token_span(text: str, column: str, after: int = 0) -> Span | None:
@@ -164,19 +163,19 @@ class ColumnUsedBeforeAdded(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
             statements = list(m.all_statements())
-            added: dict[tuple[TableKey, str], Statement] = {}
-            created: dict[TableKey, int] = {}
+            added: dict[tuple[Name, str], Statement] = {}
+            created: dict[Name, int] = {}
             for st in statements:
                 f = st.fact
                 if f.kind == "create_table" and f.name is not None:
-                    created.setdefault(_key(f.name), st.start)
+                    created.setdefault(canonical(f.name), st.start)
                 if f.kind == "alter_table" and f.table is not None:
                     for act in f.actions:
                         if act.kind == "add_column" and act.if_not_exists and act.column:
-                            added.setdefault((_key(f.table), act.column), st)
+                            added.setdefault((canonical(f.table), act.column), st)
             if not added:
                 continue
-            first_use: dict[tuple[TableKey, str], Statement] = {}
+            first_use: dict[tuple[Name, str], Statement] = {}
             for st in statements:
                 seen = set()
                 for table, column, after in _uses(st.fact):
@@ -194,18 +193,17 @@ class ColumnUsedBeforeAdded(Rule):
         self,
         m: Migration,
         st: Statement,
-        use: tuple[TableKey, str],
+        use: tuple[Name, str],
         after: int,
         add: Statement,
         first: Statement,
-        created: dict[TableKey, int],
+        created: dict[Name, int],
     ) -> Finding:
-        (schema, table), column = use
-        shown = table if schema == "public" else f"{schema}.{table}"
+        table, column = use
         start, end = st.span(_token_span(st.fact.text, column, after))
         return m.finding(
             self.name,
-            f"column {column} of {shown} is used before the ADD COLUMN IF NOT EXISTS further down adds it: "
+            f"column {column} of {table} is used before the ADD COLUMN IF NOT EXISTS further down adds it: "
             f"databases that lack the column fail here, and {_WHY}",
             start,
             end,
@@ -213,27 +211,22 @@ class ColumnUsedBeforeAdded(Rule):
         )
 
     @staticmethod
-    def _move(m: Migration, add: Statement, before: Statement, created: dict[TableKey, int]) -> Fix | None:
+    def _move(m: Migration, add: Statement, before: Statement, created: dict[Name, int]) -> Fix | None:
         """Move the ADD COLUMN statement up to the line of ``before``."""
         f = add.fact
         if add.parent is not None or any(a.kind != "add_column" for a in f.actions):
             return None
         for act in f.actions:
             refs = act.column_def.references if act.column_def is not None else None
-            if refs is not None and created.get(_key(refs), -1) > before.start:
+            if refs is not None and created.get(canonical(refs), -1) > before.start:
                 return None
         start, end = add.start, _end_with_semicolon(m, add)
         line_start = m.line_start(start)
         line_end = m.sql.find("\n", end)
         if not m.sql[line_start:start].strip() and not m.sql[end : len(m.sql) if line_end < 0 else line_end].strip():
             start, end = line_start, len(m.sql) if line_end < 0 else line_end + 1  # the statement's own lines
-        at = m.line_start(before.start)
-        if m.sql[at : before.start].strip():  # the use shares its line with other statements
-            at, text = before.start, f"{f.text}; "
-        else:
-            text = f"{m.indentation(before.start)}{f.text};\n"
-        columns = ", ".join(a.column or "" for a in f.actions)
-        return Fix(f"Move the ADD COLUMN of {columns} up before its first use", (m.insert(at, text), m.edit(start, end, "")))
+        title = f"Move the ADD COLUMN of {', '.join(a.column or '' for a in f.actions)} up before its first use"
+        return Fix(title, (*insert_before(m, before, f"{f.text};", title).edits, m.edit(start, end, "")))
 
 
 class AddColumnRequired(Rule):
@@ -343,10 +336,6 @@ def _unwrap(text: str) -> str:
     return text
 
 
-def _shown(name: Name) -> str:
-    return str(canonical(name))
-
-
 def _after_table(table: Table) -> int:
     """Where to add statements for a table: after its CREATE TABLE and the ALTERs right below it."""
     m, st = table.defined.migration, table.defined.statement
@@ -442,10 +431,10 @@ class ColumnMissingOnUpgrade(Rule):
             lines.append(f"-- Rows that exist have no {column}: fill it in, then ALTER TABLE {table_text} ALTER COLUMN {column} SET NOT NULL.")
         lines.append(f"ALTER TABLE {table_text} ADD COLUMN IF NOT EXISTS {definition};")
         edit = _insert_after(m, _after_table(table), table.defined.top.start, lines)
-        fix = Fix(f"Add {column} to existing {_shown(table.name)} tables with ADD COLUMN IF NOT EXISTS", (edit,), safe=len(lines) == 1)
+        fix = Fix(f"Add {column} to existing {table.name} tables with ADD COLUMN IF NOT EXISTS", (edit,), safe=len(lines) == 1)
         return m.finding(
             self.name,
-            f"databases built from {label} have table {_shown(table.name)} without column {column}, and CREATE TABLE IF NOT EXISTS "
+            f"databases built from {label} have table {table.name} without column {column}, and CREATE TABLE IF NOT EXISTS "
             f"skips the table there; add it with ALTER TABLE … ADD COLUMN IF NOT EXISTS",
             defined.start,
             defined.end,
@@ -607,7 +596,7 @@ class ChangedDefinitionNotApplied(Rule):
                         if _normal(old_col.type) != _normal(col.type) and once("type", str(table_name), column):
                             yield col.defined.migration.finding(
                                 self.name,
-                                f"databases built from {label} keep column {column} of {_shown(table_name)} as {old_col.type}, not {col.type}: "
+                                f"databases built from {label} keep column {column} of {table_name} as {old_col.type}, not {col.type}: "
                                 "CREATE TABLE IF NOT EXISTS skips the table there; to change a type, add a new column and migrate the data in application code",
                                 col.defined.start,
                                 col.defined.end,
@@ -629,10 +618,9 @@ class ChangedDefinitionNotApplied(Rule):
         new = _new_index_name(name.name, taken)
         fix = None
         if f.name_span is not None:
-            top = _top(st)
-            drop = f"DROP INDEX IF EXISTS {sql_name(name)};"
-            edits = (m.insert(m.line_start(top.start), f"{m.indentation(top.start)}{drop}\n"), m.edit(*st.span(f.name_span), sql_ident(new)))
-            fix = Fix(f"Rename the index to {new} and drop the stale {name.name}", edits)
+            title = f"Rename the index to {new} and drop the stale {name.name}"
+            drop = insert_before(m, _top(st), f"DROP INDEX IF EXISTS {sql_name(name)};", title)
+            fix = Fix(title, (*drop.edits, m.edit(*st.span(f.name_span), sql_ident(new))))
         return m.finding(
             self.name,
             f"databases built from {label} already have index {name.name} with another definition, and IF NOT EXISTS keeps it there; "
@@ -643,15 +631,11 @@ class ChangedDefinitionNotApplied(Rule):
 
     def _policy(self, defined: Definition, policy: str, table: Name, changed: str, label: str) -> Finding:
         m, st = defined.migration, defined.statement
-        top = _top(st)
-        target = _table_text(st)
-        drop = f"DROP POLICY IF EXISTS {sql_ident(policy)} ON {target};"
-        fix = Fix(f'Drop "{policy}" first, so that the guarded CREATE POLICY applies the new definition', (
-            m.insert(m.line_start(top.start), f"{m.indentation(top.start)}{drop}\n"),
-        ))  # fmt: skip
+        drop = f"DROP POLICY IF EXISTS {sql_ident(policy)} ON {_table_text(st)};"
+        fix = insert_before(m, _top(st), drop, f'Drop "{policy}" first, so that the guarded CREATE POLICY applies the new definition')
         return m.finding(
             self.name,
-            f'databases built from {label} have policy "{policy}" on {_shown(table)} with {changed}; the guard skips '
+            f'databases built from {label} have policy "{policy}" on {table} with {changed}; the guard skips '
             "CREATE POLICY there, so they keep it; drop it first with DROP POLICY IF EXISTS",
             *st.span(st.fact.name_span),
             fix,
@@ -664,7 +648,7 @@ class ChangedDefinitionNotApplied(Rule):
         edit = _insert_after(m, _after_table(table), table.defined.top.start, [f"ALTER TABLE {target} ALTER COLUMN {column} {action};"])
         return m.finding(
             self.name,
-            f"databases built from {label} keep the default of {column} of {_shown(table.name)} "
+            f"databases built from {label} keep the default of {column} of {table.name} "
             f"({'DEFAULT ' + old if old else 'no default'}): CREATE TABLE IF NOT EXISTS skips the table there; "
             "set it with ALTER COLUMN … SET DEFAULT",
             defined.start,
@@ -687,7 +671,7 @@ class ChangedDefinitionNotApplied(Rule):
         edit = _insert_after(m, _end_with_semicolon(m, top), top.start, lines)
         return m.finding(
             self.name,
-            f"databases built from {label} have CHECK constraint {name} on {_shown(table)} as ({_unwrap(old)}); the guard skips it there, "
+            f"databases built from {label} have CHECK constraint {name} on {table} as ({_unwrap(old)}); the guard skips it there, "
             "so they keep it; drop it and add it again",
             *st.span(check.span),
             Fix(f"Replace the CHECK constraint {name} on existing tables", (edit,), safe=False),

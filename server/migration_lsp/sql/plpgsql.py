@@ -161,16 +161,17 @@ class _Walker:
 
     def block(self, guards: tuple[Guard, ...]) -> None:
         self.i += 1
-        body_start = self.i
-        # Find the handler first, since it guards the statements of the block body; the
-        # statements are recorded on the second pass, once their guards are known.
+        # The handler guards the statements of the block body, but comes after them: they
+        # are recorded with a stand-in, replaced once the handler is read.
+        pending = Guard("pending", Span(self.i, self.i))
         recorded = len(self.children)
-        self.block_list(())
+        self.block_list((pending, *guards))
+        in_body = len(self.children)
+        handler: Guard | None = None
         if self.word() == "EXCEPTION":
             handler_start = self.i
             self.i += 1
             names: list[str] = []
-            handlers: list[int] = []
             while self.word() == "WHEN":
                 self.i += 1
                 while self.i < len(self.toks) and self.word() != "THEN":
@@ -181,23 +182,10 @@ class _Walker:
                         names.append(t.value.upper())
                     self.i += 1
                 self.i += 1
-                handlers.append(self.i)
-                self.block_list(guards)
-            del self.children[recorded:]
+                self.block_list(guards)  # a handler's own statements are not guarded by it
             handler = Guard("exception", self._span(handler_start, self.i), exceptions=tuple(names))
-            end = self.i
-            # Walk the body again, now that its guard is known; a handler's own statements
-            # are not guarded by it.
-            self.i = body_start
-            self.block_list((handler, *guards))
-            for first in handlers:
-                self.i = first
-                self.block_list(guards)
-            self.i = end
-        else:
-            del self.children[recorded:]
-            self.i = body_start
-            self.block_list(guards)
+        for child in self.children[recorded:in_body]:
+            child.guards = tuple(handler if g is pending else g for g in child.guards if g is not pending or handler)
         self.accept_end("")
 
     def if_statement(self, guards: tuple[Guard, ...]) -> None:

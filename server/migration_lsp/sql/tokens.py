@@ -66,7 +66,7 @@ def tokenize(text: str) -> list[Tok]:
             out.append(Tok(STRING, t.text, start, end))
         elif tt == TokenType.NUMBER:
             out.append(Tok(NUMBER, t.text, start, end))
-        elif t.text[:1].isalpha() or t.text[:1] == "_":
+        elif t.text[:1].isalpha() or t.text[:1] == "_" or t.text[:1] > "\x7f":  # PostgreSQL takes any non-ASCII character as a letter
             raw = text[start:end]
             if " " in raw or "\n" in raw or "\t" in raw:
                 pos = start

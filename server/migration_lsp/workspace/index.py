@@ -608,7 +608,7 @@ class WorkspaceIndex:
     def constants(self) -> list[TablesConstant]:
         """Every declaration of the tables constant (in the configured file, if one is set)."""
         if self._constants is None:
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", [self.config.tables_file]) if self.config.tables_file else None
+            spec = pathspec.GitIgnoreSpec.from_lines([self.config.tables_file]) if self.config.tables_file else None
             found = {}
             for path, facts in self._files.items():
                 if facts.constant is None:

@@ -178,6 +178,15 @@ class Editor:
 
         return await asyncio.wait_for(wait(), WAIT_S)
 
+    async def until(self, method: str, condition: Callable[[], bool]) -> None:
+        """Wait for notifications of ``method`` until ``condition`` holds."""
+
+        async def wait() -> None:
+            while not condition():
+                await self.client.wait_for_notification(method)
+
+        await asyncio.wait_for(wait(), WAIT_S)
+
     async def settle(self, uri: str) -> list[types.Diagnostic]:
         """The diagnostics of ``uri`` once the server has caught up with everything sent so far.
 

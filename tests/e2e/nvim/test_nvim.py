@@ -19,18 +19,15 @@ FIXTURE = HERE / "fixture"
 ROUTE = FIXTURE / "src" / "app" / "api" / "setup" / "migrations" / "route.ts"
 TABLE = "mason_users"
 CODE = "create-table-not-idempotent"
-# The driver waits at most 30 s for each step; this only stops a Neovim that hangs.
-NVIM_TIMEOUT_S = 180
+# The driver gives up on each wait after 30 s; this only stops a Neovim that hangs.
+NVIM_TIMEOUT_S = 300
+
+CREATE_LINE, CREATE_TEXT = next(
+    (i, line) for i, line in enumerate(ROUTE.read_text().splitlines()) if line.startswith(f"CREATE TABLE {TABLE} ")
+)
 
 
-def _line_of(path: Path, text: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines()) if text in line)
-
-
-CREATE_LINE = _line_of(ROUTE, f"CREATE TABLE {TABLE}")
-
-
-class Session:
+class NvimRun:
     """What one Neovim run recorded, step by step."""
 
     def __init__(self, results: dict, context: str) -> None:
@@ -44,7 +41,7 @@ class Session:
 
 
 @pytest.fixture(scope="module", params=["enable", "setup"])
-def session(request: pytest.FixtureRequest, nvim: Path, tmp_path_factory: pytest.TempPathFactory) -> Session:
+def nvim_run(request: pytest.FixtureRequest, nvim: Path, tmp_path_factory: pytest.TempPathFactory) -> NvimRun:
     home = tmp_path_factory.mktemp(f"nvim-{request.param}")
     results = home / "results.json"
     env = {
@@ -68,33 +65,38 @@ def session(request: pytest.FixtureRequest, nvim: Path, tmp_path_factory: pytest
         )
         output = f"nvim exited with {proc.returncode}\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
     except subprocess.TimeoutExpired as timeout:
-        output = f"nvim still running after {NVIM_TIMEOUT_S} s\n--- stderr ---\n{timeout.stderr}"
+        output = f"nvim still running after {NVIM_TIMEOUT_S} s\n--- stderr ---\n{os.fsdecode(timeout.stderr or b'')}"
     lsp_log = home / "state" / "nvim" / "lsp.log"
     context = f"{output}\n--- lsp.log ---\n{lsp_log.read_text()[-8000:] if lsp_log.exists() else '(none)'}"
     if not results.exists():
         pytest.fail(f"the driver wrote no results\n{context}")
-    return Session(json.loads(results.read_text()), context)
+    return NvimRun(json.loads(results.read_text()), context)
 
 
-def test_diagnostic_code_and_position(session: Session) -> None:
-    diagnostics = session.step("diagnostics")
+def test_diagnostic_code_and_position(nvim_run: NvimRun) -> None:
+    diagnostics = nvim_run.step("diagnostics")
     assert [d["code"] for d in diagnostics] == [CODE], diagnostics
     (diagnostic,) = diagnostics
     assert diagnostic["source"] == "migration-lsp"
     assert (diagnostic["line"], diagnostic["character"]) == (CREATE_LINE, 0)
 
 
-def test_quick_fix_removes_the_finding(session: Session) -> None:
-    fix = session.step("fix")
-    assert fix["fixed_line"] == f"CREATE TABLE IF NOT EXISTS {TABLE} (id uuid primary key);"
+def test_quick_fix_removes_the_finding(nvim_run: NvimRun) -> None:
+    fix = nvim_run.step("fix")
+    assert fix["fixed_line"] == CREATE_TEXT.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)
     assert fix["diagnostics_after"] == []
 
 
-def test_hover_names_the_table(session: Session) -> None:
-    assert TABLE in session.step("hover")
+def test_hover_names_the_table(nvim_run: NvimRun) -> None:
+    assert TABLE in nvim_run.step("hover")
 
 
-def test_definition_from_the_query_builder(session: Session) -> None:
-    (location, *_) = session.step("definition")
+def test_definition_from_the_query_builder(nvim_run: NvimRun) -> None:
+    (location, *_) = nvim_run.step("definition")
     assert Path(location["path"]).resolve() == ROUTE.resolve()
     assert location["range"]["start"]["line"] == CREATE_LINE
+
+
+def test_settings_reach_the_server(nvim_run: NvimRun) -> None:
+    # init.lua adds SEED_SQL to variableNames; without that setting its file has no findings.
+    assert [d["code"] for d in nvim_run.step("settings")] == ["insert-not-idempotent"]

@@ -1,4 +1,9 @@
-"""The tree-sitter injection queries that highlight MIGRATION_SQL as SQL."""
+"""The tree-sitter injection queries that highlight MIGRATION_SQL as SQL.
+
+Neovim ships no TypeScript parser, so the real Neovim checks what it can
+without one (syntax, directives, runtimepath), and tree-sitter-typescript
+checks the node types and what each query captures.
+"""
 
 import functools
 import json
@@ -108,3 +113,10 @@ def test_tsx_injection_next_to_jsx() -> None:
 )
 def test_javascript_injection(source: str, expected: list[str]) -> None:
     assert injected("javascript", "tsx", source) == [(text, SETTINGS) for text in expected]
+
+
+def test_fixture_migration_is_injected() -> None:
+    source = (HERE / "fixture" / "src" / "app" / "api" / "setup" / "migrations" / "route.ts").read_text()
+    ((text, settings),) = injected("typescript", "typescript", source)
+    assert text == source.split("`")[1]
+    assert settings == SETTINGS

@@ -56,28 +56,25 @@ async function step(name, run) {
   results[name].seconds = (Date.now() - started) / 1000;
 }
 
-const screenshot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), animations: 'disabled' }).catch(() => undefined);
+const screenshot = (name) =>
+  page.screenshot({ path: path.join(artifacts, `${name}.png`), animations: 'disabled' }).catch(() => undefined);
 const editorLines = () => page.locator('.part.editor .monaco-editor .view-line');
 const problemRows = () => page.locator('.markers-panel .monaco-list-row');
 const statusItem = (state) => page.locator(`.part.statusbar .statusbar-item[aria-label^="migration-lsp: ${state}"]`);
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
+/** Opens a quick input with `key`, types `text` and, once `row` is listed, accepts it. */
+async function quickInput(key, text, row) {
+  await page.keyboard.press(key);
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
-
-async function goToLine(line, column) {
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`:${line}:${column}`);
+  await input.fill(text);
+  if (row) await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor();
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
 }
+
+const runCommand = (title) => quickInput('F1', `>${title}`, title);
+const goToLine = (line, column) => quickInput('Control+G', `:${line}:${column}`);
 
 /** The 1-based line of the route file that holds `text`, as the fixture has it on disk. */
 function routeLine(text) {
@@ -122,12 +119,7 @@ await step('workbench', async () => {
   await page.goto(`${env('CODE_SERVER_URL')}/?folder=${encodeURIComponent(workspace)}`);
   await page.locator('.monaco-workbench .part.editor').waitFor({ state: 'visible', timeout: SERVER_TIMEOUT });
   await page.locator('.monaco-workbench').click({ position: { x: 800, y: 500 } });
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('route.ts');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'route.ts' }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await quickInput('Control+P', path.basename(ROUTE), path.basename(ROUTE));
   await editorLines().filter({ hasText: 'MIGRATION_SQL' }).first().waitFor();
   return {};
 });
@@ -156,7 +148,8 @@ if (env('SCENARIO') === 'missing-server') {
         const colour = (lineText, tokenText) => {
           const element = lines.find((l) => normalise(l.textContent).includes(lineText));
           const token =
-            element && [...element.querySelectorAll('span > span')].find((s) => normalise(s.textContent).trim() === tokenText);
+            element &&
+            [...element.querySelectorAll('span > span')].find((s) => normalise(s.textContent).trim() === tokenText);
           return token ? getComputedStyle(token).color : undefined;
         };
         const found = {
@@ -195,7 +188,10 @@ if (env('SCENARIO') === 'missing-server') {
     await fix.waitFor({ timeout: SERVER_TIMEOUT });
     const offered = await page.locator('.action-widget .monaco-list-row').allInnerTexts();
     await fix.click();
-    await editorLines().filter({ hasText: `CREATE TABLE IF NOT EXISTS ${TABLE}` }).first().waitFor();
+    await editorLines()
+      .filter({ hasText: `CREATE TABLE IF NOT EXISTS ${TABLE}` })
+      .first()
+      .waitFor();
     await problemRows().filter({ hasText: RULE }).waitFor({ state: 'detached', timeout: SERVER_TIMEOUT });
     await screenshot('fix-applied');
     return { offered, problems: await problemRows().allInnerTexts() };

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
-import re
 import subprocess
 import sys
 import threading
@@ -81,8 +81,11 @@ class ServerOutput(threading.Thread):
 
 
 @contextmanager
-def code_server(tools: dict[str, str], vsix: Path, root: Path, settings: dict, path_env: str) -> Iterator[tuple[str, Path]]:
+def code_server(
+    tools: dict[str, str], vsix: Path, root: Path, settings: dict, path_env: str
+) -> Iterator[tuple[str, Path]]:
     """code-server on a free loopback port with the extension installed and a copy of the fixture open."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     workspace = root / "workspace"
     shutil.copytree(HERE / "fixture", workspace)
     user_data, extensions = root / "user-data", root / "extensions"
@@ -91,9 +94,15 @@ def code_server(tools: dict[str, str], vsix: Path, root: Path, settings: dict, p
     # Without a config file of its own, code-server writes one into the home folder.
     config = root / "config.yaml"
     config.write_text("")
-    common = [tools["NODE"], tools["CODE_SERVER"], "--config", str(config), "--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
+    common = [
+        tools["NODE"], tools["CODE_SERVER"],
+        "--config", str(config),
+        "--user-data-dir", str(user_data),
+        "--extensions-dir", str(extensions),
+    ]
     env = {**os.environ, "PATH": path_env}
-    subprocess.run([*common, "--install-extension", str(vsix), "--force"], check=True, env=env, timeout=300, capture_output=True)
+    install = [*common, "--install-extension", str(vsix), "--force"]
+    subprocess.run(install, check=True, env=env, timeout=300, capture_output=True)
 
     log = root / "code-server.log"
     server = subprocess.Popen(
@@ -117,7 +126,7 @@ def code_server(tools: dict[str, str], vsix: Path, root: Path, settings: dict, p
     output.start()
     try:
         output.ready.wait(STARTUP_TIMEOUT)
-        assert output.url, f"code-server did not start listening within {STARTUP_TIMEOUT}s:\n{log.read_text()}"
+        assert output.url, f"code-server did not listen within {STARTUP_TIMEOUT}s:\n{log.read_text()}"
         yield output.url, workspace
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -166,6 +175,7 @@ def run_scenario(tools: dict[str, str], url: str, workspace: Path, scenario: str
         timeout=SCENARIO_TIMEOUT,
     )
     assert done.returncode == 0, f"run.mjs failed:\n{done.stdout}\n{done.stderr}"
+    shutil.copy(results, ARTIFACTS / f"results-{scenario}.json")
     return json.loads(results.read_text())
 
 
@@ -173,16 +183,10 @@ def failed(results: dict, step: str) -> str:
     return f"step {step!r} failed: {results[step].get('error')}\nall results: {json.dumps(results, indent=2)}"
 
 
-@pytest.fixture(autouse=True)
-def artifacts_dir() -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-
 def test_findings_fix_hover_and_highlighting(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
     settings = user_settings(**{"migration-lsp.server.command": [sys.executable, "-m", "migration_lsp"]})
     with code_server(tools, vsix, tmp_path / "full", settings, os.environ["PATH"]) as (url, workspace):
         results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
-    (ARTIFACTS / "results.json").write_text(json.dumps(results, indent=2))
 
     assert results["workbench"]["ok"], failed(results, "workbench")
 
@@ -211,7 +215,8 @@ def test_findings_fix_hover_and_highlighting(tools: dict[str, str], vsix: Path, 
 
 def test_missing_server_is_reported(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
     # No setting, no migration-lsp on PATH, no Python extension: nothing to start.
-    system_path = os.pathsep.join(p for p in ("/usr/local/bin", "/usr/bin", "/bin") if not (Path(p) / "migration-lsp").exists())
+    system_dirs = ("/usr/local/bin", "/usr/bin", "/bin")
+    system_path = os.pathsep.join(d for d in system_dirs if not (Path(d) / "migration-lsp").exists())
     with code_server(tools, vsix, tmp_path / "missing", user_settings(), system_path) as (url, workspace):
         results = run_scenario(tools, url, workspace, "missing-server", tmp_path / "results.json")
 

@@ -3,7 +3,9 @@
 
 local M = {}
 
-local plugin_root = vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))))
+-- This file is lua/migration_lsp/init.lua under the plugin's root.
+local this_file = debug.getinfo(1, 'S').source:sub(2)
+local plugin_root = vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(this_file)))
 
 ---@return vim.lsp.Config
 function M.config()
@@ -13,6 +15,7 @@ end
 ---@param bufnr integer
 ---@param config vim.lsp.Config
 local function start(bufnr, config)
+  -- As with vim.lsp.enable(): no client for help, terminal or scratch buffers.
   if vim.bo[bufnr].buftype ~= '' then
     return
   end

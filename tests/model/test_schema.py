@@ -1,0 +1,312 @@
+"""The schema model: what a fresh database holds after one run, and where each object is defined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migration_lsp.engine import Migration, parse_document
+from migration_lsp.model.schema import Schema, build_schema, canonical, parse_name
+from migration_lsp.positions import escape_for_template
+from migration_lsp.sql.facts import Name
+
+
+def migrations(*sqls: str) -> list[Migration]:
+    out = []
+    for i, sql in enumerate(sqls):
+        text = f"export const MIGRATION_SQL = `{escape_for_template(sql)}`;\n"
+        out.extend(parse_document(Path(f"m{i}/route.ts"), text, ["MIGRATION_SQL"]).migrations)
+    return out
+
+
+def schema(*sqls: str) -> Schema:
+    return build_schema(migrations(*sqls))
+
+
+def test_tables_and_columns() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS mason_users (
+          id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+          email TEXT NOT NULL,
+          "DisplayName" TEXT,
+          score INTEGER GENERATED ALWAYS AS (1) STORED,
+          created_at TIMESTAMPTZ DEFAULT NOW()
+        );
+        """
+    )
+    users = s.table("mason_users")
+    assert users is not None
+    assert list(users.columns) == ["id", "email", "DisplayName", "score", "created_at"]
+    email = users.columns["email"]
+    assert (email.type, email.not_null, email.default) == ("TEXT", True, None)
+    assert users.columns["id"].default == "gen_random_uuid()"
+    assert users.columns["id"].primary_key and users.columns["id"].not_null
+    assert users.columns["score"].generated
+    assert not users.columns["created_at"].not_null
+
+
+def test_names_are_schema_aware() -> None:
+    s = schema('CREATE TABLE IF NOT EXISTS public.a (id int); CREATE TABLE IF NOT EXISTS billing."Invoices" (id int);')
+    assert list(s.tables) == [Name("a"), Name("Invoices", "billing")]
+    assert s.table(Name("a", "public")) is s.table("a") is s.table("public.a")
+    assert s.table("billing.Invoices") is not None
+    assert s.table("billing.invoices") is None  # a quoted name keeps its case
+    assert s.table("Invoices") is None  # and its schema
+    assert canonical(Name("a", "public")) == Name("a") == parse_name("public.a")
+
+
+def test_keys() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY, email TEXT UNIQUE);
+        CREATE TABLE IF NOT EXISTS mason_api_keys (
+          id UUID,
+          user_id UUID REFERENCES mason_users(id) ON DELETE CASCADE,
+          owner UUID,
+          key_hash TEXT,
+          CONSTRAINT pk PRIMARY KEY (id),
+          CONSTRAINT uq_hash UNIQUE (key_hash, user_id),
+          FOREIGN KEY (owner) REFERENCES public.mason_users (id)
+        );
+        ALTER TABLE mason_api_keys ADD CONSTRAINT fk_again FOREIGN KEY (owner) REFERENCES mason_users(id);
+        """
+    )
+    users, keys = s.table("mason_users"), s.table("mason_api_keys")
+    assert users is not None and keys is not None
+    assert users.primary_key is not None and users.primary_key.columns == ("id",)
+    assert [u.columns for u in users.uniques] == [("email",)]
+    assert keys.primary_key is not None and (keys.primary_key.columns, keys.primary_key.name) == (("id",), "pk")
+    assert keys.columns["id"].primary_key
+    assert [(u.columns, u.name) for u in keys.uniques] == [(("key_hash", "user_id"), "uq_hash")]
+    assert [(f.columns, f.references, f.references_columns, f.name) for f in keys.foreign_keys] == [
+        (("user_id",), Name("mason_users"), ("id",), None),
+        (("owner",), Name("mason_users"), ("id",), None),
+        (("owner",), Name("mason_users"), ("id",), "fk_again"),
+    ]
+
+
+def test_indexes() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id UUID PRIMARY KEY, user_id UUID, status TEXT, code TEXT);
+        CREATE INDEX IF NOT EXISTS idx_t_user ON t(user_id) WHERE status <> 'done';
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_t_code ON t (lower(code));
+        CREATE INDEX IF NOT EXISTS idx_t_user ON t(status);
+        """
+    )
+    t = s.table("t")
+    assert t is not None
+    assert [(i.name, i.columns, i.predicate, i.unique) for i in t.indexes] == [
+        (Name("idx_t_user"), ("user_id",), "status <> 'done'", False),
+        (Name("idx_t_code"), ("code",), None, True),
+    ]
+    assert t.indexes[1].expressions == ("lower(code)",)
+    assert s.indexes[Name("idx_t_code")] is t.indexes[1]
+    assert t.indexed("user_id") and t.indexed("id") and not t.indexed("status")
+
+
+def test_alter_table_replays_in_order() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id UUID PRIMARY KEY, a TEXT, b TEXT, c TEXT);
+        CREATE INDEX IF NOT EXISTS idx_t_b ON t(b);
+        ALTER TABLE t ADD COLUMN IF NOT EXISTS d INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE t ADD COLUMN IF NOT EXISTS a INTEGER;
+        ALTER TABLE t ALTER COLUMN a TYPE VARCHAR(20) USING a::varchar;
+        ALTER TABLE t ALTER COLUMN a SET DEFAULT 'x', ALTER COLUMN a SET NOT NULL;
+        ALTER TABLE t ALTER COLUMN d DROP DEFAULT;
+        ALTER TABLE t DROP COLUMN IF EXISTS b;
+        ALTER TABLE t RENAME COLUMN c TO see;
+        ALTER TABLE t RENAME TO tee;
+        """
+    )
+    assert s.table("t") is None
+    tee = s.table("tee")
+    assert tee is not None and tee.name == Name("tee")
+    assert list(tee.columns) == ["id", "a", "see", "d"]
+    a = tee.columns["a"]
+    assert (a.type, a.default, a.not_null) == ("VARCHAR(20)", "'x'", True)
+    assert tee.columns["d"].default is None and tee.columns["d"].not_null
+    assert tee.indexes == [] and Name("idx_t_b") not in s.indexes  # dropped with its column
+
+
+def test_rls_and_policies() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id UUID PRIMARY KEY, user_id UUID);
+        CREATE TABLE IF NOT EXISTS off (id UUID PRIMARY KEY);
+        ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE t FORCE ROW LEVEL SECURITY;
+        ALTER TABLE off ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE off DISABLE ROW LEVEL SECURITY;
+        DROP POLICY IF EXISTS "Owner" ON t;
+        CREATE POLICY "Owner" ON t FOR SELECT TO authenticated, service_role USING (user_id = auth.uid());
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 't' AND policyname = 'Insert own') THEN
+            CREATE POLICY "Insert own" ON t FOR INSERT WITH CHECK (user_id = auth.uid());
+          END IF;
+        END $$;
+        """
+    )
+    t, off = s.table("t"), s.table("off")
+    assert t is not None and off is not None
+    assert t.rls and t.rls_forced and not off.rls
+    assert t.rls_defined is not None and t.rls_defined.statement.fact.kind == "alter_table"
+    assert [(p.name, p.command, p.roles, p.using, p.check) for p in t.policies] == [
+        ("Owner", "SELECT", ("authenticated", "service_role"), "user_id = auth.uid()", None),
+        ("Insert own", "INSERT", (), None, "user_id = auth.uid()"),
+    ]
+    nested = t.policy("Insert own")
+    assert nested is not None and nested.defined.statement.parent is not None
+    assert nested.defined.top.fact.kind == "do"
+
+
+def test_drop_policy_trigger_function_and_table() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id UUID PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS gone (id UUID PRIMARY KEY);
+        CREATE INDEX IF NOT EXISTS idx_gone ON gone(id);
+        CREATE POLICY "p" ON t USING (true);
+        DROP POLICY IF EXISTS "p" ON t;
+        CREATE OR REPLACE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN RETURN NEW; END $fn$;
+        CREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();
+        DROP TRIGGER IF EXISTS trg ON t;
+        DROP FUNCTION IF EXISTS f();
+        DROP TABLE IF EXISTS gone;
+        """
+    )
+    t = s.table("t")
+    assert t is not None and t.policies == [] and t.triggers == []
+    assert s.function("f") is None
+    assert s.table("gone") is None and Name("idx_gone") not in s.indexes
+
+
+def test_functions_triggers_views_publications() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id UUID PRIMARY KEY, updated_at TIMESTAMPTZ);
+        CREATE TABLE IF NOT EXISTS u (id UUID PRIMARY KEY);
+        CREATE OR REPLACE FUNCTION app.touch(row_id UUID, n INT DEFAULT 1) RETURNS SETOF t
+          LANGUAGE sql STABLE AS $fn$ SELECT * FROM t WHERE id = row_id $fn$;
+        CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN NEW.updated_at = NOW(); RETURN NEW; END $fn$;
+        CREATE OR REPLACE TRIGGER trg_t BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+        CREATE OR REPLACE VIEW t_ids AS SELECT id FROM t;
+        CREATE MATERIALIZED VIEW IF NOT EXISTS t_count AS SELECT count(*) FROM t;
+        CREATE PUBLICATION mine FOR TABLE t, TABLE u;
+        ALTER PUBLICATION mine DROP TABLE u;
+        DO $$ BEGIN
+          ALTER PUBLICATION supabase_realtime ADD TABLE t, u;
+        EXCEPTION WHEN duplicate_object THEN NULL;
+        END $$;
+        CREATE PUBLICATION everything FOR ALL TABLES;
+        """
+    )
+    touch = s.function("app.touch")
+    assert touch is not None
+    assert (touch.arguments, touch.returns, touch.language) == ("row_id UUID, n INT DEFAULT 1", "SETOF t", "sql")
+    trigger_fn = s.function("set_updated_at")
+    assert trigger_fn is not None and trigger_fn.returns == "trigger" and trigger_fn.language == "plpgsql"
+    t = s.table("t")
+    assert t is not None
+    assert [(tr.name, tr.function) for tr in t.triggers] == [("trg_t", Name("set_updated_at"))]
+    assert list(s.triggers()) == t.triggers
+    view, matview = s.view("t_ids"), s.view("t_count")
+    assert view is not None and not view.materialized
+    assert matview is not None and matview.materialized
+    assert s.has_relation("t_ids") and not s.has_relation("nope")
+    assert s.publications["mine"].tables == [Name("t")]
+    assert s.publications["supabase_realtime"].tables == [Name("t"), Name("u")]
+    assert s.publications["everything"].all_tables
+    assert [p.name for p in s.published("u")] == ["supabase_realtime", "everything"]
+
+
+def test_if_not_exists_keeps_the_first_definition() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id UUID PRIMARY KEY, a TEXT);
+        CREATE TABLE IF NOT EXISTS t (id UUID PRIMARY KEY, b TEXT);
+        """
+    )
+    t = s.table("t")
+    assert t is not None and list(t.columns) == ["id", "a"]
+
+
+def test_definitions_point_at_the_source() -> None:
+    (m,) = migrations(
+        """
+        CREATE TABLE IF NOT EXISTS t (
+          id UUID PRIMARY KEY,
+          email TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_t_email ON t(email);
+        """
+    )
+    s = build_schema([m])
+    t = s.table("t")
+    assert t is not None
+    start, end = t.defined.doc_span()
+    assert m.text[start:end].startswith("CREATE TABLE IF NOT EXISTS t (") and m.text[start:end].endswith(")")
+    assert t.defined.path == m.path and t.defined.migration is m
+    column = t.columns["email"].defined
+    assert m.text[slice(*column.doc_span())] == "email TEXT NOT NULL"
+    assert m.text[slice(*t.indexes[0].defined.doc_span())] == "CREATE INDEX IF NOT EXISTS idx_t_email ON t(email)"
+
+
+def test_purpose_comes_from_the_comment_right_above() -> None:
+    s = schema(
+        """
+        -- =========================
+        -- 1. Core tables
+        -- =========================
+
+        -- User accounts
+        CREATE TABLE IF NOT EXISTS a (id int);
+        -- API keys for the CLI,
+        -- hashed
+        CREATE TABLE IF NOT EXISTS b (id int); -- not about c
+        CREATE TABLE IF NOT EXISTS c (id int);
+        -- far away
+
+        CREATE TABLE IF NOT EXISTS d (id int);
+        -- 2. Feature tables
+        CREATE TABLE IF NOT EXISTS e (id int);
+        -- migration-lsp: ignore table-missing-rls
+        CREATE TABLE IF NOT EXISTS f (id int);
+        """
+    )
+    assert {str(n): t.purpose for n, t in s.tables.items()} == {
+        "a": "User accounts",
+        "b": "API keys for the CLI, hashed",
+        "c": None,
+        "d": None,
+        "e": None,
+        "f": None,
+    }
+
+
+def test_migrations_replay_in_order() -> None:
+    s = schema(
+        "CREATE TABLE IF NOT EXISTS a (id int);",
+        "ALTER TABLE a ADD COLUMN IF NOT EXISTS b TEXT; CREATE TABLE IF NOT EXISTS c (id int);",
+    )
+    a = s.table("a")
+    assert a is not None and list(a.columns) == ["id", "b"]
+    assert a.defined.path == Path("m0/route.ts")
+    c = s.table("c")
+    assert c is not None and c.defined.path == Path("m1/route.ts")
+
+
+def test_statements_the_model_cannot_place_are_ignored() -> None:
+    s = schema(
+        """
+        ALTER TABLE missing ADD COLUMN IF NOT EXISTS a TEXT;
+        CREATE INDEX IF NOT EXISTS idx_missing ON missing(a);
+        CREATE POLICY "p" ON missing USING (true);
+        CREATE TEMP TABLE scratch (id int);
+        CREATE TABLE IF NOT EXISTS copy AS SELECT 1 AS id;
+        """
+    )
+    assert list(s.tables) == [Name("copy")]
+    assert s.indexes == {}

@@ -1,0 +1,80 @@
+"""Workspaces on disk, checked the way `--check` checks them: projects, their index, the rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from migration_lsp.config import clear_cache
+from migration_lsp.engine import check
+from migration_lsp.fixes.apply import apply_edits
+from migration_lsp.positions import escape_for_template
+from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables
+from migration_lsp.rules.base import Edit, Finding, Fix
+from migration_lsp.workspace.project import Project, load_projects
+
+ROUTE = "src/app/api/setup/migrations/route.ts"
+COVERAGE = [cls.name for cls in (*coverage.RULES, *tables.RULES)]
+# What a fix is checked against: the coverage rules, and the SQL rules the new statements meet.
+CHECKED = COVERAGE + [cls.name for cls in (*data_loss.RULES, *idempotency.RULES, *syntax.RULES)]
+
+
+def route(sql: str) -> str:
+    return f"export const MIGRATION_SQL = `{escape_for_template(sql)}`;\n"
+
+
+class Workspace:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def write(self, files: dict[str, str]) -> None:
+        for name, text in files.items():
+            path = self.root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+
+    def read(self, name: str) -> str:
+        return (self.root / name).read_text(encoding="utf-8")
+
+    def project(self) -> Project:
+        clear_cache()
+        (project,) = load_projects([self.root])
+        return project
+
+    def check(self, rules: Iterable[str] = COVERAGE) -> list[Finding]:
+        project = self.project()
+        result = check(list(project.documents.values()), project.config, workspace=project.index, select=list(rules), read_text=project.texts.get)
+        assert not result.rule_errors, result.rule_errors[0].details
+        return result.findings
+
+    def found(self, rules: Iterable[str] = COVERAGE) -> list[tuple[str, str, str]]:
+        """(rule, file, the text the finding spans) of each finding."""
+        out = []
+        for f in self.check(rules):
+            text = f.path.read_text(encoding="utf-8")
+            out.append((f.rule, f.path.relative_to(self.root).as_posix(), text[f.start : f.end]))
+        return out
+
+    def apply(self, fix: Fix) -> None:
+        by_path: dict[Path, list[Edit]] = {}
+        for edit in fix.edits:
+            by_path.setdefault(edit.path, []).append(edit)
+        for path, edits in by_path.items():
+            path.write_text(apply_edits(path.read_text(encoding="utf-8"), edits), encoding="utf-8")
+
+    def fix_and_recheck(self, finding: Finding, follow_up: Iterable[str] = ()) -> list[Finding]:
+        """Apply one finding's fix: that finding must go, and nothing new may come but ``follow_up``.
+
+        Findings are compared by rule and file: offsets move with the edit.
+        """
+        assert finding.fix is not None, finding
+        before = Counter((f.rule, f.path) for f in self.check(CHECKED))
+        self.apply(finding.fix)
+        after_findings = self.check(CHECKED)
+        after = Counter((f.rule, f.path) for f in after_findings)
+        assert not [f for f in after_findings if f.rule == "syntax-error"]
+        assert after[(finding.rule, finding.path)] < before[(finding.rule, finding.path)]
+        new = after - before
+        assert set(rule for rule, _ in new) <= set(follow_up), f"new findings after the fix: {new}"
+        return after_findings

@@ -1,0 +1,582 @@
+"""Each coverage rule: where it fails, where it must stay silent, and its fix applied and re-checked."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+from coverage_workspace import ROUTE, Workspace, route
+
+from migration_lsp.rules.base import Finding
+
+Make = Callable[[dict[str, str]], Workspace]
+
+POLICY = """DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = '{table}' AND policyname = 'Allow all on {short}') THEN
+    CREATE POLICY "Allow all on {short}" ON {table} FOR ALL USING (true) WITH CHECK (true);
+  END IF;
+END $$;"""
+
+
+def policy(table: str) -> str:
+    return POLICY.format(table=table, short=table.removeprefix("mason_"))
+
+
+SQL = f"""
+-- 1. Core tables
+
+-- User accounts
+CREATE TABLE IF NOT EXISTS mason_users (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  email TEXT UNIQUE,
+  created_at TIMESTAMPTZ DEFAULT NOW()
+);
+
+-- CLI authentication
+CREATE TABLE IF NOT EXISTS mason_api_keys (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id UUID NOT NULL REFERENCES mason_users(id) ON DELETE CASCADE,
+  key_hash TEXT NOT NULL
+);
+
+-- 2. Indexes
+CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);
+
+-- 3. Enable RLS
+ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;
+
+-- 4. Policies
+{policy("mason_users")}
+
+{policy("mason_api_keys")}
+"""
+
+CONSTANTS = """\
+export const TABLES = {
+  USERS: 'mason_users',
+  API_KEYS: 'mason_api_keys',
+} as const;
+
+export const STORAGE_KEYS = { THEME: 'mason_theme' } as const;
+"""
+
+USERS_TS = """\
+import { TABLES } from '@/lib/constants';
+import { supabase } from '@/lib/supabase';
+
+export const users = () => supabase.from(TABLES.USERS).select('id, email');
+export const keys = (id: string) => supabase.from(TABLES.API_KEYS).select('id').eq('user_id', id);
+"""
+
+CHECKLIST = """\
+# Rules
+
+## Required Tables
+
+| Table | Purpose | Required |
+|-------|---------|----------|
+| `mason_users` | User accounts | ✓ |
+| `mason_api_keys` | CLI authentication | ✓ |
+"""
+
+
+def app(sql: str = SQL, **files: str | None) -> dict[str, str]:
+    """The base app, silent as it is. Keyword arguments replace, add or (with None) remove files:
+    `src__lib__x_ts` is `src/lib/x.ts`."""
+    base = {
+        "tsconfig.json": '{ "compilerOptions": { "paths": { "@/*": ["./src/*"] } } }\n',
+        ROUTE: route(sql),
+        "src/lib/constants.ts": CONSTANTS,
+        "src/lib/supabase.ts": "export const supabase = createClient('url', 'key');\n",
+        "src/lib/users.ts": USERS_TS,
+        "docs/rules.md": CHECKLIST,
+    }
+    for key, text in files.items():
+        stem, suffix = key.replace("__", "/").rsplit("_", 1)
+        base[f"{stem}.{suffix}"] = text
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def only(ws: Workspace, rule: str) -> list[Finding]:
+    return [f for f in ws.check() if f.rule == rule]
+
+
+def test_the_base_app_is_silent(workspace: Make) -> None:
+    assert workspace(app()).found() == []
+
+
+# -- table-not-in-migration ----------------------------------------------------------------------
+
+WIDGETS_TS = """\
+import { TABLES } from '@/lib/constants';
+import { supabase } from '@/lib/supabase';
+
+export const widgets = (owner: string) =>
+  supabase.from(TABLES.WIDGETS).select('id, title').eq('owner_id', owner);
+export const addWidget = (title: string) =>
+  supabase.from('mason_widgets').insert({ title, pinned: false, weight: 2 });
+"""
+
+
+def test_table_not_in_migration(workspace: Make) -> None:
+    constants = CONSTANTS.replace("  API_KEYS: 'mason_api_keys',\n", "  API_KEYS: 'mason_api_keys',\n  WIDGETS: 'mason_widgets',\n")
+    checklist = CHECKLIST + "| `mason_widgets` | Dashboard widgets | ✓ |\n"
+    ws = workspace(app(src__lib__constants_ts=constants, src__lib__widgets_ts=WIDGETS_TS, docs__rules_md=checklist))
+    found = [f for f in ws.found() if f[0] == "table-not-in-migration"]
+    assert found == [
+        ("table-not-in-migration", ROUTE, "`"),
+        ("table-not-in-migration", "src/lib/constants.ts", "WIDGETS: 'mason_widgets'"),
+        ("table-not-in-migration", "src/lib/widgets.ts", "TABLES.WIDGETS"),
+        ("table-not-in-migration", "src/lib/widgets.ts", "'mason_widgets'"),
+    ]
+    (at_literal,) = [f for f in only(ws, "table-not-in-migration") if f.path.name == "route.ts"]
+    assert at_literal.message == "the code uses a table that no migration creates: mason_widgets"
+    reference = [f for f in only(ws, "table-not-in-migration") if f.path.name == "widgets.ts"][0]
+    ws.fix_and_recheck(reference)
+    sql = ws.read(ROUTE)
+    # Each piece in its section: table, index, RLS, policy.
+    table_at = sql.index("-- Dashboard widgets\nCREATE TABLE IF NOT EXISTS mason_widgets (\n")
+    assert sql.index("CREATE TABLE IF NOT EXISTS mason_api_keys") < table_at < sql.index("-- 2. Indexes")
+    assert (
+        "  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),\n"
+        "  title TEXT, -- TODO: the code uses this column; choose its type\n"
+        "  owner_id TEXT, -- TODO: the code uses this column; choose its type\n"
+        "  pinned BOOLEAN,\n"
+        "  weight INTEGER,\n"
+        "  created_at TIMESTAMPTZ DEFAULT NOW()\n);"
+    ) in sql
+    assert "idx_mason_api_keys_user_id ON mason_api_keys(user_id);\nCREATE INDEX IF NOT EXISTS idx_mason_widgets_owner_id ON mason_widgets(owner_id);\n" in sql
+    assert "ALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;\nALTER TABLE mason_widgets ENABLE ROW LEVEL SECURITY;\n" in sql
+    assert sql.rstrip().endswith(policy("mason_widgets") + "\n`;")
+    # What is left is the string that TABLES now covers.
+    assert ws.found() == [("hardcoded-table-name", "src/lib/widgets.ts", "'mason_widgets'")]
+
+
+def test_table_not_in_migration_scaffolds_at_the_end_of_an_ungrouped_migration(workspace: Make) -> None:
+    sql = """
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY, email TEXT UNIQUE);
+    ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY "Allow all on users" ON mason_users USING (true);
+    CREATE TABLE IF NOT EXISTS mason_api_keys (id UUID PRIMARY KEY, user_id UUID REFERENCES mason_users(id));
+    CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);
+    ALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;
+    DROP POLICY IF EXISTS "Allow all on api_keys" ON mason_api_keys;
+    CREATE POLICY "Allow all on api_keys" ON mason_api_keys USING (true);
+    """
+    ws = workspace(app(sql, src__lib__teams_ts="supabase.from('mason_teams').select('id');\n", docs__rules_md=None))
+    (finding,) = [f for f in only(ws, "table-not-in-migration") if f.path.name == "teams.ts"]
+    ws.fix_and_recheck(finding, follow_up=["table-not-in-constants"])
+    text = ws.read(ROUTE)
+    assert text.index("CREATE POLICY \"Allow all on api_keys\"") < text.index("CREATE TABLE IF NOT EXISTS mason_teams (")
+    assert "\n    CREATE INDEX IF NOT EXISTS idx_mason_teams_created_at ON mason_teams(created_at);" in text  # the literal's indentation
+
+
+def test_table_not_in_migration_names_all_missing_tables_once(workspace: Make) -> None:
+    code = "supabase.from('mason_teams');\nsupabase.from('mason_teams');\nsupabase.from('mason_roles');\n"
+    ws = workspace(app(src__lib__x_ts=code, docs__rules_md=None))
+    findings = only(ws, "table-not-in-migration")
+    assert len(findings) == 4
+    (at_literal,) = [f for f in findings if f.path.name == "route.ts"]
+    assert at_literal.message == "the code uses 2 tables that no migration creates: mason_teams, mason_roles"
+    ws.fix_and_recheck(at_literal, follow_up=["table-not-in-constants"])
+    assert only(ws, "table-not-in-migration") == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "supabase.from('mason_summary');",  # a view
+        "supabase.schema('auth').from('users');",  # the platform's schema
+        "supabase.storage.from('mason_avatars');",  # a bucket
+        "supabase.from(STORAGE_KEYS.THEME);",  # another constant
+        "supabase.from(name);",  # not known before run time
+    ],
+)
+def test_table_not_in_migration_silent(workspace: Make, code: str) -> None:
+    sql = SQL + "\nCREATE OR REPLACE VIEW mason_summary AS SELECT id FROM mason_users;\n"
+    ws = workspace(app(sql, src__lib__x_ts="import { STORAGE_KEYS } from '@/lib/constants';\n" + code))
+    assert only(ws, "table-not-in-migration") == []
+
+
+def test_coverage_rules_are_silent_without_a_migration(workspace: Make) -> None:
+    ws = workspace(app(src__lib__x_ts="supabase.from('mason_anything'); supabase.rpc('nothing');\n", src__app__api__setup__migrations__route_ts=None))
+    assert ws.found() == []
+
+
+# -- function-not-in-migration -------------------------------------------------------------------
+
+
+def test_function_not_in_migration(workspace: Make) -> None:
+    sql = SQL + "\nCREATE OR REPLACE FUNCTION bump(id UUID) RETURNS void LANGUAGE sql AS $fn$ SELECT 1 $fn$;\n"
+    code = "supabase.rpc('bump', { id });\nsupabase.rpc('missing_fn');\nsupabase.schema('extensions').rpc('gen');\n"
+    ws = workspace(app(sql, src__lib__x_ts=code))
+    assert ws.found() == [("function-not-in-migration", "src/lib/x.ts", "'missing_fn'")]
+    assert only(ws, "function-not-in-migration")[0].fix is None
+
+
+# -- required-table-missing ----------------------------------------------------------------------
+
+
+def test_required_table_missing(workspace: Make) -> None:
+    checklist = CHECKLIST + "| `mason_teams` | Teams | ✓ |\n| `mason_legacy` | Old clients only | — |\n"
+    files = app(docs__rules_md=checklist)
+    files["migration-lsp.toml"] = 'required-tables = ["mason_users", "mason_roles"]\n'
+    ws = workspace(files)
+    assert [f for f in ws.found() if f[0] == "required-table-missing"] == [
+        ("required-table-missing", "docs/rules.md", "mason_teams"),
+        ("required-table-missing", ROUTE, "`"),
+    ]
+    messages = [f.message for f in only(ws, "required-table-missing")]
+    assert "required table mason_roles (setting required-tables) is not created by the migration" in messages
+
+
+def test_configured_checklist(workspace: Make) -> None:
+    files = app(docs__rules_md=None)
+    files["handbook/db.md"] = CHECKLIST + "| `mason_teams` | Teams | ✓ |\n"
+    files["other.md"] = "## Required Tables\n\n| Table |\n|---|\n| `mason_unrelated` |\n"
+    files["migration-lsp.toml"] = 'checklist = "handbook/db.md"\n'
+    ws = workspace(files)
+    assert [f[:2] for f in ws.found() if f[0] == "required-table-missing"] == [("required-table-missing", "handbook/db.md")]
+
+
+# -- table-not-in-constants ----------------------------------------------------------------------
+
+TEAMS_SQL = SQL.replace(
+    "-- 2. Indexes",
+    "-- Teams\nCREATE TABLE IF NOT EXISTS mason_teams (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name TEXT UNIQUE);\n\n-- 2. Indexes",
+).replace("-- 4. Policies", "ALTER TABLE mason_teams ENABLE ROW LEVEL SECURITY;\n\n-- 4. Policies") + "\n" + policy("mason_teams") + "\n"
+TEAMS_CHECKLIST = CHECKLIST + "| `mason_teams` | Teams | ✓ |\n"
+
+
+def test_table_not_in_constants(workspace: Make) -> None:
+    ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST))
+    assert ws.found() == [("table-not-in-constants", ROUTE, "mason_teams")]
+    (finding,) = only(ws, "table-not-in-constants")
+    assert finding.fix is not None and finding.fix.title == "Add TEAMS: 'mason_teams' to TABLES"
+    ws.fix_and_recheck(finding)
+    assert ws.read("src/lib/constants.ts").startswith(
+        "export const TABLES = {\n  USERS: 'mason_users',\n  API_KEYS: 'mason_api_keys',\n  TEAMS: 'mason_teams',\n} as const;"
+    )
+
+
+def test_table_not_in_constants_for_a_string_reference(workspace: Make) -> None:
+    code = "import { supabase } from './supabase';\n\nexport const teams = () => supabase.from('mason_teams').select('id');\n"
+    ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST, src__lib__teams_ts=code))
+    findings = only(ws, "table-not-in-constants")
+    assert sorted(f.path.name for f in findings) == ["route.ts", "teams.ts"]
+    # Both offer the same edit; once it is made, the string is a hard-coded name.
+    assert findings[0].fix is not None and findings[1].fix is not None and findings[0].fix.edits == findings[1].fix.edits
+    ws.fix_and_recheck(findings[1], follow_up=["hardcoded-table-name"])
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ("  USERS: 'mason_users',\n  API_KEYS: 'mason_api_keys',\n", "  TEAMS: 'mason_teams',\n"),
+        ("  users: \"mason_users\",\n  apiKeys: \"mason_api_keys\"\n", "  apiKeys: \"mason_api_keys\",\n  teams: \"mason_teams\"\n"),
+        (
+            "  MASON_USERS: 'mason_users',\n  MASON_API_KEYS: 'mason_api_keys',\n",
+            "  MASON_API_KEYS: 'mason_api_keys',\n  MASON_TEAMS: 'mason_teams',\n",
+        ),
+        (
+            "  Users: 'mason_users',\n  ApiKeys: 'mason_api_keys', // for the CLI\n",
+            "  ApiKeys: 'mason_api_keys', // for the CLI\n  Teams: 'mason_teams',\n",
+        ),
+    ],
+)
+def test_table_not_in_constants_keys_follow_the_existing_ones(workspace: Make, entries: str, expected: str) -> None:
+    constants = "export const TABLES = {\n" + entries + "} as const;\n"
+    ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST, src__lib__constants_ts=constants, src__lib__users_ts=None))
+    (finding,) = only(ws, "table-not-in-constants")
+    ws.fix_and_recheck(finding)
+    assert expected in ws.read("src/lib/constants.ts")
+
+
+def test_table_not_in_constants_single_line_object(workspace: Make) -> None:
+    constants = "export const TABLES = { USERS: 'mason_users', API_KEYS: 'mason_api_keys' };\n"
+    ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST, src__lib__constants_ts=constants))
+    (finding,) = only(ws, "table-not-in-constants")
+    ws.fix_and_recheck(finding)
+    assert ws.read("src/lib/constants.ts") == "export const TABLES = { USERS: 'mason_users', API_KEYS: 'mason_api_keys', TEAMS: 'mason_teams' };\n"
+
+
+def test_table_not_in_constants_silent_without_a_constant(workspace: Make) -> None:
+    ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST, src__lib__constants_ts="export const OTHER = { A: 'b' };\n", src__lib__users_ts=None))
+    assert ws.found() == []
+
+
+# -- hardcoded-table-name ------------------------------------------------------------------------
+
+
+def test_hardcoded_table_name_adds_the_import(workspace: Make) -> None:
+    code = "import { supabase } from '@/lib/supabase';\n\nexport const me = () => supabase.from('mason_users').select('id');\n"
+    ws = workspace(app(src__app__page_ts=code))
+    assert ws.found() == [("hardcoded-table-name", "src/app/page.ts", "'mason_users'")]
+    (finding,) = only(ws, "hardcoded-table-name")
+    ws.fix_and_recheck(finding)
+    assert ws.read("src/app/page.ts") == (
+        "import { supabase } from '@/lib/supabase';\nimport { TABLES } from '@/lib/constants';\n\n"
+        "export const me = () => supabase.from(TABLES.USERS).select('id');\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "fixed"),
+    [
+        (  # the file's alias
+            "import { TABLES as T } from '@/lib/constants';\nsupabase.from(\"mason_users\");\n",
+            "import { TABLES as T } from '@/lib/constants';\nsupabase.from(T.USERS);\n",
+        ),
+        (  # joins an import from the same module
+            'import { STORAGE_KEYS } from "@/lib/constants";\nsupabase.from(`mason_api_keys`);\n',
+            'import { STORAGE_KEYS, TABLES } from "@/lib/constants";\nsupabase.from(TABLES.API_KEYS);\n',
+        ),
+        (  # after the directive of a file without imports
+            "'use client';\n\nsupabase.channel('c').on('postgres_changes', { event: '*', schema: 'public', table: 'mason_users' }, cb);\n",
+            "'use client';\n\nimport { TABLES } from '@/lib/constants';\n\nsupabase.channel('c').on('postgres_changes', { event: '*', schema: 'public', table: TABLES.USERS }, cb);\n",
+        ),
+        (  # a namespace import already reaches it
+            "import * as C from '../lib/constants';\nsupabase.from('mason_users');\n",
+            "import * as C from '../lib/constants';\nsupabase.from(C.TABLES.USERS);\n",
+        ),
+    ],
+)
+def test_hardcoded_table_name_fixes(workspace: Make, code: str, fixed: str) -> None:
+    ws = workspace(app(src__app__page_ts=code))
+    (finding,) = only(ws, "hardcoded-table-name")
+    ws.fix_and_recheck(finding)
+    assert ws.read("src/app/page.ts") == fixed
+
+
+def test_hardcoded_table_name_without_other_importers_uses_a_relative_path(workspace: Make) -> None:
+    ws = workspace(app(src__lib__users_ts=None, src__app__api__page_ts="supabase.from('mason_users');\n"))
+    (finding,) = only(ws, "hardcoded-table-name")
+    ws.fix_and_recheck(finding)
+    assert ws.read("src/app/api/page.ts") == "import { TABLES } from '../../lib/constants';\n\nsupabase.from(TABLES.USERS);\n"
+
+
+def test_hardcoded_table_name_silent(workspace: Make) -> None:
+    code = "supabase.from('mason_theme');\nsupabase.schema('audit').from('mason_users');\n"
+    ws = workspace(app(src__lib__x_ts=code, src__lib__constants_ts=CONSTANTS + "supabase.from('mason_users');\n"))
+    assert only(ws, "hardcoded-table-name") == []
+
+
+# -- checklist-out-of-date -----------------------------------------------------------------------
+
+
+def test_checklist_lacks_a_table(workspace: Make) -> None:
+    constants = CONSTANTS.replace("} as const;", "  TEAMS: 'mason_teams',\n} as const;", 1)
+    ws = workspace(app(TEAMS_SQL, src__lib__constants_ts=constants))
+    assert ws.found() == [("checklist-out-of-date", "docs/rules.md", "| Table | Purpose | Required |")]
+    (finding,) = only(ws, "checklist-out-of-date")
+    assert finding.message == "the Required Tables checklist lacks mason_teams"
+    assert finding.fix is not None and finding.fix.safe
+    ws.fix_and_recheck(finding)
+    assert ws.read("docs/rules.md") == TEAMS_CHECKLIST
+
+
+def test_checklist_lists_a_table_the_migration_lacks(workspace: Make) -> None:
+    ws = workspace(app(docs__rules_md=CHECKLIST + "| `mason_gone` | Removed | ✓ |\n"))
+    (finding,) = only(ws, "checklist-out-of-date")
+    assert finding.message == "the Required Tables checklist lists mason_gone, which the migration does not create"
+    assert finding.fix is not None and not finding.fix.safe
+    ws.fix_and_recheck(finding)
+    assert ws.read("docs/rules.md") == CHECKLIST
+
+
+def test_checklist_silent_in_any_order(workspace: Make) -> None:
+    rows = CHECKLIST.splitlines(keepends=True)
+    ws = workspace(app(docs__rules_md="".join(rows[:-2] + [rows[-1], rows[-2]])))
+    assert ws.found() == []
+
+
+# -- table-missing-rls, table-missing-policy, table-missing-index ---------------------------------
+
+
+def test_table_missing_rls_goes_into_the_rls_section(workspace: Make) -> None:
+    ws = workspace(app(SQL.replace("ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;\n", "")))
+    assert ws.found() == [("table-missing-rls", ROUTE, "mason_users")]
+    (finding,) = only(ws, "table-missing-rls")
+    ws.fix_and_recheck(finding)
+    assert "ALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;\nALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;\n" in ws.read(ROUTE)
+
+
+PER_TABLE = f"""
+CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), email TEXT UNIQUE);
+ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;
+{policy("mason_users")}
+
+CREATE TABLE IF NOT EXISTS mason_api_keys (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id UUID NOT NULL REFERENCES mason_users(id)
+);
+CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);
+{policy("mason_api_keys")}
+"""
+
+
+def test_table_missing_rls_after_the_tables_indexes(workspace: Make) -> None:
+    ws = workspace(app(PER_TABLE))
+    (finding,) = only(ws, "table-missing-rls")
+    ws.fix_and_recheck(finding)
+    # The table's statements stand together without blank lines; so does the new one.
+    assert "ON mason_api_keys(user_id);\nALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;\nDO $$" in ws.read(ROUTE)
+
+
+@pytest.mark.parametrize(
+    "rls",
+    [
+        "DO $$ BEGIN ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY; END $$;",
+        "ALTER TABLE IF EXISTS public.mason_users ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;",
+    ],
+)
+def test_table_missing_rls_silent(workspace: Make, rls: str) -> None:
+    sql = SQL.replace("ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;", rls)
+    sql += "\nCREATE TABLE IF NOT EXISTS auth.sessions_copy (id UUID PRIMARY KEY);\n"
+    assert workspace(app(sql)).found() == []
+
+
+def test_table_missing_policy(workspace: Make) -> None:
+    ws = workspace(app(SQL.replace(policy("mason_users"), "")))
+    assert ws.found() == [("table-missing-policy", ROUTE, "ENABLE ROW LEVEL SECURITY")]
+    (finding,) = only(ws, "table-missing-policy")
+    assert finding.message == "RLS is enabled on mason_users but no policy exists: every query from the app's roles returns nothing"
+    ws.fix_and_recheck(finding)
+    assert ws.read(ROUTE).rstrip().endswith(policy("mason_users") + "\n`;")
+
+
+def test_table_missing_policy_uses_the_configured_template(workspace: Make) -> None:
+    files = app(PER_TABLE.replace(policy("mason_users"), ""))
+    files["migration-lsp.toml"] = 'policy-template = "CREATE POLICY \\"Owner of {short}\\" ON {table} FOR ALL TO authenticated USING (true);"\n'
+    ws = workspace(files)
+    (finding,) = only(ws, "table-missing-policy")
+    ws.fix_and_recheck(finding, follow_up=["table-missing-rls"])
+    text = ws.read(ROUTE)
+    assert (
+        "ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;\n\nDO $$ BEGIN\n"
+        "  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_users' AND policyname = 'Owner of users') THEN\n"
+        '    CREATE POLICY "Owner of users" ON mason_users FOR ALL TO authenticated USING (true);\n'
+        "  END IF;\nEND $$;\n"
+    ) in text
+
+
+def test_table_missing_policy_silent(workspace: Make) -> None:
+    # A policy that comes before the RLS statement, or from a handler-guarded DO block.
+    sql = SQL.replace(policy("mason_users"), "").replace(
+        "-- 3. Enable RLS",
+        'DO $$ BEGIN\n  CREATE POLICY "Allow all on users" ON mason_users USING (true);\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $$;\n\n-- 3. Enable RLS',
+    )
+    assert workspace(app(sql)).found(["table-missing-policy"]) == []
+
+
+def test_table_missing_index_on_a_foreign_key(workspace: Make) -> None:
+    sql = SQL.replace("CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n", "")
+    sql = sql.replace("-- 2. Indexes\n", "-- 2. Indexes\nCREATE INDEX IF NOT EXISTS idx_mason_users_created_at ON mason_users(created_at);\n")
+    ws = workspace(app(sql))
+    assert ws.found() == [("table-missing-index", ROUTE, "mason_api_keys")]
+    (finding,) = only(ws, "table-missing-index")
+    assert finding.message == "no index on the foreign key user_id of mason_api_keys"
+    ws.fix_and_recheck(finding)
+    assert (
+        "ON mason_users(created_at);\nCREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n"
+    ) in ws.read(ROUTE)
+
+
+def test_table_missing_index_without_an_index_section(workspace: Make) -> None:
+    ws = workspace(app(SQL.replace("CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n", "")))
+    (finding,) = only(ws, "table-missing-index")
+    ws.fix_and_recheck(finding)
+    # At the end of the tables, where the index section would start.
+    assert "  key_hash TEXT NOT NULL\n);\n\nCREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n\n-- 2. Indexes" in ws.read(ROUTE)
+
+
+def test_table_missing_index_without_foreign_keys(workspace: Make) -> None:
+    ws = workspace(app(SQL.replace("  email TEXT UNIQUE,\n", "  email TEXT,\n")))
+    assert ws.found() == [("table-missing-index", ROUTE, "mason_users")]
+    (finding,) = only(ws, "table-missing-index")
+    assert finding.fix is None
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        "CREATE INDEX IF NOT EXISTS idx_k ON mason_api_keys(user_id, key_hash);",
+        "CREATE UNIQUE INDEX IF NOT EXISTS idx_k ON mason_api_keys(user_id) WHERE key_hash IS NOT NULL;",
+        "ALTER TABLE mason_api_keys ADD CONSTRAINT uq_k UNIQUE (user_id, key_hash);",
+    ],
+)
+def test_table_missing_index_silent(workspace: Make, index: str) -> None:
+    sql = SQL.replace("CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);", index)
+    assert workspace(app(sql)).found(["table-missing-index"]) == []
+
+
+# -- used-before-created -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statement", "spans"),
+    [
+        ("CREATE TABLE IF NOT EXISTS early (id UUID PRIMARY KEY, team UUID REFERENCES mason_teams(id));", "mason_teams"),
+        ("CREATE INDEX IF NOT EXISTS idx_t ON mason_teams(id);", "mason_teams"),
+        ("ALTER TABLE mason_teams ADD COLUMN IF NOT EXISTS slug TEXT;", "mason_teams"),
+        ('CREATE POLICY "p" ON mason_teams USING (true);', "mason_teams"),
+        ("CREATE OR REPLACE TRIGGER trg BEFORE UPDATE ON mason_teams FOR EACH ROW EXECUTE FUNCTION f();", "mason_teams"),
+        ("COMMENT ON TABLE mason_teams IS 'Teams';", "mason_teams"),
+        ("DO $$ BEGIN ALTER PUBLICATION supabase_realtime ADD TABLE mason_teams; EXCEPTION WHEN duplicate_object THEN NULL; END $$;", "mason_teams"),
+    ],
+)
+def test_used_before_created(workspace: Make, statement: str, spans: str) -> None:
+    sql = SQL.replace("-- 1. Core tables", f"-- 0. Too early\n{statement}\n\n-- 1. Core tables") + "\nCREATE TABLE IF NOT EXISTS mason_teams (id UUID PRIMARY KEY);\n"
+    found = workspace(app(sql)).found(["used-before-created"])
+    assert found == [("used-before-created", ROUTE, spans)]
+
+
+def test_used_before_created_nowhere(workspace: Make) -> None:
+    ws = workspace(app(SQL + "\nALTER TABLE mason_ghosts ADD COLUMN IF NOT EXISTS a TEXT;\n"))
+    (finding,) = only(ws, "used-before-created")
+    assert finding.message == "mason_ghosts does not exist yet on a fresh database: it is created nowhere in the migration"
+    assert finding.fix is None
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE IF NOT EXISTS tree (id UUID PRIMARY KEY, parent UUID REFERENCES tree(id));",
+        "CREATE TABLE IF NOT EXISTS profiles (id UUID PRIMARY KEY REFERENCES auth.users(id));",
+        "ALTER TABLE IF EXISTS mason_legacy ADD COLUMN IF NOT EXISTS a TEXT;",
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'mason_legacy') THEN ALTER TABLE mason_legacy ADD COLUMN IF NOT EXISTS a TEXT; END IF; END $$;",
+        "DO $$ BEGIN ALTER TABLE mason_legacy ADD COLUMN IF NOT EXISTS a TEXT; EXCEPTION WHEN undefined_table THEN NULL; END $$;",
+        "ALTER TABLE mason_users RENAME TO mason_people; CREATE INDEX IF NOT EXISTS idx_p ON mason_people(email);",
+    ],
+)
+def test_used_before_created_silent(workspace: Make, statement: str) -> None:
+    assert workspace(app(SQL + "\n" + statement + "\n")).found(["used-before-created"]) == []
+
+
+def test_used_before_created_trusts_other_literals(workspace: Make) -> None:
+    later = "export const MIGRATION_SQL = `CREATE INDEX IF NOT EXISTS idx_u ON mason_users(email);`;\n"
+    ws = workspace(app(src__app__api__setup__more__route_ts=later))
+    assert ws.found(["used-before-created"]) == []
+
+
+# -- section-order -------------------------------------------------------------------------------
+
+
+def test_section_order_is_off_by_default(workspace: Make) -> None:
+    assert workspace(app(PER_TABLE)).found(["section-order"]) == []
+
+
+def test_section_order_flags_each_step_back_once(workspace: Make) -> None:
+    files = app(PER_TABLE)
+    files["migration-lsp.toml"] = '[rules]\nsection-order = "info"\n'
+    found = workspace(files).found(["section-order"])
+    assert [(rule, text.split("(")[0]) for rule, _, text in found] == [
+        ("section-order", "CREATE TABLE IF NOT EXISTS mason_api_keys "),
+    ]
+
+
+def test_section_order_silent_on_a_grouped_migration(workspace: Make) -> None:
+    files = app()
+    files["migration-lsp.toml"] = '[rules]\nsection-order = "warning"\n'
+    assert workspace(files).found(["section-order"]) == []
