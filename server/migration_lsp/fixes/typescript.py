@@ -77,10 +77,8 @@ def add_entry(index: WorkspaceIndex, constant: TablesConstant, table: Name) -> t
     if last.comma_end is not None:
         return key, (Edit(constant.path, line_end, line_end, f"{newline}{indent}{pair},"),)
     # The last entry had no trailing comma: give it one, and leave the new last one without.
-    return key, (
-        Edit(constant.path, last.end, last.end, ","),
-        Edit(constant.path, line_end, line_end, f"{newline}{indent}{pair}"),
-    )
+    rest = text[last.end : line_end]
+    return key, (Edit(constant.path, last.end, line_end, f",{rest}{newline}{indent}{pair}"),)
 
 
 def reference(binding: str, key: str) -> str:

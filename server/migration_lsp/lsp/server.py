@@ -182,6 +182,10 @@ def _setup_logging(server: MigrationServer) -> None:
     # pygls logs every message it sends at INFO: far too much for anyone but its authors.
     logging.getLogger("pygls").setLevel(logging.WARNING)
     logging.getLogger("pygls").addHandler(stderr)
+    # The engine logs a failing rule at every check; the state tells the client once.
+    engine = logging.getLogger("migration_lsp.engine")
+    engine.propagate = False
+    engine.handlers[:] = [stderr]
 
 
 def create_server() -> MigrationServer:

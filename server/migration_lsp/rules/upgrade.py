@@ -463,6 +463,20 @@ def _without(definition: str, *pairs: tuple[str, str]) -> str:
 # -- changed definitions --------------------------------------------------------------------
 
 
+class _Kept:
+    """What a database built from one baseline keeps through the upgrade, beside a fresh one."""
+
+    def __init__(self, ctx: Context, baseline: Baseline, upgraded: Schema) -> None:
+        self.ctx, self.baseline, self.upgraded = ctx, baseline, upgraded
+        self.fresh = ctx.schema
+        self.label = baseline.label
+        self._current = {id(m) for m in ctx.migrations}
+
+    def stale(self, defined_by: Migration, now: Statement) -> bool:
+        """Did the baseline define the object, and does the statement that defines it now skip it there?"""
+        return id(defined_by) not in self._current and _skipped_when_present(now)
+
+
 @dataclass(frozen=True)
 class _Check:
     expression: str
@@ -471,7 +485,7 @@ class _Check:
     migration: Migration
 
 
-def _checks(migrations: Iterable[Migration]) -> dict[tuple[Name, str], _Check]:
+def _check_constraints(migrations: Iterable[Migration]) -> dict[tuple[Name, str], _Check]:
     """The CHECK constraints a run of ``migrations`` leaves, by table and constraint name.
 
     Column checks get PostgreSQL's name ``<table>_<column>_check``; unnamed table checks are
@@ -557,64 +571,64 @@ class ChangedDefinitionNotApplied(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[str, ...]] = set()
-
-        def once(*key: str) -> bool:
-            if key in reported:
-                return False
-            reported.add(key)
-            return True
-
-        fresh = ctx.schema
-        fresh_checks = _checks(ctx.migrations)
         for baseline, upgraded in _upgrades(ctx):
-            label = baseline.label
-            for name, index in fresh.indexes.items():
-                old = upgraded.indexes.get(name)
-                st = index.defined.statement
-                if old is None or old.defined.migration in ctx.migrations or not _skipped_when_present(st):
-                    continue
-                was, now = _index_shape(old), _index_shape(index)
-                if was != now and once("index", str(name)):
-                    yield self._index(index.defined, name, label, fresh, upgraded)
-            for table_name, table in fresh.tables.items():
-                old_table = upgraded.table(table_name)
-                if old_table is None:
-                    continue
-                for policy in table.policies:
-                    old_policy = old_table.policy(policy.name)
-                    st = policy.defined.statement
-                    if old_policy is None or old_policy.defined.migration in ctx.migrations or not _skipped_when_present(st):
-                        continue
-                    changed = _policy_changes(old_policy, policy)
-                    if changed and once("policy", str(table_name), policy.name):
-                        yield self._policy(policy.defined, policy.name, table_name, changed, label)
-                if _skipped_when_present(table.defined.statement):
-                    for column, col in table.columns.items():
-                        old_col = old_table.columns.get(column)
-                        if old_col is None or old_col.defined.migration in ctx.migrations or col.defined.statement is not table.defined.statement:
-                            continue
-                        if _normal(old_col.type) != _normal(col.type) and once("type", str(table_name), column):
-                            yield col.defined.migration.finding(
-                                self.name,
-                                f"databases built from {label} keep column {column} of {table_name} as {old_col.type}, not {col.type}: "
-                                "CREATE TABLE IF NOT EXISTS skips the table there; to change a type, add a new column and migrate the data in application code",
-                                col.defined.start,
-                                col.defined.end,
-                            )
-                        elif _normal(old_col.default) != _normal(col.default) and once("default", str(table_name), column):
-                            yield self._default(table, col.defined, column, col.default, old_col.default, label)
-            old_checks = _checks((*baseline.migrations, *ctx.migrations))
-            for key, check in fresh_checks.items():
-                old_check = old_checks.get(key)
-                if old_check is None or old_check.migration in ctx.migrations or not _skipped_when_present(check.statement):
-                    continue
-                if _normal(old_check.expression) != _normal(check.expression) and once("check", str(key[0]), key[1]):
-                    yield self._check(key[0], key[1], check, old_check.expression, label)
+            kept = _Kept(ctx, baseline, upgraded)
+            for key, finding in (*self._indexes(kept), *self._policies(kept), *self._columns(kept), *self._constraints(kept)):
+                if key not in reported:  # an older baseline already said it
+                    reported.add(key)
+                    yield finding
 
-    def _index(self, defined: Definition, name: Name, label: str, fresh: Schema, upgraded: Schema) -> Finding:
+    def _indexes(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        for name, index in kept.fresh.indexes.items():
+            old = kept.upgraded.indexes.get(name)
+            if old is not None and kept.stale(old.defined.migration, index.defined.statement):
+                if _index_shape(old) != _index_shape(index):
+                    yield ("index", str(name)), self._index(index.defined, name, kept)
+
+    def _policies(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        for table_name, table in kept.fresh.tables.items():
+            old_table = kept.upgraded.table(table_name)
+            for policy in table.policies:
+                old = old_table.policy(policy.name) if old_table is not None else None
+                if old is not None and kept.stale(old.defined.migration, policy.defined.statement):
+                    changed = _policy_changes(old, policy)
+                    if changed:
+                        yield ("policy", str(table_name), policy.name), self._policy(policy.defined, policy.name, table_name, changed, kept.label)
+
+    def _columns(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        for table_name, table in kept.fresh.tables.items():
+            old_table = kept.upgraded.table(table_name)
+            if old_table is None:
+                continue
+            for column, col in table.columns.items():
+                old = old_table.columns.get(column)
+                if old is None or col.defined.statement is not table.defined.statement:
+                    continue  # missing: column-missing-on-upgrade; changed by an ALTER: the upgrade runs it too
+                if not kept.stale(old.defined.migration, col.defined.statement):
+                    continue
+                if _normal(old.type) != _normal(col.type):
+                    yield ("type", str(table_name), column), col.defined.migration.finding(
+                        self.name,
+                        f"databases built from {kept.label} keep column {column} of {table_name} as {old.type}, not {col.type}: "
+                        "CREATE TABLE IF NOT EXISTS skips the table there; to change a type, add a new column and migrate the data in application code",
+                        col.defined.start,
+                        col.defined.end,
+                    )
+                elif _normal(old.default) != _normal(col.default):
+                    yield ("default", str(table_name), column), self._default(table, col.defined, column, col.default, old.default, kept.label)
+
+    def _constraints(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        upgraded = _check_constraints((*kept.baseline.migrations, *kept.ctx.migrations))
+        for (table, name), check in _check_constraints(kept.ctx.migrations).items():
+            old = upgraded.get((table, name))
+            if old is not None and kept.stale(old.migration, check.statement):
+                if _normal(old.expression) != _normal(check.expression):
+                    yield ("check", str(table), name), self._constraint(table, name, check, old.expression, kept.label)
+
+    def _index(self, defined: Definition, name: Name, kept: _Kept) -> Finding:
         m, st = defined.migration, defined.statement
         f = st.fact
-        taken = {n.name for n in (*fresh.indexes, *upgraded.indexes)}
+        taken = {n.name for n in (*kept.fresh.indexes, *kept.upgraded.indexes)}
         new = _new_index_name(name.name, taken)
         fix = None
         if f.name_span is not None:
@@ -623,7 +637,7 @@ class ChangedDefinitionNotApplied(Rule):
             fix = Fix(title, (*drop.edits, m.edit(*st.span(f.name_span), sql_ident(new))))
         return m.finding(
             self.name,
-            f"databases built from {label} already have index {name.name} with another definition, and IF NOT EXISTS keeps it there; "
+            f"databases built from {kept.label} already have index {name.name} with another definition, and IF NOT EXISTS keeps it there; "
             "give the changed index a new name",
             *st.span(f.name_span),
             fix,
@@ -656,7 +670,7 @@ class ChangedDefinitionNotApplied(Rule):
             Fix(f"ALTER COLUMN {column} {action} on existing tables", (edit,)),
         )
 
-    def _check(self, table: Name, name: str, check: _Check, old: str, label: str) -> Finding:
+    def _constraint(self, table: Name, name: str, check: _Check, old: str, label: str) -> Finding:
         m, st = check.migration, check.statement
         target = _table_text(st)
         top = _top(st)

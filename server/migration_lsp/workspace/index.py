@@ -624,15 +624,14 @@ class WorkspaceIndex:
         """The tables constant ``path`` sees: the one it imports, else the nearest one."""
         facts = self._files.get(path)
         if facts is not None:
-            via_import = self._binding(path, self.config.tables_constant, None)
-            if via_import is not None:
-                return via_import
-            for imp in facts.imports:
-                for imported, local in imp.names:
-                    if imported == self.config.tables_constant:
-                        found = self._binding(path, local, None)
-                        if found is not None:
-                            return found
+            name = self.config.tables_constant
+            bindings = [(name, None)]
+            bindings += [(local, None) for imp in facts.imports for imported, local in imp.names if imported == name]
+            bindings += [(imp.namespace, name) for imp in facts.imports if imp.namespace is not None]
+            for local, member in bindings:
+                found = self._binding(path, local, member)
+                if found is not None:
+                    return found
         return self.nearest_constant(path)
 
     def nearest_constant(self, path: Path) -> TablesConstant | None:

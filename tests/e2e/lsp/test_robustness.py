@@ -22,14 +22,28 @@ async def _hover(editor: Editor, uri: str, position: types.Position) -> types.Ho
     return await editor.request(editor.client.text_document_hover_async(params))
 
 
+def _malformed(position: types.Position) -> types.Position:
+    """A position whose line is not a number; lsprotocol checks types when built, so set it after."""
+    object.__setattr__(position, "line", "seven")
+    return position
+
+
 async def test_malformed_params_get_an_error_and_the_server_stays(editor: Editor) -> None:
     uri = editor.open(ROUTE)
+    bad = types.HoverParams(types.TextDocumentIdentifier(uri), _malformed(types.Position(0, 0)))
     with pytest.raises(JsonRpcException) as error:
-        await editor.request(editor.client.protocol.send_request_async(types.TEXT_DOCUMENT_HOVER, {"textDocument": {"uri": 5}}))
+        await editor.request(editor.client.text_document_hover_async(bad))
     assert error.value.code == -32602  # InvalidParams
-    # A notification with garbage is dropped; the next request is answered.
-    editor.client.protocol.notify(types.TEXT_DOCUMENT_DID_CHANGE, {"textDocument": {"uri": uri}, "contentChanges": "x"})
-    assert await _hover(editor, uri, editor.position_of(uri, "mason_users", offset=1)) is not None
+    # A notification that cannot be read is dropped; the document keeps its text.
+    here = _malformed(types.Position(0, 0))
+    editor.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [types.TextDocumentContentChangePartial(range=types.Range(here, here), text="DROP TABLE mason_users;")],
+        )
+    )
+    hover = await _hover(editor, uri, editor.position_of(uri, "mason_users", offset=1))
+    assert hover is not None and hover.range == editor.range_of(uri, "mason_users")
 
 
 async def test_unknown_methods_and_uris(editor: Editor) -> None:
@@ -40,7 +54,7 @@ async def test_unknown_methods_and_uris(editor: Editor) -> None:
     assert await _hover(editor, nowhere, types.Position(0, 0)) is None
     editor.client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(nowhere, 2),
+            types.VersionedTextDocumentIdentifier(uri=nowhere, version=2),
             [types.TextDocumentContentChangeWholeDocument(text="export const MIGRATION_SQL = `DROP TABLE x;`;")],
         )
     )
