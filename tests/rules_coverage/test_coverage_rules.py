@@ -301,6 +301,12 @@ def test_table_not_in_constants_single_line_object(workspace: Make) -> None:
     assert ws.read("src/lib/constants.ts") == "export const TABLES = { USERS: 'mason_users', API_KEYS: 'mason_api_keys', TEAMS: 'mason_teams' };\n"
 
 
+def test_table_not_in_constants_silent_for_views(workspace: Make) -> None:
+    sql = SQL + "\nCREATE OR REPLACE VIEW mason_summary AS SELECT id FROM mason_users;\n"
+    ws = workspace(app(sql, src__lib__x_ts="supabase.from('mason_summary').select('id');\n"))
+    assert ws.found() == []
+
+
 def test_table_not_in_constants_silent_without_a_constant(workspace: Make) -> None:
     ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST, src__lib__constants_ts="export const OTHER = { A: 'b' };\n", src__lib__users_ts=None))
     assert ws.found() == []
@@ -354,6 +360,12 @@ def test_hardcoded_table_name_without_other_importers_uses_a_relative_path(works
     (finding,) = only(ws, "hardcoded-table-name")
     ws.fix_and_recheck(finding)
     assert ws.read("src/app/api/page.ts") == "import { TABLES } from '../../lib/constants';\n\nsupabase.from(TABLES.USERS);\n"
+
+
+def test_hardcoded_table_name_in_commonjs_is_not_fixed_unasked(workspace: Make) -> None:
+    ws = workspace(app(src__lib__legacy_js="const { supabase } = require('./supabase');\nsupabase.from('mason_users');\n"))
+    (finding,) = only(ws, "hardcoded-table-name")
+    assert finding.fix is not None and not finding.fix.safe
 
 
 def test_hardcoded_table_name_silent(workspace: Make) -> None:

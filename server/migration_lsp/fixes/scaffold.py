@@ -58,11 +58,15 @@ class Layout:
         self.grouped = len(runs) == len(set(runs)) and runs == sorted(runs, key=SECTIONS.index)
 
     def section_end(self, kind: str) -> Statement | None:
-        """The last statement of the ``kind`` section of a grouped migration."""
+        """Where a ``kind`` statement goes in a grouped migration: after the last statement of
+        its section, or, if the migration lacks that section, of the nearest one before it."""
         if not self.grouped:
             return None
-        found = self.sections.get(kind)
-        return found[-1] if found else None
+        for earlier in reversed(SECTIONS[: SECTIONS.index(kind) + 1]):
+            found = self.sections.get(earlier)
+            if found:
+                return found[-1]
+        return None
 
     def last(self) -> Statement | None:
         return self.m.statements[-1] if self.m.statements else None
@@ -182,35 +186,21 @@ def place_new_table(m: Migration, pieces: list[Piece]) -> list[tuple[Statement |
     layout = Layout(m)
     if not layout.grouped or "table" not in layout.sections:
         return [(layout.last(), p) for p in pieces]
-    placed = []
-    for p in pieces:
-        anchor = None
-        # A section the migration lacks: after the nearest section before it.
-        for kind in reversed(SECTIONS[: SECTIONS.index(p.section) + 1]):
-            anchor = layout.section_end(kind)
-            if anchor is not None:
-                break
-        placed.append((anchor, p))
-    return placed
+    return [(layout.section_end(p.section), p) for p in pieces]
 
 
 def place_for_table(table: Table, section: str) -> Statement:
     """Where a statement of ``section`` for an existing ``table`` goes, in the table's migration.
 
-    In a grouped migration: the end of that section (or of the nearest one before it), when
-    it comes after the table. Otherwise right after what the table already has that comes before ``section``: its
+    In a grouped migration: the end of that section, when it comes after the table.
+    Otherwise right after what the table already has that comes before ``section``: its
     RLS statement (for a policy), its last index, or the table itself.
     """
     m = table.defined.migration
     created = table.defined.top
-    layout = Layout(m)
-    # A section the migration lacks: the end of the nearest one before it.
-    for kind in reversed(SECTIONS[: SECTIONS.index(section) + 1]):
-        end = layout.section_end(kind)
-        if end is not None:
-            if end.start >= created.start:
-                return end
-            break
+    end = Layout(m).section_end(section)
+    if end is not None and end.start >= created.start:
+        return end
     anchor = created
     candidates = [i.defined.top for i in table.indexes if i.defined.migration is m]
     if section == "policy" and table.rls_defined is not None and table.rls_defined.migration is m:

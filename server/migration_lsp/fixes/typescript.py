@@ -81,6 +81,12 @@ def add_entry(index: WorkspaceIndex, constant: TablesConstant, table: Name) -> t
     return key, (Edit(constant.path, last.end, line_end, f",{rest}{newline}{indent}{pair}"),)
 
 
+def is_commonjs(index: WorkspaceIndex, path: Path) -> bool:
+    """A file that loads modules with ``require()``: an ``import`` statement would break it."""
+    text = index.text(path) or ""
+    return path.suffix == ".cjs" or (not index.imports(path) and "require(" in text)
+
+
 def reference(binding: str, key: str) -> str:
     return f"{binding}.{key}" if _IDENTIFIER.match(key) else f"{binding}[{key!r}]"
 

@@ -53,7 +53,7 @@ def apply_changes(text: str, changes: Sequence[types.TextDocumentContentChangeEv
     """The text after ``didChange``'s changes; a range past the end is clamped to it."""
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
-            index = LineIndex(text)
+            index = lines(text)  # indexed already when its diagnostics were published
             start = offset(index, change.range.start)
             end = max(start, offset(index, change.range.end))
             text = text[:start] + change.text + text[end:]

@@ -12,12 +12,12 @@ from typing import Iterable
 
 from migration_lsp.engine import Context, Migration
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
-from migration_lsp.fixes.typescript import add_entry, import_constant, reference
-from migration_lsp.model.schema import Schema, Table, parse_name
+from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
+from migration_lsp.model.schema import Table, parse_name
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import Checklist, escape_cell, render_table
-from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex
+from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex, relative, shared_depth
 
 CHECKED = "✓"
 
@@ -34,24 +34,12 @@ def covered(ctx: Context) -> WorkspaceIndex | None:
 
 def nearest(migrations: Iterable[Migration], path: Path) -> Migration:
     """The migration closest to ``path`` in the folder tree: its own package's."""
-    def shared(m: Migration) -> int:
-        n = 0
-        for a, b in zip(m.path.parts, path.parts):
-            if a != b:
-                break
-            n += 1
-        return n
-
-    return max(migrations, key=shared)
+    return max(migrations, key=lambda m: shared_depth(m.path, path))
 
 
 def literal_anchor(m: Migration) -> tuple[int, int]:
     """Where a finding about the whole migration goes: its opening quote."""
     return m.literal.doc_start, m.literal.doc_start + 1
-
-
-def _table_names(schema: Schema) -> list[str]:
-    return [t.name for t in schema.tables]
 
 
 class TableNotInMigration(Rule):
@@ -124,11 +112,15 @@ class TableNotInMigration(Rule):
                     missing.setdefault(table, []).append((constant.path, entry.start, entry.end, message))
         if not missing:
             return
-        others = _table_names(schema) + [t.name for t in missing]
+        others = [t.name for t in (*schema.tables, *missing)]
+        fixes: dict[tuple[Name, Path], Fix] = {}
         for table, places in missing.items():
             for path, start, end, message in places:
                 target = nearest(ctx.migrations, path)
-                yield Finding(self.name, message, path, start, end, self._fix(ctx, index, target, [table], others))
+                fix = fixes.get((table, target.path))
+                if fix is None:
+                    fix = fixes[(table, target.path)] = self._fix(ctx, index, target, [table], others)
+                yield Finding(self.name, message, path, start, end, fix)
         first = ctx.migrations[0]
         names = ", ".join(str(t) for t in missing)
         count = f"{len(missing)} tables" if len(missing) > 1 else "a table"
@@ -322,20 +314,20 @@ class TableNotInConstants(Rule):
             start, end = st.span(name_span) if name_span is not None else (table.defined.start, table.defined.end)
             yield m.finding(
                 self.name,
-                f"{table.name} is created by the migration but missing from {constant.name} ({_relative(constant.path, ctx)})",
+                f"{table.name} is created by the migration but missing from {constant.name} ({relative(constant.path, ctx.config.root)})",
                 start,
                 end,
                 self._fix(index, constant, table.name),
             )
         for ref in index.table_refs():
-            if ref.via != "string" or ref.table.schema is not None or not app_owned(ctx, ref.table):
+            if ref.via != "string" or ref.table.schema is not None or ctx.schema.view(ref.table) is not None:
                 continue
             constant = index.constant_for(ref.path)
             if constant is None or constant.key_for(ref.table) is not None:
                 continue
             yield Finding(
                 self.name,
-                f"{ref.table} is missing from {constant.name} ({_relative(constant.path, ctx)})",
+                f"{ref.table} is missing from {constant.name} ({relative(constant.path, ctx.config.root)})",
                 ref.path,
                 ref.start,
                 ref.end,
@@ -348,13 +340,6 @@ class TableNotInConstants(Rule):
             return None
         key, edits = added
         return Fix(f"Add {key}: '{table.name}' to {constant.name}", edits)
-
-
-def _relative(path: Path, ctx: Context) -> str:
-    try:
-        return path.relative_to(ctx.config.root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 class HardcodedTableName(Rule):
@@ -382,7 +367,8 @@ class HardcodedTableName(Rule):
 
     ## Fix safety
     Safe: it writes `TABLES.KEY` (or the alias the file imports it under) and adds the import
-    when the file lacks it, with the specifier other files use.
+    when the file lacks it, with the specifier other files use. In a CommonJS file (one that
+    uses `require()`) an added `import` would break the file, so there the fix is unsafe.
     """
 
     name = "hardcoded-table-name"
@@ -403,13 +389,15 @@ class HardcodedTableName(Rule):
                 continue
             binding, import_edits = import_constant(index, ref.path, constant)
             written = reference(binding, key)
+            # An import statement in a CommonJS file would break it: offer, never apply.
+            safe = not (import_edits and is_commonjs(index, ref.path))
             yield Finding(
                 self.name,
                 f"{ref.table} has an entry in {constant.name}: write {written}",
                 ref.path,
                 ref.start,
                 ref.end,
-                Fix(f"Use {written}", (Edit(ref.path, ref.start, ref.end, written), *import_edits)),
+                Fix(f"Use {written}", (Edit(ref.path, ref.start, ref.end, written), *import_edits), safe),
             )
 
 

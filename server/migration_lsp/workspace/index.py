@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os.path
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -534,15 +535,16 @@ class WorkspaceIndex:
     """Every code file's references, resolved against the tables constant it imports."""
 
     config: Config
-    _files: dict[Path, _FileFacts] = field(default_factory=dict)
-    _texts: dict[Path, str] = field(default_factory=dict)
-    _checklists: dict[Path, list[Checklist]] = field(default_factory=dict)
-    _resolved: dict[Path, tuple[list[TableRef], list[FunctionRef]]] = field(default_factory=dict)
-    _constants: dict[Path, TablesConstant] | None = None
-    _modules: dict[tuple[Path, str], Path | None] = field(default_factory=dict)
-    _tsconfigs: dict[Path, _TsConfig | None] = field(default_factory=dict)
-    _packages: dict[str, Path] | None = None
-    _specifiers: dict[str, int] | None = None  # how often each import specifier brings the constant
+    _files: dict[Path, _FileFacts] = field(default_factory=dict, init=False, repr=False)
+    _texts: dict[Path, str] = field(default_factory=dict, init=False, repr=False)
+    _checklists: dict[Path, list[Checklist]] = field(default_factory=dict, init=False, repr=False)
+    _resolved: dict[Path, tuple[list[TableRef], list[FunctionRef]]] = field(default_factory=dict, init=False, repr=False)
+    _constants: dict[Path, TablesConstant] | None = field(default=None, init=False, repr=False)
+    _modules: dict[tuple[Path, str], Path | None] = field(default_factory=dict, init=False, repr=False)
+    _tsconfigs: dict[Path, _TsConfig | None] = field(default_factory=dict, init=False, repr=False)
+    _packages: dict[str, Path] | None = field(default=None, init=False, repr=False)
+    # how often each import specifier brings the constant
+    _specifiers: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     # -- keeping it current ----------------------------------------------------------------
     def update(self, path: Path, text: str) -> None:
@@ -613,7 +615,7 @@ class WorkspaceIndex:
             for path, facts in self._files.items():
                 if facts.constant is None:
                     continue
-                if spec is not None and not spec.match_file(_relative(path, self.config.root)):
+                if spec is not None and not spec.match_file(relative(path, self.config.root)):
                     continue
                 d = facts.constant
                 found[path] = TablesConstant(path, self.config.tables_constant, {e.key: e for e in d.entries}, d.start, d.end)
@@ -639,7 +641,7 @@ class WorkspaceIndex:
         constants = self.constants()
         if not constants:
             return None
-        return max(constants, key=lambda c: (_shared_depth(c.path, path), -len(c.path.parts), str(c.path)))
+        return max(constants, key=lambda c: (shared_depth(c.path, path), -len(c.path.parts), str(c.path)))
 
     def imports(self, path: Path) -> tuple[ImportDecl, ...]:
         facts = self._files.get(path)
@@ -780,7 +782,7 @@ class WorkspaceIndex:
 
     def _file_at(self, base: Path) -> Path | None:
         """The indexed file an import of ``base`` loads, the way TypeScript looks for it."""
-        base = Path(_normalise(base))
+        base = Path(os.path.normpath(base))
         candidates = [base]
         if base.suffix in (".js", ".jsx", ".mjs", ".cjs"):
             stem = base.with_suffix("")
@@ -831,26 +833,20 @@ def _split_scoped(spec: str) -> tuple[str, str, str]:
     return f"{scope}/{name}", sep, sub
 
 
-def _normalise(path: Path) -> str:
-    import os.path
-
-    return os.path.normpath(str(path))
-
-
 def _relpath(target: Path, start: Path) -> str:
-    import os.path
-
     return PurePath(os.path.relpath(target, start)).as_posix()
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when below it, else as it is; with forward slashes."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _shared_depth(a: Path, b: Path) -> int:
+def shared_depth(a: Path, b: Path) -> int:
+    """How many folders two files share from the root: the larger, the closer they are."""
     n = 0
     for x, y in zip(a.parent.parts, b.parent.parts):
         if x != y:

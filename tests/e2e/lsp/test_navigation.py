@@ -8,14 +8,14 @@ from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
 
-# (file, a unique piece of text around the name, the name itself)
+# (file, a unique piece of text around the name, the name itself, the reference as a whole)
 TABLE_REFERENCES = [
-    (ROUTE, "CREATE TABLE IF NOT EXISTS mason_api_keys", "mason_api_keys"),
-    (ROUTE, "ALTER TABLE mason_api_keys ENABLE", "mason_api_keys"),
-    (ROUTE, "ON mason_api_keys (user_id)", "mason_api_keys"),
-    (ROUTE, 'ON mason_api_keys FOR ALL', "mason_api_keys"),
-    (DB, ".from(TABLES.API_KEYS)", "API_KEYS"),
-    (TABLES, 'API_KEYS: "mason_api_keys"', "mason_api_keys"),
+    (ROUTE, "CREATE TABLE IF NOT EXISTS mason_api_keys", "mason_api_keys", "mason_api_keys"),
+    (ROUTE, "ALTER TABLE mason_api_keys ENABLE", "mason_api_keys", "mason_api_keys"),
+    (ROUTE, "ON mason_api_keys (user_id)", "mason_api_keys", "mason_api_keys"),
+    (ROUTE, "ON mason_api_keys FOR ALL", "mason_api_keys", "mason_api_keys"),
+    (DB, ".from(TABLES.API_KEYS)", "API_KEYS", "TABLES.API_KEYS"),
+    (TABLES, 'API_KEYS: "mason_api_keys"', "mason_api_keys", '"mason_api_keys"'),
 ]
 
 
@@ -34,20 +34,51 @@ async def _definition(editor: Editor, uri: str, position: types.Position) -> lis
     ]
 
 
-@pytest.mark.parametrize(("rel", "around", "name"), TABLE_REFERENCES)
-async def test_hover_shows_the_table_card(editor: Editor, rel: str, around: str, name: str) -> None:
+@pytest.mark.parametrize(("rel", "around", "name", "reference"), TABLE_REFERENCES)
+async def test_hover_shows_the_table_card(editor: Editor, rel: str, around: str, name: str, reference: str) -> None:
     uri = editor.open(rel)
     hover = await _hover(editor, uri, editor.position_of(uri, name, within=around, offset=1))
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert hover.contents.kind == types.MarkupKind.Markdown
+    assert hover.range == editor.range_of(uri, reference, within=around)
     card = hover.contents.value
-    assert "mason_api_keys" in card
-    for column in ("`id`", "`user_id`", "`key_hash`"):
+    assert card.startswith("**table** `mason_api_keys`")
+    for column in ("| `id` | `uuid` | not null, primary key | `gen_random_uuid()` |", "| `user_id` | `uuid` | not null |", "| `key_hash` | `text` | not null |"):
         assert column in card
     assert "**Row level security:** on" in card
-    assert "Allow all on api_keys" in card
-    assert "idx_mason_api_keys_user_id" in card
-    assert f"]({editor.uri(ROUTE)}#L" in card
+    assert "- `Allow all on api_keys` FOR ALL USING `true` WITH CHECK `true`" in card
+    assert "- `idx_mason_api_keys_user_id`: (user_id)" in card
+    line = editor.position_of(editor.uri(ROUTE), "CREATE TABLE IF NOT EXISTS mason_api_keys").line
+    assert f"Created in [route.ts:{line + 1}]({editor.uri(ROUTE)}#L{line + 1})" in card
+
+
+async def test_hover_on_references_and_on_a_string_table_name(editor: Editor) -> None:
+    route = editor.open(ROUTE)
+    hover = await _hover(editor, route, editor.position_of(route, "mason_users", within="REFERENCES", offset=1))
+    assert hover is not None and hover.contents.value.startswith("**table** `mason_users`")
+    assert "People who sign in." in hover.contents.value
+    assert "| `created_at` | `timestamptz` | null | `now()` |" in hover.contents.value
+    db = editor.open(DB)
+    version = editor.replace(db, ".from(TABLES.USERS)", '.from("mason_users")')
+    await editor.diagnostics(db, version=version)
+    hover = await _hover(editor, db, editor.position_of(db, '"mason_users"', offset=2))
+    assert hover is not None and hover.contents.value.startswith("**table** `mason_users`")
+    assert hover.range == editor.range_of(db, '"mason_users"')
+
+
+async def test_hover_on_a_table_no_migration_creates(editor: Editor) -> None:
+    db = editor.open(DB)
+    version = editor.replace(db, ".from(TABLES.USERS)", '.from("mason_audit_log")')
+    await editor.diagnostics(db, version=version)
+    hover = await _hover(editor, db, editor.position_of(db, "mason_audit_log", offset=2))
+    assert hover is not None
+    assert "No migration literal creates this table." in hover.contents.value
+    assert "**table-not-in-migration**" in hover.contents.value
+
+
+async def test_no_hover_on_plain_code(editor: Editor) -> None:
+    db = editor.open(DB)
+    assert await _hover(editor, db, editor.position_of(db, "createClient", offset=2)) is None
 
 
 async def test_hover_over_a_diagnostic_explains_the_rule(editor: Editor) -> None:
@@ -61,8 +92,8 @@ async def test_hover_over_a_diagnostic_explains_the_rule(editor: Editor) -> None
     assert "docs/rules/truncate.md" in hover.contents.value
 
 
-@pytest.mark.parametrize(("rel", "around", "name"), [r for r in TABLE_REFERENCES if r[0] != ROUTE or "CREATE" not in r[1]])
-async def test_definition_goes_to_create_table(editor: Editor, rel: str, around: str, name: str) -> None:
+@pytest.mark.parametrize(("rel", "around", "name", "reference"), [r for r in TABLE_REFERENCES if "CREATE" not in r[1]])
+async def test_definition_goes_to_create_table(editor: Editor, rel: str, around: str, name: str, reference: str) -> None:
     uri = editor.open(rel)
     (location,) = await _definition(editor, uri, editor.position_of(uri, name, within=around, offset=1))
     assert location.uri == editor.uri(ROUTE)

@@ -11,6 +11,7 @@ export const TABLES = {
   REMOTE_EXECUTION_RUNS: 'mason_remote_execution_runs',
   EXECUTION_LOGS: 'mason_execution_logs',
   AI_PROVIDER_KEYS: 'mason_ai_provider_keys',
+  FEATURE_FLAGS: 'mason_feature_flags',
 } as const;
 
 // These values look like table names, but they are not tables.

@@ -239,6 +239,55 @@ ALTER TABLE mason_api_keys ADD COLUMN IF NOT EXISTS revoked_at TIMESTAMPTZ;
 
 -- [add-column-required] existing backlog items have no area, and there is no default.
 ALTER TABLE mason_pm_backlog_items ADD COLUMN IF NOT EXISTS area TEXT NOT NULL;
+
+-- =====================================================================
+-- 8. Feature flags, from a hurried pull request: each statement below
+--    breaks one of the rulebook's first two principles.
+-- =====================================================================
+
+-- [create-table-not-idempotent] the second run stops here: "relation already exists".
+CREATE TABLE mason_feature_flags (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  key TEXT NOT NULL UNIQUE,
+  enabled BOOLEAN NOT NULL DEFAULT false,
+  created_at TIMESTAMPTZ DEFAULT NOW()
+);
+ALTER TABLE mason_feature_flags ENABLE ROW LEVEL SECURITY;
+
+-- [policy-not-guarded] PostgreSQL has no CREATE POLICY IF NOT EXISTS.
+CREATE POLICY "Allow all on feature_flags" ON mason_feature_flags FOR ALL USING (true) WITH CHECK (true);
+
+-- [policy-guard-mismatch] copied from section 5: the guard checks the users policy, which
+-- exists, so this policy is never created.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'mason_users' AND policyname = 'Allow all on users') THEN
+    CREATE POLICY "Service role reads logs" ON mason_execution_logs FOR SELECT TO service_role USING (true);
+  END IF;
+END $$;
+
+-- [create-index-not-idempotent] [add-column-not-idempotent] [create-not-idempotent]
+CREATE INDEX idx_mason_execution_logs_level ON mason_execution_logs(level);
+ALTER TABLE mason_users ADD COLUMN avatar_url TEXT;
+CREATE FUNCTION mason_enabled_flags() RETURNS SETOF mason_feature_flags LANGUAGE sql AS $fn$
+  SELECT * FROM mason_feature_flags WHERE enabled
+$fn$;
+
+-- [drop-not-idempotent] fails once the index is gone.
+DROP INDEX idx_mason_pm_backlog_items_open;
+
+-- [insert-not-idempotent] adds the flag again on every run.
+INSERT INTO mason_feature_flags (key, enabled) VALUES ('remote-execution', true);
+
+-- [column-type-change] [rename]
+ALTER TABLE mason_pm_backlog_items ALTER COLUMN priority TYPE SMALLINT;
+ALTER TABLE mason_github_repositories RENAME COLUMN full_name TO repository_name;
+
+-- [drop-column] [delete-rows] [truncate] [drop-table] [destructive-ddl]
+ALTER TABLE mason_users DROP COLUMN IF EXISTS legacy_token;
+DELETE FROM mason_execution_logs WHERE created_at < NOW() - INTERVAL '30 days';
+TRUNCATE mason_pm_filtered_items;
+DROP TABLE IF EXISTS mason_pm_old_items;
+UPDATE mason_pm_backlog_items SET status = 'new';
 `;
 
 export async function POST(request: Request) {
