@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.config import Config, ConfigError, load_config
+from migration_lsp import verify
+from migration_lsp.config import PLATFORMS, VERIFY_MODES, Config, ConfigError, load_config
 
 
 def write(path: Path, text: str) -> Path:
@@ -71,6 +72,12 @@ def test_migration_lsp_toml_beats_pyproject_in_the_same_folder(tmp_path: Path) -
     write(tmp_path / "pyproject.toml", '[tool.migration-lsp]\nvariable-names = ["PY"]\n')
     write(tmp_path / "migration-lsp.toml", 'variable-names = ["TOML"]\n')
     assert load_config(tmp_path).variable_names == ("TOML",)
+
+
+def test_the_verify_choices_are_what_verify_knows() -> None:
+    # The command line offers these without loading the verify engine.
+    assert PLATFORMS == tuple(verify.PLATFORMS)
+    assert VERIFY_MODES == verify.MODES
 
 
 def test_extra_variable_names_are_added_once() -> None:

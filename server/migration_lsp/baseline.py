@@ -25,14 +25,15 @@ from pathlib import Path
 from typing import Iterable
 
 from migration_lsp.config import Config
-from migration_lsp.engine import Document, Migration, _migration, parse_document, select_rules
+from migration_lsp.engine import Document, Migration, parse_document, parse_migration, select_rules
 from migration_lsp.locate.typescript import MigrationLiteral
 from migration_lsp.positions import Segment, SourceMap
 from migration_lsp.workspace.files import Unreadable, read_source
 from migration_lsp.workspace.project import FileNotice, Project
 
 HISTORY = "history"
-# Rules that compare with a baseline; without one they stay silent and a note says why.
+# Rules that compare with a baseline; without one they stay silent and, unless the baseline
+# is turned off, a note says why.
 BASELINE_RULES = ("column-missing-on-upgrade", "changed-definition-not-applied")
 
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
@@ -86,7 +87,7 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
             loaded.baselines.append(sql_baseline)
         else:
             loaded.problem = (config.source or config.root, str(reason))
-    reasons = dict.fromkeys(paths, "baseline is off")
+    reasons: dict[Path, str] = {}  # files git has no baseline for, and why; none when it is turned off
     if ref:
         by_label: dict[str, list[Migration]] = {}
         for path in paths:
@@ -95,7 +96,6 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
             except _NoGit as e:
                 reasons[path] = str(e)
                 continue
-            del reasons[path]
             for label, document in versions:
                 by_label.setdefault(label, []).extend(document.migrations)
         loaded.baselines[:0] = [Baseline(label, tuple(ms), per_file=True) for label, ms in by_label.items()]
@@ -123,7 +123,7 @@ def sql_migration(path: Path, sql: str) -> Migration:
     """A plain SQL file as a migration, so that rules and the schema model read it like a literal."""
     n = len(sql)
     source_map = SourceMap([Segment(0, 0, n, n)] if n else [], n, n)
-    return _migration(path, sql, MigrationLiteral(path.name, "raw", sql, source_map, 0, n, 0, ""))
+    return parse_migration(path, sql, MigrationLiteral(path.name, "raw", sql, source_map, 0, n, 0, ""))
 
 
 # -- legacy SQL files ---------------------------------------------------------------------

@@ -56,7 +56,9 @@ class Config:
 # key in the file → (field, expected type description, validator)
 _STRING_LISTS = {"variable-names", "include", "exclude", "required-tables", "external-schemas", "baseline-sql"}
 _STRINGS = {"tables-constant", "tables-file", "checklist", "policy-template", "baseline", "platform", "verify-mode"}
-_CHOICES = {"platform": ("supabase", "none"), "verify-mode": ("transaction", "statements")}
+PLATFORMS = ("supabase", "none")  # what verify recreates in a scratch database
+VERIFY_MODES = ("transaction", "statements")
+_CHOICES = {"platform": PLATFORMS, "verify-mode": VERIFY_MODES}
 
 
 def find_config_file(start: Path) -> Path | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import re
 import traceback
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from migration_lsp.config import Config
-from migration_lsp.locate.typescript import PLACEHOLDER_PREFIX, MigrationLiteral, Notice, find_literals
+from migration_lsp.locate.typescript import PLACEHOLDER, MigrationLiteral, Notice, find_literals
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule, RuleError
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Statement
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     from migration_lsp.workspace.index import WorkspaceIndex
 
 log = logging.getLogger(__name__)
-
-_PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")
 
 
 @dataclass(eq=False)
@@ -55,8 +52,11 @@ class Migration:
     def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None) -> Finding:
         doc_start, doc_end = self.literal.doc_span(start, end)
         # Users know their `${…}`, not the placeholder that stood in for it.
-        message = _PLACEHOLDER.sub(lambda p: self._substitution(int(p.group(1))), message)
-        return Finding(rule, message, self.path, doc_start, doc_end, fix)
+        return Finding(rule, self.as_written(message), self.path, doc_start, doc_end, fix)
+
+    def as_written(self, text: str) -> str:
+        """``text`` with each placeholder back as the ``${…}`` it stands for in this literal."""
+        return PLACEHOLDER.sub(lambda p: self._substitution(int(p.group(1))), text)
 
     def _substitution(self, n: int) -> str:
         start, end = self.literal.substitutions[n]
@@ -71,7 +71,7 @@ class Migration:
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
         parts = []
         last = 0
-        for p in _PLACEHOLDER.finditer(sql):
+        for p in PLACEHOLDER.finditer(sql):
             parts.append(self.literal.escape(sql[last : p.start()]))
             parts.append(self._substitution(int(p.group(1))))
             last = p.end()
@@ -105,6 +105,10 @@ class Migration:
             end += 1
         return self.sql[start:end]
 
+    def end_of(self, st: Statement) -> int:
+        """Where ``st`` ends, its semicolon included."""
+        return st.end + 1 if self.sql.startswith(";", st.end) else st.end
+
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:
             if st.start <= offset <= st.end:
@@ -122,11 +126,12 @@ class Document:
 
 def parse_document(path: Path, text: str, names: Iterable[str]) -> Document:
     located = find_literals(text, path, frozenset(names))
-    migrations = [_migration(path, text, lit) for lit in located.literals]
+    migrations = [parse_migration(path, text, lit) for lit in located.literals]
     return Document(path, text, migrations, located.notices)
 
 
-def _migration(path: Path, text: str, lit: MigrationLiteral) -> Migration:
+def parse_migration(path: Path, text: str, lit: MigrationLiteral) -> Migration:
+    """One literal of the document ``text``, split and analysed."""
     pieces, comments = split(lit.sql)
     statements = [
         Statement(analyze(lit.sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)
@@ -245,5 +250,5 @@ def settle(
     for f in findings:
         if f.rule == suppress.UNUSED:
             f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
-    findings.sort(key=lambda f: (str(f.path), f.start, f.end, f.rule))
+    findings.sort(key=Finding.order)
     return findings

@@ -5,21 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from migration_lsp.engine import Migration, parse_document
-from migration_lsp.model.schema import Schema, build_schema, canonical, parse_name
+from migration_lsp.model.schema import Schema, build_schema, canonical, dynamic, parse_name
 from migration_lsp.positions import escape_for_template
 from migration_lsp.sql.facts import Name
 
 
-def migrations(*sqls: str) -> list[Migration]:
+def migrations(*sqls: str, substitutions: bool = False) -> list[Migration]:
+    """A literal of each SQL, in a file of its own; with ``substitutions`` each ``${…}`` is one."""
     out = []
     for i, sql in enumerate(sqls):
-        text = f"export const MIGRATION_SQL = `{escape_for_template(sql)}`;\n"
+        text = f"export const MIGRATION_SQL = `{sql if substitutions else escape_for_template(sql)}`;\n"
         out.extend(parse_document(Path(f"m{i}/route.ts"), text, ["MIGRATION_SQL"]).migrations)
     return out
 
 
-def schema(*sqls: str) -> Schema:
-    return build_schema(migrations(*sqls))
+def schema(*sqls: str, substitutions: bool = False) -> Schema:
+    return build_schema(migrations(*sqls, substitutions=substitutions))
 
 
 def test_tables_and_columns() -> None:
@@ -83,6 +84,56 @@ def test_keys() -> None:
         (("owner",), Name("mason_users"), ("id",), None),
         (("owner",), Name("mason_users"), ("id",), "fk_again"),
     ]
+
+
+def test_check_constraints() -> None:
+    (m,) = migrations(
+        """
+        CREATE TABLE IF NOT EXISTS t (
+          id INT PRIMARY KEY,
+          status TEXT CHECK (status IN ('a', 'b')),
+          lo INT,
+          hi INT,
+          CONSTRAINT t_range CHECK (lo <= hi),
+          CHECK (hi < 100)
+        );
+        ALTER TABLE t ADD CONSTRAINT t_lo_positive CHECK (lo > 0);
+        DO $$ BEGIN
+          ALTER TABLE t ADD CONSTRAINT t_range CHECK (lo < hi);
+        EXCEPTION WHEN duplicate_object THEN NULL;
+        END $$;
+        ALTER TABLE t ADD COLUMN IF NOT EXISTS n INT CHECK (n <> 0);
+        """
+    )
+    t = build_schema([m]).table("t")
+    assert t is not None
+    assert [(c.name, c.expression) for c in t.checks] == [
+        ("t_status_check", "(status IN ('a', 'b'))"),
+        ("t_range", "lo <= hi"),  # the second ADD CONSTRAINT of that name fails: the first stays
+        (None, "hi < 100"),
+        ("t_lo_positive", "lo > 0"),
+        ("t_n_check", "(n <> 0)"),
+    ]
+    assert t.check_constraint("t_range") is t.checks[1]
+    defined = [m.text[slice(*c.defined.doc_span())] for c in t.checks]
+    assert defined[0] == "status TEXT CHECK (status IN ('a', 'b'))"
+    assert defined[1] == "CONSTRAINT t_range CHECK (lo <= hi)"
+    assert defined[3] == "ADD CONSTRAINT t_lo_positive CHECK (lo > 0)"
+
+
+def test_check_constraints_go_with_their_name_or_column() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, a INT CHECK (a > 0), b INT, c INT, CHECK (b > c), CONSTRAINT t_c CHECK (c > 0));
+        ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c;
+        ALTER TABLE t RENAME COLUMN a TO aa;
+        ALTER TABLE t DROP COLUMN b;
+        ALTER TABLE t ADD CONSTRAINT t_c CHECK (c > 1);
+        """
+    )
+    t = s.table("t")
+    assert t is not None
+    assert [(c.name, c.columns, c.expression) for c in t.checks] == [("t_a_check", ("aa",), "(a > 0)"), ("t_c", (), "c > 1")]
 
 
 def test_indexes() -> None:
@@ -215,7 +266,7 @@ def test_functions_triggers_views_publications() -> None:
     view, matview = s.view("t_ids"), s.view("t_count")
     assert view is not None and not view.materialized
     assert matview is not None and matview.materialized
-    assert s.has_relation("t_ids") and not s.has_relation("nope")
+    assert s.may_have_relation("t_ids") and not s.may_have_relation("nope")
     assert s.publications["mine"].tables == [Name("t")]
     assert s.publications["supabase_realtime"].tables == [Name("t"), Name("u")]
     assert s.publications["everything"].all_tables
@@ -310,3 +361,67 @@ def test_statements_the_model_cannot_place_are_ignored() -> None:
     )
     assert list(s.tables) == [Name("copy")]
     assert s.indexes == {}
+
+
+def test_names_with_a_substitution_are_patterns() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS mason_${kind}_events (id int);
+        CREATE OR REPLACE VIEW ${schema}.summary AS SELECT 1 AS n;
+        CREATE OR REPLACE FUNCTION count_${kind}() RETURNS int LANGUAGE sql AS $fn$ SELECT 1 $fn$;
+        """,
+        substitutions=True,
+    )
+    assert s.tables == {} and s.views == {} and s.functions == {}
+    assert dynamic(s.dynamic_relations[0]) and not dynamic(Name("mason_events"))
+    assert s.may_have_relation("mason_audit_events") and not s.may_have_relation("mason_audit")
+    assert s.may_have_relation("reports.summary") and s.may_have_relation("summary") and not s.may_have_relation("summaries")
+    assert s.may_have_function("count_audit") and not s.may_have_function("counts")
+    assert not s.may_have_changed("mason_audit_events")
+
+
+def test_a_statement_on_a_name_with_a_substitution_changes_no_known_table() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS ${t} (id int);
+        ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
+        CREATE TABLE IF NOT EXISTS mason_a (id int);
+        CREATE TABLE IF NOT EXISTS other (id int);
+        """,
+        """
+        ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY "p" ON mason_${name} USING (true);
+        """,
+        substitutions=True,
+    )
+    a, other = s.table("mason_a"), s.table("other")
+    assert a is not None and other is not None and not a.rls and not a.policies
+    # In the first literal `${t}` is the table it created; in the second it may be any table.
+    assert [str(n) for n in s.unplaced] == ["__migration_lsp_sub0", "mason___migration_lsp_sub1"]
+    assert s.may_have_changed("mason_a") and s.may_have_changed("other")
+
+
+def test_objects_named_with_a_substitution_match_no_other() -> None:
+    s = schema(
+        """
+        CREATE TABLE IF NOT EXISTS t (id int, n int, CONSTRAINT ${check} CHECK (n > 0));
+        CREATE INDEX IF NOT EXISTS idx_${a} ON t (n);
+        CREATE POLICY "${policy}" ON t USING (true);
+        DROP INDEX IF EXISTS idx_${b};
+        DROP POLICY IF EXISTS "${policy}" ON t;
+        ALTER TABLE t DROP CONSTRAINT IF EXISTS ${check};
+        """,
+        "CREATE INDEX IF NOT EXISTS idx_${a} ON t (id);",
+        substitutions=True,
+    )
+    t = s.table("t")
+    assert t is not None
+    assert [i.columns for i in t.indexes] == [("n",), ("id",)] and s.indexes == {}
+    assert len(t.policies) == 1 and len(t.checks) == 1
+    assert s.may_have_changed("t")  # the policy or the constraint dropped: only the app knows which
+
+
+def test_a_table_renamed_to_a_name_with_a_substitution_leaves_the_model() -> None:
+    s = schema("CREATE TABLE IF NOT EXISTS t (id int); CREATE INDEX IF NOT EXISTS idx_t ON t (id); ALTER TABLE t RENAME TO t_${suffix};", substitutions=True)
+    assert s.tables == {} and s.indexes == {}
+    assert s.may_have_relation("t_old") and not s.may_have_relation("t")

@@ -20,8 +20,9 @@ COVERAGE = [cls.name for cls in (*coverage.RULES, *tables.RULES)]
 CHECKED = COVERAGE + [cls.name for cls in (*data_loss.RULES, *idempotency.RULES, *syntax.RULES)]
 
 
-def route(sql: str) -> str:
-    return f"export const MIGRATION_SQL = `{escape_for_template(sql)}`;\n"
+def route(sql: str, substitutions: bool = False) -> str:
+    """A route file with ``sql`` as its MIGRATION_SQL; with ``substitutions`` each ``${…}`` is one."""
+    return f"export const MIGRATION_SQL = `{sql if substitutions else escape_for_template(sql)}`;\n"
 
 
 class Workspace:

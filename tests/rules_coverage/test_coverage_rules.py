@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 import pytest
-from coverage_workspace import ROUTE, Workspace, route
+from coverage_workspace import CHECKED, ROUTE, Workspace, route
 
 from migration_lsp.rules.base import Finding
 
@@ -592,3 +592,63 @@ def test_section_order_silent_on_a_grouped_migration(workspace: Make) -> None:
     files = app()
     files["migration-lsp.toml"] = '[rules]\nsection-order = "warning"\n'
     assert workspace(files).found(["section-order"]) == []
+
+
+# -- names with a ${…}: only the app knows them --------------------------------------------------
+
+BY_THE_APP = """
+CREATE TABLE IF NOT EXISTS ${t} (id int);
+ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Allow all" ON ${t} FOR ALL USING (true);
+"""
+
+
+def with_substitutions(sql: str) -> dict[str, str]:
+    """The base app with ``sql`` as its migration, each ``${…}`` a substitution."""
+    return app(src__app__api__setup__migrations__route_ts=route(sql, substitutions=True))
+
+
+def test_a_table_named_by_the_app_is_not_checked(workspace: Make) -> None:
+    files = with_substitutions(SQL + BY_THE_APP)
+    files["migration-lsp.toml"] = '[rules]\nsection-order = "info"\n'
+    assert workspace(files).found(CHECKED) == [
+        ("dynamic-sql", ROUTE, "${t}"),
+        ("dynamic-sql", ROUTE, "${t}"),
+        ("policy-not-guarded", ROUTE, 'CREATE POLICY "Allow all" ON ${t} FOR ALL USING (true)'),
+        ("dynamic-sql", ROUTE, "${t}"),
+    ]
+
+
+def test_a_table_named_by_the_app_leaves_the_others_checked(workspace: Make) -> None:
+    sql = SQL.replace("ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;\n", "") + BY_THE_APP
+    assert workspace(with_substitutions(sql)).found() == [("table-missing-rls", ROUTE, "mason_users")]
+
+
+def test_a_statement_on_a_table_named_by_the_app_may_be_on_any_table(workspace: Make) -> None:
+    sql = SQL.replace("ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;\n", "ALTER TABLE ${usersTable} ENABLE ROW LEVEL SECURITY;\n")
+    assert workspace(with_substitutions(sql)).found() == []
+
+
+def test_the_code_may_use_what_is_created_under_a_name_with_a_substitution(workspace: Make) -> None:
+    sql = SQL + (
+        "CREATE TABLE IF NOT EXISTS mason_${kind}_events (id UUID PRIMARY KEY);\n"
+        "CREATE OR REPLACE FUNCTION mason_${kind}_count() RETURNS int LANGUAGE sql AS $fn$ SELECT 1 $fn$;\n"
+    )
+    files = with_substitutions(sql)
+    files["src/lib/x.ts"] = "import { TABLES } from '@/lib/constants';\nsupabase.from(TABLES.EVENTS);\nsupabase.from(TABLES.OTHER);\nsupabase.rpc('mason_audit_count');\n"
+    files["src/lib/constants.ts"] = CONSTANTS.replace("} as const;", "  EVENTS: 'mason_audit_events',\n  OTHER: 'other_events',\n} as const;", 1)
+    files["docs/rules.md"] = CHECKLIST + "| `mason_audit_events` | Audit trail | ✓ |\n"
+    assert workspace(files).found() == [
+        ("table-not-in-migration", ROUTE, "`"),
+        ("table-not-in-migration", "src/lib/constants.ts", "OTHER: 'other_events'"),
+        ("table-not-in-migration", "src/lib/x.ts", "TABLES.OTHER"),
+    ]
+
+
+def test_used_before_created_silent_on_names_with_a_substitution(workspace: Make) -> None:
+    sql = SQL + (
+        "CREATE TABLE IF NOT EXISTS ${t} (id UUID PRIMARY KEY);\n"
+        "CREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY, thing UUID REFERENCES mason_things(id));\n"
+        "ALTER TABLE ${other} ADD COLUMN IF NOT EXISTS a TEXT;\n"
+    )
+    assert workspace(with_substitutions(sql)).found(["used-before-created"]) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from migration_lsp.baseline import load_baselines
-from migration_lsp.config import Config
+from migration_lsp.config import Config, clear_cache
 
 ROUTE = "src/app/api/setup/migrations/route.ts"
 
@@ -92,6 +92,12 @@ def test_without_git_installed(repo, monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert load_baselines(config(repo.root), [path]).missing == {path: "git is not installed"}
 
 
+@pytest.mark.parametrize("off", ["", None])
+def test_a_baseline_turned_off_is_no_note(tmp_path: Path, off: str | None) -> None:
+    loaded = load_baselines(config(tmp_path, baseline=off), [tmp_path / "route.ts"])
+    assert (loaded.baselines, loaded.missing, loaded.notes()) == ([], {}, [])
+
+
 def test_legacy_sql_files_replay_in_numeric_order_for_every_file(tmp_path: Path) -> None:
     for name in ("10_logs.sql", "2_email.sql", "1_users.sql"):
         (tmp_path / "db" / "migrations").mkdir(parents=True, exist_ok=True)
@@ -160,3 +166,13 @@ def test_check_says_once_that_there_is_no_baseline(tmp_path: Path, run) -> None:
     quiet = run("--check", "--select", "drop-table", cwd=tmp_path)
     assert "note:" not in quiet.out
     assert "no baseline" not in run("--check", "--baseline", "history", "--select", "column-used-before-added", cwd=tmp_path).out
+
+
+def test_check_says_nothing_of_a_baseline_turned_off(tmp_path: Path, run) -> None:
+    (tmp_path / "a.ts").write_text(f"export const MIGRATION_SQL = `{V1}`;\n", encoding="utf-8")
+    flag = run("--check", *UPGRADE, "--baseline", "", cwd=tmp_path)
+    assert (flag.code, flag.out) == (0, "0 errors, 0 warnings, 0 info in 1 file checked\n")
+    (tmp_path / "migration-lsp.toml").write_text('baseline = ""\n', encoding="utf-8")
+    clear_cache()
+    setting = run("--check", *UPGRADE, cwd=tmp_path)
+    assert (setting.code, setting.out) == (0, "0 errors, 0 warnings, 0 info in 1 file checked\n")

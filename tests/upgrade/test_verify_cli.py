@@ -91,6 +91,15 @@ def test_an_upgrade_failure_and_its_static_counterpart_in_one_run(repo, run, dat
     assert run("verify", "--database-url", database_url, cwd=repo.root).code == 0
 
 
+def test_check_verify_takes_the_platform_flag_over_the_config(repo, run, database_url: str) -> None:
+    repo.route("CREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY, owner UUID DEFAULT auth.uid());\n")
+    check = ("--check", "--verify", "--database-url", database_url, "--select", "verify-failed", "--format", "json")
+    assert run(*check, cwd=repo.root).code == 0  # the config's platform, supabase, has auth.uid()
+    result = run(*check, "--platform", "none", cwd=repo.root)
+    [finding] = diagnostics(result.out)
+    assert finding["rule"] == "verify-failed" and 'schema "auth" does not exist' in finding["message"]
+
+
 def test_drift_of_a_guarded_policy_and_its_suppression(repo, run, database_url: str) -> None:
     repo.route(TABLES + POLICY.format(using="true"))
     repo.commit()

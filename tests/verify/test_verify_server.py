@@ -20,6 +20,7 @@ from migration_lsp.verify import Server, VerifyError, verify
 from migration_lsp.verify.binaries import find_bin_dir
 from migration_lsp.verify.catalog import snapshot
 from migration_lsp.verify.cluster import LocalCluster
+from migration_lsp.verify.platforms import Platform
 
 SCRATCH = "migration_lsp_verify_"
 
@@ -99,6 +100,17 @@ def test_an_unreachable_database_url_is_a_one_line_error(source):
     message = str(caught.value)
     assert message.startswith("cannot connect to PostgreSQL at 127.0.0.1:1/app: ")
     assert "secret" not in message and "\n" not in message
+
+
+def test_a_platform_that_cannot_be_set_up_says_how_to_verify_without_it(server):
+    broken = Platform(name="broken", setup_sql="SELECT no_such_function();", roles=(), search_path=None, own_schemas=())
+    with pytest.raises(VerifyError) as caught:
+        with server.database(broken):
+            pass
+    message = str(caught.value)
+    assert message.startswith("cannot set up the broken platform in a scratch database: ")
+    assert 'set platform = "none" in the config' in message and "--platform none" in message
+    assert "\n" not in message
 
 
 def test_the_cluster_is_stopped_and_removed_after_an_exception():

@@ -287,24 +287,31 @@ def test_configured_constant_name_and_file(tmp_path: Path) -> None:
     assert refs(index, tmp_path, "src/a.ts") == [("mason_users", "constant", "DB.USERS")]
 
 
-def test_updates_are_incremental(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the index parses from now on."""
+    texts: list[str] = []
+    original = index_module.parse
+
+    def counting(text: str, path: str) -> object:
+        texts.append(text)
+        return original(text, path)
+
+    monkeypatch.setattr(index_module, "parse", counting)
+    return texts
+
+
+def test_updates_are_incremental(tmp_path: Path, parsed: list[str]) -> None:
     index = app(tmp_path, "import { TABLES } from '@/lib/constants';\nsupabase.from(TABLES.USERS);\n")
-    read: list[str] = []
-    original = index_module._Reader.read
-
-    def counting(self: index_module._Reader, tree: object, grammar: str) -> object:
-        read.append(self.text)
-        return original(self, tree, grammar)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(index_module._Reader, "read", counting)
+    parsed.clear()
     code = tmp_path / "src/lib/code.ts"
     before = list(index.table_refs())
     index.update(code, "import { TABLES } from '@/lib/constants';\nsupabase.from(TABLES.API_KEYS);\n")
-    assert len(read) == 1  # only the edited file is read again
+    assert len(parsed) == 1  # only the edited file is read again
     assert [str(r.table) for r in index.table_refs()] == ["mason_api_keys"]
     assert before != list(index.table_refs())
     index.update(code, index.text(code) or "")
-    assert len(read) == 1  # the same text: nothing to do
+    assert len(parsed) == 1  # the same text: nothing to do
     # Editing the constant re-resolves the references of the files that import it.
     constants = tmp_path / "src/lib/constants.ts"
     index.update(constants, "export const TABLES = { API_KEYS: 'renamed_keys' } as const;\n")
@@ -313,15 +320,7 @@ def test_updates_are_incremental(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert list(index.table_refs()) == []
 
 
-def test_files_without_a_reference_are_not_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    parsed: list[str] = []
-    original = index_module.parse
-
-    def counting(text: str, path: str) -> object:
-        parsed.append(text)
-        return original(text, path)
-
-    monkeypatch.setattr(index_module, "parse", counting)
+def test_files_without_a_reference_are_not_parsed(tmp_path: Path, parsed: list[str]) -> None:
     files = {
         "component.tsx": "export const Button = () => <button>{label}</button>;\n",
         "query.ts": "supabase.from('mason_only_here');\n",

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from migration_lsp.cli.report import Report, render
 from migration_lsp.baseline import Baseline, needs_baseline, project_baselines
+from migration_lsp.cli.main import EXIT_ERROR, read_projects, report, say
 from migration_lsp.engine import check
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes, write_atomic
 from migration_lsp.rules.base import Finding
-from migration_lsp.workspace.project import FileNotice, Project, load_projects
+from migration_lsp.workspace.project import FileNotice, Project
 
 MAX_FIX_PASSES = 10  # a fix may uncover another (e.g. a guard that now needs correcting)
 
 
-def run_check(args: argparse.Namespace, color: bool) -> int:
-    paths = args.check or [Path(".")]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        print(f"migration-lsp: no such file or folder: {missing[0]}", file=sys.stderr)
+def run_check(args: argparse.Namespace) -> int:
+    projects = read_projects(args.check or [Path(".")], args.variable_name)
+    if projects is None:
         return EXIT_ERROR
-    projects = load_projects(paths, tuple(args.variable_name))
     failed: set[Project] = set()  # projects where a rule raised: their check is incomplete
     baselines = {p: project_baselines(p, args.baseline) for p in projects if needs_baseline(p, args.select, args.ignore)}
     findings = _check_all(projects, args, failed, baselines)
@@ -41,20 +36,18 @@ def run_check(args: argparse.Namespace, color: bool) -> int:
 
         try:
             findings += verify_projects(
-                projects, ref=args.baseline, database_url=args.database_url, select=args.select, ignore=args.ignore
+                projects,
+                ref=args.baseline,
+                database_url=args.database_url,
+                platform=args.platform,
+                select=args.select,
+                ignore=args.ignore,
             )
         except VerifyError as e:
-            print(f"migration-lsp: {e}", file=sys.stderr)
+            say(str(e))
             return EXIT_ERROR
-        findings.sort(key=lambda f: (str(f.path), f.start, f.end, f.rule))
-    notices: list[FileNotice] = [n for p in projects for n in (*p.config_errors, *p.notices)]
-    texts = {path: text for p in projects for path, text in p.texts.items()}
-    files_checked = sum(len(p.documents) for p in projects)
-    sys.stdout.write(render(Report(findings, notices, files_checked, texts, fixed), args.format, color))
-    if failed or any(p.config_errors for p in projects):
-        return EXIT_ERROR
-    failing = ("error", "warning") if args.strict else ("error",)
-    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
+        findings.sort(key=Finding.order)
+    return report(projects, findings, args, fixed=fixed, failed=bool(failed))
 
 
 def _check_all(
@@ -77,7 +70,7 @@ def _check_all(
             notice = FileNotice(project.config.source or project.config.root, f"rule {error.rule} failed: {error.message}")
             if notice not in project.notices:  # each --fix pass checks again
                 project.notices.append(notice)
-    findings.sort(key=lambda f: (str(f.path), f.start, f.end, f.rule))
+    findings.sort(key=Finding.order)
     return findings
 
 

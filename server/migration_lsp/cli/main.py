@@ -11,16 +11,57 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from migration_lsp import __version__
+from migration_lsp.config import PLATFORMS
+
+if TYPE_CHECKING:
+    from migration_lsp.rules.base import Finding
+    from migration_lsp.workspace.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like the rest of the tool
         self.exit(EXIT_ERROR, f"migration-lsp: {message} (see --help)\n")
+
+
+def say(message: str) -> None:
+    """Tell the user something on one line of stderr."""
+    print(f"migration-lsp: {message}", file=sys.stderr, flush=True)
+
+
+def read_projects(paths: Sequence[Path], variable_names: Sequence[str]) -> list[Project] | None:
+    """The projects under ``paths``; None, once said, when one of them does not exist."""
+    from migration_lsp.workspace.project import load_projects
+
+    missing = next((p for p in paths if not p.exists()), None)
+    if missing is not None:
+        say(f"no such file or folder: {missing}")
+        return None
+    return load_projects(paths, tuple(variable_names))
+
+
+def report(
+    projects: Sequence[Project], findings: list[Finding], args: argparse.Namespace, *, fixed: int = 0, failed: bool = False
+) -> int:
+    """Print the findings and the projects' notices in ``args.format``; the exit code.
+
+    ``failed``: the check is incomplete (a rule raised), which exits like a config error.
+    """
+    from migration_lsp.cli.report import Report, render
+
+    notices = [n for p in projects for n in (*p.config_errors, *p.notices)]
+    texts = {path: text for p in projects for path, text in p.texts.items()}
+    files_checked = sum(len(p.documents) for p in projects)
+    color = not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.write(render(Report(findings, notices, files_checked, texts, fixed), args.format, color))
+    if failed or any(p.config_errors for p in projects):
+        return EXIT_ERROR
+    failing = ("error", "warning") if args.strict else ("error",)
+    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
 
 def _rule_list(value: str) -> list[str]:
@@ -36,7 +77,7 @@ def _rule_list(value: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     from migration_lsp.cli.report import FORMATS
 
-    p = _Parser(
+    p = Parser(
         prog="migration-lsp",
         description="Checks the MIGRATION_SQL literals of a TypeScript app: no data loss, every statement idempotent, every table covered.",
         epilog="Commands: 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL.",
@@ -52,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", metavar="REF", help="git ref (or 'history') that existing databases were built from (default: HEAD)")
     p.add_argument("--verify", action="store_true", help="with --check: also run the migration on a throwaway PostgreSQL")
     p.add_argument("--database-url", metavar="URL", help="with --verify: use this server (a scratch database is created and dropped)")
+    p.add_argument("--platform", choices=PLATFORMS, help="with --verify: platform the app runs on (default: the config's, supabase)")
     p.add_argument("--no-color", action="store_true", help="never colour the text output")
     p.add_argument("--tcp", metavar="HOST:PORT", help="serve one language client over TCP instead of stdio")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -68,6 +110,7 @@ _CHECK_ONLY = {
     "--baseline": lambda a: a.baseline is not None,
     "--verify": lambda a: a.verify,
     "--database-url": lambda a: a.database_url is not None,
+    "--platform": lambda a: a.platform is not None,
 }
 
 
@@ -77,14 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args_list)
     except KeyboardInterrupt:
-        print("migration-lsp: interrupted", file=sys.stderr)
+        say("interrupted")
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as e:  # the user gets one line, never a traceback, unless asked
         if debug:
             traceback.print_exc()
-        print(f"migration-lsp: internal error: {type(e).__name__}: {e}" + ("" if debug else " (run with --debug for details)"), file=sys.stderr)
+        say(f"internal error: {type(e).__name__}: {e}" + ("" if debug else " (run with --debug for details)"))
         return EXIT_ERROR
 
 
@@ -110,5 +153,4 @@ def _dispatch(argv: list[str]) -> int:
         return serve(tcp=args.tcp)
     from migration_lsp.cli.check import run_check
 
-    color = not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return run_check(args, color=color)
+    return run_check(args)

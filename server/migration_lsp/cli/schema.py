@@ -13,23 +13,21 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _Parser
+from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Parser, read_projects, say
 from migration_lsp.cli.report import display_path
 from migration_lsp.config import Config
 from migration_lsp.engine import Migration
 from migration_lsp.model.schema import Definition, Schema, Table, build_schema
 from migration_lsp.positions import LineIndex
-from migration_lsp.workspace.checklist import escape_cell, render_table
-from migration_lsp.workspace.project import load_projects
+from migration_lsp.workspace.checklist import CHECKED, escape_cell, render_table
 
 FORMATS = ("markdown", "json")
 CHECKLIST_HEADER = ("Table", "Purpose", "Required")
 CHECKLIST_SEPARATOR = "|-------|---------|----------|"
-CHECKED = "✓"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="migration-lsp schema",
         description="Prints the schema the migration literals under PATH build on a fresh database: tables, columns, keys, indexes, RLS, policies, functions, triggers and publications.",
     )
@@ -43,20 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     paths = args.paths or [Path(".")]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        print(f"migration-lsp: no such file or folder: {missing[0]}", file=sys.stderr)
+    projects = read_projects(paths, args.variable_name)
+    if projects is None:
         return EXIT_ERROR
-    projects = load_projects(paths, tuple(args.variable_name))
     errors = [n for p in projects for n in p.config_errors]
     if errors:
-        print(f"migration-lsp: {errors[0].path}: {errors[0].message}", file=sys.stderr)
+        say(f"{errors[0].path}: {errors[0].message}")
         return EXIT_ERROR
     with_sql = [p for p in projects if p.documents]
     migrations = [m for p in with_sql for path in sorted(p.documents) for m in p.documents[path].migrations]
     if not migrations:
         names = ", ".join(dict.fromkeys(n for p in projects for n in p.config.variable_names)) or "MIGRATION_SQL"
-        print(f"migration-lsp: no migration literal ({names}) found under {', '.join(map(str, paths))}", file=sys.stderr)
+        say(f"no migration literal ({names}) found under {', '.join(map(str, paths))}")
         return EXIT_FINDINGS
     schema = build_schema(migrations)
     config = with_sql[0].config

@@ -9,26 +9,25 @@ statement, so the reporters, exit codes, levels and suppressions are those of ``
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from migration_lsp.baseline import Baseline, project_baselines
-from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _Parser
-from migration_lsp.cli.report import FORMATS, Report, display_path, render
-from migration_lsp.config import Config
+from migration_lsp.cli.main import EXIT_ERROR, Parser, read_projects, report, say
+from migration_lsp.cli.report import FORMATS, display_path
+from migration_lsp.config import PLATFORMS, VERIFY_MODES, Config
 from migration_lsp.engine import Migration, select_rules, settle
 from migration_lsp.rules.base import Finding
 from migration_lsp.rules.registry import RULES
 from migration_lsp.rules.upgrade import VERIFY_RULES
-from migration_lsp.verify import MODES, PLATFORMS, Server, SqlSource, VerifyError, VerifyProblem, verify
-from migration_lsp.workspace.project import FileNotice, Project, load_projects
+from migration_lsp.verify import Server, SqlSource, VerifyError, VerifyProblem, verify
+from migration_lsp.workspace.project import FileNotice, Project
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="migration-lsp verify",
         description=(
             "Runs each migration literal on a throwaway PostgreSQL: on a fresh database, a second time, "
@@ -40,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--baseline", metavar="REF", help="git ref (or 'history') that existing databases were built from (default: the config's, HEAD)")
     p.add_argument("--platform", choices=PLATFORMS, help="platform the app runs on (default: the config's, supabase)")
-    p.add_argument("--mode", choices=MODES, help="send the literal as one transaction, or statement by statement (default: the config's)")
+    p.add_argument("--mode", choices=VERIFY_MODES, help="send the literal as one transaction, or statement by statement (default: the config's)")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument("--variable-name", action="append", default=[], metavar="NAME", help="also verify literals assigned to NAME")
     p.add_argument("--no-color", action="store_true", help="never colour the text output")
@@ -50,28 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
-    paths = args.paths or [Path(".")]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        print(f"migration-lsp: no such file or folder: {missing[0]}", file=sys.stderr)
+    projects = read_projects(args.paths or [Path(".")], args.variable_name)
+    if projects is None:
         return EXIT_ERROR
-    projects = load_projects(paths, tuple(args.variable_name))
     try:
         findings = verify_projects(
             projects, ref=args.baseline, database_url=args.database_url, platform=args.platform, mode=args.mode
         )
     except VerifyError as e:
-        print(f"migration-lsp: {e}", file=sys.stderr)
+        say(str(e))
         return EXIT_ERROR
-    notices = [n for p in projects for n in (*p.config_errors, *p.notices)]
-    texts = {path: text for p in projects for path, text in p.texts.items()}
-    files = sum(len(p.documents) for p in projects)
-    color = not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(render(Report(findings, notices, files, texts), args.format, color))
-    if any(p.config_errors for p in projects):
-        return EXIT_ERROR
-    failing = ("error", "warning") if args.strict else ("error",)
-    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
+    return report(projects, findings, args)
 
 
 def verify_projects(
@@ -90,7 +78,7 @@ def verify_projects(
     ``ignore`` narrow the rules as in ``--check``. Raises :class:`VerifyError` when no
     PostgreSQL can be used.
     """
-    progress = _progress if sys.stderr.isatty() else None
+    progress = say if sys.stderr.isatty() else None
     findings: list[Finding] = []
     work = [(p, _enabled(p.config, select, ignore)) for p in projects if p.documents]
     work = [(p, (rules, unused)) for p, (rules, unused) in work if rules]
@@ -173,7 +161,3 @@ def _finding(m: Migration, problem: VerifyProblem) -> Finding:
         end_sql = min(max(problem.end or offset, offset + 1), len(m.sql))
         start, end = m.literal.doc_span(offset, end_sql)
     return Finding(problem.kind, message, m.path, start, end, severity=RULES[problem.kind].severity)
-
-
-def _progress(message: str) -> None:
-    print(f"migration-lsp: {message}", file=sys.stderr, flush=True)

@@ -15,7 +15,7 @@ from typing import Iterable
 from migration_lsp.config import Config
 from migration_lsp.engine import Migration
 from migration_lsp.fixes.sql import guarded_policy, sql_ident, sql_name
-from migration_lsp.model.schema import Table
+from migration_lsp.model.schema import Table, dynamic
 from migration_lsp.rules.base import Edit
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Name, Statement
@@ -27,8 +27,12 @@ MAX_IDENT = 63  # PostgreSQL truncates longer names
 
 
 def section_of(st: Statement) -> str | None:
-    """The rulebook section a top-level statement belongs to, if any."""
+    """The rulebook section a top-level statement belongs to, if any: none for a statement on
+    a table whose name holds a ``${…}``, which only the app knows."""
     f = st.fact
+    table = f.name if f.kind == "create_table" else f.table
+    if table is not None and dynamic(table):
+        return None
     if f.kind == "create_table":
         return "table"
     if f.kind == "create_index":
@@ -37,7 +41,7 @@ def section_of(st: Statement) -> str | None:
         return "rls"
     if f.kind == "create_policy":
         return "policy"
-    if f.kind == "do" and any(c.kind == "create_policy" for c in f.walk()):
+    if f.kind == "do" and any(c.kind == "create_policy" and not (c.table is not None and dynamic(c.table)) for c in f.walk()):
         return "policy"
     return None
 

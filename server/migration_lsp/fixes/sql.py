@@ -43,7 +43,7 @@ def sql_name(name: Name) -> str:
     return f"{sql_ident(name.schema)}.{sql_ident(name.name)}" if name.schema else sql_ident(name.name)
 
 
-def _dollar_tag(text: str) -> str:
+def dollar_tag(text: str) -> str:
     """A dollar-quote tag that does not occur in ``text``: ``$$`` when it can be."""
     tag = "$$"
     n = 0
@@ -51,14 +51,6 @@ def _dollar_tag(text: str) -> str:
         n += 1
         tag = f"$migration{n}$"
     return tag
-
-
-def _with_terminator(m: Migration, st: Statement) -> tuple[int, str]:
-    """The end of the statement including its semicolon, and the statement text with one."""
-    end = st.end
-    if m.sql.startswith(";", end):
-        end += 1
-    return end, st.fact.text + ";"
 
 
 def policy_guard_condition(table: Name, policy: str) -> str:
@@ -81,7 +73,7 @@ def guarded_policy(table: Name, policy: str, statement: str, indent: str = "") -
     ``statement`` is the ``CREATE POLICY`` with its semicolon; every line after the first
     starts with ``indent``.
     """
-    head, tail = _policy_block(table, policy, indent, _dollar_tag(statement))
+    head, tail = _policy_block(table, policy, indent, dollar_tag(statement))
     return head + statement.replace("\n", "\n    ") + tail
 
 
@@ -101,7 +93,7 @@ def guard_policy(m: Migration, st: Statement) -> Fix | None:
         head = f"IF NOT EXISTS ({policy_guard_condition(fact.table, fact.name.name)}) THEN\n{indent}  "
         edits = _wrap(m, st, head, f"\n{indent}END IF;", "  ")
     else:
-        edits = _wrap(m, st, *_policy_block(fact.table, fact.name.name, indent, _dollar_tag(st.fact.text)), "    ")
+        edits = _wrap(m, st, *_policy_block(fact.table, fact.name.name, indent, dollar_tag(st.fact.text)), "    ")
     return Fix("Wrap the policy in a guarded DO block", edits)
 
 
@@ -113,7 +105,7 @@ def guard_with_handler(m: Migration, st: Statement, conditions: Sequence[str], t
     if st.parent is not None:
         edits = _wrap(m, st, f"BEGIN\n{indent}  ", f"{handler};", "  ")
     else:
-        tag = _dollar_tag(st.fact.text)
+        tag = dollar_tag(st.fact.text)
         edits = _wrap(m, st, f"DO {tag} BEGIN\n{indent}  ", f"{handler} {tag};", "  ")
     return Fix(title, edits)
 
@@ -129,10 +121,9 @@ def _wrap(m: Migration, st: Statement, head: str, tail: str, indent_by: str) -> 
 
     The statement itself is not rewritten, so a ``${…}`` in it stays what it is.
     """
-    end, _ = _with_terminator(m, st)
     edits = [m.insert(st.start, head)]
     edits.extend(m.insert(st.at(i), indent_by) for i in _inner_line_starts(st.fact.text))
-    edits.append(m.edit(st.end, end, ";" + tail))
+    edits.append(m.edit(st.end, m.end_of(st), ";" + tail))
     return tuple(edits)
 
 

@@ -29,6 +29,7 @@ CODE_SUFFIXES = frozenset({".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs",
 # Placeholder text that stands for a ${…} substitution: an identifier, so that a statement
 # such as `CREATE INDEX ON ${table} (id)` still parses, and easy to recognise later.
 PLACEHOLDER_PREFIX = "__migration_lsp_sub"
+PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")  # group 1: which substitution
 
 LiteralKind = Literal["template", "raw", "string"]
 

@@ -31,47 +31,28 @@ def register(server: MigrationServer) -> None:
             return None
         only = params.context.only
         ours = [d for d in params.context.diagnostics if d.source == SERVER_NAME and isinstance(d.code, str)]
+        fixes = [(d, convert.fix_from_data(d.data)) for d in ours]
         document_changes = ls.client_supports("workspace.workspace_edit.document_changes")
         actions: list[types.CodeAction] = []
         if _wanted(only, types.CodeActionKind.QuickFix):
-            for d in ours:
-                fix = convert.fix_from_data(d.data)
-                if fix is None:
-                    continue
-                title, _, changes = fix
-                actions.append(
-                    types.CodeAction(
-                        title=title,
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[d],
-                        is_preferred=True,
-                        edit=convert.workspace_edit(changes, document_changes),
-                    )
-                )
+            for d, fix in fixes:
+                if fix is not None:
+                    title, _, changes = fix
+                    edit = convert.workspace_edit(changes, document_changes)
+                    actions.append(types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[d], is_preferred=True, edit=edit))
             ignorable = [d for d in ours if d.code in RULES and d.code != UNUSED]
             if ignorable:
                 edits = await ls.state.run(lambda: _ignore_edits(ls, path, ignorable))
                 for d, changes in zip(ignorable, edits):
                     if changes:
-                        actions.append(
-                            types.CodeAction(
-                                title=f"Ignore {d.code} for this statement",
-                                kind=types.CodeActionKind.QuickFix,
-                                diagnostics=[d],
-                                edit=convert.workspace_edit(changes, document_changes),
-                            )
-                        )
-        fixable = any((fix := convert.fix_from_data(d.data)) is not None and fix[1] for d in ours)
-        if _wanted(only, FIX_ALL) and (only is not None or fixable):
+                        edit = convert.workspace_edit(changes, document_changes)
+                        actions.append(types.CodeAction(f"Ignore {d.code} for this statement", kind=types.CodeActionKind.QuickFix, diagnostics=[d], edit=edit))
+        # Asked for by name (on save), or offered next to a safe fix.
+        if _wanted(only, FIX_ALL) and (only is not None or any(fix is not None and fix[1] for _, fix in fixes)):
             changes = await ls.state.run(lambda: _fix_all(ls, path))
             if changes:
-                actions.append(
-                    types.CodeAction(
-                        title=f"Fix all safe {SERVER_NAME} findings",
-                        kind=FIX_ALL,
-                        edit=convert.workspace_edit(changes, document_changes),
-                    )
-                )
+                edit = convert.workspace_edit(changes, document_changes)
+                actions.append(types.CodeAction(f"Fix all safe {SERVER_NAME} findings", kind=FIX_ALL, edit=edit))
         return actions
 
 
@@ -80,24 +61,24 @@ def _wanted(only: Sequence[str] | None, kind: str) -> bool:
     return only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)
 
 
-def _fix_all(ls: MigrationServer, path: Path) -> list[types.TextDocumentEdit]:
+def _fix_all(ls: MigrationServer, path: Path) -> list[types.TextDocumentEdit] | None:
     state = ls.state
     plan = plan_safe_fixes(f for f in state.findings(path) if f.path == path)
     edits = [e for group in plan.values() for e in group]
     return convert.document_edits(edits, ls.uris, state.text_of, state.version_of)
 
 
-def _ignore_edits(ls: MigrationServer, path: Path, diagnostics: list[types.Diagnostic]) -> list[list[types.TextDocumentEdit]]:
+def _ignore_edits(ls: MigrationServer, path: Path, diagnostics: list[types.Diagnostic]) -> list[list[types.TextDocumentEdit] | None]:
     state = ls.state
     text = state.text_of(path)
     project = state.project(path)
     if text is None or project is None:
-        return [[] for _ in diagnostics]
+        return [None for _ in diagnostics]
     index = convert.lines(text)
     out = []
     for d in diagnostics:
         edit = ignore_edit(project.documents.get(path), path, text, convert.offset(index, d.range.start), str(d.code))
-        out.append(convert.document_edits([edit], ls.uris, state.text_of, state.version_of) if edit else [])
+        out.append(convert.document_edits([edit], ls.uris, state.text_of, state.version_of) if edit else None)
     return out
 
 

@@ -112,7 +112,7 @@ class Uris:
         return from_fs_path(str(path))
 
 
-def diagnostic(f: Finding, index: LineIndex, edit_data: Callable[[Fix], dict[str, Any]]) -> types.Diagnostic:
+def diagnostic(f: Finding, index: LineIndex, edit_data: Callable[[Fix], dict[str, Any] | None]) -> types.Diagnostic:
     return types.Diagnostic(
         range=to_range(index, f.start, f.end),
         message=f.message,
@@ -127,8 +127,11 @@ def diagnostic(f: Finding, index: LineIndex, edit_data: Callable[[Fix], dict[str
 
 def document_edits(
     edits: Iterable[Edit], uris: Uris, text_of: Callable[[Path], str | None], version_of: Callable[[Path], int | None]
-) -> list[types.TextDocumentEdit]:
-    """Edits grouped by file, each file's ranges computed on the text they were made for."""
+) -> list[types.TextDocumentEdit] | None:
+    """Edits grouped by file, each file's ranges computed on the text they were made for.
+
+    None when a file cannot be read: half an edit is worse than none.
+    """
     by_path: dict[Path, list[Edit]] = {}
     for e in edits:
         by_path.setdefault(e.path, []).append(e)
@@ -136,7 +139,7 @@ def document_edits(
     for path, group in by_path.items():
         text = text_of(path)
         if text is None:
-            continue
+            return None
         index = lines(text)
         out.append(
             types.TextDocumentEdit(
@@ -147,8 +150,10 @@ def document_edits(
     return out
 
 
-def fix_data(fix: Fix, changes: list[types.TextDocumentEdit]) -> dict[str, Any]:
+def fix_data(fix: Fix, changes: list[types.TextDocumentEdit] | None) -> dict[str, Any] | None:
     """What a diagnostic carries in ``data``: everything its quick fix needs."""
+    if not changes:
+        return None
     return {"title": fix.title, "safe": fix.safe, "changes": _converter.unstructure(changes)}
 
 

@@ -69,7 +69,7 @@ class Publisher:
         state = self.server.state
         uris = self.server.uris
 
-        def edit_data(fix: Fix) -> dict[str, object]:
+        def edit_data(fix: Fix) -> dict[str, object] | None:
             return convert.fix_data(fix, convert.document_edits(fix.edits, uris, state.text_of, state.version_of))
 
         params = types.PublishDiagnosticsParams(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from lsprotocol import types
 
@@ -15,6 +15,8 @@ from migration_lsp.sql.facts import Name
 
 if TYPE_CHECKING:
     from migration_lsp.lsp.server import MigrationServer
+
+Link = Callable[[Definition], str]  # a Markdown link to where something is defined
 
 
 def register(server: MigrationServer) -> None:
@@ -57,7 +59,7 @@ def _hover(ls: MigrationServer, path: Path, position: types.Position) -> types.H
     )
 
 
-def _linker(ls: MigrationServer):
+def _linker(ls: MigrationServer) -> Link:
     def link(defined: Definition) -> str:
         text = ls.state.text_of(defined.path) or ""
         start, _ = defined.doc_span()
@@ -71,7 +73,7 @@ def _cell(text: str | None) -> str:
     return "" if not text else "`" + text.replace("|", "\\|").replace("`", "'").replace("\n", " ") + "`"
 
 
-def table_card(name: Name, table: Table | None, link) -> str:
+def table_card(name: Name, table: Table | None, link: Link) -> str:
     if table is None:
         return f"**table** `{name}`\n\nNo migration literal creates this table."
     lines = [f"**table** `{table.name}`"]
@@ -107,7 +109,7 @@ def table_card(name: Name, table: Table | None, link) -> str:
     return "\n".join(lines)
 
 
-def function_card(name: Name, function: Function | None, link) -> str:
+def function_card(name: Name, function: Function | None, link: Link) -> str:
     if function is None:
         return f"**function** `{name}`\n\nNo migration literal creates this function."
     returns = f" RETURNS {function.returns}" if function.returns else ""

@@ -6,6 +6,8 @@ import asyncio
 import logging
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +16,15 @@ from lsprotocol import types
 from migration_lsp.config import CONFIG_FILES
 from migration_lsp.locate.typescript import CODE_SUFFIXES
 from migration_lsp.lsp import settings as editor_settings
+from migration_lsp.lsp.server import set_log_level
 from migration_lsp.lsp.settings import SECTION, EditorSettings
 
 if TYPE_CHECKING:
     from migration_lsp.lsp.server import MigrationServer
 
 log = logging.getLogger(__name__)
+
+CLIENT_POLL_SECONDS = 2.0
 
 WATCHERS = (
     "**/*.{" + ",".join(sorted(s.lstrip(".") for s in CODE_SUFFIXES)) + "}",
@@ -49,8 +54,6 @@ def register(server: MigrationServer) -> None:
         initial = editor_settings.from_initialization_options(params.initialization_options, ls.uris.add_folder)
         _apply(ls, initial)
         if params.process_id is not None:
-            from migration_lsp.lsp.server import watch_client
-
             watch_client(ls, params.process_id)
 
     @server.feature(types.INITIALIZED)
@@ -130,8 +133,41 @@ async def _pull_settings(ls: MigrationServer, initial: EditorSettings, folders: 
 
 
 def _apply(ls: MigrationServer, settings: EditorSettings) -> None:
-    from migration_lsp.lsp.server import set_log_level
-
     set_log_level(settings.global_.log_level)
     if settings != ls.state.settings:
         ls.state.update_settings(settings)
+
+
+def watch_client(server: MigrationServer, pid: int) -> None:
+    """Exit when the client process dies without saying goodbye."""
+
+    def poll() -> None:
+        while _alive(pid):
+            time.sleep(CLIENT_POLL_SECONDS)
+        log.error("the client process %d is gone; exiting", pid)
+        server.state.shutdown()
+        os._exit(1)
+
+    threading.Thread(target=poll, name="client-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        import ctypes
+
+        synchronize, wait_timeout = 0x00100000, 0x00000102
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(synchronize, False, pid)
+        if not handle:
+            return False
+        try:
+            return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True

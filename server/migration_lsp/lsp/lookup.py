@@ -19,6 +19,7 @@ from migration_lsp.engine import Migration
 from migration_lsp.locate.typescript import ByteToChar, parse
 from migration_lsp.model.schema import Definition, Schema, build_schema, canonical
 from migration_lsp.sql.facts import Name, Span, Statement
+from migration_lsp.sql.tokens import tokenize
 from migration_lsp.workspace.index import _FILTERS
 from migration_lsp.workspace.project import Project
 
@@ -175,8 +176,8 @@ _SQL_COLUMNS = re.compile(
     r"""\b(?:ON(?:\s+ONLY)?|REFERENCES)\s+((?:"?\w+"?\.)?"?\w+"?)\s*(?:USING\s+\w+\s*)?\(([^()]*)$""",
     re.IGNORECASE,
 )
-_WORD_BEFORE = re.compile(r"[\w.]*$")
-_CODE_WORD_BEFORE = re.compile(r"[\w$.]*$")
+_QUALIFIED_BEFORE = re.compile(r"[\w.]*$")  # the table name being typed, schema and all
+_WORD_BEFORE = re.compile(r"\w*$")
 
 
 def completion_at(project: Project, path: Path, text: str, offset: int) -> Completion | None:
@@ -192,19 +193,20 @@ def _sql_completion(m: Migration, at: int, offset: int) -> Completion | None:
     st = m.statement_at(at)
     start = st.start if st is not None else m.sql.rfind(";", 0, at) + 1
     before = m.sql[start:at]
-    word = len(_WORD_BEFORE.search(before).group())  # type: ignore[union-attr]
     columns = _SQL_COLUMNS.search(before)
     if columns is not None:
-        word = len(re.search(r"[\w]*$", before).group())  # type: ignore[union-attr]
-        return Completion("columns", offset - word, offset, canonical(_sql_name(columns.group(1))))
+        names = [t for t in tokenize(columns.group(1)) if t.is_name]
+        table = Name(names[-1].ident, names[-2].ident if len(names) > 1 else None)
+        return Completion("columns", offset - _typed(_WORD_BEFORE, before), offset, canonical(table))
     if _SQL_TABLE.search(before):
-        return Completion("tables", offset - word, offset)
+        return Completion("tables", offset - _typed(_QUALIFIED_BEFORE, before), offset)
     return None
 
 
-def _sql_name(text: str) -> Name:
-    parts = [p[1:-1] if p.startswith('"') else p.lower() for p in text.split(".")]
-    return Name(parts[-1], parts[0] if len(parts) > 1 else None)
+def _typed(word: re.Pattern[str], before: str) -> int:
+    """How many characters of the name are typed already."""
+    found = word.search(before)
+    return len(found.group()) if found is not None else 0
 
 
 def _code_completion(project: Project, path: Path, text: str, offset: int) -> Completion | None:
@@ -222,15 +224,13 @@ def _code_completion(project: Project, path: Path, text: str, offset: int) -> Co
     body_start = to_char(node.start_byte) + 1
     before = text[body_start:offset]
     if method == "from":
-        word = len(_CODE_WORD_BEFORE.search(before).group())  # type: ignore[union-attr]
-        return Completion("tables", offset - word, offset)
+        return Completion("tables", offset - _typed(_WORD_BEFORE, before), offset)
     if method != "select" and method not in _FILTERS:
         return None
     table = _chain_table(project, path, call, to_char)
     if table is None:
         return None
-    word = len(re.search(r"\w*$", before).group())  # type: ignore[union-attr]
-    return Completion("columns", offset - word, offset, table)
+    return Completion("columns", offset - _typed(_WORD_BEFORE, before), offset, table)
 
 
 def _string_at(root: ts.Node, text: str, to_char: ByteToChar, offset: int) -> ts.Node | None:

@@ -11,7 +11,6 @@ import concurrent.futures
 import logging
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -22,6 +21,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from migration_lsp import SERVER_NAME, __version__
 from migration_lsp.lsp.convert import Uris
+from migration_lsp.lsp.diagnostics import Publisher
 from migration_lsp.lsp.settings import LOG_LEVELS
 from migration_lsp.lsp.state import State
 
@@ -29,18 +29,12 @@ log = logging.getLogger("migration_lsp")
 
 T = TypeVar("T")
 
-CLIENT_POLL_SECONDS = 2.0
-
-
 class _Invalid:
     """A request whose params could not be read; answered with an error."""
 
-    jsonrpc = "2.0"
-
-    def __init__(self, msg_id: Any, method: str, error: JsonRpcException) -> None:
+    def __init__(self, msg_id: Any, method: str) -> None:
         self.id = msg_id
         self.method = method
-        self.error = error
 
 
 class _Protocol(LanguageServerProtocol):
@@ -80,9 +74,9 @@ class _Protocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]):  # type: ignore[override]
         try:
             return super().structure_message(data)
-        except JsonRpcException as error:
+        except JsonRpcException:
             if isinstance(data, dict) and "id" in data and isinstance(data.get("method"), str):
-                return _Invalid(data["id"], data["method"], error)
+                return _Invalid(data["id"], data["method"])
             raise
 
     def handle_message(self, message: Any) -> None:
@@ -91,7 +85,7 @@ class _Protocol(LanguageServerProtocol):
             error = JsonRpcInvalidParams(f"malformed params for {message.method}")
             self._send_response(message.id, error=error.to_response_error())
             return
-        if self._shutdown and getattr(message, "method", types.EXIT) != types.EXIT and hasattr(message, "id") and hasattr(message, "method"):
+        if self._shutdown and hasattr(message, "id") and hasattr(message, "method"):
             error = JsonRpcInvalidRequest("the server is shutting down")
             self._send_response(message.id, error=error.to_response_error())
             return
@@ -101,8 +95,6 @@ class _Protocol(LanguageServerProtocol):
 class MigrationServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, __version__, protocol_cls=_Protocol, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        from migration_lsp.lsp.diagnostics import Publisher
-
         self.uris = Uris()
         self.state = State(Publisher(self))
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -195,42 +187,6 @@ def create_server() -> MigrationServer:
     for feature in (lifecycle, diagnostics, code_actions, hover, navigation, completion, commands):
         feature.register(server)
     return server
-
-
-def watch_client(server: MigrationServer, pid: int) -> None:
-    """Exit when the client process dies without saying goodbye."""
-
-    def poll() -> None:
-        stop = threading.Event()
-        while not stop.wait(CLIENT_POLL_SECONDS):
-            if not _alive(pid):
-                log.error("the client process %d is gone; exiting", pid)
-                server.state.shutdown()
-                os._exit(1)
-
-    threading.Thread(target=poll, name="client-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":
-        import ctypes
-
-        synchronize, wait_timeout = 0x00100000, 0x00000102
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(synchronize, False, pid)
-        if not handle:
-            return False
-        try:
-            return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        return True
-    return True
 
 
 def serve(tcp: str | None = None) -> int:

@@ -89,7 +89,7 @@ class State:
         self._check_queued = False
         # Owned by the worker.
         self._folders: dict[Path, Folder] = {}
-        self._versions: dict[Path, int | None] = {}  # the version of the text each project holds
+        self._versions: dict[Path, int | None] = {}  # the version of each file's newest text (None: the disk's)
         self._last: dict[Path, list[Finding]] = {}  # every finding of the last check, by file
         self._checked: dict[Path, str] = {}  # the text each file had at the last check
         self._published: dict[Path, list[Finding]] = {}
@@ -134,7 +134,7 @@ class State:
         self._submit(self._files_changed, list(paths))
 
     def check_workspace(self) -> asyncio.Future[int]:
-        """Publish every finding of every file; the number of files with findings."""
+        """Publish every finding of every file, closed ones too, from now on; the number of files with findings."""
         return self.run(self._check_workspace)
 
     def run(self, fn: Callable[[], T]) -> asyncio.Future[T]:
@@ -267,7 +267,7 @@ class State:
         folder.skipped.clear()
         for project in folder.projects:
             for notice in project.config_errors:
-                self._report_once(f"{notice.path}: {notice.message}", error=True)
+                self._report_once(f"{notice.path}: {notice.message}")
         # Open documents override what was just read from disk.
         with self._lock:
             for path, doc in list(self.open.items()):
@@ -312,6 +312,7 @@ class State:
                 self._apply(path, text, version)
 
     def _apply(self, path: Path, text: str | None, version: int | None) -> None:
+        self._versions[path] = version
         folder = self._folder_of(path)
         if folder is None:
             if text is None:
@@ -334,7 +335,6 @@ class State:
         project = folder.owner(path) or self._adopt(folder, path)
         if project is None:
             return
-        self._versions[path] = version
         if project.texts.get(path) is not text:
             project.add(path, text)
             self._touched.add(project)
@@ -355,7 +355,7 @@ class State:
         try:
             config = load_config(path)
         except ConfigError as e:
-            self._report_once(str(e), error=True)
+            self._report_once(str(e))
             return None
         key = config.source or config.root
         for project in folder.projects:
@@ -392,7 +392,7 @@ class State:
             read_text=project.texts.get,
         )
         for error in result.rule_errors:
-            self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", error=True, show=False)
+            self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", show=False)
         by_path: dict[Path, list[Finding]] = {path: [] for path in project.texts}
         for f in result.findings:
             by_path.setdefault(f.path, []).append(f)
@@ -454,12 +454,13 @@ class State:
             else:
                 self._published.pop(path, None)
 
-    def _report_once(self, message: str, error: bool, show: bool = True) -> None:
+    def _report_once(self, message: str, show: bool = True) -> None:
+        """Log an error once, not at every keystroke; ``show`` it to the user too."""
         if message in self._reported:
             return
         self._reported.add(message)
-        log.log(logging.ERROR if error else logging.INFO, "%s", message)
-        if error and show:
+        log.error("%s", message)
+        if show:
             self.reporter.show_error(message.splitlines()[0])
 
 

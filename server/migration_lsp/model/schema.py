@@ -1,5 +1,5 @@
-"""The database the migrations build: tables, columns, keys, indexes, RLS, policies,
-functions, triggers and publications, each with the place it is defined.
+"""The database the migrations build: tables, columns, keys, CHECK constraints, indexes, RLS,
+policies, functions, triggers and publications, each with the place it is defined.
 
 The model replays every statement the migration literals execute (``DO`` bodies
 included), in order, the way a fresh database sees one run. It is read by the rules, by
@@ -9,6 +9,11 @@ Names are schema-aware. Keys are canonical :class:`Name` values: unquoted names 
 already folded to lower case by the analyser, quoted names keep their case, and the
 ``public`` schema is written as ``schema=None``, so ``Name("mason_users")`` finds
 ``public.mason_users``.
+
+A name that holds a ``${…}`` (see :func:`dynamic`) is only known when the app runs. Tables,
+views and functions created under such a name are left out of the model, which only keeps
+the name as a pattern; a statement on a table so named changes no table of the model, and
+marks the tables it could be on as :meth:`Schema.may_have_changed`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from migration_lsp.locate.typescript import PLACEHOLDER
+from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import PUNCT, STRING, Tok, TokenError, tokenize
 
@@ -37,6 +44,19 @@ def parse_name(text: str) -> Name:
     """``"schema.name"`` or ``"name"`` as a canonical :class:`Name`, spelled as stored (no folding)."""
     schema, dot, name = text.rpartition(".")
     return canonical(Name(name, schema if dot else None))
+
+
+def dynamic(name: Name | str) -> bool:
+    """Does the name hold a ``${…}``? Only the app knows it, so it is the same as no other name."""
+    return PLACEHOLDER.search(str(name)) is not None
+
+
+def could_be(pattern: Name, name: Name) -> bool:
+    """Could ``pattern``, whose every ``${…}`` may stand for any text, be ``name``?"""
+    return all(
+        re.fullmatch("".join(".*" if i % 2 else re.escape(part) for i, part in enumerate(PLACEHOLDER.split(p))), n, re.DOTALL)
+        for p, n in zip(pattern.key(), name.key())
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,10 +79,7 @@ class Definition:
     @property
     def top(self) -> Statement:
         """The top-level statement that executes it (the ``DO`` block for a nested statement)."""
-        st = self.statement
-        while st.parent is not None:
-            st = st.parent
-        return st
+        return self.statement.top
 
 
 @dataclass(eq=False)
@@ -93,6 +110,16 @@ class ForeignKey:
     defined: Definition
     references_columns: tuple[str, ...] = ()
     name: str | None = None
+
+
+@dataclass(eq=False)
+class Check:
+    """A ``CHECK`` constraint; a column's is named as PostgreSQL names it, ``<table>_<column>_check``."""
+
+    name: str | None  # None for an unnamed table constraint: PostgreSQL derives it from the expression
+    expression: str
+    defined: Definition
+    columns: tuple[str, ...] = ()  # the column of a column constraint; empty: read from the expression
 
 
 @dataclass(eq=False)
@@ -134,6 +161,7 @@ class Table:
     primary_key: Key | None = None
     uniques: list[Key] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     rls: bool = False
     rls_forced: bool = False
@@ -151,6 +179,9 @@ class Table:
 
     def policy(self, name: str) -> Policy | None:
         return next((p for p in self.policies if p.name == name), None)
+
+    def check_constraint(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)
 
 
 @dataclass(eq=False)
@@ -185,6 +216,11 @@ class Schema:
     indexes: dict[Name, Index] = field(default_factory=dict)  # named indexes, keyed in their table's schema
     functions: dict[Name, Function] = field(default_factory=dict)
     publications: dict[str, Publication] = field(default_factory=dict)
+    # Names with a ``${…}``: of the tables and views, and the functions, created under one; and
+    # of the tables that statements changed in ways the model cannot follow.
+    dynamic_relations: list[Name] = field(default_factory=list)
+    dynamic_functions: list[Name] = field(default_factory=list)
+    unplaced: list[Name] = field(default_factory=list)
 
     def table(self, name: Name | str) -> Table | None:
         return self.tables.get(_key(name))
@@ -195,10 +231,21 @@ class Schema:
     def function(self, name: Name | str) -> Function | None:
         return self.functions.get(_key(name))
 
-    def has_relation(self, name: Name | str) -> bool:
-        """A table or view of that name exists: what a query can read."""
+    def may_have_relation(self, name: Name | str) -> bool:
+        """A table or view of that name exists, or may: one created under a name with a ``${…}`` could be it."""
         key = _key(name)
-        return key in self.tables or key in self.views
+        return key in self.tables or key in self.views or any(could_be(p, key) for p in self.dynamic_relations)
+
+    def may_have_function(self, name: Name | str) -> bool:
+        """A function of that name exists, or may: one created under a name with a ``${…}`` could be it."""
+        key = _key(name)
+        return key in self.functions or any(could_be(p, key) for p in self.dynamic_functions)
+
+    def may_have_changed(self, table: Name | str) -> bool:
+        """Could a statement the model cannot follow have changed this table (one on a table
+        whose name holds a ``${…}``, or one that drops a column or constraint so named)?"""
+        key = _key(table)
+        return any(could_be(p, key) for p in self.unplaced)
 
     def triggers(self) -> Iterator[Trigger]:
         for t in self.tables.values():
@@ -232,6 +279,9 @@ _DEFAULT_OF = re.compile(r"\bSET\s+DEFAULT\s+(.*)$", re.IGNORECASE | re.DOTALL)
 class _Builder:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
+        # The relations each literal created under a name with a ``${…}``, as the literal spells
+        # them: its later statements that spell a name the same way are on that relation.
+        self._spelled: set[tuple[int, str]] = set()
 
     def apply(self, m: Migration, st: Statement) -> None:
         f = st.fact
@@ -242,18 +292,34 @@ class _Builder:
     def _definition(self, m: Migration, st: Statement, span: Span | None = None) -> Definition:
         return Definition(m, st, *st.span(span))
 
+    def _dynamic_relation(self, m: Migration, key: Name) -> None:
+        self.schema.dynamic_relations.append(key)
+        self._spelled.add((id(m), m.as_written(str(key))))
+
+    def _target(self, m: Migration, name: Name) -> Table | None:
+        """The table a statement is on; None when the model lacks it."""
+        key = canonical(name)
+        if not dynamic(key):
+            return self.schema.tables.get(key)
+        if (id(m), m.as_written(str(key))) not in self._spelled:
+            self.schema.unplaced.append(key)  # it may be on any table the name can spell
+        return None
+
     # -- tables -----------------------------------------------------------------------
     def _create_table(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or f.temporary:
             return
         key = canonical(f.name)
+        if dynamic(key):
+            self._dynamic_relation(m, key)
+            return
         if key in self.schema.tables:
             return  # IF NOT EXISTS skips it; without, the statement fails and changes nothing
         table = Table(key, self._definition(m, st), _purpose(m, st))
         for col in f.columns:
             self._add_column(m, st, table, col)
         for con in f.constraints:
-            self._add_constraint(m, st, table, con)
+            self._add_constraint(m, st, table, con, con.span)
         self.schema.tables[key] = table
 
     _create_foreign_table = _create_table
@@ -272,9 +338,12 @@ class _Builder:
             table.uniques.append(Key((col.name,), defined))
         if col.references is not None:
             table.foreign_keys.append(ForeignKey((col.name,), canonical(col.references), defined, col.references_columns))
+        if col.check is not None:
+            self._add_check(table, Check(f"{table.name.name}_{col.name}_check", col.check, defined, (col.name,)))
 
-    def _add_constraint(self, m: Migration, st: Statement, table: Table, con: Constraint) -> None:
-        defined = self._definition(m, st, con.span)
+    def _add_constraint(self, m: Migration, st: Statement, table: Table, con: Constraint, span: Span) -> None:
+        """``span``: the constraint in a ``CREATE TABLE``, the whole ``ADD CONSTRAINT`` in an ``ALTER TABLE``."""
+        defined = self._definition(m, st, span)
         if con.kind == "primary_key" and table.primary_key is None:
             table.primary_key = Key(con.columns, defined, con.name)
             for c in con.columns:
@@ -286,11 +355,18 @@ class _Builder:
             table.foreign_keys.append(
                 ForeignKey(con.columns, canonical(con.references), defined, con.references_columns, con.name)
             )
+        elif con.kind == "check" and con.expression is not None:
+            self._add_check(table, Check(con.name, con.expression, defined))
+
+    @staticmethod
+    def _add_check(table: Table, check: Check) -> None:
+        if check.name is None or table.check_constraint(check.name) is None:  # a second one of that name fails
+            table.checks.append(check)
 
     def _alter_table(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.table is None:
             return
-        table = self.schema.tables.get(canonical(f.table))
+        table = self._target(m, f.table)
         if table is None:
             return
         for act in f.actions:
@@ -298,12 +374,15 @@ class _Builder:
 
     def _action(self, m: Migration, st: Statement, table: Table, act: Action) -> None:
         kind = act.kind
+        if kind != "add_column" and act.column is not None and dynamic(act.column):
+            self.schema.unplaced.append(table.name)  # which column or constraint, only the app knows
+            return
         col = table.columns.get(act.column) if act.column is not None else None
         text = st.fact.text[act.span.start : act.span.end]
         if kind == "add_column" and act.column_def is not None:
             self._add_column(m, st, table, act.column_def)
         elif kind == "add_constraint" and act.constraint is not None:
-            self._add_constraint(m, st, table, act.constraint)
+            self._add_constraint(m, st, table, act.constraint, act.span)
         elif kind == "drop_column" and act.column is not None:
             self._drop_column(table, act.column)
         elif kind == "drop_constraint" and act.column is not None:
@@ -314,7 +393,7 @@ class _Builder:
         elif kind == "force_rls":
             table.rls_forced = True
         elif kind == "rename" and act.new_name is not None:
-            self._rename_table(table, Name(act.new_name, table.name.schema))
+            self._rename_table(m, table, Name(act.new_name, table.name.schema))
         elif col is None:
             return
         elif kind == "alter_type" and (typed := _TYPE_OF.search(text)):
@@ -336,6 +415,7 @@ class _Builder:
             table.primary_key = None
         table.uniques = [k for k in table.uniques if column not in k.columns]
         table.foreign_keys = [k for k in table.foreign_keys if column not in k.columns]
+        table.checks = [c for c in table.checks if column not in (c.columns or columns_of(c.expression))]
         for index in [i for i in table.indexes if column in i.columns]:
             self._drop_index(index)
 
@@ -345,10 +425,15 @@ class _Builder:
             table.primary_key = None
         table.uniques = [k for k in table.uniques if _constraint_name(table, k.columns, k.name, "key") != name]
         table.foreign_keys = [k for k in table.foreign_keys if _constraint_name(table, k.columns, k.name, "fkey") != name]
+        table.checks = [c for c in table.checks if c.name != name]
 
-    def _rename_table(self, table: Table, new: Name) -> None:
+    def _rename_table(self, m: Migration, table: Table, new: Name) -> None:
         old = table.name
         key = canonical(new)
+        if dynamic(key):
+            self._drop_table(old)
+            self._dynamic_relation(m, key)
+            return
         self.schema.tables = {(key if k == old else k): v for k, v in self.schema.tables.items()}
         table.name = key
         for obj in (*table.indexes, *table.policies, *table.triggers):
@@ -369,6 +454,8 @@ class _Builder:
         for key in (table.primary_key, *table.uniques, *table.foreign_keys):
             if key is not None:
                 key.columns = renamed(key.columns)
+        for check in table.checks:
+            check.columns = renamed(check.columns)
         for index in table.indexes:
             index.columns = renamed(index.columns)
 
@@ -376,17 +463,18 @@ class _Builder:
     def _create_index(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.table is None:
             return
-        table = self.schema.tables.get(canonical(f.table))
+        table = self._target(m, f.table)
         if table is None:
             return
         name = Name(f.name.name, table.name.schema) if f.name is not None else None
-        if name is not None and name in self.schema.indexes:
+        known = name is not None and not dynamic(name)  # a name only the app knows finds no index
+        if known and name in self.schema.indexes:
             return
         index = Index(
             name, table.name, self._definition(m, st), f.index_columns, f.index_expressions, f.predicate, f.unique
         )
         table.indexes.append(index)
-        if name is not None:
+        if known and name is not None:
             self.schema.indexes[name] = index
 
     def _drop_index(self, index: Index) -> None:
@@ -399,8 +487,8 @@ class _Builder:
     def _create_policy(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or f.table is None:
             return
-        table = self.schema.tables.get(canonical(f.table))
-        if table is None or table.policy(f.name.name) is not None:
+        table = self._target(m, f.table)
+        if table is None or (not dynamic(f.name) and table.policy(f.name.name) is not None):
             return
         table.policies.append(
             Policy(
@@ -417,16 +505,22 @@ class _Builder:
     def _create_trigger(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or f.table is None:
             return
-        table = self.schema.tables.get(canonical(f.table))
+        table = self._target(m, f.table)
         if table is None:
             return
-        table.triggers = [t for t in table.triggers if t.name != f.name.name]
+        if not dynamic(f.name):
+            table.triggers = [t for t in table.triggers if t.name != f.name.name]
         table.triggers.append(Trigger(f.name.name, table.name, self._definition(m, st), _trigger_function(f.text)))
 
     # -- views, functions, publications -----------------------------------------------------
     def _create_view(self, m: Migration, st: Statement, f: Fact) -> None:
-        if f.name is not None:
-            self.schema.views[canonical(f.name)] = View(canonical(f.name), self._definition(m, st), f.kind == "create_materialized_view")
+        if f.name is None:
+            return
+        key = canonical(f.name)
+        if dynamic(key):
+            self._dynamic_relation(m, key)
+        else:
+            self.schema.views[key] = View(key, self._definition(m, st), f.kind == "create_materialized_view")
 
     _create_materialized_view = _create_view
 
@@ -434,6 +528,9 @@ class _Builder:
         if f.name is None:
             return
         key = canonical(f.name)
+        if dynamic(key):
+            self.schema.dynamic_functions.append(key)
+            return
         if key in self.schema.functions and not f.or_replace:
             return
         arguments, returns, language = _signature(f.text, f.name_span.end if f.name_span else 0)
@@ -444,7 +541,7 @@ class _Builder:
     _create_procedure = _create_function
 
     def _create_publication(self, m: Migration, st: Statement, f: Fact) -> None:
-        if f.name is None or f.name.name in self.schema.publications:
+        if f.name is None or dynamic(f.name) or f.name.name in self.schema.publications:
             return
         pub = Publication(f.name.name, self._definition(m, st))
         toks = _tokens(f.text)
@@ -454,7 +551,7 @@ class _Builder:
         self.schema.publications[pub.name] = pub
 
     def _alter_publication(self, m: Migration, st: Statement, f: Fact) -> None:
-        if f.name is None:
+        if f.name is None or dynamic(f.name):
             return
         pub = self.schema.publications.get(f.name.name)
         if pub is None:
@@ -476,11 +573,18 @@ class _Builder:
             return
         key = canonical(f.name)
         obj = f.object_type
-        if obj in ("TABLE", "FOREIGN TABLE"):
-            table = self.schema.tables.pop(key, None)
-            if table is not None:
-                for index in list(table.indexes):
-                    self._drop_index(index)
+        if obj in ("POLICY", "TRIGGER") and f.table is not None:
+            table = self._target(m, f.table)
+            if table is not None and dynamic(key):
+                self.schema.unplaced.append(table.name)  # which one it drops, only the app knows
+            elif table is not None and obj == "POLICY":
+                table.policies = [p for p in table.policies if p.name != f.name.name]
+            elif table is not None:
+                table.triggers = [t for t in table.triggers if t.name != f.name.name]
+        elif dynamic(key):
+            return  # what it drops, only the app knows
+        elif obj in ("TABLE", "FOREIGN TABLE"):
+            self._drop_table(key)
         elif obj in ("VIEW", "MATERIALIZED VIEW"):
             self.schema.views.pop(key, None)
         elif obj == "INDEX":
@@ -489,14 +593,14 @@ class _Builder:
                 self._drop_index(index)
         elif obj in ("FUNCTION", "PROCEDURE"):
             self.schema.functions.pop(key, None)
-        elif obj in ("POLICY", "TRIGGER") and f.table is not None:
-            table = self.schema.tables.get(canonical(f.table))
-            if table is not None and obj == "POLICY":
-                table.policies = [p for p in table.policies if p.name != f.name.name]
-            elif table is not None:
-                table.triggers = [t for t in table.triggers if t.name != f.name.name]
         elif obj == "PUBLICATION":
             self.schema.publications.pop(f.name.name, None)
+
+    def _drop_table(self, key: Name) -> None:
+        table = self.schema.tables.pop(key, None)
+        if table is not None:
+            for index in list(table.indexes):
+                self._drop_index(index)
 
 
 def _constraint_name(table: Table, columns: tuple[str, ...], name: str | None, suffix: str) -> str:
@@ -506,9 +610,7 @@ def _constraint_name(table: Table, columns: tuple[str, ...], name: str | None, s
 
 def _purpose(m: Migration, st: Statement) -> str | None:
     """The `--` lines directly above the statement (no blank line between), minus section headings."""
-    top = st
-    while top.parent is not None:
-        top = top.parent
+    top = st.top
     comments = m.comments
     starts = [c.start for c in comments]
     i = bisect.bisect_left(starts, top.start) - 1

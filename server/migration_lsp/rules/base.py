@@ -42,6 +42,10 @@ class Finding:
     fix: Fix | None = None
     severity: Severity = "error"  # set from the rule's default and the project's config
 
+    def order(self) -> tuple[str, int, int, str]:
+        """Where a report lists it: by file, then place, then rule."""
+        return (str(self.path), self.start, self.end, self.rule)
+
 
 @dataclass(frozen=True)
 class RuleDoc:

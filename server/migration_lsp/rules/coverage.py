@@ -16,10 +16,8 @@ from migration_lsp.fixes.typescript import add_entry, import_constant, is_common
 from migration_lsp.model.schema import Table, parse_name
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule
 from migration_lsp.sql.facts import Name
-from migration_lsp.workspace.checklist import Checklist, escape_cell, render_table
+from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
 from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex, relative, shared_depth
-
-CHECKED = "✓"
 
 
 def app_owned(ctx: Context, name: Name) -> bool:
@@ -102,12 +100,12 @@ class TableNotInMigration(Rule):
         schema = ctx.schema
         missing: dict[Name, list[tuple[Path, int, int, str]]] = {}
         for ref in index.table_refs():
-            if app_owned(ctx, ref.table) and not schema.has_relation(ref.table):
+            if app_owned(ctx, ref.table) and not schema.may_have_relation(ref.table):
                 missing.setdefault(ref.table, []).append((ref.path, ref.start, ref.end, f"table {ref.table} is used here, but no migration creates it"))
         for constant in index.constants():
             for key, entry in constant.entries.items():
                 table = parse_name(entry.value)
-                if app_owned(ctx, table) and not schema.has_relation(table):
+                if app_owned(ctx, table) and not schema.may_have_relation(table):
                     message = f"{constant.name}.{key} names table {table}, which no migration creates"
                     missing.setdefault(table, []).append((constant.path, entry.start, entry.end, message))
         if not missing:
@@ -190,7 +188,7 @@ class FunctionNotInMigration(Rule):
         if index is None:
             return
         for ref in index.function_refs():
-            if app_owned(ctx, ref.function) and ctx.schema.function(ref.function) is None:
+            if app_owned(ctx, ref.function) and not ctx.schema.may_have_function(ref.function):
                 yield Finding(
                     self.name,
                     f"function {ref.function} is called here, but no migration creates it",
@@ -240,7 +238,7 @@ class RequiredTableMissing(Rule):
         schema = ctx.schema
         first = ctx.migrations[0]
         for required in ctx.config.required_tables:
-            if not schema.has_relation(parse_name(required)):
+            if not schema.may_have_relation(parse_name(required)):
                 yield Finding(
                     self.name,
                     f"required table {required} (setting required-tables) is not created by the migration",
@@ -250,7 +248,7 @@ class RequiredTableMissing(Rule):
         index = covered(ctx)
         for checklist in index.checklists() if index is not None else ():
             for row in checklist.rows:
-                if row.required and not schema.has_relation(parse_name(row.table)):
+                if row.required and not schema.may_have_relation(parse_name(row.table)):
                     yield Finding(
                         self.name,
                         f"{row.table} is a required table of the checklist, but no migration creates it",
@@ -443,7 +441,7 @@ class ChecklistOutOfDate(Rule):
         for checklist in index.checklists():
             listed = {parse_name(name): name for name in checklist.tables}
             lacking = [name for name, t in created.items() if t.name not in listed]
-            extra = [name for key, name in listed.items() if not ctx.schema.has_relation(key)]
+            extra = [name for key, name in listed.items() if not ctx.schema.may_have_relation(key)]
             if not lacking and not extra:
                 continue
             parts = []

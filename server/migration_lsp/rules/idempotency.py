@@ -10,11 +10,6 @@ from migration_lsp.rules.base import Finding, Fix, Rule
 from migration_lsp.sql.facts import Constraint, Guard, Name, Span, Statement
 
 
-def guarded(st: Statement, condition: str) -> bool:
-    """Inside an ``IF NOT EXISTS (SELECT …)`` check, or a handler that catches ``condition``."""
-    return any(g.kind == "not_exists" or (g.kind == "exception" and g.catches(condition)) for g in st.guards())
-
-
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
     """Statements executed before ``st`` in the same block, nearest first."""
     siblings = list(st.parent.nested()) if st.parent is not None else m.statements
@@ -79,7 +74,7 @@ class CreateTableNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind in ("create_table", "create_foreign_table") and not f.if_not_exists and not f.temporary and not guarded(st, "duplicate_table"):
+            if f.kind in ("create_table", "create_foreign_table") and not f.if_not_exists and not f.temporary and not st.guarded("not_exists", "duplicate_table"):
                 yield m.finding(
                     self.name,
                     f"CREATE TABLE {f.name} fails on the second run; add IF NOT EXISTS",
@@ -124,7 +119,7 @@ class CreateIndexNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind != "create_index" or f.if_not_exists or guarded(st, "duplicate_table"):
+            if f.kind != "create_index" or f.if_not_exists or st.guarded("not_exists", "duplicate_table"):
                 continue
             at = st.at(f.keyword_end or 0)
             if f.name is None:
@@ -179,7 +174,7 @@ class AddColumnNotIdempotent(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
-            if st.fact.kind != "alter_table" or guarded(st, "duplicate_column"):
+            if st.fact.kind != "alter_table" or st.guarded("not_exists", "duplicate_column"):
                 continue
             for act in st.fact.actions:
                 if act.kind == "add_column" and not act.if_not_exists and act.insert_guard_at is not None:
@@ -243,7 +238,7 @@ class PolicyNotGuarded(Rule):
             # A check of pg_policies that names another policy is policy-guard-mismatch's.
             if _policy_guard(st) is not None or _dropped_before(m, st, "POLICY", f.name, f.table):
                 continue
-            if any(g.kind == "exception" and g.catches("duplicate_object") for g in st.guards()):
+            if st.catches("duplicate_object"):
                 continue
             yield m.finding(
                 self.name,
@@ -403,7 +398,7 @@ class CreateNotIdempotent(Rule):
             f = st.fact
             if f.kind in _OR_REPLACE and not f.or_replace and not f.temporary:
                 obj, raises = _OR_REPLACE[f.kind]
-                if guarded(st, raises) or _dropped_before(m, st, obj, f.name):
+                if st.guarded("not_exists", raises) or _dropped_before(m, st, obj, f.name):
                     continue
                 yield m.finding(
                     self.name,
@@ -412,7 +407,7 @@ class CreateNotIdempotent(Rule):
                     insert_words(m, st.at(f.create_end or 0), "OR REPLACE"),
                 )
             elif f.kind == "create_trigger" and not f.or_replace:
-                if guarded(st, "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, f.table):
+                if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, f.table):
                     continue
                 instead = "use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or " if f.object_type == "TRIGGER" else ""
                 yield m.finding(
@@ -423,7 +418,7 @@ class CreateNotIdempotent(Rule):
                 )
             elif f.kind in _IF_NOT_EXISTS and not f.if_not_exists:
                 obj, raises = _IF_NOT_EXISTS[f.kind]
-                if guarded(st, raises):
+                if st.guarded("not_exists", raises):
                     continue
                 yield m.finding(
                     self.name,
@@ -433,7 +428,7 @@ class CreateNotIdempotent(Rule):
                 )
             elif f.kind in ("create_type", "create_domain"):
                 obj = f.object_type or ""
-                if guarded(st, "duplicate_object") or _dropped_before(m, st, obj, f.name):
+                if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, obj, f.name):
                     continue
                 yield m.finding(
                     self.name,
@@ -474,7 +469,7 @@ class CreateNotIdempotent(Rule):
                 continue
             if con.name is None and con.kind != "primary_key":
                 found.append((act, con, f"ADD CONSTRAINT adds an unnamed {con.kind.replace('_', ' ')} constraint to {st.fact.table} again on every run; name it and guard it"))
-            elif not guarded(st, _raises(con)):
+            elif not st.guarded("not_exists", _raises(con)):
                 label = f"constraint {con.name}" if con.name else "an unnamed primary key"
                 found.append((act, con, f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails on the second run; guard it with a DO block and EXCEPTION WHEN {_raises(con)}"))
         # One fix guards the whole statement, so it needs every handler the statement needs;
@@ -501,11 +496,6 @@ _DROP_RAISES = {
     "VIEW": "undefined_table",
     "SEQUENCE": "undefined_table",
 }
-
-
-def _drop_guarded(st: Statement, condition: str) -> bool:
-    """Inside an ``IF EXISTS (SELECT …)`` check, or a handler that catches ``condition``."""
-    return any(g.kind == "exists" or (g.kind == "exception" and g.catches(condition)) for g in st.guards())
 
 
 class DropNotIdempotent(Rule):
@@ -545,7 +535,7 @@ class DropNotIdempotent(Rule):
         for m, st in ctx.executed():
             f = st.fact
             if f.kind == "drop" and f.object_type in _DROP_RAISES and not f.if_exists:
-                if _drop_guarded(st, _DROP_RAISES[f.object_type]):
+                if st.guarded("exists", _DROP_RAISES[f.object_type]):
                     continue
                 yield m.finding(
                     self.name,
@@ -556,7 +546,7 @@ class DropNotIdempotent(Rule):
             elif f.kind == "alter_table":
                 for act in f.actions:
                     if act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
-                        if _drop_guarded(st, "undefined_object"):
+                        if st.guarded("exists", "undefined_object"):
                             continue
                         yield m.finding(
                             self.name,
@@ -599,7 +589,7 @@ class InsertNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind != "insert" or f.on_conflict or f.not_exists_guard or guarded(st, "unique_violation"):
+            if f.kind != "insert" or f.on_conflict or f.not_exists_guard or st.guarded("not_exists", "unique_violation"):
                 continue
             fix = None
             if f.conflict_at is not None:

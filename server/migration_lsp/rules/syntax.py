@@ -58,6 +58,12 @@ class DynamicSql(Rule):
     Reports each substitution once. The checker replaces it with a placeholder so the rest
     of the statement can still be read.
 
+    A table, policy or other object whose name holds a substitution matches no other name:
+    the coverage, per-table and upgrade rules stay silent on it. A statement on a table so
+    named may be on any table the name could spell (`mason_${kind}` could be `mason_logs`),
+    and those rules stay silent on those tables too, unless the same literal created the
+    table under the same `${…}`.
+
     ## Why is this bad?
     What a substitution inserts is only known at run time, so that part of the migration
     cannot be checked. When the value is not a constant it is also an injection risk: the

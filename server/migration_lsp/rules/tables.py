@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from migration_lsp.engine import Context, Migration
+from migration_lsp.engine import Context
 from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
-from migration_lsp.model.schema import Table, canonical
+from migration_lsp.model.schema import Table, canonical, could_be, dynamic
 from migration_lsp.rules.base import Finding, Fix, Rule
 from migration_lsp.sql.facts import Name, Span, Statement
 
 
-def app_tables(ctx: Context) -> Iterator[Table]:
-    """The tables the app owns: not those in the platform's schemas."""
-    for table in ctx.schema.tables.values():
-        if table.name.schema not in ctx.config.external_schemas and not table.defined.statement.fact.temporary:
+def checked_tables(ctx: Context) -> Iterator[Table]:
+    """The tables the app owns (not those in the platform's schemas) that the model knows all
+    about: a statement on a table named with a ``${…}`` may have given one its RLS, policy or index."""
+    schema = ctx.schema
+    for table in schema.tables.values():
+        if table.name.schema not in ctx.config.external_schemas and not schema.may_have_changed(table.name):
             yield table
 
 
@@ -66,7 +68,7 @@ class TableMissingRls(Rule):
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        for table in app_tables(ctx):
+        for table in checked_tables(ctx):
             if table.rls:
                 continue
             anchor = place_for_table(table, "rls")
@@ -114,7 +116,7 @@ class TableMissingPolicy(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         names = [t.name for t in ctx.schema.tables]
-        for table in app_tables(ctx):
+        for table in checked_tables(ctx):
             if not table.rls or table.policies or table.rls_defined is None:
                 continue
             piece = policy(ctx.config, table.name, names)
@@ -170,7 +172,7 @@ class TableMissingIndex(Rule):
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        for table in app_tables(ctx):
+        for table in checked_tables(ctx):
             keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
             if keys:
                 if any(table.indexed(c) for c in keys):
@@ -206,11 +208,6 @@ def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
             yield f.table, f.table_span
 
 
-def _tolerated(st: Statement) -> bool:
-    """Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected."""
-    return any(g.kind == "exists" or (g.kind == "exception" and g.catches("undefined_table")) for g in st.guards())
-
-
 def _created_by(st: Statement) -> Iterator[Name]:
     """The relations a statement creates (or renames a table to)."""
     f = st.fact
@@ -220,6 +217,11 @@ def _created_by(st: Statement) -> Iterator[Name]:
         for act in f.actions:
             if act.kind == "rename" and act.new_name is not None:
                 yield canonical(Name(act.new_name, f.table.schema))
+
+
+def _may_exist(key: Name, *created: set[Name]) -> bool:
+    """Is the relation among ``created``, or could one created under a name with a ``${…}`` be it?"""
+    return any(key in names or any(dynamic(n) and could_be(n, key) for n in names) for names in created)
 
 
 class UsedBeforeCreated(Rule):
@@ -270,7 +272,11 @@ class UsedBeforeCreated(Rule):
             for st in m.all_statements():
                 for name, span in _uses(st):
                     key = canonical(name)
-                    if key in exists or key in elsewhere or name.schema in ctx.config.external_schemas or _tolerated(st):
+                    # A name with a ${…} may be any table; the platform's tables exist before.
+                    if dynamic(key) or name.schema in ctx.config.external_schemas or _may_exist(key, exists, elsewhere):
+                        continue
+                    # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
+                    if st.guarded("exists", "undefined_table"):
                         continue
                     where = "further down" if key in later else "nowhere in the migration"
                     yield m.finding(

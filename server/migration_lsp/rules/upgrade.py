@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from migration_lsp.engine import Context, Migration
-from migration_lsp.fixes.sql import _dollar_tag, insert_before, sql_ident, sql_name
-from migration_lsp.model.schema import Definition, Index, Policy, Schema, Table, build_schema, canonical
+from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
+from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, build_schema, canonical, dynamic
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule
-from migration_lsp.sql.analyze import _columns_of
+from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 
@@ -48,7 +47,7 @@ def _uses(f: Fact) -> Iterator[tuple[Name, str, int]]:
                 yield canonical(f.table), act.column, act.span.start
             elif act.kind == "add_constraint" and act.constraint is not None:
                 con = act.constraint
-                for column in (*con.columns, *_columns_of(con.expression)):
+                for column in (*con.columns, *columns_of(con.expression)):
                     yield canonical(f.table), column, act.span.start
                 yield from _references(con.references, con.references_columns, con.references_span)
             elif act.kind == "add_column" and act.column_def is not None:
@@ -104,20 +103,6 @@ def _token_span(text: str, column: str, after: int = 0) -> Span | None:
         if t.start >= after and t.is_name and t.ident == column:
             return Span(t.start, t.end)
     return None
-
-
-def _catches(st: Statement, *conditions: str) -> bool:
-    return any(g.kind == "exception" and g.catches(*conditions) for g in st.guards())
-
-
-def _top(st: Statement) -> Statement:
-    while st.parent is not None:
-        st = st.parent
-    return st
-
-
-def _end_with_semicolon(m: Migration, st: Statement) -> int:
-    return st.end + 1 if m.sql.startswith(";", st.end) else st.end
 
 
 class ColumnUsedBeforeAdded(Rule):
@@ -183,7 +168,7 @@ class ColumnUsedBeforeAdded(Rule):
                     add = added.get(use)
                     if add is None or st.start >= add.start or use in seen:
                         continue
-                    if created.get(table, -1) > st.start or _catches(st, "undefined_column"):
+                    if created.get(table, -1) > st.start or st.catches("undefined_column"):
                         continue  # a table created further down is used-before-created's case
                     seen.add(use)
                     first = first_use.setdefault(use, st)
@@ -207,7 +192,7 @@ class ColumnUsedBeforeAdded(Rule):
             f"databases that lack the column fail here, and {_WHY}",
             start,
             end,
-            self._move(m, add, _top(first), created),
+            self._move(m, add, first.top, created),
         )
 
     @staticmethod
@@ -220,7 +205,7 @@ class ColumnUsedBeforeAdded(Rule):
             refs = act.column_def.references if act.column_def is not None else None
             if refs is not None and created.get(canonical(refs), -1) > before.start:
                 return None
-        start, end = add.start, _end_with_semicolon(m, add)
+        start, end = add.start, m.end_of(add)
         line_start = m.line_start(start)
         line_end = m.sql.find("\n", end)
         if not m.sql[line_start:start].strip() and not m.sql[end : len(m.sql) if line_end < 0 else line_end].strip():
@@ -264,7 +249,7 @@ class AddColumnRequired(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
-            if st.fact.kind != "alter_table" or _catches(st, "not_null_violation"):
+            if st.fact.kind != "alter_table" or st.catches("not_null_violation"):
                 continue
             for act in st.fact.actions:
                 col = act.column_def
@@ -298,6 +283,15 @@ def _upgrades(ctx: Context) -> Iterator[tuple[Baseline, Schema]]:
     current = tuple(ctx.migrations)
     for baseline in ctx.baselines:
         yield baseline, _upgraded(baseline, current)
+
+
+def _pairs(fresh: Schema, upgraded: Schema) -> Iterator[tuple[Table, Table]]:
+    """Each table of a fresh database with the same table in an upgraded one, where the model
+    follows all that happens to it (no statement on a name with a ``${…}`` may have changed it)."""
+    for name, table in fresh.tables.items():
+        old = upgraded.table(name)
+        if old is not None and not upgraded.may_have_changed(name):
+            yield table, old
 
 
 def _skipped_when_present(st: Statement) -> bool:
@@ -345,7 +339,7 @@ def _after_table(table: Table) -> int:
             if f.kind != "alter_table" or f.table is None or canonical(f.table) != table.name:
                 break
             st = nxt
-    return _end_with_semicolon(m, st)
+    return m.end_of(st)
 
 
 def _insert_after(m: Migration, at: int, anchor: int, lines: Sequence[str]) -> Edit:
@@ -408,12 +402,12 @@ class ColumnMissingOnUpgrade(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[Name, str]] = set()
         for baseline, upgraded in _upgrades(ctx):
-            for name, table in ctx.schema.tables.items():
-                old = upgraded.table(name)
-                if old is None or not _skipped_when_present(table.defined.statement):
+            for table, old in _pairs(ctx.schema, upgraded):
+                if not _skipped_when_present(table.defined.statement):
                     continue
+                name = table.name
                 for column, col in table.columns.items():
-                    if column in old.columns or (name, column) in reported:
+                    if column in old.columns or (name, column) in reported or dynamic(column):
                         continue
                     if col.defined.statement is not table.defined.statement:
                         continue  # added by an ALTER the upgrade runs too
@@ -475,48 +469,6 @@ class _Kept:
     def stale(self, defined_by: Migration, now: Statement) -> bool:
         """Did the baseline define the object, and does the statement that defines it now skip it there?"""
         return id(defined_by) not in self._current and _skipped_when_present(now)
-
-
-@dataclass(frozen=True)
-class _Check:
-    expression: str
-    statement: Statement
-    span: Span  # of the constraint in the statement's text
-    migration: Migration
-
-
-def _check_constraints(migrations: Iterable[Migration]) -> dict[tuple[Name, str], _Check]:
-    """The CHECK constraints a run of ``migrations`` leaves, by table and constraint name.
-
-    Column checks get PostgreSQL's name ``<table>_<column>_check``; unnamed table checks are
-    left out, as their name depends on the expression.
-    """
-    found: dict[tuple[Name, str], _Check] = {}
-    tables: set[Name] = set()
-    for m in migrations:
-        for st in m.all_statements():
-            f = st.fact
-            if f.kind == "create_table" and f.name is not None:
-                table = canonical(f.name)
-                if table in tables:
-                    continue
-                tables.add(table)
-                for col in f.columns:
-                    if col.check is not None:
-                        name = f"{table.name}_{col.name}_check"
-                        found.setdefault((table, name), _Check(col.check, st, Span(col.span.start, col.span.start + len(col.definition)), m))
-                for con in f.constraints:
-                    if con.kind == "check" and con.name and con.expression is not None:
-                        found.setdefault((table, con.name), _Check(con.expression, st, con.span, m))
-            elif f.kind == "alter_table" and f.table is not None:
-                table = canonical(f.table)
-                for act in f.actions:
-                    con = act.constraint
-                    if act.kind == "add_constraint" and con is not None and con.kind == "check" and con.name and con.expression is not None:
-                        found.setdefault((table, con.name), _Check(con.expression, st, act.span, m))
-                    elif act.kind == "drop_constraint" and act.column:
-                        found.pop((table, act.column), None)
-    return found
 
 
 class ChangedDefinitionNotApplied(Rule):
@@ -581,27 +533,24 @@ class ChangedDefinitionNotApplied(Rule):
     def _indexes(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
         for name, index in kept.fresh.indexes.items():
             old = kept.upgraded.indexes.get(name)
-            if old is not None and kept.stale(old.defined.migration, index.defined.statement):
+            if old is not None and not kept.upgraded.may_have_changed(old.table) and kept.stale(old.defined.migration, index.defined.statement):
                 if _index_shape(old) != _index_shape(index):
                     yield ("index", str(name)), self._index(index.defined, name, kept)
 
     def _policies(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
-        for table_name, table in kept.fresh.tables.items():
-            old_table = kept.upgraded.table(table_name)
+        for table, old_table in _pairs(kept.fresh, kept.upgraded):
             for policy in table.policies:
-                old = old_table.policy(policy.name) if old_table is not None else None
+                old = old_table.policy(policy.name) if not dynamic(policy.name) else None
                 if old is not None and kept.stale(old.defined.migration, policy.defined.statement):
                     changed = _policy_changes(old, policy)
                     if changed:
-                        yield ("policy", str(table_name), policy.name), self._policy(policy.defined, policy.name, table_name, changed, kept.label)
+                        yield ("policy", str(table.name), policy.name), self._policy(policy.defined, policy.name, table.name, changed, kept.label)
 
     def _columns(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
-        for table_name, table in kept.fresh.tables.items():
-            old_table = kept.upgraded.table(table_name)
-            if old_table is None:
-                continue
+        for table, old_table in _pairs(kept.fresh, kept.upgraded):
+            table_name = table.name
             for column, col in table.columns.items():
-                old = old_table.columns.get(column)
+                old = old_table.columns.get(column) if not dynamic(column) else None
                 if old is None or col.defined.statement is not table.defined.statement:
                     continue  # missing: column-missing-on-upgrade; changed by an ALTER: the upgrade runs it too
                 if not kept.stale(old.defined.migration, col.defined.statement):
@@ -618,12 +567,15 @@ class ChangedDefinitionNotApplied(Rule):
                     yield ("default", str(table_name), column), self._default(table, col.defined, column, col.default, old.default, kept.label)
 
     def _constraints(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
-        upgraded = _check_constraints((*kept.baseline.migrations, *kept.ctx.migrations))
-        for (table, name), check in _check_constraints(kept.ctx.migrations).items():
-            old = upgraded.get((table, name))
-            if old is not None and kept.stale(old.migration, check.statement):
-                if _normal(old.expression) != _normal(check.expression):
-                    yield ("check", str(table), name), self._constraint(table, name, check, old.expression, kept.label)
+        for table, old_table in _pairs(kept.fresh, kept.upgraded):
+            for check in table.checks:
+                # Unnamed, PostgreSQL names it after its expression: a changed one has another name.
+                if check.name is None or dynamic(check.name):
+                    continue
+                old = old_table.check_constraint(check.name)
+                if old is not None and kept.stale(old.defined.migration, check.defined.statement):
+                    if _normal(old.expression) != _normal(check.expression):
+                        yield ("check", str(table.name), check.name), self._constraint(table.name, check, old.expression, kept.label)
 
     def _index(self, defined: Definition, name: Name, kept: _Kept) -> Finding:
         m, st = defined.migration, defined.statement
@@ -633,7 +585,7 @@ class ChangedDefinitionNotApplied(Rule):
         fix = None
         if f.name_span is not None:
             title = f"Rename the index to {new} and drop the stale {name.name}"
-            drop = insert_before(m, _top(st), f"DROP INDEX IF EXISTS {sql_name(name)};", title)
+            drop = insert_before(m, st.top, f"DROP INDEX IF EXISTS {sql_name(name)};", title)
             fix = Fix(title, (*drop.edits, m.edit(*st.span(f.name_span), sql_ident(new))))
         return m.finding(
             self.name,
@@ -646,7 +598,7 @@ class ChangedDefinitionNotApplied(Rule):
     def _policy(self, defined: Definition, policy: str, table: Name, changed: str, label: str) -> Finding:
         m, st = defined.migration, defined.statement
         drop = f"DROP POLICY IF EXISTS {sql_ident(policy)} ON {_table_text(st)};"
-        fix = insert_before(m, _top(st), drop, f'Drop "{policy}" first, so that the guarded CREATE POLICY applies the new definition')
+        fix = insert_before(m, st.top, drop, f'Drop "{policy}" first, so that the guarded CREATE POLICY applies the new definition')
         return m.finding(
             self.name,
             f'databases built from {label} have policy "{policy}" on {table} with {changed}; the guard skips '
@@ -670,11 +622,11 @@ class ChangedDefinitionNotApplied(Rule):
             Fix(f"ALTER COLUMN {column} {action} on existing tables", (edit,)),
         )
 
-    def _constraint(self, table: Name, name: str, check: _Check, old: str, label: str) -> Finding:
-        m, st = check.migration, check.statement
+    def _constraint(self, table: Name, check: Check, old: str, label: str) -> Finding:
+        m, st, name = check.defined.migration, check.defined.statement, check.name
         target = _table_text(st)
-        top = _top(st)
-        tag = _dollar_tag(check.expression)
+        top = st.top
+        tag = dollar_tag(check.expression)
         lines = [
             f"DO {tag} BEGIN",
             f"  ALTER TABLE {target} DROP CONSTRAINT IF EXISTS {name};",
@@ -682,12 +634,13 @@ class ChangedDefinitionNotApplied(Rule):
             "EXCEPTION WHEN duplicate_object THEN NULL;",
             f"END {tag};",
         ]
-        edit = _insert_after(m, _end_with_semicolon(m, top), top.start, lines)
+        edit = _insert_after(m, m.end_of(top), top.start, lines)
         return m.finding(
             self.name,
             f"databases built from {label} have CHECK constraint {name} on {table} as ({_unwrap(old)}); the guard skips it there, "
             "so they keep it; drop it and add it again",
-            *st.span(check.span),
+            check.defined.start,
+            check.defined.end,
             Fix(f"Replace the CHECK constraint {name} on existing tables", (edit,), safe=False),
         )
 

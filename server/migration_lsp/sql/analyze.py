@@ -452,13 +452,13 @@ class _Reader:
                     cols.append(t.ident)
                 else:
                     exprs.append(self.src(first, last))
-                    cols.extend(_columns_of(self.src(first, last)))
+                    cols.extend(columns_of(self.src(first, last)))
             fact.index_columns = tuple(cols)
             fact.index_expressions = tuple(exprs)
         where = self.find_word("WHERE", self.i, len(self.toks))
         if where is not None:
             fact.predicate = self.src(where + 1, len(self.toks))
-        fact.referenced_columns = tuple(dict.fromkeys(fact.index_columns + _columns_of(fact.predicate)))
+        fact.referenced_columns = tuple(dict.fromkeys(fact.index_columns + columns_of(fact.predicate)))
 
     def create_policy(self, fact: Fact) -> None:
         self.named(fact)
@@ -485,7 +485,7 @@ class _Reader:
             inner = self.skip_parens()
             if inner is not None:
                 fact.policy_check = self.src(*inner)
-        fact.referenced_columns = tuple(dict.fromkeys(_columns_of(fact.policy_using) + _columns_of(fact.policy_check)))
+        fact.referenced_columns = tuple(dict.fromkeys(columns_of(fact.policy_using) + columns_of(fact.policy_check)))
 
     def alter(self) -> Fact:
         self.i += 1
@@ -700,7 +700,7 @@ def _parse(text: str) -> exp.Expression | None:
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _columns_of(expression: str | None) -> tuple[str, ...]:
+def columns_of(expression: str | None) -> tuple[str, ...]:
     """Column names an expression reads, via sqlglot; function names and literals are not columns."""
     if not expression:
         return ()

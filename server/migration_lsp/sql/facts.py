@@ -210,6 +210,14 @@ class Statement:
     def at(self, rel: int) -> int:
         return self.base + rel
 
+    @property
+    def top(self) -> Statement:
+        """The top-level statement that executes it: the ``DO`` block of a nested statement."""
+        st = self
+        while st.parent is not None:
+            st = st.parent
+        return st
+
     def nested(self) -> Iterator[Statement]:
         """Statements a DO block executes, recursively."""
         for child in self.fact.children:
@@ -225,6 +233,15 @@ class Statement:
             for g in st.fact.guards:
                 yield _shift_guard(g, st.parent.base)
             st = st.parent
+
+
+    def catches(self, *conditions: str) -> bool:
+        """Does an enclosing ``EXCEPTION`` handler catch every one of ``conditions``?"""
+        return any(g.kind == "exception" and g.catches(*conditions) for g in self.guards())
+
+    def guarded(self, check: str, condition: str) -> bool:
+        """Is it inside an ``IF`` ``check`` (``not_exists`` or ``exists``), or a handler that catches ``condition``?"""
+        return any(g.kind == check for g in self.guards()) or self.catches(condition)
 
 
 def _shift_guard(g: Guard, base: int) -> Guard:

@@ -134,7 +134,8 @@ class Server:
                     self._drop_database(name)
                     raise VerifyError(
                         f"cannot set up the {platform.name} platform in a scratch database: "
-                        f"{first_line(error)}; pass --platform none to verify without it"
+                        f"{first_line(error)}; to verify without it, set platform = \"none\" in the config"
+                        " (on the command line: --platform none)"
                     ) from None
                 self._templates[platform.name] = name
                 if self._cluster is None:

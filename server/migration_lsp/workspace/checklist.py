@@ -17,6 +17,7 @@ _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 # A "Required" cell that says the table is listed but not required.
 _NOT_REQUIRED = frozenset({"", "-", "—", "✗", "❌", "no", "false", "optional", "n/a"})
 MARKER = "required tables"
+CHECKED = "✓"  # the "Required" cell of a new row
 
 
 @dataclass(frozen=True, slots=True)
