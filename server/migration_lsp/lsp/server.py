@@ -137,7 +137,9 @@ class MigrationServer(LanguageServer):
 
 
 class _LspLogHandler(logging.Handler):
-    """Sends log records to the client as ``window/logMessage``."""
+    """Sends log records to the client as ``window/logMessage``, or to stderr while there is
+    no connection (before it opens, after it closes). Never both: clients show the server's
+    stderr in the same log, and every line would appear twice."""
 
     _TYPES = {
         logging.ERROR: types.MessageType.Error,
@@ -146,11 +148,16 @@ class _LspLogHandler(logging.Handler):
         logging.DEBUG: types.MessageType.Log,
     }
 
-    def __init__(self, server: MigrationServer) -> None:
+    def __init__(self, server: MigrationServer, fallback: logging.Handler) -> None:
         super().__init__()
         self.server = server
+        self.fallback = fallback
 
     def emit(self, record: logging.LogRecord) -> None:
+        loop = self.server.loop
+        if loop is None or loop.is_closed():
+            self.fallback.handle(record)
+            return
         try:
             message = self.format(record)
             kind = self._TYPES.get(record.levelno, types.MessageType.Error if record.levelno > logging.ERROR else types.MessageType.Log)
@@ -166,9 +173,9 @@ def set_log_level(name: str) -> None:
 def _setup_logging(server: MigrationServer) -> None:
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    client = _LspLogHandler(server)
+    client = _LspLogHandler(server, stderr)
     client.setFormatter(logging.Formatter("%(message)s"))
-    log.handlers[:] = [stderr, client]
+    log.handlers[:] = [client]
     log.propagate = False
     set_log_level("info")
     # pygls logs every message it sends at INFO: far too much for anyone but its authors.
