@@ -340,41 +340,37 @@ class _Cooker:
         self.length += len(cooked)
 
 
+# What does not cook to itself: escapes (not in String.raw), and line breaks that templates
+# (raw ones too) normalise from CRLF and CR to LF.
+_COOKED = {"template": re.compile(r"[\\\r]"), "raw": re.compile(r"\r"), "string": re.compile(r"\\")}
+
+
 def _cook(
     text: str, body_start: int, body_end: int, kind: LiteralKind, quote: str, subs: list[tuple[int, int]]
 ) -> tuple[str, list[Segment], list[tuple[int, int]]]:
     cooker = _Cooker()
     placeholders: list[tuple[int, int]] = []
-    i = body_start
-    sub_iter = iter(sorted(subs))
-    next_sub = next(sub_iter, None)
-    run_start = i
-    while i < body_end:
-        if next_sub is not None and i == next_sub[0]:
+    special = _COOKED[kind]
+    run_start = body_start
+    # Each stretch of text up to the next substitution, then the substitution; the last
+    # stretch runs to the closing quote.
+    for sub_start, sub_end in [*sorted(subs), (body_end, body_end)]:
+        while (found := special.search(text, run_start, sub_start)) is not None:
+            i = found.start()
             cooker.verbatim(text[run_start:i], run_start)
-            s, e = next_sub
-            placeholder = f"{PLACEHOLDER_PREFIX}{len(placeholders)}"
-            placeholders.append((cooker.length, cooker.length + len(placeholder)))
-            cooker.replaced(placeholder, s, e - s)
-            i = run_start = e
-            next_sub = next(sub_iter, None)
-            continue
-        ch = text[i]
-        if ch == "\\" and kind != "raw":
-            cooker.verbatim(text[run_start:i], run_start)
-            cooked, length = _escape(text, i, body_end)
+            if text[i] == "\\":
+                cooked, length = _escape(text, i, body_end)
+            else:
+                cooked, length = "\n", 2 if text.startswith("\r\n", i) else 1
             cooker.replaced(cooked, i, length)
-            i = run_start = i + length
-            continue
-        if ch == "\r" and kind != "string":
-            # Templates (raw ones too) normalise CRLF and CR to LF.
-            cooker.verbatim(text[run_start:i], run_start)
-            length = 2 if text.startswith("\r\n", i) else 1
-            cooker.replaced("\n", i, length)
-            i = run_start = i + length
-            continue
-        i += 1
-    cooker.verbatim(text[run_start:body_end], run_start)
+            run_start = i + length
+        cooker.verbatim(text[run_start:sub_start], run_start)
+        if sub_start == body_end:
+            break
+        placeholder = f"{PLACEHOLDER_PREFIX}{len(placeholders)}"
+        placeholders.append((cooker.length, cooker.length + len(placeholder)))
+        cooker.replaced(placeholder, sub_start, sub_end - sub_start)
+        run_start = sub_end
     return "".join(cooker.parts), cooker.segments, placeholders
 
 

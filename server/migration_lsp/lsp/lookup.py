@@ -20,7 +20,7 @@ from migration_lsp.locate.typescript import ByteToChar, parse
 from migration_lsp.model.schema import Definition, Schema, build_schema, canonical
 from migration_lsp.sql.facts import Name, Span, Statement
 from migration_lsp.sql.tokens import tokenize
-from migration_lsp.workspace.index import _FILTERS
+from migration_lsp.workspace.index import FILTERS
 from migration_lsp.workspace.project import Project
 
 TABLE, FUNCTION = "table", "function"
@@ -225,7 +225,7 @@ def _code_completion(project: Project, path: Path, text: str, offset: int) -> Co
     before = text[body_start:offset]
     if method == "from":
         return Completion("tables", offset - _typed(_WORD_BEFORE, before), offset)
-    if method != "select" and method not in _FILTERS:
+    if method != "select" and method not in FILTERS:
         return None
     table = _chain_table(project, path, call, to_char)
     if table is None:

@@ -12,8 +12,10 @@ from migration_lsp.sql.facts import Constraint, Guard, Name, Span, Statement
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
     """Statements executed before ``st`` in the same block, nearest first."""
-    siblings = list(st.parent.nested()) if st.parent is not None else m.statements
-    siblings = [s for s in siblings if s.parent is st.parent]
+    if st.parent is None:
+        yield from (m.statements[i] for i in range(st.index - 1, -1, -1))
+        return
+    siblings = [s for s in st.parent.nested() if s.parent is st.parent]
     for s in reversed(siblings):
         if s.start < st.start:
             yield s
@@ -343,12 +345,13 @@ def _raises(con: Constraint) -> str:
 
 
 class CreateNotIdempotent(Rule):
-    """Finds other `CREATE` statements and `ADD CONSTRAINT` that fail on a second run.
+    """Finds other `CREATE` statements, `ADD CONSTRAINT` and `ADD TABLE` that fail on a second run.
 
     ## What it does
     Reports `CREATE FUNCTION`/`PROCEDURE`/`VIEW` without `OR REPLACE`; `CREATE TRIGGER`
     without `OR REPLACE` or a guard; `CREATE EXTENSION`/`SCHEMA`/`SEQUENCE` without
-    `IF NOT EXISTS`; `CREATE TYPE`/`DOMAIN` and `ADD CONSTRAINT` without a guard (a `DO`
+    `IF NOT EXISTS`; `CREATE TYPE`/`DOMAIN`, `ADD CONSTRAINT` and
+    `ALTER PUBLICATION … ADD TABLE` without a guard (a `DO`
     block whose handler catches the error the second run raises, an
     `IF NOT EXISTS (SELECT …)` check, or a `DROP` of the same object right before).
 
@@ -386,7 +389,8 @@ class CreateNotIdempotent(Rule):
     newer), `IF NOT EXISTS` (extension, schema, sequence, materialized view), a
     `DROP TRIGGER IF EXISTS` before a constraint trigger (which has no `OR REPLACE`), or a
     `DO` block whose handler catches the error of a second run (type, domain, named
-    constraint, primary key). An unnamed constraint gets no fix: name it first.
+    constraint, primary key, publication membership). An unnamed constraint gets no fix:
+    name it first.
     """
 
     name = "create-not-idempotent"
@@ -438,6 +442,15 @@ class CreateNotIdempotent(Rule):
                 )
             elif f.kind == "alter_table":
                 yield from self._constraints(m, st)
+            elif f.kind == "alter_publication" and any(a.kind == "add_table" for a in f.actions):
+                if st.guarded("not_exists", "duplicate_object"):
+                    continue
+                yield m.finding(
+                    self.name,
+                    f"ALTER PUBLICATION {f.name} ADD TABLE {f.table} fails once the table is published; let it fail harmlessly with EXCEPTION WHEN duplicate_object",
+                    *st.span(),
+                    guard_with_handler(m, st, ("duplicate_object",), "Ignore duplicate_object on a second run"),
+                )
 
     @staticmethod
     def _trigger_fix(m: Migration, st: Statement) -> Fix | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
+from typing import Iterable
 
 import sqlglot
 from pglast import parser as pg_parser
@@ -25,10 +27,32 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 CACHE_SIZE = 20_000
 
+# Facts by statement text, oldest first. Each keystroke in a statement gives it a new text,
+# so the one it replaces is forgotten (see :func:`forget`) rather than kept until evicted.
+_facts: dict[str, Fact] = {}
+_facts_lock = threading.Lock()
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
+
 def analyze(text: str) -> Fact:
-    """Facts of one statement (no trailing semicolon). Never raises on bad SQL."""
+    """Facts of one statement (no trailing semicolon), cached by text. Never raises on bad SQL."""
+    fact = _facts.get(text)
+    if fact is None:
+        fact = _analyze(text)
+        with _facts_lock:
+            _facts[text] = fact
+            if len(_facts) > CACHE_SIZE:
+                del _facts[next(iter(_facts))]
+    return fact
+
+
+def forget(texts: Iterable[str]) -> None:
+    """Drop the facts of statement texts that an edit replaced."""
+    with _facts_lock:
+        for text in texts:
+            _facts.pop(text, None)
+
+
+def _analyze(text: str) -> Fact:
     error = _syntax_error(text)
     try:
         tokens = tokenize(text)
@@ -494,11 +518,16 @@ class _Reader:
             fact = Fact("alter_" + obj.lower().replace(" ", "_"), self.text, object_type=obj)
             if obj == "PUBLICATION":
                 self.named(fact)
+                first = self.i
+                verb = self.word()
                 if self.accept("ADD", "TABLE") or self.accept("SET", "TABLE"):
                     self.accept("ONLY")
                     named = self.name()
                     if named is not None:
                         fact.table, fact.table_span = named
+                    # ADD fails for a table already published; SET replaces the list.
+                    kind = "add_table" if verb == "ADD" else "set_table"
+                    fact.actions.append(Action(kind, Span(self.toks[first].start, self.last_end())))
                 return fact
             self.accept("IF", "EXISTS")
             self.named(fact)

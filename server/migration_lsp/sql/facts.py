@@ -188,6 +188,9 @@ class Statement:
     base: int
     index: int  # position among the literal's top-level statements
     parent: Statement | None = None
+    # Every rule walks the nested statements and their guards: place them once.
+    _nested: list[Statement] | None = field(default=None, init=False, repr=False)
+    _guards: tuple[Guard, ...] | None = field(default=None, init=False, repr=False)
 
     @property
     def kind(self) -> str:
@@ -220,20 +223,25 @@ class Statement:
 
     def nested(self) -> Iterator[Statement]:
         """Statements a DO block executes, recursively."""
-        for child in self.fact.children:
-            st = Statement(child, self.base + child.start, self.index, self)
-            yield st
-            yield from st.nested()
+        if self._nested is None:
+            self._nested = []
+            for child in self.fact.children:
+                st = Statement(child, self.base + child.start, self.index, self)
+                self._nested.append(st)
+                self._nested.extend(st.nested())
+        return iter(self._nested)
 
     def guards(self) -> Iterator[Guard]:
         """Guards of this statement and of every enclosing block, innermost first, in absolute offsets."""
-        st: Statement | None = self
-        while st is not None and st.parent is not None:
-            # a guard's spans are relative to the block that holds the guarded statement
-            for g in st.fact.guards:
-                yield _shift_guard(g, st.parent.base)
-            st = st.parent
-
+        if self._guards is None:
+            found = []
+            st: Statement = self
+            while st.parent is not None:
+                # a guard's spans are relative to the block that holds the guarded statement
+                found.extend(_shift_guard(g, st.parent.base) for g in st.fact.guards)
+                st = st.parent
+            self._guards = tuple(found)
+        return iter(self._guards)
 
     def catches(self, *conditions: str) -> bool:
         """Does an enclosing ``EXCEPTION`` handler catch every one of ``conditions``?"""

@@ -15,8 +15,8 @@ reference through it is resolved by the import that the referencing file itself 
 packages that each declare a ``TABLES`` never mix. A reference that cannot be resolved
 statically (``.from(name)``) is skipped, never guessed.
 
-Each file is indexed on its own and cached by content; :meth:`WorkspaceIndex.update`
-re-indexes one file. Files that cannot hold a reference are never parsed.
+Each file is indexed on its own, its facts kept with its latest text;
+:meth:`WorkspaceIndex.update` re-indexes one file. Files that cannot hold a reference are never parsed.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from migration_lsp.workspace.files import Unreadable, read_source
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 
 # supabase-js filters whose first argument is a column name
-_FILTERS = frozenset(
+FILTERS = frozenset(
     {
         "eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "likeAllOf", "likeAnyOf", "ilikeAllOf",
         "ilikeAnyOf", "is", "in", "contains", "containedBy", "rangeGt", "rangeGte", "rangeLt", "rangeLte",
@@ -185,12 +185,23 @@ def _may_reference(text: str, constant: str) -> bool:
     return ".from(" in text or ".rpc(" in text or "postgres_changes" in text or constant in text or "export *" in text
 
 
-@functools.lru_cache(maxsize=2048)
-def _read_file(text: str, grammar: str, constant: str) -> _FileFacts:
-    if not _may_reference(text, constant):
-        return _NOTHING
-    tree, _ = parse(text, grammar)
-    return _Reader(text, constant).read(tree, grammar)
+# The facts of each file's latest text, shared by every index, so that a folder read again
+# (after a config change) parses only what changed. Only the latest text: an editor sends
+# every version of the file being typed in.
+_latest: dict[tuple[Path, str], tuple[str, _FileFacts]] = {}
+
+
+def _read_file(path: Path, text: str, constant: str) -> _FileFacts:
+    cached = _latest.get((path, constant))
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    facts = _NOTHING
+    if _may_reference(text, constant):
+        grammar = _grammar(path)
+        tree, _ = parse(text, grammar)
+        facts = _Reader(text, constant).read(tree, grammar)
+    _latest[(path, constant)] = (text, facts)
+    return facts
 
 
 @functools.cache
@@ -461,7 +472,7 @@ class _Reader:
                     yield from _columns(_select_items(self.string_value(first) or ""))
                 elif method in _WRITES or method == "match":
                     yield from self.object_columns(first)
-                elif method in _FILTERS:
+                elif method in FILTERS:
                     name = self.string_value(first)
                     if name is not None:
                         yield from _columns([name])
@@ -559,7 +570,7 @@ class WorkspaceIndex:
         if path.suffix.lower() not in CODE_SUFFIXES:
             return
         old = self._files.get(path)
-        facts = _read_file(text, _grammar(path), self.config.tables_constant)
+        facts = _read_file(path, text, self.config.tables_constant)
         self._files[path] = facts
         self._resolved.pop(path, None)
         self._specifiers = None

@@ -9,6 +9,7 @@ from typing import Callable, Iterable
 from migration_lsp.config import Config, ConfigError, load_config
 from migration_lsp.engine import Document, parse_document
 from migration_lsp.locate.typescript import CODE_SUFFIXES
+from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, read_source, walk
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, WorkspaceIndex
 
@@ -44,10 +45,11 @@ class Project:
             return  # a rules document: the index reads its checklist
         doc = parse_document(path, text, self.config.variable_names)
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
+        old = self.documents.pop(path, None)
         if doc.migrations:
             self.documents[path] = doc
-        else:
-            self.documents.pop(path, None)
+        if old is not None:
+            _forget_replaced(old, doc)
 
     def remove(self, path: Path) -> None:
         """Forget a deleted file."""
@@ -55,6 +57,18 @@ class Project:
         self.documents.pop(path, None)
         self.notices = [n for n in self.notices if n.path != path]
         self.index.remove(path)
+
+
+def _forget_replaced(old: Document, new: Document) -> None:
+    """Forget the facts of the statements an edit replaced: every keystroke replaces one."""
+    before = {id(st.fact): st.fact for m in old.migrations for st in m.statements}
+    after = {id(st.fact): st.fact for m in new.migrations for st in m.statements}
+    gone = [fact for key, fact in before.items() if key not in after]
+    if not gone:
+        return
+    # A DO block analysed anew shares the facts of its unchanged nested statements.
+    live = {f.text for key, fact in after.items() if key not in before for f in fact.walk()}
+    forget(f.text for fact in gone for f in fact.walk() if f.text not in live)
 
 
 # Code files, and the Markdown documents whose "Required Tables" checklist is read.
