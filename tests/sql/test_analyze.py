@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from migration_lsp.sql.analyze import analyze
+from migration_lsp.sql.analyze import analyze, forget
 from migration_lsp.sql.facts import Fact, Name
 
 
@@ -48,6 +48,15 @@ def test_statement_facts(sql: str, expected: dict[str, Any]) -> None:
     fact = analyze(sql)
     assert {key: getattr(fact, key) for key in expected} == expected
     assert fact.syntax_error is None
+
+
+def test_facts_are_cached_by_text_until_forgotten() -> None:
+    sql = "ALTER TABLE cached_by_text ENABLE ROW LEVEL SECURITY"
+    fact = analyze(sql)
+    assert analyze(sql) is fact
+    forget([sql])
+    again = analyze(sql)
+    assert again is not fact and again == fact
 
 
 def test_insert_knows_where_on_conflict_goes() -> None:

@@ -320,6 +320,15 @@ def test_updates_are_incremental(tmp_path: Path, parsed: list[str]) -> None:
     assert list(index.table_refs()) == []
 
 
+def test_a_folder_read_again_parses_only_what_changed(tmp_path: Path, parsed: list[str]) -> None:
+    files = {"a.ts": "supabase.from('one');\n", "b.ts": "supabase.from('two');\n"}
+    build(tmp_path, files)
+    parsed.clear()
+    again = build(tmp_path, {**files, "b.ts": "supabase.from('three');\n"})
+    assert parsed == ["supabase.from('three');\n"]
+    assert [str(r.table) for r in again.table_refs()] == ["one", "three"]
+
+
 def test_files_without_a_reference_are_not_parsed(tmp_path: Path, parsed: list[str]) -> None:
     files = {
         "component.tsx": "export const Button = () => <button>{label}</button>;\n",

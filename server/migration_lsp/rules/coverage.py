@@ -300,11 +300,14 @@ class TableNotInConstants(Rule):
         index = covered(ctx)
         if index is None or not index.constants():
             return
+        sees: dict[Path, TablesConstant | None] = {}  # the constant each migration file sees; most tables share one
         for table in ctx.schema.tables.values():
             if not app_owned(ctx, table.name) or table.name.schema is not None:
                 continue
             m = table.defined.migration
-            constant = index.constant_for(m.path)
+            if m.path not in sees:
+                sees[m.path] = index.constant_for(m.path)
+            constant = sees[m.path]
             if constant is None or constant.key_for(table.name) is not None:
                 continue
             st = table.defined.statement

@@ -221,7 +221,9 @@ def _created_by(st: Statement) -> Iterator[Name]:
 
 def _may_exist(key: Name, *created: set[Name]) -> bool:
     """Is the relation among ``created``, or could one created under a name with a ``${…}`` be it?"""
-    return any(key in names or any(dynamic(n) and could_be(n, key) for n in names) for names in created)
+    if any(key in names for names in created):
+        return True
+    return any(dynamic(n) and could_be(n, key) for names in created for n in names)
 
 
 class UsedBeforeCreated(Rule):
@@ -263,17 +265,17 @@ class UsedBeforeCreated(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        created_in = {m: [name for st in m.all_statements() for name in _created_by(st)] for m in ctx.migrations}
+        walked = {m: [(st, list(_created_by(st))) for st in m.all_statements()] for m in ctx.migrations}
         for m in ctx.migrations:
             # The order of separate literals is unknown: what another one creates may exist.
-            elsewhere = {name for other, names in created_in.items() if other is not m for name in names}
-            later = set(created_in[m])
+            elsewhere = {name for other, sts in walked.items() if other is not m for _, names in sts for name in names}
+            later = {name for _, names in walked[m] for name in names}
             exists: set[Name] = set()
-            for st in m.all_statements():
+            for st, created in walked[m]:
                 for name, span in _uses(st):
                     key = canonical(name)
                     # A name with a ${…} may be any table; the platform's tables exist before.
-                    if dynamic(key) or name.schema in ctx.config.external_schemas or _may_exist(key, exists, elsewhere):
+                    if _may_exist(key, exists, elsewhere) or dynamic(key) or name.schema in ctx.config.external_schemas:
                         continue
                     # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
                     if st.guarded("exists", "undefined_table"):
@@ -284,7 +286,7 @@ class UsedBeforeCreated(Rule):
                         f"{name} does not exist yet on a fresh database: it is created {where}",
                         *st.span(span),
                     )
-                exists.update(_created_by(st))
+                exists.update(created)
 
 
 class SectionOrder(Rule):

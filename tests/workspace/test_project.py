@@ -1,0 +1,38 @@
+"""A project's documents, kept current one file at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migration_lsp.config import Config
+from migration_lsp.sql.analyze import analyze
+from migration_lsp.workspace.project import Project
+
+MIGRATION = """\
+export const MIGRATION_SQL = `
+CREATE TABLE IF NOT EXISTS kept_table (id UUID PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS typed_in (id UUID PRIMARY KEY, name TEXT);
+DO $$ BEGIN
+  ALTER TABLE kept_table ADD COLUMN IF NOT EXISTS note TEXT;
+  ALTER TABLE typed_in ADD COLUMN IF NOT EXISTS flag BOOLEAN;
+END $$;
+`;
+"""
+KEPT = "CREATE TABLE IF NOT EXISTS kept_table (id UUID PRIMARY KEY)"
+TYPED_IN = "CREATE TABLE IF NOT EXISTS typed_in (id UUID PRIMARY KEY, name TEXT)"
+NESTED_KEPT = "ALTER TABLE kept_table ADD COLUMN IF NOT EXISTS note TEXT"
+NESTED_TYPED_IN = "ALTER TABLE typed_in ADD COLUMN IF NOT EXISTS flag BOOLEAN"
+
+
+def test_an_edit_forgets_the_facts_of_the_statements_it_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "route.ts"
+    project = Project(Config(root=tmp_path))
+    project.add(path, MIGRATION)
+    known = {sql: analyze(sql) for sql in (KEPT, TYPED_IN, NESTED_KEPT, NESTED_TYPED_IN)}
+    project.add(path, MIGRATION.replace("name TEXT", "namex TEXT").replace("flag BOOLEAN", "flags BOOLEAN"))
+    # Typing leaves no fact behind per keystroke; what the edit did not touch is not read again,
+    # also in an edited DO block.
+    assert analyze(TYPED_IN) is not known[TYPED_IN]
+    assert analyze(NESTED_TYPED_IN) is not known[NESTED_TYPED_IN]
+    assert analyze(KEPT) is known[KEPT]
+    assert analyze(NESTED_KEPT) is known[NESTED_KEPT]
