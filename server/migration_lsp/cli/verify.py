@@ -8,6 +8,8 @@ statement, so the reporters, exit codes, levels and suppressions are those of ``
 
 from __future__ import annotations
 
+import contextlib
+
 import argparse
 import sys
 from dataclasses import dataclass
@@ -71,12 +73,14 @@ def verify_projects(
     mode: str | None = None,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    server: Server | None = None,
 ) -> list[Finding]:
     """Verify every literal of every project on one server; notes go to each project's notices.
 
     ``ref``, ``platform`` and ``mode`` default to each project's config; ``select`` and
-    ``ignore`` narrow the rules as in ``--check``. Raises :class:`VerifyError` when no
-    PostgreSQL can be used.
+    ``ignore`` narrow the rules as in ``--check``. A long-lived caller (the editor) passes its
+    own ``server`` to keep the cluster and template database between runs; otherwise one is
+    started and removed here. Raises :class:`VerifyError` when no PostgreSQL can be used.
     """
     progress = say if sys.stderr.isatty() else None
     findings: list[Finding] = []
@@ -84,7 +88,7 @@ def verify_projects(
     work = [(p, (rules, unused)) for p, (rules, unused) in work if rules]
     if not work:
         return findings
-    with Server(database_url, progress=progress) as server:
+    with contextlib.nullcontext(server) if server is not None else Server(database_url, progress=progress) as server:
         for project, (rules, unused) in work:
             config = project.config
             documents = list(project.documents.values())

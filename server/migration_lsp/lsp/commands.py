@@ -64,7 +64,7 @@ def _verify(ls: MigrationServer, path: Path) -> None:
     project, text = snapshot
     report = ls.state.reporter.progress(f"Verifying {path.name} on PostgreSQL")
     try:
-        findings = verify_projects([project])
+        findings = verify_projects([project], server=ls.verify_server())
     except VerifyError as e:
         ls.state.reporter.show_error(f"verify: {e}")
         return

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
@@ -24,6 +24,9 @@ from migration_lsp.lsp.convert import Uris
 from migration_lsp.lsp.diagnostics import Publisher
 from migration_lsp.lsp.settings import LOG_LEVELS
 from migration_lsp.lsp.state import State
+
+if TYPE_CHECKING:
+    from migration_lsp.verify import Server as VerifyServer
 
 log = logging.getLogger("migration_lsp")
 
@@ -100,6 +103,20 @@ class MigrationServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.shutdown_requested = False
         self.verifying: set[Path] = set()  # documents being verified, in the background
+        self._verify_server: VerifyServer | None = None
+
+    def verify_server(self) -> VerifyServer:
+        """The PostgreSQL that verify runs on, kept while the editor is open so a re-run is fast."""
+        if self._verify_server is None:
+            from migration_lsp.verify import Server
+
+            self._verify_server = Server()
+        return self._verify_server
+
+    def close_verify_server(self) -> None:
+        if self._verify_server is not None:
+            self._verify_server.close()
+            self._verify_server = None
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Errors the client did not ask about go to the log, not into a pop-up.
@@ -211,6 +228,7 @@ def serve(tcp: str | None = None) -> int:
             server.start_tcp(host or "127.0.0.1", int(port))
     finally:
         server.state.shutdown()
+        server.close_verify_server()
     code = 0 if server.shutdown_requested else 1
     # The stdin reader thread may still block on a read that never ends; leave without it.
     sys.stdout.flush()
