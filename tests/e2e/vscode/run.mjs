@@ -126,7 +126,7 @@ await step('workbench', async () => {
 
 if (env('SCENARIO') === 'missing-server') {
   await step('missingServer', async () => {
-    const notification = page.locator('.notification-toast', { hasText: 'pip install migration-lsp' });
+    const notification = page.locator('.notification-toast', { hasText: 'pipx install migration-lsp' });
     await notification.waitFor({ timeout: SERVER_TIMEOUT });
     const status = statusItem('error');
     await status.waitFor();
@@ -200,7 +200,12 @@ if (env('SCENARIO') === 'missing-server') {
   await step('hover', async () => {
     // Whether or not the fix applied, the table name stays on the line that creates it.
     const lineText = `${TABLE} (id uuid primary key)`;
-    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: TABLE }).filter({ visible: true }).first();
+    // The diagnostics on that line show in the same hover, and may show before the card: wait
+    // for the card's column type.
+    const hover = page
+      .locator('.monaco-hover:not(.hidden)', { hasText: TABLE })
+      .filter({ hasText: /\buuid\b/, visible: true })
+      .first();
     const deadline = Date.now() + SERVER_TIMEOUT;
     for (;;) {
       const point = await pointAtWord(lineText, TABLE);
