@@ -21,7 +21,10 @@ INSTALL_TIMEOUT = 900
 def repository_files() -> list[str]:
     done = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, capture_output=True, check=True, timeout=60,
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        timeout=60,
     )
     return [name for name in done.stdout.decode().split("\0") if name and (REPO / name).is_file()]
 
@@ -35,7 +38,9 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
     out = tmp_path_factory.mktemp("dist")
     done = subprocess.run(
         [sys.executable, "-m", "build", "--outdir", str(out), str(source)],
-        capture_output=True, text=True, timeout=BUILD_TIMEOUT,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
     )
     assert done.returncode == 0, f"python -m build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     (sdist,) = out.glob("*.tar.gz")
@@ -51,7 +56,9 @@ def installed(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Path:
     bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
     done = subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(dist.wheel)],
-        capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT,
     )
     assert done.returncode == 0, f"installing the wheel failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return bin_dir

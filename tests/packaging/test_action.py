@@ -15,7 +15,6 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -116,7 +115,11 @@ def run_action(inputs: dict[str, str], action_path: Path, workspace: Path, temp:
         script.write_text(step["run"])
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=workspace, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT,
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=STEP_TIMEOUT,
         )
         run.console[step_id] = done.stdout + done.stderr
         run.exit_codes[step_id] = done.returncode
@@ -201,7 +204,7 @@ def test_paths_and_a_clean_project_pass(action_path: Path, installed: Installed,
         "ALTER TABLE app_notes ENABLE ROW LEVEL SECURITY;\n"
         "DO $$ BEGIN\n"
         "  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'app_notes' AND policyname = 'Allow all on notes') THEN\n"
-        "    CREATE POLICY \"Allow all on notes\" ON app_notes FOR ALL USING (true) WITH CHECK (true);\n"
+        '    CREATE POLICY "Allow all on notes" ON app_notes FOR ALL USING (true) WITH CHECK (true);\n'
         "  END IF;\n"
         "END $$;\n"
         "`;\n"

@@ -19,11 +19,7 @@ PACKAGE = "migration_lsp"
 def package_files(root: Path) -> set[str]:
     """Every file of the package under ``root``, as a path inside the wheel."""
     base = root / "server"
-    return {
-        path.relative_to(base).as_posix()
-        for path in (base / PACKAGE).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    }
+    return {path.relative_to(base).as_posix() for path in (base / PACKAGE).rglob("*") if path.is_file() and "__pycache__" not in path.parts}
 
 
 def test_names_carry_the_version(dist: Dist) -> None:
@@ -62,9 +58,7 @@ def run(installed: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[s
     # working directory: nothing can import the package from the source tree.
     env = {**os.environ, "PATH": os.pathsep.join([str(installed), "/usr/bin", "/bin"])}
     env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [str(installed / "migration-lsp"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([str(installed / "migration-lsp"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_installed_wheel_checks_the_example(installed: Path, tmp_path: Path) -> None:
@@ -79,7 +73,5 @@ def test_installed_wheel_checks_the_example(installed: Path, tmp_path: Path) -> 
 
 
 def test_installed_wheel_runs_as_a_module(installed: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [str(installed / "python"), "-m", PACKAGE, "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([str(installed / "python"), "-m", PACKAGE, "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == f"migration-lsp {__version__}", done

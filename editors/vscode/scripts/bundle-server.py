@@ -81,8 +81,17 @@ def main() -> int:
     run(venv_python(), "-m", "pip", "install", "--quiet", PYINSTALLER, REPO)
     shutil.rmtree(SERVER, ignore_errors=True)
     run(
-        venv_python(), "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-        "--distpath", BUNDLED, "--workpath", CACHE / "work", SPEC,
+        venv_python(),
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        BUNDLED,
+        "--workpath",
+        CACHE / "work",
+        SPEC,
     )
     version = subprocess.run([EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     STAMP.write_text(digest)

@@ -52,9 +52,7 @@ def checkhealth(
     command_line = [nvim, "--headless", "--clean", "-u", HERE / "init.lua", file]
     for step in steps:
         command_line += ["-c", step]
-    proc = subprocess.run(
-        command_line, cwd=file.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=NVIM_TIMEOUT_S
-    )
+    proc = subprocess.run(command_line, cwd=file.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=NVIM_TIMEOUT_S)
     assert report.exists(), f"nvim exited with {proc.returncode} and wrote no report\n{proc.stdout}\n{proc.stderr}"
     return report.read_text()
 

@@ -140,9 +140,11 @@ if (env('SCENARIO') === 'missing-server') {
 } else {
   await step('highlighting', async () => {
     const line = routeLine(UNGUARDED_TABLE_LINE);
-    // Lines show uncoloured until the grammars have loaded and tokenised them.
-    const colours = await (
-      await page.waitForFunction((sqlLine) => {
+    // Lines show uncoloured until the grammars have loaded and tokenised them, and a loaded
+    // machine shows intermediate colours on the way: read them until the SQL keyword has the
+    // theme's keyword colour, and report the last reading when it never gets there.
+    const readColours = () =>
+      page.evaluate((sqlLine) => {
         const normalise = (text) => text.replace(/\u00a0/g, ' ');
         const lines = [...document.querySelectorAll('.part.editor .monaco-editor .view-line')];
         const colour = (lineText, tokenText) => {
@@ -152,14 +154,18 @@ if (env('SCENARIO') === 'missing-server') {
             [...element.querySelectorAll('span > span')].find((s) => normalise(s.textContent).trim() === tokenText);
           return token ? getComputedStyle(token).color : undefined;
         };
-        const found = {
+        return {
           sqlKeyword: colour(sqlLine, 'CREATE'),
           tsKeyword: colour('export const dynamic', 'const'),
           plainString: colour('export const dynamic', '"force-dynamic"'),
         };
-        return Object.values(found).every(Boolean) && found;
-      }, UNGUARDED_TABLE_LINE)
-    ).jsonValue();
+      }, UNGUARDED_TABLE_LINE);
+    const deadline = Date.now() + SERVER_TIMEOUT;
+    let colours = await readColours();
+    while (!(colours.sqlKeyword && colours.sqlKeyword === colours.tsKeyword) && Date.now() < deadline) {
+      await page.waitForTimeout(500);
+      colours = await readColours();
+    }
     await goToLine(line, 2);
     await runCommand('Developer: Inspect Editor Tokens and Scopes');
     const widget = page.locator('.token-inspect-widget');

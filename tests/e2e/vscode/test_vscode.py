@@ -104,9 +104,7 @@ class ServerOutput(threading.Thread):
 
 
 @contextmanager
-def code_server(
-    tools: dict[str, str], vsix: Path, root: Path, settings: dict, path_env: str
-) -> Iterator[tuple[str, Path]]:
+def code_server(tools: dict[str, str], vsix: Path, root: Path, settings: dict, path_env: str) -> Iterator[tuple[str, Path]]:
     """code-server on a free loopback port with the extension installed and a copy of the fixture open."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     workspace = root / "workspace"
@@ -118,10 +116,14 @@ def code_server(
     config = root / "config.yaml"
     config.write_text("")
     common = [
-        tools["NODE"], tools["CODE_SERVER"],
-        "--config", str(config),
-        "--user-data-dir", str(user_data),
-        "--extensions-dir", str(extensions),
+        tools["NODE"],
+        tools["CODE_SERVER"],
+        "--config",
+        str(config),
+        "--user-data-dir",
+        str(user_data),
+        "--extensions-dir",
+        str(extensions),
     ]
     env = {**os.environ, "PATH": path_env}
     install = [*common, "--install-extension", str(vsix), "--force"]
@@ -131,8 +133,10 @@ def code_server(
     server = subprocess.Popen(
         [
             *common,
-            "--bind-addr", "127.0.0.1:0",
-            "--auth", "none",
+            "--bind-addr",
+            "127.0.0.1:0",
+            "--auth",
+            "none",
             "--disable-telemetry",
             "--disable-update-check",
             "--disable-workspace-trust",
@@ -268,9 +272,7 @@ def test_bundled_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> No
 
     assert_full_scenario(results)
     log = output_channel(tmp_path / "bundled")
-    assert re.search(
-        rf"Started migration-lsp {re.escape(__version__)}: \S+/bundled/server/migration-lsp \(bundled with the extension\)", log
-    ), log
+    assert re.search(rf"Started migration-lsp {re.escape(__version__)}: \S+/bundled/server/migration-lsp \(bundled with the extension\)", log), log
 
 
 def test_missing_server_is_reported(tools: dict[str, str], universal_vsix: Path, tmp_path: Path) -> None:
