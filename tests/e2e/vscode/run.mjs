@@ -162,7 +162,9 @@ if (env('SCENARIO') === 'missing-server') {
       }, UNGUARDED_TABLE_LINE);
     const deadline = Date.now() + SERVER_TIMEOUT;
     let colours = await readColours();
-    while (!(colours.sqlKeyword && colours.sqlKeyword === colours.tsKeyword) && Date.now() < deadline) {
+    const settled = (found) =>
+      found.sqlKeyword && found.plainString && found.sqlKeyword === found.tsKeyword;
+    while (!settled(colours) && Date.now() < deadline) {
       await page.waitForTimeout(500);
       colours = await readColours();
     }
