@@ -21,7 +21,8 @@ const artifacts = env('ARTIFACTS');
 // The server starts a Python process and indexes the workspace; on a loaded CI
 // machine that can take far longer than on a laptop.
 const SERVER_TIMEOUT = 120_000;
-const UI_TIMEOUT = 30_000;
+// Under load, a quick open's file search or a widget's first show can take tens of seconds.
+const UI_TIMEOUT = 60_000;
 
 const ROUTE = 'src/app/api/setup/migrations/route.ts';
 const UNGUARDED_TABLE_LINE = 'CREATE TABLE mason_users';
@@ -147,17 +148,16 @@ if (env('SCENARIO') === 'missing-server') {
       page.evaluate((sqlLine) => {
         const normalise = (text) => text.replace(/\u00a0/g, ' ');
         const lines = [...document.querySelectorAll('.part.editor .monaco-editor .view-line')];
-        const colour = (lineText, tokenText) => {
+        // A token is one span, or, for a string, a span of its text (the quotes may be spans of their own).
+        const colour = (lineText, matches) => {
           const element = lines.find((l) => normalise(l.textContent).includes(lineText));
-          const token =
-            element &&
-            [...element.querySelectorAll('span > span')].find((s) => normalise(s.textContent).trim() === tokenText);
+          const token = element && [...element.querySelectorAll('span > span')].find((s) => matches(normalise(s.textContent)));
           return token ? getComputedStyle(token).color : undefined;
         };
         return {
-          sqlKeyword: colour(sqlLine, 'CREATE'),
-          tsKeyword: colour('export const dynamic', 'const'),
-          plainString: colour('export const dynamic', '"force-dynamic"'),
+          sqlKeyword: colour(sqlLine, (text) => text.trim() === 'CREATE'),
+          tsKeyword: colour('export const dynamic', (text) => text.trim() === 'const'),
+          plainString: colour('export const dynamic', (text) => text.includes('force-dynamic')),
         };
       }, UNGUARDED_TABLE_LINE);
     const deadline = Date.now() + SERVER_TIMEOUT;
