@@ -18,8 +18,9 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-# The VS Code extension: its unit tests, its .vsix, and the real editor it runs in.
+# The VS Code extension: its unit tests, the server it carries (frozen, in a virtualenv of
+# its own), its .vsix, and the real editor it runs in.
 editors/vscode/scripts/setup-e2e.sh >/dev/null
-(cd editors/vscode && npm ci --loglevel=error && npm test && npm run package)
+(cd editors/vscode && npm ci --loglevel=error && npm test && npm run bundle-server && npm run package)
 
 exec .venv/bin/python -m pytest tests "$@"

@@ -4,8 +4,10 @@
 --- statement must be safe to run again.
 ---
 --- ```sh
---- pip install migration-lsp
+--- pipx install migration-lsp   # or: uv tool install migration-lsp
 --- ```
+---
+--- `:checkhealth migration_lsp` tells whether the server is found.
 ---
 --- Settings go under `settings['migration-lsp']`; the same table is sent as
 --- `initializationOptions`, so they are set in one place:

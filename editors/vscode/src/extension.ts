@@ -7,10 +7,21 @@ import { ServerStatus } from './status';
 
 let server: ServerController | undefined;
 
+/** The frozen server of a platform-specific build (scripts/bundle-server.py); the universal build has none. */
+const BUNDLED_SERVER = `bundled/server/migration-lsp${process.platform === 'win32' ? '.exe' : ''}`;
+
+/** The settings that choose which server runs: a change restarts it. */
+const SERVER_SETTINGS = ['server.command', 'importStrategy'];
+
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel(SERVER_NAME, { log: true });
   const status = new ServerStatus();
-  server = new ServerController(output, status, context.extension.packageJSON.homepage);
+  server = new ServerController(
+    output,
+    status,
+    context.extension.packageJSON.homepage,
+    context.asAbsolutePath(BUNDLED_SERVER),
+  );
   const controller = server;
   context.subscriptions.push(
     output,
@@ -18,8 +29,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(COMMANDS.restart, () => controller.restart()),
     vscode.commands.registerCommand(COMMANDS.showOutput, () => output.show()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      // Also after a failed start: setting the command is how the user answers that error.
-      if (controller.active && event.affectsConfiguration(`${SERVER_ID}.server.command`)) {
+      // Also after a failed start: changing these is how the user answers that error.
+      if (controller.active && SERVER_SETTINGS.some((key) => event.affectsConfiguration(`${SERVER_ID}.${key}`))) {
         void controller.restart();
       }
     }),

@@ -5,9 +5,13 @@ import { discoverServer, type ServerCommand } from './discovery';
 import { activeInterpreter } from './python';
 import { initializationOptions, readSettings } from './settings';
 import type { ServerStatus } from './status';
-import { succeeds, which } from './system';
+import { executable, succeeds, which } from './system';
 
-const INSTALL_HINT = "Install it with 'pip install migration-lsp' or set migration-lsp.server.command.";
+const INSTALL_HINT = "Install it with 'pipx install migration-lsp' or set migration-lsp.server.command.";
+// A bundled server that cannot start (an unsupported system, a damaged install) has the
+// environment's server as its way out.
+const BUNDLED_HINT =
+  "Install it with 'pipx install migration-lsp' and set migration-lsp.importStrategy to fromEnvironment.";
 const OPEN_DOCUMENTATION = 'Open documentation';
 const SHOW_OUTPUT = 'Show output';
 
@@ -16,12 +20,16 @@ export class ServerController {
   private client: LanguageClient | undefined;
   private wanted = false;
   private stopping = false;
+  /** Which server runs, for the status bar's tooltip: known once it has answered `initialize`. */
+  private running = '';
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
     private readonly status: ServerStatus,
     private readonly documentationUrl: string,
+    /** Where the executable of the bundled server is, when this build carries one. */
+    private readonly bundledServerPath: string,
   ) {}
 
   /** Whether the server should run: it was started, even if it could not be found. */
@@ -66,7 +74,7 @@ export class ServerController {
       return;
     }
     const commandLine = [server.command, ...server.args].join(' ');
-    this.output.info(`Starting ${commandLine} (found through ${server.origin})`);
+    this.output.info(`Starting ${commandLine} (${server.origin})`);
     const client = new LanguageClient(
       SERVER_ID,
       SERVER_NAME,
@@ -80,16 +88,24 @@ export class ServerController {
     );
     client.onDidChangeState(({ newState }) => this.onStateChange(newState));
     this.client = client;
+    this.running = '';
     try {
       await client.start();
     } catch (error) {
       this.output.error(`${commandLine} failed to start: ${String(error)}`);
       this.status.set('error', `${commandLine} failed to start.`);
-      void this.notify(`${SERVER_NAME}: the language server failed to start. ${INSTALL_HINT}`, [
+      const hint = server.source === 'bundled' ? BUNDLED_HINT : INSTALL_HINT;
+      void this.notify(`${SERVER_NAME}: the language server failed to start. ${hint}`, [
         SHOW_OUTPUT,
         OPEN_DOCUMENTATION,
       ]);
+      return;
     }
+    const info = client.initializeResult?.serverInfo;
+    const started = info ? `${info.name} ${info.version ?? '(no version given)'}` : 'a server that did not say its name';
+    this.output.info(`Started ${started}: ${commandLine} (${server.origin})`);
+    this.running = `${started}, ${server.origin}`;
+    this.status.set('running', this.running);
   }
 
   private async stopClient(): Promise<void> {
@@ -111,8 +127,11 @@ export class ServerController {
 
   private async discover(): Promise<ServerCommand | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0];
+    const config = vscode.workspace.getConfiguration(SERVER_ID, folder);
     const discovery = await discoverServer({
-      configuredCommand: vscode.workspace.getConfiguration(SERVER_ID, folder).get('server.command'),
+      configuredCommand: config.get('server.command'),
+      importStrategy: config.get('importStrategy'),
+      bundledServer: async () => ((await executable(this.bundledServerPath)) ? this.bundledServerPath : undefined),
       which,
       succeeds,
       pythonInterpreter: () =>
@@ -132,7 +151,7 @@ export class ServerController {
     if (state === State.Starting) {
       this.status.set('starting');
     } else if (state === State.Running) {
-      this.status.set('running');
+      this.status.set('running', this.running);
     } else if (!this.stopping) {
       // The client gave up restarting a server that kept exiting.
       this.status.set('error', 'The server stopped unexpectedly.');

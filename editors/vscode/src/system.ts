@@ -6,19 +6,24 @@ import * as path from 'node:path';
 // Importing the interpreter and the server package can take a while on a cold disk.
 const PROBE_TIMEOUT_MS = 30_000;
 
-export async function which(executable: string): Promise<string | undefined> {
+/** Whether `file` is a file that this process may execute. */
+export async function executable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function which(name: string): Promise<string | undefined> {
   const directories = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
   const suffixes = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
   for (const directory of directories) {
     for (const suffix of suffixes) {
-      const candidate = path.join(directory, executable + suffix);
-      try {
-        await access(candidate, constants.X_OK);
-        if ((await stat(candidate)).isFile()) {
-          return candidate;
-        }
-      } catch {
-        // Not in this directory; keep looking.
+      const candidate = path.join(directory, name + suffix);
+      if (await executable(candidate)) {
+        return candidate;
       }
     }
   }

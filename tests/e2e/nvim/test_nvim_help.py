@@ -19,4 +19,4 @@ def test_helptags(nvim: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     tags = [line.split("\t")[0] for line in (doc / "tags").read_text().splitlines()]
-    assert {"migration_lsp", "migration_lsp-setup", "migration_lsp-settings"} <= set(tags)
+    assert {"migration_lsp", "migration_lsp-setup", "migration_lsp-settings", "migration_lsp-health"} <= set(tags)

@@ -21,7 +21,8 @@ const artifacts = env('ARTIFACTS');
 // The server starts a Python process and indexes the workspace; on a loaded CI
 // machine that can take far longer than on a laptop.
 const SERVER_TIMEOUT = 120_000;
-const UI_TIMEOUT = 30_000;
+// Under load, a quick open's file search or a widget's first show can take tens of seconds.
+const UI_TIMEOUT = 60_000;
 
 const ROUTE = 'src/app/api/setup/migrations/route.ts';
 const UNGUARDED_TABLE_LINE = 'CREATE TABLE mason_users';
@@ -126,7 +127,7 @@ await step('workbench', async () => {
 
 if (env('SCENARIO') === 'missing-server') {
   await step('missingServer', async () => {
-    const notification = page.locator('.notification-toast', { hasText: 'pip install migration-lsp' });
+    const notification = page.locator('.notification-toast', { hasText: 'pipx install migration-lsp' });
     await notification.waitFor({ timeout: SERVER_TIMEOUT });
     const status = statusItem('error');
     await status.waitFor();
@@ -140,26 +141,33 @@ if (env('SCENARIO') === 'missing-server') {
 } else {
   await step('highlighting', async () => {
     const line = routeLine(UNGUARDED_TABLE_LINE);
-    // Lines show uncoloured until the grammars have loaded and tokenised them.
-    const colours = await (
-      await page.waitForFunction((sqlLine) => {
+    // Lines show uncoloured until the grammars have loaded and tokenised them, and a loaded
+    // machine shows intermediate colours on the way: read them until the SQL keyword has the
+    // theme's keyword colour, and report the last reading when it never gets there.
+    const readColours = () =>
+      page.evaluate((sqlLine) => {
         const normalise = (text) => text.replace(/\u00a0/g, ' ');
         const lines = [...document.querySelectorAll('.part.editor .monaco-editor .view-line')];
-        const colour = (lineText, tokenText) => {
+        // A token is one span, or, for a string, a span of its text (the quotes may be spans of their own).
+        const colour = (lineText, matches) => {
           const element = lines.find((l) => normalise(l.textContent).includes(lineText));
-          const token =
-            element &&
-            [...element.querySelectorAll('span > span')].find((s) => normalise(s.textContent).trim() === tokenText);
+          const token = element && [...element.querySelectorAll('span > span')].find((s) => matches(normalise(s.textContent)));
           return token ? getComputedStyle(token).color : undefined;
         };
-        const found = {
-          sqlKeyword: colour(sqlLine, 'CREATE'),
-          tsKeyword: colour('export const dynamic', 'const'),
-          plainString: colour('export const dynamic', '"force-dynamic"'),
+        return {
+          sqlKeyword: colour(sqlLine, (text) => text.trim() === 'CREATE'),
+          tsKeyword: colour('export const dynamic', (text) => text.trim() === 'const'),
+          plainString: colour('export const dynamic', (text) => text.includes('force-dynamic')),
         };
-        return Object.values(found).every(Boolean) && found;
-      }, UNGUARDED_TABLE_LINE)
-    ).jsonValue();
+      }, UNGUARDED_TABLE_LINE);
+    const deadline = Date.now() + SERVER_TIMEOUT;
+    let colours = await readColours();
+    const settled = (found) =>
+      found.sqlKeyword && found.plainString && found.sqlKeyword === found.tsKeyword;
+    while (!settled(colours) && Date.now() < deadline) {
+      await page.waitForTimeout(500);
+      colours = await readColours();
+    }
     await goToLine(line, 2);
     await runCommand('Developer: Inspect Editor Tokens and Scopes');
     const widget = page.locator('.token-inspect-widget');
@@ -200,7 +208,12 @@ if (env('SCENARIO') === 'missing-server') {
   await step('hover', async () => {
     // Whether or not the fix applied, the table name stays on the line that creates it.
     const lineText = `${TABLE} (id uuid primary key)`;
-    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: TABLE }).filter({ visible: true }).first();
+    // The diagnostics on that line show in the same hover, and may show before the card: wait
+    // for the card's column type.
+    const hover = page
+      .locator('.monaco-hover:not(.hidden)', { hasText: TABLE })
+      .filter({ hasText: /\buuid\b/, visible: true })
+      .first();
     const deadline = Date.now() + SERVER_TIMEOUT;
     for (;;) {
       const point = await pointAtWord(lineText, TABLE);

@@ -2,8 +2,13 @@
 through Chromium: findings, a quick fix, a table hover, SQL highlighting, and a clear error
 when the server is missing.
 
+The platform-specific .vsix runs once with the server that the test's Python has installed
+(through ``migration-lsp.server.command``) and once with the server it carries, on a ``PATH``
+whose Python has no migration-lsp; the universal .vsix, which carries none, shows the error.
+
 ``editors/vscode/scripts/setup-e2e.sh`` installs code-server, the Node.js it needs, Chromium
-and playwright-core; ``run.mjs`` drives the browser and reports what it saw.
+and playwright-core; ``scripts/bundle-server.py`` freezes the server the .vsix carries;
+``run.mjs`` drives the browser and reports what it saw.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import IO
 
 import pytest
 
+from migration_lsp import __version__
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 EXTENSION = REPO / "editors" / "vscode"
@@ -30,6 +37,8 @@ ARTIFACTS = REPO / "test-artifacts" / "vscode"
 
 # Installing code-server compiles native modules: minutes on a fresh machine.
 SETUP_TIMEOUT = 1800
+# Freezing the server installs its dependencies into a virtualenv first.
+BUNDLE_TIMEOUT = 1200
 STARTUP_TIMEOUT = 120
 SCENARIO_TIMEOUT = 900
 
@@ -48,13 +57,27 @@ def tools() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def vsix() -> Path:
+def npm() -> str:
     npm = shutil.which("npm")
     assert npm, "npm is needed to build the extension"
     if not (EXTENSION / "node_modules").is_dir():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=EXTENSION, check=True, timeout=600)
+    return npm
+
+
+@pytest.fixture(scope="module")
+def vsix(npm: str) -> Path:
+    """The .vsix of this platform, with the frozen server (rebuilt only when its sources changed)."""
+    subprocess.run([npm, "run", "bundle-server"], cwd=EXTENSION, check=True, timeout=BUNDLE_TIMEOUT)
     subprocess.run([npm, "run", "package"], cwd=EXTENSION, check=True, timeout=600)
-    return EXTENSION / "out" / "migration-lsp.vsix"
+    (built,) = (EXTENSION / "out").glob("migration-lsp-*-*.vsix")
+    return built
+
+
+@pytest.fixture(scope="module")
+def universal_vsix(npm: str) -> Path:
+    subprocess.run([npm, "run", "package", "--", "--universal"], cwd=EXTENSION, check=True, timeout=600)
+    return EXTENSION / "out" / "migration-lsp-universal.vsix"
 
 
 class ServerOutput(threading.Thread):
@@ -81,9 +104,7 @@ class ServerOutput(threading.Thread):
 
 
 @contextmanager
-def code_server(
-    tools: dict[str, str], vsix: Path, root: Path, settings: dict, path_env: str
-) -> Iterator[tuple[str, Path]]:
+def code_server(tools: dict[str, str], vsix: Path, root: Path, settings: dict, path_env: str) -> Iterator[tuple[str, Path]]:
     """code-server on a free loopback port with the extension installed and a copy of the fixture open."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     workspace = root / "workspace"
@@ -95,10 +116,14 @@ def code_server(
     config = root / "config.yaml"
     config.write_text("")
     common = [
-        tools["NODE"], tools["CODE_SERVER"],
-        "--config", str(config),
-        "--user-data-dir", str(user_data),
-        "--extensions-dir", str(extensions),
+        tools["NODE"],
+        tools["CODE_SERVER"],
+        "--config",
+        str(config),
+        "--user-data-dir",
+        str(user_data),
+        "--extensions-dir",
+        str(extensions),
     ]
     env = {**os.environ, "PATH": path_env}
     install = [*common, "--install-extension", str(vsix), "--force"]
@@ -108,8 +133,10 @@ def code_server(
     server = subprocess.Popen(
         [
             *common,
-            "--bind-addr", "127.0.0.1:0",
-            "--auth", "none",
+            "--bind-addr",
+            "127.0.0.1:0",
+            "--auth",
+            "none",
             "--disable-telemetry",
             "--disable-update-check",
             "--disable-workspace-trust",
@@ -137,6 +164,17 @@ def code_server(
             server.wait()
         for channel in user_data.glob("logs/**/migration-lsp*.log"):
             shutil.copy(channel, ARTIFACTS / f"{root.name}-{channel.name}")
+
+
+def output_channel(root: Path) -> str:
+    """What the extension wrote to its output channel in the code-server run under ``root``."""
+    return "".join(log.read_text() for log in (root / "user-data").glob("logs/**/migration-lsp.log"))
+
+
+def path_without_migration_lsp() -> str:
+    """The system's own folders, except any that holds a migration-lsp (the test's virtualenv is not among them)."""
+    system_dirs = ("/usr/local/bin", "/usr/bin", "/bin")
+    return os.pathsep.join(d for d in system_dirs if not (Path(d) / "migration-lsp").exists())
 
 
 def user_settings(**extra: object) -> dict:
@@ -183,11 +221,7 @@ def failed(results: dict, step: str) -> str:
     return f"step {step!r} failed: {results[step].get('error')}\nall results: {json.dumps(results, indent=2)}"
 
 
-def test_findings_fix_hover_and_highlighting(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
-    settings = user_settings(**{"migration-lsp.server.command": [sys.executable, "-m", "migration_lsp"]})
-    with code_server(tools, vsix, tmp_path / "full", settings, os.environ["PATH"]) as (url, workspace):
-        results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
-
+def assert_full_scenario(results: dict) -> None:
     assert results["workbench"]["ok"], failed(results, "workbench")
 
     assert results["highlighting"]["ok"], failed(results, "highlighting")
@@ -213,14 +247,45 @@ def test_findings_fix_hover_and_highlighting(tools: dict[str, str], vsix: Path, 
     assert "with findings" in results["commands"]["report"]
 
 
-def test_missing_server_is_reported(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
-    # No setting, no migration-lsp on PATH, no Python extension: nothing to start.
-    system_dirs = ("/usr/local/bin", "/usr/bin", "/bin")
-    system_path = os.pathsep.join(d for d in system_dirs if not (Path(d) / "migration-lsp").exists())
-    with code_server(tools, vsix, tmp_path / "missing", user_settings(), system_path) as (url, workspace):
+def test_installed_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
+    # The setting wins over the server the .vsix carries.
+    command = [sys.executable, "-m", "migration_lsp"]
+    settings = user_settings(**{"migration-lsp.server.command": command})
+    with code_server(tools, vsix, tmp_path / "installed", settings, os.environ["PATH"]) as (url, workspace):
+        results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
+
+    assert_full_scenario(results)
+    started = f"Started migration-lsp {__version__}: {' '.join(command)} (set in migration-lsp.server.command)"
+    assert started in output_channel(tmp_path / "installed")
+
+
+def test_bundled_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
+    # No setting, no migration-lsp on PATH, a Python there without the package, no Python
+    # extension: only the server in the .vsix can give these findings.
+    path = path_without_migration_lsp()
+    python = shutil.which("python3", path=path)
+    if python:
+        probe = subprocess.run([python, "-c", "import migration_lsp"], capture_output=True, env={"PATH": path})
+        assert probe.returncode != 0, f"{python} has migration_lsp installed; the test needs one without it"
+    with code_server(tools, vsix, tmp_path / "bundled", user_settings(), path) as (url, workspace):
+        results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
+
+    assert_full_scenario(results)
+    log = output_channel(tmp_path / "bundled")
+    assert re.search(rf"Started migration-lsp {re.escape(__version__)}: \S+/bundled/server/migration-lsp \(bundled with the extension\)", log), log
+
+
+def test_missing_server_is_reported(tools: dict[str, str], universal_vsix: Path, tmp_path: Path) -> None:
+    # The universal .vsix carries no server; no setting, no migration-lsp on PATH, no Python
+    # extension: nothing to start.
+    with code_server(tools, universal_vsix, tmp_path / "missing", user_settings(), path_without_migration_lsp()) as (
+        url,
+        workspace,
+    ):
         results = run_scenario(tools, url, workspace, "missing-server", tmp_path / "results.json")
 
     assert results["workbench"]["ok"], failed(results, "workbench")
     assert results["missingServer"]["ok"], failed(results, "missingServer")
     assert "Open documentation" in results["missingServer"]["buttons"]
     assert results["missingServer"]["status"].startswith("migration-lsp: error")
+    assert "bundled server: this build of the extension carries none" in output_channel(tmp_path / "missing")

@@ -3,6 +3,10 @@
 
 local M = {}
 
+--- The configuration setup() started the client with, for :checkhealth migration_lsp.
+---@type vim.lsp.Config?
+M.setup_config = nil
+
 -- This file is lua/migration_lsp/init.lua under the plugin's root.
 local this_file = debug.getinfo(1, 'S').source:sub(2)
 local plugin_root = vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(this_file)))
@@ -30,6 +34,7 @@ end
 ---@param opts? vim.lsp.Config overrides, merged into the default configuration
 function M.setup(opts)
   local config = vim.tbl_deep_extend('force', M.config(), opts or {})
+  M.setup_config = config
   local group = vim.api.nvim_create_augroup('migration_lsp', { clear = true })
   vim.api.nvim_create_autocmd('FileType', {
     group = group,
