@@ -158,3 +158,11 @@ def test_a_deleted_file_is_not_recreated(root: Path) -> None:
     path.unlink()
     assert replace_text(path, OLD, NEW, root) == "not fixed: the file changed since it was read; run --fix again"
     assert not path.exists()
+
+
+def test_text_that_utf8_cannot_store_is_not_written(root: Path) -> None:
+    path = file(root)
+    assert replace_text(path, OLD, NEW.replace("a (", "\ud800 ("), root) == (
+        "not fixed: the fixed text holds a lone surrogate, which UTF-8 cannot store"
+    )
+    assert path.read_text(encoding="utf-8") == OLD

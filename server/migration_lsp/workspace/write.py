@@ -47,7 +47,10 @@ def replace_text(path: Path, old: str, new: str, root: Path) -> str | None:
     target = Path(os.path.realpath(path))
     if not within(root, target):
         return f"not fixed: it resolves to {target}, outside the project root {root}"
-    expected, data = old.encode("utf-8", "surrogatepass"), new.encode("utf-8", "surrogatepass")
+    try:
+        expected, data = old.encode("utf-8"), new.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not fixed: the fixed text holds a lone surrogate, which UTF-8 cannot store"
     try:
         folder = os.open(target.parent, _DIR_FLAGS)
     except OSError as e:
