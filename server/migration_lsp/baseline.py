@@ -28,7 +28,7 @@ from migration_lsp.config import Config
 from migration_lsp.engine import Document, Migration, parse_document, parse_migration, select_rules
 from migration_lsp.locate.typescript import MigrationLiteral
 from migration_lsp.positions import Segment, SourceMap
-from migration_lsp.workspace.files import Unreadable, read_source
+from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, within
 from migration_lsp.workspace.project import FileNotice, Project
 
 HISTORY = "history"
@@ -132,9 +132,13 @@ def sql_migration(path: Path, sql: str) -> Migration:
 def _sql_files(config: Config) -> tuple[Baseline | None, str | None]:
     files: list[Path] = []
     for pattern in config.baseline_sql:
+        if inside_root(config.root, pattern) is None:
+            return None, outside_root("baseline-sql", pattern, config.root)
         matches = glob.glob(pattern, root_dir=config.root, recursive=True)
         for match in sorted(matches, key=_natural):
-            path = (config.root / match).resolve()
+            path = Path(os.path.realpath(config.root / match))  # a symlink loop resolves to itself, unread
+            if not within(config.root, path):  # through a symlink, or a `..` below a `**`
+                return None, outside_root("baseline-sql", match, config.root, resolved=path)
             if path.is_file() and path not in files:
                 files.append(path)
     patterns = ", ".join(config.baseline_sql)

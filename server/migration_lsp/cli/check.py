@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 
 from migration_lsp.baseline import Baseline, needs_baseline, project_baselines
-from migration_lsp.cli.main import EXIT_ERROR, read_projects, report, say
+from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, read_projects, report, say
 from migration_lsp.engine import check
-from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes, write_atomic
+from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.rules.base import Finding
 from migration_lsp.workspace.project import FileNotice, Project
+from migration_lsp.workspace.write import replace_text
 
 MAX_FIX_PASSES = 10  # a fix may uncover another (e.g. a guard that now needs correcting)
 
@@ -23,9 +24,10 @@ def run_check(args: argparse.Namespace) -> int:
     baselines = {p: project_baselines(p, args.baseline) for p in projects if needs_baseline(p, args.select, args.ignore)}
     findings = _check_all(projects, args, failed, baselines)
     fixed = 0
+    unfixed: set[Path] = set()  # files --fix had to leave as they are
     if args.fix:
         for _ in range(MAX_FIX_PASSES):
-            done = _fix_pass(projects, findings)
+            done = _fix_pass(projects, findings, unfixed)
             if not done:
                 break
             fixed += done
@@ -47,7 +49,8 @@ def run_check(args: argparse.Namespace) -> int:
             say(str(e))
             return EXIT_ERROR
         findings.sort(key=Finding.order)
-    return report(projects, findings, args, fixed=fixed, failed=bool(failed))
+    code = report(projects, findings, args, fixed=fixed, failed=bool(failed))
+    return max(code, EXIT_FINDINGS) if unfixed else code  # a fix asked for and not made fails the run
 
 
 def _check_all(
@@ -74,23 +77,26 @@ def _check_all(
     return findings
 
 
-def _fix_pass(projects: list[Project], findings: list[Finding]) -> int:
-    """Apply the safe fixes that do not clash; the number of findings they fix."""
+def _fix_pass(projects: list[Project], findings: list[Finding], unfixed: set[Path]) -> int:
+    """Apply the safe fixes that do not clash; the number of findings they fix.
+
+    A file that cannot be written safely gets a notice, joins ``unfixed`` and is not tried again.
+    """
     plan = plan_safe_fixes(findings)
     planned = {e for edits in plan.values() for e in edits}
     changed: set[Path] = set()
     for path, edits in plan.items():
         project = _owner(projects, path)
-        if project is None:
+        if project is None or path in unfixed:
             continue
         old = project.texts[path]
         new = apply_edits(old, edits)
         if new == old:
             continue
-        try:
-            write_atomic(path, new)
-        except OSError as e:
-            project.notices.append(FileNotice(path, f"cannot be fixed: {e.strerror or e}"))
+        refused = replace_text(path, old, new, project.config.root)
+        if refused is not None:
+            project.notices.append(FileNotice(path, refused))
+            unfixed.add(path)
             continue
         project.add(path, new)
         changed.add(path)

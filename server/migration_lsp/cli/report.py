@@ -48,11 +48,13 @@ class Report:
 
 
 def display_path(path: Path) -> str:
-    """Relative to the working directory when below it, else absolute."""
+    """Relative to the working directory when below it, else absolute; by the name the file was found
+    under (a symlink's own name: it may lead nowhere, or to itself)."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return str(path.resolve())
+        return str(absolute)
 
 
 def rule_url(rule: str) -> str:

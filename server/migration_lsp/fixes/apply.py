@@ -1,9 +1,7 @@
-"""Apply edits to text, and write files atomically."""
+"""Apply edits to text; ``workspace.write`` writes the result back."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
@@ -43,20 +41,3 @@ def plan_safe_fixes(findings: Iterable[Finding]) -> dict[Path, list[Edit]]:
     for e in planned:
         by_file.setdefault(e.path, []).append(e)
     return by_file
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old or the new file, never half."""
-    data = text.encode("utf-8")
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from migration_lsp.engine import check, select_rules
 from migration_lsp.lsp.settings import EditorSettings
 from migration_lsp.rules.base import Finding
 from migration_lsp.rules.registry import RULES
-from migration_lsp.workspace.files import Unreadable, is_code_file, read_source
+from migration_lsp.workspace.files import WALK_STOPPED, Unreadable, checkable_text, is_code_file, read_source
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES
 from migration_lsp.workspace.project import Project, load_projects
 
@@ -68,6 +69,7 @@ class Folder:
     loaded: bool = False
     workspace_wide: bool = False  # checkWorkspace asked for every file's findings
     skipped: set[Path] = field(default_factory=set)  # files on disk that the walk leaves out
+    truncated: bool = False  # the walk stopped at its limit: what it did not reach is not "left out"
 
     def holds(self, path: Path) -> bool:
         return path == self.root or self.root in path.parents
@@ -266,9 +268,16 @@ class State:
             report("done", None)
         folder.loaded = True
         folder.skipped.clear()
+        stopped = False
         for project in folder.projects:
             for notice in project.config_errors:
                 self._report_once(f"{notice.path}: {notice.message}")
+            for notice in project.notices:
+                if notice.offset is None:  # what the walk could not read; a notice inside a file has its place
+                    stop = notice.message.startswith(WALK_STOPPED)
+                    self._report_once(f"{notice.path}: {notice.message}", show=stop and not folder.truncated)
+                    stopped |= stop
+        folder.truncated = stopped
         # Open documents override what was just read from disk.
         with self._lock:
             for path, doc in list(self.open.items()):
@@ -330,16 +339,18 @@ class State:
         if text is None and folder.root == path:
             self._forget(self._folders.pop(path))  # closed, and outside the workspace
             return
-        if text is None:
-            source = read_source(path)
-            if isinstance(source, Unreadable):
-                project = folder.owner(path)
-                if project is not None and not path.exists():
-                    project.remove(path)
-                    self._last.pop(path, None)
-                    self._touched.add(project)
-                return
-            text = source
+        source = read_source(path) if text is None else checkable_text(path, text)
+        if isinstance(source, Unreadable):
+            # Not read, as --check would not read it: the file leaves its project.
+            if text is not None or os.path.lexists(path):  # a deleted file is no news
+                self._report_once(f"{path}: {source.reason}", show=text is not None)
+            project = folder.owner(path)
+            if project is not None:
+                project.remove(path)
+                self._last.pop(path, None)
+                self._touched.add(project)
+            return
+        text = source
         project = folder.owner(path) or self._adopt(folder, path)
         if project is None:
             return
@@ -351,9 +362,10 @@ class State:
         """The project of a file that the folder was loaded without, if any."""
         if path in folder.skipped:
             return None
-        if path.exists() and folder.root != path:
+        if path.exists() and folder.root != path and not folder.truncated:
             # On disk but not read: new since the folder was loaded, or left out (.gitignore,
-            # exclude). Reading the folder again tells which, as --check would.
+            # exclude). Reading the folder again tells which, as --check would. Past the walk's
+            # limit it would not tell: such a file is checked on its own, as one outside the folder.
             self._reload([folder.root])
             self._load(folder)
             project = folder.owner(path)

@@ -37,7 +37,7 @@ from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, language_
 from migration_lsp.model.schema import canonical, parse_name
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import Checklist, find_checklists
-from migration_lsp.workspace.files import Unreadable, read_source
+from migration_lsp.workspace.files import Unreadable, inside_root, read_source
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 
@@ -621,7 +621,9 @@ class WorkspaceIndex:
     def constants(self) -> list[TablesConstant]:
         """Every declaration of the tables constant (in the configured file, if one is set)."""
         if self._constants is None:
-            spec = pathspec.GitIgnoreSpec.from_lines([self.config.tables_file]) if self.config.tables_file else None
+            # A tables-file outside the root is not used (the project says so in a notice).
+            tables_file = inside_root(self.config.root, self.config.tables_file) if self.config.tables_file else None
+            spec = pathspec.GitIgnoreSpec.from_lines([tables_file]) if tables_file else None
             found = {}
             for path, facts in self._files.items():
                 if facts.constant is None:

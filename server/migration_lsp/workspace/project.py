@@ -10,7 +10,7 @@ from migration_lsp.config import Config, ConfigError, load_config
 from migration_lsp.engine import Document, parse_document
 from migration_lsp.locate.typescript import CODE_SUFFIXES
 from migration_lsp.sql.analyze import forget
-from migration_lsp.workspace.files import Unreadable, read_source, walk
+from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, WorkspaceIndex
 
 
@@ -32,6 +32,9 @@ class Project:
 
     def __post_init__(self) -> None:
         self.index = WorkspaceIndex(self.config)
+        tables_file = self.config.tables_file
+        if tables_file and inside_root(self.config.root, tables_file) is None:  # the index leaves it unused
+            self.notices.append(FileNotice(self.config.source or self.config.root, outside_root("tables-file", tables_file, self.config.root)))
         for path, text in self.texts.items():
             self.index.update(path, text)
 
@@ -100,21 +103,25 @@ def load_projects(
         fallback = arg if arg.is_dir() else arg.parent
         base = config_for(arg, fallback)
         files = list(walk(arg, *_globs(base, arg), suffixes=_READ_SUFFIXES))
-        for done, path in enumerate(files):
+        for done, item in enumerate(files):
             if progress is not None:
                 progress(done, len(files))
+            path = item.path if isinstance(item, Unreadable) else item  # or what the walk could not read
             if path in seen:
                 continue
             seen.add(path)
-            # The files of one folder share a config: look it up once per folder.
-            config = folder_configs.get((path.parent, fallback))
+            # The files of one folder share a config: look it up once per folder, never on
+            # the file itself, which may be a symlink loop. What the walk says of ``arg`` or
+            # of the folders above it belongs to ``arg``'s project.
+            folder = path.parent if arg in path.parents else arg
+            config = folder_configs.get((folder, fallback))
             if config is None:
-                config = folder_configs[(path.parent, fallback)] = config_for(path, fallback)
+                config = folder_configs[(folder, fallback)] = config_for(folder, fallback)
             key = config.source or config.root
             project = projects.get(key)
             if project is None:
                 project = projects[key] = Project(config.with_variable_names(extra_names))
-            source = read_source(path)
+            source = item if isinstance(item, Unreadable) else read_source(path)
             if isinstance(source, Unreadable):
                 project.notices.append(FileNotice(path, source.reason))
                 continue
