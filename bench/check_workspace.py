@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generate import generate
-from lsp_client import tool
+from lsp_client import our_server, tool
+from timing import describe, measure, median_run
 
 WORKLOADS = {"clean": ("clean", False), "clean-git": ("clean", True), "findings-git": ("findings", True), "findings": ("findings", False)}
 DEFAULT_WORKLOADS = ("clean", "clean-git", "findings-git")
@@ -44,50 +45,6 @@ SMOKE = {"files": 20, "tables": 5, "runs": 1, "workload": ["findings-git"]}
 TOP = 8  # modules shown in the import summary
 
 
-@dataclass
-class Run:
-    seconds: float  # wall clock
-    cpu: float  # user + system: what the wall time would be on an idle machine, one core
-    mb: float  # peak resident set size
-    code: int
-    output: bytes
-    errors: bytes
-
-
-def measure(command: list[str], cwd: Path) -> Run:
-    """Time, CPU time, peak memory, exit code and output of one child process."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:  # interrupted: the child goes too
-            proc.kill()
-            proc.wait()
-            raise
-        elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        # ru_maxrss is in kilobytes on Linux, in bytes on macOS
-        peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-        return Run(elapsed, usage.ru_utime + usage.ru_stime, peak, proc.returncode, out.read(), err.read())
-
-
-def median_run(runs: list[Run]) -> Run:
-    """The run of median wall time (its CPU time and memory with it)."""
-    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
-
-
-def our_command() -> list[str]:
-    lsp = tool("migration-lsp")
-    return [lsp] if lsp else [sys.executable, "-m", "migration_lsp"]
-
-
-def describe(run: Run) -> str:
-    return f"{run.seconds:.2f} s wall, {run.cpu:.2f} s CPU, {run.mb:.0f} MB peak RSS, exit {run.code}"
-
-
 def workspace(workload: str, args: argparse.Namespace, squawk: str | None) -> bool:
     """Check one generated workspace (``args.runs`` times), print the figures; whether its targets are met."""
     kind, git = WORKLOADS[workload]
@@ -95,7 +52,7 @@ def workspace(workload: str, args: argparse.Namespace, squawk: str | None) -> bo
     try:
         app = generate(root, args.files, args.tables, kind, git)
         load = os.getloadavg()[0]
-        runs = [measure([*our_command(), "--check", ".", "--format", "json"], app) for _ in range(args.runs)]
+        runs = [measure([*our_server(), "--check", ".", "--format", "json"], app) for _ in range(args.runs)]
         run = median_run(runs)
         text = run.output.decode()
         report = json.loads(text) if text.strip().startswith("{") else {"diagnostics": []}
@@ -176,7 +133,7 @@ def listing(pairs: list[tuple[str, float]]) -> str:
 def start_up(args: argparse.Namespace, squawk: str | None) -> bool:
     """``--check`` of the example's migration file against squawk, and the imports; whether the target is met."""
     route = EXAMPLE_ROUTE.relative_to(REPO)
-    runs = [measure([*our_command(), "--check", str(route)], REPO) for _ in range(args.startup_runs)]
+    runs = [measure([*our_server(), "--check", str(route)], REPO) for _ in range(args.startup_runs)]
     run = median_run(runs)
     print(f"\nstart-up: migration-lsp --check {route}")
     print(f"  migration-lsp: {describe(run)} (median of {len(runs)}: {', '.join(f'{r.seconds:.2f}' for r in runs)} s)")

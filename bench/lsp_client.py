@@ -65,6 +65,31 @@ def our_server() -> list[str]:
     return [lsp] if lsp else [sys.executable, "-m", "migration_lsp"]
 
 
+def processes() -> dict[int, tuple[int, float]]:
+    """Every running process: its parent, and the CPU seconds it and its finished children used."""
+    found = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        # utime, stime, cutime, cstime: fields 14-17 of proc(5), after the name
+        found[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and of every process under it, running or finished and waited for."""
+    table = processes()
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += table.get(current, (0, 0.0))[1]
+        todo += [child for child, (parent, _) in table.items() if parent == current]
+    return total
+
+
 class Connection:
     """A language server on stdio, spoken to in JSON-RPC with Content-Length framing.
 
@@ -164,6 +189,16 @@ class Connection:
         answer: dict[str, Any] = self.request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
         return answer
 
+    def cpu_seconds(self, tree: bool = False) -> float:
+        """CPU time (user and system) of the server so far, with that of the processes it started and waited for.
+
+        ``tree``: of those still running too, such as a database cluster (a scan of all processes, slower).
+        """
+        if tree:
+            return tree_cpu_seconds(self.proc.pid)
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -196,15 +231,7 @@ class Connection:
 
     def children(self) -> list[int]:
         """The processes the server started that are running now."""
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                ppid = int(stat.read_text().rpartition(")")[2].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue  # gone meanwhile
-            if ppid == self.proc.pid:
-                found.append(int(stat.parent.name))
-        return found
+        return [pid for pid, (ppid, _) in processes().items() if ppid == self.proc.pid]
 
     def kill(self) -> None:
         if self.proc.poll() is None:

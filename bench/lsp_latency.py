@@ -94,11 +94,11 @@ class Peer:
         mean = self.spent / self.edits if self.edits else 0.0
         if series in self.samples and self.spent + mean > self.budget * progress:
             return
-        cpu, sent = cpu_seconds(self.conn), time.perf_counter()
+        cpu, sent = self.conn.cpu_seconds(), time.perf_counter()
         self.conn.notify("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": version}, "contentChanges": self.pending})
         self.conn.pulled(self.uri)
         took = time.perf_counter() - sent
-        self.cpu += cpu_seconds(self.conn) - cpu
+        self.cpu += self.conn.cpu_seconds() - cpu
         self.pending = []
         self.spent += took
         self.edits += 1
@@ -113,12 +113,14 @@ class Case:
     statements: int
     files: int
     cold: float
+    cold_cpu: float
     at_open: int  # diagnostics of the migration file at open
     samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     cpu: float = 0.0
     rss: dict[int, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     peer_cold: float | None = None
+    peer_cold_cpu: float | None = None
     peer_at_open: int | None = None
     peer: Peer | None = None
     peer_rss: float | None = None
@@ -128,12 +130,6 @@ class Case:
 
     def peer_latencies(self) -> list[float]:
         return [] if self.peer is None else [v for values in self.peer.samples.values() for v in values]
-
-
-def cpu_seconds(conn: Connection) -> float:
-    """User and system time of the server process so far, all its threads."""
-    fields = Path(f"/proc/{conn.proc.pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def change(spot: Spot, kind: str, letter: str) -> dict[str, Any]:
@@ -179,7 +175,8 @@ def run_case(workload: str, tables: int, args: argparse.Namespace, squawk: str |
             ours.initialize(app)
             uri = ours.open(app / ROUTE, "typescript", text)
             opened = ours.published(uri, 1)
-            case = Case(workload, tables, len(text) // 1024, len(built.statements), args.files, time.perf_counter() - start, len(opened["diagnostics"]))
+            cold = time.perf_counter() - start
+            case = Case(workload, tables, len(text) // 1024, len(built.statements), args.files, cold, ours.cpu_seconds(), len(opened["diagnostics"]))
             peer_conn = None
             if squawk is not None:
                 sql_file = root / "migration.sql"
@@ -191,6 +188,7 @@ def run_case(workload: str, tables: int, args: argparse.Namespace, squawk: str |
                     peer_uri = peer_conn.open(sql_file, "sql", sql_file.read_text())
                     case.peer_at_open = len(peer_conn.pulled(peer_uri)["items"])
                     case.peer_cold = time.perf_counter() - start
+                    case.peer_cold_cpu = peer_conn.cpu_seconds()
                     case.peer = Peer(peer_conn, peer_uri, args.budget)
                 edit_all(case, ours, uri, first, spots, args)
                 if peer_conn is not None:
@@ -213,7 +211,7 @@ def edit_all(case: Case, ours: Connection, uri: str, first: int, spots: dict[str
         edit = change(spot, kind, letter)
         ours_edit = {**edit, "range": {side: {**at, "line": at["line"] + first} for side, at in edit["range"].items()}}
         version += 1
-        cpu, sent = cpu_seconds(ours), time.perf_counter()
+        cpu, sent = ours.cpu_seconds(), time.perf_counter()
         ours.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [ours_edit]})
         ours.published(uri, version)
         took = time.perf_counter() - sent
@@ -222,7 +220,7 @@ def edit_all(case: Case, ours: Connection, uri: str, first: int, spots: dict[str
             case.rss[edits] = ours.rss_mb()
         if not timed:
             return
-        case.cpu += cpu_seconds(ours) - cpu
+        case.cpu += ours.cpu_seconds() - cpu
         spent += took
         case.samples.setdefault((position, kind), []).append(took)
         if edits == 1 and 2 * len(POSITIONS) * word * took > args.budget and word > 1:
@@ -265,8 +263,8 @@ def edit_all(case: Case, ours: Connection, uri: str, first: int, spots: dict[str
 def print_case(case: Case) -> None:
     findings = f"{case.at_open} diagnostics at open" + ("" if case.peer_at_open is None else f", squawk {case.peer_at_open}")
     print(f"\n{case.workload}, {case.tables} tables ({case.kb} KB migration file, {case.statements} statements, {case.files} other files; {findings})")
-    peer_cold = "" if case.peer_cold is None else f", squawk {ms(case.peer_cold)} (x{case.cold / case.peer_cold:.1f})"
-    print(f"  cold open to first diagnostics: migration-lsp {ms(case.cold)}{peer_cold}")
+    peer_cold = "" if case.peer_cold is None else f", squawk {ms(case.peer_cold)}, CPU {ms(case.peer_cold_cpu or 0)} (x{case.cold / case.peer_cold:.1f})"
+    print(f"  cold open to first diagnostics: migration-lsp {ms(case.cold)}, CPU {ms(case.cold_cpu)}{peer_cold}")
     for position in POSITIONS:
         for kind in KINDS:
             ours = case.samples.get((position, kind), [])
@@ -296,6 +294,7 @@ class Figures:
     """The summary figures of one case; over repeated runs, the median of each."""
 
     cold: float
+    cold_cpu: float
     peer_cold: float | None
     p50: float
     p95: float
@@ -303,6 +302,7 @@ class Figures:
     peer_p50: float | None
     peer_p95: float | None
     cpu: float
+    peer_cpu: float | None
     memory_first: float | None  # after MEMORY_FIRST edits
     memory_last: float
     memory_edits: int  # edits before the last reading
@@ -318,9 +318,9 @@ class Figures:
         ours, peer = case.latencies(), case.peer_latencies()
         last = max(case.rss)
         return Figures(
-            case.cold, case.peer_cold, percentile(ours, 50), percentile(ours, 95), max(ours),
+            case.cold, case.cold_cpu, case.peer_cold, percentile(ours, 50), percentile(ours, 95), max(ours),
             percentile(peer, 50) if peer else None, percentile(peer, 95) if peer else None,
-            case.cpu / len(ours), case.rss.get(MEMORY_FIRST), case.rss[last], last, p95s=(percentile(ours, 95),),
+            case.cpu / len(ours), case.peer.cpu / len(peer) if case.peer and peer else None, case.rss.get(MEMORY_FIRST), case.rss[last], last, p95s=(percentile(ours, 95),),
         )  # fmt: skip
 
     @staticmethod
@@ -331,7 +331,7 @@ class Figures:
 
         first = runs[0]
         fields: dict[str, Any] = {}
-        for name in ("cold", "peer_cold", "p50", "p95", "top", "peer_p50", "peer_p95", "cpu", "memory_first", "memory_last"):
+        for name in ("cold", "cold_cpu", "peer_cold", "p50", "p95", "top", "peer_p50", "peer_p95", "cpu", "peer_cpu", "memory_first", "memory_last"):
             fields[name] = mid([getattr(r, name) for r in runs])
         fields["memory_edits"] = min(r.memory_edits for r in runs)
         return Figures(**{**vars(first), **fields, "runs": len(runs), "p95s": tuple(r.p95s[0] for r in runs)})
@@ -346,8 +346,8 @@ def summary(cases: list[Case], memory_edits: int, smoke: bool) -> bool:
     repeated = any(f.runs > 1 for f in figures.values())
     if repeated:
         print(f"\nmedians of {max(f.runs for f in figures.values())} runs of each case")
-    print("\n| workload | tables | cold open | squawk cold | edit p50 | p95 | max | squawk p50 | p95 | p95 ratio | CPU/edit | memory 10 → last |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| workload | tables | cold open | squawk cold | edit p50 | p95 | max | squawk p50 | p95 | p95 ratio | CPU/edit | squawk CPU/edit | memory 10 → last |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     misses: list[str] = []
     for (workload, tables), f in figures.items():
         memory = f"{f.memory_last:.0f} MB ({f.memory_edits})"
@@ -355,9 +355,9 @@ def summary(cases: list[Case], memory_edits: int, smoke: bool) -> bool:
             memory = f"{f.memory_first:.0f} → " + memory
         p95 = ms(f.p95) + (f" ({', '.join(ms(v) for v in f.p95s)})" if f.runs > 1 else "")
         print(
-            f"| {workload} | {tables:,} | {ms(f.cold)} | {ms(f.peer_cold) if f.peer_cold else '—'} | {ms(f.p50)} | {p95} | {ms(f.top)} | "
+            f"| {workload} | {tables:,} | {ms(f.cold)} (CPU {ms(f.cold_cpu)}) | {ms(f.peer_cold) if f.peer_cold else '—'} | {ms(f.p50)} | {p95} | {ms(f.top)} | "
             f"{ms(f.peer_p50) if f.peer_p50 else '—'} | {ms(f.peer_p95) if f.peer_p95 else '—'} | "
-            f"{f'{f.ratio:.2f}' if f.ratio is not None else '—'} | {ms(f.cpu)} | {memory} |"
+            f"{f'{f.ratio:.2f}' if f.ratio is not None else '—'} | {ms(f.cpu)} | {ms(f.peer_cpu) if f.peer_cpu is not None else '—'} | {memory} |"
         )
         name = f"{workload} {tables}"
         if tables in TARGETS:

@@ -19,14 +19,14 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 # script → what its output must show
 FIGURES = {
     "lsp_latency.py": [
-        r"cold open to first diagnostics: migration-lsp \d+ ms, squawk \d",
+        r"cold open to first diagnostics: migration-lsp [\d.]+ m?s, CPU [\d.]+ m?s, squawk [\d.]+ m?s",
         r"first +typing +migration-lsp p50 [\d.]+ ms, p95 [\d.]+ ms, max [\d.]+ ms \(\d+\); squawk p50",
         r"middle +deleting +migration-lsp p50",
         r"last +typing +migration-lsp p50",
         r"p95 ratio migration-lsp / squawk: \d+\.\d\d",
         r"memory: \d+ MB after 10 edits",
         r"\| findings-git \| 4 \| \d",
-        r"growth|smoke run",
+        r"smoke run: tiny sizes",
     ],
     "check_workspace.py": [
         r"findings-git: 20 TypeScript files, 5-table migration, git repository, HEAD baseline",
@@ -38,8 +38,8 @@ FIGURES = {
         r"self time by package: \w+ \d+ ms",
     ],
     "verify_time.py": [
-        r"example \(\d+ problems found\)\n  cold, command line: [\d.]+ s",
-        r"3 tables, git baseline\n.*\n  in the editor: first run [\d.]+ s, then warm [\d.]+ s",
+        r"example \(\d+ problems found\)\n  cold, command line: [\d.]+ s wall, [\d.]+ s CPU",
+        r"3 tables, git baseline\n.*\n  in the editor: first run [\d.]+ s wall, [\d.]+ s CPU, then warm [\d.]+ s wall, [\d.]+ s CPU",
     ],
 }
 
