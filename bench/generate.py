@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("clean", "findings")
+# workload → migration kind, and whether the app is a git repository with a commit
+WORKLOADS = {"clean": ("clean", False), "clean-git": ("clean", True), "findings-git": ("findings", True), "findings": ("findings", False)}
+DEFAULT_WORKLOADS = ("clean", "clean-git", "findings-git")
 ROUTE = "src/app/api/setup/migrations/route.ts"
 OPENING = "export const MIGRATION_SQL = `\n"
 

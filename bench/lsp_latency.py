@@ -51,11 +51,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generate import ROUTE, generate, migration, sql_line
+from generate import DEFAULT_WORKLOADS, ROUTE, WORKLOADS, generate, migration, sql_line
 from lsp_client import Connection, our_server, tool
 
-WORKLOADS = {"clean": ("clean", False), "clean-git": ("clean", True), "findings-git": ("findings", True), "findings": ("findings", False)}
-DEFAULT_WORKLOADS = ("clean", "clean-git", "findings-git")
 POSITIONS = ("first", "middle", "last")
 KINDS = ("typing", "deleting")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
