@@ -1,15 +1,19 @@
-"""How long `migration-lsp --check` takes on a large workspace, and how much memory it needs.
+"""How long `migration-lsp --check` takes on a large workspace and on one file, and how much memory it needs.
 
-Generates, in a temporary folder, a Next.js-style app: a MIGRATION_SQL literal that creates
-1,000 tables (each with its index, RLS and guarded policy, in the rulebook's sections), a
-TABLES constant with an entry for each, and 10,000 TypeScript files that query them through
-TABLES, an import alias, hard-coded names, realtime filters and `.rpc()` (a third of the
-files hold no query at all, like most components). It then runs `migration-lsp --check` on
-it and prints the wall time and the peak memory of that process. squawk, run on the same SQL
-saved as a `.sql` file, is timed the same way as a point of comparison.
+Large workspace: for each workload (see ``generate.py``: ``clean`` without git, ``clean-git``
+and ``findings-git``, a git repository with one commit, so the default ``HEAD`` baseline is
+on; ``findings`` on request), a Next.js-style app of 10,000 TypeScript files around a
+1,000-table migration, checked with ``migration-lsp --check . --format json``: wall time,
+CPU time and peak memory of that process, and the findings by rule. squawk, run on the same
+SQL saved as a ``.sql`` file, is timed the same way.
 
-Usage: python bench/check_workspace.py [--files N] [--tables N] [--keep]
-Target: under 10 s and 400 MB on a 2-core machine.
+Start-up: ``--check`` of the example's single migration file (``examples/mason-app``, as
+shipped: its config, its ``baseline-sql`` files and the git baseline), wall time against
+squawk on the same SQL, and where the time of the imports goes (``python -X importtime``).
+
+Usage: python bench/check_workspace.py [--workload W ...] [--files N] [--tables N] [--runs N] [--keep] [--smoke]
+Targets: a workload with a git baseline under 3 s and 150 MB; one file under 0.35 s.
+Exit: 0 all targets met (or --smoke), 1 a target missed, 2 the benchmark could not run.
 """
 
 from __future__ import annotations
@@ -17,175 +21,170 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-TARGET_SECONDS = 10.0
-TARGET_MB = 400.0
+from generate import DEFAULT_WORKLOADS, WORKLOADS, generate
+from lsp_client import our_server, tool
+from timing import describe, measure, median_run
+
+TARGET_SECONDS, TARGET_MB = 3.0, 150.0  # with a git baseline
+TARGET_ONE_FILE = 0.35
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_ROUTE = REPO / "examples/mason-app/packages/mason-dashboard/src/app/api/setup/migrations/route.ts"
+SMOKE = {"files": 20, "tables": 5, "runs": 1, "workload": ["findings-git"]}
+TOP = 8  # modules shown in the import summary
 
 
-def table(i: int) -> str:
-    return f"app_table_{i}"
-
-
-def key(i: int) -> str:
-    return f"TABLE_{i}"
-
-
-def migration_sql(tables: int) -> str:
-    parts = ["-- 1. Tables"]
-    for i in range(tables):
-        parent = f"  parent_id UUID REFERENCES {table(i - 1)}(id) ON DELETE CASCADE,\n" if i else ""
-        parts.append(
-            f"\n-- Records of kind {i}\n"
-            f"CREATE TABLE IF NOT EXISTS {table(i)} (\n"
-            f"  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),\n{parent}"
-            f"  name TEXT NOT NULL,\n  status TEXT NOT NULL DEFAULT 'new',\n"
-            f"  created_at TIMESTAMPTZ DEFAULT NOW()\n);"
-        )
-    parts.append("\n-- 2. Indexes")
-    for i in range(tables):
-        column = "parent_id" if i else "created_at"
-        parts.append(f"CREATE INDEX IF NOT EXISTS idx_{table(i)}_{column} ON {table(i)}({column});")
-    parts.append("\n-- 3. Enable RLS")
-    parts += [f"ALTER TABLE {table(i)} ENABLE ROW LEVEL SECURITY;" for i in range(tables)]
-    parts.append("\n-- 4. Policies")
-    for i in range(tables):
-        parts.append(
-            "DO $$ BEGIN\n"
-            f"  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = '{table(i)}' AND policyname = 'Allow all on table_{i}') THEN\n"
-            f'    CREATE POLICY "Allow all on table_{i}" ON {table(i)} FOR ALL USING (true) WITH CHECK (true);\n'
-            "  END IF;\nEND $$;"
-        )
-    parts.append(
-        "\n-- 5. Functions\n"
-        "CREATE OR REPLACE FUNCTION app_touch(row_id UUID) RETURNS void LANGUAGE sql AS $fn$ SELECT 1 $fn$;"
-    )
-    return "\n".join(parts) + "\n"
-
-
-def code_file(n: int, tables: int) -> str:
-    a, b = n % tables, (n * 7 + 3) % tables
-    kind = n % 10
-    if kind < 3:  # a component without any query
-        return (
-            "import { useState } from 'react';\n\n"
-            f"export function Widget{n}({{ label }}: {{ label: string }}) {{\n"
-            "  const [open, setOpen] = useState(false);\n"
-            "  return { open, toggle: () => setOpen(!open), label };\n}\n"
-        )
-    if kind == 3:  # a hard-coded name and an rpc
-        return (
-            "import { supabase } from '@/lib/supabase';\n\n"
-            f"export async function load{n}(id: string) {{\n"
-            f"  await supabase.rpc('app_touch', {{ row_id: id }});\n"
-            f"  return supabase.from('{table(a)}').select('id, name').eq('status', 'new');\n}}\n"
-        )
-    if kind == 4:  # an alias and a realtime filter
-        return (
-            "import { TABLES as T } from '@/lib/constants';\n"
-            "import { supabase } from '@/lib/supabase';\n\n"
-            f"export function watch{n}(onChange: () => void) {{\n"
-            f"  return supabase.channel('c{n}').on('postgres_changes', {{ event: '*', schema: 'public', table: T.{key(a)} }}, onChange).subscribe();\n}}\n"
-        )
-    return (
-        "import { TABLES } from '@/lib/constants';\n"
-        "import { supabase } from '@/lib/supabase';\n\n"
-        f"export async function list{n}(parentId: string) {{\n"
-        f"  const {{ data }} = await supabase.from(TABLES.{key(a)}).select('id, name, status').eq('parent_id', parentId).order('created_at');\n"
-        "  return data;\n}\n\n"
-        f"export async function add{n}(name: string) {{\n"
-        f"  return supabase.from(TABLES['{key(b)}']).insert({{ name, status: 'new' }});\n}}\n"
-    )
-
-
-def generate(root: Path, files: int, tables: int) -> Path:
-    app = root / "app"
-    (app / "src/app/api/setup/migrations").mkdir(parents=True)
-    (app / "src/lib").mkdir(parents=True)
-    (app / "tsconfig.json").write_text('{ "compilerOptions": { "paths": { "@/*": ["./src/*"] } } }\n')
-    sql = migration_sql(tables)
-    route = "export const MIGRATION_SQL = `\n" + sql.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${") + "`;\n"
-    (app / "src/app/api/setup/migrations/route.ts").write_text(route)
-    entries = "".join(f"  {key(i)}: '{table(i)}',\n" for i in range(tables))
-    (app / "src/lib/constants.ts").write_text(f"export const TABLES = {{\n{entries}}} as const;\n")
-    (app / "src/lib/supabase.ts").write_text("import { createClient } from '@supabase/supabase-js';\n\nexport const supabase = createClient('url', 'key');\n")
-    for n in range(files):
-        folder = app / "src" / "features" / f"f{n // 100}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"module{n}.ts").write_text(code_file(n, tables))
-    (root / "migration.sql").write_text(sql)
-    return app
-
-
-@dataclass
-class Run:
-    seconds: float  # wall clock
-    cpu: float  # user + system: what the wall time would be on an idle machine, one core
-    mb: float  # peak resident set size
-    code: int
-    output: bytes
-
-
-def measure(command: list[str], cwd: Path) -> Run:
-    """Time, CPU time, peak memory and exit code of one child process, and its output."""
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        # ru_maxrss is in kilobytes on Linux, in bytes on macOS
-        peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-        return Run(elapsed, usage.ru_utime + usage.ru_stime, peak, proc.returncode, out.read())
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=10_000, help="TypeScript files to generate (default: 10000)")
-    parser.add_argument("--tables", type=int, default=1_000, help="tables in the migration (default: 1000)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated workspace and print where it is")
-    args = parser.parse_args()
-
+def workspace(workload: str, args: argparse.Namespace, squawk: str | None) -> bool:
+    """Check one generated workspace (``args.runs`` times), print the figures; whether its targets are met."""
+    kind, git = WORKLOADS[workload]
     root = Path(tempfile.mkdtemp(prefix="migration-lsp-bench-"))
     try:
-        app = generate(root, args.files, args.tables)
-        lsp = shutil.which("migration-lsp")
-        command = [lsp] if lsp else [sys.executable, "-m", "migration_lsp"]
+        app = generate(root, args.files, args.tables, kind, git)
         load = os.getloadavg()[0]
-        run = measure([*command, "--check", ".", "--format", "json"], app)
-        report = json.loads(run.output) if run.output.strip().startswith(b"{") else {"diagnostics": []}
+        runs = [measure([*our_server(), "--check", ".", "--format", "json"], app) for _ in range(args.runs)]
+        run = median_run(runs)
+        if not run.output.startswith(b"{"):
+            raise RuntimeError(f"migration-lsp --check exited {run.code}: {run.errors.decode(errors='replace').strip()}")
+        report = json.loads(run.output)
         counts: dict[str, int] = {}
         for d in report["diagnostics"]:
             counts[d["rule"]] = counts.get(d["rule"], 0) + 1
-        print(f"workspace: {args.files} TypeScript files, {args.tables}-table migration ({os.cpu_count()} CPUs)")
-        print(f"load average before the run: {load:.1f} (other work on the machine stretches the wall time)")
-        print(f"migration-lsp --check: {run.seconds:.2f} s wall, {run.cpu:.2f} s CPU, {run.mb:.0f} MB peak RSS, exit {run.code}")
+        baseline = "git repository, HEAD baseline" if git else "no git"
+        print(f"\n{workload}: {args.files} TypeScript files, {args.tables}-table migration, {baseline} (load average before: {load:.2f})")
+        spread = f" (median of {len(runs)}: {', '.join(f'{r.seconds:.2f}' for r in runs)} s)" if len(runs) > 1 else ""
+        print(f"  migration-lsp --check: {describe(run)}{spread}")
         print("  findings: " + (", ".join(f"{rule} {n}" for rule, n in sorted(counts.items())) or "none"))
-        squawk = shutil.which("squawk")
+        for notice in report.get("notices", [])[:3]:
+            print(f"  notice: {notice.get('message', notice)}")
         if squawk is None:
-            print("squawk: not installed (pip install squawk-cli); no comparison")
+            print("  squawk: not installed (pip install squawk-cli); no comparison")
         else:
-            peer = measure([squawk, str(root / "migration.sql")], root)
-            print(f"squawk on the same SQL: {peer.seconds:.2f} s wall, {peer.cpu:.2f} s CPU, {peer.mb:.0f} MB peak RSS, exit {peer.code}")
+            peer = median_run([measure([squawk, str(root / "migration.sql")], root) for _ in range(args.runs)])
+            print(f"  squawk on the same SQL: {describe(peer)}")
             print(
                 f"  ratio: migration-lsp takes {run.seconds / peer.seconds:.1f}x squawk's wall time, {run.cpu / peer.cpu:.1f}x its CPU time"
                 " (squawk reads the SQL alone, not the code)"
             )
-        met = run.seconds < TARGET_SECONDS and run.mb < TARGET_MB
-        print(f"target (< {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB): {'met' if met else 'NOT met'}")
+        met = not git or (run.seconds < TARGET_SECONDS and run.mb < TARGET_MB)
+        if git and not args.smoke:
+            print(f"  target (< {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB): {'met' if met else 'NOT met'}")
         if args.keep:
-            print(f"workspace kept in {root}")
-        return 0 if met else 1
+            print(f"  workspace kept in {root}")
+        return met
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def literal_sql(text: str) -> str:
+    """The SQL of the file's MIGRATION_SQL literal, its escaped characters unescaped (the example has no ``${…}`` nor ``\\n``)."""
+    match = re.search(r"MIGRATION_SQL\s*=\s*`((?:[^`\\]|\\.)*)`", text, re.DOTALL)
+    if match is None or "${" in match.group(1).replace("\\${", ""):
+        raise ValueError("no MIGRATION_SQL literal without substitutions")
+    return re.sub(r"\\(.)", r"\1", match.group(1), flags=re.DOTALL)
+
+
+@dataclass
+class Imports:
+    """What ``-X importtime`` says, in seconds."""
+
+    total: float
+    by_package: list[tuple[str, float]]  # self time summed by top-level package
+    ours: list[tuple[str, float]]  # self time of each of our own modules
+    outermost: list[tuple[str, float]]  # cumulative time of each import the program itself made
+
+
+def imports(stderr: str) -> Imports:
+    packages: dict[str, float] = {}
+    ours: list[tuple[str, float]] = []
+    outermost: list[tuple[str, float]] = []
+    for line in stderr.splitlines():
+        found = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)", line)
+        if found is None:
+            continue
+        own, cumulative, depth, name = int(found[1]) / 1e6, int(found[2]) / 1e6, len(found[3]), found[4]
+        package = name.split(".")[0]
+        packages[package] = packages.get(package, 0.0) + own
+        if package == "migration_lsp":
+            ours.append((name, own))
+        if depth == 1:  # the nesting is shown by two more spaces per level
+            outermost.append((name, cumulative))
+
+    def top(pairs: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+        return sorted(pairs, key=lambda kv: -kv[1])[:TOP]
+
+    return Imports(sum(packages.values()), top(packages.items()), top(ours), top(outermost))
+
+
+def listing(pairs: list[tuple[str, float]]) -> str:
+    return ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in pairs)
+
+
+def start_up(args: argparse.Namespace, squawk: str | None) -> bool:
+    """``--check`` of the example's migration file against squawk, and the imports; whether the target is met."""
+    route = EXAMPLE_ROUTE.relative_to(REPO)
+    runs = [measure([*our_server(), "--check", str(route)], REPO) for _ in range(args.startup_runs)]
+    run = median_run(runs)
+    print(f"\nstart-up: migration-lsp --check {route}")
+    print(f"  migration-lsp: {describe(run)} (median of {len(runs)}: {', '.join(f'{r.seconds:.2f}' for r in runs)} s)")
+    if squawk is not None:
+        with tempfile.TemporaryDirectory(prefix="migration-lsp-bench-") as folder:
+            sql = Path(folder) / "migration.sql"
+            sql.write_text(literal_sql(EXAMPLE_ROUTE.read_text()))
+            peer = median_run([measure([squawk, str(sql)], Path(folder)) for _ in range(args.startup_runs)])
+        print(f"  squawk on the same SQL: {describe(peer)}; ratio {run.seconds / peer.seconds:.1f}x")
+    lsp = tool("migration-lsp")
+    program = [lsp] if lsp else ["-m", "migration_lsp"]  # the console script is a Python file
+    traced = measure([sys.executable, "-X", "importtime", *program, "--check", str(route)], REPO)
+    found = imports(traced.errors.decode(errors="replace"))
+    print(f"  imports (python -X importtime, one run, {traced.seconds:.2f} s wall with the tracing): {found.total:.2f} s")
+    print(f"    self time by package: {listing(found.by_package)}")
+    print(f"    our slowest modules, self time: {listing(found.ours)}")
+    print(f"    outermost imports, with all they import: {listing(found.outermost)}")
+    met = run.seconds < TARGET_ONE_FILE
+    if not args.smoke:
+        print(f"  target (< {TARGET_ONE_FILE} s): {'met' if met else 'NOT met'}")
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", nargs="+", choices=list(WORKLOADS), default=list(DEFAULT_WORKLOADS), help=f"workloads (default: {' '.join(DEFAULT_WORKLOADS)})")
+    parser.add_argument("--files", type=int, default=10_000, help="TypeScript files to generate (default: 10000)")
+    parser.add_argument("--tables", type=int, default=1_000, help="tables in the migration (default: 1000)")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each --check of a workspace; the median is printed (default: 1)")
+    parser.add_argument("--startup-runs", type=int, default=5, help="runs of the one-file --check; the median is printed (default: 5)")
+    parser.add_argument("--no-startup", action="store_true", help="skip the one-file --check")
+    parser.add_argument("--keep", action="store_true", help="keep the generated workspaces and print where they are")
+    parser.add_argument("--smoke", action="store_true", help="one tiny run of each part, to see that the benchmark works")
+    args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(SMOKE, startup_runs=1)
+    squawk = tool("squawk")
+    print(f"{os.cpu_count()} CPUs; load average before the runs: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (other work on the machine stretches the wall time, not the CPU time)")
+    began = time.perf_counter()
+    try:
+        met = all([workspace(w, args, squawk) for w in args.workload])  # noqa: C419 -- every workload runs
+        if not args.no_startup:
+            met &= start_up(args, squawk)
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as e:
+        print(f"check_workspace: {e}", file=sys.stderr)
+        return 2
+    print(f"\nload average after the runs: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; total {time.perf_counter() - began:.0f} s")
+    if args.smoke:
+        print("smoke run: tiny sizes, targets not judged")
+        return 0
+    print(f"targets: {'met' if met else 'NOT met'}")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
