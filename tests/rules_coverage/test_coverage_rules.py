@@ -191,12 +191,26 @@ def test_table_not_in_migration_names_all_missing_tables_once(workspace: Make) -
         "supabase.storage.from('mason_avatars');",  # a bucket
         "supabase.from(STORAGE_KEYS.THEME);",  # another constant
         "supabase.from(name);",  # not known before run time
+        # PostgreSQL's own catalogs, never the app's tables
+        "supabase.from('information_schema.columns').select('column_name');",
+        "supabase.schema('information_schema').from('tables');",
+        "supabase.from('pg_catalog.pg_class');",
+        "supabase.from('pg_stat_statements').select('query');",
     ],
 )
 def test_table_not_in_migration_silent(workspace: Make, code: str) -> None:
     sql = SQL + "\nCREATE OR REPLACE VIEW mason_summary AS SELECT id FROM mason_users;\n"
     ws = workspace(app(sql, src__lib__x_ts="import { STORAGE_KEYS } from '@/lib/constants';\n" + code))
     assert only(ws, "table-not-in-migration") == []
+    assert only(ws, "table-not-in-constants") == []
+
+
+@pytest.mark.parametrize("name", ["page_stats", "information_schema_notes", "pgx_events"])
+def test_a_table_that_only_looks_like_a_catalog_is_the_apps(workspace: Make, name: str) -> None:
+    ws = workspace(app(src__lib__x_ts=f"supabase.from('{name}').select('id');\n"))
+    assert [f.message for f in only(ws, "table-not-in-migration") if f.path.name == "x.ts"] == [
+        f"table {name} is used here, but no migration creates it"
+    ]
 
 
 def test_coverage_rules_are_silent_without_a_migration(workspace: Make) -> None:

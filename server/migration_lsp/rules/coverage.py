@@ -13,7 +13,7 @@ from typing import Iterable
 from migration_lsp.engine import Context, Migration
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
 from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
-from migration_lsp.model.schema import Table, parse_name
+from migration_lsp.model.schema import Table, parse_name, system_catalog
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
@@ -21,8 +21,9 @@ from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex, relati
 
 
 def app_owned(ctx: Context, name: Name) -> bool:
-    """Tables in the platform's schemas (``auth.users``, ``storage.objects``) are not the app's to create."""
-    return name.schema not in ctx.config.external_schemas
+    """Tables in the platform's schemas (``auth.users``, ``storage.objects``) and PostgreSQL's
+    catalogs are not the app's to create."""
+    return name.schema not in ctx.config.external_schemas and not system_catalog(name)
 
 
 def covered(ctx: Context) -> WorkspaceIndex | None:
@@ -321,7 +322,7 @@ class TableNotInConstants(Rule):
                 self._fix(index, constant, table.name),
             )
         for ref in index.table_refs():
-            if ref.via != "string" or ref.table.schema is not None or ctx.schema.view(ref.table) is not None:
+            if ref.via != "string" or ref.table.schema is not None or not app_owned(ctx, ref.table) or ctx.schema.view(ref.table) is not None:
                 continue
             constant = index.constant_for(ref.path)
             if constant is None or constant.key_for(ref.table) is not None:

@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 from migration_lsp.engine import Context
 from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
-from migration_lsp.model.schema import Table, canonical, could_be, dynamic
+from migration_lsp.model.schema import Table, canonical, could_be, dynamic, system_catalog
 from migration_lsp.rules.base import Finding, Fix, Rule
 from migration_lsp.sql.facts import Name, Span, Statement
 
@@ -20,7 +20,7 @@ def checked_tables(ctx: Context) -> Iterator[Table]:
     about: a statement on a table named with a ``${…}`` may have given one its RLS, policy or index."""
     schema = ctx.schema
     for table in schema.tables.values():
-        if table.name.schema not in ctx.config.external_schemas and not schema.may_have_changed(table.name):
+        if table.name.schema not in ctx.config.external_schemas and not system_catalog(table.name) and not schema.may_have_changed(table.name):
             yield table
 
 
@@ -275,7 +275,7 @@ class UsedBeforeCreated(Rule):
                 for name, span in _uses(st):
                     key = canonical(name)
                     # A name with a ${…} may be any table; the platform's tables exist before.
-                    if _may_exist(key, exists, elsewhere) or dynamic(key) or name.schema in ctx.config.external_schemas:
+                    if _may_exist(key, exists, elsewhere) or dynamic(key) or name.schema in ctx.config.external_schemas or system_catalog(key):
                         continue
                     # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
                     if st.guarded("exists", "undefined_table"):
