@@ -109,6 +109,27 @@ class Migration:
         """Where ``st`` ends, its semicolon included."""
         return st.end + 1 if self.sql.startswith(";", st.end) else st.end
 
+    def broken(self, st: Statement) -> bool:
+        """Does PostgreSQL fail to parse the top-level statement that holds ``st``? One that
+        holds a ``${…}`` is not judged: only the app knows its text (as for ``syntax-error``)."""
+        top = st.top
+        return not self.literal.has_substitution(top.start, top.end) and any(f.syntax_error is not None for f in top.fact.walk())
+
+    def fix_allowed(self, finding: Finding) -> bool:
+        """A fix is never offered for a statement that does not parse, nor placed in or right
+        after one: what the broken text means is unknown, and text added to it stays broken."""
+        if finding.path != self.path:
+            return True
+        for st in self.statements:
+            if not self.broken(st):
+                continue
+            start, end = self.literal.doc_span(st.start, self.end_of(st))
+            if finding.start <= end and start <= finding.end and self.literal.doc_start <= finding.start < self.literal.doc_end:
+                return False
+            if finding.fix is not None and any(e.path == self.path and start < e.end and e.start <= end for e in finding.fix.edits):
+                return False
+        return True
+
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:
             if st.start <= offset <= st.end:
@@ -218,6 +239,9 @@ def check(
     migrations = [m for d in documents for m in d.migrations]
     ctx = Context(migrations, config, workspace, baselines)
     findings, errors = run_rules(ctx, rules)
+    for f in findings:
+        if f.fix is not None and not all(m.fix_allowed(f) for m in migrations):
+            f.fix = None
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     findings = settle(findings, documents, config, active - VERIFY_RULES, suppress.UNUSED in active, read_text)

@@ -22,6 +22,7 @@ REAL = Path(__file__).parents[1] / "fixtures" / "real"
 EXPECTED = yaml.safe_load((REAL / "expected.yml").read_text(encoding="utf-8"))["fixtures"]
 CHECKED = (
     "supabase/rulebook",
+    "supabase/unparsable",
     "supabase/drop-earlier",
     "supabase/catalogs",
     "supabase/fix-converges",

@@ -450,6 +450,23 @@ def test_table_missing_rls_after_the_tables_indexes(workspace: Make) -> None:
     assert "ON mason_api_keys(user_id);\nALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;\nDO $$" in ws.read(ROUTE)
 
 
+@pytest.mark.parametrize("end", ["", " -- the last one"])
+def test_table_missing_rls_after_a_last_statement_without_semicolon(workspace: Make, end: str) -> None:
+    sql = "\nCREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY);\nCREATE INDEX IF NOT EXISTS idx_mason_notes_id ON mason_notes(id)" + end + "\n"
+    ws = workspace(app(sql, src__lib__users_ts=None, src__lib__constants_ts=None, docs__rules_md=None))
+    (finding,) = only(ws, "table-missing-rls")
+    ws.fix_and_recheck(finding, follow_up=["table-missing-policy"])
+    assert "ON mason_notes(id);\n\nALTER TABLE mason_notes ENABLE ROW LEVEL SECURITY;" in ws.read(ROUTE)
+    assert only(ws, "table-missing-rls") == []
+
+
+def test_no_fix_goes_after_a_statement_that_does_not_parse(workspace: Make) -> None:
+    sql = "\nCREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY);\nCREATE INDEX IF NOT EXISTS idx_mason_notes_id ON mason_notes(id;\n"
+    ws = workspace(app(sql, src__lib__users_ts=None, src__lib__constants_ts=None, docs__rules_md=None))
+    (finding,) = only(ws, "table-missing-rls")
+    assert finding.fix is None
+
+
 @pytest.mark.parametrize(
     "rls",
     [
