@@ -23,6 +23,7 @@ EXPECTED = yaml.safe_load((REAL / "expected.yml").read_text(encoding="utf-8"))["
 CHECKED = (
     "supabase/rulebook",
     "supabase/unparsable",
+    "supabase/delta",
     "supabase/drop-earlier",
     "supabase/catalogs",
     "supabase/fix-converges",

@@ -683,3 +683,38 @@ def test_used_before_created_silent_on_names_with_a_substitution(workspace: Make
         "ALTER TABLE ${other} ADD COLUMN IF NOT EXISTS a TEXT;\n"
     )
     assert workspace(with_substitutions(sql)).found(["used-before-created"]) == []
+
+
+# -- used-before-created -------------------------------------------------------------------------
+
+DELTA = """
+ALTER TABLE mason_profiles ADD COLUMN IF NOT EXISTS bio TEXT;
+ALTER TABLE mason_profiles ADD COLUMN IF NOT EXISTS locale TEXT;
+CREATE INDEX IF NOT EXISTS idx_mason_profiles_locale ON mason_profiles(locale);
+ALTER TABLE mason_invoices ADD COLUMN IF NOT EXISTS paid_at TIMESTAMPTZ;
+"""
+
+
+def test_used_before_created_once_per_table_at_its_first_use(workspace: Make) -> None:
+    ws = workspace(app(SQL + DELTA, docs__rules_md=None))
+    found = [f for f in ws.check() if f.rule == "used-before-created"]
+    text = ws.read(ROUTE)
+    assert [(text[f.start : f.end], f.message) for f in found] == [
+        ("mason_profiles", "mason_profiles does not exist yet on a fresh database: it is created nowhere in the migration; 3 statements use it"),
+        ("mason_invoices", "mason_invoices does not exist yet on a fresh database: it is created nowhere in the migration"),
+    ]
+    assert found[0].start == text.index("mason_profiles")
+
+
+def test_used_before_created_names_the_sql_file_that_creates_the_table(workspace: Make) -> None:
+    schema = "CREATE TABLE mason_profiles (id UUID PRIMARY KEY);\n"
+    ws = workspace(app(SQL + DELTA, docs__rules_md=None, db__schema_sql=schema))
+    found = [f.message for f in ws.check() if f.rule == "used-before-created"]
+    assert found[0].endswith("; 3 statements use it. db/schema.sql creates it: if the database is built from that file first, list it in baseline-sql")
+    assert "sql" not in found[1]
+
+
+def test_used_before_created_silent_once_the_migration_creates_the_table_first(workspace: Make) -> None:
+    created = "CREATE TABLE IF NOT EXISTS mason_profiles (id UUID PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS mason_invoices (id UUID PRIMARY KEY);\n"
+    ws = workspace(app(SQL + created + DELTA, docs__rules_md=None))
+    assert [f for f in ws.check() if f.rule == "used-before-created"] == []

@@ -13,6 +13,7 @@ from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, ins
 from migration_lsp.model.schema import Table, canonical, could_be, dynamic, system_catalog
 from migration_lsp.rules.base import Finding, Fix, Rule
 from migration_lsp.sql.facts import Name, Span, Statement
+from migration_lsp.workspace.index import relative
 
 
 def checked_tables(ctx: Context) -> Iterator[Table]:
@@ -230,14 +231,17 @@ class UsedBeforeCreated(Rule):
     """Finds statements that use a table before the migration creates it.
 
     ## What it does
-    Follows the migration in order, as a fresh database runs it, and reports each use of a
-    table that does not exist yet at that point: `REFERENCES t`, `CREATE INDEX … ON t`,
+    Follows the migration in order, as a fresh database runs it, and reports each table
+    that does not exist yet where a statement uses it, once per literal: at its first use,
+    with the number of statements that use it. Uses are `REFERENCES t`, `CREATE INDEX … ON t`,
     `ALTER TABLE t`, `CREATE POLICY … ON t`, a trigger on `t`, `COMMENT ON TABLE t`,
     `ALTER PUBLICATION … ADD TABLE t`, and `INSERT`/`UPDATE`/`DELETE` on `t`. The table is
     either created further down, or nowhere. Tables in the platform's schemas (`auth.*`,
     `storage.*`; the `external-schemas` setting) exist before the migration and are exempt,
     as are statements guarded by `IF EXISTS (…)`, `ALTER TABLE IF EXISTS`, and handlers of
-    `undefined_table`.
+    `undefined_table`. When a `.sql` file of the workspace creates the table (a schema
+    applied by hand before the migration moved into code), the message names it: listed in
+    `baseline-sql`, it tells the checker what the database already holds.
 
     ## Why is this bad?
     On a developer's database the table already exists, so the mistake goes unnoticed; on a
@@ -271,6 +275,8 @@ class UsedBeforeCreated(Rule):
             elsewhere = {name for other, sts in walked.items() if other is not m for _, names in sts for name in names}
             later = {name for _, names in walked[m] for name in names}
             exists: set[Name] = set()
+            # One finding per table, at its first use: a delta literal uses a table many times.
+            missing: dict[Name, tuple[Statement, Name, Span, set[int]]] = {}
             for st, created in walked[m]:
                 for name, span in _uses(st):
                     key = canonical(name)
@@ -280,13 +286,17 @@ class UsedBeforeCreated(Rule):
                     # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
                     if st.guarded("exists", "undefined_table"):
                         continue
-                    where = "further down" if key in later else "nowhere in the migration"
-                    yield m.finding(
-                        self.name,
-                        f"{name} does not exist yet on a fresh database: it is created {where}",
-                        *st.span(span),
-                    )
+                    missing.setdefault(key, (st, name, span, set()))[3].add(st.top.index)
                 exists.update(created)
+            for key, (st, name, span, users) in missing.items():
+                where = "further down" if key in later else "nowhere in the migration"
+                uses = f"; {len(users)} statements use it" if len(users) > 1 else ""
+                sources = ctx.workspace.sql_files_creating(key) if ctx.workspace is not None and key not in later else []
+                found = ""
+                if sources:
+                    files = ", ".join(relative(p, ctx.config.root) for p in sources)
+                    found = f". {files} creates it: if the database is built from that file first, list it in baseline-sql"
+                yield m.finding(self.name, f"{name} does not exist yet on a fresh database: it is created {where}{uses}{found}", *st.span(span))
 
 
 class SectionOrder(Rule):
