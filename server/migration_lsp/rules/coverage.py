@@ -36,6 +36,12 @@ def nearest(migrations: Iterable[Migration], path: Path) -> Migration:
     return max(migrations, key=lambda m: shared_depth(m.path, path))
 
 
+def first_migration(ctx: Context) -> Migration:
+    """The migration a finding about all of them goes to: the first by path and place, so that
+    it stays put whichever documents an editor has opened."""
+    return min(ctx.migrations, key=lambda m: (m.path.as_posix(), m.literal.doc_start))
+
+
 def literal_anchor(m: Migration) -> tuple[int, int]:
     """Where a finding about the whole migration goes: its opening quote."""
     return m.literal.doc_start, m.literal.doc_start + 1
@@ -120,7 +126,7 @@ class TableNotInMigration(Rule):
                 if fix is None:
                     fix = fixes[(table, target.path)] = self._fix(ctx, index, target, [table], others)
                 yield Finding(self.name, message, path, start, end, fix)
-        first = ctx.migrations[0]
+        first = first_migration(ctx)
         names = ", ".join(str(t) for t in missing)
         count = f"{len(missing)} tables" if len(missing) > 1 else "a table"
         yield Finding(
@@ -237,7 +243,7 @@ class RequiredTableMissing(Rule):
         if not ctx.migrations:
             return
         schema = ctx.schema
-        first = ctx.migrations[0]
+        first = first_migration(ctx)
         for required in ctx.config.required_tables:
             if not schema.may_have_relation(parse_name(required)):
                 yield Finding(
