@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
@@ -38,6 +38,8 @@ class Migration:
     literal: MigrationLiteral
     statements: list[Statement]
     comments: list[Comment]
+    # Edits whose text this literal's kind cannot hold (a backtick in String.raw): never offered.
+    unwritable: set[Edit] = field(default_factory=set, repr=False)
 
     @property
     def sql(self) -> str:
@@ -71,12 +73,18 @@ class Migration:
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
         parts = []
         last = 0
+        writable = True
         for p in PLACEHOLDER.finditer(sql):
+            writable = writable and self.literal.can_hold(sql[last : p.start()])
             parts.append(self.literal.escape(sql[last : p.start()]))
             parts.append(self._substitution(int(p.group(1))))
             last = p.end()
+        writable = writable and self.literal.can_hold(sql[last:])
         parts.append(self.literal.escape(sql[last:]))
-        return Edit(self.path, doc_start, doc_end, "".join(parts))
+        edit = Edit(self.path, doc_start, doc_end, "".join(parts))
+        if not writable:
+            self.unwritable.add(edit)
+        return edit
 
     def insert(self, at: int, sql: str) -> Edit:
         return self.edit(at, at, sql)
@@ -118,15 +126,17 @@ class Migration:
     def fix_allowed(self, finding: Finding) -> bool:
         """A fix is never offered for a statement that does not parse, nor placed in or right
         after one: what the broken text means is unknown, and text added to it stays broken."""
-        if finding.path != self.path:
-            return True
+        edits = finding.fix.edits if finding.fix is not None else ()
+        if any(e in self.unwritable for e in edits):
+            return False
+        ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
         for st in self.statements:
             if not self.broken(st):
                 continue
             start, end = self.literal.doc_span(st.start, self.end_of(st))
-            if finding.start <= end and start <= finding.end and self.literal.doc_start <= finding.start < self.literal.doc_end:
+            if ours and finding.start <= end and start <= finding.end:
                 return False
-            if finding.fix is not None and any(e.path == self.path and start < e.end and e.start <= end for e in finding.fix.edits):
+            if any(e.path == self.path and start < e.end and e.start <= end for e in edits):
                 return False
         return True
 

@@ -157,8 +157,12 @@ def enable_rls(table: Name) -> Piece:
 def policy(config: Config, table: Name, others: Iterable[str]) -> Piece | None:
     """The configured policy (the rulebook's "Allow all") in its guarded DO block."""
     try:
+        # The names go inside the template's quoted identifiers: a `"` in them is doubled.
         statement = config.policy_template.format(
-            table=sql_name(table), name=table.name, schema=table.schema or "public", short=short_name(table, others)
+            table=sql_name(table),
+            name=table.name.replace('"', '""'),
+            schema=(table.schema or "public").replace('"', '""'),
+            short=short_name(table, others).replace('"', '""'),
         )
     except (KeyError, IndexError, ValueError):
         return None  # a template with unknown placeholders: no fix rather than a wrong one

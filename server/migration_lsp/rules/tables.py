@@ -60,8 +60,9 @@ class TableMissingRls(Rule):
     ## Fix safety
     Safe: it adds `ALTER TABLE … ENABLE ROW LEVEL SECURITY;` at the end of the RLS section
     if the migration is grouped into sections, else after the table's indexes. Enabling it
-    twice is harmless. Without a policy the table then returns no rows; `table-missing-policy`
-    reports that next, with its own fix.
+    twice is harmless. A table without a policy would then return no rows, so the same fix
+    adds the guarded policy `table-missing-policy` would add (the `policy-template`
+    setting), in the same pass.
     """
 
     name = "table-missing-rls"
@@ -72,8 +73,13 @@ class TableMissingRls(Rule):
         for table in checked_tables(ctx):
             if table.rls:
                 continue
-            anchor = place_for_table(table, "rls")
-            fix = Fix("Enable row level security", insert_pieces(table.defined.migration, [(anchor, enable_rls(table.name))]))
+            pieces = [(place_for_table(table, "rls"), enable_rls(table.name))]
+            # RLS without a policy closes the table: one pass adds both, as table-missing-policy would.
+            guarded = None if table.policies else policy(ctx.config, table.name, [t.name for t in ctx.schema.tables])
+            if guarded is not None:
+                pieces.append((place_for_table(table, "policy"), guarded))
+            title = "Enable row level security" + (" and add the guarded policy of the rulebook" if guarded is not None else "")
+            fix = Fix(title, insert_pieces(table.defined.migration, pieces))
             yield at_name(self.name, table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
 
 
