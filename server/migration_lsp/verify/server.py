@@ -245,12 +245,13 @@ class Server:
 
     def _adopt(self, database: str, template_owner: _Role, role: _Role) -> None:
         """Give the copy's objects to its own role, before any migration runs there."""
+        owner, new = sql.Identifier(template_owner.name), sql.Identifier(role.name)
         with self._connect(make_conninfo(self._admin_conninfo, dbname=database)) as conn:
-            conn.execute(
-                sql.SQL("REASSIGN OWNED BY {} TO {}").format(
-                    sql.Identifier(template_owner.name), sql.Identifier(role.name)
-                )
-            )
+            # Short of superuser, a new owner needs the old one's CREATE on the schemas, for now.
+            with conn.transaction():
+                conn.execute(sql.SQL("GRANT {} TO {}").format(owner, new))
+                conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(owner, new))
+                conn.execute(sql.SQL("REVOKE {} FROM {}").format(owner, new))
 
     def _drop_database(self, name: str) -> None:
         """Drop a scratch database, whatever the migration did to it or to our sessions."""
@@ -373,7 +374,7 @@ class _Watchdog:
             pass
 
 
-_IS_TEMPLATE = "SELECT FROM pg_database WHERE datname = %s AND datistemplate"
+_IS_TEMPLATE = "SELECT true FROM pg_database WHERE datname = %s AND datistemplate"
 
 
 def _is_superuser(conn: psycopg.Connection) -> bool:
