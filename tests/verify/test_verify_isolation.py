@@ -59,6 +59,7 @@ def _only_templates(server: Server) -> bool:
 
 HOSTILE = {
     "copy-program": "COPY (SELECT 1) TO PROGRAM 'touch /tmp/migration-lsp-escaped';",
+    "copy-file": "COPY (SELECT 1) TO '/tmp/migration-lsp-escaped';",
     "read-file": "SELECT pg_read_file('/etc/passwd')::int;",
     "list-dir": "SELECT pg_ls_dir('/');",
     "alter-system": "ALTER SYSTEM SET work_mem = '1GB';",

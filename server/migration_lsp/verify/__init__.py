@@ -37,6 +37,11 @@ databases between runs::
     with Server() as server:  # or Server(database_url)
         problems = verify(current, baselines, server=server)
 
+The migration runs as a role of its own per scratch database, owning only that database: what
+needs a superuser (``COPY PROGRAM``, file access, ``ALTER SYSTEM``, untrusted extensions, other
+databases) fails as on a hosted platform. Each session there is cancelled from the administrative
+connection after ``Server(time_limit=…)`` seconds, which the migration cannot lift.
+
 Problems of the environment raise :class:`VerifyError` with a one-line message.
 """
 
