@@ -17,9 +17,7 @@ from psycopg.conninfo import make_conninfo
 
 import migration_lsp
 from migration_lsp.verify import Server, VerifyError, verify
-from migration_lsp.verify.binaries import find_bin_dir
 from migration_lsp.verify.catalog import snapshot
-from migration_lsp.verify.cluster import LocalCluster
 from migration_lsp.verify.platforms import Platform
 
 SCRATCH = "migration_lsp_verify_"

@@ -46,9 +46,9 @@ Problems of the environment raise :class:`VerifyError` with a one-line message.
 """
 
 from migration_lsp.verify.execute import MODES
-from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem
 from migration_lsp.verify.platforms import PLATFORMS
 from migration_lsp.verify.scenarios import verify
 from migration_lsp.verify.server import Server
+from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem
 
 __all__ = ["MODES", "PLATFORMS", "Server", "SqlSource", "VerifyError", "VerifyProblem", "verify"]

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import psycopg
 
 from migration_lsp.verify.catalog import Difference, Snapshot, diff, snapshot
-from migration_lsp.verify.execute import MODES, Failure, run
 from migration_lsp.verify.definitions import Hints, find_definition
-from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem, first_line
+from migration_lsp.verify.execute import MODES, Failure, run
 from migration_lsp.verify.platforms import Platform, platform_named
 from migration_lsp.verify.seed import Table, column_names, count_rows, seed, user_tables
 from migration_lsp.verify.server import Scratch, Server
+from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem, first_line
 
 _SHORT = 160
 _INSUFFICIENT_PRIVILEGE = "42501"

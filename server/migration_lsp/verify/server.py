@@ -15,13 +15,13 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from migration_lsp.verify.binaries import INSTALL_COMMANDS, find_bin_dir
 from migration_lsp.verify.cluster import LocalCluster
-from migration_lsp.verify.values import VerifyError, first_line
 from migration_lsp.verify.platforms import Platform
 from migration_lsp.verify.signals import (
     Handlers,
     deferred_termination,
     raise_on_termination,
 )
+from migration_lsp.verify.values import VerifyError, first_line
 
 SCRATCH_PREFIX = "migration_lsp_verify_"
 # A migration that loops, sleeps or waits on a lock must not hang the check: each session in a
@@ -246,12 +246,12 @@ class Server:
     def _adopt(self, database: str, template_owner: _Role, role: _Role) -> None:
         """Give the copy's objects to its own role, before any migration runs there."""
         owner, new = sql.Identifier(template_owner.name), sql.Identifier(role.name)
-        with self._connect(make_conninfo(self._admin_conninfo, dbname=database)) as conn:
-            # Short of superuser, a new owner needs the old one's CREATE on the schemas, for now.
-            with conn.transaction():
-                conn.execute(sql.SQL("GRANT {} TO {}").format(owner, new))
-                conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(owner, new))
-                conn.execute(sql.SQL("REVOKE {} FROM {}").format(owner, new))
+        conn = self._connect(make_conninfo(self._admin_conninfo, dbname=database))
+        # Short of superuser, a new owner needs the old one's CREATE on the schemas, for now.
+        with conn, conn.transaction():
+            conn.execute(sql.SQL("GRANT {} TO {}").format(owner, new))
+            conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(owner, new))
+            conn.execute(sql.SQL("REVOKE {} FROM {}").format(owner, new))
 
     def _drop_database(self, name: str) -> None:
         """Drop a scratch database, whatever the migration did to it or to our sessions."""
