@@ -228,6 +228,7 @@ class PolicyNotGuarded(Rule):
     itself (and `schemaname` when the table is qualified), keeping the indentation.
     """
 
+    postgres_only = True
     name = "policy-not-guarded"
     severity = "error"
     fix = "safe"
@@ -285,6 +286,7 @@ class PolicyGuardMismatch(Rule):
     Safe: the fix corrects the guard's names to the policy's own.
     """
 
+    postgres_only = True
     name = "policy-guard-mismatch"
     severity = "error"
     fix = "safe"

@@ -63,6 +63,8 @@ class TableMissingRls(Rule):
     reports that next, with its own fix.
     """
 
+    postgres_only = True
+    supabase_only = True
     name = "table-missing-rls"
     severity = "error"
     fix = "safe"
@@ -110,6 +112,8 @@ class TableMissingPolicy(Rule):
     narrower template if "allow all" is not what the app wants.
     """
 
+    postgres_only = True
+    supabase_only = True
     name = "table-missing-policy"
     severity = "error"
     fix = "safe"
