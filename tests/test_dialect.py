@@ -10,6 +10,7 @@ import pytest
 from migration_lsp.config import Config, ConfigError, parse_config
 from migration_lsp.dialect import clear_cache, detect_dialect, detect_platform
 from migration_lsp.engine import check, parse_document
+from migration_lsp.rules.base import Finding
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +138,31 @@ def test_supabase_gets_rls_rules(tmp_path: Path) -> None:
 def test_plain_postgres_has_rls_rules_off_unless_the_config_sets_them(tmp_path: Path) -> None:
     assert rules_found(tmp_path, PLAIN_PG) == set()
     assert rules_found(tmp_path, PLAIN_PG, {"table-missing-rls": "warning"}) == {"table-missing-rls"}
+
+
+def findings(tmp_path: Path, code: str) -> list[Finding]:
+    document = parse_document(tmp_path / "db.ts", code, ["MIGRATION_SQL"])
+    return check([document], Config(root=tmp_path)).findings
+
+
+@pytest.mark.parametrize(
+    ("dialect_import", "sql"),
+    [
+        ('import mysql from "mysql2/promise";', "CREATE INDEX idx_t_a ON t (a);"),
+        ('import mysql from "mysql2/promise";', "ALTER TABLE t ADD COLUMN a INT;"),
+        ('import Database from "better-sqlite3";', "ALTER TABLE t ADD COLUMN a INT;"),
+    ],
+)
+def test_no_guard_is_inserted_where_the_dialect_has_none(tmp_path: Path, dialect_import: str, sql: str) -> None:
+    code = f"{dialect_import}\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, a INT UNIQUE);\n{sql}\n`;\n"
+    [finding] = [f for f in findings(tmp_path, code) if f.rule.endswith("-not-idempotent")]
+    assert finding.fix is None
+    assert "has no IF NOT EXISTS" in finding.message
+
+
+def test_sqlite_index_gets_its_guard(tmp_path: Path) -> None:
+    code = 'import Database from "better-sqlite3";\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, a INT UNIQUE);\nCREATE INDEX idx_t_a ON t (a);\n`;\n'
+    [finding] = [f for f in findings(tmp_path, code) if f.rule == "create-index-not-idempotent"]
+    assert finding.fix is not None
+    safe = code.replace("CREATE INDEX idx", "CREATE INDEX IF NOT EXISTS idx")
+    assert [f for f in findings(tmp_path, safe) if f.rule == "create-index-not-idempotent"] == []
