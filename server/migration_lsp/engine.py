@@ -85,6 +85,11 @@ class Migration:
         return self.edit(at, at, sql)
 
     @cached_property
+    def comment_starts(self) -> list[int]:
+        """Where each comment starts, in order: for a bisect, built once per migration."""
+        return [c.start for c in self.comments]
+
+    @cached_property
     def _line_starts(self) -> list[int]:
         starts = [0]
         sql = self.sql

@@ -612,8 +612,7 @@ def _purpose(m: Migration, st: Statement) -> str | None:
     """The `--` lines directly above the statement (no blank line between), minus section headings."""
     top = st.top
     comments = m.comments
-    starts = [c.start for c in comments]
-    i = bisect.bisect_left(starts, top.start) - 1
+    i = bisect.bisect_left(m.comment_starts, top.start) - 1
     lines: list[str] = []
     boundary = top.start
     while i >= 0:
