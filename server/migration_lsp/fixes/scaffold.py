@@ -121,8 +121,20 @@ def insert_pieces(m: Migration, placed: Iterable[tuple[Statement | None, Piece]]
             text.append("\n" if joins else "\n\n")
             text.append(indent + piece.sql.replace("\n", "\n" + indent))
             previous, one_line = piece.section, "\n" not in piece.sql
+        open_end = _unterminated(m, anchor)
+        if open_end is not None and open_end.end == at:
+            edits.append(m.insert(at, ";" + "".join(text)))
+            continue
+        if open_end is not None:  # a comment follows it: the `;` goes before the comment
+            edits.append(m.insert(open_end.end, ";"))
         edits.append(m.insert(at, "".join(text)))
     return tuple(edits)
+
+
+def _unterminated(m: Migration, anchor: Statement | None) -> Statement | None:
+    """The statement new text goes after (the last one for None), if no ``;`` ends it."""
+    st = anchor if anchor is not None else (m.statements[-1] if m.statements else None)
+    return st if st is not None and m.end_of(st) == st.end else None
 
 
 # -- the statements -------------------------------------------------------------------------------
@@ -152,8 +164,12 @@ def enable_rls(table: Name) -> Piece:
 def policy(config: Config, table: Name, others: Iterable[str]) -> Piece | None:
     """The configured policy (the rulebook's "Allow all") in its guarded DO block."""
     try:
+        # The names go inside the template's quoted identifiers: a `"` in them is doubled.
         statement = config.policy_template.format(
-            table=sql_name(table), name=table.name, schema=table.schema or "public", short=short_name(table, others)
+            table=sql_name(table),
+            name=table.name.replace('"', '""'),
+            schema=(table.schema or "public").replace('"', '""'),
+            short=short_name(table, others).replace('"', '""'),
         )
     except (KeyError, IndexError, ValueError):
         return None  # a template with unknown placeholders: no fix rather than a wrong one
