@@ -199,6 +199,14 @@ class Context:
 
         return build_schema(self.migrations)
 
+    @cached_property
+    def upgrades(self) -> list[tuple[Baseline, Schema]]:
+        """Each baseline with the schema of a database built from it, then migrated by this check's
+        migrations: built once for the rules that compare with it, and let go with the check."""
+        from migration_lsp.model.schema import build_schema
+
+        return [(b, build_schema((*b.migrations, *self.migrations))) for b in self.baselines]
+
 
 def run_rules(ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
     """Run each rule; a rule that raises is reported and the others still run."""
