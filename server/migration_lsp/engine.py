@@ -9,12 +9,13 @@ from __future__ import annotations
 import bisect
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from migration_lsp.config import Config
+from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.locate.typescript import PLACEHOLDER, MigrationLiteral, Notice, find_literals
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule, RuleError
 from migration_lsp.sql.analyze import analyze
@@ -38,6 +39,10 @@ class Migration:
     literal: MigrationLiteral
     statements: list[Statement]
     comments: list[Comment]
+    # Edits whose text this literal's kind cannot hold (a backtick in String.raw): never offered.
+    unwritable: set[Edit] = field(default_factory=set, repr=False)
+    dialect: str = "postgres"  # set by `check` from the config and the evidence (see `dialect`)
+    platform: str = "supabase"
 
     @property
     def sql(self) -> str:
@@ -71,15 +76,26 @@ class Migration:
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
         parts = []
         last = 0
+        writable = True
         for p in PLACEHOLDER.finditer(sql):
+            writable = writable and self.literal.can_hold(sql[last : p.start()])
             parts.append(self.literal.escape(sql[last : p.start()]))
             parts.append(self._substitution(int(p.group(1))))
             last = p.end()
+        writable = writable and self.literal.can_hold(sql[last:])
         parts.append(self.literal.escape(sql[last:]))
-        return Edit(self.path, doc_start, doc_end, "".join(parts))
+        edit = Edit(self.path, doc_start, doc_end, "".join(parts))
+        if not writable:
+            self.unwritable.add(edit)
+        return edit
 
     def insert(self, at: int, sql: str) -> Edit:
         return self.edit(at, at, sql)
+
+    @cached_property
+    def comment_starts(self) -> list[int]:
+        """Where each comment starts, in order: for a bisect, built once per migration."""
+        return [c.start for c in self.comments]
 
     @cached_property
     def _line_starts(self) -> list[int]:
@@ -108,6 +124,29 @@ class Migration:
     def end_of(self, st: Statement) -> int:
         """Where ``st`` ends, its semicolon included."""
         return st.end + 1 if self.sql.startswith(";", st.end) else st.end
+
+    def broken(self, st: Statement) -> bool:
+        """Does PostgreSQL fail to parse the top-level statement that holds ``st``? One that
+        holds a ``${…}`` is not judged: only the app knows its text (as for ``syntax-error``)."""
+        top = st.top
+        return not self.literal.has_substitution(top.start, top.end) and any(f.syntax_error is not None for f in top.fact.walk())
+
+    def fix_allowed(self, finding: Finding) -> bool:
+        """A fix is never offered for a statement that does not parse, nor placed in or right
+        after one: what the broken text means is unknown, and text added to it stays broken."""
+        edits = finding.fix.edits if finding.fix is not None else ()
+        if any(e in self.unwritable for e in edits):
+            return False
+        ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
+        for st in self.statements:
+            if not self.broken(st):
+                continue
+            start, end = self.literal.doc_span(st.start, self.end_of(st))
+            if ours and finding.start <= end and start <= finding.end:
+                return False
+            if any(e.path == self.path and start < e.end and e.start <= end for e in edits):
+                return False
+        return True
 
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:
@@ -159,6 +198,14 @@ class Context:
         from migration_lsp.model.schema import build_schema
 
         return build_schema(self.migrations)
+
+    @cached_property
+    def upgrades(self) -> list[tuple[Baseline, Schema]]:
+        """Each baseline with the schema of a database built from it, then migrated by this check's
+        migrations: built once for the rules that compare with it, and let go with the check."""
+        from migration_lsp.model.schema import build_schema
+
+        return [(b, build_schema((*b.migrations, *self.migrations))) for b in self.baselines]
 
 
 def run_rules(ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
@@ -216,12 +263,46 @@ def check(
 
     rules = select_rules(config, select, ignore)
     migrations = [m for d in documents for m in d.migrations]
-    ctx = Context(migrations, config, workspace, baselines)
-    findings, errors = run_rules(ctx, rules)
+    for d in documents:
+        detect(d, config)
+    findings: list[Finding] = []
+    errors: list[RuleError] = []
+    for scope, group in _by_scope(rules, config).items():
+        ctx = Context([m for m in migrations if _in_scope(m, scope)], config, workspace, baselines)
+        found, failed = run_rules(ctx, group)
+        findings += found
+        errors += failed
+    for f in findings:
+        if f.fix is not None and not all(m.fix_allowed(f) for m in migrations):
+            f.fix = None
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     findings = settle(findings, documents, config, active - VERIFY_RULES, suppress.UNUSED in active, read_text)
     return CheckResult(findings, errors)
+
+
+def detect(document: Document, config: Config) -> None:
+    """Set each migration's dialect and platform from the config and the evidence around it."""
+    for m in document.migrations:
+        m.dialect = detect_dialect(config.dialect, m.path, m.text, m.sql, config.root)
+    sqls = [m.sql for m in document.migrations]
+    for m in document.migrations:
+        m.platform = detect_platform(config.platform, m.dialect, m.path, m.text, sqls, config.root)
+
+
+def _by_scope(rules: Sequence[Rule], config: Config) -> dict[tuple[bool, bool], list[Rule]]:
+    """Rules grouped by the literals they see: (PostgreSQL only, Supabase only)."""
+    groups: dict[tuple[bool, bool], list[Rule]] = {}
+    for rule in rules:
+        # A level set in the config switches a Supabase rule on for plain PostgreSQL too.
+        supabase = rule.supabase_only and rule.name not in config.rules
+        groups.setdefault((rule.postgres_only, supabase), []).append(rule)
+    return groups
+
+
+def _in_scope(m: Migration, scope: tuple[bool, bool]) -> bool:
+    postgres, supabase = scope
+    return (not postgres or m.dialect == "postgres") and (not supabase or m.platform == "supabase")
 
 
 def settle(

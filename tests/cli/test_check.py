@@ -78,9 +78,9 @@ def test_several_paths(cli: Any, project: Project) -> None:
         (["--check", "missing"], "migration-lsp: no such file or folder: missing\n"),
         (["--check", "--select", "drop-tabel"], "migration-lsp: argument --select: unknown rule drop-tabel (see --help)\n"),
         (["--check", "--format", "xml"], "migration-lsp: argument --format: invalid choice: 'xml' (choose from text, json, sarif, github) (see --help)\n"),
-        (["--fix"], "migration-lsp: --fix needs --check (see --help)\n"),
-        (["--format", "json"], "migration-lsp: --format needs --check (see --help)\n"),
-        (["--platform", "none"], "migration-lsp: --platform needs --check (see --help)\n"),
+        (["--fix"], "migration-lsp: --fix needs check (or --check) (see --help)\n"),
+        (["--format", "json"], "migration-lsp: --format needs check (or --check) (see --help)\n"),
+        (["--platform", "none"], "migration-lsp: --platform needs check (or --check) (see --help)\n"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(cli: Any, project: Project, args: list[str], message: str) -> None:
@@ -271,3 +271,16 @@ def test_check_does_not_import_the_language_server(project: Project) -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "migration_lsp.engine" in imported
     assert not {m for m in imported if m.split(".")[0] in ("pygls", "lsprotocol")}
+
+
+def test_lone_surrogate_escape_is_checked_not_a_crash(cli: Any, project: Project) -> None:
+    text = migration("INSERT INTO a (id, user_id) VALUES (2, 3) ON CONFLICT DO NOTHING;", "COMMENT ON TABLE a IS '\\uD800';", "CREATE INDEX i ON a (id);")
+    result = cli("--check", cwd=project({"a.ts": text}))
+    assert result.returncode == 1, result.stderr
+    assert f"a.ts:{BASE.count(chr(10)) + 4}:1: error[create-index-not-idempotent]" in result.stdout
+
+
+def test_literal_behind_trim_is_checked(cli: Any, project: Project) -> None:
+    text = ERROR.replace("`;\n", "`.trim();\n")
+    result = cli("--check", cwd=project({"a.ts": text}))
+    assert result.returncode == 1 and f"a.ts:{ERROR_LINE}:1: error[drop-table]" in result.stdout

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from migration_lsp.engine import Context, Migration
 from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words, sql_ident, sql_string
 from migration_lsp.rules.base import Finding, Fix, Rule
-from migration_lsp.sql.facts import Constraint, Guard, Name, Span, Statement
+from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
 
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
-    """Statements executed before ``st`` in the same block, nearest first."""
-    if st.parent is None:
-        yield from (m.statements[i] for i in range(st.index - 1, -1, -1))
-        return
-    siblings = [s for s in st.parent.nested() if s.parent is st.parent]
-    for s in reversed(siblings):
-        if s.start < st.start:
-            yield s
+    """Statements executed before ``st``, nearest first: earlier ones of its own block, then
+    those before the block, out to the literal's top level."""
+    while st.parent is not None:
+        siblings = [s for s in st.parent.nested() if s.parent is st.parent]
+        for s in reversed(siblings):
+            if s.start < st.start:
+                yield s
+        st = st.parent
+    yield from (m.statements[i] for i in range(st.index - 1, -1, -1))
 
 
 def _same_name(a: Name | None, b: Name | None) -> bool:
@@ -30,18 +31,57 @@ def _has_substitution(m: Migration, st: Statement, span: Span | None) -> bool:
     return span is not None and m.literal.has_substitution(*st.span(span))
 
 
+def _last_event(m: Migration, st: Statement, event: Callable[[Fact], str | None]) -> str | None:
+    """The last ``"drop"`` or ``"create"`` of an object that runs before ``st``, as ``event``
+    tells them from the other statements (None for those), or None if neither does."""
+    for prev in previous_statements(m, st):
+        # A DO block runs its statements in order: the last one that touches the object counts.
+        for f in reversed(list(prev.fact.walk())):
+            found = event(f)
+            if found is not None:
+                return found
+    return None
+
+
 def _dropped_before(m: Migration, st: Statement, object_type: str, name: Name | None, table: Name | None = None) -> bool:
-    """Is ``st`` directly preceded by a ``DROP <object_type>`` of the same object?
+    """Does a ``DROP <object_type>`` of the same object run before ``st``, anywhere earlier,
+    with nothing in between creating it again?
 
     Without ``IF EXISTS`` the drop is not idempotent itself (``drop-not-idempotent`` says
     so), but the statement after it no longer meets the object on a second run.
     """
-    for prev in previous_statements(m, st):
-        f = prev.fact
-        if f.kind == "drop" and f.object_type == object_type and _same_name(f.name, name):
-            return table is None or _same_name(f.table, table)
-        return False
-    return False
+
+    def event(f: Fact) -> str | None:
+        if not _same_name(f.name, name) or (table is not None and not _same_name(f.table, table)):
+            return None
+        if f.kind == "drop" and f.object_type == object_type:
+            return "drop"
+        # CREATE CONSTRAINT TRIGGER makes a trigger too.
+        if f.kind.startswith("create_") and (f.object_type or "").split(" ")[-1] == object_type:
+            return "create"
+        return None
+
+    return _last_event(m, st, event) == "drop"
+
+
+def _constraint_dropped_before(m: Migration, st: Statement, constraint: str) -> bool:
+    """Does a ``DROP CONSTRAINT`` of ``constraint`` on the statement's table run before it,
+    with nothing in between adding it again?"""
+    table = st.fact.table
+
+    def event(f: Fact) -> str | None:
+        if f.kind == "alter_table" and _same_name(f.table, table):
+            # One ALTER TABLE runs its actions in order.
+            for act in reversed(f.actions):
+                if act.kind == "drop_constraint" and act.column == constraint:
+                    return "drop"
+                if act.kind == "add_constraint" and act.constraint is not None and act.constraint.name == constraint:
+                    return "create"
+        elif f.kind == "create_table" and _same_name(f.name, table) and any(c.name == constraint for c in f.constraints):
+            return "create"
+        return None
+
+    return _last_event(m, st, event) == "drop"
 
 
 class CreateTableNotIdempotent(Rule):
@@ -111,7 +151,8 @@ class CreateIndexNotIdempotent(Rule):
     ## Fix safety
     Safe for a named index: it inserts `IF NOT EXISTS`. For an unnamed index the fix also
     gives the index a name, which is unsafe: databases that already ran the migration keep
-    their unnamed copies.
+    their unnamed copies. MySQL has no `CREATE INDEX IF NOT EXISTS`: there the message says
+    what to do, and there is no fix.
     """
 
     name = "create-index-not-idempotent"
@@ -124,6 +165,11 @@ class CreateIndexNotIdempotent(Rule):
             if f.kind != "create_index" or f.if_not_exists or st.guarded("not_exists", "duplicate_table"):
                 continue
             at = st.at(f.keyword_end or 0)
+            if m.dialect == "mysql":
+                # MySQL has no CREATE INDEX IF NOT EXISTS: an inserted one would not parse.
+                index = f"CREATE INDEX {f.name}" if f.name else "CREATE INDEX"
+                yield m.finding(self.name, f"{index} fails on the second run, and MySQL has no IF NOT EXISTS for indexes: check information_schema.statistics first, or create the index inside CREATE TABLE IF NOT EXISTS", *st.span())
+                continue
             if f.name is None:
                 table = f.table.name if f.table else "table"
                 name = "_".join(["idx", table, *f.index_columns[:3]])[:63]
@@ -143,6 +189,13 @@ class CreateIndexNotIdempotent(Rule):
                     *st.span(),
                     insert_words(m, at, "IF NOT EXISTS"),
                 )
+
+
+# Dialects without ADD COLUMN IF NOT EXISTS get no fix; the message says what to do instead.
+_NO_ADD_COLUMN_GUARD = {
+    "sqlite": "SQLite has no IF NOT EXISTS for columns: check PRAGMA table_info first, or run it once from a versioned migration",
+    "mysql": "MySQL has no IF NOT EXISTS for columns: check information_schema.columns first, or run it once from a versioned migration",
+}
 
 
 class AddColumnNotIdempotent(Rule):
@@ -167,7 +220,8 @@ class AddColumnNotIdempotent(Rule):
     ```
 
     ## Fix safety
-    Safe: it inserts `IF NOT EXISTS` after `ADD [COLUMN]`.
+    Safe: it inserts `IF NOT EXISTS` after `ADD [COLUMN]`. SQLite and MySQL have no such
+    clause: there the message says what to do, and there is no fix.
     """
 
     name = "add-column-not-idempotent"
@@ -180,6 +234,9 @@ class AddColumnNotIdempotent(Rule):
                 continue
             for act in st.fact.actions:
                 if act.kind == "add_column" and not act.if_not_exists and act.insert_guard_at is not None:
+                    if m.dialect in _NO_ADD_COLUMN_GUARD:
+                        yield m.finding(self.name, f"ADD COLUMN {act.column} fails on the second run, and {_NO_ADD_COLUMN_GUARD[m.dialect]}", *st.span(act.span))
+                        continue
                     yield m.finding(
                         self.name,
                         f"ADD COLUMN {act.column} fails on the second run; add IF NOT EXISTS",
@@ -202,7 +259,8 @@ class PolicyNotGuarded(Rule):
     Reports a `CREATE POLICY` that is not guarded by one of: a `DO` block whose
     `IF NOT EXISTS (SELECT … FROM pg_policies WHERE …)` checks it, a `DO` block whose
     `EXCEPTION WHEN duplicate_object` catches it, or a `DROP POLICY IF EXISTS` of the same
-    policy on the same table right before it.
+    policy on the same table anywhere earlier in the literal, with no statement in between
+    creating it again.
 
     ## Why is this bad?
     PostgreSQL has no `CREATE POLICY IF NOT EXISTS`. The second run fails with "policy
@@ -228,6 +286,7 @@ class PolicyNotGuarded(Rule):
     itself (and `schemaname` when the table is qualified), keeping the indentation.
     """
 
+    postgres_only = True
     name = "policy-not-guarded"
     severity = "error"
     fix = "safe"
@@ -285,6 +344,7 @@ class PolicyGuardMismatch(Rule):
     Safe: the fix corrects the guard's names to the policy's own.
     """
 
+    postgres_only = True
     name = "policy-guard-mismatch"
     severity = "error"
     fix = "safe"
@@ -353,7 +413,8 @@ class CreateNotIdempotent(Rule):
     `IF NOT EXISTS`; `CREATE TYPE`/`DOMAIN`, `ADD CONSTRAINT` and
     `ALTER PUBLICATION … ADD TABLE` without a guard (a `DO`
     block whose handler catches the error the second run raises, an
-    `IF NOT EXISTS (SELECT …)` check, or a `DROP` of the same object right before).
+    `IF NOT EXISTS (SELECT …)` check, or a `DROP` of the same object anywhere earlier in
+    the literal, with no statement in between creating it again).
 
     ## Why is this bad?
     Each fails with "already exists" on the second run and stops the migration
@@ -469,10 +530,9 @@ class CreateNotIdempotent(Rule):
         for act in st.fact.actions:
             if act.kind == "drop_constraint" and act.column:
                 dropped.add(act.column)
-        for prev in previous_statements(m, st):
-            if prev.fact.kind == "alter_table" and _same_name(prev.fact.table, st.fact.table):
-                dropped.update(a.column for a in prev.fact.actions if a.kind == "drop_constraint" and a.column)
-            break
+            elif act.kind == "add_constraint" and act.constraint is not None and act.constraint.name is not None:
+                if act.constraint.name not in dropped and _constraint_dropped_before(m, st, act.constraint.name):
+                    dropped.add(act.constraint.name)
         if any(g.kind == "not_exists" for g in st.guards()):
             return
         found = []
