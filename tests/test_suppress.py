@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from migration_lsp.config import Config
-from migration_lsp.engine import check, parse_document
-from migration_lsp.rules.base import Finding
+from migration_lsp.migration import check, parse_document
+from migration_lsp.findings import Finding
 
 
 # The rules these tests suppress; the others (coverage, upgrade) would only add noise here.

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from migration_lsp.config import Config
 from migration_lsp.locate.typescript import PLACEHOLDER, MigrationLiteral, Notice, find_literals
-from migration_lsp.rules.base import Edit, Finding, Fix, Rule, RuleError
+from migration_lsp.findings import Edit, Finding, Fix, RuleError
+from migration_lsp.rules.base import Rule
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Statement
 from migration_lsp.sql.split import Comment, split
 
 if TYPE_CHECKING:
-    from migration_lsp.baseline import Baseline
+    from migration_lsp.workspace.baselines import Baseline
     from migration_lsp.model.schema import Schema
     from migration_lsp.workspace.index import WorkspaceIndex
 
@@ -211,7 +212,7 @@ def check(
     read_text: Callable[[Path], str | None] | None = None,
 ) -> CheckResult:
     """Run the rules over documents that share one config, then apply levels and suppressions."""
-    from migration_lsp import suppress
+    from migration_lsp.lint import suppress
     from migration_lsp.rules.upgrade import VERIFY_RULES
 
     rules = select_rules(config, select, ignore)
@@ -233,7 +234,7 @@ def settle(
     read_text: Callable[[Path], str | None] | None = None,
 ) -> list[Finding]:
     """Findings of the rules that ``ran``, with the config's levels, less those suppressions hide, sorted."""
-    from migration_lsp import suppress
+    from migration_lsp.lint import suppress
     from migration_lsp.rules.registry import RULES
 
     for f in findings:

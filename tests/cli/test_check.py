@@ -269,5 +269,5 @@ def test_check_does_not_import_the_language_server(project: Project) -> None:
     )
     assert result.returncode == 1, result.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "migration_lsp.engine" in imported
+    assert "migration_lsp.migration" in imported
     assert not {m for m in imported if m.split(".")[0] in ("pygls", "lsprotocol")}

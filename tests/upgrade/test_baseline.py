@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.baseline import load_baselines
+from migration_lsp.workspace.baselines import load_baselines
 from migration_lsp.config import Config, clear_cache
 
 ROUTE = "src/app/api/setup/migrations/route.ts"

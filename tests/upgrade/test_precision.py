@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.baseline import Baseline, sql_migration
+from migration_lsp.workspace.baselines import Baseline, sql_migration
 from migration_lsp.cli.verify import sql_source
 from migration_lsp.config import Config
-from migration_lsp.engine import check, parse_document
+from migration_lsp.migration import check, parse_document
 from migration_lsp.rules import upgrade
 from migration_lsp.verify import verify
 

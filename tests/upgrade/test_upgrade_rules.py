@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 import yaml
 
-from migration_lsp.baseline import Baseline
+from migration_lsp.workspace.baselines import Baseline
 from migration_lsp.config import Config
-from migration_lsp.engine import Document, check, parse_document
+from migration_lsp.migration import Document, check, parse_document
 from migration_lsp.fixes.apply import apply_edits
 from migration_lsp.rules import data_loss, idempotency, syntax, upgrade
-from migration_lsp.rules.base import Finding
+from migration_lsp.findings import Finding
 from migration_lsp.rules.registry import RULES
 
 CASES = Path(__file__).parent / "cases"

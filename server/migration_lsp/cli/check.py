@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from migration_lsp.baseline import Baseline, needs_baseline, project_baselines
+from migration_lsp.workspace.baselines import Baseline, needs_baseline, project_baselines
 from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, read_projects, report, say
-from migration_lsp.engine import check
+from migration_lsp.migration import check
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
-from migration_lsp.rules.base import Finding
+from migration_lsp.findings import Finding
 from migration_lsp.workspace.project import FileNotice, Project
 from migration_lsp.workspace.write import replace_text
 

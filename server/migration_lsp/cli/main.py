@@ -17,7 +17,7 @@ from migration_lsp import __version__
 from migration_lsp.config import PLATFORMS
 
 if TYPE_CHECKING:
-    from migration_lsp.rules.base import Finding
+    from migration_lsp.findings import Finding
     from migration_lsp.workspace.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

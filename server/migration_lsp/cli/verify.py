@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from migration_lsp.baseline import Baseline, project_baselines
+from migration_lsp.workspace.baselines import Baseline, project_baselines
 from migration_lsp.cli.main import EXIT_ERROR, Parser, read_projects, report, say
 from migration_lsp.cli.report import FORMATS, display_path
 from migration_lsp.config import PLATFORMS, VERIFY_MODES, Config
-from migration_lsp.engine import Migration, select_rules, settle
-from migration_lsp.rules.base import Finding
+from migration_lsp.migration import Migration, select_rules, settle
+from migration_lsp.findings import Finding
 from migration_lsp.rules.registry import RULES
 from migration_lsp.rules.upgrade import VERIFY_RULES
 from migration_lsp.verify import Server, SqlSource, VerifyError, VerifyProblem, verify

@@ -11,12 +11,12 @@ from migration_lsp import SERVER_NAME
 from migration_lsp.fixes.apply import plan_safe_fixes
 from migration_lsp.lsp import convert
 from migration_lsp.positions import LineIndex
-from migration_lsp.rules.base import Edit
+from migration_lsp.findings import Edit
 from migration_lsp.rules.registry import RULES
-from migration_lsp.suppress import MARKER, UNUSED
+from migration_lsp.lint.suppress import MARKER, UNUSED
 
 if TYPE_CHECKING:
-    from migration_lsp.engine import Document
+    from migration_lsp.migration import Document
     from migration_lsp.lsp.server import MigrationServer
 
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SERVER_NAME}"

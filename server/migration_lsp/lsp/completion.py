@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from migration_lsp.lsp import convert, lookup
+from migration_lsp.lsp import convert
+from migration_lsp.query import lookup
 
 if TYPE_CHECKING:
     from migration_lsp.lsp.server import MigrationServer

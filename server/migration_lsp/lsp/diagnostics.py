@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from migration_lsp import SERVER_NAME
 from migration_lsp.lsp import convert
-from migration_lsp.rules.base import Finding, Fix
+from migration_lsp.findings import Finding, Fix
 
 if TYPE_CHECKING:
     from migration_lsp.lsp.server import MigrationServer

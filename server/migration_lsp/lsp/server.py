@@ -199,7 +199,7 @@ def _setup_logging(server: MigrationServer) -> None:
     logging.getLogger("pygls").setLevel(logging.WARNING)
     logging.getLogger("pygls").addHandler(stderr)
     # The engine logs a failing rule at every check; the state tells the client once.
-    engine = logging.getLogger("migration_lsp.engine")
+    engine = logging.getLogger("migration_lsp.migration")
     engine.propagate = False
     engine.handlers[:] = [stderr]
 

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol, TypeVar
 
 from migration_lsp import config as config_module
-from migration_lsp.baseline import BASELINE_RULES, Baseline, project_baselines
+from migration_lsp.workspace.baselines import BASELINE_RULES, Baseline, project_baselines
 from migration_lsp.config import CONFIG_FILES, ConfigError, load_config
-from migration_lsp.engine import check, select_rules
+from migration_lsp.migration import check, select_rules
 from migration_lsp.lsp.settings import EditorSettings
-from migration_lsp.rules.base import Finding
+from migration_lsp.findings import Finding
 from migration_lsp.rules.registry import RULES
 from migration_lsp.workspace.files import WALK_STOPPED, Unreadable, checkable_text, is_code_file, read_source
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES

@@ -30,7 +30,7 @@ from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span
 from migration_lsp.sql.tokens import PUNCT, STRING, Tok, TokenError, tokenize
 
 if TYPE_CHECKING:
-    from migration_lsp.engine import Migration
+    from migration_lsp.migration import Migration
 
 
 def canonical(name: Name) -> Name:
@@ -285,7 +285,23 @@ class _Builder:
 
     def apply(self, m: Migration, st: Statement) -> None:
         f = st.fact
-        handler = getattr(self, "_" + f.kind, None)
+        # An explicit table: a statement's first word (`target t;`) never names a method.
+        handlers = {
+            "create_table": self._create_table,
+            "create_foreign_table": self._create_table,
+            "alter_table": self._alter_table,
+            "create_index": self._create_index,
+            "create_policy": self._create_policy,
+            "create_trigger": self._create_trigger,
+            "create_view": self._create_view,
+            "create_materialized_view": self._create_view,
+            "create_function": self._create_function,
+            "create_procedure": self._create_function,
+            "create_publication": self._create_publication,
+            "alter_publication": self._alter_publication,
+            "drop": self._drop,
+        }
+        handler = handlers.get(f.kind)
         if handler is not None:
             handler(m, st, f)
 
@@ -322,7 +338,6 @@ class _Builder:
             self._add_constraint(m, st, table, con, con.span)
         self.schema.tables[key] = table
 
-    _create_foreign_table = _create_table
 
     def _add_column(self, m: Migration, st: Statement, table: Table, col: Column) -> None:
         if col.name in table.columns:
@@ -522,7 +537,6 @@ class _Builder:
         else:
             self.schema.views[key] = View(key, self._definition(m, st), f.kind == "create_materialized_view")
 
-    _create_materialized_view = _create_view
 
     def _create_function(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None:
@@ -538,7 +552,6 @@ class _Builder:
             key, self._definition(m, st), arguments, returns, language, f.kind == "create_procedure"
         )
 
-    _create_procedure = _create_function
 
     def _create_publication(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or dynamic(f.name) or f.name.name in self.schema.publications:

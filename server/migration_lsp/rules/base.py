@@ -3,48 +3,15 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterable, Literal
 
+from migration_lsp.findings import Finding, Severity
+
 if TYPE_CHECKING:
-    from migration_lsp.engine import Context
+    from migration_lsp.migration import Context
 
-Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 FixSafety = Literal["safe", "unsafe", "none"]
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """Replace ``path``'s text from ``start`` to ``end`` (document offsets) with ``new_text``."""
-
-    path: Path
-    start: int
-    end: int
-    new_text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    title: str
-    edits: tuple[Edit, ...]
-    safe: bool = True  # safe fixes are applied by --fix and "fix all"
-
-
-@dataclass(slots=True)
-class Finding:
-    rule: str
-    message: str
-    path: Path
-    start: int  # document offsets
-    end: int
-    fix: Fix | None = None
-    severity: Severity = "error"  # set from the rule's default and the project's config
-
-    def order(self) -> tuple[str, int, int, str]:
-        """Where a report lists it: by file, then place, then rule."""
-        return (str(self.path), self.start, self.end, self.rule)
 
 
 @dataclass(frozen=True)
@@ -89,11 +56,3 @@ class Rule:
             sections[current] = "\n".join(lines).strip()
         return RuleDoc(summary.strip(), sections)
 
-
-@dataclass
-class RuleError:
-    """A rule that raised: reported, never fatal."""
-
-    rule: str
-    message: str
-    details: str = field(default="", repr=False)

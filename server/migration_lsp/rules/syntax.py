@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from migration_lsp.engine import Context
-from migration_lsp.rules.base import Finding, Rule
+from migration_lsp.migration import Context
+from migration_lsp.findings import Finding
+from migration_lsp.rules.base import Rule
 
 
 class SyntaxError_(Rule):

@@ -16,16 +16,17 @@ import functools
 import re
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from migration_lsp.engine import Context, Migration
+from migration_lsp.migration import Context, Migration
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, build_schema, canonical, dynamic
-from migration_lsp.rules.base import Edit, Finding, Fix, Rule
+from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.rules.base import Rule
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 
 if TYPE_CHECKING:
-    from migration_lsp.baseline import Baseline
+    from migration_lsp.workspace.baselines import Baseline
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 from migration_lsp.config import Config
-from migration_lsp.engine import Document, Migration, parse_document, parse_migration, select_rules
+from migration_lsp.migration import Document, Migration, parse_document, parse_migration, select_rules
 from migration_lsp.locate.typescript import MigrationLiteral
 from migration_lsp.positions import Segment, SourceMap
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, within
