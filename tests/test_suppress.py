@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from migration_lsp.config import Config
-from migration_lsp.migration import check, parse_document
+from migration_lsp.lint.check import check
+from migration_lsp.migration import parse_document
 from migration_lsp.findings import Finding
 
 

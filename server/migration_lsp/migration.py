@@ -1,4 +1,4 @@
-"""The one pipeline both reporters share: document → literals → statements → rules → findings.
+"""A document's migrations: document → literals → statements, with the edits rules make in them.
 
 Each stage is cached by content: a document's literals by its text, a statement's facts by
 the statement's text (see :mod:`migration_lsp.sql.analyze`).
@@ -7,27 +7,16 @@ the statement's text (see :mod:`migration_lsp.sql.analyze`).
 from __future__ import annotations
 
 import bisect
-import logging
-import traceback
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
-from migration_lsp.config import Config
+from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.locate.typescript import PLACEHOLDER, MigrationLiteral, Notice, find_literals
-from migration_lsp.findings import Edit, Finding, Fix, RuleError
-from migration_lsp.rules.base import Rule
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Statement
 from migration_lsp.sql.split import Comment, split
-
-if TYPE_CHECKING:
-    from migration_lsp.workspace.baselines import Baseline
-    from migration_lsp.model.schema import Schema
-    from migration_lsp.workspace.index import WorkspaceIndex
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -138,118 +127,3 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral) -> Migration:
         Statement(analyze(lit.sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)
     ]
     return Migration(path, text, lit, statements, comments)
-
-
-@dataclass(eq=False)
-class Context:
-    """What rules read: every migration in scope, and the workspace around them."""
-
-    migrations: Sequence[Migration]
-    config: Config
-    workspace: WorkspaceIndex | None = None
-    baselines: Sequence[Baseline] = ()  # what older databases were built from
-
-    def executed(self) -> Iterator[tuple[Migration, Statement]]:
-        """Every statement every migration executes, with its migration."""
-        for m in self.migrations:
-            for st in m.all_statements():
-                yield m, st
-
-    @cached_property
-    def schema(self) -> Schema:
-        from migration_lsp.model.schema import build_schema
-
-        return build_schema(self.migrations)
-
-
-def run_rules(ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
-    """Run each rule; a rule that raises is reported and the others still run."""
-    findings: list[Finding] = []
-    errors: list[RuleError] = []
-    for rule in rules:
-        try:
-            for f in rule.check(ctx):
-                f.severity = rule.severity
-                findings.append(f)
-        except Exception as e:  # a broken rule must never take the others down
-            errors.append(RuleError(rule.name, f"{type(e).__name__}: {e}", traceback.format_exc()))
-            log.exception("rule %s failed", rule.name)
-    return findings, errors
-
-
-@dataclass
-class CheckResult:
-    findings: list[Finding]
-    rule_errors: list[RuleError]
-
-
-def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
-    """The rules to run: the config's levels, narrowed by ``--select`` and ``--ignore``."""
-    from migration_lsp.rules.registry import RULE_CLASSES
-
-    chosen, dropped = set(select), set(ignore)
-    rules = []
-    for cls in RULE_CLASSES:
-        if chosen and cls.name not in chosen:
-            continue
-        if cls.name in dropped:
-            continue
-        default = cls.severity if cls.enabled_by_default else "off"
-        if config.level(cls.name, default) == "off":
-            continue
-        rules.append(cls())
-    return rules
-
-
-def check(
-    documents: Sequence[Document],
-    config: Config,
-    *,
-    workspace: WorkspaceIndex | None = None,
-    select: Iterable[str] = (),
-    ignore: Iterable[str] = (),
-    baselines: Sequence[Baseline] = (),
-    read_text: Callable[[Path], str | None] | None = None,
-) -> CheckResult:
-    """Run the rules over documents that share one config, then apply levels and suppressions."""
-    from migration_lsp.lint import suppress
-    from migration_lsp.rules.upgrade import VERIFY_RULES
-
-    rules = select_rules(config, select, ignore)
-    migrations = [m for d in documents for m in d.migrations]
-    ctx = Context(migrations, config, workspace, baselines)
-    findings, errors = run_rules(ctx, rules)
-    active = {r.name for r in rules}
-    # Rules only `verify` reports never run here, so their suppressions are not idle here.
-    findings = settle(findings, documents, config, active - VERIFY_RULES, suppress.UNUSED in active, read_text)
-    return CheckResult(findings, errors)
-
-
-def settle(
-    findings: list[Finding],
-    documents: Sequence[Document],
-    config: Config,
-    ran: set[str],
-    report_unused: bool,
-    read_text: Callable[[Path], str | None] | None = None,
-) -> list[Finding]:
-    """Findings of the rules that ``ran``, with the config's levels, less those suppressions hide, sorted."""
-    from migration_lsp.lint import suppress
-    from migration_lsp.rules.registry import RULES
-
-    for f in findings:
-        f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
-    sups = [s for d in documents for s in suppress.suppressions(d)]
-    # Findings in code files without a literal (cross-file rules) honour `//` comments too.
-    seen = {d.path for d in documents}
-    for path in dict.fromkeys(f.path for f in findings if f.path not in seen):
-        text = read_text(path) if read_text is not None else None
-        if text is not None:
-            sups.extend(suppress.suppressions(Document(path, text, [], [])))
-    findings = suppress.apply(findings, sups, RULES, ran)
-    findings = [f for f in findings if f.rule in ran or (f.rule == suppress.UNUSED and report_unused)]
-    for f in findings:
-        if f.rule == suppress.UNUSED:
-            f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
-    findings.sort(key=Finding.order)
-    return findings

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from migration_lsp.cli import main as cli_main
+from migration_lsp import main as cli_main
 from migration_lsp.workspace.files import MAX_BYTES
 
 # Idempotent, with RLS, a policy and an index: no rule has anything to say about it.

@@ -30,7 +30,8 @@ import pytest
 import yaml
 
 from migration_lsp.config import Config
-from migration_lsp.migration import Document, check, parse_document
+from migration_lsp.lint.check import check
+from migration_lsp.migration import Document, parse_document
 from migration_lsp.fixes.apply import apply_edits
 from migration_lsp.findings import Finding
 from migration_lsp.rules.registry import RULES

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from migration_lsp.workspace.baselines import Baseline, needs_baseline, project_baselines
 from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, read_projects, report, say
-from migration_lsp.migration import check
-from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.findings import Finding
+from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
+from migration_lsp.lint.check import check_project, needs_baseline, project_baselines
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.workspace.project import FileNotice, Project
 from migration_lsp.workspace.write import replace_text
 
@@ -33,7 +33,9 @@ def run_check(args: argparse.Namespace) -> int:
             fixed += done
             findings = _check_all(projects, args, failed, baselines)
     if args.verify:
-        from migration_lsp.cli.verify import verify_projects
+        # lazy: psycopg loads only to verify
+        from migration_lsp.cli.verify import verify_progress
+        from migration_lsp.lint.verify import verify_projects
         from migration_lsp.verify import VerifyError
 
         try:
@@ -44,6 +46,7 @@ def run_check(args: argparse.Namespace) -> int:
                 platform=args.platform,
                 select=args.select,
                 ignore=args.ignore,
+                progress=verify_progress(),
             )
         except VerifyError as e:
             say(str(e))
@@ -58,19 +61,11 @@ def _check_all(
 ) -> list[Finding]:
     findings: list[Finding] = []
     for project in projects:
-        result = check(
-            list(project.documents.values()),
-            project.config,
-            workspace=project.index,
-            select=args.select,
-            ignore=args.ignore,
-            baselines=baselines.get(project, ()),
-            read_text=project.texts.get,
-        )
+        result = check_project(project, select=args.select, ignore=args.ignore, baselines=baselines.get(project, ()))
         findings.extend(result.findings)
-        for error in result.rule_errors:
+        if result.rule_errors:
             failed.add(project)
-            notice = FileNotice(project.config.source or project.config.root, f"rule {error.rule} failed: {error.message}")
+        for notice in result.notices:
             if notice not in project.notices:  # each --fix pass checks again
                 project.notices.append(notice)
     findings.sort(key=Finding.order)

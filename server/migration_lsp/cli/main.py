@@ -1,24 +1,20 @@
-"""Command line entry point.
-
-``migration-lsp`` alone (or ``migration-lsp lsp``) serves the language server on stdio;
-``--check`` is the headless mode. Imports are lazy so that ``--check`` never loads pygls.
-"""
+"""What the command line's modes share: the parser, messages, reading projects, the report."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from migration_lsp import __version__
+from migration_lsp.cli.report import FORMATS, Report, render
 from migration_lsp.config import PLATFORMS
-
-if TYPE_CHECKING:
-    from migration_lsp.findings import Finding
-    from migration_lsp.workspace.project import Project
+from migration_lsp.findings import Finding
+from migration_lsp.lint.check import load_projects
+from migration_lsp.rules.registry import RULES
+from migration_lsp.workspace.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -35,8 +31,6 @@ def say(message: str) -> None:
 
 def read_projects(paths: Sequence[Path], variable_names: Sequence[str]) -> list[Project] | None:
     """The projects under ``paths``; None, once said, when one of them does not exist."""
-    from migration_lsp.workspace.project import load_projects
-
     missing = next((p for p in paths if not p.exists()), None)
     if missing is not None:
         say(f"no such file or folder: {missing}")
@@ -51,8 +45,6 @@ def report(
 
     ``failed``: the check is incomplete (a rule raised), which exits like a config error.
     """
-    from migration_lsp.cli.report import Report, render
-
     notices = [n for p in projects for n in (*p.config_errors, *p.notices)]
     texts = {path: text for p in projects for path, text in p.texts.items()}
     files_checked = sum(len(p.documents) for p in projects)
@@ -65,8 +57,6 @@ def report(
 
 
 def _rule_list(value: str) -> list[str]:
-    from migration_lsp.rules.registry import RULES
-
     names = [v.strip() for v in value.split(",") if v.strip()]
     unknown = [n for n in names if n not in RULES]
     if unknown:
@@ -75,8 +65,6 @@ def _rule_list(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from migration_lsp.cli.report import FORMATS
-
     p = Parser(
         prog="migration-lsp",
         description="Checks the MIGRATION_SQL literals of a TypeScript app: no data loss, every statement idempotent, every table covered.",
@@ -101,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Options that only mean something to --check: given without it, they would start the server.
-_CHECK_ONLY = {
+CHECK_ONLY = {
     "--format": lambda a: a.format != "text",
     "--fix": lambda a: a.fix,
     "--select": lambda a: bool(a.select),
@@ -112,45 +100,3 @@ _CHECK_ONLY = {
     "--database-url": lambda a: a.database_url is not None,
     "--platform": lambda a: a.platform is not None,
 }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args_list
-    try:
-        return _dispatch(args_list)
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as e:  # the user gets one line, never a traceback, unless asked
-        if debug:
-            traceback.print_exc()
-        say(f"internal error: {type(e).__name__}: {e}" + ("" if debug else " (run with --debug for details)"))
-        return EXIT_ERROR
-
-
-def _dispatch(argv: list[str]) -> int:
-    if argv and argv[0] == "schema":
-        from migration_lsp.cli.schema import main as schema_main
-
-        return schema_main(argv[1:])
-    if argv and argv[0] == "verify":
-        from migration_lsp.cli.verify import main as verify_main
-
-        return verify_main(argv[1:])
-    if argv and argv[0] == "lsp":
-        argv = argv[1:]
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.check is None:
-        given = [flag for flag, on in _CHECK_ONLY.items() if on(args)]
-        if given:
-            parser.error(f"{given[0]} needs --check")
-        from migration_lsp.lsp.server import serve
-
-        return serve(tcp=args.tcp)
-    from migration_lsp.cli.check import run_check
-
-    return run_check(args)

@@ -14,9 +14,9 @@ from migration_lsp.positions import LineIndex
 from migration_lsp.findings import Edit
 from migration_lsp.rules.registry import RULES
 from migration_lsp.lint.suppress import MARKER, UNUSED
+from migration_lsp.migration import Document
 
 if TYPE_CHECKING:
-    from migration_lsp.migration import Document
     from migration_lsp.lsp.server import MigrationServer
 
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SERVER_NAME}"

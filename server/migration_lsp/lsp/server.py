@@ -1,6 +1,7 @@
 """The language server: pygls wiring, logging and the process's life.
 
-Each feature lives in its own module and registers its handlers in :func:`create_server`;
+Each feature lives in its own module and registers its handlers in
+:func:`migration_lsp.lsp.serve.create_server`;
 they convert between LSP and the core and nothing else.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -21,7 +21,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from migration_lsp import SERVER_NAME, __version__
 from migration_lsp.lsp.convert import Uris
-from migration_lsp.lsp.diagnostics import Publisher
+from migration_lsp.lsp.publisher import Publisher
 from migration_lsp.lsp.settings import LOG_LEVELS
 from migration_lsp.lsp.state import State
 
@@ -108,7 +108,7 @@ class MigrationServer(LanguageServer):
     def verify_server(self) -> VerifyServer:
         """The PostgreSQL that verify runs on, kept while the editor is open so a re-run is fast."""
         if self._verify_server is None:
-            from migration_lsp.verify import Server
+            from migration_lsp.verify import Server  # lazy: psycopg loads only to verify
 
             self._verify_server = Server()
         return self._verify_server
@@ -187,7 +187,7 @@ def set_log_level(name: str) -> None:
     log.setLevel(LOG_LEVELS[name])
 
 
-def _setup_logging(server: MigrationServer) -> None:
+def setup_logging(server: MigrationServer) -> None:
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     client = _LspLogHandler(server, stderr)
@@ -199,38 +199,6 @@ def _setup_logging(server: MigrationServer) -> None:
     logging.getLogger("pygls").setLevel(logging.WARNING)
     logging.getLogger("pygls").addHandler(stderr)
     # The engine logs a failing rule at every check; the state tells the client once.
-    engine = logging.getLogger("migration_lsp.migration")
+    engine = logging.getLogger("migration_lsp.lint.check")
     engine.propagate = False
     engine.handlers[:] = [stderr]
-
-
-def create_server() -> MigrationServer:
-    from migration_lsp.lsp import code_actions, commands, completion, diagnostics, hover, lifecycle, navigation
-
-    server = MigrationServer()
-    for feature in (lifecycle, diagnostics, code_actions, hover, navigation, completion, commands):
-        feature.register(server)
-    return server
-
-
-def serve(tcp: str | None = None) -> int:
-    """Serve one client on stdio, or on ``HOST:PORT``; the exit code the specification asks for."""
-    server = create_server()
-    _setup_logging(server)
-    try:
-        if tcp is None:
-            server.start_io()
-        else:
-            host, sep, port = tcp.rpartition(":")
-            if not sep or not port.isdigit():
-                print(f"migration-lsp: --tcp expects HOST:PORT, got {tcp!r}", file=sys.stderr)
-                return 2
-            server.start_tcp(host or "127.0.0.1", int(port))
-    finally:
-        server.state.shutdown()
-        server.close_verify_server()
-    code = 0 if server.shutdown_requested else 1
-    # The stdin reader thread may still block on a read that never ends; leave without it.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -22,16 +22,13 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from migration_lsp.locate.typescript import PLACEHOLDER
+from migration_lsp.migration import Migration
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import PUNCT, STRING, Tok, TokenError, tokenize
-
-if TYPE_CHECKING:
-    from migration_lsp.migration import Migration
-
 
 def canonical(name: Name) -> Name:
     """The key of ``name``: ``public`` is the default schema and is left out."""

@@ -4,14 +4,42 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Iterable, Literal
+from functools import cached_property
+from typing import ClassVar, Iterable, Iterator, Literal, Sequence
 
+from migration_lsp.config import Config
 from migration_lsp.findings import Finding, Severity
+from migration_lsp.migration import Migration
+from migration_lsp.model.baseline import Baseline
+from migration_lsp.model.schema import Schema, build_schema
+from migration_lsp.sql.facts import Statement
+from migration_lsp.workspace.index import WorkspaceIndex
 
-if TYPE_CHECKING:
-    from migration_lsp.migration import Context
+# How often the rule's findings carry a fix, and whether those fixes are safe; each Fix
+# carries its own safety (a rule whose fix is safe in one case and not in another says so).
+FixSafety = Literal["safe", "unsafe", "sometimes", "none"]
+# Who reports a rule's findings: its own check, the suppression pass, or verify on PostgreSQL.
+ReportedBy = Literal["check", "suppressions", "verify"]
 
-FixSafety = Literal["safe", "unsafe", "none"]
+
+@dataclass(eq=False)
+class Context:
+    """What rules read: every migration in scope, and the workspace around them."""
+
+    migrations: Sequence[Migration]
+    config: Config
+    workspace: WorkspaceIndex | None = None
+    baselines: Sequence[Baseline] = ()  # what older databases were built from
+
+    def executed(self) -> Iterator[tuple[Migration, Statement]]:
+        """Every statement every migration executes, with its migration."""
+        for m in self.migrations:
+            for st in m.all_statements():
+                yield m, st
+
+    @cached_property
+    def schema(self) -> Schema:
+        return build_schema(self.migrations)
 
 
 @dataclass(frozen=True)
@@ -34,6 +62,9 @@ class Rule:
     enabled_by_default: ClassVar[bool] = True
     # Cross-file rules read the workspace index and run once per workspace.
     needs_workspace: ClassVar[bool] = False
+    # Rules that compare with a baseline: without one they stay silent, and a note says why.
+    needs_baseline: ClassVar[bool] = False
+    reported_by: ClassVar[ReportedBy] = "check"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         raise NotImplementedError

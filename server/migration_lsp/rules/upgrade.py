@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
-from migration_lsp.migration import Context, Migration
+from sqlglot import exp
+
+from migration_lsp.migration import Migration
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, build_schema, canonical, dynamic
 from migration_lsp.findings import Edit, Finding, Fix
-from migration_lsp.rules.base import Rule
+from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
-
-if TYPE_CHECKING:
-    from migration_lsp.workspace.baselines import Baseline
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
 
@@ -72,8 +72,6 @@ def _references(table: Name | None, columns: tuple[str, ...], span: Span | None)
 
 def _view_uses(f: Fact) -> Iterator[tuple[Name, str]]:
     """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
-    from sqlglot import exp
-
     def ident(node: exp.Expression | None) -> str | None:
         if not isinstance(node, exp.Identifier):
             return None
@@ -397,6 +395,7 @@ class ColumnMissingOnUpgrade(Rule):
     """
 
     name = "column-missing-on-upgrade"
+    needs_baseline = True
     severity = "warning"
     fix = "safe"
 
@@ -519,6 +518,7 @@ class ChangedDefinitionNotApplied(Rule):
     """
 
     name = "changed-definition-not-applied"
+    needs_baseline = True
     severity = "warning"
     fix = "safe"
 
@@ -685,6 +685,8 @@ def _new_index_name(name: str, taken: set[str]) -> str:
 class _ReportedByVerify(Rule):
     """Findings that only ``verify`` produces, from what PostgreSQL did."""
 
+    reported_by = "verify"
+
     def check(self, ctx: Context) -> Iterable[Finding]:
         return ()
 
@@ -799,8 +801,6 @@ class DataLost(_ReportedByVerify):
     name = "data-lost"
     severity = "error"
 
-
-VERIFY_RULES = frozenset({VerifyFailed.name, UpgradeDrift.name, DataLost.name})
 
 RULES = (
     ColumnUsedBeforeAdded,
