@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from migration_lsp import verify
-from migration_lsp.lint.check import RULE_NAMES
 from migration_lsp.config import PLATFORMS, VERIFY_MODES, Config, ConfigError, load_config
+from migration_lsp.lint.check import RULE_NAMES
 
 
 def write(path: Path, text: str) -> Path:

@@ -22,6 +22,7 @@ HEADER = f"<!-- Generated from the rule's docstring by `{COMMAND}`: edit the rul
 _FIX = {
     "safe": "safe fix, applied by `--fix` and the editor's quick fix",
     "unsafe": "unsafe fix, offered as a quick fix but never applied by `--fix`",
+    "sometimes": "safe in some cases (applied by `--fix`), unsafe in others (offered as a quick fix only)",
     "none": "no automatic fix",
 }
 

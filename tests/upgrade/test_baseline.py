@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from migration_lsp.config import Config, clear_cache
 from migration_lsp.lint.check import BASELINE_RULES
 from migration_lsp.workspace.baselines import load_baselines
-from migration_lsp.config import Config, clear_cache
 
 ROUTE = "src/app/api/setup/migrations/route.ts"
 

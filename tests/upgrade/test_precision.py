@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.model.baseline import Baseline
-from migration_lsp.workspace.baselines import sql_migration
-from migration_lsp.lint.verify import sql_source
 from migration_lsp.config import Config
 from migration_lsp.lint.check import check
+from migration_lsp.lint.verify import sql_source
 from migration_lsp.migration import parse_document
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules import upgrade
 from migration_lsp.verify import verify
+from migration_lsp.workspace.baselines import sql_migration
 
 LARGE = Path(__file__).parent.parent / "fixtures" / "large_correct_migration.sql"
 VERIFY_RULES = {cls.name for cls in upgrade.RULES if cls.reported_by == "verify"}

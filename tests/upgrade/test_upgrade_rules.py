@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 import yaml
 
-from migration_lsp.model.baseline import Baseline
 from migration_lsp.config import Config
+from migration_lsp.findings import Finding
+from migration_lsp.fixes.apply import apply_edits
 from migration_lsp.lint.check import check
 from migration_lsp.migration import Document, parse_document
-from migration_lsp.fixes.apply import apply_edits
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules import data_loss, idempotency, syntax, upgrade
-from migration_lsp.findings import Finding
 from migration_lsp.rules.registry import RULES
 
 CASES = Path(__file__).parent / "cases"

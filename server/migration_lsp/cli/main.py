@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from migration_lsp import __version__
 from migration_lsp.cli.report import FORMATS, Report, render
@@ -20,7 +20,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like the rest of the tool
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, like the rest of the tool
         self.exit(EXIT_ERROR, f"migration-lsp: {message} (see --help)\n")
 
 

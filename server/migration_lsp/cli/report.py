@@ -11,8 +11,8 @@ from typing import Callable
 from urllib.parse import quote
 
 from migration_lsp import DOCS_URL, SERVER_NAME, __version__
-from migration_lsp.positions import LineIndex
 from migration_lsp.findings import Finding
+from migration_lsp.positions import LineIndex
 from migration_lsp.rules.base import Rule
 from migration_lsp.rules.registry import RULE_CLASSES, rule_url
 from migration_lsp.workspace.project import FileNotice

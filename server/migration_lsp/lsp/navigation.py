@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from migration_lsp.migration import Migration
 from migration_lsp.lsp import convert
-from migration_lsp.query import lookup
+from migration_lsp.migration import Migration
 from migration_lsp.positions import LineIndex
+from migration_lsp.query import lookup
 from migration_lsp.sql.facts import Span, Statement
 
 if TYPE_CHECKING:

@@ -89,8 +89,8 @@ class _Protocol(LanguageServerProtocol):
             self._send_response(message.id, error=error.to_response_error())
             return
         if self._shutdown and hasattr(message, "id") and hasattr(message, "method"):
-            error = JsonRpcInvalidRequest("the server is shutting down")
-            self._send_response(message.id, error=error.to_response_error())
+            refusal = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(message.id, error=refusal.to_response_error())
             return
         super().handle_message(message)
 

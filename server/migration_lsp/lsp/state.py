@@ -25,14 +25,14 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Protocol, TypeVar
 
 from migration_lsp import config as config_module
 from migration_lsp.config import CONFIG_FILES, ConfigError, load_config
-from migration_lsp.lint.check import RULE_NAMES, check_project, load_projects, needs_baseline, project_baselines
-from migration_lsp.model.baseline import Baseline
-from migration_lsp.lsp.settings import EditorSettings
 from migration_lsp.findings import Finding
+from migration_lsp.lint.check import RULE_NAMES, check_project, load_projects, needs_baseline, project_baselines
+from migration_lsp.lsp.settings import EditorSettings
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
 from migration_lsp.workspace.files import WALK_STOPPED, Unreadable, checkable_text, is_code_file, read_source
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES
@@ -478,6 +478,6 @@ class State:
             self.reporter.show_error(message.splitlines()[0])
 
 
-def _log_failure(future: Future[object]) -> None:
+def _log_failure(future: Future[Any]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.error("internal error", exc_info=future.exception())

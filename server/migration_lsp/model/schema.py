@@ -30,6 +30,7 @@ from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import PUNCT, STRING, Tok, TokenError, tokenize
 
+
 def canonical(name: Name) -> Name:
     """The key of ``name``: ``public`` is the default schema and is left out."""
     if name.schema == "public":
@@ -448,7 +449,8 @@ class _Builder:
             return
         self.schema.tables = {(key if k == old else k): v for k, v in self.schema.tables.items()}
         table.name = key
-        for obj in (*table.indexes, *table.policies, *table.triggers):
+        on_table: list[Index | Policy | Trigger] = [*table.indexes, *table.policies, *table.triggers]
+        for obj in on_table:
             obj.table = key
         for other in self.schema.tables.values():
             for fk in other.foreign_keys:

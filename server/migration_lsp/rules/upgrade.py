@@ -18,11 +18,11 @@ from typing import Iterable, Iterator, Sequence
 
 from sqlglot import exp
 
+from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
-from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, build_schema, canonical, dynamic
-from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
@@ -397,7 +397,7 @@ class ColumnMissingOnUpgrade(Rule):
     name = "column-missing-on-upgrade"
     needs_baseline = True
     severity = "warning"
-    fix = "safe"
+    fix = "sometimes"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[Name, str]] = set()
@@ -520,7 +520,7 @@ class ChangedDefinitionNotApplied(Rule):
     name = "changed-definition-not-applied"
     needs_baseline = True
     severity = "warning"
-    fix = "safe"
+    fix = "sometimes"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[str, ...]] = set()

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Iterable
 
 from migration_lsp.config import Config
+from migration_lsp.locate.typescript import MigrationLiteral
 from migration_lsp.migration import Document, Migration, parse_document, parse_migration
 from migration_lsp.model.baseline import Baseline
-from migration_lsp.locate.typescript import MigrationLiteral
 from migration_lsp.positions import Segment, SourceMap
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, within
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from migration_lsp.config import Config, ConfigError, load_config
-from migration_lsp.migration import Document, parse_document
 from migration_lsp.locate.typescript import CODE_SUFFIXES
+from migration_lsp.migration import Document, parse_document
 from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, WorkspaceIndex
