@@ -7,7 +7,7 @@ the statement's text (see :mod:`migration_lsp.sql.analyze`).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -28,6 +28,8 @@ class Migration:
     literal: MigrationLiteral
     statements: list[Statement]
     comments: list[Comment]
+    # Edits whose text this literal's kind cannot hold (a backtick in String.raw): never offered.
+    unwritable: set[Edit] = field(default_factory=set, repr=False)
 
     @property
     def sql(self) -> str:
@@ -61,15 +63,26 @@ class Migration:
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
         parts = []
         last = 0
+        writable = True
         for p in PLACEHOLDER.finditer(sql):
+            writable = writable and self.literal.can_hold(sql[last : p.start()])
             parts.append(self.literal.escape(sql[last : p.start()]))
             parts.append(self._substitution(int(p.group(1))))
             last = p.end()
+        writable = writable and self.literal.can_hold(sql[last:])
         parts.append(self.literal.escape(sql[last:]))
-        return Edit(self.path, doc_start, doc_end, "".join(parts))
+        edit = Edit(self.path, doc_start, doc_end, "".join(parts))
+        if not writable:
+            self.unwritable.add(edit)
+        return edit
 
     def insert(self, at: int, sql: str) -> Edit:
         return self.edit(at, at, sql)
+
+    @cached_property
+    def comment_starts(self) -> list[int]:
+        """Where each comment starts, in order: for a bisect, built once per migration."""
+        return [c.start for c in self.comments]
 
     @cached_property
     def _line_starts(self) -> list[int]:
@@ -98,6 +111,29 @@ class Migration:
     def end_of(self, st: Statement) -> int:
         """Where ``st`` ends, its semicolon included."""
         return st.end + 1 if self.sql.startswith(";", st.end) else st.end
+
+    def broken(self, st: Statement) -> bool:
+        """Does PostgreSQL fail to parse the top-level statement that holds ``st``? One that
+        holds a ``${…}`` is not judged: only the app knows its text (as for ``syntax-error``)."""
+        top = st.top
+        return not self.literal.has_substitution(top.start, top.end) and any(f.syntax_error is not None for f in top.fact.walk())
+
+    def fix_allowed(self, finding: Finding) -> bool:
+        """A fix is never offered for a statement that does not parse, nor placed in or right
+        after one: what the broken text means is unknown, and text added to it stays broken."""
+        edits = finding.fix.edits if finding.fix is not None else ()
+        if any(e in self.unwritable for e in edits):
+            return False
+        ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
+        for st in self.statements:
+            if not self.broken(st):
+                continue
+            start, end = self.literal.doc_span(st.start, self.end_of(st))
+            if ours and finding.start <= end and start <= finding.end:
+                return False
+            if any(e.path == self.path and start < e.end and e.start <= end for e in edits):
+                return False
+        return True
 
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:

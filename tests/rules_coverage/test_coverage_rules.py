@@ -191,12 +191,26 @@ def test_table_not_in_migration_names_all_missing_tables_once(workspace: Make) -
         "supabase.storage.from('mason_avatars');",  # a bucket
         "supabase.from(STORAGE_KEYS.THEME);",  # another constant
         "supabase.from(name);",  # not known before run time
+        # PostgreSQL's own catalogs, never the app's tables
+        "supabase.from('information_schema.columns').select('column_name');",
+        "supabase.schema('information_schema').from('tables');",
+        "supabase.from('pg_catalog.pg_class');",
+        "supabase.from('pg_stat_statements').select('query');",
     ],
 )
 def test_table_not_in_migration_silent(workspace: Make, code: str) -> None:
     sql = SQL + "\nCREATE OR REPLACE VIEW mason_summary AS SELECT id FROM mason_users;\n"
     ws = workspace(app(sql, src__lib__x_ts="import { STORAGE_KEYS } from '@/lib/constants';\n" + code))
     assert only(ws, "table-not-in-migration") == []
+    assert only(ws, "table-not-in-constants") == []
+
+
+@pytest.mark.parametrize("name", ["page_stats", "information_schema_notes", "pgx_events"])
+def test_a_table_that_only_looks_like_a_catalog_is_the_apps(workspace: Make, name: str) -> None:
+    ws = workspace(app(src__lib__x_ts=f"supabase.from('{name}').select('id');\n"))
+    assert [f.message for f in only(ws, "table-not-in-migration") if f.path.name == "x.ts"] == [
+        f"table {name} is used here, but no migration creates it"
+    ]
 
 
 def test_coverage_rules_are_silent_without_a_migration(workspace: Make) -> None:
@@ -436,6 +450,23 @@ def test_table_missing_rls_after_the_tables_indexes(workspace: Make) -> None:
     assert "ON mason_api_keys(user_id);\nALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;\nDO $$" in ws.read(ROUTE)
 
 
+@pytest.mark.parametrize("end", ["", " -- the last one"])
+def test_table_missing_rls_after_a_last_statement_without_semicolon(workspace: Make, end: str) -> None:
+    sql = "\nCREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY);\nCREATE INDEX IF NOT EXISTS idx_mason_notes_id ON mason_notes(id)" + end + "\n"
+    ws = workspace(app(sql, src__lib__users_ts=None, src__lib__constants_ts=None, docs__rules_md=None))
+    (finding,) = only(ws, "table-missing-rls")
+    ws.fix_and_recheck(finding, follow_up=["table-missing-policy"])
+    assert "ON mason_notes(id);\n\nALTER TABLE mason_notes ENABLE ROW LEVEL SECURITY;" in ws.read(ROUTE)
+    assert only(ws, "table-missing-rls") == []
+
+
+def test_no_fix_goes_after_a_statement_that_does_not_parse(workspace: Make) -> None:
+    sql = "\nCREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY);\nCREATE INDEX IF NOT EXISTS idx_mason_notes_id ON mason_notes(id;\n"
+    ws = workspace(app(sql, src__lib__users_ts=None, src__lib__constants_ts=None, docs__rules_md=None))
+    (finding,) = only(ws, "table-missing-rls")
+    assert finding.fix is None
+
+
 @pytest.mark.parametrize(
     "rls",
     [
@@ -652,3 +683,38 @@ def test_used_before_created_silent_on_names_with_a_substitution(workspace: Make
         "ALTER TABLE ${other} ADD COLUMN IF NOT EXISTS a TEXT;\n"
     )
     assert workspace(with_substitutions(sql)).found(["used-before-created"]) == []
+
+
+# -- used-before-created -------------------------------------------------------------------------
+
+DELTA = """
+ALTER TABLE mason_profiles ADD COLUMN IF NOT EXISTS bio TEXT;
+ALTER TABLE mason_profiles ADD COLUMN IF NOT EXISTS locale TEXT;
+CREATE INDEX IF NOT EXISTS idx_mason_profiles_locale ON mason_profiles(locale);
+ALTER TABLE mason_invoices ADD COLUMN IF NOT EXISTS paid_at TIMESTAMPTZ;
+"""
+
+
+def test_used_before_created_once_per_table_at_its_first_use(workspace: Make) -> None:
+    ws = workspace(app(SQL + DELTA, docs__rules_md=None))
+    found = [f for f in ws.check() if f.rule == "used-before-created"]
+    text = ws.read(ROUTE)
+    assert [(text[f.start : f.end], f.message) for f in found] == [
+        ("mason_profiles", "mason_profiles does not exist yet on a fresh database: it is created nowhere in the migration; 3 statements use it"),
+        ("mason_invoices", "mason_invoices does not exist yet on a fresh database: it is created nowhere in the migration"),
+    ]
+    assert found[0].start == text.index("mason_profiles")
+
+
+def test_used_before_created_names_the_sql_file_that_creates_the_table(workspace: Make) -> None:
+    schema = "CREATE TABLE mason_profiles (id UUID PRIMARY KEY);\n"
+    ws = workspace(app(SQL + DELTA, docs__rules_md=None, db__schema_sql=schema))
+    found = [f.message for f in ws.check() if f.rule == "used-before-created"]
+    assert found[0].endswith("; 3 statements use it. db/schema.sql creates it: if the database is built from that file first, list it in baseline-sql")
+    assert "sql" not in found[1]
+
+
+def test_used_before_created_silent_once_the_migration_creates_the_table_first(workspace: Make) -> None:
+    created = "CREATE TABLE IF NOT EXISTS mason_profiles (id UUID PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS mason_invoices (id UUID PRIMARY KEY);\n"
+    ws = workspace(app(SQL + created + DELTA, docs__rules_md=None))
+    assert [f for f in ws.check() if f.rule == "used-before-created"] == []

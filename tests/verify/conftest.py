@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
 
 from migration_lsp.verify import Server, SqlSource
+from migration_lsp.verify.binaries import find_bin_dir
+from migration_lsp.verify.cluster import LocalCluster
 
 
 def make_source(*statements: str, label: str = "current") -> SqlSource:
@@ -28,3 +31,21 @@ def server() -> Iterator[Server]:
     """One private cluster for all these tests, as an editor would keep it."""
     with Server() as running:
         yield running
+
+
+@pytest.fixture
+def other_cluster():
+    """A PostgreSQL the test starts itself, standing in for a server given by URL.
+
+    It logs every statement with the name of its database.
+    """
+    cluster = LocalCluster(find_bin_dir())
+    cluster.start()
+    try:
+        with psycopg.connect(cluster.conninfo, autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET log_statement = 'all'")
+            conn.execute("ALTER SYSTEM SET log_line_prefix = '[%d] '")
+            conn.execute("SELECT pg_reload_conf()")
+        yield cluster
+    finally:
+        cluster.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Iterable
+from weakref import WeakKeyDictionary
 
 from migration_lsp.config import Config
 from migration_lsp.findings import Edit
@@ -47,10 +48,13 @@ def section_of(st: Statement) -> str | None:
 
 
 class Layout:
-    """How one migration is laid out: its sections, if its statements are grouped by them."""
+    """How one migration is laid out: its sections, if its statements are grouped by them.
+
+    It keeps no reference to the migration, so that the cache of :func:`layout` can drop it.
+    """
 
     def __init__(self, m: Migration) -> None:
-        self.m = m
+        self.last = m.statements[-1] if m.statements else None
         self.kinds = [section_of(st) for st in m.statements]
         self.sections: dict[str, list[Statement]] = {}
         for st, kind in zip(m.statements, self.kinds):
@@ -72,15 +76,17 @@ class Layout:
                 return found[-1]
         return None
 
-    def last(self) -> Statement | None:
-        return self.m.statements[-1] if self.m.statements else None
 
-    def end_of(self, st: Statement | None) -> int:
-        """Just after ``st`` and its semicolon; the end of the SQL without trailing space if None."""
-        if st is None:
-            return len(self.m.sql.rstrip())
-        end = st.end
-        return end + 1 if self.m.sql.startswith(";", end) else end
+# Every finding of a migration asks where its fix goes: classify the statements once per
+# migration, not once per finding. A parsed migration never changes, so it is the key.
+_layouts: WeakKeyDictionary[Migration, Layout] = WeakKeyDictionary()
+
+
+def layout(m: Migration) -> Layout:
+    found = _layouts.get(m)
+    if found is None:
+        found = _layouts[m] = Layout(m)
+    return found
 
 
 @dataclass(frozen=True)
@@ -96,10 +102,11 @@ def insert_pieces(m: Migration, placed: Iterable[tuple[Statement | None, Piece]]
 
     Pieces with the same anchor become one edit, in the order given.
     """
-    layout = Layout(m)
     by_anchor: dict[int, tuple[Statement | None, list[Piece]]] = {}
     for anchor, piece in placed:
-        by_anchor.setdefault(layout.end_of(anchor), (anchor, []))[1].append(piece)
+        # After the anchor and its semicolon; for None, the end of the SQL without trailing space.
+        at = m.end_of(anchor) if anchor is not None else len(m.sql.rstrip())
+        by_anchor.setdefault(at, (anchor, []))[1].append(piece)
     edits = []
     for at, (anchor, group) in by_anchor.items():
         indent = m.indentation(anchor.start) if anchor is not None else ""
@@ -114,8 +121,20 @@ def insert_pieces(m: Migration, placed: Iterable[tuple[Statement | None, Piece]]
             text.append("\n" if joins else "\n\n")
             text.append(indent + piece.sql.replace("\n", "\n" + indent))
             previous, one_line = piece.section, "\n" not in piece.sql
+        open_end = _unterminated(m, anchor)
+        if open_end is not None and open_end.end == at:
+            edits.append(m.insert(at, ";" + "".join(text)))
+            continue
+        if open_end is not None:  # a comment follows it: the `;` goes before the comment
+            edits.append(m.insert(open_end.end, ";"))
         edits.append(m.insert(at, "".join(text)))
     return tuple(edits)
+
+
+def _unterminated(m: Migration, anchor: Statement | None) -> Statement | None:
+    """The statement new text goes after (the last one for None), if no ``;`` ends it."""
+    st = anchor if anchor is not None else (m.statements[-1] if m.statements else None)
+    return st if st is not None and m.end_of(st) == st.end else None
 
 
 # -- the statements -------------------------------------------------------------------------------
@@ -145,8 +164,12 @@ def enable_rls(table: Name) -> Piece:
 def policy(config: Config, table: Name, others: Iterable[str]) -> Piece | None:
     """The configured policy (the rulebook's "Allow all") in its guarded DO block."""
     try:
+        # The names go inside the template's quoted identifiers: a `"` in them is doubled.
         statement = config.policy_template.format(
-            table=sql_name(table), name=table.name, schema=table.schema or "public", short=short_name(table, others)
+            table=sql_name(table),
+            name=table.name.replace('"', '""'),
+            schema=(table.schema or "public").replace('"', '""'),
+            short=short_name(table, others).replace('"', '""'),
         )
     except (KeyError, IndexError, ValueError):
         return None  # a template with unknown placeholders: no fix rather than a wrong one
@@ -187,10 +210,10 @@ def scaffold(config: Config, table: Name, columns: list[ColumnUse], others: Iter
 
 def place_new_table(m: Migration, pieces: list[Piece]) -> list[tuple[Statement | None, Piece]]:
     """Each piece in its section of a grouped migration, else all together at the end."""
-    layout = Layout(m)
-    if not layout.grouped or "table" not in layout.sections:
-        return [(layout.last(), p) for p in pieces]
-    return [(layout.section_end(p.section), p) for p in pieces]
+    laid = layout(m)
+    if not laid.grouped or "table" not in laid.sections:
+        return [(laid.last, p) for p in pieces]
+    return [(laid.section_end(p.section), p) for p in pieces]
 
 
 def place_for_table(table: Table, section: str) -> Statement:
@@ -202,7 +225,7 @@ def place_for_table(table: Table, section: str) -> Statement:
     """
     m = table.defined.migration
     created = table.defined.top
-    end = Layout(m).section_end(section)
+    end = layout(m).section_end(section)
     if end is not None and end.start >= created.start:
         return end
     anchor = created

@@ -79,6 +79,9 @@ def check(
     migrations = [m for d in documents for m in d.migrations]
     ctx = Context(migrations, config, workspace, baselines)
     findings, errors = run_rules(ctx, rules)
+    for f in findings:
+        if f.fix is not None and not all(m.fix_allowed(f) for m in migrations):
+            f.fix = None
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     ran = {r.name for r in rules if r.reported_by == "check"}

@@ -60,6 +60,12 @@ class MigrationLiteral:
         escaped = escape_for_template(sql) if self.kind == "template" else sql
         return escaped.replace("\n", self.newline) if self.newline != "\n" else escaped
 
+    def can_hold(self, sql: str) -> bool:
+        """Can :meth:`escape` write ``sql`` into this literal? ``String.raw`` escapes nothing:
+        a backtick would end it, ``${`` open a substitution, and a backslash at the end of
+        inserted text would escape whatever follows."""
+        return self.kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$"))
+
     def has_substitution(self, start: int, end: int) -> bool:
         return any(s < end and e > start for s, e in self.substitutions)
 
@@ -300,7 +306,8 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         doc_end=end,
         declaration_start=to_char(decl_start_byte),
         quote=quote,
-        newline="\r\n" if "\r\n" in text[start:end] else "\n",
+        # Inserted line breaks follow the literal's own, or the document's if it has none.
+        newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
         substitutions=placeholders,
     )
 

@@ -106,7 +106,9 @@ def register(server: MigrationServer) -> None:
 
     @server.feature(types.EXIT)
     def exit_(ls: MigrationServer, params: Any) -> None:
-        # pygls would wait for its stdin reader, which may never return; leave at once.
+        # pygls would wait for its stdin reader, which may never return; leave at once, but not
+        # before the verify cluster is stopped: os._exit skips every clean-up.
+        ls.close_verify_server()
         sys.stdout.flush()
         os._exit(0 if ls.shutdown_requested else 1)
 
@@ -146,6 +148,7 @@ def watch_client(server: MigrationServer, pid: int) -> None:
             time.sleep(CLIENT_POLL_SECONDS)
         log.error("the client process %d is gone; exiting", pid)
         server.state.shutdown()
+        server.close_verify_server()
         os._exit(1)
 
     threading.Thread(target=poll, name="client-watch", daemon=True).start()

@@ -35,7 +35,7 @@ from migration_lsp.lsp.settings import EditorSettings
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
 from migration_lsp.workspace.files import WALK_STOPPED, Unreadable, checkable_text, is_code_file, read_source
-from migration_lsp.workspace.index import MARKDOWN_SUFFIXES
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES
 from migration_lsp.workspace.project import Project
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,7 @@ class State:
             elif folder.owner(path) is not None:
                 changed.append(path)
                 self._set_text(path, None, None)
-            elif path.exists() and (is_code_file(path) or path.suffix.lower() in MARKDOWN_SUFFIXES):
+            elif path.exists() and (is_code_file(path) or path.suffix.lower() in MARKDOWN_SUFFIXES | SQL_SUFFIXES):
                 reload.add(folder.root)  # a new file: whether the walk takes it decides
         self._reload(sorted(reload))
         with self._lock:

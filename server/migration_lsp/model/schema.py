@@ -44,6 +44,17 @@ def parse_name(text: str) -> Name:
     return canonical(Name(name, schema if dot else None))
 
 
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+
+
+def system_catalog(name: Name) -> bool:
+    """Is it one of PostgreSQL's own catalogs, never an app's table: ``information_schema.*``,
+    ``pg_catalog.*``, or ``pg_*`` (``pg_stat_statements``)? A name the code wrote with its
+    schema in one string (``.from('information_schema.columns')``) counts too."""
+    schema, _, rest = name.name.rpartition(".") if name.schema is None else (name.schema, ".", name.name)
+    return schema in SYSTEM_SCHEMAS or schema.startswith("pg_") or rest.startswith("pg_")
+
+
 def dynamic(name: Name | str) -> bool:
     """Does the name hold a ``${…}``? Only the app knows it, so it is the same as no other name."""
     return PLACEHOLDER.search(str(name)) is not None
@@ -624,8 +635,7 @@ def _purpose(m: Migration, st: Statement) -> str | None:
     """The `--` lines directly above the statement (no blank line between), minus section headings."""
     top = st.top
     comments = m.comments
-    starts = [c.start for c in comments]
-    i = bisect.bisect_left(starts, top.start) - 1
+    i = bisect.bisect_left(m.comment_starts, top.start) - 1
     lines: list[str] = []
     boundary = top.start
     while i >= 0:

@@ -14,7 +14,7 @@ from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
 from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
 from migration_lsp.migration import Migration
-from migration_lsp.model.schema import Table, parse_name
+from migration_lsp.model.schema import Table, parse_name, system_catalog
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
@@ -22,8 +22,9 @@ from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex, relati
 
 
 def app_owned(ctx: Context, name: Name) -> bool:
-    """Tables in the platform's schemas (``auth.users``, ``storage.objects``) are not the app's to create."""
-    return name.schema not in ctx.config.external_schemas
+    """Tables in the platform's schemas (``auth.users``, ``storage.objects``) and PostgreSQL's
+    catalogs are not the app's to create."""
+    return name.schema not in ctx.config.external_schemas and not system_catalog(name)
 
 
 def covered(ctx: Context) -> WorkspaceIndex | None:
@@ -34,6 +35,12 @@ def covered(ctx: Context) -> WorkspaceIndex | None:
 def nearest(migrations: Iterable[Migration], path: Path) -> Migration:
     """The migration closest to ``path`` in the folder tree: its own package's."""
     return max(migrations, key=lambda m: shared_depth(m.path, path))
+
+
+def first_migration(ctx: Context) -> Migration:
+    """The migration a finding about all of them goes to: the first by path and place, so that
+    it stays put whichever documents an editor has opened."""
+    return min(ctx.migrations, key=lambda m: (m.path.as_posix(), m.literal.doc_start))
 
 
 def literal_anchor(m: Migration) -> tuple[int, int]:
@@ -120,7 +127,7 @@ class TableNotInMigration(Rule):
                 if fix is None:
                     fix = fixes[(table, target.path)] = self._fix(ctx, index, target, [table], others)
                 yield Finding(self.name, message, path, start, end, fix)
-        first = ctx.migrations[0]
+        first = first_migration(ctx)
         names = ", ".join(str(t) for t in missing)
         count = f"{len(missing)} tables" if len(missing) > 1 else "a table"
         yield Finding(
@@ -237,7 +244,7 @@ class RequiredTableMissing(Rule):
         if not ctx.migrations:
             return
         schema = ctx.schema
-        first = ctx.migrations[0]
+        first = first_migration(ctx)
         for required in ctx.config.required_tables:
             if not schema.may_have_relation(parse_name(required)):
                 yield Finding(
@@ -322,7 +329,7 @@ class TableNotInConstants(Rule):
                 self._fix(index, constant, table.name),
             )
         for ref in index.table_refs():
-            if ref.via != "string" or ref.table.schema is not None or ctx.schema.view(ref.table) is not None:
+            if ref.via != "string" or ref.table.schema is not None or not app_owned(ctx, ref.table) or ctx.schema.view(ref.table) is not None:
                 continue
             constant = index.constant_for(ref.path)
             if constant is None or constant.key_for(ref.table) is not None:

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words, sql_ident, sql_string
 from migration_lsp.migration import Migration
 from migration_lsp.rules.base import Context, Rule
-from migration_lsp.sql.facts import Constraint, Guard, Name, Span, Statement
+from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
 
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
-    """Statements executed before ``st`` in the same block, nearest first."""
-    if st.parent is None:
-        yield from (m.statements[i] for i in range(st.index - 1, -1, -1))
-        return
-    siblings = [s for s in st.parent.nested() if s.parent is st.parent]
-    for s in reversed(siblings):
-        if s.start < st.start:
-            yield s
+    """Statements executed before ``st``, nearest first: earlier ones of its own block, then
+    those before the block, out to the literal's top level."""
+    while st.parent is not None:
+        siblings = [s for s in st.parent.nested() if s.parent is st.parent]
+        for s in reversed(siblings):
+            if s.start < st.start:
+                yield s
+        st = st.parent
+    yield from (m.statements[i] for i in range(st.index - 1, -1, -1))
 
 
 def _same_name(a: Name | None, b: Name | None) -> bool:
@@ -31,18 +32,57 @@ def _has_substitution(m: Migration, st: Statement, span: Span | None) -> bool:
     return span is not None and m.literal.has_substitution(*st.span(span))
 
 
+def _last_event(m: Migration, st: Statement, event: Callable[[Fact], str | None]) -> str | None:
+    """The last ``"drop"`` or ``"create"`` of an object that runs before ``st``, as ``event``
+    tells them from the other statements (None for those), or None if neither does."""
+    for prev in previous_statements(m, st):
+        # A DO block runs its statements in order: the last one that touches the object counts.
+        for f in reversed(list(prev.fact.walk())):
+            found = event(f)
+            if found is not None:
+                return found
+    return None
+
+
 def _dropped_before(m: Migration, st: Statement, object_type: str, name: Name | None, table: Name | None = None) -> bool:
-    """Is ``st`` directly preceded by a ``DROP <object_type>`` of the same object?
+    """Does a ``DROP <object_type>`` of the same object run before ``st``, anywhere earlier,
+    with nothing in between creating it again?
 
     Without ``IF EXISTS`` the drop is not idempotent itself (``drop-not-idempotent`` says
     so), but the statement after it no longer meets the object on a second run.
     """
-    for prev in previous_statements(m, st):
-        f = prev.fact
-        if f.kind == "drop" and f.object_type == object_type and _same_name(f.name, name):
-            return table is None or _same_name(f.table, table)
-        return False
-    return False
+
+    def event(f: Fact) -> str | None:
+        if not _same_name(f.name, name) or (table is not None and not _same_name(f.table, table)):
+            return None
+        if f.kind == "drop" and f.object_type == object_type:
+            return "drop"
+        # CREATE CONSTRAINT TRIGGER makes a trigger too.
+        if f.kind.startswith("create_") and (f.object_type or "").split(" ")[-1] == object_type:
+            return "create"
+        return None
+
+    return _last_event(m, st, event) == "drop"
+
+
+def _constraint_dropped_before(m: Migration, st: Statement, constraint: str) -> bool:
+    """Does a ``DROP CONSTRAINT`` of ``constraint`` on the statement's table run before it,
+    with nothing in between adding it again?"""
+    table = st.fact.table
+
+    def event(f: Fact) -> str | None:
+        if f.kind == "alter_table" and _same_name(f.table, table):
+            # One ALTER TABLE runs its actions in order.
+            for act in reversed(f.actions):
+                if act.kind == "drop_constraint" and act.column == constraint:
+                    return "drop"
+                if act.kind == "add_constraint" and act.constraint is not None and act.constraint.name == constraint:
+                    return "create"
+        elif f.kind == "create_table" and _same_name(f.name, table) and any(c.name == constraint for c in f.constraints):
+            return "create"
+        return None
+
+    return _last_event(m, st, event) == "drop"
 
 
 class CreateTableNotIdempotent(Rule):
@@ -203,7 +243,8 @@ class PolicyNotGuarded(Rule):
     Reports a `CREATE POLICY` that is not guarded by one of: a `DO` block whose
     `IF NOT EXISTS (SELECT … FROM pg_policies WHERE …)` checks it, a `DO` block whose
     `EXCEPTION WHEN duplicate_object` catches it, or a `DROP POLICY IF EXISTS` of the same
-    policy on the same table right before it.
+    policy on the same table anywhere earlier in the literal, with no statement in between
+    creating it again.
 
     ## Why is this bad?
     PostgreSQL has no `CREATE POLICY IF NOT EXISTS`. The second run fails with "policy
@@ -354,7 +395,8 @@ class CreateNotIdempotent(Rule):
     `IF NOT EXISTS`; `CREATE TYPE`/`DOMAIN`, `ADD CONSTRAINT` and
     `ALTER PUBLICATION … ADD TABLE` without a guard (a `DO`
     block whose handler catches the error the second run raises, an
-    `IF NOT EXISTS (SELECT …)` check, or a `DROP` of the same object right before).
+    `IF NOT EXISTS (SELECT …)` check, or a `DROP` of the same object anywhere earlier in
+    the literal, with no statement in between creating it again).
 
     ## Why is this bad?
     Each fails with "already exists" on the second run and stops the migration
@@ -470,10 +512,9 @@ class CreateNotIdempotent(Rule):
         for act in st.fact.actions:
             if act.kind == "drop_constraint" and act.column:
                 dropped.add(act.column)
-        for prev in previous_statements(m, st):
-            if prev.fact.kind == "alter_table" and _same_name(prev.fact.table, st.fact.table):
-                dropped.update(a.column for a in prev.fact.actions if a.kind == "drop_constraint" and a.column)
-            break
+            elif act.kind == "add_constraint" and act.constraint is not None and act.constraint.name is not None:
+                if act.constraint.name not in dropped and _constraint_dropped_before(m, st, act.constraint.name):
+                    dropped.add(act.constraint.name)
         if any(g.kind == "not_exists" for g in st.guards()):
             return
         found = []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from migration_lsp import DOCS_URL
-from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables, upgrade
+from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables, transactions, upgrade
 from migration_lsp.rules.base import Rule
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
     *data_loss.RULES,
     *idempotency.RULES,
     *syntax.RULES,
+    *transactions.RULES,
     *upgrade.RULES,
     *coverage.RULES,
     *tables.RULES,

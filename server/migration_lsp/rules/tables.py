@@ -10,9 +10,10 @@ from typing import Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
-from migration_lsp.model.schema import Table, canonical, could_be, dynamic
+from migration_lsp.model.schema import Table, canonical, could_be, dynamic, system_catalog
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name, Span, Statement
+from migration_lsp.workspace.index import relative
 
 
 def checked_tables(ctx: Context) -> Iterator[Table]:
@@ -20,7 +21,7 @@ def checked_tables(ctx: Context) -> Iterator[Table]:
     about: a statement on a table named with a ``${…}`` may have given one its RLS, policy or index."""
     schema = ctx.schema
     for table in schema.tables.values():
-        if table.name.schema not in ctx.config.external_schemas and not schema.may_have_changed(table.name):
+        if table.name.schema not in ctx.config.external_schemas and not system_catalog(table.name) and not schema.may_have_changed(table.name):
             yield table
 
 
@@ -59,8 +60,9 @@ class TableMissingRls(Rule):
     ## Fix safety
     Safe: it adds `ALTER TABLE … ENABLE ROW LEVEL SECURITY;` at the end of the RLS section
     if the migration is grouped into sections, else after the table's indexes. Enabling it
-    twice is harmless. Without a policy the table then returns no rows; `table-missing-policy`
-    reports that next, with its own fix.
+    twice is harmless. A table without a policy would then return no rows, so the same fix
+    adds the guarded policy `table-missing-policy` would add (the `policy-template`
+    setting), in the same pass.
     """
 
     name = "table-missing-rls"
@@ -71,8 +73,13 @@ class TableMissingRls(Rule):
         for table in checked_tables(ctx):
             if table.rls:
                 continue
-            anchor = place_for_table(table, "rls")
-            fix = Fix("Enable row level security", insert_pieces(table.defined.migration, [(anchor, enable_rls(table.name))]))
+            pieces = [(place_for_table(table, "rls"), enable_rls(table.name))]
+            # RLS without a policy closes the table: one pass adds both, as table-missing-policy would.
+            guarded = None if table.policies else policy(ctx.config, table.name, [t.name for t in ctx.schema.tables])
+            if guarded is not None:
+                pieces.append((place_for_table(table, "policy"), guarded))
+            title = "Enable row level security" + (" and add the guarded policy of the rulebook" if guarded is not None else "")
+            fix = Fix(title, insert_pieces(table.defined.migration, pieces))
             yield at_name(self.name, table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
 
 
@@ -230,14 +237,17 @@ class UsedBeforeCreated(Rule):
     """Finds statements that use a table before the migration creates it.
 
     ## What it does
-    Follows the migration in order, as a fresh database runs it, and reports each use of a
-    table that does not exist yet at that point: `REFERENCES t`, `CREATE INDEX … ON t`,
+    Follows the migration in order, as a fresh database runs it, and reports each table
+    that does not exist yet where a statement uses it, once per literal: at its first use,
+    with the number of statements that use it. Uses are `REFERENCES t`, `CREATE INDEX … ON t`,
     `ALTER TABLE t`, `CREATE POLICY … ON t`, a trigger on `t`, `COMMENT ON TABLE t`,
     `ALTER PUBLICATION … ADD TABLE t`, and `INSERT`/`UPDATE`/`DELETE` on `t`. The table is
     either created further down, or nowhere. Tables in the platform's schemas (`auth.*`,
     `storage.*`; the `external-schemas` setting) exist before the migration and are exempt,
     as are statements guarded by `IF EXISTS (…)`, `ALTER TABLE IF EXISTS`, and handlers of
-    `undefined_table`.
+    `undefined_table`. When a `.sql` file of the workspace creates the table (a schema
+    applied by hand before the migration moved into code), the message names it: listed in
+    `baseline-sql`, it tells the checker what the database already holds.
 
     ## Why is this bad?
     On a developer's database the table already exists, so the mistake goes unnoticed; on a
@@ -271,22 +281,28 @@ class UsedBeforeCreated(Rule):
             elsewhere = {name for other, sts in walked.items() if other is not m for _, names in sts for name in names}
             later = {name for _, names in walked[m] for name in names}
             exists: set[Name] = set()
+            # One finding per table, at its first use: a delta literal uses a table many times.
+            missing: dict[Name, tuple[Statement, Name, Span, set[int]]] = {}
             for st, created in walked[m]:
                 for name, span in _uses(st):
                     key = canonical(name)
                     # A name with a ${…} may be any table; the platform's tables exist before.
-                    if _may_exist(key, exists, elsewhere) or dynamic(key) or name.schema in ctx.config.external_schemas:
+                    if _may_exist(key, exists, elsewhere) or dynamic(key) or name.schema in ctx.config.external_schemas or system_catalog(key):
                         continue
                     # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
                     if st.guarded("exists", "undefined_table"):
                         continue
-                    where = "further down" if key in later else "nowhere in the migration"
-                    yield m.finding(
-                        self.name,
-                        f"{name} does not exist yet on a fresh database: it is created {where}",
-                        *st.span(span),
-                    )
+                    missing.setdefault(key, (st, name, span, set()))[3].add(st.top.index)
                 exists.update(created)
+            for key, (st, name, span, users) in missing.items():
+                where = "further down" if key in later else "nowhere in the migration"
+                uses = f"; {len(users)} statements use it" if len(users) > 1 else ""
+                sources = ctx.workspace.sql_files_creating(key) if ctx.workspace is not None and key not in later else []
+                found = ""
+                if sources:
+                    files = ", ".join(relative(p, ctx.config.root) for p in sources)
+                    found = f". {files} creates it: if the database is built from that file first, list it in baseline-sql"
+                yield m.finding(self.name, f"{name} does not exist yet on a fresh database: it is created {where}{uses}{found}", *st.span(span))
 
 
 class SectionOrder(Rule):

@@ -1,7 +1,7 @@
 """Rulebook "Testing Migrations": the migration must also work on existing databases.
 
 The static rules find, while typing, the upgrade bugs that a fresh database never shows. Two
-of them compare with a baseline (:mod:`migration_lsp.baseline`): the schema an existing
+of them compare with a baseline (:mod:`migration_lsp.workspace.baselines`): the schema an existing
 database has after the upgrade is the schema model replayed over the baseline and then the
 current migration, where ``IF NOT EXISTS`` and ``DO`` guards skip what already exists.
 

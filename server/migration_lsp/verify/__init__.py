@@ -37,13 +37,18 @@ databases between runs::
     with Server() as server:  # or Server(database_url)
         problems = verify(current, baselines, server=server)
 
+The migration runs as a role of its own per scratch database, owning only that database: what
+needs a superuser (``COPY PROGRAM``, file access, ``ALTER SYSTEM``, untrusted extensions, other
+databases) fails as on a hosted platform. Each session there is cancelled from the administrative
+connection after ``Server(time_limit=…)`` seconds, which the migration cannot lift.
+
 Problems of the environment raise :class:`VerifyError` with a one-line message.
 """
 
 from migration_lsp.verify.execute import MODES
-from migration_lsp.verify.model import SqlSource, VerifyError, VerifyProblem
 from migration_lsp.verify.platforms import PLATFORMS
 from migration_lsp.verify.scenarios import verify
 from migration_lsp.verify.server import Server
+from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem
 
 __all__ = ["MODES", "PLATFORMS", "Server", "SqlSource", "VerifyError", "VerifyProblem", "verify"]

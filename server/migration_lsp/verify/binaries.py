@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from migration_lsp.verify.model import VerifyError
+from migration_lsp.verify.values import VerifyError
 
 INSTALL_COMMANDS = "install PostgreSQL (apt-get install postgresql, or brew install postgresql)"
 INSTALL_HINT = f"{INSTALL_COMMANDS} or pass --database-url"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from migration_lsp.verify.locate import Hints
+from migration_lsp.verify.definitions import Hints
 
 _USER_SCHEMA = "{0}.nspname <> 'information_schema' AND {0}.nspname NOT LIKE 'pg\\_%'"
 _NOT_EXTENSION = (

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from migration_lsp.verify.model import VerifyError
+from migration_lsp.verify.values import VerifyError
 
 # The socket lives in a folder of its own, so the usual port number cannot clash with anything.
 _PORT = "5432"
@@ -110,6 +110,8 @@ class LocalCluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if process is not None:
+            _kill_group(process.pid)
         directory, self.directory = self.directory, None
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
@@ -127,6 +129,14 @@ class LocalCluster:
                 log = (self.directory / "server.log").read_text(errors="replace")
                 raise VerifyError(f"PostgreSQL did not start: {_last_line(log)}")
             time.sleep(0.01)
+
+
+def _kill_group(pgid: int) -> None:
+    """Whatever the server started and left in its process group goes with it."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _service_account() -> pwd.struct_passwd | None:

@@ -14,7 +14,7 @@ import psycopg
 from psycopg.errors import Diagnostic
 from psycopg.pq import TransactionStatus
 
-from migration_lsp.verify.model import SqlSource, VerifyError, first_line
+from migration_lsp.verify.values import SqlSource, first_line
 
 MODES = ("transaction", "statements")
 
@@ -40,7 +40,13 @@ class Failure:
 
 def run(conn: psycopg.Connection, source: SqlSource, mode: str) -> Failure | None:
     """Run ``source`` on ``conn`` (an autocommit connection); the first failure, if any."""
-    failure = _run_whole(conn, source) if mode == "transaction" else _run_each(conn, source)
+    try:
+        failure = _run_whole(conn, source) if mode == "transaction" else _run_each(conn, source)
+    except psycopg.Error as error:
+        if not (conn.broken or conn.closed):
+            raise
+        # The session was ended: by the migration itself, or from outside at the time limit.
+        return _failure(error, None, None)
     if failure is None and conn.info.transaction_status != TransactionStatus.IDLE:
         # The app's connection would close without a COMMIT, and its changes would go with it.
         conn.execute("ROLLBACK")
@@ -170,4 +176,4 @@ def _recover(conn: psycopg.Connection, error: psycopg.Error) -> None:
 
 def _raise_if_broken(conn: psycopg.Connection, error: psycopg.Error) -> None:
     if conn.broken or conn.closed:
-        raise VerifyError(f"lost the connection to PostgreSQL: {first_line(error)}") from None
+        raise error

@@ -9,35 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from migration_lsp.verify.model import VerifyError
+from migration_lsp.verify.values import VerifyError
 
 
 @dataclass(frozen=True)
 class Platform:
     name: str
-    setup_sql: str  # run once into the template every scratch database is copied from
-    roles: tuple[str, ...]  # cluster-wide roles setup_sql creates when missing
+    # Run once, as an unprivileged role, into the template every scratch database is copied from.
+    setup_sql: str
+    # Cluster-wide roles, created when missing; the role a migration runs as is a member of each.
+    roles: tuple[str, ...]
     search_path: str | None  # the search_path the platform's connections get
     own_schemas: tuple[str, ...]  # schemas of the platform, not of the app: never seeded
 
 
 _SUPABASE_ROLES = ("anon", "authenticated", "service_role")
-
-
-def _create_roles(roles: tuple[str, ...]) -> str:
-    names = ", ".join(f"'{role}'" for role in roles)
-    return f"""
-DO $$
-DECLARE
-  role_name text;
-BEGIN
-  FOREACH role_name IN ARRAY ARRAY[{names}] LOOP
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
-      EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT', role_name);
-    END IF;
-  END LOOP;
-END $$;
-"""
 
 
 _SUPABASE_SQL = """
@@ -152,7 +138,7 @@ CREATE PUBLICATION supabase_realtime;
 PLATFORMS = {
     "supabase": Platform(
         name="supabase",
-        setup_sql=_create_roles(_SUPABASE_ROLES) + _SUPABASE_SQL,
+        setup_sql=_SUPABASE_SQL,
         roles=_SUPABASE_ROLES,
         search_path='"$user", public, extensions',
         own_schemas=("auth", "storage", "extensions"),

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
 
 from migration_lsp.verify.catalog import Difference, Snapshot, diff, snapshot
+from migration_lsp.verify.definitions import Hints, find_definition
 from migration_lsp.verify.execute import MODES, Failure, run
-from migration_lsp.verify.locate import Hints, find_definition
-from migration_lsp.verify.model import SqlSource, VerifyError, VerifyProblem, first_line
 from migration_lsp.verify.platforms import Platform, platform_named
 from migration_lsp.verify.seed import Table, column_names, count_rows, seed, user_tables
 from migration_lsp.verify.server import Scratch, Server
+from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem, first_line
 
 _SHORT = 160
+_INSUFFICIENT_PRIVILEGE = "42501"
+_UNPRIVILEGED = (
+    "migrations are verified as an unprivileged role, as a hosted database such as Supabase runs"
+    " them: superuser-only features such as COPY PROGRAM, file access functions, ALTER SYSTEM,"
+    " untrusted extensions (dblink), SUPERUSER roles and other databases are refused"
+)
 _CONTEXT_BEFORE = 40
 _EXCERPT = 120
 
@@ -60,16 +67,30 @@ def _scenarios(
     report: Callable[[str], None],
 ) -> list[VerifyProblem]:
     problems: list[VerifyProblem] = []
-    try:
-        with server.database(platform) as database:
-            fresh = _fresh_and_twice(database, current, mode, report, problems)
-        for baseline in baselines:
-            with server.database(platform) as database:
-                problems += _upgrade(database, current, baseline, fresh, mode, report)
-    except psycopg.Error as error:
-        # Errors of the migration itself are problems; any other is the environment's.
-        raise VerifyError(f"PostgreSQL failed while verifying: {first_line(error)}") from error
+    fresh = None
+    with server.database(platform) as database, _stopped(database, "fresh", problems):
+        fresh = _fresh_and_twice(database, current, mode, report, problems)
+    for baseline in baselines:
+        scenario = f"upgrade:{baseline.label}"
+        with server.database(platform) as database, _stopped(database, scenario, problems):
+            problems += _upgrade(database, current, baseline, fresh, mode, report)
     return problems
+
+
+@contextmanager
+def _stopped(database: Scratch, scenario: str, problems: list[VerifyProblem]) -> Iterator[None]:
+    """A scenario past the time limit is a problem; other errors of ours are the environment's."""
+    try:
+        yield
+    except psycopg.Error as error:
+        if not database.expired:
+            raise VerifyError(f"PostgreSQL failed while verifying: {first_line(error)}") from error
+        problems.append(_failed(scenario, "", _timed_out(database)))
+
+
+def _timed_out(database: Scratch) -> Failure:
+    limit = database.server.time_limit
+    return Failure("57014", f"did not finish within the time limit of {limit:g} s", None, None)
 
 
 def _fresh_and_twice(
@@ -137,7 +158,8 @@ def _upgrade(
 def _run(database: Scratch, source: SqlSource, mode: str) -> Failure | None:
     # A connection of its own, as each run of the app's migration gets.
     with database.connect() as conn:
-        return run(conn, source, mode)
+        failure = run(conn, source, mode)
+    return _timed_out(database) if database.expired else failure
 
 
 def _snapshot(database: Scratch) -> Snapshot:
@@ -193,10 +215,13 @@ def _losses(
 
 
 def _failed(scenario: str, where: str, failure: Failure) -> VerifyProblem:
+    message = failure.message
+    if failure.sqlstate == _INSUFFICIENT_PRIVILEGE:
+        message += f" ({_UNPRIVILEGED})"
     return VerifyProblem(
         "verify-failed",
         scenario,
-        f"fails {where}: {failure.message}",
+        f"fails {where}: {message}" if where else message,
         failure.sqlstate,
         failure.offset,
         failure.end,

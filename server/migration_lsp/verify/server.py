@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -13,27 +15,45 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from migration_lsp.verify.binaries import INSTALL_COMMANDS, find_bin_dir
 from migration_lsp.verify.cluster import LocalCluster
-from migration_lsp.verify.model import VerifyError, first_line
 from migration_lsp.verify.platforms import Platform
 from migration_lsp.verify.signals import (
     Handlers,
     deferred_termination,
     raise_on_termination,
 )
+from migration_lsp.verify.values import VerifyError, first_line
 
 SCRATCH_PREFIX = "migration_lsp_verify_"
-# A migration that loops or waits on a lock must not hang the check forever.
-_STATEMENT_TIMEOUT = "120s"
+# A migration that loops, sleeps or waits on a lock must not hang the check: each session in a
+# scratch database is cancelled, then ended, from the administrative side once this has passed.
+DEFAULT_TIME_LIMIT = 120.0
+_GRACE = 1.0  # between the cancel and the end of a session that caught it
+# Everything a hosted platform withholds from the role migrations run as.
+_UNPRIVILEGED = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+
+
+@dataclass(frozen=True)
+class _Role:
+    name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class _Template:
+    database: str
+    owner: _Role  # owns every object in it; each copy hands them to its own role
 
 
 class Server:
-    """A PostgreSQL to verify against, and the scratch databases made on it.
+    """A PostgreSQL to verify against, and the scratch databases and roles made on it.
 
     Without ``database_url`` a private cluster is started in a temporary folder. With one, the only
-    databases touched are those this object creates (``migration_lsp_verify_<random>``); the URL's
-    own database serves for nothing but CREATE/DROP DATABASE. Platform roles it had to create are
-    dropped again on :meth:`close`. Keep one open across runs to keep the cluster and a template
-    database per platform: a run then only copies a template.
+    databases and roles touched are those this object creates (``migration_lsp_verify_<random>``);
+    the URL's own database serves for nothing but creating and dropping them (its role needs
+    CREATEDB and CREATEROLE). Migrations run as a role of their own per scratch database that
+    owns that database and nothing else: no superuser, no CREATEDB, no CREATEROLE. Each session
+    in a scratch database is stopped after ``time_limit`` seconds. Keep one open across runs to
+    keep the cluster and a template database per platform: a run then only copies a template.
     """
 
     def __init__(
@@ -42,18 +62,20 @@ class Server:
         *,
         bin_search_path: Sequence[str] | None = None,
         progress: Callable[[str], None] | None = None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
     ) -> None:
         self._url = database_url
         self._bin_search_path = bin_search_path
         self._progress = progress or (lambda _message: None)
+        self.time_limit = time_limit
         self._lock = threading.RLock()
         self._cluster: LocalCluster | None = None
         self._admin: psycopg.Connection | None = None
         self._admin_conninfo = ""
         self._restore: Handlers = {}
-        self._templates: dict[str, str] = {}
+        self._templates: dict[str, _Template] = {}
         self._databases: set[str] = set()
-        self._created_roles: set[str] = set()
+        self._roles: set[str] = set()  # per-run roles, template owners, platform roles it made
 
     @property
     def cluster(self) -> LocalCluster | None:
@@ -102,58 +124,118 @@ class Server:
                     cluster.stop()
                 self._templates.clear()
                 self._databases.clear()
+                self._roles.clear()
 
     @contextmanager
     def database(self, platform: Platform) -> Iterator[Scratch]:
-        """A new database holding only ``platform``'s setup; dropped afterwards."""
+        """A new database holding only ``platform``'s setup, owned by a new role; both dropped after."""
         self.start()
-        name = self._create_database(self._template(platform))
+        template = self._template(platform)
+        role = self._create_role(platform)
+        name = ""
         try:
-            yield Scratch(self, name, platform)
+            name = self._create_database(template.database, role)
+            self._adopt(name, template.owner, role)
+            yield Scratch(self, name, platform, role)
         finally:
-            self._drop_database(name)
+            if name:
+                self._drop_database(name)
+            self._drop_roles([role.name])
 
-    def connect(self, database: str, platform: Platform) -> psycopg.Connection:
-        """A new autocommit connection to one of this server's scratch databases."""
-        conn = self._connect(make_conninfo(self._admin_conninfo, dbname=database))
-        conn.execute("SELECT set_config('statement_timeout', %s, false)", (_STATEMENT_TIMEOUT,))
-        if platform.search_path is not None:
-            conn.execute("SELECT set_config('search_path', %s, false)", (platform.search_path,))
-        return conn
+    @contextmanager
+    def session(
+        self, database: str, role: _Role, platform: Platform, expired: threading.Event
+    ) -> Iterator[psycopg.Connection]:
+        """An autocommit connection as ``role``, stopped from outside after the time limit."""
+        conninfo = make_conninfo(
+            self._admin_conninfo, dbname=database, user=role.name, password=role.password
+        )
+        conn = self._connect(conninfo)
+        watchdog = _Watchdog(self._admin_conninfo, conn.info.backend_pid, self.time_limit, expired)
+        try:
+            if platform.search_path is not None:
+                conn.execute("SELECT set_config('search_path', %s, false)", (platform.search_path,))
+            yield conn
+        finally:
+            watchdog.stop()
+            conn.close()
 
-    def _template(self, platform: Platform) -> str:
+    def _template(self, platform: Platform) -> _Template:
         with self._lock:
             if platform.name not in self._templates:
-                name = self._create_database("template0")
+                owner = self._create_role(platform)
+                name = self._create_database("template0", owner)
                 try:
-                    with self.connect(name, platform) as conn:
-                        missing = set(platform.roles) - _existing_roles(conn, platform.roles)
+                    with self.session(name, owner, platform, threading.Event()) as conn:
                         if platform.setup_sql:
                             conn.execute(platform.setup_sql)
                 except psycopg.Error as error:
                     self._drop_database(name)
+                    self._drop_roles([owner.name])
                     raise VerifyError(
                         f"cannot set up the {platform.name} platform in a scratch database: "
                         f"{first_line(error)}; to verify without it, set platform = \"none\" in the config"
                         " (on the command line: --platform none)"
                     ) from None
-                self._templates[platform.name] = name
-                if self._cluster is None:
-                    self._created_roles |= missing
+                # Its owner's objects go to each copy's role; the database itself must not.
+                self._admin_execute(
+                    sql.SQL("ALTER DATABASE {} OWNER TO CURRENT_USER").format(sql.Identifier(name))
+                )
+                self._templates[platform.name] = _Template(name, owner)
             return self._templates[platform.name]
 
-    def _create_database(self, template: str) -> str:
+    def _create_role(self, platform: Platform) -> _Role:
+        """A login role with no privilege beyond the platform's roles, which it is a member of."""
+        role = _Role(SCRATCH_PREFIX + secrets.token_hex(6), secrets.token_urlsafe(24))
+        with self._lock:
+            admin = self._require_admin()
+            self._create_platform_roles(platform)
+            try:
+                admin.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN " + _UNPRIVILEGED + " PASSWORD {}").format(
+                        sql.Identifier(role.name), sql.Literal(role.password)
+                    )
+                )
+                self._roles.add(role.name)
+                if not _is_superuser(admin):
+                    # Creating its databases for it, and stopping its sessions, take membership.
+                    admin.execute(
+                        sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role.name))
+                    )
+            except psycopg.Error as error:
+                raise VerifyError(
+                    f"cannot create a role to run the migration as: {first_line(error)}; "
+                    "the database URL's role needs CREATEROLE and CREATEDB"
+                ) from None
+            for member_of in platform.roles:
+                try:
+                    admin.execute(
+                        sql.SQL("GRANT {} TO {}").format(
+                            sql.Identifier(member_of), sql.Identifier(role.name)
+                        )
+                    )
+                except psycopg.errors.InsufficientPrivilege:
+                    # A platform role someone else administers: the migration may not act as it.
+                    pass
+        return role
+
+    def _create_platform_roles(self, platform: Platform) -> None:
+        admin = self._require_admin()
+        for role in set(platform.roles) - _existing_roles(admin, platform.roles):
+            admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN NOINHERIT").format(sql.Identifier(role)))
+            self._roles.add(role)
+
+    def _create_database(self, template: str, owner: _Role) -> str:
         name = SCRATCH_PREFIX + secrets.token_hex(6)
-        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+            sql.Identifier(name), sql.Identifier(template), sql.Identifier(owner.name)
         )
         if template == "template0":
             # UTF-8, so that error positions (in characters) match Python string offsets.
             statement += sql.SQL(" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
         with self._lock:
-            admin = self._require_admin()
             try:
-                admin.execute(statement)
+                self._require_admin().execute(statement)
             except psycopg.Error as error:
                 raise VerifyError(
                     f"cannot create a scratch database: {first_line(error)}"
@@ -161,33 +243,58 @@ class Server:
             self._databases.add(name)
         return name
 
+    def _adopt(self, database: str, template_owner: _Role, role: _Role) -> None:
+        """Give the copy's objects to its own role, before any migration runs there."""
+        owner, new = sql.Identifier(template_owner.name), sql.Identifier(role.name)
+        conn = self._connect(make_conninfo(self._admin_conninfo, dbname=database))
+        # Short of superuser, a new owner needs the old one's CREATE on the schemas, for now.
+        with conn, conn.transaction():
+            conn.execute(sql.SQL("GRANT {} TO {}").format(owner, new))
+            conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(owner, new))
+            conn.execute(sql.SQL("REVOKE {} FROM {}").format(owner, new))
+
     def _drop_database(self, name: str) -> None:
+        """Drop a scratch database, whatever the migration did to it or to our sessions."""
         with self._lock:
-            admin = self._require_admin()
             try:
-                admin.execute(_drop_statement(admin, name))
+                if self._admin_execute(_IS_TEMPLATE, (name,)).fetchone():
+                    # A template cannot be dropped.
+                    self._admin_execute(
+                        sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name))
+                    )
+                self._admin_execute(_drop_statement(self._require_admin(), name))
             except psycopg.Error as error:
                 raise VerifyError(
                     f"cannot drop scratch database {name}: {first_line(error)}"
                 ) from None
             self._databases.discard(name)
 
+    def _drop_roles(self, names: Iterable[str]) -> None:
+        with self._lock:
+            for name in sorted(names):
+                try:
+                    self._admin_execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+                except psycopg.Error as error:
+                    raise VerifyError(f"cannot drop role {name}: {first_line(error)}") from None
+                self._roles.discard(name)
+
     def _drop_leftovers(self) -> None:
-        try:
-            for name in sorted(self._databases):
-                self._drop_database(name)
-            if self._created_roles:
-                # Run from a database of our own: the URL's database only sees CREATE/DROP
-                # DATABASE. No other database refers to the roles any more.
-                name = self._create_database("template0")
-                with self._connect(make_conninfo(self._admin_conninfo, dbname=name)) as conn:
-                    roles = sql.SQL(", ").join(map(sql.Identifier, sorted(self._created_roles)))
-                    conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(roles))
-                self._drop_database(name)
-        except psycopg.Error as error:
-            left = ", ".join(sorted(self._databases | self._created_roles))
-            raise VerifyError(f"cannot drop {left}: {first_line(error)}") from None
-        self._created_roles.clear()
+        for name in sorted(self._databases):
+            self._drop_database(name)
+        # Per-run roles and template owners first: they are members of the platform roles.
+        self._drop_roles(sorted(self._roles, key=lambda name: not name.startswith(SCRATCH_PREFIX)))
+
+    def _admin_execute(self, statement: Any, params: Sequence[Any] | None = None) -> psycopg.Cursor:
+        """Run on the administrative connection, opening it again if a migration ended it."""
+        with self._lock:
+            try:
+                return self._require_admin().execute(statement, params)
+            except psycopg.OperationalError:
+                admin = self._require_admin()
+                if not (admin.broken or admin.closed):
+                    raise
+                self._admin = self._connect(self._admin_conninfo)
+                return self._admin.execute(statement, params)
 
     def _require_admin(self) -> psycopg.Connection:
         if self._admin is None:
@@ -219,13 +326,59 @@ class Server:
 class Scratch:
     """A scratch database. Each run gets a connection of its own, as each run of an app does."""
 
-    def __init__(self, server: Server, name: str, platform: Platform) -> None:
+    def __init__(self, server: Server, name: str, platform: Platform, role: _Role) -> None:
         self.server = server
         self.name = name
         self.platform = platform
+        self.role = role
+        self._expired = threading.Event()
 
-    def connect(self) -> psycopg.Connection:
-        return self.server.connect(self.name, self.platform)
+    @property
+    def expired(self) -> bool:
+        """Whether a session here ran past the time limit and was stopped."""
+        return self._expired.is_set()
+
+    def connect(self) -> AbstractContextManager[psycopg.Connection]:
+        """A session as the database's own role, closed when the ``with`` block ends."""
+        return self.server.session(self.name, self.role, self.platform, self._expired)
+
+
+class _Watchdog:
+    """Cancels a session after the time limit, then ends it: nothing it runs can lift this."""
+
+    def __init__(
+        self, admin_conninfo: str, pid: int, limit: float, expired: threading.Event
+    ) -> None:
+        self._conninfo = admin_conninfo
+        self._pid = pid
+        self._expired = expired
+        self._done = threading.Event()
+        self._timer = threading.Timer(limit, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        self._expired.set()
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10) as admin:
+                admin.execute("SELECT pg_cancel_backend(%s)", (self._pid,))
+                # An exception handler can catch the cancel; it cannot catch the end.
+                if not self._done.wait(_GRACE):
+                    admin.execute("SELECT pg_terminate_backend(%s)", (self._pid,))
+        except psycopg.Error:
+            # The session is gone already, or the server is: either way nothing runs any more.
+            pass
+
+
+_IS_TEMPLATE = "SELECT true FROM pg_database WHERE datname = %s AND datistemplate"
+
+
+def _is_superuser(conn: psycopg.Connection) -> bool:
+    return conn.info.parameter_status("is_superuser") == "on"
 
 
 def _drop_statement(admin: psycopg.Connection, name: str) -> sql.Composed:

@@ -35,11 +35,15 @@ import tree_sitter as ts
 from migration_lsp.config import Config
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, language_for, parse
 from migration_lsp.model.schema import canonical, parse_name
+from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Name
+from migration_lsp.sql.split import split
 from migration_lsp.workspace.checklist import Checklist, find_checklists
 from migration_lsp.workspace.files import Unreadable, inside_root, read_source
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+SQL_SUFFIXES = frozenset({".sql"})  # legacy schema files: read for the tables they create
+_CREATES_TABLE = re.compile(r"\s*create\s+(?:(?:global\s+|local\s+)?(?:temp|temporary|unlogged)\s+)?table\b", re.IGNORECASE)
 
 # supabase-js filters whose first argument is a column name
 FILTERS = frozenset(
@@ -551,6 +555,7 @@ class WorkspaceIndex:
     _files: dict[Path, _FileFacts] = field(default_factory=dict, init=False, repr=False)
     _texts: dict[Path, str] = field(default_factory=dict, init=False, repr=False)
     _checklists: dict[Path, list[Checklist]] = field(default_factory=dict, init=False, repr=False)
+    _sql_tables: dict[Path, frozenset[Name]] = field(default_factory=dict, init=False, repr=False)
     _resolved: dict[Path, tuple[list[TableRef], list[FunctionRef]]] = field(default_factory=dict, init=False, repr=False)
     _constants: dict[Path, TablesConstant] | None = field(default=None, init=False, repr=False)
     _modules: dict[tuple[Path, str], Path | None] = field(default_factory=dict, init=False, repr=False)
@@ -569,6 +574,9 @@ class WorkspaceIndex:
         if path.suffix.lower() in MARKDOWN_SUFFIXES:
             self._checklists[path] = find_checklists(path, text)
             return
+        if path.suffix.lower() in SQL_SUFFIXES:
+            self._sql_tables[path] = _tables_created(text)
+            return
         if path.suffix.lower() not in CODE_SUFFIXES:
             return
         old = self._files.get(path)
@@ -583,6 +591,7 @@ class WorkspaceIndex:
     def remove(self, path: Path) -> None:
         self._texts.pop(path, None)
         self._checklists.pop(path, None)
+        self._sql_tables.pop(path, None)
         if self._files.pop(path, None) is not None:
             self._invalidate()
 
@@ -696,6 +705,10 @@ class WorkspaceIndex:
             return max(counts, key=lambda s: (counts[s], not s.startswith("."), s))
         rel = _relpath(constant.path.with_suffix(""), path.parent)
         return rel if rel.startswith(".") else "./" + rel
+
+    def sql_files_creating(self, table: Name) -> list[Path]:
+        """The workspace's ``.sql`` files that create ``table``, by path."""
+        return sorted(path for path, tables in self._sql_tables.items() if canonical(table) in tables)
 
     def checklists(self) -> list[Checklist]:
         """The "Required Tables" checklists: the configured document's, else every one found."""
@@ -850,6 +863,13 @@ def _split_scoped(spec: str) -> tuple[str, str, str]:
 
 def _relpath(target: Path, start: Path) -> str:
     return PurePath(os.path.relpath(target, start)).as_posix()
+
+
+def _tables_created(sql: str) -> frozenset[Name]:
+    """The tables the statements of a SQL file create; only ``CREATE … TABLE`` is analysed."""
+    pieces, _ = split(sql)
+    facts = (analyze(sql[p.start : p.end]) for p in pieces if _CREATES_TABLE.match(sql, p.start))
+    return frozenset(canonical(f.name) for f in facts if f.kind == "create_table" and f.name is not None)
 
 
 def relative(path: Path, root: Path) -> str:

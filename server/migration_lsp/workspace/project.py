@@ -11,7 +11,7 @@ from migration_lsp.locate.typescript import CODE_SUFFIXES
 from migration_lsp.migration import Document, parse_document
 from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
-from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, WorkspaceIndex
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, WorkspaceIndex
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class Project:
         self.index.update(path, text)
         # A file read again (an editor sends every version) replaces its notices.
         self.notices = [n for n in self.notices if n.path != path]
-        if path.suffix.lower() in MARKDOWN_SUFFIXES:
-            return  # a rules document: the index reads its checklist
+        if path.suffix.lower() in MARKDOWN_SUFFIXES | SQL_SUFFIXES:
+            return  # a rules document or a SQL file: the index reads its checklist or its tables
         doc = parse_document(path, text, self.config.variable_names)
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
         old = self.documents.pop(path, None)
@@ -75,7 +75,7 @@ def _forget_replaced(old: Document, new: Document) -> None:
 
 
 # Code files, and the Markdown documents whose "Required Tables" checklist is read.
-_READ_SUFFIXES = CODE_SUFFIXES | MARKDOWN_SUFFIXES
+_READ_SUFFIXES = CODE_SUFFIXES | MARKDOWN_SUFFIXES | SQL_SUFFIXES
 
 
 def load_projects(

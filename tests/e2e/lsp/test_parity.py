@@ -75,13 +75,22 @@ async def test_check_workspace_matches_the_command_line(editor: Editor) -> None:
     assert result == {"filesWithFindings": len({f[0] for f in cli})}
 
 
-async def test_open_documents_match_the_command_line(editor: Editor) -> None:
+# A second literal: a finding about every migration (the literal naming all missing tables)
+# must stay on the same one whichever document the editor opened first.
+SECOND = "src/app/api/setup/seed/route.ts"
+
+
+@pytest.mark.parametrize("order", [(ROUTE, SECOND, DB), (SECOND, DB, ROUTE), (DB, SECOND, ROUTE)])
+async def test_open_documents_match_the_command_line(editor: Editor, order: tuple[str, ...]) -> None:
     _break(editor.root)
     editor.write("migration-lsp.toml", (editor.root / "migration-lsp.toml").read_text())
-    route, db = editor.open(ROUTE), editor.open(DB)
-    await editor.diagnostics(route, version=1)
-    await editor.diagnostics(db, version=1)
-    await editor.settle(route)
-    opened = {str(editor.path(route)), str(editor.path(db))}
+    (editor.root / SECOND).parent.mkdir(parents=True)
+    editor.write(SECOND, "export const MIGRATION_SQL = `DROP TABLE IF EXISTS mason_seed_old;`;\n")
+    opened_docs = [editor.open(name) for name in order]
+    for doc in opened_docs:
+        await editor.diagnostics(doc, version=1)
+    await editor.settle(opened_docs[0])
+    opened = {str(editor.path(doc)) for doc in opened_docs}
     cli = [f for f in _cli(editor.root) if f[0] in opened]
+    assert any(f[3] == "table-not-in-migration" and f[0].endswith(ROUTE) for f in cli)
     assert cli and [f for f in _editor(editor) if f[0] in opened] == cli

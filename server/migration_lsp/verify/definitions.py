@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from migration_lsp.verify.model import SqlSource
+from migration_lsp.verify.values import SqlSource
 
 # Comments and dollar-quote delimiters are skipped; quoted identifiers and string literals are one
 # token each (a policy name appears quoted in CREATE POLICY and as a literal in its guard).

@@ -1,0 +1,74 @@
+"""Transaction control inside a literal that the app runs as one transaction."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from migration_lsp.findings import Finding
+from migration_lsp.rules.base import Context, Rule
+
+# The statement kinds of PostgreSQL's transaction commands (`BEGIN`/`END` here are the
+# commands, never the words of a PL/pgSQL block, which stay inside their `DO` statement).
+_CONTROL = {
+    "begin": "BEGIN",
+    "start": "START TRANSACTION",
+    "commit": "COMMIT",
+    "end": "END",
+    "rollback": "ROLLBACK",
+    "abort": "ABORT",
+    "savepoint": "SAVEPOINT",
+    "release": "RELEASE",
+}
+
+
+class TransactionControl(Rule):
+    """Finds `BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT` and the other transaction commands.
+
+    ## What it does
+    Reports each top-level `BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`,
+    `ABORT`, `SAVEPOINT` and `RELEASE` in a migration literal. The `BEGIN … END` of a
+    PL/pgSQL block inside `DO $$ … $$` is not a transaction command and is not reported.
+
+    ## Why is this bad?
+    The migration is sent as one script and runs as one transaction. A `COMMIT` inside it
+    ends that transaction early, so a later failure no longer undoes what came before; a
+    `ROLLBACK` silently throws away everything before it: `CREATE TABLE a; ROLLBACK;
+    CREATE TABLE b;` creates only `b`. What runs is no longer what the literal reads, and
+    the fresh, existing and second runs differ ("Testing Migrations": no errors in any
+    scenario; section 2, "Always Idempotent").
+
+    ## Example
+    ```sql
+    BEGIN;
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    COMMIT;
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);
+    ```
+    Leave the transaction to whatever runs the migration; to let one statement fail
+    harmlessly, wrap it in a `DO` block with an `EXCEPTION` handler.
+
+    ## Fix safety
+    No automatic fix: removing the command changes what the migration does.
+    """
+
+    name = "transaction-control"
+    severity = "warning"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m in ctx.migrations:
+            for st in m.statements:
+                command = _CONTROL.get(st.fact.kind)
+                if command is None:
+                    continue
+                yield m.finding(
+                    self.name,
+                    f"{command} inside the migration changes what runs: the literal already runs as one transaction",
+                    *st.span(),
+                )
+
+
+RULES = (TransactionControl,)
