@@ -271,3 +271,16 @@ def test_check_does_not_import_the_language_server(project: Project) -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "migration_lsp.migration" in imported
     assert not {m for m in imported if m.split(".")[0] in ("pygls", "lsprotocol")}
+
+
+def test_lone_surrogate_escape_is_checked_not_a_crash(cli: Any, project: Project) -> None:
+    text = migration("INSERT INTO a (id, user_id) VALUES (2, 3) ON CONFLICT DO NOTHING;", "COMMENT ON TABLE a IS '\\uD800';", "CREATE INDEX i ON a (id);")
+    result = cli("--check", cwd=project({"a.ts": text}))
+    assert result.returncode == 1, result.stderr
+    assert f"a.ts:{BASE.count(chr(10)) + 4}:1: error[create-index-not-idempotent]" in result.stdout
+
+
+def test_literal_behind_trim_is_checked(cli: Any, project: Project) -> None:
+    text = ERROR.replace("`;\n", "`.trim();\n")
+    result = cli("--check", cwd=project({"a.ts": text}))
+    assert result.returncode == 1 and f"a.ts:{ERROR_LINE}:1: error[drop-table]" in result.stdout

@@ -83,7 +83,6 @@ def test_other_names_and_values_are_not_found() -> None:
         "runSql(`DROP TABLE a;`);\n"
         "const s = { MIGRATION_SQL: `DROP TABLE a;` };\n"
         "const MIGRATION_SQL = 'DROP TABLE a;' + suffix;\n"
-        "const MIGRATION_SQL = `DROP TABLE a;`.trim();\n"
     )
     result = find_literals(text, "a.ts", NAMES)
     assert result.literals == [] and result.notices == []
@@ -268,3 +267,37 @@ def test_syntax_error_elsewhere_still_finds_the_literal() -> None:
 def test_file_without_the_name_is_not_parsed() -> None:
     result = find_literals("this is not TypeScript at all (", "a.ts", NAMES)
     assert result.literals == [] and result.notices == [] and result.tree is None
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "const MIGRATION_SQL = `SELECT 1;`.trim();",
+        "const MIGRATION_SQL = `SELECT 1;`.trimStart();",
+        "const MIGRATION_SQL = `SELECT 1;`.trimEnd();",
+        "const MIGRATION_SQL = `SELECT 1;`.toString();",
+        'const MIGRATION_SQL = `SELECT 1;`.replace(/^\\s+/gm, "");',
+        "const MIGRATION_SQL = (`SELECT 1;`).trim() as string;",
+        "const MIGRATION_SQL = sql`SELECT 1;`;",
+        "const MIGRATION_SQL = dedent`SELECT 1;`.trim();",
+        "const MIGRATION_SQL = outdent`SELECT 1;`;",
+        "const MIGRATION_SQL = String.raw`SELECT 1;`.trim();",
+    ],
+)
+def test_literal_behind_trailing_calls_and_tags(declaration: str) -> None:
+    text = "// header\n" + declaration + "\n"
+    lit = only(text)
+    assert lit.sql == "SELECT 1;"
+    assert text[lit.source_map.to_doc(0) :].startswith("SELECT 1;")
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "const MIGRATION_SQL = minify(`SELECT 1;`);",  # an unknown function may rewrite anything
+        "const MIGRATION_SQL = `SELECT 1;`.toUpperCase();",
+        "const MIGRATION_SQL = other`SELECT 1;`;",
+    ],
+)
+def test_unknown_calls_and_tags_are_not_read(declaration: str) -> None:
+    assert find_literals(declaration, "a.ts", NAMES).literals == []

@@ -177,3 +177,11 @@ def test_nothing_to_read(sql: str) -> None:
 @pytest.mark.parametrize("sql", ["CREATE", "ALTER", "DROP", "ALTER TABLE", "CREATE POLICY", "DO", "INSERT", "WITH", "(((", "$$"])
 def test_fragments_never_raise(sql: str) -> None:
     assert analyze(sql).syntax_error is not None
+
+
+def test_lone_surrogate_is_read_with_its_offsets() -> None:
+    # A `\uD800` escape cooks to a lone surrogate, which PostgreSQL's parser cannot take.
+    assert analyze("CREATE TABLE a (name text DEFAULT '\ud800');").syntax_error is None
+    message, start, _ = analyze("CREATE TABLE a (name text DEFAULT '\ud800') nonsense;").syntax_error or ("", -1, 0)
+    assert start == len("CREATE TABLE a (name text DEFAULT '\ud800') ")
+    assert analyze("DO $$ BEGIN RAISE NOTICE '\ud800'; END $$;").syntax_error is None

@@ -267,12 +267,38 @@ def _closes(text: str, quote: int) -> bool:
     return False
 
 
+# Calls after the literal that leave its SQL as written (white space aside); the SQL is
+# checked before them, so positions stay those of the literal.
+_TRAILING_CALLS = frozenset({"trim", "trimStart", "trimEnd", "toString", "replace"})
+# Tags that hand the template's cooked text through, give or take indentation: SQL does not
+# care about white space, so the literal is checked as written, at its own positions.
+_COOKED_TAGS = frozenset({"sql", "dedent", "outdent"})
+
+
+def _unwrap(value: ts.Node, text: str, to_char: ByteToChar) -> ts.Node | None:
+    """The literal inside parentheses, type assertions and trailing calls such as ``.trim()``."""
+    while True:
+        if value.type in _UNWRAP:
+            inner = value.named_children
+            if not inner:
+                return None
+            value = inner[0]
+            continue
+        fn = value.child_by_field_name("function") if value.type == "call_expression" else None
+        if fn is not None and fn.type == "member_expression":
+            prop = fn.child_by_field_name("property")
+            obj = fn.child_by_field_name("object")
+            if prop is not None and obj is not None and _node_text(prop, text, to_char) in _TRAILING_CALLS:
+                value = obj
+                continue
+        return value
+
+
 def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | None:
-    while value.type in _UNWRAP:
-        inner = value.named_children
-        if not inner:
-            return None
-        value = inner[0]
+    found = _unwrap(value, text, to_char)
+    if found is None:
+        return None
+    value = found
     kind: LiteralKind
     if value.type == "template_string":
         kind = "template"
@@ -283,6 +309,11 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
             return None
         node = arguments
         kind = "raw"
+    elif value.type == "call_expression" and _is_cooked_tag(value, text, to_char):
+        node = value.child_by_field_name("arguments")
+        if node is None or node.type != "template_string":
+            return None
+        kind = "template"
     elif value.type == "string":
         kind = "string"
         node = value
@@ -315,6 +346,11 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
 def _is_string_raw(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
     fn = call.child_by_field_name("function")
     return fn is not None and _node_text(fn, text, to_char).replace(" ", "") == "String.raw"
+
+
+def _is_cooked_tag(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
+    fn = call.child_by_field_name("function")
+    return fn is not None and fn.type == "identifier" and _node_text(fn, text, to_char) in _COOKED_TAGS
 
 
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}

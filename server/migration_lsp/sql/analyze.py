@@ -71,10 +71,19 @@ _ERROR_TOKEN = re.compile(r"""[\w$]+|"(?:[^"]|"")*"|'(?:[^'\\]|''|\\.)*'|/\*|\S"
 _LAST_TOKEN = re.compile(r"[\w$]+$|\S$")
 
 
+# A lone surrogate (a `\uD800` escape in the literal) cannot be encoded for PostgreSQL's
+# parser; U+FFFD takes its place, one character for one, so every offset still holds.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def _syntax_error(text: str) -> tuple[str, int, int] | None:
     """PostgreSQL's parse error and the span of the token it names, or None."""
     try:
-        pg_parser.parse_sql_json(text)  # the JSON form skips building Python objects: 20x faster
+        pg_parser.parse_sql_json(_encodable(text))  # the JSON form skips building Python objects: 20x faster
     except pg_parser.ParseError as e:
         message = str(e.args[0]) if e.args else str(e)
         location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else None
@@ -96,7 +105,7 @@ def _do_parts(text: str) -> tuple[int, int, str] | None:
     Read with PostgreSQL's own lexer: sqlglot takes everything after ``DO`` for one string.
     """
     try:
-        tokens = [t for t in pg_parser.scan(text) if t.name not in ("C_COMMENT", "SQL_COMMENT")]
+        tokens = [t for t in pg_parser.scan(_encodable(text)) if t.name not in ("C_COMMENT", "SQL_COMMENT")]
     except pg_parser.ParseError:
         return None
     body = None
@@ -112,7 +121,7 @@ def _do_parts(text: str) -> tuple[int, int, str] | None:
 def _plpgsql_error(body: str) -> str | None:
     """PostgreSQL's complaint about a DO block's body (a quoted string), or None."""
     try:
-        pg_parser.parse_plpgsql_json(f"CREATE FUNCTION migration_lsp_do() RETURNS void LANGUAGE plpgsql AS {body}")
+        pg_parser.parse_plpgsql_json(f"CREATE FUNCTION migration_lsp_do() RETURNS void LANGUAGE plpgsql AS {_encodable(body)}")
     except pg_parser.ParseError as e:
         return str(e.args[0]) if e.args else str(e)
     return None
