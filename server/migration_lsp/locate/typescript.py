@@ -310,9 +310,10 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         node = arguments
         kind = "raw"
     elif value.type == "call_expression" and _is_cooked_tag(value, text, to_char):
-        node = value.child_by_field_name("arguments")
-        if node is None or node.type != "template_string":
+        tagged = value.child_by_field_name("arguments")
+        if tagged is None or tagged.type != "template_string":
             return None
+        node = tagged
         kind = "template"
     elif value.type == "string":
         kind = "string"
