@@ -30,6 +30,8 @@ class Migration:
     comments: list[Comment]
     # Edits whose text this literal's kind cannot hold (a backtick in String.raw): never offered.
     unwritable: set[Edit] = field(default_factory=set, repr=False)
+    dialect: str = "postgres"  # set by `check` from the config and the evidence (see `dialect`)
+    platform: str = "supabase"
 
     @property
     def sql(self) -> str:

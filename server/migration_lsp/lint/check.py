@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from migration_lsp.config import Config
+from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Finding, RuleError
 from migration_lsp.lint import suppress
-from migration_lsp.migration import Document
+from migration_lsp.migration import Document, Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.rules.registry import RULE_CLASSES, RULES
@@ -77,8 +78,15 @@ def check(
     """Run the rules over documents that share one config, then apply levels and suppressions."""
     rules = select_rules(config, select, ignore)
     migrations = [m for d in documents for m in d.migrations]
-    ctx = Context(migrations, config, workspace, baselines)
-    findings, errors = run_rules(ctx, rules)
+    for d in documents:
+        detect(d, config)
+    findings: list[Finding] = []
+    errors: list[RuleError] = []
+    for scope, group in _by_scope(rules, config).items():
+        ctx = Context([m for m in migrations if _in_scope(m, scope)], config, workspace, baselines)
+        found, failed = run_rules(ctx, group)
+        findings += found
+        errors += failed
     for f in findings:
         if f.fix is not None and not all(m.fix_allowed(f) for m in migrations):
             f.fix = None
@@ -87,6 +95,30 @@ def check(
     ran = {r.name for r in rules if r.reported_by == "check"}
     findings = settle(findings, documents, config, ran, suppress.UNUSED in active, read_text)
     return CheckResult(findings, errors)
+
+
+def detect(document: Document, config: Config) -> None:
+    """Set each migration's dialect and platform from the config and the evidence around it."""
+    for m in document.migrations:
+        m.dialect = detect_dialect(config.dialect, m.path, m.text, m.sql, config.root)
+    sqls = [m.sql for m in document.migrations]
+    for m in document.migrations:
+        m.platform = detect_platform(config.platform, m.dialect, m.path, m.text, sqls, config.root)
+
+
+def _by_scope(rules: Sequence[Rule], config: Config) -> dict[tuple[bool, bool], list[Rule]]:
+    """Rules grouped by the literals they see: (PostgreSQL only, Supabase only)."""
+    groups: dict[tuple[bool, bool], list[Rule]] = {}
+    for rule in rules:
+        # A level set in the config switches a Supabase rule on for plain PostgreSQL too.
+        supabase = rule.supabase_only and rule.name not in config.rules
+        groups.setdefault((rule.postgres_only, supabase), []).append(rule)
+    return groups
+
+
+def _in_scope(m: Migration, scope: tuple[bool, bool]) -> bool:
+    postgres, supabase = scope
+    return (not postgres or m.dialect == "postgres") and (not supabase or m.platform == "supabase")
 
 
 def settle(

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from migration_lsp.config import Config
 from migration_lsp.findings import Finding
-from migration_lsp.lint.check import project_baselines, select_rules, settle
+from migration_lsp.lint.check import detect, project_baselines, select_rules, settle
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
@@ -54,9 +54,10 @@ def verify_projects(
             config = project.config
             documents = list(project.documents.values())
             baselines = project_baselines(project, ref)
-            options = _Options(platform or config.platform, mode or config.verify_mode, progress)
+            options = _Options(platform, mode or config.verify_mode, progress)
             found: list[Finding] = []
             for document in documents:
+                detect(document, config)
                 for m in document.migrations:
                     found += _verify_migration(m, baselines, project, server, options)
             verified = [d for d in documents if not any(m.literal.substitutions for m in d.migrations)]
@@ -70,9 +71,12 @@ def _enabled(config: Config, select: Sequence[str], ignore: Sequence[str]) -> tu
     return {r.name for r in rules if r.reported_by == "verify"}, any(r.reported_by == "suppressions" for r in rules)
 
 
+_DIALECT_NAMES = {"sqlite": "SQLite", "mysql": "MySQL"}
+
+
 @dataclass(frozen=True)
 class _Options:
-    platform: str
+    platform: str | None  # None: each literal's own, from the config and the evidence
     mode: str
     progress: Callable[[Path | None, str], None] | None
 
@@ -83,10 +87,13 @@ def _verify_migration(
     if m.literal.substitutions:
         project.notices.append(FileNotice(m.path, "not verified: the literal has ${…} substitutions, whose values are only known when the app runs", m.literal.doc_start))
         return []
+    if m.dialect != "postgres":
+        project.notices.append(FileNotice(m.path, f"not verified: verify runs PostgreSQL literals only, and this one is {_DIALECT_NAMES[m.dialect]}", m.literal.doc_start))
+        return []
     current, sources = sources_for(m, baselines)
     progress = options.progress
     report = None if progress is None else (lambda message: progress(m.path, message))
-    problems = verify(current, sources, platform=options.platform, mode=options.mode, progress=report, server=server)
+    problems = verify(current, sources, platform=options.platform or m.platform, mode=options.mode, progress=report, server=server)
     return [_finding(m, problem) for problem in problems]
 
 

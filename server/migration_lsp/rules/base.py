@@ -65,6 +65,10 @@ class Rule:
     # Rules that compare with a baseline: without one they stay silent, and a note says why.
     needs_baseline: ClassVar[bool] = False
     reported_by: ClassVar[ReportedBy] = "check"
+    # Rules about PostgreSQL features see only PostgreSQL literals; rules about Supabase's
+    # public API see only literals on Supabase, unless the config sets their level.
+    postgres_only: ClassVar[bool] = False
+    supabase_only: ClassVar[bool] = False
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         raise NotImplementedError
