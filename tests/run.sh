@@ -23,4 +23,8 @@ python3 -m venv .venv
 editors/vscode/scripts/setup-e2e.sh >/dev/null
 (cd editors/vscode && npm ci --loglevel=error && npm test && npm run bundle-server && npm run package)
 
+# Lint and types first: a clean tree is part of the contract.
+.venv/bin/ruff check server tests bench
+.venv/bin/mypy
+
 exec .venv/bin/python -m pytest tests "$@"

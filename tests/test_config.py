@@ -8,6 +8,7 @@ import pytest
 
 from migration_lsp import verify
 from migration_lsp.config import PLATFORMS, VERIFY_MODES, Config, ConfigError, load_config
+from migration_lsp.lint.check import RULE_NAMES
 
 
 def write(path: Path, text: str) -> Path:
@@ -17,7 +18,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
-    config = load_config(tmp_path)
+    config = load_config(tmp_path, rule_names=RULE_NAMES)
     assert config.source is None
     assert config.root == tmp_path.resolve()
     assert config.variable_names == ("MIGRATION_SQL",)
@@ -42,7 +43,7 @@ insert-not-idempotent = "error"
 drop-table = "info"
 """,
     )
-    config = load_config(tmp_path / "src" / "app" / "route.ts")
+    config = load_config(tmp_path / "src" / "app" / "route.ts", rule_names=RULE_NAMES)
     assert config.source == (tmp_path / "pyproject.toml").resolve()
     assert config.root == tmp_path.resolve()
     assert config.variable_names == ("MIGRATION_SQL", "SEED_SQL")
@@ -54,7 +55,7 @@ drop-table = "info"
 
 def test_migration_lsp_toml(tmp_path: Path) -> None:
     write(tmp_path / "migration-lsp.toml", 'variable-names = ["SQL"]\n[rules]\ntruncate = "warning"\n')
-    config = load_config(tmp_path / "a.ts")
+    config = load_config(tmp_path / "a.ts", rule_names=RULE_NAMES)
     assert config.variable_names == ("SQL",)
     assert config.rules == {"truncate": "warning"}
 
@@ -63,15 +64,15 @@ def test_nearest_file_upward_wins(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[tool.migration-lsp]\nvariable-names = ["OUTER"]\n')
     write(tmp_path / "apps" / "web" / "migration-lsp.toml", 'variable-names = ["INNER"]\n')
     write(tmp_path / "apps" / "api" / "pyproject.toml", '[project]\nname = "api"\n')  # no table: not a config
-    assert load_config(tmp_path / "apps" / "web" / "src" / "a.ts").variable_names == ("INNER",)
-    assert load_config(tmp_path / "apps" / "api" / "a.ts").variable_names == ("OUTER",)
-    assert load_config(tmp_path / "a.ts").variable_names == ("OUTER",)
+    assert load_config(tmp_path / "apps" / "web" / "src" / "a.ts", rule_names=RULE_NAMES).variable_names == ("INNER",)
+    assert load_config(tmp_path / "apps" / "api" / "a.ts", rule_names=RULE_NAMES).variable_names == ("OUTER",)
+    assert load_config(tmp_path / "a.ts", rule_names=RULE_NAMES).variable_names == ("OUTER",)
 
 
 def test_migration_lsp_toml_beats_pyproject_in_the_same_folder(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[tool.migration-lsp]\nvariable-names = ["PY"]\n')
     write(tmp_path / "migration-lsp.toml", 'variable-names = ["TOML"]\n')
-    assert load_config(tmp_path).variable_names == ("TOML",)
+    assert load_config(tmp_path, rule_names=RULE_NAMES).variable_names == ("TOML",)
 
 
 def test_the_verify_choices_are_what_verify_knows() -> None:
@@ -101,7 +102,7 @@ def test_extra_variable_names_are_added_once() -> None:
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, key: str, problem: str) -> None:
     path = write(tmp_path / "migration-lsp.toml", text)
     with pytest.raises(ConfigError) as e:
-        load_config(tmp_path / "a.ts")
+        load_config(tmp_path / "a.ts", rule_names=RULE_NAMES)
     message = str(e.value)
     assert message == f"{path.resolve()}: {key}: {problem}"
 
@@ -109,13 +110,13 @@ def test_bad_values_name_file_and_key(tmp_path: Path, text: str, key: str, probl
 def test_bad_values_in_pyproject_name_the_table(tmp_path: Path) -> None:
     path = write(tmp_path / "pyproject.toml", '[tool.migration-lsp.rules]\ndrop-tabel = "off"\n')
     with pytest.raises(ConfigError, match=r"pyproject\.toml: \[tool\.migration-lsp\]\.rules\.drop-tabel: unknown rule 'drop-tabel'"):
-        load_config(path)
+        load_config(path, rule_names=RULE_NAMES)
 
 
 def test_settings_that_are_not_a_table(tmp_path: Path) -> None:
     path = write(tmp_path / "pyproject.toml", '[tool]\nmigration-lsp = "yes"\n')
     with pytest.raises(ConfigError, match=r"pyproject\.toml: \[tool\.migration-lsp\]: expected a table of settings$"):
-        load_config(path)
+        load_config(path, rule_names=RULE_NAMES)
 
 
 @pytest.mark.parametrize("name", ["migration-lsp.toml", "pyproject.toml"])
@@ -123,7 +124,7 @@ def test_settings_that_are_not_a_table(tmp_path: Path) -> None:
 def test_file_that_does_not_parse(tmp_path: Path, name: str, data: bytes) -> None:
     (tmp_path / name).write_bytes(data)
     with pytest.raises(ConfigError) as e:
-        load_config(tmp_path / "a.ts")
+        load_config(tmp_path / "a.ts", rule_names=RULE_NAMES)
     message = str(e.value)
     assert message.startswith(f"{tmp_path / name}: not valid TOML: ")
     assert "\n" not in message

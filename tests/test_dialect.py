@@ -9,8 +9,9 @@ import pytest
 
 from migration_lsp.config import Config, ConfigError, parse_config
 from migration_lsp.dialect import clear_cache, detect_dialect, detect_platform
-from migration_lsp.engine import check, parse_document
-from migration_lsp.rules.base import Finding
+from migration_lsp.findings import Finding
+from migration_lsp.lint.check import RULE_NAMES, check
+from migration_lsp.migration import parse_document
 
 
 @pytest.fixture(autouse=True)
@@ -107,9 +108,9 @@ def test_sqlite_and_mysql_are_always_platform_none(tmp_path: Path) -> None:
 
 
 def test_config_accepts_the_settings_and_rejects_others(tmp_path: Path) -> None:
-    assert parse_config({"dialect": "sqlite", "platform": "auto"}, tmp_path / "migration-lsp.toml").dialect == "sqlite"
+    assert parse_config({"dialect": "sqlite", "platform": "auto"}, tmp_path / "migration-lsp.toml", rule_names=RULE_NAMES).dialect == "sqlite"
     with pytest.raises(ConfigError, match="dialect: 'oracle' is not one of auto, postgres, sqlite, mysql"):
-        parse_config({"dialect": "oracle"}, tmp_path / "migration-lsp.toml")
+        parse_config({"dialect": "oracle"}, tmp_path / "migration-lsp.toml", rule_names=RULE_NAMES)
 
 
 def rules_found(tmp_path: Path, code: str, rules: dict[str, str] | None = None) -> set[str]:

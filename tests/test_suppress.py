@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from migration_lsp.config import Config
-from migration_lsp.engine import check, parse_document
-from migration_lsp.rules.base import Finding
-
+from migration_lsp.findings import Finding
+from migration_lsp.lint.check import check
+from migration_lsp.migration import parse_document
 
 # The rules these tests suppress; the others (coverage, upgrade) would only add noise here.
 RULES = (

@@ -1,3 +1,3 @@
-from migration_lsp.cli.main import main
+from migration_lsp.main import main
 
 raise SystemExit(main())

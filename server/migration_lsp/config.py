@@ -99,13 +99,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(path, f"cannot be read: {e.strerror}") from None
 
 
-def load_config(start: Path, fallback_root: Path | None = None) -> Config:
-    """The config that applies to ``start``; defaults when no file is found."""
+def load_config(start: Path, fallback_root: Path | None = None, *, rule_names: frozenset[str]) -> Config:
+    """The config that applies to ``start``; defaults when no file is found.
+
+    ``rule_names``: the rules a config may set levels for (the registry's, given from above).
+    """
     path = find_config_file(start)
     if path is None:
         root = fallback_root or (start if start.is_dir() else start.parent)
         return Config(root=root.resolve())
-    return _load(path.resolve(), path.stat().st_mtime_ns)
+    return _load(path.resolve(), path.stat().st_mtime_ns, rule_names)
 
 
 def clear_cache() -> None:
@@ -114,7 +117,7 @@ def clear_cache() -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _load(path: Path, _mtime: int) -> Config:
+def _load(path: Path, _mtime: int, rule_names: frozenset[str]) -> Config:
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         table = data["tool"]["migration-lsp"] if _has_table(data) else {}
@@ -123,12 +126,10 @@ def _load(path: Path, _mtime: int) -> Config:
     prefix = "[tool.migration-lsp]" if path.name == "pyproject.toml" else ""
     if not isinstance(table, dict):
         raise ConfigError(path, f"{prefix}: expected a table of settings")
-    return parse_config(table, path, prefix)
+    return parse_config(table, path, prefix, rule_names=rule_names)
 
 
-def parse_config(table: dict[str, Any], path: Path, prefix: str = "") -> Config:
-    from migration_lsp.rules.registry import RULES
-
+def parse_config(table: dict[str, Any], path: Path, prefix: str = "", *, rule_names: frozenset[str]) -> Config:
     def error(key: str, problem: str) -> ConfigError:
         return ConfigError(path, f"{prefix + '.' if prefix else ''}{key}: {problem}")
 
@@ -140,7 +141,7 @@ def parse_config(table: dict[str, Any], path: Path, prefix: str = "") -> Config:
                 raise error(key, "expected a table of rule = level")
             levels = {}
             for rule, level in value.items():
-                if rule not in RULES:
+                if rule not in rule_names:
                     raise error("rules." + rule, f"unknown rule {rule!r}")
                 if level not in LEVELS:
                     raise error("rules." + rule, f"{level!r} is not one of {', '.join(LEVELS)}")

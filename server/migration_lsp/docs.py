@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from migration_lsp.rules.base import Rule
+from migration_lsp.rules.registry import RULE_CLASSES
 
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
@@ -21,6 +22,7 @@ HEADER = f"<!-- Generated from the rule's docstring by `{COMMAND}`: edit the rul
 _FIX = {
     "safe": "safe fix, applied by `--fix` and the editor's quick fix",
     "unsafe": "unsafe fix, offered as a quick fix but never applied by `--fix`",
+    "sometimes": "safe in some cases (applied by `--fix`), unsafe in others (offered as a quick fix only)",
     "none": "no automatic fix",
 }
 
@@ -100,8 +102,6 @@ def write(out: Path, classes: Sequence[type[Rule]]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from migration_lsp.rules.registry import RULE_CLASSES
-
     parser = argparse.ArgumentParser(prog=COMMAND, description="Generate docs/rules from the rules' docstrings.")
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 when a page is stale")
     parser.add_argument("--out", type=Path, default=DOCS_DIR, help="the folder of the pages (default: docs/rules)")

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from migration_lsp.cli import main as cli_main
+from migration_lsp import main as cli_main
 from migration_lsp.workspace.files import MAX_BYTES
 
 # Idempotent, with RLS, a policy and an index: no rule has anything to say about it.
@@ -269,7 +269,7 @@ def test_check_does_not_import_the_language_server(project: Project) -> None:
     )
     assert result.returncode == 1, result.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "migration_lsp.engine" in imported
+    assert "migration_lsp.migration" in imported
     assert not {m for m in imported if m.split(".")[0] in ("pygls", "lsprotocol")}
 
 

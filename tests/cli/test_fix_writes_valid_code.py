@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from migration_lsp.config import clear_cache
-from migration_lsp.engine import check
+from migration_lsp.findings import Finding
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
+from migration_lsp.lint.check import check, load_projects
 from migration_lsp.locate.typescript import find_literals
-from migration_lsp.rules.base import Finding
-from migration_lsp.workspace.project import load_projects
 
 NODE = shutil.which("node")
 ROUTE = "src/migration.ts"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
+from migration_lsp.findings import Edit
 from migration_lsp.fixes.apply import apply_edits
-from migration_lsp.rules.base import Edit
 
 REAL = Path(__file__).parents[1] / "fixtures" / "real"
 EXPECTED = yaml.safe_load((REAL / "expected.yml").read_text(encoding="utf-8"))["fixtures"]

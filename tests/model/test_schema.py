@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migration_lsp.engine import Migration, parse_document
+from migration_lsp.config import Config
+from migration_lsp.lint.check import check
+from migration_lsp.migration import Migration, parse_document
 from migration_lsp.model.schema import Schema, build_schema, canonical, dynamic, parse_name
 from migration_lsp.positions import escape_for_template
 from migration_lsp.sql.facts import Name
@@ -425,3 +427,17 @@ def test_a_table_renamed_to_a_name_with_a_substitution_leaves_the_model() -> Non
     s = schema("CREATE TABLE IF NOT EXISTS t (id int); CREATE INDEX IF NOT EXISTS idx_t ON t (id); ALTER TABLE t RENAME TO t_${suffix};", substitutions=True)
     assert s.tables == {} and s.indexes == {}
     assert s.may_have_relation("t_old") and not s.may_have_relation("t")
+
+
+def test_an_unknown_statement_word_is_no_statement_kind() -> None:
+    # `target` is no SQL word: the model skips it, and no rule that reads the model raises.
+    s = schema("CREATE TABLE IF NOT EXISTS mason_users (id uuid PRIMARY KEY);\ntarget mason_users;\ndrop mason_users;")
+    assert list(s.tables) == [canonical(parse_name("mason_users"))]
+
+
+def test_rules_never_crash_on_an_unknown_statement_word() -> None:
+    text = "export const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS mason_users (id uuid PRIMARY KEY);\ntarget mason_users;\n`;\n"
+    doc = parse_document(Path("route.ts"), text, ["MIGRATION_SQL"])
+    result = check([doc], Config(root=Path(".")))
+    assert result.rule_errors == []
+    assert [f.rule for f in result.findings if f.rule == "syntax-error"] == ["syntax-error"]

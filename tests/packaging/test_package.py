@@ -39,7 +39,7 @@ def test_wheel_declares_the_entry_point_and_dependencies(dist: Dist) -> None:
         info = f"migration_lsp-{__version__}.dist-info"
         entry_points = wheel.read(f"{info}/entry_points.txt").decode()
         metadata = wheel.read(f"{info}/METADATA").decode()
-    assert "migration-lsp = migration_lsp.cli.main:main" in entry_points
+    assert "migration-lsp = migration_lsp.main:main" in entry_points
     for dependency in ("pygls", "lsprotocol", "sqlglot", "pglast", "tree-sitter-typescript", "psycopg"):
         assert f"Requires-Dist: {dependency}" in metadata, dependency
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from pglast import parser
 
 from migration_lsp.config import Config
-from migration_lsp.engine import check, parse_document
+from migration_lsp.lint.check import check
+from migration_lsp.migration import parse_document
 from migration_lsp.positions import escape_for_template
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "large_correct_migration.sql"

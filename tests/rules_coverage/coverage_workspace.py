@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Iterable
 
 from migration_lsp.config import clear_cache
-from migration_lsp.engine import check
+from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.apply import apply_edits
+from migration_lsp.lint.check import check, load_projects
 from migration_lsp.positions import escape_for_template
 from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables
-from migration_lsp.rules.base import Edit, Finding, Fix
-from migration_lsp.workspace.project import Project, load_projects
+from migration_lsp.workspace.project import Project
 
 ROUTE = "src/app/api/setup/migrations/route.ts"
 COVERAGE = [cls.name for cls in (*coverage.RULES, *tables.RULES)]

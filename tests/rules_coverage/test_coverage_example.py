@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from coverage_workspace import COVERAGE, Workspace
 
-from migration_lsp.cli.main import main
+from migration_lsp.main import main
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "mason-app"
 DASHBOARD = "packages/mason-dashboard/src"

@@ -7,7 +7,7 @@ from typing import Callable
 import pytest
 from coverage_workspace import CHECKED, ROUTE, Workspace, route
 
-from migration_lsp.rules.base import Finding
+from migration_lsp.findings import Finding
 
 Make = Callable[[dict[str, str]], Workspace]
 

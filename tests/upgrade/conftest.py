@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pytest
 
-from migration_lsp.cli.main import main
+from migration_lsp.main import main
 from migration_lsp.verify import Server
 
 ROUTE = "src/app/api/setup/migrations/route.ts"

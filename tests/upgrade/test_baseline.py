@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.baseline import load_baselines
 from migration_lsp.config import Config, clear_cache
+from migration_lsp.lint.check import BASELINE_RULES
+from migration_lsp.workspace.baselines import load_baselines
 
 ROUTE = "src/app/api/setup/migrations/route.ts"
 
@@ -35,7 +36,7 @@ def test_head_is_the_literal_as_committed(repo) -> None:
     path = repo.route(V2)
     loaded = load_baselines(config(repo.root), [path])
     assert sqls(loaded) == [("HEAD", [V1.strip()])]
-    assert loaded.notes() == []
+    assert loaded.notes(BASELINE_RULES) == []
 
 
 def test_a_ref_names_an_older_commit(repo) -> None:
@@ -71,7 +72,7 @@ def test_files_without_git_get_one_note(repo, tmp_path: Path) -> None:
     outside.write_text(repo.root.joinpath("src/a.ts").read_text(encoding="utf-8"), encoding="utf-8")
     loaded = load_baselines(config(repo.root), [committed, untracked, outside])
     assert loaded.missing == {untracked: "src/b.ts is not in git at HEAD", outside: "not in a git repository"}
-    [(where, note)] = loaded.notes()
+    [(where, note)] = loaded.notes(BASELINE_RULES)
     assert where == untracked
     assert note.startswith("no baseline for this and 1 other file (src/b.ts is not in git at HEAD): ")
     assert "column-missing-on-upgrade and changed-definition-not-applied did not run" in note
@@ -95,7 +96,7 @@ def test_without_git_installed(repo, monkeypatch: pytest.MonkeyPatch, tmp_path: 
 @pytest.mark.parametrize("off", ["", None])
 def test_a_baseline_turned_off_is_no_note(tmp_path: Path, off: str | None) -> None:
     loaded = load_baselines(config(tmp_path, baseline=off), [tmp_path / "route.ts"])
-    assert (loaded.baselines, loaded.missing, loaded.notes()) == ([], {}, [])
+    assert (loaded.baselines, loaded.missing, loaded.notes(BASELINE_RULES)) == ([], {}, [])
 
 
 def test_legacy_sql_files_replay_in_numeric_order_for_every_file(tmp_path: Path) -> None:
@@ -107,13 +108,13 @@ def test_legacy_sql_files_replay_in_numeric_order_for_every_file(tmp_path: Path)
     [baseline] = loaded.baselines
     assert baseline.label == "db/migrations/*.sql"
     assert [m.path.name for m in baseline.migrations] == ["1_users.sql", "2_email.sql", "10_logs.sql"]
-    assert loaded.notes() == []
+    assert loaded.notes(BASELINE_RULES) == []
 
 
 def test_legacy_sql_files_that_match_nothing_are_a_note(tmp_path: Path) -> None:
     settings = config(tmp_path, baseline_sql=("db/*.sql",), source=tmp_path / "migration-lsp.toml")
     loaded = load_baselines(settings, [tmp_path / "route.ts"])
-    assert loaded.notes()[0] == (tmp_path / "migration-lsp.toml", "baseline-sql db/*.sql matches no file")
+    assert loaded.notes(BASELINE_RULES)[0] == (tmp_path / "migration-lsp.toml", "baseline-sql db/*.sql matches no file")
 
 
 # -- through --check -----------------------------------------------------------------------

@@ -6,15 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.baseline import Baseline, sql_migration
-from migration_lsp.cli.verify import sql_source
 from migration_lsp.config import Config
-from migration_lsp.engine import check, parse_document
+from migration_lsp.lint.check import check
+from migration_lsp.lint.verify import sql_source
+from migration_lsp.migration import parse_document
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules import upgrade
 from migration_lsp.verify import verify
+from migration_lsp.workspace.baselines import sql_migration
 
 LARGE = Path(__file__).parent.parent / "fixtures" / "large_correct_migration.sql"
-STATIC = [cls.name for cls in upgrade.RULES if cls.name not in upgrade.VERIFY_RULES]
+VERIFY_RULES = {cls.name for cls in upgrade.RULES if cls.reported_by == "verify"}
+STATIC = [cls.name for cls in upgrade.RULES if cls.name not in VERIFY_RULES]
 
 
 def older(sql: str) -> str:

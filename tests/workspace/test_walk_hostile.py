@@ -14,9 +14,9 @@ from typing import Callable, TypeVar
 
 import pytest
 
+from migration_lsp.lint.check import load_projects
 from migration_lsp.workspace import files
 from migration_lsp.workspace.files import MAX_BYTES, WALK_STOPPED, Unreadable, checkable_text, inside_root, read_source, walk, within
-from migration_lsp.workspace.project import load_projects
 
 T = TypeVar("T")
 MIGRATION = "export const MIGRATION_SQL = `CREATE TABLE IF NOT EXISTS a (id int);`;\n"

@@ -7,12 +7,12 @@ import difflib
 import sys
 from pathlib import Path
 
-from migration_lsp.baseline import Baseline, needs_baseline, project_baselines
 from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, read_projects, report, say, write_output
 from migration_lsp.cli.report import display_path
-from migration_lsp.engine import check
+from migration_lsp.findings import Finding
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
-from migration_lsp.rules.base import Finding
+from migration_lsp.lint.check import check_project, needs_baseline, project_baselines
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.workspace.project import FileNotice, Project
 from migration_lsp.workspace.write import replace_text
 
@@ -39,7 +39,9 @@ def run_check(args: argparse.Namespace) -> int:
     if args.diff:
         return _print_diff(projects, originals, fixed, args)
     if args.verify:
-        from migration_lsp.cli.verify import verify_projects
+        # lazy: psycopg loads only to verify
+        from migration_lsp.cli.verify import verify_progress
+        from migration_lsp.lint.verify import verify_projects
         from migration_lsp.verify import VerifyError
 
         try:
@@ -50,6 +52,7 @@ def run_check(args: argparse.Namespace) -> int:
                 platform=args.platform,
                 select=args.select,
                 ignore=args.ignore,
+                progress=verify_progress(),
             )
         except VerifyError as e:
             say(str(e))
@@ -64,19 +67,11 @@ def _check_all(
 ) -> list[Finding]:
     findings: list[Finding] = []
     for project in projects:
-        result = check(
-            list(project.documents.values()),
-            project.config,
-            workspace=project.index,
-            select=args.select,
-            ignore=args.ignore,
-            baselines=baselines.get(project, ()),
-            read_text=project.texts.get,
-        )
+        result = check_project(project, select=args.select, ignore=args.ignore, baselines=baselines.get(project, ()))
         findings.extend(result.findings)
-        for error in result.rule_errors:
+        if result.rule_errors:
             failed.add(project)
-            notice = FileNotice(project.config.source or project.config.root, f"rule {error.rule} failed: {error.message}")
+        for notice in result.notices:
             if notice not in project.notices:  # each --fix pass checks again
                 project.notices.append(notice)
     findings.sort(key=Finding.order)

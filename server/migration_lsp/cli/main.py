@@ -1,31 +1,26 @@
-"""Command line entry point.
-
-``migration-lsp`` alone (or ``migration-lsp lsp``) serves the language server on stdio;
-``migration-lsp check`` (or ``--check``, the same path) is the headless mode. Imports are lazy
-so that a check never loads pygls.
-"""
+"""What the command line's modes share: the parser, messages, reading projects, the report."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import NoReturn, Sequence
 
 from migration_lsp import __version__
+from migration_lsp.cli.report import FORMATS, Report, render, render_statistics
 from migration_lsp.config import PLATFORMS
-
-if TYPE_CHECKING:
-    from migration_lsp.rules.base import Finding
-    from migration_lsp.workspace.project import Project
+from migration_lsp.findings import Finding
+from migration_lsp.lint.check import load_projects
+from migration_lsp.rules.registry import RULES
+from migration_lsp.workspace.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like the rest of the tool
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, like the rest of the tool
         self.exit(EXIT_ERROR, f"migration-lsp: {message} (see --help)\n")
 
 
@@ -36,8 +31,6 @@ def say(message: str) -> None:
 
 def read_projects(paths: Sequence[Path], variable_names: Sequence[str]) -> list[Project] | None:
     """The projects under ``paths``; None, once said, when one of them does not exist."""
-    from migration_lsp.workspace.project import load_projects
-
     missing = next((p for p in paths if not p.exists()), None)
     if missing is not None:
         say(f"no such file or folder: {missing}")
@@ -52,8 +45,6 @@ def report(
 
     ``failed``: the check is incomplete (a rule raised), which exits like a config error.
     """
-    from migration_lsp.cli.report import Report, render, render_statistics
-
     notices = [n for p in projects for n in (*p.config_errors, *p.notices)]
     texts = {path: text for p in projects for path, text in p.texts.items()}
     files_checked = sum(len(p.documents) for p in projects)
@@ -86,8 +77,6 @@ def write_output(path: Path, text: str) -> None:
 
 
 def _rule_list(value: str) -> list[str]:
-    from migration_lsp.rules.registry import RULES
-
     names = [v.strip() for v in value.split(",") if v.strip()]
     unknown = [n for n in names if n not in RULES]
     if unknown:
@@ -103,8 +92,6 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from migration_lsp.cli.report import FORMATS
-
     p = Parser(
         prog="migration-lsp",
         description="Checks the MIGRATION_SQL literals of a TypeScript app: no data loss, every statement idempotent, every table covered.",
@@ -132,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Options that only mean something to --check: given without it, they would start the server.
-_CHECK_ONLY = {
+CHECK_ONLY = {
     "PATH": lambda a: bool(a.paths),
     "--format": lambda a: a.format != "text",
     "--fix": lambda a: a.fix,
@@ -148,56 +135,3 @@ _CHECK_ONLY = {
     "--database-url": lambda a: a.database_url is not None,
     "--platform": lambda a: a.platform is not None,
 }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args_list
-    try:
-        return _dispatch(args_list)
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as e:  # the user gets one line, never a traceback, unless asked
-        if debug:
-            traceback.print_exc()
-        say(f"internal error: {type(e).__name__}: {e}" + ("" if debug else " (run with --debug for details)"))
-        return EXIT_ERROR
-
-
-def _dispatch(argv: list[str]) -> int:
-    if argv and argv[0] == "schema":
-        from migration_lsp.cli.schema import main as schema_main
-
-        return schema_main(argv[1:])
-    if argv and argv[0] == "verify":
-        from migration_lsp.cli.verify import main as verify_main
-
-        return verify_main(argv[1:])
-    if argv and argv[0] == "rule":
-        from migration_lsp.cli.rule import main as rule_main
-
-        return rule_main(argv[1:])
-    command = argv[0] if argv and argv[0] in ("check", "lsp") else None
-    if command is not None:
-        argv = argv[1:]
-    parser = build_parser()
-    # Intermixed: paths and flags in any order (`--check --fix PATH`, `check PATH --fix`).
-    args = parser.parse_intermixed_args(argv)
-    if command == "check" and args.check is None:
-        args.check = []
-    if args.check is None:
-        given = [flag for flag, on in _CHECK_ONLY.items() if on(args)]
-        if given:
-            parser.error(f"{given[0]} needs check (or --check)")
-        from migration_lsp.lsp.server import serve
-
-        return serve(tcp=args.tcp)
-    if args.fix and args.diff:
-        parser.error("--fix and --diff exclude each other: --diff changes nothing")
-    args.check = [*args.check, *args.paths]
-    from migration_lsp.cli.check import run_check
-
-    return run_check(args)

@@ -11,9 +11,10 @@ from typing import Callable
 from urllib.parse import quote
 
 from migration_lsp import DOCS_URL, SERVER_NAME, __version__
+from migration_lsp.findings import Finding
 from migration_lsp.positions import LineIndex
-from migration_lsp.rules.base import Finding, Rule
-from migration_lsp.rules.registry import RULE_CLASSES
+from migration_lsp.rules.base import Rule
+from migration_lsp.rules.registry import RULE_CLASSES, rule_url
 from migration_lsp.workspace.project import FileNotice
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -55,10 +56,6 @@ def display_path(path: Path) -> str:
         return absolute.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return str(absolute)
-
-
-def rule_url(rule: str) -> str:
-    return f"{DOCS_URL}/{rule}.md"
 
 
 def render(report: Report, fmt: str, color: bool = False) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Parser, read_projects, say
 from migration_lsp.cli.report import display_path
 from migration_lsp.config import Config
-from migration_lsp.engine import Migration
+from migration_lsp.migration import Migration
 from migration_lsp.model.schema import Definition, Schema, Table, build_schema
 from migration_lsp.positions import LineIndex
 from migration_lsp.workspace.checklist import CHECKED, escape_cell, render_table

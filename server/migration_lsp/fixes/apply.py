@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from migration_lsp.rules.base import Edit, Finding
+from migration_lsp.findings import Edit, Finding
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

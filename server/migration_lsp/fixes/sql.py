@@ -11,8 +11,8 @@ from typing import Sequence
 
 from pglast import keywords
 
-from migration_lsp.engine import Migration
-from migration_lsp.rules.base import Edit, Fix
+from migration_lsp.findings import Edit, Fix
+from migration_lsp.migration import Migration
 from migration_lsp.sql.facts import Name, Statement
 from migration_lsp.sql.tokens import STRING, TokenError, tokenize
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from migration_lsp.rules.base import Edit
+from migration_lsp.findings import Edit
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex
 

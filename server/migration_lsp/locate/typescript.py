@@ -304,14 +304,16 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         kind = "template"
         node = value
     elif value.type == "call_expression" and _is_string_raw(value, text, to_char):
-        node = value.child_by_field_name("arguments")
-        if node is None or node.type != "template_string":
+        arguments = value.child_by_field_name("arguments")
+        if arguments is None or arguments.type != "template_string":
             return None
+        node = arguments
         kind = "raw"
     elif value.type == "call_expression" and _is_cooked_tag(value, text, to_char):
-        node = value.child_by_field_name("arguments")
-        if node is None or node.type != "template_string":
+        tagged = value.child_by_field_name("arguments")
+        if tagged is None or tagged.type != "template_string":
             return None
+        node = tagged
         kind = "template"
     elif value.type == "string":
         kind = "string"

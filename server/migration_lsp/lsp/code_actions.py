@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Sequence
 from lsprotocol import types
 
 from migration_lsp import SERVER_NAME
+from migration_lsp.findings import Edit
 from migration_lsp.fixes.apply import plan_safe_fixes
+from migration_lsp.lint.suppress import MARKER, UNUSED
 from migration_lsp.lsp import convert
+from migration_lsp.migration import Document
 from migration_lsp.positions import LineIndex
-from migration_lsp.rules.base import Edit
 from migration_lsp.rules.registry import RULES
-from migration_lsp.suppress import MARKER, UNUSED
 
 if TYPE_CHECKING:
-    from migration_lsp.engine import Document
     from migration_lsp.lsp.server import MigrationServer
 
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SERVER_NAME}"
@@ -43,15 +43,15 @@ def register(server: MigrationServer) -> None:
             ignorable = [d for d in ours if d.code in RULES and d.code != UNUSED]
             if ignorable:
                 edits = await ls.state.run(lambda: _ignore_edits(ls, path, ignorable))
-                for d, changes in zip(ignorable, edits):
-                    if changes:
-                        edit = convert.workspace_edit(changes, document_changes)
+                for d, ignore in zip(ignorable, edits):
+                    if ignore:
+                        edit = convert.workspace_edit(ignore, document_changes)
                         actions.append(types.CodeAction(f"Ignore {d.code} for this statement", kind=types.CodeActionKind.QuickFix, diagnostics=[d], edit=edit))
         # Asked for by name (on save), or offered next to a safe fix.
         if _wanted(only, FIX_ALL) and (only is not None or any(fix is not None and fix[1] for _, fix in fixes)):
-            changes = await ls.state.run(lambda: _fix_all(ls, path))
-            if changes:
-                edit = convert.workspace_edit(changes, document_changes)
+            every = await ls.state.run(lambda: _fix_all(ls, path))
+            if every:
+                edit = convert.workspace_edit(every, document_changes)
                 actions.append(types.CodeAction(f"Fix all safe {SERVER_NAME} findings", kind=FIX_ALL, edit=edit))
         return actions
 

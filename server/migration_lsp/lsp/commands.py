@@ -54,7 +54,8 @@ def start_verify(ls: MigrationServer, uri: object) -> str:
 
 
 def _verify(ls: MigrationServer, path: Path) -> None:
-    from migration_lsp.cli.verify import verify_projects
+    # lazy: psycopg loads only to verify
+    from migration_lsp.lint.verify import verify_projects
     from migration_lsp.verify import VerifyError
 
     snapshot = ls.state.submit(lambda: _alone(ls, path)).result()

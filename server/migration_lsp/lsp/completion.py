@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from migration_lsp.lsp import convert, lookup
+from migration_lsp.lsp import convert
+from migration_lsp.query import lookup
 
 if TYPE_CHECKING:
     from migration_lsp.lsp.server import MigrationServer
@@ -50,13 +51,13 @@ def _complete(ls: MigrationServer, path: Path, position: types.Position) -> type
                 )
             )
     else:
-        table = schema.table(wanted.table) if wanted.table is not None else None
-        for i, col in enumerate(table.columns.values() if table is not None else ()):
+        found = schema.table(wanted.table) if wanted.table is not None else None
+        for i, col in enumerate(found.columns.values() if found is not None else ()):
             items.append(
                 types.CompletionItem(
                     label=col.name,
                     kind=types.CompletionItemKind.Field,
-                    detail=f"{col.type} — {table.name}" if table is not None else col.type,
+                    detail=f"{col.type} — {found.name}" if found is not None else col.type,
                     sort_text=f"{i:04d}",  # the table's column order
                     text_edit=types.TextEdit(replace, col.name),
                 )

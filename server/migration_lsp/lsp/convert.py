@@ -16,10 +16,10 @@ from lsprotocol.converters import get_converter
 from pygls.uris import from_fs_path, to_fs_path
 
 from migration_lsp import SERVER_NAME
-from migration_lsp.cli.report import rule_url
+from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.lint.suppress import UNUSED
 from migration_lsp.positions import LineIndex
-from migration_lsp.rules.base import Edit, Finding, Fix
-from migration_lsp.suppress import UNUSED
+from migration_lsp.rules.registry import rule_url
 
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,

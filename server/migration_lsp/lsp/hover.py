@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Callable
 
 from lsprotocol import types
 
-from migration_lsp.cli.report import rule_url
-from migration_lsp.lsp import convert, lookup
+from migration_lsp.lsp import convert
 from migration_lsp.model.schema import Definition, Function, Table
-from migration_lsp.rules.registry import RULES
+from migration_lsp.query import lookup
+from migration_lsp.rules.registry import RULES, rule_url
 from migration_lsp.sql.facts import Name
 
 if TYPE_CHECKING:

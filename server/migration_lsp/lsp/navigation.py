@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from migration_lsp.engine import Migration
-from migration_lsp.lsp import convert, lookup
+from migration_lsp.lsp import convert
+from migration_lsp.migration import Migration
 from migration_lsp.positions import LineIndex
+from migration_lsp.query import lookup
 from migration_lsp.sql.facts import Span, Statement
 
 if TYPE_CHECKING:
@@ -170,6 +171,6 @@ def _statement(m: Migration, st: Statement, index: LineIndex) -> types.DocumentS
 def _flat(uri: str, symbols: list[types.DocumentSymbol], container: str | None = None) -> list[types.SymbolInformation]:
     out = []
     for s in symbols:
-        out.append(types.SymbolInformation(s.name, s.kind, types.Location(uri, s.selection_range), container_name=container))
+        out.append(types.SymbolInformation(location=types.Location(uri, s.selection_range), name=s.name, kind=s.kind, container_name=container))
         out += _flat(uri, list(s.children or []), s.name)
     return out

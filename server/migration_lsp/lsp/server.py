@@ -1,6 +1,7 @@
 """The language server: pygls wiring, logging and the process's life.
 
-Each feature lives in its own module and registers its handlers in :func:`create_server`;
+Each feature lives in its own module and registers its handlers in
+:func:`migration_lsp.lsp.serve.create_server`;
 they convert between LSP and the core and nothing else.
 """
 
@@ -23,7 +24,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from migration_lsp import SERVER_NAME, __version__
 from migration_lsp.lsp.convert import Uris
-from migration_lsp.lsp.diagnostics import Publisher
+from migration_lsp.lsp.publisher import Publisher
 from migration_lsp.lsp.settings import LOG_LEVELS
 from migration_lsp.lsp.state import State
 from migration_lsp.lsp.transport import serve as serve_stream
@@ -103,14 +104,16 @@ class _Protocol(LanguageServerProtocol):
         if isinstance(message, _Invalid):
             if hasattr(message, "id"):
                 log.warning("malformed params for %s", message.method)
-                error = JsonRpcInvalidParams(f"malformed params for {message.method}")
-                self._send_response(message.id, error=error.to_response_error())
+                invalid = JsonRpcInvalidParams(f"malformed params for {message.method}")
+                self._send_response(message.id, error=invalid.to_response_error())
             else:
-                log.error("malformed params for %s; dropped%s", message.method, self._server.kept_text(message.params))
+                server = self._server
+                kept = server.kept_text(message.params) if isinstance(server, MigrationServer) else ""
+                log.error("malformed params for %s; dropped%s", message.method, kept)
             return
         if self._shutdown and hasattr(message, "id") and hasattr(message, "method"):
-            error = JsonRpcInvalidRequest("the server is shutting down")
-            self._send_response(message.id, error=error.to_response_error())
+            refusal = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(message.id, error=refusal.to_response_error())
             return
         super().handle_message(message)
 
@@ -128,7 +131,7 @@ class MigrationServer(LanguageServer):
     def verify_server(self) -> VerifyServer:
         """The PostgreSQL that verify runs on, kept while the editor is open so a re-run is fast."""
         if self._verify_server is None:
-            from migration_lsp.verify import Server
+            from migration_lsp.verify import Server  # lazy: psycopg loads only to verify
 
             self._verify_server = Server()
         return self._verify_server
@@ -238,7 +241,7 @@ def set_log_level(name: str) -> None:
     log.setLevel(LOG_LEVELS[name])
 
 
-def _setup_logging(server: MigrationServer) -> None:
+def setup_logging(server: MigrationServer) -> None:
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     client = _LspLogHandler(server, stderr)
@@ -250,32 +253,6 @@ def _setup_logging(server: MigrationServer) -> None:
     logging.getLogger("pygls").setLevel(logging.WARNING)
     logging.getLogger("pygls").addHandler(stderr)
     # The engine logs a failing rule at every check; the state tells the client once.
-    engine = logging.getLogger("migration_lsp.engine")
+    engine = logging.getLogger("migration_lsp.lint.check")
     engine.propagate = False
     engine.handlers[:] = [stderr]
-
-
-def create_server() -> MigrationServer:
-    from migration_lsp.lsp import code_actions, commands, completion, diagnostics, hover, lifecycle, navigation
-
-    server = MigrationServer()
-    for feature in (lifecycle, diagnostics, code_actions, hover, navigation, completion, commands):
-        feature.register(server)
-    return server
-
-
-def serve(tcp: str | None = None) -> int:
-    """Serve one client on stdio, or on ``HOST:PORT``; the exit code the specification asks for."""
-    server = create_server()
-    _setup_logging(server)
-    try:
-        if tcp is None:
-            server.start_io()
-        else:
-            host, sep, port = tcp.rpartition(":")
-            if not sep or not port.isdigit():
-                print(f"migration-lsp: --tcp expects HOST:PORT, got {tcp!r}", file=sys.stderr)
-                return 2
-            server.start_tcp(host or "127.0.0.1", int(port))
-    finally:
-        server.quit()

@@ -25,18 +25,18 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Protocol, TypeVar
 
 from migration_lsp import config as config_module
-from migration_lsp.baseline import BASELINE_RULES, Baseline, project_baselines
 from migration_lsp.config import CONFIG_FILES, ConfigError, load_config
-from migration_lsp.engine import check, select_rules
+from migration_lsp.findings import Finding
+from migration_lsp.lint.check import RULE_NAMES, check_project, load_projects, needs_baseline, project_baselines
 from migration_lsp.lsp.settings import EditorSettings
-from migration_lsp.rules.base import Finding
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
 from migration_lsp.workspace.files import WALK_STOPPED, Unreadable, checkable_text, is_code_file, read_source
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES
-from migration_lsp.workspace.project import Project, load_projects
+from migration_lsp.workspace.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +373,7 @@ class State:
                 folder.skipped.add(path)
             return project
         try:
-            config = load_config(path)
+            config = load_config(path, rule_names=RULE_NAMES)
         except ConfigError as e:
             self._report_once(str(e))
             return None
@@ -404,13 +404,7 @@ class State:
 
     def _check(self, project: Project) -> None:
         """The same check as ``--check``: the project's config, index and baselines."""
-        result = check(
-            list(project.documents.values()),
-            project.config,
-            workspace=project.index,
-            baselines=self._project_baselines(project),
-            read_text=project.texts.get,
-        )
+        result = check_project(project, baselines=self._project_baselines(project))
         for error in result.rule_errors:
             self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", show=False)
         by_path: dict[Path, list[Finding]] = {path: [] for path in project.texts}
@@ -421,7 +415,7 @@ class State:
 
     def _project_baselines(self, project: Project) -> list[Baseline]:
         """Baselines read from git once per set of migration files, not once per keystroke."""
-        if not project.documents or {r.name for r in select_rules(project.config)}.isdisjoint(BASELINE_RULES):
+        if not needs_baseline(project):
             return []
         paths = frozenset(project.documents)
         cached = self._baselines.get(project)
@@ -484,6 +478,6 @@ class State:
             self.reporter.show_error(message.splitlines()[0])
 
 
-def _log_failure(future: Future[object]) -> None:
+def _log_failure(future: Future[Any]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.error("internal error", exc_info=future.exception())

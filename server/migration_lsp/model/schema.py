@@ -22,15 +22,13 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from migration_lsp.locate.typescript import PLACEHOLDER
+from migration_lsp.migration import Migration
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import PUNCT, STRING, Tok, TokenError, tokenize
-
-if TYPE_CHECKING:
-    from migration_lsp.engine import Migration
 
 
 def canonical(name: Name) -> Name:
@@ -296,7 +294,23 @@ class _Builder:
 
     def apply(self, m: Migration, st: Statement) -> None:
         f = st.fact
-        handler = getattr(self, "_" + f.kind, None)
+        # An explicit table: a statement's first word (`target t;`) never names a method.
+        handlers = {
+            "create_table": self._create_table,
+            "create_foreign_table": self._create_table,
+            "alter_table": self._alter_table,
+            "create_index": self._create_index,
+            "create_policy": self._create_policy,
+            "create_trigger": self._create_trigger,
+            "create_view": self._create_view,
+            "create_materialized_view": self._create_view,
+            "create_function": self._create_function,
+            "create_procedure": self._create_function,
+            "create_publication": self._create_publication,
+            "alter_publication": self._alter_publication,
+            "drop": self._drop,
+        }
+        handler = handlers.get(f.kind)
         if handler is not None:
             handler(m, st, f)
 
@@ -333,7 +347,6 @@ class _Builder:
             self._add_constraint(m, st, table, con, con.span)
         self.schema.tables[key] = table
 
-    _create_foreign_table = _create_table
 
     def _add_column(self, m: Migration, st: Statement, table: Table, col: Column) -> None:
         if col.name in table.columns:
@@ -447,7 +460,8 @@ class _Builder:
             return
         self.schema.tables = {(key if k == old else k): v for k, v in self.schema.tables.items()}
         table.name = key
-        for obj in (*table.indexes, *table.policies, *table.triggers):
+        on_table: list[Index | Policy | Trigger] = [*table.indexes, *table.policies, *table.triggers]
+        for obj in on_table:
             obj.table = key
         for other in self.schema.tables.values():
             for fk in other.foreign_keys:
@@ -533,7 +547,6 @@ class _Builder:
         else:
             self.schema.views[key] = View(key, self._definition(m, st), f.kind == "create_materialized_view")
 
-    _create_materialized_view = _create_view
 
     def _create_function(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None:
@@ -549,7 +562,6 @@ class _Builder:
             key, self._definition(m, st), arguments, returns, language, f.kind == "create_procedure"
         )
 
-    _create_procedure = _create_function
 
     def _create_publication(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or dynamic(f.name) or f.name.name in self.schema.publications:

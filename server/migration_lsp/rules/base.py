@@ -3,48 +3,49 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Iterable, Literal
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar, Iterable, Iterator, Literal, Sequence
 
-if TYPE_CHECKING:
-    from migration_lsp.engine import Context
+from migration_lsp.config import Config
+from migration_lsp.findings import Finding, Severity
+from migration_lsp.migration import Migration
+from migration_lsp.model.baseline import Baseline
+from migration_lsp.model.schema import Schema, build_schema
+from migration_lsp.sql.facts import Statement
+from migration_lsp.workspace.index import WorkspaceIndex
 
-Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
-FixSafety = Literal["safe", "unsafe", "none"]
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """Replace ``path``'s text from ``start`` to ``end`` (document offsets) with ``new_text``."""
-
-    path: Path
-    start: int
-    end: int
-    new_text: str
+# How often the rule's findings carry a fix, and whether those fixes are safe; each Fix
+# carries its own safety (a rule whose fix is safe in one case and not in another says so).
+FixSafety = Literal["safe", "unsafe", "sometimes", "none"]
+# Who reports a rule's findings: its own check, the suppression pass, or verify on PostgreSQL.
+ReportedBy = Literal["check", "suppressions", "verify"]
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
-    title: str
-    edits: tuple[Edit, ...]
-    safe: bool = True  # safe fixes are applied by --fix and "fix all"
+@dataclass(eq=False)
+class Context:
+    """What rules read: every migration in scope, and the workspace around them."""
 
+    migrations: Sequence[Migration]
+    config: Config
+    workspace: WorkspaceIndex | None = None
+    baselines: Sequence[Baseline] = ()  # what older databases were built from
 
-@dataclass(slots=True)
-class Finding:
-    rule: str
-    message: str
-    path: Path
-    start: int  # document offsets
-    end: int
-    fix: Fix | None = None
-    severity: Severity = "error"  # set from the rule's default and the project's config
+    def executed(self) -> Iterator[tuple[Migration, Statement]]:
+        """Every statement every migration executes, with its migration."""
+        for m in self.migrations:
+            for st in m.all_statements():
+                yield m, st
 
-    def order(self) -> tuple[str, int, int, str]:
-        """Where a report lists it: by file, then place, then rule."""
-        return (str(self.path), self.start, self.end, self.rule)
+    @cached_property
+    def schema(self) -> Schema:
+        return build_schema(self.migrations)
+
+    @cached_property
+    def upgrades(self) -> list[tuple[Baseline, Schema]]:
+        """Each baseline with the schema of a database built from it, then migrated by this check's
+        migrations: built once for the rules that compare with it, and let go with the check."""
+        return [(b, build_schema((*b.migrations, *self.migrations))) for b in self.baselines]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class Rule:
     enabled_by_default: ClassVar[bool] = True
     # Cross-file rules read the workspace index and run once per workspace.
     needs_workspace: ClassVar[bool] = False
+    # Rules that compare with a baseline: without one they stay silent, and a note says why.
+    needs_baseline: ClassVar[bool] = False
+    reported_by: ClassVar[ReportedBy] = "check"
     # Rules about PostgreSQL features see only PostgreSQL literals; rules about Supabase's
     # public API see only literals on Supabase, unless the config sets their level.
     postgres_only: ClassVar[bool] = False
@@ -93,11 +97,3 @@ class Rule:
             sections[current] = "\n".join(lines).strip()
         return RuleDoc(summary.strip(), sections)
 
-
-@dataclass
-class RuleError:
-    """A rule that raised: reported, never fatal."""
-
-    rule: str
-    message: str
-    details: str = field(default="", repr=False)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from migration_lsp.engine import Context, Migration
+from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
 from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
+from migration_lsp.migration import Migration
 from migration_lsp.model.schema import Table, parse_name, system_catalog
-from migration_lsp.rules.base import Edit, Finding, Fix, Rule
+from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
 from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex, relative, shared_depth
@@ -439,7 +440,7 @@ class ChecklistOutOfDate(Rule):
 
     name = "checklist-out-of-date"
     severity = "info"
-    fix = "safe"
+    fix = "sometimes"
     needs_workspace = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:

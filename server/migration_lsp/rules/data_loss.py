@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from migration_lsp.engine import Context
-from migration_lsp.rules.base import Finding, Rule
+from migration_lsp.findings import Finding
+from migration_lsp.rules.base import Context, Rule
 
 _INSTEAD = "add the new structure, migrate the data in application code, and remove the old one only after confirming the migration succeeded"
 

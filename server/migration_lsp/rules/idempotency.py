@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from migration_lsp.engine import Context, Migration
+from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words, sql_ident, sql_string
-from migration_lsp.rules.base import Finding, Fix, Rule
+from migration_lsp.migration import Migration
+from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
 
 
@@ -157,7 +158,7 @@ class CreateIndexNotIdempotent(Rule):
 
     name = "create-index-not-idempotent"
     severity = "error"
-    fix = "safe"
+    fix = "sometimes"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migration_lsp import DOCS_URL
 from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables, transactions, upgrade
 from migration_lsp.rules.base import Rule
 
@@ -16,3 +17,8 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
 )
 
 RULES: dict[str, type[Rule]] = {cls.name: cls for cls in RULE_CLASSES}
+
+
+def rule_url(rule: str) -> str:
+    """The rule's documentation page, which every reporter links to."""
+    return f"{DOCS_URL}/{rule}.md"

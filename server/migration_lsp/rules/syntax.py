@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from migration_lsp.engine import Context
-from migration_lsp.rules.base import Finding, Rule
+from migration_lsp.findings import Finding
+from migration_lsp.rules.base import Context, Rule
 
 
 class SyntaxError_(Rule):
@@ -123,6 +123,7 @@ class UnusedSuppression(Rule):
 
     name = "unused-suppression"
     severity = "info"
+    reported_by = "suppressions"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         # Reported by the suppression pass, which alone knows what each comment suppressed.

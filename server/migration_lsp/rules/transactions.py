@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from migration_lsp.engine import Context
-from migration_lsp.rules.base import Finding, Rule
+from migration_lsp.findings import Finding
+from migration_lsp.rules.base import Context, Rule
 
 # The statement kinds of PostgreSQL's transaction commands (`BEGIN`/`END` here are the
 # commands, never the words of a PL/pgSQL block, which stay inside their `DO` statement).

@@ -1,7 +1,7 @@
 """Rulebook "Testing Migrations": the migration must also work on existing databases.
 
 The static rules find, while typing, the upgrade bugs that a fresh database never shows. Two
-of them compare with a baseline (:mod:`migration_lsp.baseline`): the schema an existing
+of them compare with a baseline (:mod:`migration_lsp.workspace.baselines`): the schema an existing
 database has after the upgrade is the schema model replayed over the baseline and then the
 current migration, where ``IF NOT EXISTS`` and ``DO`` guards skip what already exists.
 
@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
-from migration_lsp.engine import Context, Migration
+from sqlglot import exp
+
+from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
+from migration_lsp.migration import Migration
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, canonical, dynamic
-from migration_lsp.rules.base import Edit, Finding, Fix, Rule
+from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
-
-if TYPE_CHECKING:
-    from migration_lsp.baseline import Baseline
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
 
@@ -71,8 +72,6 @@ def _references(table: Name | None, columns: tuple[str, ...], span: Span | None)
 
 def _view_uses(f: Fact) -> Iterator[tuple[Name, str]]:
     """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
-    from sqlglot import exp
-
     def ident(node: exp.Expression | None) -> str | None:
         if not isinstance(node, exp.Identifier):
             return None
@@ -394,8 +393,9 @@ class ColumnMissingOnUpgrade(Rule):
     """
 
     name = "column-missing-on-upgrade"
+    needs_baseline = True
     severity = "warning"
-    fix = "safe"
+    fix = "sometimes"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[Name, str]] = set()
@@ -516,8 +516,9 @@ class ChangedDefinitionNotApplied(Rule):
     """
 
     name = "changed-definition-not-applied"
+    needs_baseline = True
     severity = "warning"
-    fix = "safe"
+    fix = "sometimes"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[str, ...]] = set()
@@ -682,6 +683,8 @@ def _new_index_name(name: str, taken: set[str]) -> str:
 class _ReportedByVerify(Rule):
     """Findings that only ``verify`` produces, from what PostgreSQL did."""
 
+    reported_by = "verify"
+
     def check(self, ctx: Context) -> Iterable[Finding]:
         return ()
 
@@ -796,8 +799,6 @@ class DataLost(_ReportedByVerify):
     name = "data-lost"
     severity = "error"
 
-
-VERIFY_RULES = frozenset({VerifyFailed.name, UpgradeDrift.name, DataLost.name})
 
 RULES = (
     ColumnUsedBeforeAdded,

@@ -13,7 +13,7 @@ import functools
 import logging
 import re
 import threading
-from typing import Iterable
+from typing import Iterable, cast
 
 import sqlglot
 from pglast import parser as pg_parser
@@ -133,7 +133,7 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
 )
 _TABLE_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "LIKE"})
 _CREATE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "TRUSTED", "PROCEDURAL", "RECURSIVE"})
-_OBJECT_WORDS = {
+_OBJECT_WORDS: dict[tuple[str, str | None], str] = {
     ("FOREIGN", "TABLE"): "FOREIGN TABLE",
     ("MATERIALIZED", "VIEW"): "MATERIALIZED VIEW",
     ("EVENT", "TRIGGER"): "EVENT TRIGGER",
@@ -732,7 +732,7 @@ def _not_exists_guard(insert: exp.Insert) -> bool:
 
 def _parse(text: str) -> exp.Expression | None:
     try:
-        return sqlglot.parse_one(text, read="postgres")
+        return cast(exp.Expression, sqlglot.parse_one(text, read="postgres"))
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError, RecursionError):
         return None
 

@@ -234,7 +234,7 @@ class Statement:
     def guards(self) -> Iterator[Guard]:
         """Guards of this statement and of every enclosing block, innermost first, in absolute offsets."""
         if self._guards is None:
-            found = []
+            found: list[Guard] = []
             st: Statement = self
             while st.parent is not None:
                 # a guard's spans are relative to the block that holds the guarded statement

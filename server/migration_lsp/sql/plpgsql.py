@@ -185,7 +185,13 @@ class _Walker:
                 self.block_list(guards)  # a handler's own statements are not guarded by it
             handler = Guard("exception", self._span(handler_start, self.i), exceptions=tuple(names))
         for child in self.children[recorded:in_body]:
-            child.guards = tuple(handler if g is pending else g for g in child.guards if g is not pending or handler)
+            kept: list[Guard] = []
+            for g in child.guards:
+                if g is not pending:
+                    kept.append(g)
+                elif handler is not None:
+                    kept.append(handler)
+            child.guards = tuple(kept)
         self.accept_end("")
 
     def if_statement(self, guards: tuple[Guard, ...]) -> None:

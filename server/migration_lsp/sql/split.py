@@ -67,11 +67,12 @@ def split(sql: str) -> tuple[list[Piece], list[Comment]]:
             i = n if eol == -1 else eol
             comments.append(Comment(pos, i, True))
         else:
-            i = _end_of_block_comment(sql, pos)
-            if i is None:
+            closed = _end_of_block_comment(sql, pos)
+            if closed is None:
                 # Unclosed: it stays in the statement, for the parser to report.
                 i = n
             else:
+                i = closed
                 comments.append(Comment(pos, i, False))
     _add(sql, seg_start, n, False, comments, pieces)
     return pieces, comments

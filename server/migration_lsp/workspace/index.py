@@ -517,7 +517,9 @@ def _type_hint(value: ts.Node | None) -> str | None:
 
 def _select_items(select: str) -> list[str]:
     """Top-level items of a PostgREST select; embedded resources (``rel(…)``) are other tables."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in select:
         if ch == "(":
             depth += 1
@@ -649,7 +651,7 @@ class WorkspaceIndex:
         facts = self._files.get(path)
         if facts is not None:
             name = self.config.tables_constant
-            bindings = [(name, None)]
+            bindings: list[tuple[str, str | None]] = [(name, None)]
             bindings += [(local, None) for imp in facts.imports for imported, local in imp.names if imported == name]
             bindings += [(imp.namespace, name) for imp in facts.imports if imp.namespace is not None]
             for local, member in bindings:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from migration_lsp.config import Config, ConfigError, load_config
-from migration_lsp.engine import Document, parse_document
 from migration_lsp.locate.typescript import CODE_SUFFIXES
+from migration_lsp.migration import Document, parse_document
 from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, WorkspaceIndex
@@ -79,11 +79,16 @@ _READ_SUFFIXES = CODE_SUFFIXES | MARKDOWN_SUFFIXES | SQL_SUFFIXES
 
 
 def load_projects(
-    paths: Iterable[Path], extra_names: tuple[str, ...] = (), progress: Callable[[int, int], None] | None = None
+    paths: Iterable[Path],
+    extra_names: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    rule_names: frozenset[str],
 ) -> list[Project]:
     """Read every code file under ``paths``, grouped by the config that applies to it.
 
-    ``progress(read, total)`` follows the reading of each path's files.
+    ``progress(read, total)`` follows the reading of each path's files; ``rule_names`` are the
+    rules a config may name.
     """
     projects: dict[Path | None, Project] = {}
     seen: set[Path] = set()
@@ -92,7 +97,7 @@ def load_projects(
 
     def config_for(path: Path, fallback: Path) -> Config:
         try:
-            return load_config(path, fallback_root=fallback)
+            return load_config(path, fallback_root=fallback, rule_names=rule_names)
         except ConfigError as e:
             # Check with the defaults rather than not at all; the error is still reported.
             errors.setdefault(str(e), FileNotice(e.path, e.detail))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lsprotocol import types
-
 from lsp_editor import DB, ROUTE, TABLES, Editor, codes
+from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
 

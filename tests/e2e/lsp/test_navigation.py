@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from lsp_editor import DB, ROUTE, TABLES, Editor
+import pytest_lsp
+from lsp_editor import DB, ROUTE, SECTION, SERVER, TABLES, Client, Editor, make_client
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig, client_capabilities
 
 pytestmark = pytest.mark.asyncio
 
@@ -197,3 +201,31 @@ async def test_completion_of_columns_in_the_query_builder(editor: Editor, call: 
 async def test_nothing_to_complete_elsewhere(editor: Editor) -> None:
     uri = editor.open(DB)
     assert await _complete(editor, uri, editor.position_of(uri, "createClient", offset=3)) == []
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, client_factory=make_client))
+async def flat_client(lsp_client: Client, root: Path):
+    """A client that takes document symbols only as a flat list."""
+    lsp_client.kind = "neovim"
+    capabilities = client_capabilities("neovim")
+    assert capabilities.text_document is not None
+    capabilities.text_document.document_symbol = types.DocumentSymbolClientCapabilities(hierarchical_document_symbol_support=False)
+    lsp_client.set_configuration({}, section=SECTION)
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=capabilities, workspace_folders=[types.WorkspaceFolder(root.as_uri(), root.name)])
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_document_symbols_flat_for_a_client_without_hierarchy(flat_client: Client, root: Path) -> None:
+    editor = Editor(flat_client, root, "neovim")
+    uri = editor.open(ROUTE)
+    result = await editor.request(editor.client.text_document_document_symbol_async(types.DocumentSymbolParams(types.TextDocumentIdentifier(uri))))
+    assert all(isinstance(s, types.SymbolInformation) for s in result)
+    by_name = {s.name: s for s in result}
+    assert by_name["MIGRATION_SQL"].container_name is None
+    users = by_name["mason_users"]
+    assert (users.kind, users.container_name, users.location.uri) == (types.SymbolKind.Class, "MIGRATION_SQL", uri)
+    assert users.location.range == editor.range_of(uri, "mason_users", within="CREATE TABLE IF NOT EXISTS mason_users")
+    assert by_name["email"].container_name == "mason_users"

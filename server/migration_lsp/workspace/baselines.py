@@ -25,34 +25,16 @@ from pathlib import Path
 from typing import Iterable
 
 from migration_lsp.config import Config
-from migration_lsp.engine import Document, Migration, parse_document, parse_migration, select_rules
 from migration_lsp.locate.typescript import MigrationLiteral
+from migration_lsp.migration import Document, Migration, parse_document, parse_migration
+from migration_lsp.model.baseline import Baseline
 from migration_lsp.positions import Segment, SourceMap
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, within
-from migration_lsp.workspace.project import FileNotice, Project
 
 HISTORY = "history"
-# Rules that compare with a baseline; without one they stay silent and, unless the baseline
-# is turned off, a note says why.
-BASELINE_RULES = ("column-missing-on-upgrade", "changed-definition-not-applied")
 
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 _GIT_TIMEOUT = 60
-
-
-@dataclass(frozen=True, eq=False)
-class Baseline:
-    """One state older databases are in, and the migrations that built it."""
-
-    label: str  # "HEAD", a short commit, or the baseline-sql patterns
-    migrations: tuple[Migration, ...]
-    per_file: bool  # git: each file has its own older version; SQL files stand in for every literal
-
-    def matching(self, m: Migration) -> list[Migration]:
-        """The migrations older databases ran where they now run ``m``."""
-        if not self.per_file:
-            return list(self.migrations)
-        return [b for b in self.migrations if b.path == m.path and b.literal.name == m.literal.name]
 
 
 @dataclass
@@ -61,16 +43,19 @@ class Loaded:
     missing: dict[Path, str] = field(default_factory=dict)  # files without any baseline, and why
     problem: tuple[Path, str] | None = None  # a baseline-sql setting that cannot be used
 
-    def notes(self) -> list[tuple[Path, str]]:
-        """What the user should know, in one line each: at most one for all files without a baseline."""
+    def notes(self, rules: Iterable[str]) -> list[tuple[Path, str]]:
+        """What the user should know, in one line each: at most one for all files without a baseline.
+
+        ``rules``: the rules that compare with a baseline, which did not run on those files.
+        """
         notes = [self.problem] if self.problem is not None else []
         if self.missing:
             path, reason = next(iter(self.missing.items()))
             others = len(self.missing) - 1
             files = f" for this and {others} other file{'s' * (others != 1)}" if others else ""
-            rules = " and ".join(BASELINE_RULES)
+            names = " and ".join(rules)
             notes.append((path, (
-                f"no baseline{files} ({reason}): {rules} did not run; commit the file, "
+                f"no baseline{files} ({reason}): {names} did not run; commit the file, "
                 "or set baseline-sql to the SQL files older databases were built from"
             )))  # fmt: skip
         return notes
@@ -102,21 +87,6 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
     if not any(not b.per_file for b in loaded.baselines):  # SQL files stand in for every file
         loaded.missing = reasons
     return loaded
-
-
-def needs_baseline(project: Project, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> bool:
-    """Does a rule that compares with a baseline run on this project?"""
-    active = {r.name for r in select_rules(project.config, select, ignore)}
-    return bool(project.documents) and not active.isdisjoint(BASELINE_RULES)
-
-
-def project_baselines(project: Project, ref: str | None = None) -> list[Baseline]:
-    """The baselines of a project's documents; what the user should know goes to its notices."""
-    loaded = load_baselines(project.config, project.documents, ref)
-    for path, message in loaded.notes():
-        if FileNotice(path, message) not in project.notices:  # --check --verify loads them twice
-            project.notices.append(FileNotice(path, message))
-    return loaded.baselines
 
 
 def sql_migration(path: Path, sql: str) -> Migration:

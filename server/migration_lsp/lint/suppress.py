@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from migration_lsp.engine import Document, Migration
+from migration_lsp.findings import Finding
+from migration_lsp.migration import Document, Migration
 from migration_lsp.positions import LineIndex
-from migration_lsp.rules.base import Finding
 
 MARKER = "migration-lsp:"
 UNUSED = "unused-suppression"

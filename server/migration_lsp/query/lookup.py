@@ -15,8 +15,8 @@ from typing import Iterator
 
 import tree_sitter as ts
 
-from migration_lsp.engine import Migration
 from migration_lsp.locate.typescript import ByteToChar, parse
+from migration_lsp.migration import Migration
 from migration_lsp.model.schema import Definition, Schema, build_schema, canonical
 from migration_lsp.sql.facts import Name, Span, Statement
 from migration_lsp.sql.tokens import tokenize

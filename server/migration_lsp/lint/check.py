@@ -1,0 +1,201 @@
+"""The one check path: select the rules, run them, apply levels and suppressions.
+
+:func:`check_project` is what ``--check``, ``--fix``, the language server and (through
+:mod:`migration_lsp.lint.verify`) verify call; :func:`check` is the same over bare documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from migration_lsp.config import Config
+from migration_lsp.dialect import detect_dialect, detect_platform
+from migration_lsp.findings import Finding, RuleError
+from migration_lsp.lint import suppress
+from migration_lsp.migration import Document, Migration
+from migration_lsp.model.baseline import Baseline
+from migration_lsp.rules.base import Context, Rule
+from migration_lsp.rules.registry import RULE_CLASSES, RULES
+from migration_lsp.workspace.baselines import load_baselines
+from migration_lsp.workspace.index import WorkspaceIndex
+from migration_lsp.workspace.project import FileNotice, Project
+from migration_lsp.workspace.project import load_projects as workspace_projects
+
+log = logging.getLogger(__name__)
+
+
+def run_rules(ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
+    """Run each rule; a rule that raises is reported and the others still run."""
+    findings: list[Finding] = []
+    errors: list[RuleError] = []
+    for rule in rules:
+        try:
+            for f in rule.check(ctx):
+                f.severity = rule.severity
+                findings.append(f)
+        except Exception as e:  # a broken rule must never take the others down
+            errors.append(RuleError(rule.name, f"{type(e).__name__}: {e}", traceback.format_exc()))
+            log.exception("rule %s failed", rule.name)
+    return findings, errors
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    rule_errors: list[RuleError]
+
+
+def select_rules(config: Config, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
+    """The rules to run: the config's levels, narrowed by ``--select`` and ``--ignore``."""
+    chosen, dropped = set(select), set(ignore)
+    rules = []
+    for cls in RULE_CLASSES:
+        if chosen and cls.name not in chosen:
+            continue
+        if cls.name in dropped:
+            continue
+        default = cls.severity if cls.enabled_by_default else "off"
+        if config.level(cls.name, default) == "off":
+            continue
+        rules.append(cls())
+    return rules
+
+
+def check(
+    documents: Sequence[Document],
+    config: Config,
+    *,
+    workspace: WorkspaceIndex | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    baselines: Sequence[Baseline] = (),
+    read_text: Callable[[Path], str | None] | None = None,
+) -> CheckResult:
+    """Run the rules over documents that share one config, then apply levels and suppressions."""
+    rules = select_rules(config, select, ignore)
+    migrations = [m for d in documents for m in d.migrations]
+    for d in documents:
+        detect(d, config)
+    findings: list[Finding] = []
+    errors: list[RuleError] = []
+    for scope, group in _by_scope(rules, config).items():
+        ctx = Context([m for m in migrations if _in_scope(m, scope)], config, workspace, baselines)
+        found, failed = run_rules(ctx, group)
+        findings += found
+        errors += failed
+    for f in findings:
+        if f.fix is not None and not all(m.fix_allowed(f) for m in migrations):
+            f.fix = None
+    active = {r.name for r in rules}
+    # Rules only `verify` reports never run here, so their suppressions are not idle here.
+    ran = {r.name for r in rules if r.reported_by == "check"}
+    findings = settle(findings, documents, config, ran, suppress.UNUSED in active, read_text)
+    return CheckResult(findings, errors)
+
+
+def detect(document: Document, config: Config) -> None:
+    """Set each migration's dialect and platform from the config and the evidence around it."""
+    for m in document.migrations:
+        m.dialect = detect_dialect(config.dialect, m.path, m.text, m.sql, config.root)
+    sqls = [m.sql for m in document.migrations]
+    for m in document.migrations:
+        m.platform = detect_platform(config.platform, m.dialect, m.path, m.text, sqls, config.root)
+
+
+def _by_scope(rules: Sequence[Rule], config: Config) -> dict[tuple[bool, bool], list[Rule]]:
+    """Rules grouped by the literals they see: (PostgreSQL only, Supabase only)."""
+    groups: dict[tuple[bool, bool], list[Rule]] = {}
+    for rule in rules:
+        # A level set in the config switches a Supabase rule on for plain PostgreSQL too.
+        supabase = rule.supabase_only and rule.name not in config.rules
+        groups.setdefault((rule.postgres_only, supabase), []).append(rule)
+    return groups
+
+
+def _in_scope(m: Migration, scope: tuple[bool, bool]) -> bool:
+    postgres, supabase = scope
+    return (not postgres or m.dialect == "postgres") and (not supabase or m.platform == "supabase")
+
+
+def settle(
+    findings: list[Finding],
+    documents: Sequence[Document],
+    config: Config,
+    ran: set[str],
+    report_unused: bool,
+    read_text: Callable[[Path], str | None] | None = None,
+) -> list[Finding]:
+    """Findings of the rules that ``ran``, with the config's levels, less those suppressions hide, sorted."""
+    for f in findings:
+        f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
+    sups = [s for d in documents for s in suppress.suppressions(d)]
+    # Findings in code files without a literal (cross-file rules) honour `//` comments too.
+    seen = {d.path for d in documents}
+    for path in dict.fromkeys(f.path for f in findings if f.path not in seen):
+        text = read_text(path) if read_text is not None else None
+        if text is not None:
+            sups.extend(suppress.suppressions(Document(path, text, [], [])))
+    findings = suppress.apply(findings, sups, RULES, ran)
+    findings = [f for f in findings if f.rule in ran or (f.rule == suppress.UNUSED and report_unused)]
+    for f in findings:
+        if f.rule == suppress.UNUSED:
+            f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
+    findings.sort(key=Finding.order)
+    return findings
+
+
+@dataclass
+class ProjectResult:
+    findings: list[Finding]
+    notices: list[FileNotice]  # what the check itself has to say: rules that raised
+    rule_errors: list[RuleError]
+
+
+def check_project(
+    project: Project, *, select: Iterable[str] = (), ignore: Iterable[str] = (), baselines: Sequence[Baseline] = ()
+) -> ProjectResult:
+    """Check every document of a project; the project itself is left as it is."""
+    result = check(
+        list(project.documents.values()),
+        project.config,
+        workspace=project.index,
+        select=select,
+        ignore=ignore,
+        baselines=baselines,
+        read_text=project.texts.get,
+    )
+    where = project.config.source or project.config.root
+    notices = [FileNotice(where, f"rule {e.rule} failed: {e.message}") for e in result.rule_errors]
+    return ProjectResult(result.findings, notices, result.rule_errors)
+
+
+def needs_baseline(project: Project, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> bool:
+    """Does a rule that compares with a baseline run on this project?"""
+    return bool(project.documents) and any(r.needs_baseline for r in select_rules(project.config, select, ignore))
+
+
+def project_baselines(project: Project, ref: str | None = None) -> list[Baseline]:
+    """The baselines of a project's documents; what the user should know goes to its notices."""
+    loaded = load_baselines(project.config, project.documents, ref)
+    for path, message in loaded.notes(BASELINE_RULES):
+        if FileNotice(path, message) not in project.notices:  # --check --verify loads them twice
+            project.notices.append(FileNotice(path, message))
+    return loaded.baselines
+
+
+# In registry order: the note that says they did not run names them.
+BASELINE_RULES = tuple(cls.name for cls in RULE_CLASSES if cls.needs_baseline)
+
+
+def load_projects(
+    paths: Iterable[Path], extra_names: tuple[str, ...] = (), progress: Callable[[int, int], None] | None = None
+) -> list[Project]:
+    """The projects under ``paths``, their configs checked against the registered rules."""
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES)
+
+
+RULE_NAMES = frozenset(RULES)

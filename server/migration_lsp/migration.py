@@ -1,0 +1,167 @@
+"""A document's migrations: document → literals → statements, with the edits rules make in them.
+
+Each stage is cached by content: a document's literals by its text, a statement's facts by
+the statement's text (see :mod:`migration_lsp.sql.analyze`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.locate.typescript import PLACEHOLDER, MigrationLiteral, Notice, find_literals
+from migration_lsp.sql.analyze import analyze
+from migration_lsp.sql.facts import Statement
+from migration_lsp.sql.split import Comment, split
+
+
+@dataclass(eq=False)
+class Migration:
+    """One literal, split and analysed."""
+
+    path: Path
+    text: str  # the whole document
+    literal: MigrationLiteral
+    statements: list[Statement]
+    comments: list[Comment]
+    # Edits whose text this literal's kind cannot hold (a backtick in String.raw): never offered.
+    unwritable: set[Edit] = field(default_factory=set, repr=False)
+    dialect: str = "postgres"  # set by `check` from the config and the evidence (see `dialect`)
+    platform: str = "supabase"
+
+    @property
+    def sql(self) -> str:
+        return self.literal.sql
+
+    def all_statements(self) -> Iterator[Statement]:
+        """Every statement the migration executes, DO-block bodies included, in order."""
+        for st in self.statements:
+            yield st
+            yield from st.nested()
+
+    def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None) -> Finding:
+        doc_start, doc_end = self.literal.doc_span(start, end)
+        # Users know their `${…}`, not the placeholder that stood in for it.
+        return Finding(rule, self.as_written(message), self.path, doc_start, doc_end, fix)
+
+    def as_written(self, text: str) -> str:
+        """``text`` with each placeholder back as the ``${…}`` it stands for in this literal."""
+        return PLACEHOLDER.sub(lambda p: self._substitution(int(p.group(1))), text)
+
+    def _substitution(self, n: int) -> str:
+        start, end = self.literal.substitutions[n]
+        return self.text[self.literal.source_map.to_doc(start) : self.literal.source_map.to_doc_end(end)]
+
+    def edit(self, start: int, end: int, sql: str) -> Edit:
+        """Replace SQL ``[start, end)`` with ``sql``, escaped for this literal.
+
+        Placeholders copied from the migration's own SQL go back as the `${…}` they stand for.
+        """
+        doc_start = self.literal.source_map.to_doc(start)
+        doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
+        parts = []
+        last = 0
+        writable = True
+        for p in PLACEHOLDER.finditer(sql):
+            writable = writable and self.literal.can_hold(sql[last : p.start()])
+            parts.append(self.literal.escape(sql[last : p.start()]))
+            parts.append(self._substitution(int(p.group(1))))
+            last = p.end()
+        writable = writable and self.literal.can_hold(sql[last:])
+        parts.append(self.literal.escape(sql[last:]))
+        edit = Edit(self.path, doc_start, doc_end, "".join(parts))
+        if not writable:
+            self.unwritable.add(edit)
+        return edit
+
+    def insert(self, at: int, sql: str) -> Edit:
+        return self.edit(at, at, sql)
+
+    @cached_property
+    def comment_starts(self) -> list[int]:
+        """Where each comment starts, in order: for a bisect, built once per migration."""
+        return [c.start for c in self.comments]
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        sql = self.sql
+        i = sql.find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = sql.find("\n", i + 1)
+        return starts
+
+    def sql_line(self, offset: int) -> int:
+        return bisect.bisect_right(self._line_starts, offset) - 1
+
+    def line_start(self, offset: int) -> int:
+        return self._line_starts[self.sql_line(offset)]
+
+    def indentation(self, offset: int) -> str:
+        """The white space that starts the SQL line holding ``offset``."""
+        start = self.line_start(offset)
+        end = start
+        while end < len(self.sql) and self.sql[end] in " \t":
+            end += 1
+        return self.sql[start:end]
+
+    def end_of(self, st: Statement) -> int:
+        """Where ``st`` ends, its semicolon included."""
+        return st.end + 1 if self.sql.startswith(";", st.end) else st.end
+
+    def broken(self, st: Statement) -> bool:
+        """Does PostgreSQL fail to parse the top-level statement that holds ``st``? One that
+        holds a ``${…}`` is not judged: only the app knows its text (as for ``syntax-error``)."""
+        top = st.top
+        return not self.literal.has_substitution(top.start, top.end) and any(f.syntax_error is not None for f in top.fact.walk())
+
+    def fix_allowed(self, finding: Finding) -> bool:
+        """A fix is never offered for a statement that does not parse, nor placed in or right
+        after one: what the broken text means is unknown, and text added to it stays broken."""
+        edits = finding.fix.edits if finding.fix is not None else ()
+        if any(e in self.unwritable for e in edits):
+            return False
+        ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
+        for st in self.statements:
+            if not self.broken(st):
+                continue
+            start, end = self.literal.doc_span(st.start, self.end_of(st))
+            if ours and finding.start <= end and start <= finding.end:
+                return False
+            if any(e.path == self.path and start < e.end and e.start <= end for e in edits):
+                return False
+        return True
+
+    def statement_at(self, offset: int) -> Statement | None:
+        for st in self.statements:
+            if st.start <= offset <= st.end:
+                return st
+        return None
+
+
+@dataclass(eq=False)
+class Document:
+    path: Path
+    text: str
+    migrations: list[Migration]
+    notices: list[Notice]
+
+
+def parse_document(path: Path, text: str, names: Iterable[str]) -> Document:
+    located = find_literals(text, path, frozenset(names))
+    migrations = [parse_migration(path, text, lit) for lit in located.literals]
+    return Document(path, text, migrations, located.notices)
+
+
+def parse_migration(path: Path, text: str, lit: MigrationLiteral) -> Migration:
+    """One literal of the document ``text``, split and analysed."""
+    pieces, comments = split(lit.sql)
+    statements = [
+        Statement(analyze(lit.sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)
+    ]
+    return Migration(path, text, lit, statements, comments)

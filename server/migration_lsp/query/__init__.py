@@ -1,0 +1,1 @@
+"""What the editor asks about a project: symbols, definitions, references, completion, hover cards."""
