@@ -40,6 +40,7 @@ class SyntaxError_(Rule):
     No automatic fix.
     """
 
+    postgres_only = True
     name = "syntax-error"
     severity = "error"
 
