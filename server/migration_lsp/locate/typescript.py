@@ -180,6 +180,9 @@ def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, 
             value = n.child_by_field_name("value")
             if name_node is not None and _node_text(name_node, text, to_char) in names:
                 lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char) if value is not None else None
+                if isinstance(lit, Notice):
+                    notices.append(lit)
+                    continue
                 if lit is not None:
                     out.append(lit)
                     continue
@@ -294,7 +297,7 @@ def _unwrap(value: ts.Node, text: str, to_char: ByteToChar) -> ts.Node | None:
         return value
 
 
-def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | None:
+def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | Notice | None:
     found = _unwrap(value, text, to_char)
     if found is None:
         return None
@@ -328,7 +331,12 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
     subs = [
         (to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"
     ]
-    sql, segments, placeholders = _cook(text, start + 1, end - 1, kind, quote, subs)
+    try:
+        sql, segments, placeholders = _cook(text, start + 1, end - 1, kind, quote, subs)
+    except _NoCookedValue as e:
+        # A tag still runs and receives undefined for that part; untagged, the file does not parse.
+        problem = "has no cooked text for the tag" if value.type == "call_expression" else "is not valid JavaScript"
+        return Notice(f"the template literal of {name} {problem}: {e.escape} is not allowed in a template; it was not checked", e.offset)
     return MigrationLiteral(
         name=name,
         kind=kind,
@@ -390,6 +398,15 @@ class _Cooker:
 _COOKED = {"template": re.compile(r"[\\\r]"), "raw": re.compile(r"\r"), "string": re.compile(r"\\")}
 
 
+class _NoCookedValue(Exception):
+    """An escape a template cannot cook: an octal or decimal one, or a code point past U+10FFFF."""
+
+    def __init__(self, escape: str, offset: int) -> None:
+        super().__init__(escape)
+        self.escape = escape
+        self.offset = offset
+
+
 def _cook(
     text: str, body_start: int, body_end: int, kind: LiteralKind, quote: str, subs: list[tuple[int, int]]
 ) -> tuple[str, list[Segment], list[tuple[int, int]]]:
@@ -404,6 +421,8 @@ def _cook(
             i = found.start()
             cooker.verbatim(text[run_start:i], run_start)
             if text[i] == "\\":
+                if kind == "template" and (bad := _not_cookable(text, i, body_end)) is not None:
+                    raise _NoCookedValue(bad, i)
                 cooked, length = _escape(text, i, body_end)
             else:
                 cooked, length = "\n", 2 if text.startswith("\r\n", i) else 1
@@ -419,6 +438,21 @@ def _cook(
     return "".join(cooker.parts), cooker.segments, placeholders
 
 
+def _not_cookable(text: str, i: int, end: int) -> str | None:
+    """The escape at ``text[i] == '\\'`` if a template literal forbids it (``\\1``, ``\\08``, ``\\u{110000}``)."""
+    c = text[i + 1] if i + 1 < end else ""
+    if "1" <= c <= "9":
+        return text[i : i + 2]
+    if c == "0" and _digit_at(text, i + 2, end):
+        return text[i : i + 3]
+    if c == "u" and text.startswith("{", i + 2):
+        close = text.find("}", i + 3, end)
+        digits = text[i + 3 : close] if close != -1 else ""
+        if digits and _is_hex(digits) and int(digits, 16) > 0x10FFFF:
+            return text[i : close + 1]
+    return None
+
+
 def _escape(text: str, i: int, end: int) -> tuple[str, int]:
     """Cook the escape at ``text[i] == '\\'``: returns the cooked text and the source length."""
     if i + 1 >= end:
@@ -429,7 +463,7 @@ def _escape(text: str, i: int, end: int) -> tuple[str, int]:
             return "", 1 + len(term)  # line continuation
     if c in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[c], 2
-    if c == "0" and not (i + 2 < end and text[i + 2].isdigit()):
+    if c == "0" and not _digit_at(text, i + 2, end):
         return "\0", 2
     if c == "x":
         digits = text[i + 2 : i + 4]
@@ -454,6 +488,11 @@ def _escape(text: str, i: int, end: int) -> tuple[str, int]:
             return chr(code), 6
         return "u", 2
     return c, 2
+
+
+def _digit_at(text: str, i: int, end: int) -> bool:
+    """An ASCII digit (JavaScript's DecimalDigit; ``str.isdigit`` takes others too)."""
+    return i < end and "0" <= text[i] <= "9"
 
 
 def _is_hex(s: str) -> bool:

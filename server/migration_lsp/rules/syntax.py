@@ -18,7 +18,8 @@ class SyntaxError_(Rule):
     compiles it when the block runs: an error in one of its SQL statements is reported at
     the token, any other (a missing `END IF`, an undeclared variable) at the `DO`.
     Statements that hold a `${…}` substitution are not parsed: their text is only known at
-    run time.
+    run time. Blocks, `IF`, `CASE`, loops and `DO` blocks nested more than 64 deep, counted
+    together, are not read: one finding at the first construct past that depth says so.
 
     ## Why is this bad?
     The migration runs as one script: a statement that does not parse fails the whole run,
@@ -49,7 +50,9 @@ class SyntaxError_(Rule):
             if error is None or m.literal.has_substitution(st.start, st.end):
                 continue
             message, start, end = error
-            yield m.finding(self.name, f"PostgreSQL cannot parse this statement: {message}", st.at(start), st.at(end))
+            # An unread construct is the checker's own limit: PostgreSQL may well run it.
+            text = f"this cannot be checked: {message}" if st.kind == "unread" else f"PostgreSQL cannot parse this statement: {message}"
+            yield m.finding(self.name, text, st.at(start), st.at(end))
 
 
 class DynamicSql(Rule):

@@ -6,11 +6,16 @@ walker follows the block structure (labels, ``DECLARE``, ``BEGIN … EXCEPTION W
 statement, the guards around it: an ``IF [NOT] EXISTS (SELECT … FROM catalog WHERE col =
 'value' …)`` condition or an exception handler. PL/pgSQL's own statements (assignments,
 ``RAISE``, ``PERFORM``, ``EXECUTE``) are not SQL the migration runs directly and are skipped.
+
+Blocks, branches, loops and ``DO`` blocks nested more than :data:`MAX_NESTING` deep, counted
+together, are not read: the construct past the limit becomes one ``unread`` statement that
+says so, and the reader stays within Python's stack however deep the input goes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Callable
 
 from migration_lsp.sql.facts import Fact, Guard, Span
@@ -22,6 +27,20 @@ _PLPGSQL_STATEMENTS = frozenset(
 _BLOCK_END = frozenset({"END", "EXCEPTION", "ELSIF", "ELSEIF", "ELSE", "WHEN"})
 _SQL_VERBS = frozenset({"UPDATE", "DELETE", "INSERT", "SELECT", "WITH", "MERGE"})
 _DML = frozenset({"select", "insert", "update", "delete", "merge", "dml"})
+_OPENS = frozenset({"BEGIN", "IF", "LOOP", "WHILE", "FOR", "FOREACH", "CASE"})
+
+MAX_NESTING = 64
+# Levels open on this thread: a nested DO block is read by a walker of its own, inside the
+# walker of the block that holds it, so the count spans them all.
+_open = threading.local()
+
+
+def _depth() -> int:
+    return getattr(_open, "depth", 0)
+
+
+def _set_depth(depth: int) -> None:
+    _open.depth = depth
 
 
 def read_do_block(fact: Fact, text: str, start: int, end: int, analyze: Callable[[str], Fact]) -> None:
@@ -42,7 +61,12 @@ def read_do_block(fact: Fact, text: str, start: int, end: int, analyze: Callable
     # may judge their syntax.
     exact = raw.startswith("$") or not ("''" in body or "\\" in body)
     walker = _Walker(body, tokens, body_start, analyze, exact)
-    walker.block_list(())
+    depth = _depth()
+    _set_depth(depth + 1)
+    try:
+        walker.block_list(())
+    finally:
+        _set_depth(depth)
     fact.children = walker.children
 
 
@@ -95,6 +119,17 @@ class _Walker:
 
     def one(self, guards: tuple[Guard, ...]) -> None:
         w = self.word()
+        if w in _OPENS:
+            depth = _depth()
+            if depth >= MAX_NESTING:
+                self.unread()
+                return
+            _set_depth(depth + 1)
+            try:
+                self.construct(w, guards)
+            finally:
+                _set_depth(depth)
+            return
         if self.punct("<") and self.punct("<", self.i + 1):  # <<label>>
             self.i += 2
             while self.i < len(self.toks) and not (self.punct(">") and self.punct(">", self.i + 1)):
@@ -106,26 +141,31 @@ class _Walker:
             while self.i < len(self.toks) and self.word() != "BEGIN":
                 self.skip_to_semicolon()
             return
+        if w in _PLPGSQL_STATEMENTS or self.is_assignment():
+            self.skip_to_semicolon()
+            return
+        self.sql_statement(guards)
+
+    def construct(self, w: str, guards: tuple[Guard, ...]) -> None:
         if w == "BEGIN":
             self.block(guards)
-            return
-        if w == "IF":
+        elif w == "IF":
             self.if_statement(guards)
-            return
-        if w in ("LOOP", "WHILE", "FOR", "FOREACH"):
+        elif w == "CASE":
+            self.case(guards)
+        else:
             # The loop header is not SQL the migration runs; the body is.
             self.skip_to(WORD, "LOOP")
             self.i += 1
             self.block_list(guards)
             self.accept_end("LOOP")
-            return
-        if w == "CASE":
-            self.case(guards)
-            return
-        if w in _PLPGSQL_STATEMENTS or self.is_assignment():
-            self.skip_to_semicolon()
-            return
-        self.sql_statement(guards)
+
+    def unread(self) -> None:
+        """Stop at a construct past :data:`MAX_NESTING`: one statement says so, at its first word."""
+        t = self.toks[self.i]
+        message = f"blocks nested more than {MAX_NESTING} deep (counting DO blocks, IF, CASE and loops) are not read"
+        self.children.append(Fact("unread", self.body[t.start : t.end], start=self.offset + t.start, syntax_error=(message, 0, t.end - t.start)))
+        self.i = len(self.toks)
 
     def is_assignment(self) -> bool:
         """``target := …`` or ``target = …``, where target is ``name[.name][[…]]…``."""

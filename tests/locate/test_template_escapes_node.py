@@ -1,0 +1,60 @@
+"""Escapes a template literal forbids: Node rejects exactly the ones the locator refuses to cook."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from migration_lsp.locate.typescript import find_literals
+
+NODE = shutil.which("node")
+NAMES = frozenset({"MIGRATION_SQL"})
+
+# As written between the backticks, and the escape the locator names when it refuses the
+# literal ("" when it cooks it). Whether Node agrees is what the test asks.
+ESCAPES = {
+    r"\1": r"\1", r"\7": r"\7", r"\8": r"\8", r"\9": r"\9", r"\00": r"\00", r"\01": r"\01",
+    r"\07": r"\07", r"\08": r"\08", r"a\08b": r"\08", r"\u{110000}": r"\u{110000}",
+    r"\0": "", r"\0a": "", "\\0\u0663": "", r"\0\n": "", r"\u{10FFFF}": "", r"\u{0000000061}": "",
+    r"\\1": "", r"\x41": "", r"\u0041": "", r"\n": "",
+}  # fmt: skip
+
+# Node compiles each text as a whole template; a SyntaxError means the file would not load.
+SCRIPT = """
+const out = {};
+for (const body of JSON.parse(process.argv[1])) {
+  try { out[body] = Array.from(new Function("return `" + body + "`;")(), (c) => c.codePointAt(0)); }
+  catch (e) { if (!(e instanceof SyntaxError)) throw e; out[body] = null; }
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_cooking_accepts_and_rejects_what_node_does() -> None:
+    run = subprocess.run([NODE or "node", "-e", SCRIPT, json.dumps(list(ESCAPES))], capture_output=True, text=True, timeout=60, check=True)
+    node = json.loads(run.stdout)
+    for body, refused in ESCAPES.items():
+        assert (node[body] is None) == bool(refused), body
+        source = f"export const MIGRATION_SQL = `{body}`;\n"
+        found = find_literals(source, "a.ts", NAMES)
+        if refused:
+            assert found.literals == [], body
+            assert [(n.message, n.offset) for n in found.notices] == [
+                (f"the template literal of MIGRATION_SQL is not valid JavaScript: {refused} is not allowed in a template; it was not checked", source.index(refused))
+            ]
+        else:
+            [literal] = found.literals
+            assert ([ord(c) for c in literal.sql], found.notices) == (node[body], []), body
+
+def test_a_tag_gets_no_cooked_text_for_a_forbidden_escape() -> None:
+    # Valid JavaScript: the tag receives undefined for that part, so there is no SQL to check.
+    source = "export const MIGRATION_SQL = sql`SELECT 1; -- \\1`;\n"
+    found = find_literals(source, "a.ts", NAMES)
+    assert found.literals == []
+    assert [n.message for n in found.notices] == [
+        "the template literal of MIGRATION_SQL has no cooked text for the tag: \\1 is not allowed in a template; it was not checked"
+    ]
