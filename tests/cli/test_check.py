@@ -243,6 +243,17 @@ def test_bad_input_gets_a_notice_and_the_run_goes_on(
         assert other.returncode == 1 and other.stderr == "" and notice.split("note: ")[1] in other.stdout
 
 
+def test_value_that_cannot_be_read_is_never_a_silent_skip(cli: Any, project: Project) -> None:
+    root = project({"a.ts": 'import { readFileSync } from "node:fs";\nexport const MIGRATION_SQL = readFileSync("schema.sql", "utf8");\n'})
+    result = cli("--check", cwd=root)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.splitlines()[0] == (
+        "a.ts:2:14: note: MIGRATION_SQL was not checked: its value comes from calling readFileSync(…), known only at run time"
+    )
+    notices = json.loads(cli("--check", "--format", "json", cwd=root).stdout)["notices"]
+    assert [(n["path"], n["line"], n["column"]) for n in notices] == [("a.ts", 2, 14)]
+
+
 def test_config_that_does_not_parse(cli: Any, project: Project) -> None:
     root = project({"migration-lsp.toml": "[rules\ndrop-table = 'off'\n", "a.ts": ERROR})
     result = cli("--check", cwd=root)

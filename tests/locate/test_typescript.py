@@ -85,7 +85,12 @@ def test_other_names_and_values_are_not_found() -> None:
         "const MIGRATION_SQL = 'DROP TABLE a;' + suffix;\n"
     )
     result = find_literals(text, "a.ts", NAMES)
-    assert result.literals == [] and result.notices == []
+    assert result.literals == []
+    # The two declarations of the name whose value is no literal are not skipped silently.
+    assert [(n.offset, n.message.split(":")[0]) for n in result.notices] == [
+        (text.index("MIGRATION_SQL = build"), "MIGRATION_SQL was not checked"),
+        (text.index("MIGRATION_SQL = 'DROP"), "MIGRATION_SQL was not checked"),
+    ]
 
 
 def test_several_names_and_declarations_in_one_file() -> None:
@@ -253,6 +258,40 @@ def test_unreadable_literal_gets_one_notice(text: str, problem: str) -> None:
     assert problem in notice.message and "not checked" in notice.message
     assert "\n" not in notice.message
     assert notice.offset == text.index("MIGRATION_SQL")
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("loadSql()", "comes from calling loadSql(…), known only at run time"),
+        ('fs.readFileSync("schema.sql", "utf8")', "comes from calling fs.readFileSync(…)"),
+        ("process.env.MIGRATION_SQL", "its value (process.env.MIGRATION_SQL) cannot be read statically"),
+        ("`SELECT 1;`.trim() + suffix", "cannot be read statically"),
+        ("minify(`SELECT 1;`)", "minify(…) may change the literal passed to it"),
+        ("unknownTag`SELECT 1;`", "the tag unknownTag may change the template"),
+        ("(build as any)(`SELECT 1;`).trim()", "may change the literal passed to it"),
+    ],
+)
+def test_value_that_cannot_be_read_gets_a_notice(value: str, why: str) -> None:
+    text = f"import fs from 'node:fs';\nexport const MIGRATION_SQL = {value};\n"
+    result = find_literals(text, "a.ts", NAMES)
+    assert result.literals == []
+    assert len(result.notices) == 1, result.notices
+    notice = result.notices[0]
+    assert notice.message.startswith("MIGRATION_SQL was not checked: ") and why in notice.message, notice.message
+    assert notice.offset == text.index("MIGRATION_SQL")
+
+
+def test_long_value_is_shortened_in_the_notice() -> None:
+    text = "const MIGRATION_SQL = a ??\n   bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb;\n"
+    (notice,) = find_literals(text, "a.ts", NAMES).notices
+    assert "\n" not in notice.message and "(a ?? bbbb" in notice.message and "…)" in notice.message
+
+
+def test_readable_literal_and_other_names_get_no_notice() -> None:
+    text = "const MIGRATION_SQL = `SELECT 1;`.trim();\nconst OTHER = loadSql();\nlet MIGRATION_SQL_2 = x;\n"
+    result = find_literals(text, "a.ts", NAMES)
+    assert len(result.literals) == 1 and result.notices == []
 
 
 def test_syntax_error_elsewhere_still_finds_the_literal() -> None:

@@ -183,13 +183,38 @@ def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, 
                 if lit is not None:
                     out.append(lit)
                     continue
-                if (n.parent or n).has_error:  # else the value is some other expression
+                if (n.parent or n).has_error:
                     declared.append(name_node)
+                elif value is not None:
+                    name = _node_text(name_node, text, to_char)
+                    notices.append(Notice(f"{name} was not checked: {_why_unread(value, text, to_char)}", to_char(name_node.start_byte)))
         elif kind == "ERROR":
             declared.extend(c for c in n.children if c.type == "identifier" and _node_text(c, text, to_char) in names)
         stack.extend(reversed(n.children))
     out.sort(key=lambda lit: lit.doc_start)
     _unreadable(declared, text, to_char, out, notices)
+
+
+def _why_unread(value: ts.Node, text: str, to_char: ByteToChar) -> str:
+    """Why a configured name's value is not SQL the checker can read, in a few words."""
+    found = _unwrap(value, text, to_char) or value
+    if found.type == "call_expression":
+        fn = found.child_by_field_name("function")
+        args = found.child_by_field_name("arguments")
+        callee = _snippet(fn, text, to_char) if fn is not None else "a function"
+        if args is not None and args.type == "template_string":
+            return f"the tag {callee} may change the template, so its text is not the SQL that runs"
+        # A template passed in is most likely SQL; a string most likely a file name or a key.
+        if args is not None and any(a.type == "template_string" for a in args.named_children):
+            return f"{callee}(…) may change the literal passed to it, so its text is not the SQL that runs"
+        return f"its value comes from calling {callee}(…), known only at run time"
+    return f"its value ({_snippet(found, text, to_char)}) cannot be read statically"
+
+
+def _snippet(node: ts.Node, text: str, to_char: ByteToChar) -> str:
+    """The node's source on one line, shortened: notices are one line each."""
+    one_line = " ".join(_node_text(node, text, to_char).split())
+    return one_line if len(one_line) <= 40 else one_line[:39] + "…"
 
 
 def _node_text(node: ts.Node, text: str, to_char: ByteToChar) -> str:
