@@ -254,6 +254,31 @@ def test_value_that_cannot_be_read_is_never_a_silent_skip(cli: Any, project: Pro
     assert [(n["path"], n["line"], n["column"]) for n in notices] == [("a.ts", 2, 14)]
 
 
+def test_concatenated_literals_are_checked_and_fixed_part_by_part(cli: Any, project: Project) -> None:
+    code = (
+        "export const MIGRATION_SQL =\n"
+        "  `CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY);\n` +\n"
+        "  'CREATE INDEX b_id_idx ON b (id);\\n' +\n"
+        '  "CREATE INDEX b_id2_idx ON b (id);";\n'
+    )
+    root = project({"a.ts": code})
+    result = cli("--check", cwd=root)
+    assert [line.split(" ")[0:2] for line in result.stdout.splitlines() if "error[" in line] == [
+        ["a.ts:2:31:", "error[table-missing-rls]"],
+        ["a.ts:4:4:", "error[create-index-not-idempotent]"],
+        ["a.ts:5:4:", "error[create-index-not-idempotent]"],
+    ]
+    cli("--check", "--fix", cwd=root)
+    fixed = (root / "a.ts").read_text(encoding="utf-8")
+    # Each fix is written in the quoting of the part it lands in: the policy block, with its
+    # quotes and line breaks, goes into the last, double-quoted part.
+    assert "'CREATE INDEX IF NOT EXISTS b_id_idx ON b (id);\\n' +\n" in fixed
+    assert '"CREATE INDEX IF NOT EXISTS b_id2_idx ON b (id);\\n\\nALTER TABLE b ENABLE ROW LEVEL SECURITY;' in fixed
+    assert "\n" not in fixed.split('"CREATE INDEX IF NOT EXISTS b_id2_idx')[1].rstrip("\n").removesuffix('";')
+    again = cli("--check", cwd=root)
+    assert again.returncode == 0 and "0 errors, 0 warnings, 0 info in 1 file checked" in again.stdout, again.stdout
+
+
 def test_config_that_does_not_parse(cli: Any, project: Project) -> None:
     root = project({"migration-lsp.toml": "[rules\ndrop-table = 'off'\n", "a.ts": ERROR})
     result = cli("--check", cwd=root)

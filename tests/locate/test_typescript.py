@@ -24,7 +24,7 @@ def assert_maps_back(text: str, lit: MigrationLiteral) -> None:
         source = text[d]
         if source == ch:
             assert lit.source_map.to_sql(d) == i
-        elif lit.kind == "raw" and ch == "\n":
+        elif lit.part_at(i).kind == "raw" and ch == "\n":
             assert source == "\r"
         else:
             assert source in "\\$\r", (i, ch, source)
@@ -70,9 +70,9 @@ def test_declaration_forms(declaration: str) -> None:
 
 
 def test_kinds() -> None:
-    assert only("const MIGRATION_SQL = `x`;").kind == "template"
-    assert only("const MIGRATION_SQL = 'x';").kind == "string"
-    assert only("const MIGRATION_SQL = String.raw`x`;").kind == "raw"
+    assert only("const MIGRATION_SQL = `x`;").parts[0].kind == "template"
+    assert only("const MIGRATION_SQL = 'x';").parts[0].kind == "string"
+    assert only("const MIGRATION_SQL = String.raw`x`;").parts[0].kind == "raw"
 
 
 def test_other_names_and_values_are_not_found() -> None:
@@ -83,6 +83,7 @@ def test_other_names_and_values_are_not_found() -> None:
         "runSql(`DROP TABLE a;`);\n"
         "const s = { MIGRATION_SQL: `DROP TABLE a;` };\n"
         "const MIGRATION_SQL = 'DROP TABLE a;' + suffix;\n"
+        "const MIGRATION_SQL = 'DROP TABLE a;' - `x`;\n"
     )
     result = find_literals(text, "a.ts", NAMES)
     assert result.literals == []
@@ -90,6 +91,7 @@ def test_other_names_and_values_are_not_found() -> None:
     assert [(n.offset, n.message.split(":")[0]) for n in result.notices] == [
         (text.index("MIGRATION_SQL = build"), "MIGRATION_SQL was not checked"),
         (text.index("MIGRATION_SQL = 'DROP"), "MIGRATION_SQL was not checked"),
+        (text.index("MIGRATION_SQL = 'DROP TABLE a;' -"), "MIGRATION_SQL was not checked"),
     ]
 
 
@@ -228,15 +230,59 @@ def test_escape_writes_text_that_cooks_back() -> None:
     sql = "DO $$ BEGIN\n  RAISE NOTICE 'a`b\\c ${x}';\nEND $$;"
     for declaration in ("`x`", "'x'", '"x"'):
         lit = only(f"const MIGRATION_SQL = {declaration};\r\n")
-        rewritten = f"const MIGRATION_SQL = {lit.quote}{lit.escape(sql)}{lit.quote};\r\n"
+        quote = lit.parts[0].quote
+        rewritten = f"const MIGRATION_SQL = {quote}{lit.escape(sql, 0)}{quote};\r\n"
         assert only(rewritten).sql == sql
 
 
 def test_escape_keeps_the_documents_line_breaks() -> None:
     crlf = only("const MIGRATION_SQL = `\r\nSELECT 1;\r\n`;\r\n")
-    assert crlf.escape("a\nb") == "a\r\nb"
+    assert crlf.escape("a\nb", 0) == "a\r\nb"
     lf = only("const MIGRATION_SQL = `\nSELECT 1;\n`;\n")
-    assert lf.escape("a\nb") == "a\nb"
+    assert lf.escape("a\nb", 0) == "a\nb"
+
+
+# -- concatenations -------------------------------------------------------------------
+def test_concatenation_is_one_sql_text_mapped_part_by_part() -> None:
+    text = (
+        "export const MIGRATION_SQL =\n"
+        "  `\nCREATE TABLE IF NOT EXISTS a (id int);\n` +\n"
+        "  'CREATE INDEX i ON a (id);\\n' +\n"
+        '  ("DROP TABLE \\"b\\";") + String.raw`\nDROP TABLE c;`;\n'
+    )
+    lit = only(text)
+    assert lit.sql == '\nCREATE TABLE IF NOT EXISTS a (id int);\nCREATE INDEX i ON a (id);\nDROP TABLE "b";\nDROP TABLE c;'
+    assert [(p.kind, p.quote) for p in lit.parts] == [("template", "`"), ("string", "'"), ("string", '"'), ("raw", "`")]
+    assert_maps_back(text, lit)
+    index = LineIndex(text)
+    for needle, line in (("CREATE TABLE", 3), ("CREATE INDEX", 5), ('DROP TABLE "b"', 6), ("DROP TABLE c", 7)):
+        start = lit.sql.index(needle)
+        doc_start, doc_end = lit.doc_span(start, start + len(needle))
+        assert index.cli_position(doc_start)[0] == line
+        assert text[doc_start:doc_end].replace('\\"', '"') == needle
+    assert (lit.doc_start, lit.doc_end) == (text.index("`"), text.rindex("`") + 1)
+
+
+def test_concatenation_escapes_for_the_part_an_edit_lands_in() -> None:
+    text = "const MIGRATION_SQL = `CREATE TABLE a (id int);` + 'CREATE INDEX i ON a (id);';\n"
+    lit = only(text)
+    second = lit.sql.index("CREATE INDEX")
+    assert lit.part_at(second).kind == "string" and lit.part_at(second - 1).kind == "template"
+    assert lit.escape("x 'y' `z`", second) == "x \\'y\\' `z`"
+    assert lit.escape("x 'y' `z`", 0) == "x 'y' \\`z\\`"
+    assert lit.spans_parts(second - 2, second + 2) and not lit.spans_parts(second, len(lit.sql))
+    assert not lit.spans_parts(second, second)
+
+
+def test_concatenated_substitutions_are_numbered_across_parts() -> None:
+    text = "const MIGRATION_SQL = `DROP TABLE ${a};` + `DROP TABLE ${b};`;\n"
+    lit = only(text)
+    assert lit.sql == "DROP TABLE __migration_lsp_sub0;DROP TABLE __migration_lsp_sub1;"
+    assert [text[slice(*lit.doc_span(s, e))] for s, e in lit.substitutions] == ["${a}", "${b}"]
+
+
+def test_concatenation_behind_trim_and_parentheses() -> None:
+    assert only("const MIGRATION_SQL = (`SELECT 1;` + ' SELECT 2;').trim() as string;\n").sql == "SELECT 1; SELECT 2;"
 
 
 # -- bad input -------------------------------------------------------------------------

@@ -34,37 +34,56 @@ PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")  # group 1: w
 LiteralKind = Literal["template", "raw", "string"]
 
 
+@dataclass(frozen=True)
+class LiteralPart:
+    """One quoted literal of a migration's SQL: a concatenation has several."""
+
+    sql_start: int  # where its cooked text starts in the migration's SQL
+    kind: LiteralKind
+    quote: str
+
+
 @dataclass(eq=False)
 class MigrationLiteral:
     """One migration SQL literal: its cooked text and where each character came from."""
 
     name: str
-    kind: LiteralKind
+    parts: list[LiteralPart]  # by sql_start; one unless literals are concatenated with `+`
     sql: str
     source_map: SourceMap
-    doc_start: int  # opening quote
-    doc_end: int  # just after the closing quote
+    doc_start: int  # opening quote of the first part
+    doc_end: int  # just after the closing quote of the last part
     declaration_start: int  # start of the declaring statement, for `//` suppressions above it
-    quote: str
     newline: str = "\n"  # the document's line break, used in inserted text
     substitutions: list[tuple[int, int]] = field(default_factory=list)  # SQL spans of placeholders
 
     def doc_span(self, start: int, end: int) -> tuple[int, int]:
         return self.source_map.to_doc(start), self.source_map.to_doc_end(end)
 
-    def escape(self, sql: str) -> str:
-        """Write SQL text so that, inserted into this literal, it cooks to ``sql``."""
-        if self.kind == "string":
-            return escape_for_string(sql, self.quote)
+    def part_at(self, at: int) -> LiteralPart:
+        """The part that text inserted at SQL offset ``at`` lands in: the one ``to_doc`` maps to."""
+        i = bisect.bisect_right([p.sql_start for p in self.parts], at) - 1
+        return self.parts[max(i, 0)]
+
+    def spans_parts(self, start: int, end: int) -> bool:
+        """Does SQL ``[start, end)`` reach from one part into another? No edit can replace it:
+        the text between the parts (`` ` + ` ``) is code, not SQL."""
+        return end > start and self.part_at(start) is not self.part_at(end - 1)
+
+    def escape(self, sql: str, at: int) -> str:
+        """Write SQL text so that, inserted at SQL offset ``at``, it cooks to ``sql``."""
+        part = self.part_at(at)
+        if part.kind == "string":
+            return escape_for_string(sql, part.quote)
         # String.raw cannot escape anything; SQL written into it needs no escaping.
-        escaped = escape_for_template(sql) if self.kind == "template" else sql
+        escaped = escape_for_template(sql) if part.kind == "template" else sql
         return escaped.replace("\n", self.newline) if self.newline != "\n" else escaped
 
-    def can_hold(self, sql: str) -> bool:
-        """Can :meth:`escape` write ``sql`` into this literal? ``String.raw`` escapes nothing:
+    def can_hold(self, sql: str, at: int) -> bool:
+        """Can :meth:`escape` write ``sql`` at ``at``? ``String.raw`` escapes nothing:
         a backtick would end it, ``${`` open a substitution, and a backslash at the end of
         inserted text would escape whatever follows."""
-        return self.kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$"))
+        return self.part_at(at).kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$"))
 
     def has_substitution(self, start: int, end: int) -> bool:
         return any(s < end and e > start for s, e in self.substitutions)
@@ -320,10 +339,53 @@ def _unwrap(value: ts.Node, text: str, to_char: ByteToChar) -> ts.Node | None:
 
 
 def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | None:
+    """The migration literal that ``value`` is: one quoted literal, or several joined with ``+``."""
+    quoted = _quoted(value, text, to_char)
+    if quoted is None:
+        return None
+    cooker = _Cooker()
+    placeholders: list[tuple[int, int]] = []
+    parts = []
+    for kind, node in quoted:
+        if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
+            return None
+        start = to_char(node.start_byte)
+        end = to_char(node.end_byte)
+        parts.append(LiteralPart(cooker.length, kind, text[start]))
+        subs = [(to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"]
+        _cook(cooker, placeholders, text, start + 1, end - 1, kind, subs)
+    start = to_char(quoted[0][1].start_byte)
+    end = to_char(quoted[-1][1].end_byte)
+    sql = "".join(cooker.parts)
+    return MigrationLiteral(
+        name=name,
+        parts=parts,
+        sql=sql,
+        source_map=SourceMap(cooker.segments, len(sql), end - 1),
+        doc_start=start,
+        doc_end=end,
+        declaration_start=to_char(decl_start_byte),
+        # Inserted line breaks follow the literal's own, or the document's if it has none.
+        newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
+        substitutions=placeholders,
+    )
+
+
+def _quoted(value: ts.Node, text: str, to_char: ByteToChar) -> list[tuple[LiteralKind, ts.Node]] | None:
+    """The quoted literals that make up ``value``, in order, or None if anything else does."""
     found = _unwrap(value, text, to_char)
     if found is None:
         return None
     value = found
+    if value.type == "binary_expression":
+        op = value.child_by_field_name("operator")
+        left = value.child_by_field_name("left")
+        right = value.child_by_field_name("right")
+        if op is None or op.type != "+" or left is None or right is None:
+            return None
+        lefts = _quoted(left, text, to_char)
+        rights = _quoted(right, text, to_char) if lefts is not None else None
+        return lefts + rights if lefts is not None and rights is not None else None
     kind: LiteralKind
     if value.type == "template_string":
         kind = "template"
@@ -343,28 +405,7 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         node = value
     else:
         return None
-    if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
-        return None
-    start = to_char(node.start_byte)
-    end = to_char(node.end_byte)
-    quote = text[start]
-    subs = [
-        (to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"
-    ]
-    sql, segments, placeholders = _cook(text, start + 1, end - 1, kind, quote, subs)
-    return MigrationLiteral(
-        name=name,
-        kind=kind,
-        sql=sql,
-        source_map=SourceMap(segments, len(sql), end - 1),
-        doc_start=start,
-        doc_end=end,
-        declaration_start=to_char(decl_start_byte),
-        quote=quote,
-        # Inserted line breaks follow the literal's own, or the document's if it has none.
-        newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
-        substitutions=placeholders,
-    )
+    return [(kind, node)]
 
 
 def _is_string_raw(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
@@ -414,10 +455,9 @@ _COOKED = {"template": re.compile(r"[\\\r]"), "raw": re.compile(r"\r"), "string"
 
 
 def _cook(
-    text: str, body_start: int, body_end: int, kind: LiteralKind, quote: str, subs: list[tuple[int, int]]
-) -> tuple[str, list[Segment], list[tuple[int, int]]]:
-    cooker = _Cooker()
-    placeholders: list[tuple[int, int]] = []
+    cooker: _Cooker, placeholders: list[tuple[int, int]], text: str, body_start: int, body_end: int, kind: LiteralKind, subs: list[tuple[int, int]]
+) -> None:
+    """Cook one literal's body onto ``cooker``; its substitutions join ``placeholders``."""
     special = _COOKED[kind]
     run_start = body_start
     # Each stretch of text up to the next substitution, then the substitution; the last
@@ -439,7 +479,6 @@ def _cook(
         placeholders.append((cooker.length, cooker.length + len(placeholder)))
         cooker.replaced(placeholder, sub_start, sub_end - sub_start)
         run_start = sub_end
-    return "".join(cooker.parts), cooker.segments, placeholders
 
 
 def _escape(text: str, i: int, end: int) -> tuple[str, int]:
