@@ -279,6 +279,27 @@ def test_concatenated_literals_are_checked_and_fixed_part_by_part(cli: Any, proj
     assert again.returncode == 0 and "0 errors, 0 warnings, 0 info in 1 file checked" in again.stdout, again.stdout
 
 
+def test_joined_array_is_checked_and_fixed_inside_its_elements(cli: Any, project: Project) -> None:
+    code = (
+        "export const MIGRATION_SQL = [\n"
+        '  "CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY)",\n'
+        "  `CREATE INDEX b_id_idx ON b (id)`,\n"
+        '].join(";\\n");\n'
+    )
+    root = project({"a.ts": code})
+    result = cli("--check", cwd=root)
+    assert [line.split(" ")[0:2] for line in result.stdout.splitlines() if "error[" in line] == [
+        ["a.ts:2:31:", "error[table-missing-rls]"],
+        ["a.ts:3:4:", "error[create-index-not-idempotent]"],
+    ]
+    cli("--check", "--fix", cwd=root)
+    fixed = (root / "a.ts").read_text(encoding="utf-8")
+    assert fixed.startswith(code.split("`")[0] + "`CREATE INDEX IF NOT EXISTS b_id_idx ON b (id);\n\nALTER TABLE b ENABLE ROW LEVEL SECURITY;")
+    assert fixed.endswith('END $$;`,\n].join(";\\n");\n')
+    again = cli("--check", cwd=root)
+    assert again.returncode == 0 and "0 errors, 0 warnings, 0 info in 1 file checked" in again.stdout, again.stdout
+
+
 def test_config_that_does_not_parse(cli: Any, project: Project) -> None:
     root = project({"migration-lsp.toml": "[rules\ndrop-table = 'off'\n", "a.ts": ERROR})
     result = cli("--check", cwd=root)

@@ -285,6 +285,45 @@ def test_concatenation_behind_trim_and_parentheses() -> None:
     assert only("const MIGRATION_SQL = (`SELECT 1;` + ' SELECT 2;').trim() as string;\n").sql == "SELECT 1; SELECT 2;"
 
 
+# -- arrays joined with .join(…) --------------------------------------------------------
+def test_joined_array_is_one_sql_text_with_the_separator_between() -> None:
+    text = (
+        "export const MIGRATION_SQL = [\n"
+        "  `CREATE TABLE IF NOT EXISTS a (id int)`,\n"
+        "  // a comment between the elements\n"
+        "  'CREATE INDEX i ON a (id)',\n"
+        '  "DROP TABLE b" + ` CASCADE`,\n'
+        '].join(";\\n");\n'
+    )
+    lit = only(text)
+    assert lit.sql == "CREATE TABLE IF NOT EXISTS a (id int);\nCREATE INDEX i ON a (id);\nDROP TABLE b CASCADE"
+    assert [p.kind for p in lit.parts] == ["template", "separator", "string", "separator", "string", "template"]
+    index = LineIndex(text)
+    for needle, line in (("CREATE TABLE", 2), ("CREATE INDEX i ON a (id)", 4), ("DROP TABLE b", 5), ("CASCADE", 5)):
+        start = lit.sql.index(needle)
+        doc_start, doc_end = lit.doc_span(start, start + len(needle))
+        assert index.cli_position(doc_start)[0] == line and text[doc_start:doc_end] == needle
+    # The separator is code between the elements: nothing is written there.
+    semicolon = lit.sql.index(";")
+    assert lit.part_at(semicolon).kind == "separator" and not lit.can_hold(" ", semicolon)
+    assert lit.spans_parts(0, semicolon + 1)
+
+
+@pytest.mark.parametrize(
+    ("join", "sql"), [(".join()", "SELECT 1,SELECT 2"), (".join('')", "SELECT 1SELECT 2"), (".join(`\\n`)", "SELECT 1\nSELECT 2")]
+)
+def test_join_separators(join: str, sql: str) -> None:
+    assert only(f"const MIGRATION_SQL = [`SELECT 1`, 'SELECT 2']{join};\n").sql == sql
+
+
+@pytest.mark.parametrize(
+    "value", ["[`SELECT 1`, other].join('\\n')", "[`SELECT 1`].join(sep)", "[`SELECT 1`].join(`${sep}`)", "[].join('')", "[`SELECT 1`]"]
+)
+def test_join_of_what_cannot_be_read_gets_a_notice(value: str) -> None:
+    result = find_literals(f"const MIGRATION_SQL = {value};\n", "a.ts", NAMES)
+    assert result.literals == [] and len(result.notices) == 1 and "was not checked" in result.notices[0].message
+
+
 # -- bad input -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "problem"),
@@ -315,6 +354,7 @@ def test_unreadable_literal_gets_one_notice(text: str, problem: str) -> None:
         ("`SELECT 1;`.trim() + suffix", "cannot be read statically"),
         ("minify(`SELECT 1;`)", "minify(…) may change the literal passed to it"),
         ("unknownTag`SELECT 1;`", "the tag unknownTag may change the template"),
+        ("[`SELECT 1;`, `SELECT 2;`]", "its value is an array; only one joined into a text with .join(…) is read"),
         ("(build as any)(`SELECT 1;`).trim()", "may change the literal passed to it"),
     ],
 )

@@ -32,6 +32,9 @@ PLACEHOLDER_PREFIX = "__migration_lsp_sub"
 PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")  # group 1: which substitution
 
 LiteralKind = Literal["template", "raw", "string"]
+# A part is a literal, or the separator that `.join(…)` puts between an array's literals:
+# code, not SQL in the document, so nothing can be written there.
+PartKind = Literal["template", "raw", "string", "separator"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,8 @@ class LiteralPart:
     """One quoted literal of a migration's SQL: a concatenation has several."""
 
     sql_start: int  # where its cooked text starts in the migration's SQL
-    kind: LiteralKind
-    quote: str
+    kind: PartKind
+    quote: str  # "" for a separator
 
 
 @dataclass(eq=False)
@@ -48,7 +51,7 @@ class MigrationLiteral:
     """One migration SQL literal: its cooked text and where each character came from."""
 
     name: str
-    parts: list[LiteralPart]  # by sql_start; one unless literals are concatenated with `+`
+    parts: list[LiteralPart]  # by sql_start; one unless literals are joined with `+` or `.join(…)`
     sql: str
     source_map: SourceMap
     doc_start: int  # opening quote of the first part
@@ -83,7 +86,8 @@ class MigrationLiteral:
         """Can :meth:`escape` write ``sql`` at ``at``? ``String.raw`` escapes nothing:
         a backtick would end it, ``${`` open a substitution, and a backslash at the end of
         inserted text would escape whatever follows."""
-        return self.part_at(at).kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$"))
+        kind = self.part_at(at).kind
+        return kind != "separator" and (kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$")))
 
     def has_substitution(self, start: int, end: int) -> bool:
         return any(s < end and e > start for s, e in self.substitutions)
@@ -227,6 +231,8 @@ def _why_unread(value: ts.Node, text: str, to_char: ByteToChar) -> str:
         if args is not None and any(a.type == "template_string" for a in args.named_children):
             return f"{callee}(…) may change the literal passed to it, so its text is not the SQL that runs"
         return f"its value comes from calling {callee}(…), known only at run time"
+    if found.type == "array":
+        return "its value is an array; only one joined into a text with .join(…) is read"
     return f"its value ({_snippet(found, text, to_char)}) cannot be read statically"
 
 
@@ -346,7 +352,12 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
     cooker = _Cooker()
     placeholders: list[tuple[int, int]] = []
     parts = []
-    for kind, node in quoted:
+    for piece in quoted:
+        if isinstance(piece, _Separator):
+            parts.append(LiteralPart(cooker.length, "separator", ""))
+            cooker.replaced(piece.sql, piece.doc_start, piece.doc_end - piece.doc_start)
+            continue
+        kind, node = piece
         if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
             return None
         start = to_char(node.start_byte)
@@ -354,8 +365,9 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         parts.append(LiteralPart(cooker.length, kind, text[start]))
         subs = [(to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"]
         _cook(cooker, placeholders, text, start + 1, end - 1, kind, subs)
-    start = to_char(quoted[0][1].start_byte)
-    end = to_char(quoted[-1][1].end_byte)
+    nodes = [piece[1] for piece in quoted if not isinstance(piece, _Separator)]
+    start = to_char(nodes[0].start_byte)
+    end = to_char(nodes[-1].end_byte)
     sql = "".join(cooker.parts)
     return MigrationLiteral(
         name=name,
@@ -371,12 +383,27 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
     )
 
 
-def _quoted(value: ts.Node, text: str, to_char: ByteToChar) -> list[tuple[LiteralKind, ts.Node]] | None:
+@dataclass(frozen=True)
+class _Separator:
+    """What ``.join(…)`` puts between two array elements, and the code between them."""
+
+    sql: str
+    doc_start: int
+    doc_end: int
+
+
+_Piece = tuple[LiteralKind, ts.Node] | _Separator
+
+
+def _quoted(value: ts.Node, text: str, to_char: ByteToChar) -> list[_Piece] | None:
     """The quoted literals that make up ``value``, in order, or None if anything else does."""
     found = _unwrap(value, text, to_char)
     if found is None:
         return None
     value = found
+    joined = _joined(value, text, to_char)
+    if joined is not None:
+        return joined
     if value.type == "binary_expression":
         op = value.child_by_field_name("operator")
         left = value.child_by_field_name("left")
@@ -406,6 +433,39 @@ def _quoted(value: ts.Node, text: str, to_char: ByteToChar) -> list[tuple[Litera
     else:
         return None
     return [(kind, node)]
+
+
+def _joined(call: ts.Node, text: str, to_char: ByteToChar) -> list[_Piece] | None:
+    """The literals of ``[…].join(sep)`` with the separator between them, or None."""
+    fn = call.child_by_field_name("function") if call.type == "call_expression" else None
+    if fn is None or fn.type != "member_expression":
+        return None
+    prop = fn.child_by_field_name("property")
+    array = fn.child_by_field_name("object")
+    args = call.child_by_field_name("arguments")
+    if prop is None or array is None or args is None or array.type != "array" or _node_text(prop, text, to_char) != "join":
+        return None
+    given = [a for a in args.named_children if a.type != "comment"]
+    if given:
+        sep = _quoted(given[0], text, to_char) if len(given) == 1 else None
+        if sep is None or len(sep) != 1 or isinstance(sep[0], _Separator) or any(c.type == "template_substitution" for c in sep[0][1].children):
+            return None
+        kind, node = sep[0]
+        sep_cooker = _Cooker()
+        _cook(sep_cooker, [], text, to_char(node.start_byte) + 1, to_char(node.end_byte) - 1, kind, [])
+        separator = "".join(sep_cooker.parts)
+    else:
+        separator = ","  # JavaScript's default
+    elements = [e for e in array.named_children if e.type != "comment"]
+    pieces: list[_Piece] = []
+    for before, element in zip([None, *elements], elements):
+        quoted = _quoted(element, text, to_char)
+        if quoted is None:
+            return None
+        if before is not None:
+            pieces.append(_Separator(separator, to_char(before.end_byte), to_char(element.start_byte)))
+        pieces.extend(quoted)
+    return pieces or None
 
 
 def _is_string_raw(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
