@@ -42,7 +42,8 @@ class Config:
     policy_template: str = 'CREATE POLICY "Allow all on {short}" ON {table} FOR ALL USING (true) WITH CHECK (true);'
     baseline: str | None = "HEAD"
     baseline_sql: tuple[str, ...] = ()
-    platform: str = "supabase"
+    dialect: str = "auto"  # auto: from the file's imports, package.json, then the SQL
+    platform: str = "auto"  # auto: plain PostgreSQL ("none") only on positive evidence
     verify_mode: str = "transaction"
 
     def level(self, rule: str, default: str) -> str:
@@ -55,10 +56,11 @@ class Config:
 
 # key in the file → (field, expected type description, validator)
 _STRING_LISTS = {"variable-names", "include", "exclude", "required-tables", "external-schemas", "baseline-sql"}
-_STRINGS = {"tables-constant", "tables-file", "checklist", "policy-template", "baseline", "platform", "verify-mode"}
+_STRINGS = {"tables-constant", "tables-file", "checklist", "policy-template", "baseline", "dialect", "platform", "verify-mode"}
 PLATFORMS = ("supabase", "none")  # what verify recreates in a scratch database
 VERIFY_MODES = ("transaction", "statements")
-_CHOICES = {"platform": PLATFORMS, "verify-mode": VERIFY_MODES}
+DIALECT_SETTINGS = ("auto", "postgres", "sqlite", "mysql")
+_CHOICES = {"dialect": DIALECT_SETTINGS, "platform": ("auto", *PLATFORMS), "verify-mode": VERIFY_MODES}
 
 
 def find_config_file(start: Path) -> Path | None:

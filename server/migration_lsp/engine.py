@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from migration_lsp.config import Config
+from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.locate.typescript import PLACEHOLDER, MigrationLiteral, Notice, find_literals
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule, RuleError
 from migration_lsp.sql.analyze import analyze
@@ -40,6 +41,8 @@ class Migration:
     comments: list[Comment]
     # Edits this literal cannot hold (a backtick in String.raw, a span over a `+`): never offered.
     unwritable: set[Edit] = field(default_factory=set, repr=False)
+    dialect: str = "postgres"  # set by `check` from the config and the evidence (see `dialect`)
+    platform: str = "supabase"
 
     @property
     def sql(self) -> str:
@@ -196,6 +199,14 @@ class Context:
 
         return build_schema(self.migrations)
 
+    @cached_property
+    def upgrades(self) -> list[tuple[Baseline, Schema]]:
+        """Each baseline with the schema of a database built from it, then migrated by this check's
+        migrations: built once for the rules that compare with it, and let go with the check."""
+        from migration_lsp.model.schema import build_schema
+
+        return [(b, build_schema((*b.migrations, *self.migrations))) for b in self.baselines]
+
 
 def run_rules(ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
     """Run each rule; a rule that raises is reported and the others still run."""
@@ -252,8 +263,15 @@ def check(
 
     rules = select_rules(config, select, ignore)
     migrations = [m for d in documents for m in d.migrations]
-    ctx = Context(migrations, config, workspace, baselines)
-    findings, errors = run_rules(ctx, rules)
+    for d in documents:
+        detect(d, config)
+    findings: list[Finding] = []
+    errors: list[RuleError] = []
+    for scope, group in _by_scope(rules, config).items():
+        ctx = Context([m for m in migrations if _in_scope(m, scope)], config, workspace, baselines)
+        found, failed = run_rules(ctx, group)
+        findings += found
+        errors += failed
     for f in findings:
         if f.fix is not None and not all(m.fix_allowed(f) for m in migrations):
             f.fix = None
@@ -261,6 +279,30 @@ def check(
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     findings = settle(findings, documents, config, active - VERIFY_RULES, suppress.UNUSED in active, read_text)
     return CheckResult(findings, errors)
+
+
+def detect(document: Document, config: Config) -> None:
+    """Set each migration's dialect and platform from the config and the evidence around it."""
+    for m in document.migrations:
+        m.dialect = detect_dialect(config.dialect, m.path, m.text, m.sql, config.root)
+    sqls = [m.sql for m in document.migrations]
+    for m in document.migrations:
+        m.platform = detect_platform(config.platform, m.dialect, m.path, m.text, sqls, config.root)
+
+
+def _by_scope(rules: Sequence[Rule], config: Config) -> dict[tuple[bool, bool], list[Rule]]:
+    """Rules grouped by the literals they see: (PostgreSQL only, Supabase only)."""
+    groups: dict[tuple[bool, bool], list[Rule]] = {}
+    for rule in rules:
+        # A level set in the config switches a Supabase rule on for plain PostgreSQL too.
+        supabase = rule.supabase_only and rule.name not in config.rules
+        groups.setdefault((rule.postgres_only, supabase), []).append(rule)
+    return groups
+
+
+def _in_scope(m: Migration, scope: tuple[bool, bool]) -> bool:
+    postgres, supabase = scope
+    return (not postgres or m.dialect == "postgres") and (not supabase or m.platform == "supabase")
 
 
 def settle(

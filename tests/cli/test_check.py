@@ -78,9 +78,9 @@ def test_several_paths(cli: Any, project: Project) -> None:
         (["--check", "missing"], "migration-lsp: no such file or folder: missing\n"),
         (["--check", "--select", "drop-tabel"], "migration-lsp: argument --select: unknown rule drop-tabel (see --help)\n"),
         (["--check", "--format", "xml"], "migration-lsp: argument --format: invalid choice: 'xml' (choose from text, json, sarif, github) (see --help)\n"),
-        (["--fix"], "migration-lsp: --fix needs --check (see --help)\n"),
-        (["--format", "json"], "migration-lsp: --format needs --check (see --help)\n"),
-        (["--platform", "none"], "migration-lsp: --platform needs --check (see --help)\n"),
+        (["--fix"], "migration-lsp: --fix needs check (or --check) (see --help)\n"),
+        (["--format", "json"], "migration-lsp: --format needs check (or --check) (see --help)\n"),
+        (["--platform", "none"], "migration-lsp: --platform needs check (or --check) (see --help)\n"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(cli: Any, project: Project, args: list[str], message: str) -> None:

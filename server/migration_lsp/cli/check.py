@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import sys
 from pathlib import Path
 
 from migration_lsp.baseline import Baseline, needs_baseline, project_baselines
-from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, read_projects, report, say
+from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, read_projects, report, say, write_output
+from migration_lsp.cli.report import display_path
 from migration_lsp.engine import check
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.rules.base import Finding
@@ -25,13 +28,16 @@ def run_check(args: argparse.Namespace) -> int:
     findings = _check_all(projects, args, failed, baselines)
     fixed = 0
     unfixed: set[Path] = set()  # files --fix had to leave as they are
-    if args.fix:
+    originals = {path: text for p in projects for path, text in p.texts.items()}
+    if args.fix or args.diff:
         for _ in range(MAX_FIX_PASSES):
-            done = _fix_pass(projects, findings, unfixed)
+            done = _fix_pass(projects, findings, unfixed, write=args.fix)
             if not done:
                 break
             fixed += done
             findings = _check_all(projects, args, failed, baselines)
+    if args.diff:
+        return _print_diff(projects, originals, fixed, args)
     if args.verify:
         from migration_lsp.cli.verify import verify_projects
         from migration_lsp.verify import VerifyError
@@ -77,10 +83,11 @@ def _check_all(
     return findings
 
 
-def _fix_pass(projects: list[Project], findings: list[Finding], unfixed: set[Path]) -> int:
+def _fix_pass(projects: list[Project], findings: list[Finding], unfixed: set[Path], *, write: bool) -> int:
     """Apply the safe fixes that do not clash; the number of findings they fix.
 
-    A file that cannot be written safely gets a notice, joins ``unfixed`` and is not tried again.
+    With ``write``, the files change on disk; a file that cannot be written safely gets a notice,
+    joins ``unfixed`` and is not tried again. Without it, only the projects' texts change (--diff).
     """
     plan = plan_safe_fixes(findings)
     planned = {e for edits in plan.values() for e in edits}
@@ -93,7 +100,7 @@ def _fix_pass(projects: list[Project], findings: list[Finding], unfixed: set[Pat
         new = apply_edits(old, edits)
         if new == old:
             continue
-        refused = replace_text(path, old, new, project.config.root)
+        refused = replace_text(path, old, new, project.config.root) if write else None
         if refused is not None:
             project.notices.append(FileNotice(path, refused))
             unfixed.add(path)
@@ -105,6 +112,29 @@ def _fix_pass(projects: list[Project], findings: list[Finding], unfixed: set[Pat
         for f in findings
         if f.fix is not None and f.fix.safe and f.fix.edits and all(e in planned and e.path in changed for e in f.fix.edits)
     )
+
+
+def _print_diff(projects: list[Project], originals: dict[Path, str], fixed: int, args: argparse.Namespace) -> int:
+    """The safe fixes as one unified diff; exit 1 when there is one, as ``ruff --diff`` does."""
+    chunks: list[str] = []
+    for project in projects:
+        for path, text in sorted(project.texts.items()):
+            old = originals.get(path, text)
+            if text != old:
+                name = display_path(path)
+                diff = difflib.unified_diff(
+                    old.splitlines(keepends=True), text.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+                )
+                chunks.append("".join(line if line.endswith("\n") else line + "\n" for line in diff))
+    if args.output_file is None:
+        sys.stdout.write("".join(chunks))
+    else:
+        write_output(args.output_file, "".join(chunks))
+    if chunks:
+        say(f"would fix {fixed} finding{'' if fixed == 1 else 's'} in {len(chunks)} file{'' if len(chunks) == 1 else 's'}")
+    if any(p.config_errors for p in projects):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if chunks else EXIT_OK
 
 
 def _owner(projects: list[Project], path: Path) -> Project | None:

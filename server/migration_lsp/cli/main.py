@@ -1,7 +1,8 @@
 """Command line entry point.
 
 ``migration-lsp`` alone (or ``migration-lsp lsp``) serves the language server on stdio;
-``--check`` is the headless mode. Imports are lazy so that ``--check`` never loads pygls.
+``migration-lsp check`` (or ``--check``, the same path) is the headless mode. Imports are lazy
+so that a check never loads pygls.
 """
 
 from __future__ import annotations
@@ -51,17 +52,37 @@ def report(
 
     ``failed``: the check is incomplete (a rule raised), which exits like a config error.
     """
-    from migration_lsp.cli.report import Report, render
+    from migration_lsp.cli.report import Report, render, render_statistics
 
     notices = [n for p in projects for n in (*p.config_errors, *p.notices)]
     texts = {path: text for p in projects for path, text in p.texts.items()}
     files_checked = sum(len(p.documents) for p in projects)
-    color = not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(render(Report(findings, notices, files_checked, texts, fixed), args.format, color))
+    if args.statistics:
+        text = render_statistics(findings, args.format)
+    else:
+        color = not args.no_color and args.output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = render(Report(findings, notices, files_checked, texts, fixed), args.format, color)
+    if args.output_file is None:
+        sys.stdout.write(text)
+    else:
+        write_output(args.output_file, text)
     if failed or any(p.config_errors for p in projects):
         return EXIT_ERROR
     failing = ("error", "warning") if args.strict else ("error",)
+    if args.exit_zero:
+        return EXIT_OK
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write the report to ``path`` whole or not at all: a reader never sees half a report."""
+    path = path.resolve()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _rule_list(value: str) -> list[str]:
@@ -80,12 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="migration-lsp",
         description="Checks the MIGRATION_SQL literals of a TypeScript app: no data loss, every statement idempotent, every table covered.",
-        epilog="Commands: 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL.",
+        epilog="Commands: 'migration-lsp check [PATH ...]' checks and exits (the same as --check); 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL; 'migration-lsp rule NAME' explains a rule.",
     )
     p.add_argument("--version", action="version", version=f"migration-lsp {__version__}")
     p.add_argument("--check", nargs="*", metavar="PATH", type=Path, help="check the files under PATH (default: .) and exit")
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format of --check (default: text)")
+    p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="with check or --check: the files and folders to check")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format of the check (default: text)")
     p.add_argument("--fix", action="store_true", help="apply every safe fix in place, then report what is left")
+    p.add_argument("--diff", action="store_true", help="print the safe fixes as a unified diff and change nothing; exit 1 when there is one")
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (2 still means the check could not run)")
+    p.add_argument("--output-file", type=Path, metavar="PATH", help="write the report to PATH instead of stdout")
     p.add_argument("--select", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="run only these rules")
     p.add_argument("--ignore", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="do not run these rules")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -102,8 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Options that only mean something to --check: given without it, they would start the server.
 _CHECK_ONLY = {
+    "PATH": lambda a: bool(a.paths),
     "--format": lambda a: a.format != "text",
     "--fix": lambda a: a.fix,
+    "--diff": lambda a: a.diff,
+    "--statistics": lambda a: a.statistics,
+    "--exit-zero": lambda a: a.exit_zero,
+    "--output-file": lambda a: a.output_file is not None,
     "--select": lambda a: bool(a.select),
     "--ignore": lambda a: bool(a.ignore),
     "--strict": lambda a: a.strict,
@@ -140,17 +171,28 @@ def _dispatch(argv: list[str]) -> int:
         from migration_lsp.cli.verify import main as verify_main
 
         return verify_main(argv[1:])
-    if argv and argv[0] == "lsp":
+    if argv and argv[0] == "rule":
+        from migration_lsp.cli.rule import main as rule_main
+
+        return rule_main(argv[1:])
+    command = argv[0] if argv and argv[0] in ("check", "lsp") else None
+    if command is not None:
         argv = argv[1:]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Intermixed: paths and flags in any order (`--check --fix PATH`, `check PATH --fix`).
+    args = parser.parse_intermixed_args(argv)
+    if command == "check" and args.check is None:
+        args.check = []
     if args.check is None:
         given = [flag for flag, on in _CHECK_ONLY.items() if on(args)]
         if given:
-            parser.error(f"{given[0]} needs --check")
+            parser.error(f"{given[0]} needs check (or --check)")
         from migration_lsp.lsp.server import serve
 
         return serve(tcp=args.tcp)
+    if args.fix and args.diff:
+        parser.error("--fix and --diff exclude each other: --diff changes nothing")
+    args.check = [*args.check, *args.paths]
     from migration_lsp.cli.check import run_check
 
     return run_check(args)

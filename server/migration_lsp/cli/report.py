@@ -70,6 +70,20 @@ def render(report: Report, fmt: str, color: bool = False) -> str:
     return renderer(report)
 
 
+def render_statistics(findings: list[Finding], fmt: str) -> str:
+    """Findings counted per rule, most frequent first, as Ruff's ``--statistics`` prints them."""
+    counts: dict[str, list[Finding]] = {}
+    for f in findings:
+        counts.setdefault(f.rule, []).append(f)
+    rows = sorted(counts.items(), key=lambda item: (-len(item[1]), item[0]))
+    fixable = {rule: any(f.fix is not None and f.fix.safe for f in group) for rule, group in rows}
+    if fmt == "json":
+        entries = [{"rule": rule, "count": len(group), "fixable": fixable[rule]} for rule, group in rows]
+        return json.dumps(entries, indent=2) + "\n"
+    width = max((len(str(len(group))) for _, group in rows), default=1)
+    return "".join(f"{len(group):>{width}}\t{rule}\t{'[*]' if fixable[rule] else '[ ]'}\n" for rule, group in rows)
+
+
 # -- text ------------------------------------------------------------------------------
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "note": "\033[35m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"

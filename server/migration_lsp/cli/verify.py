@@ -20,7 +20,7 @@ from migration_lsp.baseline import Baseline, project_baselines
 from migration_lsp.cli.main import EXIT_ERROR, Parser, read_projects, report, say
 from migration_lsp.cli.report import FORMATS, display_path
 from migration_lsp.config import PLATFORMS, VERIFY_MODES, Config
-from migration_lsp.engine import Migration, select_rules, settle
+from migration_lsp.engine import Migration, detect, select_rules, settle
 from migration_lsp.rules.base import Finding
 from migration_lsp.rules.registry import RULES
 from migration_lsp.rules.upgrade import VERIFY_RULES
@@ -93,9 +93,10 @@ def verify_projects(
             config = project.config
             documents = list(project.documents.values())
             baselines = project_baselines(project, ref)
-            options = _Options(platform or config.platform, mode or config.verify_mode, progress)
+            options = _Options(platform, mode or config.verify_mode, progress)
             found: list[Finding] = []
             for document in documents:
+                detect(document, config)
                 for m in document.migrations:
                     found += _verify_migration(m, baselines, project, server, options)
             verified = [d for d in documents if not any(m.literal.substitutions for m in d.migrations)]
@@ -109,9 +110,12 @@ def _enabled(config: Config, select: Sequence[str], ignore: Sequence[str]) -> tu
     return names & VERIFY_RULES, "unused-suppression" in names
 
 
+_DIALECT_NAMES = {"sqlite": "SQLite", "mysql": "MySQL"}
+
+
 @dataclass(frozen=True)
 class _Options:
-    platform: str
+    platform: str | None  # None: each literal's own, from the config and the evidence
     mode: str
     progress: Callable[[str], None] | None
 
@@ -122,10 +126,13 @@ def _verify_migration(
     if m.literal.substitutions:
         project.notices.append(FileNotice(m.path, "not verified: the literal has ${…} substitutions, whose values are only known when the app runs", m.literal.doc_start))
         return []
+    if m.dialect != "postgres":
+        project.notices.append(FileNotice(m.path, f"not verified: verify runs PostgreSQL literals only, and this one is {_DIALECT_NAMES[m.dialect]}", m.literal.doc_start))
+        return []
     current, sources = sources_for(m, baselines)
     progress = options.progress
     report = None if progress is None else (lambda message: progress(f"{display_path(m.path)}: {message}"))
-    problems = verify(current, sources, platform=options.platform, mode=options.mode, progress=report, server=server)
+    problems = verify(current, sources, platform=options.platform or m.platform, mode=options.mode, progress=report, server=server)
     return [_finding(m, problem) for problem in problems]
 
 

@@ -67,6 +67,10 @@ class Rule:
     enabled_by_default: ClassVar[bool] = True
     # Cross-file rules read the workspace index and run once per workspace.
     needs_workspace: ClassVar[bool] = False
+    # Rules about PostgreSQL features see only PostgreSQL literals; rules about Supabase's
+    # public API see only literals on Supabase, unless the config sets their level.
+    postgres_only: ClassVar[bool] = False
+    supabase_only: ClassVar[bool] = False
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         raise NotImplementedError

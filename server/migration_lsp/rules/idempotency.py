@@ -151,7 +151,8 @@ class CreateIndexNotIdempotent(Rule):
     ## Fix safety
     Safe for a named index: it inserts `IF NOT EXISTS`. For an unnamed index the fix also
     gives the index a name, which is unsafe: databases that already ran the migration keep
-    their unnamed copies.
+    their unnamed copies. MySQL has no `CREATE INDEX IF NOT EXISTS`: there the message says
+    what to do, and there is no fix.
     """
 
     name = "create-index-not-idempotent"
@@ -164,6 +165,11 @@ class CreateIndexNotIdempotent(Rule):
             if f.kind != "create_index" or f.if_not_exists or st.guarded("not_exists", "duplicate_table"):
                 continue
             at = st.at(f.keyword_end or 0)
+            if m.dialect == "mysql":
+                # MySQL has no CREATE INDEX IF NOT EXISTS: an inserted one would not parse.
+                index = f"CREATE INDEX {f.name}" if f.name else "CREATE INDEX"
+                yield m.finding(self.name, f"{index} fails on the second run, and MySQL has no IF NOT EXISTS for indexes: check information_schema.statistics first, or create the index inside CREATE TABLE IF NOT EXISTS", *st.span())
+                continue
             if f.name is None:
                 table = f.table.name if f.table else "table"
                 name = "_".join(["idx", table, *f.index_columns[:3]])[:63]
@@ -183,6 +189,13 @@ class CreateIndexNotIdempotent(Rule):
                     *st.span(),
                     insert_words(m, at, "IF NOT EXISTS"),
                 )
+
+
+# Dialects without ADD COLUMN IF NOT EXISTS get no fix; the message says what to do instead.
+_NO_ADD_COLUMN_GUARD = {
+    "sqlite": "SQLite has no IF NOT EXISTS for columns: check PRAGMA table_info first, or run it once from a versioned migration",
+    "mysql": "MySQL has no IF NOT EXISTS for columns: check information_schema.columns first, or run it once from a versioned migration",
+}
 
 
 class AddColumnNotIdempotent(Rule):
@@ -207,7 +220,8 @@ class AddColumnNotIdempotent(Rule):
     ```
 
     ## Fix safety
-    Safe: it inserts `IF NOT EXISTS` after `ADD [COLUMN]`.
+    Safe: it inserts `IF NOT EXISTS` after `ADD [COLUMN]`. SQLite and MySQL have no such
+    clause: there the message says what to do, and there is no fix.
     """
 
     name = "add-column-not-idempotent"
@@ -220,6 +234,9 @@ class AddColumnNotIdempotent(Rule):
                 continue
             for act in st.fact.actions:
                 if act.kind == "add_column" and not act.if_not_exists and act.insert_guard_at is not None:
+                    if m.dialect in _NO_ADD_COLUMN_GUARD:
+                        yield m.finding(self.name, f"ADD COLUMN {act.column} fails on the second run, and {_NO_ADD_COLUMN_GUARD[m.dialect]}", *st.span(act.span))
+                        continue
                     yield m.finding(
                         self.name,
                         f"ADD COLUMN {act.column} fails on the second run; add IF NOT EXISTS",
@@ -269,6 +286,7 @@ class PolicyNotGuarded(Rule):
     itself (and `schemaname` when the table is qualified), keeping the indentation.
     """
 
+    postgres_only = True
     name = "policy-not-guarded"
     severity = "error"
     fix = "safe"
@@ -326,6 +344,7 @@ class PolicyGuardMismatch(Rule):
     Safe: the fix corrects the guard's names to the policy's own.
     """
 
+    postgres_only = True
     name = "policy-guard-mismatch"
     severity = "error"
     fix = "safe"

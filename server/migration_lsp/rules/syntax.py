@@ -39,6 +39,7 @@ class SyntaxError_(Rule):
     No automatic fix.
     """
 
+    postgres_only = True
     name = "syntax-error"
     severity = "error"
 

@@ -65,6 +65,8 @@ class TableMissingRls(Rule):
     setting), in the same pass.
     """
 
+    postgres_only = True
+    supabase_only = True
     name = "table-missing-rls"
     severity = "error"
     fix = "safe"
@@ -117,6 +119,8 @@ class TableMissingPolicy(Rule):
     narrower template if "allow all" is not what the app wants.
     """
 
+    postgres_only = True
+    supabase_only = True
     name = "table-missing-policy"
     severity = "error"
     fix = "safe"

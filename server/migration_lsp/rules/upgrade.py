@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from migration_lsp.engine import Context, Migration
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
-from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, build_schema, canonical, dynamic
+from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, canonical, dynamic
 from migration_lsp.rules.base import Edit, Finding, Fix, Rule
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
@@ -273,16 +273,6 @@ def _fills_itself(col: Column) -> bool:
 # -- upgraded databases -----------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=16)
-def _upgraded(baseline: Baseline, migrations: tuple[Migration, ...]) -> Schema:
-    """The schema of a database built from ``baseline``, then migrated by ``migrations``."""
-    return build_schema((*baseline.migrations, *migrations))
-
-
-def _upgrades(ctx: Context) -> Iterator[tuple[Baseline, Schema]]:
-    current = tuple(ctx.migrations)
-    for baseline in ctx.baselines:
-        yield baseline, _upgraded(baseline, current)
 
 
 def _pairs(fresh: Schema, upgraded: Schema) -> Iterator[tuple[Table, Table]]:
@@ -299,6 +289,13 @@ def _skipped_when_present(st: Statement) -> bool:
     return st.fact.if_not_exists or any(True for _ in st.guards())
 
 
+# Both are asked for every type, default, CHECK and policy of the fresh and the upgraded schemas
+# on every check, and a keystroke changes one statement: tokenise each text once, not each time.
+# Bounded, and above the expressions of a migration of thousands of tables, so that they stay.
+_EXPRESSIONS = 1 << 14
+
+
+@functools.lru_cache(maxsize=_EXPRESSIONS)
 def _normal(text: str | None) -> str:
     """SQL text for comparison: its tokens, without white space or outer parentheses."""
     if text is None:
@@ -309,6 +306,7 @@ def _normal(text: str | None) -> str:
         return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=_EXPRESSIONS)
 def _unwrap(text: str) -> str:
     """An expression without the parentheses around all of it: ``(a > 0)`` → ``a > 0``."""
     text = text.strip()
@@ -401,7 +399,7 @@ class ColumnMissingOnUpgrade(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[Name, str]] = set()
-        for baseline, upgraded in _upgrades(ctx):
+        for baseline, upgraded in ctx.upgrades:
             for table, old in _pairs(ctx.schema, upgraded):
                 if not _skipped_when_present(table.defined.statement):
                     continue
@@ -523,7 +521,7 @@ class ChangedDefinitionNotApplied(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[str, ...]] = set()
-        for baseline, upgraded in _upgrades(ctx):
+        for baseline, upgraded in ctx.upgrades:
             kept = _Kept(ctx, baseline, upgraded)
             for key, finding in (*self._indexes(kept), *self._policies(kept), *self._columns(kept), *self._constraints(kept)):
                 if key not in reported:  # an older baseline already said it

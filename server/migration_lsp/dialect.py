@@ -1,0 +1,155 @@
+"""Which SQL dialect a literal is written in, and which platform a PostgreSQL app runs on.
+
+Evidence comes in order: the file's imports, then the nearest ``package.json`` (and a
+``wrangler.toml`` for a Cloudflare D1 binding), then the SQL's own tokens. With no evidence
+the answer is PostgreSQL on Supabase, the rulebook's dialect and platform. Deno's ``npm:``
+and ``jsr:`` specifiers name the same packages.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+DIALECTS = ("postgres", "sqlite", "mysql")
+
+# Module names (a prefix ending in "/" matches every module under it) → dialect.
+_SQLITE_MODULES = (
+    "better-sqlite3", "bun:sqlite", "node:sqlite", "sqlite3", "sqlite", "@libsql/client",
+    "drizzle-orm/better-sqlite3", "drizzle-orm/libsql", "drizzle-orm/bun-sqlite", "drizzle-orm/d1",
+    "drizzle-orm/sqlite-core", "drizzle-orm/expo-sqlite", "expo-sqlite", "@cloudflare/d1",
+)
+_MYSQL_MODULES = ("mysql2", "mysql2/promise", "mysql", "@planetscale/database", "drizzle-orm/mysql2", "drizzle-orm/mysql-core", "drizzle-orm/planetscale-serverless")
+_POSTGRES_DRIVERS = (
+    "pg", "postgres", "pg-promise", "@neondatabase/serverless", "@vercel/postgres", "@electric-sql/pglite",
+    "drizzle-orm/node-postgres", "drizzle-orm/postgres-js", "drizzle-orm/neon-http", "drizzle-orm/neon-serverless",
+    "drizzle-orm/pglite", "drizzle-orm/pg-core", "kysely-postgres-js",
+)
+_SUPABASE = "@supabase/"
+
+_IMPORT = re.compile(
+    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](?:npm:|jsr:)?(@?[^"'@][^"']*?|@[^"']+?)(?:@[\d^~][^"'/]*)?["']"""
+)
+# A D1 binding is typed as such; a bare `.exec`/`.prepare` says nothing (PGlite has them too).
+_D1_TYPE = re.compile(r"\bD1Database\b")
+
+_SQLITE_TOKENS = re.compile(r"\bAUTOINCREMENT\b|\bPRAGMA\b|\bWITHOUT\s+ROWID\b|\bINSERT\s+OR\s+(?:IGNORE|REPLACE)\b", re.I)
+_MYSQL_TOKENS = re.compile(r"\bENGINE\s*=|\bAUTO_INCREMENT\b|`\w+`|\bON\s+DUPLICATE\s+KEY\b|\bINSERT\s+IGNORE\b", re.I)
+# PostgreSQL's own: when they appear next to another dialect's tokens, the SQL is not sure.
+_POSTGRES_TOKENS = re.compile(r"\bROW\s+LEVEL\s+SECURITY\b|\bCREATE\s+POLICY\b|\$\$|::|\bJSONB\b|\bTIMESTAMPTZ\b|\bBIGSERIAL\b|\bCREATE\s+EXTENSION\b", re.I)
+# Comments and string constants say nothing about the dialect.
+_NOT_CODE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.S)
+_SUPABASE_SQL = re.compile(r"\b(?:auth|storage)\s*\.|\bsupabase_realtime\b", re.I)
+
+
+def imported_modules(text: str) -> set[str]:
+    """The module names a TypeScript/JavaScript file imports or requires."""
+    return {m.group(1) for m in _IMPORT.finditer(text)}
+
+
+def _dialect_of_modules(modules: set[str] | frozenset[str]) -> str | None:
+    if any(m in _SQLITE_MODULES for m in modules):
+        return "sqlite"
+    if any(m in _MYSQL_MODULES for m in modules):
+        return "mysql"
+    if any(m in _POSTGRES_DRIVERS or m.startswith(_SUPABASE) for m in modules):
+        return "postgres"
+    return None
+
+
+def detect_dialect(setting: str, path: Path, text: str, sql: str, root: Path) -> str:
+    """The dialect of a literal: ``setting`` unless it is ``auto``, else from the evidence."""
+    if setting != "auto":
+        return setting
+    imports = imported_modules(text)
+    found = _dialect_of_modules(imports)
+    if found is None and _D1_TYPE.search(text):
+        found = "sqlite"
+    if found is None:
+        project = _project(path.parent, root)
+        found = _dialect_of_modules(project.packages) or ("sqlite" if project.d1 else None)
+    if found is not None:
+        return found
+    sql = _NOT_CODE.sub(" ", sql)
+    if _POSTGRES_TOKENS.search(sql):
+        return "postgres"
+    if _SQLITE_TOKENS.search(sql):
+        return "sqlite"
+    if _MYSQL_TOKENS.search(sql):
+        return "mysql"
+    return "postgres"
+
+
+def detect_platform(setting: str, dialect: str, path: Path, text: str, sqls: list[str], root: Path) -> str:
+    """``none`` for plain PostgreSQL, only on positive evidence; SQLite and MySQL are always ``none``."""
+    if dialect != "postgres":
+        return "none"
+    if setting != "auto":
+        return setting
+    modules = imported_modules(text) | _project(path.parent, root).packages
+    if any(m.startswith(_SUPABASE) for m in modules):
+        return "supabase"
+    if not any(m in _POSTGRES_DRIVERS for m in modules):
+        return "supabase"
+    if any(_SUPABASE_SQL.search(sql) for sql in sqls):
+        return "supabase"
+    return "none"
+
+
+class _Project:
+    def __init__(self, packages: frozenset[str], d1: bool) -> None:
+        self.packages = packages
+        self.d1 = d1
+
+
+def _project(folder: Path, root: Path) -> _Project:
+    """The dependencies of the nearest ``package.json`` at or above ``folder`` (not above ``root``)."""
+    for d in (folder, *folder.parents):
+        if (d / "package.json").is_file():
+            return _read_project(d, _stamp(d))
+        if d == root or root not in d.parents:
+            break
+    return _read_project(root, _stamp(root))
+
+
+def _stamp(folder: Path) -> tuple[int, ...]:
+    """When the evidence files last changed: an edited package.json is read again."""
+    stamps = []
+    for name in ("package.json", "wrangler.toml", "wrangler.json", "wrangler.jsonc"):
+        try:
+            stamps.append((folder / name).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(0)
+    return tuple(stamps)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_project(folder: Path, _stamp: tuple[int, ...]) -> _Project:
+    packages: set[str] = set()
+    try:
+        data = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if isinstance(data, dict):
+        for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+            deps = data.get(key)
+            if isinstance(deps, dict):
+                packages.update(str(k) for k in deps)
+    return _Project(frozenset(packages), _has_d1(folder))
+
+
+def _has_d1(folder: Path) -> bool:
+    """A Cloudflare Worker config that binds a D1 database."""
+    for name in ("wrangler.toml", "wrangler.json", "wrangler.jsonc"):
+        try:
+            if "d1_databases" in (folder / name).read_text(encoding="utf-8"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def clear_cache() -> None:
+    _read_project.cache_clear()
