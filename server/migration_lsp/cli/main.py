@@ -95,6 +95,13 @@ def _rule_list(value: str) -> list[str]:
     return names
 
 
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """The options of :func:`report`, shared by every command that reports findings."""
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (2 still means the run failed)")
+    p.add_argument("--output-file", type=Path, metavar="PATH", help="write the report to PATH instead of stdout")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from migration_lsp.cli.report import FORMATS
 
@@ -109,9 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="text", help="output format of the check (default: text)")
     p.add_argument("--fix", action="store_true", help="apply every safe fix in place, then report what is left")
     p.add_argument("--diff", action="store_true", help="print the safe fixes as a unified diff and change nothing; exit 1 when there is one")
-    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
-    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (2 still means the check could not run)")
-    p.add_argument("--output-file", type=Path, metavar="PATH", help="write the report to PATH instead of stdout")
+    add_report_options(p)
     p.add_argument("--select", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="run only these rules")
     p.add_argument("--ignore", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="do not run these rules")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")

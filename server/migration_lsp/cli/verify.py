@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from migration_lsp.baseline import Baseline, project_baselines
-from migration_lsp.cli.main import EXIT_ERROR, Parser, read_projects, report, say
+from migration_lsp.cli.main import EXIT_ERROR, Parser, add_report_options, read_projects, report, say
 from migration_lsp.cli.report import FORMATS, display_path
 from migration_lsp.config import PLATFORMS, VERIFY_MODES, Config
 from migration_lsp.engine import Migration, detect, select_rules, settle
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument("--variable-name", action="append", default=[], metavar="NAME", help="also verify literals assigned to NAME")
     p.add_argument("--no-color", action="store_true", help="never colour the text output")
+    add_report_options(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
 

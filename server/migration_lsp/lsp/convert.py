@@ -49,17 +49,30 @@ def offset(index: LineIndex, pos: types.Position) -> int:
     return index.offset_of_lsp(pos.line, pos.character)
 
 
-def apply_changes(text: str, changes: Sequence[types.TextDocumentContentChangeEvent]) -> str:
-    """The text after ``didChange``'s changes; a range past the end is clamped to it."""
+def apply_changes(text: str, changes: Sequence[types.TextDocumentContentChangeEvent]) -> tuple[str, list[str]]:
+    """The text after ``didChange``'s changes, and each range that reached past the end.
+
+    A character past the end of its line is clamped to it, as the specification says; a
+    line past the end of the document is clamped the same way, and reported. A range that
+    ends before it starts makes no text: :class:`ValueError`.
+    """
+    clamped = []
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
+            start, end = change.range.start, change.range.end
+            if (end.line, end.character) < (start.line, start.character):
+                raise ValueError(f"the range {_spell(change.range)} ends before it starts")
             index = lines(text)  # indexed already when its diagnostics were published
-            start = offset(index, change.range.start)
-            end = max(start, offset(index, change.range.end))
-            text = text[:start] + change.text + text[end:]
+            if end.line >= len(index.starts):
+                clamped.append(f"the range {_spell(change.range)} reaches past the last line ({len(index.starts) - 1}); clamped to the end")
+            text = text[: offset(index, start)] + change.text + text[offset(index, end) :]
         else:
             text = change.text
-    return text
+    return text, clamped
+
+
+def _spell(r: types.Range) -> str:
+    return f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}"
 
 
 class Uris:

@@ -38,7 +38,18 @@ def register(server: MigrationServer) -> None:
         if path is None or doc is None:
             log.debug("change to a document that is not open: %s", params.text_document.uri)
             return
-        ls.state.did_change(path, params.text_document.version, convert.apply_changes(doc.text, params.content_changes))
+        uri, version = params.text_document.uri, params.text_document.version
+        try:
+            text, clamped = convert.apply_changes(doc.text, params.content_changes)
+        except ValueError as e:
+            # The client's text is unknown from here on: say which one the findings are for.
+            log.error("%s: version %d cannot be applied: %s; keeping version %d (reopen the document to resynchronise)", uri, version, e, doc.version)
+            return
+        for problem in clamped:
+            log.warning("%s: version %d: %s", uri, version, problem)
+        if version <= doc.version:
+            log.warning("%s: version %d follows version %d; applied as the newest", uri, version, doc.version)
+        ls.state.did_change(path, version, text)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: MigrationServer, params: types.DidSaveTextDocumentParams) -> None:

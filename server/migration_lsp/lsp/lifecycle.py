@@ -54,7 +54,10 @@ def register(server: MigrationServer) -> None:
         initial = editor_settings.from_initialization_options(params.initialization_options, ls.uris.add_folder)
         _apply(ls, initial)
         if params.process_id is not None:
-            watch_client(ls, params.process_id)
+            if _alive(params.process_id):
+                watch_client(ls, params.process_id)
+            else:  # a client in another PID namespace, such as a container's
+                log.info("the client process %d is not visible from here; not watching it", params.process_id)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: MigrationServer, params: types.InitializedParams) -> None:
@@ -106,11 +109,7 @@ def register(server: MigrationServer) -> None:
 
     @server.feature(types.EXIT)
     def exit_(ls: MigrationServer, params: Any) -> None:
-        # pygls would wait for its stdin reader, which may never return; leave at once, but not
-        # before the verify cluster is stopped: os._exit skips every clean-up.
-        ls.close_verify_server()
-        sys.stdout.flush()
-        os._exit(0 if ls.shutdown_requested else 1)
+        ls.quit()
 
 
 async def _pull_settings(ls: MigrationServer, initial: EditorSettings, folders: dict[Path, str]) -> None:
@@ -147,9 +146,7 @@ def watch_client(server: MigrationServer, pid: int) -> None:
         while _alive(pid):
             time.sleep(CLIENT_POLL_SECONDS)
         log.error("the client process %d is gone; exiting", pid)
-        server.state.shutdown()
-        server.close_verify_server()
-        os._exit(1)
+        server.quit()
 
     threading.Thread(target=poll, name="client-watch", daemon=True).start()
 

@@ -11,11 +11,13 @@ import concurrent.futures
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, NoReturn, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -24,6 +26,7 @@ from migration_lsp.lsp.convert import Uris
 from migration_lsp.lsp.diagnostics import Publisher
 from migration_lsp.lsp.settings import LOG_LEVELS
 from migration_lsp.lsp.state import State
+from migration_lsp.lsp.transport import serve as serve_stream
 
 if TYPE_CHECKING:
     from migration_lsp.verify import Server as VerifyServer
@@ -33,23 +36,29 @@ log = logging.getLogger("migration_lsp")
 T = TypeVar("T")
 
 class _Invalid:
-    """A request whose params could not be read; answered with an error."""
+    """A message whose params could not be read: a request is answered with an error, a notification is dropped and logged."""
 
-    def __init__(self, msg_id: Any, method: str) -> None:
-        self.id = msg_id
-        self.method = method
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.method: str = data["method"]
+        self.params = data.get("params")
+        if "id" in data:
+            self.id = data["id"]
 
 
 class _Protocol(LanguageServerProtocol):
-    """pygls's protocol, with four changes.
+    """pygls's protocol, with five changes.
 
     - Positions are UTF-16: :class:`migration_lsp.positions.LineIndex` speaks it, and every
       client must accept it.
     - Open documents live in :class:`State` only. pygls's copy would split lines on more
       characters than LSP does and would not clamp a change that reaches past the end.
     - A request with malformed params gets an error response instead of none.
-    - A request after ``shutdown`` gets ``InvalidRequest``, as the specification asks.
+    - A request before ``initialize`` gets ``ServerNotInitialized``, and a notification
+      before it other than ``exit`` is dropped; a request after ``shutdown`` gets
+      ``InvalidRequest``: as the specification asks.
     """
+
+    initialize_received = False
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):  # type: ignore[override]
@@ -78,15 +87,26 @@ class _Protocol(LanguageServerProtocol):
         try:
             return super().structure_message(data)
         except JsonRpcException:
-            if isinstance(data, dict) and "id" in data and isinstance(data.get("method"), str):
-                return _Invalid(data["id"], data["method"])
+            if isinstance(data, dict) and isinstance(data.get("method"), str):
+                return _Invalid(data)
             raise
 
     def handle_message(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        if method == types.INITIALIZE:
+            self.initialize_received = True
+        elif method is not None and not self.initialize_received and method != types.EXIT:
+            if hasattr(message, "id"):
+                error = JsonRpcServerNotInitialized(f"{method} before initialize")
+                self._send_response(message.id, error=error.to_response_error())
+            return
         if isinstance(message, _Invalid):
-            log.warning("malformed params for %s", message.method)
-            error = JsonRpcInvalidParams(f"malformed params for {message.method}")
-            self._send_response(message.id, error=error.to_response_error())
+            if hasattr(message, "id"):
+                log.warning("malformed params for %s", message.method)
+                error = JsonRpcInvalidParams(f"malformed params for {message.method}")
+                self._send_response(message.id, error=error.to_response_error())
+            else:
+                log.error("malformed params for %s; dropped%s", message.method, self._server.kept_text(message.params))
             return
         if self._shutdown and hasattr(message, "id") and hasattr(message, "method"):
             error = JsonRpcInvalidRequest("the server is shutting down")
@@ -113,10 +133,41 @@ class MigrationServer(LanguageServer):
             self._verify_server = Server()
         return self._verify_server
 
-    def close_verify_server(self) -> None:
-        if self._verify_server is not None:
-            self._verify_server.close()
-            self._verify_server = None
+    def kept_text(self, params: object) -> str:
+        """Which text of a document a notification about it that could not be read leaves in place."""
+        document = params.get("textDocument") if isinstance(params, dict) else None
+        uri = document.get("uri") if isinstance(document, dict) else None
+        path = self.uris.to_path(uri) if isinstance(uri, str) else None
+        doc = self.state.open.get(path) if path is not None else None
+        return "" if doc is None else f": {uri} keeps version {doc.version} (reopen the document to resynchronise)"
+
+    def quit(self) -> NoReturn:
+        """Stop the work and the verify cluster, then leave with the exit code the specification asks for.
+
+        The only way out of the process: after ``exit``, when the client is gone, when the
+        stream ends. The stdin reader thread may block on a read that never ends, and pygls
+        would wait for it; the process leaves without it.
+        """
+        self.state.shutdown()
+        verify_server, self._verify_server = self._verify_server, None
+        try:
+            if verify_server is not None:
+                verify_server.close()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0 if self.shutdown_requested else 1)
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:  # type: ignore[override]
+        """Serve on stdio through :mod:`migration_lsp.lsp.transport`, which no input can knock over."""
+        self._stop_event = stop = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(serve_stream(stdin or sys.stdin.buffer, self.protocol, stop, self.thread_pool))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost")
+        finally:
+            self.shutdown()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Errors the client did not ask about go to the log, not into a pop-up.
@@ -227,10 +278,4 @@ def serve(tcp: str | None = None) -> int:
                 return 2
             server.start_tcp(host or "127.0.0.1", int(port))
     finally:
-        server.state.shutdown()
-        server.close_verify_server()
-    code = 0 if server.shutdown_requested else 1
-    # The stdin reader thread may still block on a read that never ends; leave without it.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+        server.quit()
