@@ -28,7 +28,7 @@ class Migration:
     literal: MigrationLiteral
     statements: list[Statement]
     comments: list[Comment]
-    # Edits whose text this literal's kind cannot hold (a backtick in String.raw): never offered.
+    # Edits this literal cannot hold (a backtick in String.raw, a span over a `+`): never offered.
     unwritable: set[Edit] = field(default_factory=set, repr=False)
     dialect: str = "postgres"  # set by `check` from the config and the evidence (see `dialect`)
     platform: str = "supabase"
@@ -65,14 +65,14 @@ class Migration:
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
         parts = []
         last = 0
-        writable = True
+        writable = not self.literal.spans_parts(start, end)
         for p in PLACEHOLDER.finditer(sql):
-            writable = writable and self.literal.can_hold(sql[last : p.start()])
-            parts.append(self.literal.escape(sql[last : p.start()]))
+            writable = writable and self.literal.can_hold(sql[last : p.start()], start)
+            parts.append(self.literal.escape(sql[last : p.start()], start))
             parts.append(self._substitution(int(p.group(1))))
             last = p.end()
-        writable = writable and self.literal.can_hold(sql[last:])
-        parts.append(self.literal.escape(sql[last:]))
+        writable = writable and self.literal.can_hold(sql[last:], start)
+        parts.append(self.literal.escape(sql[last:], start))
         edit = Edit(self.path, doc_start, doc_end, "".join(parts))
         if not writable:
             self.unwritable.add(edit)

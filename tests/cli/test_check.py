@@ -243,6 +243,63 @@ def test_bad_input_gets_a_notice_and_the_run_goes_on(
         assert other.returncode == 1 and other.stderr == "" and notice.split("note: ")[1] in other.stdout
 
 
+def test_value_that_cannot_be_read_is_never_a_silent_skip(cli: Any, project: Project) -> None:
+    root = project({"a.ts": 'import { readFileSync } from "node:fs";\nexport const MIGRATION_SQL = readFileSync("schema.sql", "utf8");\n'})
+    result = cli("--check", cwd=root)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.splitlines()[0] == (
+        "a.ts:2:14: note: MIGRATION_SQL was not checked: its value comes from calling readFileSync(…), known only at run time"
+    )
+    notices = json.loads(cli("--check", "--format", "json", cwd=root).stdout)["notices"]
+    assert [(n["path"], n["line"], n["column"]) for n in notices] == [("a.ts", 2, 14)]
+
+
+def test_concatenated_literals_are_checked_and_fixed_part_by_part(cli: Any, project: Project) -> None:
+    code = (
+        "export const MIGRATION_SQL =\n"
+        "  `CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY);\n` +\n"
+        "  'CREATE INDEX b_id_idx ON b (id);\\n' +\n"
+        '  "CREATE INDEX b_id2_idx ON b (id);";\n'
+    )
+    root = project({"a.ts": code})
+    result = cli("--check", cwd=root)
+    assert [line.split(" ")[0:2] for line in result.stdout.splitlines() if "error[" in line] == [
+        ["a.ts:2:31:", "error[table-missing-rls]"],
+        ["a.ts:4:4:", "error[create-index-not-idempotent]"],
+        ["a.ts:5:4:", "error[create-index-not-idempotent]"],
+    ]
+    cli("--check", "--fix", cwd=root)
+    fixed = (root / "a.ts").read_text(encoding="utf-8")
+    # Each fix is written in the quoting of the part it lands in: the policy block, with its
+    # quotes and line breaks, goes into the last, double-quoted part.
+    assert "'CREATE INDEX IF NOT EXISTS b_id_idx ON b (id);\\n' +\n" in fixed
+    assert '"CREATE INDEX IF NOT EXISTS b_id2_idx ON b (id);\\n\\nALTER TABLE b ENABLE ROW LEVEL SECURITY;' in fixed
+    assert "\n" not in fixed.split('"CREATE INDEX IF NOT EXISTS b_id2_idx')[1].rstrip("\n").removesuffix('";')
+    again = cli("--check", cwd=root)
+    assert again.returncode == 0 and "0 errors, 0 warnings, 0 info in 1 file checked" in again.stdout, again.stdout
+
+
+def test_joined_array_is_checked_and_fixed_inside_its_elements(cli: Any, project: Project) -> None:
+    code = (
+        "export const MIGRATION_SQL = [\n"
+        '  "CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY)",\n'
+        "  `CREATE INDEX b_id_idx ON b (id)`,\n"
+        '].join(";\\n");\n'
+    )
+    root = project({"a.ts": code})
+    result = cli("--check", cwd=root)
+    assert [line.split(" ")[0:2] for line in result.stdout.splitlines() if "error[" in line] == [
+        ["a.ts:2:31:", "error[table-missing-rls]"],
+        ["a.ts:3:4:", "error[create-index-not-idempotent]"],
+    ]
+    cli("--check", "--fix", cwd=root)
+    fixed = (root / "a.ts").read_text(encoding="utf-8")
+    assert fixed.startswith(code.split("`")[0] + "`CREATE INDEX IF NOT EXISTS b_id_idx ON b (id);\n\nALTER TABLE b ENABLE ROW LEVEL SECURITY;")
+    assert fixed.endswith('END $$;`,\n].join(";\\n");\n')
+    again = cli("--check", cwd=root)
+    assert again.returncode == 0 and "0 errors, 0 warnings, 0 info in 1 file checked" in again.stdout, again.stdout
+
+
 def test_config_that_does_not_parse(cli: Any, project: Project) -> None:
     root = project({"migration-lsp.toml": "[rules\ndrop-table = 'off'\n", "a.ts": ERROR})
     result = cli("--check", cwd=root)

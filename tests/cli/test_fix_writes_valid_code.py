@@ -57,7 +57,7 @@ def _fix_once(root: Path) -> None:
 def _node_check(text: str, tmp_path: Path) -> None:
     """Node parses the literal as the file writes it."""
     (lit,) = find_literals(text, ROUTE, frozenset({"MIGRATION_SQL"})).literals
-    start = lit.doc_start - len("String.raw") if lit.kind == "raw" else lit.doc_start
+    start = lit.doc_start - len("String.raw") if lit.parts[0].kind == "raw" else lit.doc_start
     module = tmp_path / "literal.mjs"
     module.write_text(f"export const MIGRATION_SQL = {text[start : lit.doc_end]};\n", encoding="utf-8")
     run = subprocess.run([NODE or "node", "--check", str(module)], capture_output=True, text=True, timeout=60)

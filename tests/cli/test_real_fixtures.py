@@ -27,6 +27,7 @@ CHECKED = (
     "supabase/drop-earlier",
     "supabase/catalogs",
     "supabase/fix-converges",
+    "unreadable",
 )
 
 
@@ -65,6 +66,7 @@ def test_fixture_reports_what_expected_yml_says(cli: Any, tmp_path: Path, name: 
     run = cli("--check", ".", "--format", "json", cwd=root)
     assert run.returncode in (0, 1), run.stderr
     diagnostics = json.loads(run.stdout)["diagnostics"]
+    notices_of = json.loads(run.stdout)["notices"]
     for path, entry in EXPECTED[name]["files"].items():
         got = [d for d in diagnostics if d["path"] == path]
         for want in entry["findings"]:
@@ -81,6 +83,13 @@ def test_fixture_reports_what_expected_yml_says(cli: Any, tmp_path: Path, name: 
             elif "fix" in want:
                 assert want["fix"] in _fixed(root, d), d
         assert got == [], f"unexpected findings in {path}"
+        if "notices" in entry:
+            notices = [n for n in notices_of if n["path"] == path]
+            assert [(n["line"], "not-checked" if "was not checked" in n["message"] else n["message"]) for n in notices] == [
+                (want["line"], want["kind"]) for want in entry["notices"]
+            ]
+            for want, n in zip(entry["notices"], notices, strict=True):
+                assert n["message"].startswith(want["near"]), n
     listed = set(EXPECTED[name]["files"])
     assert [d for d in diagnostics if d["path"] not in listed] == []
 

@@ -24,7 +24,7 @@ def assert_maps_back(text: str, lit: MigrationLiteral) -> None:
         source = text[d]
         if source == ch:
             assert lit.source_map.to_sql(d) == i
-        elif lit.kind == "raw" and ch == "\n":
+        elif lit.part_at(i).kind == "raw" and ch == "\n":
             assert source == "\r"
         else:
             assert source in "\\$\r", (i, ch, source)
@@ -70,9 +70,9 @@ def test_declaration_forms(declaration: str) -> None:
 
 
 def test_kinds() -> None:
-    assert only("const MIGRATION_SQL = `x`;").kind == "template"
-    assert only("const MIGRATION_SQL = 'x';").kind == "string"
-    assert only("const MIGRATION_SQL = String.raw`x`;").kind == "raw"
+    assert only("const MIGRATION_SQL = `x`;").parts[0].kind == "template"
+    assert only("const MIGRATION_SQL = 'x';").parts[0].kind == "string"
+    assert only("const MIGRATION_SQL = String.raw`x`;").parts[0].kind == "raw"
 
 
 def test_other_names_and_values_are_not_found() -> None:
@@ -83,9 +83,16 @@ def test_other_names_and_values_are_not_found() -> None:
         "runSql(`DROP TABLE a;`);\n"
         "const s = { MIGRATION_SQL: `DROP TABLE a;` };\n"
         "const MIGRATION_SQL = 'DROP TABLE a;' + suffix;\n"
+        "const MIGRATION_SQL = 'DROP TABLE a;' - `x`;\n"
     )
     result = find_literals(text, "a.ts", NAMES)
-    assert result.literals == [] and result.notices == []
+    assert result.literals == []
+    # The two declarations of the name whose value is no literal are not skipped silently.
+    assert [(n.offset, n.message.split(":")[0]) for n in result.notices] == [
+        (text.index("MIGRATION_SQL = build"), "MIGRATION_SQL was not checked"),
+        (text.index("MIGRATION_SQL = 'DROP"), "MIGRATION_SQL was not checked"),
+        (text.index("MIGRATION_SQL = 'DROP TABLE a;' -"), "MIGRATION_SQL was not checked"),
+    ]
 
 
 def test_several_names_and_declarations_in_one_file() -> None:
@@ -223,15 +230,98 @@ def test_escape_writes_text_that_cooks_back() -> None:
     sql = "DO $$ BEGIN\n  RAISE NOTICE 'a`b\\c ${x}';\nEND $$;"
     for declaration in ("`x`", "'x'", '"x"'):
         lit = only(f"const MIGRATION_SQL = {declaration};\r\n")
-        rewritten = f"const MIGRATION_SQL = {lit.quote}{lit.escape(sql)}{lit.quote};\r\n"
+        quote = lit.parts[0].quote
+        rewritten = f"const MIGRATION_SQL = {quote}{lit.escape(sql, 0)}{quote};\r\n"
         assert only(rewritten).sql == sql
 
 
 def test_escape_keeps_the_documents_line_breaks() -> None:
     crlf = only("const MIGRATION_SQL = `\r\nSELECT 1;\r\n`;\r\n")
-    assert crlf.escape("a\nb") == "a\r\nb"
+    assert crlf.escape("a\nb", 0) == "a\r\nb"
     lf = only("const MIGRATION_SQL = `\nSELECT 1;\n`;\n")
-    assert lf.escape("a\nb") == "a\nb"
+    assert lf.escape("a\nb", 0) == "a\nb"
+
+
+# -- concatenations -------------------------------------------------------------------
+def test_concatenation_is_one_sql_text_mapped_part_by_part() -> None:
+    text = (
+        "export const MIGRATION_SQL =\n"
+        "  `\nCREATE TABLE IF NOT EXISTS a (id int);\n` +\n"
+        "  'CREATE INDEX i ON a (id);\\n' +\n"
+        '  ("DROP TABLE \\"b\\";") + String.raw`\nDROP TABLE c;`;\n'
+    )
+    lit = only(text)
+    assert lit.sql == '\nCREATE TABLE IF NOT EXISTS a (id int);\nCREATE INDEX i ON a (id);\nDROP TABLE "b";\nDROP TABLE c;'
+    assert [(p.kind, p.quote) for p in lit.parts] == [("template", "`"), ("string", "'"), ("string", '"'), ("raw", "`")]
+    assert_maps_back(text, lit)
+    index = LineIndex(text)
+    for needle, line in (("CREATE TABLE", 3), ("CREATE INDEX", 5), ('DROP TABLE "b"', 6), ("DROP TABLE c", 7)):
+        start = lit.sql.index(needle)
+        doc_start, doc_end = lit.doc_span(start, start + len(needle))
+        assert index.cli_position(doc_start)[0] == line
+        assert text[doc_start:doc_end].replace('\\"', '"') == needle
+    assert (lit.doc_start, lit.doc_end) == (text.index("`"), text.rindex("`") + 1)
+
+
+def test_concatenation_escapes_for_the_part_an_edit_lands_in() -> None:
+    text = "const MIGRATION_SQL = `CREATE TABLE a (id int);` + 'CREATE INDEX i ON a (id);';\n"
+    lit = only(text)
+    second = lit.sql.index("CREATE INDEX")
+    assert lit.part_at(second).kind == "string" and lit.part_at(second - 1).kind == "template"
+    assert lit.escape("x 'y' `z`", second) == "x \\'y\\' `z`"
+    assert lit.escape("x 'y' `z`", 0) == "x 'y' \\`z\\`"
+    assert lit.spans_parts(second - 2, second + 2) and not lit.spans_parts(second, len(lit.sql))
+    assert not lit.spans_parts(second, second)
+
+
+def test_concatenated_substitutions_are_numbered_across_parts() -> None:
+    text = "const MIGRATION_SQL = `DROP TABLE ${a};` + `DROP TABLE ${b};`;\n"
+    lit = only(text)
+    assert lit.sql == "DROP TABLE __migration_lsp_sub0;DROP TABLE __migration_lsp_sub1;"
+    assert [text[slice(*lit.doc_span(s, e))] for s, e in lit.substitutions] == ["${a}", "${b}"]
+
+
+def test_concatenation_behind_trim_and_parentheses() -> None:
+    assert only("const MIGRATION_SQL = (`SELECT 1;` + ' SELECT 2;').trim() as string;\n").sql == "SELECT 1; SELECT 2;"
+
+
+# -- arrays joined with .join(…) --------------------------------------------------------
+def test_joined_array_is_one_sql_text_with_the_separator_between() -> None:
+    text = (
+        "export const MIGRATION_SQL = [\n"
+        "  `CREATE TABLE IF NOT EXISTS a (id int)`,\n"
+        "  // a comment between the elements\n"
+        "  'CREATE INDEX i ON a (id)',\n"
+        '  "DROP TABLE b" + ` CASCADE`,\n'
+        '].join(";\\n");\n'
+    )
+    lit = only(text)
+    assert lit.sql == "CREATE TABLE IF NOT EXISTS a (id int);\nCREATE INDEX i ON a (id);\nDROP TABLE b CASCADE"
+    assert [p.kind for p in lit.parts] == ["template", "separator", "string", "separator", "string", "template"]
+    index = LineIndex(text)
+    for needle, line in (("CREATE TABLE", 2), ("CREATE INDEX i ON a (id)", 4), ("DROP TABLE b", 5), ("CASCADE", 5)):
+        start = lit.sql.index(needle)
+        doc_start, doc_end = lit.doc_span(start, start + len(needle))
+        assert index.cli_position(doc_start)[0] == line and text[doc_start:doc_end] == needle
+    # The separator is code between the elements: nothing is written there.
+    semicolon = lit.sql.index(";")
+    assert lit.part_at(semicolon).kind == "separator" and not lit.can_hold(" ", semicolon)
+    assert lit.spans_parts(0, semicolon + 1)
+
+
+@pytest.mark.parametrize(
+    ("join", "sql"), [(".join()", "SELECT 1,SELECT 2"), (".join('')", "SELECT 1SELECT 2"), (".join(`\\n`)", "SELECT 1\nSELECT 2")]
+)
+def test_join_separators(join: str, sql: str) -> None:
+    assert only(f"const MIGRATION_SQL = [`SELECT 1`, 'SELECT 2']{join};\n").sql == sql
+
+
+@pytest.mark.parametrize(
+    "value", ["[`SELECT 1`, other].join('\\n')", "[`SELECT 1`].join(sep)", "[`SELECT 1`].join(`${sep}`)", "[].join('')", "[`SELECT 1`]"]
+)
+def test_join_of_what_cannot_be_read_gets_a_notice(value: str) -> None:
+    result = find_literals(f"const MIGRATION_SQL = {value};\n", "a.ts", NAMES)
+    assert result.literals == [] and len(result.notices) == 1 and "was not checked" in result.notices[0].message
 
 
 # -- bad input -------------------------------------------------------------------------
@@ -253,6 +343,41 @@ def test_unreadable_literal_gets_one_notice(text: str, problem: str) -> None:
     assert problem in notice.message and "not checked" in notice.message
     assert "\n" not in notice.message
     assert notice.offset == text.index("MIGRATION_SQL")
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("loadSql()", "comes from calling loadSql(…), known only at run time"),
+        ('fs.readFileSync("schema.sql", "utf8")', "comes from calling fs.readFileSync(…)"),
+        ("process.env.MIGRATION_SQL", "its value (process.env.MIGRATION_SQL) cannot be read statically"),
+        ("`SELECT 1;`.trim() + suffix", "cannot be read statically"),
+        ("minify(`SELECT 1;`)", "minify(…) may change the literal passed to it"),
+        ("unknownTag`SELECT 1;`", "the tag unknownTag may change the template"),
+        ("[`SELECT 1;`, `SELECT 2;`]", "its value is an array; only one joined into a text with .join(…) is read"),
+        ("(build as any)(`SELECT 1;`).trim()", "may change the literal passed to it"),
+    ],
+)
+def test_value_that_cannot_be_read_gets_a_notice(value: str, why: str) -> None:
+    text = f"import fs from 'node:fs';\nexport const MIGRATION_SQL = {value};\n"
+    result = find_literals(text, "a.ts", NAMES)
+    assert result.literals == []
+    assert len(result.notices) == 1, result.notices
+    notice = result.notices[0]
+    assert notice.message.startswith("MIGRATION_SQL was not checked: ") and why in notice.message, notice.message
+    assert notice.offset == text.index("MIGRATION_SQL")
+
+
+def test_long_value_is_shortened_in_the_notice() -> None:
+    text = "const MIGRATION_SQL = a ??\n   bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb;\n"
+    (notice,) = find_literals(text, "a.ts", NAMES).notices
+    assert "\n" not in notice.message and "(a ?? bbbb" in notice.message and "…)" in notice.message
+
+
+def test_readable_literal_and_other_names_get_no_notice() -> None:
+    text = "const MIGRATION_SQL = `SELECT 1;`.trim();\nconst OTHER = loadSql();\nlet MIGRATION_SQL_2 = x;\n"
+    result = find_literals(text, "a.ts", NAMES)
+    assert len(result.literals) == 1 and result.notices == []
 
 
 def test_syntax_error_elsewhere_still_finds_the_literal() -> None:

@@ -32,6 +32,18 @@ PLACEHOLDER_PREFIX = "__migration_lsp_sub"
 PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_PREFIX) + r"(\d+)")  # group 1: which substitution
 
 LiteralKind = Literal["template", "raw", "string"]
+# A part is a literal, or the separator that `.join(…)` puts between an array's literals:
+# code, not SQL in the document, so nothing can be written there.
+PartKind = Literal["template", "raw", "string", "separator"]
+
+
+@dataclass(frozen=True)
+class LiteralPart:
+    """One quoted literal of a migration's SQL: a concatenation has several."""
+
+    sql_start: int  # where its cooked text starts in the migration's SQL
+    kind: PartKind
+    quote: str  # "" for a separator
 
 
 @dataclass(eq=False)
@@ -39,32 +51,43 @@ class MigrationLiteral:
     """One migration SQL literal: its cooked text and where each character came from."""
 
     name: str
-    kind: LiteralKind
+    parts: list[LiteralPart]  # by sql_start; one unless literals are joined with `+` or `.join(…)`
     sql: str
     source_map: SourceMap
-    doc_start: int  # opening quote
-    doc_end: int  # just after the closing quote
+    doc_start: int  # opening quote of the first part
+    doc_end: int  # just after the closing quote of the last part
     declaration_start: int  # start of the declaring statement, for `//` suppressions above it
-    quote: str
     newline: str = "\n"  # the document's line break, used in inserted text
     substitutions: list[tuple[int, int]] = field(default_factory=list)  # SQL spans of placeholders
 
     def doc_span(self, start: int, end: int) -> tuple[int, int]:
         return self.source_map.to_doc(start), self.source_map.to_doc_end(end)
 
-    def escape(self, sql: str) -> str:
-        """Write SQL text so that, inserted into this literal, it cooks to ``sql``."""
-        if self.kind == "string":
-            return escape_for_string(sql, self.quote)
+    def part_at(self, at: int) -> LiteralPart:
+        """The part that text inserted at SQL offset ``at`` lands in: the one ``to_doc`` maps to."""
+        i = bisect.bisect_right([p.sql_start for p in self.parts], at) - 1
+        return self.parts[max(i, 0)]
+
+    def spans_parts(self, start: int, end: int) -> bool:
+        """Does SQL ``[start, end)`` reach from one part into another? No edit can replace it:
+        the text between the parts (`` ` + ` ``) is code, not SQL."""
+        return end > start and self.part_at(start) is not self.part_at(end - 1)
+
+    def escape(self, sql: str, at: int) -> str:
+        """Write SQL text so that, inserted at SQL offset ``at``, it cooks to ``sql``."""
+        part = self.part_at(at)
+        if part.kind == "string":
+            return escape_for_string(sql, part.quote)
         # String.raw cannot escape anything; SQL written into it needs no escaping.
-        escaped = escape_for_template(sql) if self.kind == "template" else sql
+        escaped = escape_for_template(sql) if part.kind == "template" else sql
         return escaped.replace("\n", self.newline) if self.newline != "\n" else escaped
 
-    def can_hold(self, sql: str) -> bool:
-        """Can :meth:`escape` write ``sql`` into this literal? ``String.raw`` escapes nothing:
+    def can_hold(self, sql: str, at: int) -> bool:
+        """Can :meth:`escape` write ``sql`` at ``at``? ``String.raw`` escapes nothing:
         a backtick would end it, ``${`` open a substitution, and a backslash at the end of
         inserted text would escape whatever follows."""
-        return self.kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$"))
+        kind = self.part_at(at).kind
+        return kind != "separator" and (kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$")))
 
     def has_substitution(self, start: int, end: int) -> bool:
         return any(s < end and e > start for s, e in self.substitutions)
@@ -186,13 +209,40 @@ def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, 
                 if lit is not None:
                     out.append(lit)
                     continue
-                if (n.parent or n).has_error:  # else the value is some other expression
+                if (n.parent or n).has_error:
                     declared.append(name_node)
+                elif value is not None:
+                    name = _node_text(name_node, text, to_char)
+                    notices.append(Notice(f"{name} was not checked: {_why_unread(value, text, to_char)}", to_char(name_node.start_byte)))
         elif kind == "ERROR":
             declared.extend(c for c in n.children if c.type == "identifier" and _node_text(c, text, to_char) in names)
         stack.extend(reversed(n.children))
     out.sort(key=lambda lit: lit.doc_start)
     _unreadable(declared, text, to_char, out, notices)
+
+
+def _why_unread(value: ts.Node, text: str, to_char: ByteToChar) -> str:
+    """Why a configured name's value is not SQL the checker can read, in a few words."""
+    found = _unwrap(value, text, to_char) or value
+    if found.type == "call_expression":
+        fn = found.child_by_field_name("function")
+        args = found.child_by_field_name("arguments")
+        callee = _snippet(fn, text, to_char) if fn is not None else "a function"
+        if args is not None and args.type == "template_string":
+            return f"the tag {callee} may change the template, so its text is not the SQL that runs"
+        # A template passed in is most likely SQL; a string most likely a file name or a key.
+        if args is not None and any(a.type == "template_string" for a in args.named_children):
+            return f"{callee}(…) may change the literal passed to it, so its text is not the SQL that runs"
+        return f"its value comes from calling {callee}(…), known only at run time"
+    if found.type == "array":
+        return "its value is an array; only one joined into a text with .join(…) is read"
+    return f"its value ({_snippet(found, text, to_char)}) cannot be read statically"
+
+
+def _snippet(node: ts.Node, text: str, to_char: ByteToChar) -> str:
+    """The node's source on one line, shortened: notices are one line each."""
+    one_line = " ".join(_node_text(node, text, to_char).split())
+    return one_line if len(one_line) <= 40 else one_line[:39] + "…"
 
 
 def _node_text(node: ts.Node, text: str, to_char: ByteToChar) -> str:
@@ -298,10 +348,81 @@ def _unwrap(value: ts.Node, text: str, to_char: ByteToChar) -> ts.Node | None:
 
 
 def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | Notice | None:
+    """The migration literal that ``value`` is: one quoted literal, or several joined with ``+``;
+    a notice when a template holds an escape that JavaScript does not cook."""
+    quoted = _quoted(value, text, to_char)
+    if quoted is None:
+        return None
+    cooker = _Cooker()
+    placeholders: list[tuple[int, int]] = []
+    parts = []
+    for piece in quoted:
+        if isinstance(piece, _Separator):
+            parts.append(LiteralPart(cooker.length, "separator", ""))
+            cooker.replaced(piece.sql, piece.doc_start, piece.doc_end - piece.doc_start)
+            continue
+        kind, node = piece
+        if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
+            return None
+        start = to_char(node.start_byte)
+        end = to_char(node.end_byte)
+        parts.append(LiteralPart(cooker.length, kind, text[start]))
+        subs = [(to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"]
+        try:
+            _cook(cooker, placeholders, text, start + 1, end - 1, kind, subs)
+        except _NoCookedValue as e:
+            # A tag still runs and receives undefined for that part; untagged, the file does not parse.
+            tagged = node.parent is not None and node.parent.type == "call_expression"
+            problem = "has no cooked text for the tag" if tagged else "is not valid JavaScript"
+            return Notice(f"the template literal of {name} {problem}: {e.escape} is not allowed in a template; it was not checked", e.offset)
+    nodes = [piece[1] for piece in quoted if not isinstance(piece, _Separator)]
+    start = to_char(nodes[0].start_byte)
+    end = to_char(nodes[-1].end_byte)
+    sql = "".join(cooker.parts)
+    return MigrationLiteral(
+        name=name,
+        parts=parts,
+        sql=sql,
+        source_map=SourceMap(cooker.segments, len(sql), end - 1),
+        doc_start=start,
+        doc_end=end,
+        declaration_start=to_char(decl_start_byte),
+        # Inserted line breaks follow the literal's own, or the document's if it has none.
+        newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
+        substitutions=placeholders,
+    )
+
+
+@dataclass(frozen=True)
+class _Separator:
+    """What ``.join(…)`` puts between two array elements, and the code between them."""
+
+    sql: str
+    doc_start: int
+    doc_end: int
+
+
+_Piece = tuple[LiteralKind, ts.Node] | _Separator
+
+
+def _quoted(value: ts.Node, text: str, to_char: ByteToChar) -> list[_Piece] | None:
+    """The quoted literals that make up ``value``, in order, or None if anything else does."""
     found = _unwrap(value, text, to_char)
     if found is None:
         return None
     value = found
+    joined = _joined(value, text, to_char)
+    if joined is not None:
+        return joined
+    if value.type == "binary_expression":
+        op = value.child_by_field_name("operator")
+        left = value.child_by_field_name("left")
+        right = value.child_by_field_name("right")
+        if op is None or op.type != "+" or left is None or right is None:
+            return None
+        lefts = _quoted(left, text, to_char)
+        rights = _quoted(right, text, to_char) if lefts is not None else None
+        return lefts + rights if lefts is not None and rights is not None else None
     kind: LiteralKind
     if value.type == "template_string":
         kind = "template"
@@ -323,33 +444,43 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         node = value
     else:
         return None
-    if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
+    return [(kind, node)]
+
+
+def _joined(call: ts.Node, text: str, to_char: ByteToChar) -> list[_Piece] | None:
+    """The literals of ``[…].join(sep)`` with the separator between them, or None."""
+    fn = call.child_by_field_name("function") if call.type == "call_expression" else None
+    if fn is None or fn.type != "member_expression":
         return None
-    start = to_char(node.start_byte)
-    end = to_char(node.end_byte)
-    quote = text[start]
-    subs = [
-        (to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"
-    ]
-    try:
-        sql, segments, placeholders = _cook(text, start + 1, end - 1, kind, quote, subs)
-    except _NoCookedValue as e:
-        # A tag still runs and receives undefined for that part; untagged, the file does not parse.
-        problem = "has no cooked text for the tag" if value.type == "call_expression" else "is not valid JavaScript"
-        return Notice(f"the template literal of {name} {problem}: {e.escape} is not allowed in a template; it was not checked", e.offset)
-    return MigrationLiteral(
-        name=name,
-        kind=kind,
-        sql=sql,
-        source_map=SourceMap(segments, len(sql), end - 1),
-        doc_start=start,
-        doc_end=end,
-        declaration_start=to_char(decl_start_byte),
-        quote=quote,
-        # Inserted line breaks follow the literal's own, or the document's if it has none.
-        newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
-        substitutions=placeholders,
-    )
+    prop = fn.child_by_field_name("property")
+    array = fn.child_by_field_name("object")
+    args = call.child_by_field_name("arguments")
+    if prop is None or array is None or args is None or array.type != "array" or _node_text(prop, text, to_char) != "join":
+        return None
+    given = [a for a in args.named_children if a.type != "comment"]
+    if given:
+        sep = _quoted(given[0], text, to_char) if len(given) == 1 else None
+        if sep is None or len(sep) != 1 or isinstance(sep[0], _Separator) or any(c.type == "template_substitution" for c in sep[0][1].children):
+            return None
+        kind, node = sep[0]
+        sep_cooker = _Cooker()
+        try:
+            _cook(sep_cooker, [], text, to_char(node.start_byte) + 1, to_char(node.end_byte) - 1, kind, [])
+        except _NoCookedValue:
+            return None
+        separator = "".join(sep_cooker.parts)
+    else:
+        separator = ","  # JavaScript's default
+    elements = [e for e in array.named_children if e.type != "comment"]
+    pieces: list[_Piece] = []
+    for before, element in zip([None, *elements], elements):
+        quoted = _quoted(element, text, to_char)
+        if quoted is None:
+            return None
+        if before is not None:
+            pieces.append(_Separator(separator, to_char(before.end_byte), to_char(element.start_byte)))
+        pieces.extend(quoted)
+    return pieces or None
 
 
 def _is_string_raw(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
@@ -408,10 +539,9 @@ class _NoCookedValue(Exception):
 
 
 def _cook(
-    text: str, body_start: int, body_end: int, kind: LiteralKind, quote: str, subs: list[tuple[int, int]]
-) -> tuple[str, list[Segment], list[tuple[int, int]]]:
-    cooker = _Cooker()
-    placeholders: list[tuple[int, int]] = []
+    cooker: _Cooker, placeholders: list[tuple[int, int]], text: str, body_start: int, body_end: int, kind: LiteralKind, subs: list[tuple[int, int]]
+) -> None:
+    """Cook one literal's body onto ``cooker``; its substitutions join ``placeholders``."""
     special = _COOKED[kind]
     run_start = body_start
     # Each stretch of text up to the next substitution, then the substitution; the last
@@ -435,7 +565,6 @@ def _cook(
         placeholders.append((cooker.length, cooker.length + len(placeholder)))
         cooker.replaced(placeholder, sub_start, sub_end - sub_start)
         run_start = sub_end
-    return "".join(cooker.parts), cooker.segments, placeholders
 
 
 def _not_cookable(text: str, i: int, end: int) -> str | None:

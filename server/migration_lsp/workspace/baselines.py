@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 from migration_lsp.config import Config
-from migration_lsp.locate.typescript import MigrationLiteral
+from migration_lsp.locate.typescript import LiteralPart, MigrationLiteral
 from migration_lsp.migration import Document, Migration, parse_document, parse_migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.positions import Segment, SourceMap
@@ -93,7 +93,7 @@ def sql_migration(path: Path, sql: str) -> Migration:
     """A plain SQL file as a migration, so that rules and the schema model read it like a literal."""
     n = len(sql)
     source_map = SourceMap([Segment(0, 0, n, n)] if n else [], n, n)
-    return parse_migration(path, sql, MigrationLiteral(path.name, "raw", sql, source_map, 0, n, 0, ""))
+    return parse_migration(path, sql, MigrationLiteral(path.name, [LiteralPart(0, "raw", "")], sql, source_map, 0, n, 0))
 
 
 # -- legacy SQL files ---------------------------------------------------------------------
