@@ -427,18 +427,14 @@ def _quoted(value: ts.Node, text: str, to_char: ByteToChar) -> list[_Piece] | No
     if value.type == "template_string":
         kind = "template"
         node = value
-    elif value.type == "call_expression" and _is_string_raw(value, text, to_char):
-        arguments = value.child_by_field_name("arguments")
-        if arguments is None or arguments.type != "template_string":
-            return None
-        node = arguments
-        kind = "raw"
-    elif value.type == "call_expression" and _is_cooked_tag(value, text, to_char):
+    elif value.type == "call_expression" and (
+        (raw := _is_string_raw(value, text, to_char)) or _is_cooked_tag(value, text, to_char)
+    ):
         tagged = value.child_by_field_name("arguments")
         if tagged is None or tagged.type != "template_string":
             return None
         node = tagged
-        kind = "template"
+        kind = "raw" if raw else "template"
     elif value.type == "string":
         kind = "string"
         node = value
