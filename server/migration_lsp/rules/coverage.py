@@ -491,7 +491,7 @@ class ChecklistOutOfDate(Rule):
         return Fix(title, (Edit(checklist.path, checklist.start, checklist.end, text),), safe=not extra)
 
 
-RULES = (
+FAMILY = (
     TableNotInMigration,
     FunctionNotInMigration,
     RequiredTableMissing,

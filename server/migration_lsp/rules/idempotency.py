@@ -676,7 +676,7 @@ class InsertNotIdempotent(Rule):
             )
 
 
-RULES = (
+FAMILY = (
     CreateTableNotIdempotent,
     CreateIndexNotIdempotent,
     AddColumnNotIdempotent,

@@ -800,7 +800,7 @@ class DataLost(_ReportedByVerify):
     severity = "error"
 
 
-RULES = (
+FAMILY = (
     ColumnUsedBeforeAdded,
     AddColumnRequired,
     ColumnMissingOnUpgrade,
