@@ -20,7 +20,7 @@ MAX_FIX_PASSES = 10  # a fix may uncover another (e.g. a guard that now needs co
 
 
 def run_check(args: argparse.Namespace) -> int:
-    projects = read_projects(args.check or [Path(".")], args.variable_name)
+    projects = read_projects(args.check or [Path(".")], args)
     if projects is None:
         return EXIT_ERROR
     failed: set[Project] = set()  # projects where a rule raised: their check is incomplete

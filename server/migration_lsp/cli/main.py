@@ -10,7 +10,7 @@ from typing import NoReturn, Sequence
 
 from migration_lsp import __version__
 from migration_lsp.cli.report import FORMATS, Report, render, render_statistics
-from migration_lsp.config import PLATFORMS
+from migration_lsp.config import PLATFORMS, ConfigError
 from migration_lsp.findings import Finding
 from migration_lsp.lint.check import load_projects
 from migration_lsp.rules.registry import RULES
@@ -29,13 +29,20 @@ def say(message: str) -> None:
     print(f"migration-lsp: {message}", file=sys.stderr, flush=True)
 
 
-def read_projects(paths: Sequence[Path], variable_names: Sequence[str]) -> list[Project] | None:
-    """The projects under ``paths``; None, once said, when one of them does not exist."""
+def read_projects(paths: Sequence[Path], args: argparse.Namespace) -> list[Project] | None:
+    """The projects under ``paths``, read with ``args.variable_name`` and ``args.config``.
+
+    None, once said, when a path does not exist or the ``--config`` file cannot be used.
+    """
     missing = next((p for p in paths if not p.exists()), None)
     if missing is not None:
         say(f"no such file or folder: {missing}")
         return None
-    return load_projects(paths, tuple(variable_names))
+    try:
+        return load_projects(paths, tuple(args.variable_name), config_file=args.config)
+    except ConfigError as e:
+        say(f"--config {e}")
+        return None
 
 
 def report(
@@ -84,6 +91,16 @@ def _rule_list(value: str) -> list[str]:
     return names
 
 
+def add_config_option(p: argparse.ArgumentParser) -> None:
+    """``--config``, for every command that reads a project."""
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="use the settings in FILE (a migration-lsp.toml, or a pyproject.toml with [tool.migration-lsp]) instead of the nearest config file",
+    )
+
+
 def add_report_options(p: argparse.ArgumentParser) -> None:
     """The options of :func:`report`, shared by every command that reports findings."""
     p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
@@ -104,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fix", action="store_true", help="apply every safe fix in place, then report what is left")
     p.add_argument("--diff", action="store_true", help="print the safe fixes as a unified diff and change nothing; exit 1 when there is one")
     add_report_options(p)
+    add_config_option(p)
     p.add_argument("--select", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="run only these rules")
     p.add_argument("--ignore", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="do not run these rules")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -127,6 +145,7 @@ CHECK_ONLY = {
     "--statistics": lambda a: a.statistics,
     "--exit-zero": lambda a: a.exit_zero,
     "--output-file": lambda a: a.output_file is not None,
+    "--config": lambda a: a.config is not None,
     "--select": lambda a: bool(a.select),
     "--ignore": lambda a: bool(a.ignore),
     "--strict": lambda a: a.strict,
