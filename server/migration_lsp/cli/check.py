@@ -123,8 +123,8 @@ def _print_diff(projects: list[Project], originals: dict[Path, str], fixed: int,
                 chunks.append("".join(line if line.endswith("\n") else line + "\n" for line in diff))
     if args.output_file is None:
         sys.stdout.write("".join(chunks))
-    else:
-        write_output(args.output_file, "".join(chunks))
+    elif not write_output(args.output_file, "".join(chunks)):
+        return EXIT_ERROR
     if chunks:
         say(f"would fix {fixed} finding{'' if fixed == 1 else 's'} in {len(chunks)} file{'' if len(chunks) == 1 else 's'}")
     if any(p.config_errors for p in projects):

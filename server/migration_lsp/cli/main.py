@@ -62,8 +62,8 @@ def report(
         text = render(Report(findings, notices, files_checked, texts, fixed), args.format, color)
     if args.output_file is None:
         sys.stdout.write(text)
-    else:
-        write_output(args.output_file, text)
+    elif not write_output(args.output_file, text):
+        return EXIT_ERROR
     if failed or any(p.config_errors for p in projects):
         return EXIT_ERROR
     failing = ("error", "warning") if args.strict else ("error",)
@@ -72,15 +72,39 @@ def report(
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write the report to ``path`` whole or not at all: a reader never sees half a report."""
+def write_output(path: Path, text: str) -> bool:
+    """Write the report to ``path`` whole or not at all: a reader never sees half a report.
+
+    False, once said, when it cannot be written (the folder went away, the disk is full).
+    """
     path = path.resolve()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    except OSError as e:
+        say(f"cannot write the report to {path}: {e.strerror or e}")
+        return False
     finally:
         tmp.unlink(missing_ok=True)
+    return True
+
+
+def _output_file(value: str) -> Path:
+    """``--output-file``, refused before the check when the report could not be written there.
+
+    :func:`write_output` still handles the failures no look ahead can see; this one spares the
+    user a long ``verify`` that could only fail at the end.
+    """
+    path = Path(value)
+    folder = path.resolve().parent
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a folder, not a file")
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {value}: the folder {folder} is not writable")
+    return path
 
 
 def _rule_list(value: str) -> list[str]:
@@ -105,7 +129,7 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     """The options of :func:`report`, shared by every command that reports findings."""
     p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (2 still means the run failed)")
-    p.add_argument("--output-file", type=Path, metavar="PATH", help="write the report to PATH instead of stdout")
+    p.add_argument("--output-file", type=_output_file, metavar="PATH", help="write the report to PATH instead of stdout")
 
 
 def build_parser() -> argparse.ArgumentParser:
