@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ class Config:
 
     def with_variable_names(self, extra: tuple[str, ...]) -> Config:
         names = tuple(dict.fromkeys(self.variable_names + extra))
-        return Config(**{**{f.name: getattr(self, f.name) for f in fields(self)}, "variable_names": names})
+        return replace(self, variable_names=names)
 
 
 # key in the file → (field, expected type description, validator)
@@ -109,6 +109,20 @@ def load_config(start: Path, fallback_root: Path | None = None, *, rule_names: f
         root = fallback_root or (start if start.is_dir() else start.parent)
         return Config(root=root.resolve())
     return _load(path.resolve(), path.stat().st_mtime_ns, rule_names)
+
+
+def load_config_file(path: Path, *, root: Path, rule_names: frozenset[str]) -> Config:
+    """Exactly the config in ``path``, found by no search (``--config``).
+
+    A ``pyproject.toml`` must hold the ``[tool.migration-lsp]`` table; a file of any other name
+    is read as a ``migration-lsp.toml``. ``root`` is the folder its paths are relative to: as in
+    Ruff, the working directory, so that a config kept in ``ci/`` still describes the project.
+    """
+    path = path.resolve()
+    data = _read_toml(path)  # a missing or unreadable file is a ConfigError too
+    if path.name == "pyproject.toml" and not _has_table(data):
+        raise ConfigError(path, "has no [tool.migration-lsp] table")
+    return replace(_load(path, path.stat().st_mtime_ns, rule_names), root=root.resolve())
 
 
 def clear_cache() -> None:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Parser, read_projects, say
+from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Parser, add_config_option, read_projects, say
 from migration_lsp.cli.report import display_path
 from migration_lsp.config import Config
 from migration_lsp.migration import Migration
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="files or folders to read (default: .)")
     p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     p.add_argument("--variable-name", action="append", default=[], metavar="NAME", help="also read literals assigned to NAME")
+    add_config_option(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
 
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     paths = args.paths or [Path(".")]
-    projects = read_projects(paths, args.variable_name)
+    projects = read_projects(paths, args)
     if projects is None:
         return EXIT_ERROR
     errors = [n for p in projects for n in p.config_errors]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from migration_lsp.config import Config
+from migration_lsp.config import Config, load_config_file
 from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Finding, RuleError
 from migration_lsp.lint import suppress
@@ -192,10 +192,20 @@ BASELINE_RULES = tuple(cls.name for cls in RULE_CLASSES if cls.needs_baseline)
 
 
 def load_projects(
-    paths: Iterable[Path], extra_names: tuple[str, ...] = (), progress: Callable[[int, int], None] | None = None
+    paths: Iterable[Path],
+    extra_names: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    config_file: Path | None = None,
 ) -> list[Project]:
-    """The projects under ``paths``, their configs checked against the registered rules."""
-    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES)
+    """The projects under ``paths``, their configs checked against the registered rules.
+
+    ``config_file``: the one config for every file (``--config``), its paths relative to the
+    working directory; unlike a config that is found, one that cannot be used raises
+    :class:`ConfigError` instead of falling back to the defaults: the user asked for it by name.
+    """
+    config = None if config_file is None else load_config_file(config_file, root=Path.cwd(), rule_names=RULE_NAMES)
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config)
 
 
 RULE_NAMES = frozenset(RULES)
