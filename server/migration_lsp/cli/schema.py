@@ -1,8 +1,11 @@
-"""``migration-lsp schema [PATH]``: the schema the migration literals build, as JSON or Markdown.
+"""``migration-lsp schema [PATH]``: the schema the migration literals build, as JSON, Markdown or
+a Mermaid diagram.
 
 The Markdown form starts with a "Required Tables" table in the rulebook's format (table,
 purpose from the ``--`` comment above each ``CREATE TABLE``, required), so a rules
-document's checklist can be regenerated from it; a section per table follows.
+document's checklist can be regenerated from it; a section per table follows. The Mermaid
+form is the ``erDiagram`` that ``checklist-out-of-date`` keeps in a rules document that
+holds one.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.schema import Definition, Schema, Table, build_schema
 from migration_lsp.positions import LineIndex
 from migration_lsp.workspace.checklist import CHECKED, escape_cell, render_table
+from migration_lsp.workspace.diagram import render_diagram
 
-FORMATS = ("markdown", "json")
+FORMATS = ("markdown", "json", "mermaid")
 CHECKLIST_HEADER = ("Table", "Purpose", "Required")
 CHECKLIST_SEPARATOR = "|-------|---------|----------|"
 
@@ -29,7 +33,7 @@ CHECKLIST_SEPARATOR = "|-------|---------|----------|"
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="migration-lsp schema",
-        description="Prints the schema the migration literals under PATH build on a fresh database: tables, columns, keys, indexes, RLS, policies, functions, triggers and publications.",
+        description="Prints the schema the migration literals under PATH build on a fresh database: tables, columns, keys, indexes, RLS, policies, functions, triggers and publications, or (--format mermaid) its entity-relationship diagram.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="files or folders to read (default: .)")
     p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
@@ -59,6 +63,8 @@ def main(argv: Sequence[str]) -> int:
     config = with_sql[0].config
     if args.format == "json":
         sys.stdout.write(json.dumps(to_json(schema, migrations), indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "mermaid":
+        sys.stdout.write(render_diagram(schema))
     else:
         sys.stdout.write(to_markdown(schema, config))
     return EXIT_OK
