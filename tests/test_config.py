@@ -81,6 +81,12 @@ def test_the_verify_choices_are_what_verify_knows() -> None:
     assert VERIFY_MODES == verify.MODES
 
 
+def test_the_verify_time_limit_is_seconds_per_scenario(tmp_path: Path) -> None:
+    assert Config(root=tmp_path).verify_time_limit is None  # verify's own default
+    write(tmp_path / "migration-lsp.toml", "verify-time-limit = 1.5\n")
+    assert load_config(tmp_path / "a.ts", rule_names=RULE_NAMES).verify_time_limit == 1.5
+
+
 def test_extra_variable_names_are_added_once() -> None:
     config = Config(root=Path("."), variable_names=("A", "B"))
     assert config.with_variable_names(("B", "C")).variable_names == ("A", "B", "C")
@@ -97,6 +103,10 @@ def test_extra_variable_names_are_added_once() -> None:
         ("variable-names = []\n", "variable-names", "needs at least one name"),
         ('include = ["a", 1]\n', "include", "expected a list of strings"),
         ('colour = "blue"\n', "colour", "unknown setting"),
+        ('verify-time-limit = "60"\n', "verify-time-limit", "expected a positive number"),
+        ("verify-time-limit = 0\n", "verify-time-limit", "expected a positive number"),
+        ("verify-time-limit = inf\n", "verify-time-limit", "expected a positive number"),
+        ("verify-time-limit = true\n", "verify-time-limit", "expected a positive number"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, key: str, problem: str) -> None:

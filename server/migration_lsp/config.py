@@ -7,6 +7,7 @@ so they report the same findings.
 from __future__ import annotations
 
 import functools
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,6 +46,7 @@ class Config:
     dialect: str = "auto"  # auto: from the file's imports, package.json, then the SQL
     platform: str = "auto"  # auto: plain PostgreSQL ("none") only on positive evidence
     verify_mode: str = "transaction"
+    verify_time_limit: float | None = None  # seconds per scenario; None: verify's own default
 
     def level(self, rule: str, default: str) -> str:
         return self.rules.get(rule, default)
@@ -60,6 +62,7 @@ _STRINGS = {"tables-constant", "tables-file", "checklist", "policy-template", "b
 PLATFORMS = ("supabase", "none")  # what verify recreates in a scratch database
 VERIFY_MODES = ("transaction", "statements")
 DIALECT_SETTINGS = ("auto", "postgres", "sqlite", "mysql")
+_POSITIVE_NUMBERS = {"verify-time-limit"}
 _CHOICES = {"dialect": DIALECT_SETTINGS, "platform": ("auto", *PLATFORMS), "verify-mode": VERIFY_MODES}
 
 
@@ -171,6 +174,10 @@ def parse_config(table: dict[str, Any], path: Path, prefix: str = "", *, rule_na
             if key in _CHOICES and value not in _CHOICES[key]:
                 raise error(key, f"{value!r} is not one of {', '.join(_CHOICES[key])}")
             kwargs[attr] = value
+        elif key in _POSITIVE_NUMBERS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
+                raise error(key, "expected a positive number")
+            kwargs[attr] = float(value)
         else:
             raise error(key, "unknown setting")
     if "variable_names" in kwargs and not kwargs["variable_names"]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 TABLES = """CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name TEXT);
 CREATE TABLE IF NOT EXISTS mason_logs (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), message TEXT);
@@ -166,3 +169,31 @@ def test_the_private_server_by_default(repo, run) -> None:
     result = run("verify", "--platform", "none", cwd=repo.root)
     assert (result.code, result.out.splitlines()[-1]) == (0, "0 errors, 0 warnings, 0 info in 1 file checked")
     assert "no baseline for this file" not in result.out
+
+
+SLEEP = "SET statement_timeout = 0;\nSELECT pg_sleep(30);\n"
+
+
+def test_the_config_sets_the_time_limit_per_scenario(repo, run, database_url: str) -> None:
+    repo.write("migration-lsp.toml", "verify-time-limit = 1\n")
+    repo.route(SLEEP)
+    started = time.monotonic()
+    result = run("verify", "--database-url", database_url, "--format", "json", cwd=repo.root)
+    assert time.monotonic() - started < 15
+    [finding] = diagnostics(result.out)
+    assert finding["rule"] == "verify-failed"
+    assert finding["message"].startswith("fresh: fails on a fresh database: did not finish within the time limit of 1 s per scenario")
+
+
+def test_the_time_limit_flag_wins_over_the_config(repo, run, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write("migration-lsp.toml", "verify-time-limit = 600\n")
+    repo.route(SLEEP)
+    started = time.monotonic()
+    result = run("--check", "--verify", "--time-limit", "1", "--database-url", database_url, "--select", "verify-failed", "--format", "json", cwd=repo.root)
+    assert time.monotonic() - started < 15
+    [finding] = diagnostics(result.out)
+    assert "time limit of 1 s" in finding["message"]
+    with pytest.raises(SystemExit) as bad:
+        run("verify", "--time-limit", "0", cwd=repo.root)
+    assert bad.value.code == 2
+    assert capsys.readouterr().err == "migration-lsp: argument --time-limit: '0' is not a positive number of seconds (see --help)\n"

@@ -44,7 +44,7 @@ def _leftovers(admin: str) -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="module")
 def private() -> Iterator[tuple[Server, str]]:
     """A private cluster as verify starts it, with a database ``other`` it must never touch."""
-    with Server(time_limit=2) as server:
+    with Server() as server:
         assert server.cluster is not None
         other = _make_other(server.cluster.conninfo)
         yield server, other
@@ -129,11 +129,66 @@ def test_the_supabase_platform_still_works_unprivileged(private, source):
 def test_the_time_limit_is_enforced_from_outside(private, source, statement):
     server, _ = private
     started = time.monotonic()
-    [problem] = verify(source(statement), server=server, platform="none")
-    assert time.monotonic() - started < 20
+    [problem] = verify(source(statement), server=server, platform="none", time_limit=1)
+    assert time.monotonic() - started < 10
     assert (problem.kind, problem.scenario, problem.sqlstate) == ("verify-failed", "fresh", "57014")
-    assert "time limit of 2 s" in problem.message
+    assert problem.message.startswith("fails on a fresh database: did not finish within the time limit of 1 s per scenario")
+    assert "--time-limit" in problem.message
     assert _only_templates(server)
+
+
+def test_each_scenario_gets_the_whole_time_limit(private, source):
+    # 0.6 s per run: fresh, twice and the upgrade together take far more than the limit.
+    migration = source("CREATE TABLE IF NOT EXISTS t (id int);", "SELECT pg_sleep(0.6);")
+    baselines = [source("SELECT 1;", label="HEAD"), source("SELECT 2;", label="v1")]
+    assert verify(migration, baselines, server=private[0], platform="none", time_limit=1.5) == []
+
+
+def test_the_scenario_past_its_limit_is_the_one_named(private, source):
+    server, _ = private
+    # Only a database the baseline built makes this one wait.
+    migration = source("DO $$ BEGIN IF to_regclass('legacy') IS NOT NULL THEN PERFORM pg_sleep(30); END IF; END $$;")
+    started = time.monotonic()
+    [problem] = verify(migration, [source("CREATE TABLE legacy (id int);", label="HEAD")], server=server, platform="none", time_limit=1)
+    assert time.monotonic() - started < 10
+    assert (problem.scenario, problem.sqlstate) == ("upgrade:HEAD", "57014")
+    assert problem.message.startswith("fails when upgrading a database built by HEAD: did not finish within the time limit of 1 s")
+    assert _only_templates(server)
+
+
+def _alter_own_database(source, change: str):
+    return source(
+        "CREATE TABLE IF NOT EXISTS t (id int);",
+        f"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I {change}', current_database()); END $$;",
+    )
+
+
+@pytest.mark.parametrize("change", ["CONNECTION LIMIT 0", "IS_TEMPLATE true"])
+def test_a_migration_that_closes_its_database_does_not_keep_verify_out(private, source, change):
+    server, _ = private
+    # The second run, the snapshots and the upgrade's seeding each open a new session.
+    assert verify(_alter_own_database(source, change), [source("SELECT 1;", label="HEAD")], server=server, platform="none") == []
+    assert _only_templates(server)
+
+
+def test_a_migration_cannot_refuse_connections_to_its_own_database(private, source):
+    server, _ = private
+    problems = verify(_alter_own_database(source, "ALLOW_CONNECTIONS false"), [source("SELECT 1;", label="HEAD")], server=server, platform="none")
+    assert [(p.scenario, p.sqlstate) for p in problems] == [("fresh", "22023"), ("upgrade:HEAD", "22023")]
+    assert "cannot disallow connections for current database" in problems[0].message
+    assert _only_templates(server)
+
+
+def test_a_migration_that_changes_its_own_password_does_not_keep_verify_out(limited_url, other_cluster, source):
+    url, admin, _ = limited_url
+    # Passwords count on this server: every role but the superuser signs in with one.
+    (other_cluster.directory / "data" / "pg_hba.conf").write_text("local all postgres trust\nlocal all all scram-sha-256\n")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("ALTER ROLE deployer PASSWORD 'deploy'")
+        conn.execute("SELECT pg_reload_conf()")
+    migration = source("CREATE TABLE IF NOT EXISTS t (id int);", "ALTER ROLE CURRENT_USER PASSWORD 'changed';")
+    assert verify(migration, [source("SELECT 1;", label="HEAD")], database_url=make_conninfo(url, password="deploy"), platform="none") == []
+    assert _leftovers(admin) == ([], [])
 
 
 def test_a_migration_that_ends_its_own_session_is_a_finding_and_leaves_nothing(private, source):

@@ -50,6 +50,7 @@ def run_check(args: argparse.Namespace) -> int:
                 ref=args.baseline,
                 database_url=args.database_url,
                 platform=args.platform,
+                time_limit=args.time_limit,
                 select=args.select,
                 ignore=args.ignore,
                 progress=verify_progress(),

@@ -132,6 +132,23 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output-file", type=_output_file, metavar="PATH", help="write the report to PATH instead of stdout")
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
+    return seconds
+
+
+def add_time_limit_option(p: argparse.ArgumentParser, prefix: str = "") -> None:
+    """``--time-limit SECONDS``, for every command that verifies."""
+    p.add_argument(
+        "--time-limit", type=_seconds, metavar="SECONDS", help=f"{prefix}stop each scenario after SECONDS of wall-clock time (default: the config's verify-time-limit, 120)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="migration-lsp",
@@ -154,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true", help="with --check: also run the migration on a throwaway PostgreSQL")
     p.add_argument("--database-url", metavar="URL", help="with --verify: use this server (a scratch database is created and dropped)")
     p.add_argument("--platform", choices=PLATFORMS, help="with --verify: platform the app runs on (default: the config's, supabase)")
+    add_time_limit_option(p, "with --verify: ")
     p.add_argument("--no-color", action="store_true", help="never colour the text output")
     p.add_argument("--tcp", metavar="HOST:PORT", help="serve one language client over TCP instead of stdio")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -177,4 +195,5 @@ CHECK_ONLY = {
     "--verify": lambda a: a.verify,
     "--database-url": lambda a: a.database_url is not None,
     "--platform": lambda a: a.platform is not None,
+    "--time-limit": lambda a: a.time_limit is not None,
 }

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from migration_lsp.cli.main import EXIT_ERROR, Parser, add_config_option, add_report_options, read_projects, report, say
+from migration_lsp.cli.main import EXIT_ERROR, Parser, add_config_option, add_report_options, add_time_limit_option, read_projects, report, say
 from migration_lsp.cli.report import FORMATS, display_path
 from migration_lsp.config import PLATFORMS, VERIFY_MODES
 from migration_lsp.lint.verify import verify_projects
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", metavar="REF", help="git ref (or 'history') that existing databases were built from (default: the config's, HEAD)")
     p.add_argument("--platform", choices=PLATFORMS, help="platform the app runs on (default: the config's, supabase)")
     p.add_argument("--mode", choices=VERIFY_MODES, help="send the literal as one transaction, or statement by statement (default: the config's)")
+    add_time_limit_option(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument("--variable-name", action="append", default=[], metavar="NAME", help="also verify literals assigned to NAME")
     p.add_argument("--no-color", action="store_true", help="never colour the text output")
@@ -53,6 +54,7 @@ def main(argv: Sequence[str]) -> int:
             database_url=args.database_url,
             platform=args.platform,
             mode=args.mode,
+            time_limit=args.time_limit,
             progress=verify_progress(),
         )
     except VerifyError as e:

@@ -19,7 +19,7 @@ from migration_lsp.lint.check import detect, project_baselines, select_rules, se
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
-from migration_lsp.verify import Server, SqlSource, VerifyProblem, verify
+from migration_lsp.verify import DEFAULT_TIME_LIMIT, Server, SqlSource, VerifyProblem, verify
 from migration_lsp.workspace.project import FileNotice, Project
 
 
@@ -30,6 +30,7 @@ def verify_projects(
     database_url: str | None = None,
     platform: str | None = None,
     mode: str | None = None,
+    time_limit: float | None = None,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     server: Server | None = None,
@@ -37,8 +38,8 @@ def verify_projects(
 ) -> list[Finding]:
     """Verify every literal of every project on one server; notes go to each project's notices.
 
-    ``ref``, ``platform`` and ``mode`` default to each project's config; ``select`` and
-    ``ignore`` narrow the rules as in ``--check``. A long-lived caller (the editor) passes its
+    ``ref``, ``platform``, ``mode`` and ``time_limit`` (seconds per scenario) default to each
+    project's config; ``select`` and ``ignore`` narrow the rules as in ``--check``. A long-lived caller (the editor) passes its
     own ``server`` to keep the cluster and template database between runs; otherwise one is
     started and removed here; ``progress(path, message)`` follows each literal's scenarios
     (``path`` None: the server's own start-up).
@@ -54,7 +55,8 @@ def verify_projects(
             config = project.config
             documents = list(project.documents.values())
             baselines = project_baselines(project, ref)
-            options = _Options(platform, mode or config.verify_mode, progress)
+            limit = time_limit or config.verify_time_limit or DEFAULT_TIME_LIMIT
+            options = _Options(platform, mode or config.verify_mode, limit, progress)
             found: list[Finding] = []
             for document in documents:
                 detect(document, config)
@@ -78,6 +80,7 @@ _DIALECT_NAMES = {"sqlite": "SQLite", "mysql": "MySQL"}
 class _Options:
     platform: str | None  # None: each literal's own, from the config and the evidence
     mode: str
+    time_limit: float
     progress: Callable[[Path | None, str], None] | None
 
 
@@ -93,7 +96,7 @@ def _verify_migration(
     current, sources = sources_for(m, baselines)
     progress = options.progress
     report = None if progress is None else (lambda message: progress(m.path, message))
-    problems = verify(current, sources, platform=options.platform or m.platform, mode=options.mode, progress=report, server=server)
+    problems = verify(current, sources, platform=options.platform or m.platform, mode=options.mode, progress=report, server=server, time_limit=options.time_limit)
     return [_finding(m, problem) for problem in problems]
 
 

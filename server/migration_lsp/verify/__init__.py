@@ -6,7 +6,7 @@ run twice. :func:`verify` runs those scenarios and returns what went wrong::
     verify(current: SqlSource, baselines: Sequence[SqlSource] = (), *,
            database_url: str | None = None, platform: str = "supabase",
            mode: str = "transaction", progress: Callable[[str], None] | None = None,
-           server: Server | None = None) -> list[VerifyProblem]
+           server: Server | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> list[VerifyProblem]
 
 ``current`` is the migration as it is now, ``baselines`` older versions of it (e.g. HEAD or files of
 earlier migrations); each :class:`SqlSource` carries its text and the (start, end) offsets of its
@@ -39,8 +39,11 @@ databases between runs::
 
 The migration runs as a role of its own per scratch database, owning only that database: what
 needs a superuser (``COPY PROGRAM``, file access, ``ALTER SYSTEM``, untrusted extensions, other
-databases) fails as on a hosted platform. Each session there is cancelled from the administrative
-connection after ``Server(time_limit=…)`` seconds, which the migration cannot lift.
+databases) fails as on a hosted platform. Each scenario gets ``time_limit`` seconds of wall-clock
+time for all its sessions; then they are cancelled and ended from the administrative connection,
+which the migration cannot prevent. Before each session the administrative connection opens the
+database again (``ALLOW_CONNECTIONS``, ``CONNECTION LIMIT``, ``IS_TEMPLATE``) and resets the role's
+password, which the migration, as their owner, could have changed.
 
 Problems of the environment raise :class:`VerifyError` with a one-line message.
 """
@@ -48,7 +51,16 @@ Problems of the environment raise :class:`VerifyError` with a one-line message.
 from migration_lsp.verify.execute import MODES
 from migration_lsp.verify.platforms import PLATFORMS
 from migration_lsp.verify.scenarios import verify
-from migration_lsp.verify.server import Server
+from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Server
 from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem
 
-__all__ = ["MODES", "PLATFORMS", "Server", "SqlSource", "VerifyError", "VerifyProblem", "verify"]
+__all__ = [
+    "DEFAULT_TIME_LIMIT",
+    "MODES",
+    "PLATFORMS",
+    "Server",
+    "SqlSource",
+    "VerifyError",
+    "VerifyProblem",
+    "verify",
+]

@@ -14,7 +14,7 @@ from migration_lsp.verify.definitions import Hints, find_definition
 from migration_lsp.verify.execute import MODES, Failure, run
 from migration_lsp.verify.platforms import Platform, platform_named
 from migration_lsp.verify.seed import Table, column_names, count_rows, seed, user_tables
-from migration_lsp.verify.server import Scratch, Server
+from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Scratch, Server
 from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem, first_line
 
 _SHORT = 160
@@ -44,73 +44,93 @@ def verify(
     mode: str = "transaction",
     progress: Callable[[str], None] | None = None,
     server: Server | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> list[VerifyProblem]:
     """Run every scenario; see the package docstring."""
     chosen = platform_named(platform)
     if mode not in MODES:
         raise VerifyError(f"unknown mode {mode!r}; expected one of: {', '.join(MODES)}")
+    if not time_limit > 0:
+        raise VerifyError(f"the time limit must be a positive number of seconds, not {time_limit:g}")
     report = progress or (lambda _message: None)
+    run = _Run(current, chosen, mode, time_limit, report)
     if server is not None:
         if database_url is not None:
             raise ValueError("give the database URL to the Server, not to verify()")
-        return _scenarios(server, current, baselines, chosen, mode, report)
+        return _scenarios(server, run, baselines)
     with Server(database_url, progress=report) as own:
-        return _scenarios(own, current, baselines, chosen, mode, report)
+        return _scenarios(own, run, baselines)
 
 
-def _scenarios(
-    server: Server,
-    current: SqlSource,
-    baselines: Sequence[SqlSource],
-    platform: Platform,
-    mode: str,
-    report: Callable[[str], None],
-) -> list[VerifyProblem]:
+@dataclass(frozen=True)
+class _Run:
+    """What every scenario of one verify() shares."""
+
+    current: SqlSource
+    platform: Platform
+    mode: str
+    time_limit: float
+    report: Callable[[str], None]
+
+
+def _scenarios(server: Server, run: _Run, baselines: Sequence[SqlSource]) -> list[VerifyProblem]:
     problems: list[VerifyProblem] = []
     fresh = None
-    with server.database(platform) as database, _stopped(database, "fresh", problems):
-        fresh = _fresh_and_twice(database, current, mode, report, problems)
+    with server.database(run.platform) as database, _stopped(database, problems):
+        fresh = _fresh_and_twice(database, run, problems)
     for baseline in baselines:
-        scenario = f"upgrade:{baseline.label}"
-        with server.database(platform) as database, _stopped(database, scenario, problems):
-            problems += _upgrade(database, current, baseline, fresh, mode, report)
+        with server.database(run.platform) as database, _stopped(database, problems):
+            problems += _upgrade(database, run, baseline, fresh)
     return problems
 
 
 @contextmanager
-def _stopped(database: Scratch, scenario: str, problems: list[VerifyProblem]) -> Iterator[None]:
-    """A scenario past the time limit is a problem; other errors of ours are the environment's."""
+def _stopped(database: Scratch, problems: list[VerifyProblem]) -> Iterator[None]:
+    """A scenario past its time limit is a problem; other errors of ours are the environment's."""
     try:
         yield
     except psycopg.Error as error:
         if not database.expired:
             raise VerifyError(f"PostgreSQL failed while verifying: {first_line(error)}") from error
-        problems.append(_failed(scenario, "", _timed_out(database)))
+        scenario = database.deadline.scenario
+        problems.append(_failed(scenario, _timed_out(database)))
+
+
+def _where(scenario: str) -> str:
+    """Where a scenario runs the migration, for its messages."""
+    if scenario == "fresh":
+        return "on a fresh database"
+    if scenario == "twice":
+        return "when run a second time"
+    return "when upgrading a database built by " + scenario.removeprefix("upgrade:")
 
 
 def _timed_out(database: Scratch) -> Failure:
-    limit = database.server.time_limit
-    return Failure("57014", f"did not finish within the time limit of {limit:g} s", None, None)
+    limit = database.deadline.limit
+    message = (
+        f"did not finish within the time limit of {limit:g} s per scenario"
+        " (verify-time-limit in the config, --time-limit on the command line)"
+    )
+    return Failure("57014", message, None, None)
 
 
 def _fresh_and_twice(
-    database: Scratch,
-    current: SqlSource,
-    mode: str,
-    report: Callable[[str], None],
-    problems: list[VerifyProblem],
+    database: Scratch, run: _Run, problems: list[VerifyProblem]
 ) -> Snapshot | None:
     """The schema a fresh database ends up with, or None when current fails there."""
+    current, mode, report = run.current, run.mode, run.report
+    database.begin("fresh", run.time_limit)
     report("fresh: running current")
     failure = _run(database, current, mode)
     if failure is not None:
-        problems.append(_failed("fresh", "on a fresh database", failure))
+        problems.append(_failed("fresh", failure))
         return None
     first = _snapshot(database)
+    database.begin("twice", run.time_limit)
     report("twice: running current again")
     failure = _run(database, current, mode)
     if failure is not None:
-        problems.append(_failed("twice", "when run a second time", failure))
+        problems.append(_failed("twice", failure))
     else:
         twice = _Comparison("twice", "after a second run", "after the first run")
         differences = diff(first, _snapshot(database))
@@ -119,15 +139,12 @@ def _fresh_and_twice(
 
 
 def _upgrade(
-    database: Scratch,
-    current: SqlSource,
-    baseline: SqlSource,
-    fresh: Snapshot | None,
-    mode: str,
-    report: Callable[[str], None],
+    database: Scratch, run: _Run, baseline: SqlSource, fresh: Snapshot | None
 ) -> list[VerifyProblem]:
+    current, mode, report = run.current, run.mode, run.report
     label = baseline.label
     scenario = f"upgrade:{label}"
+    database.begin(scenario, run.time_limit)
     report(f"{scenario}: building the baseline")
     failure = _run(database, baseline, mode)
     if failure is not None:
@@ -145,7 +162,7 @@ def _upgrade(
     report(f"{scenario}: running current")
     failure = _run(database, current, mode)
     if failure is not None:
-        return [_failed(scenario, f"when upgrading a database built by {label}", failure)]
+        return [_failed(scenario, failure)]
     with database.connect() as conn:
         problems = _lost(conn, current, scenario, label, tables, rows, columns)
         upgraded = snapshot(conn)
@@ -214,14 +231,14 @@ def _losses(
                 yield f"column {name}.{column} is dropped with its data", dropping
 
 
-def _failed(scenario: str, where: str, failure: Failure) -> VerifyProblem:
+def _failed(scenario: str, failure: Failure) -> VerifyProblem:
     message = failure.message
     if failure.sqlstate == _INSUFFICIENT_PRIVILEGE:
         message += f" ({_UNPRIVILEGED})"
     return VerifyProblem(
         "verify-failed",
         scenario,
-        f"fails {where}: {message}" if where else message,
+        f"fails {_where(scenario)}: {message}",
         failure.sqlstate,
         failure.offset,
         failure.end,

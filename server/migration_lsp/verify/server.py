@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -24,8 +25,8 @@ from migration_lsp.verify.signals import (
 from migration_lsp.verify.values import VerifyError, first_line
 
 SCRATCH_PREFIX = "migration_lsp_verify_"
-# A migration that loops, sleeps or waits on a lock must not hang the check: each session in a
-# scratch database is cancelled, then ended, from the administrative side once this has passed.
+# A migration that loops, sleeps or waits on a lock must not hang the check: the sessions of a
+# scenario are cancelled, then ended, from the administrative side once this has passed.
 DEFAULT_TIME_LIMIT = 120.0
 _GRACE = 1.0  # between the cancel and the end of a session that caught it
 # Everything a hosted platform withholds from the role migrations run as.
@@ -36,6 +37,20 @@ _UNPRIVILEGED = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
 class _Role:
     name: str
     password: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The wall-clock limit of one scenario, shared by all of its sessions."""
+
+    scenario: str
+    limit: float  # seconds
+    at: float  # time.monotonic() when it passes
+    expired: threading.Event
+
+    @staticmethod
+    def start(scenario: str, limit: float) -> Deadline:
+        return Deadline(scenario, limit, time.monotonic() + limit, threading.Event())
 
 
 @dataclass(frozen=True)
@@ -51,8 +66,8 @@ class Server:
     databases and roles touched are those this object creates (``migration_lsp_verify_<random>``);
     the URL's own database serves for nothing but creating and dropping them (its role needs
     CREATEDB and CREATEROLE). Migrations run as a role of their own per scratch database that
-    owns that database and nothing else: no superuser, no CREATEDB, no CREATEROLE. Each session
-    in a scratch database is stopped after ``time_limit`` seconds. Keep one open across runs to
+    owns that database and nothing else: no superuser, no CREATEDB, no CREATEROLE. The sessions
+    of a scenario are stopped when its :class:`Deadline` passes. Keep one open across runs to
     keep the cluster and a template database per platform: a run then only copies a template.
     """
 
@@ -62,12 +77,10 @@ class Server:
         *,
         bin_search_path: Sequence[str] | None = None,
         progress: Callable[[str], None] | None = None,
-        time_limit: float = DEFAULT_TIME_LIMIT,
     ) -> None:
         self._url = database_url
         self._bin_search_path = bin_search_path
         self._progress = progress or (lambda _message: None)
-        self.time_limit = time_limit
         self._lock = threading.RLock()
         self._cluster: LocalCluster | None = None
         self._admin: psycopg.Connection | None = None
@@ -144,14 +157,15 @@ class Server:
 
     @contextmanager
     def session(
-        self, database: str, role: _Role, platform: Platform, expired: threading.Event
+        self, database: str, role: _Role, platform: Platform, deadline: Deadline
     ) -> Iterator[psycopg.Connection]:
-        """An autocommit connection as ``role``, stopped from outside after the time limit."""
+        """An autocommit connection as ``role``, stopped from outside when ``deadline`` passes."""
+        self._reopen(database, role)
         conninfo = make_conninfo(
             self._admin_conninfo, dbname=database, user=role.name, password=role.password
         )
         conn = self._connect(conninfo)
-        watchdog = _Watchdog(self._admin_conninfo, conn.info.backend_pid, self.time_limit, expired)
+        watchdog = _Watchdog(self._admin_conninfo, conn.info.backend_pid, deadline)
         try:
             if platform.search_path is not None:
                 conn.execute("SELECT set_config('search_path', %s, false)", (platform.search_path,))
@@ -166,7 +180,8 @@ class Server:
                 owner = self._create_role(platform)
                 name = self._create_database("template0", owner)
                 try:
-                    with self.session(name, owner, platform, threading.Event()) as conn:
+                    setup = Deadline.start("setup", DEFAULT_TIME_LIMIT)
+                    with self.session(name, owner, platform, setup) as conn:
                         if platform.setup_sql:
                             conn.execute(platform.setup_sql)
                 except psycopg.Error as error:
@@ -253,6 +268,30 @@ class Server:
             conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(owner, new))
             conn.execute(sql.SQL("REVOKE {} FROM {}").format(owner, new))
 
+    def _reopen(self, database: str, role: _Role) -> None:
+        """Undo what the database's owner may do to keep the next session out, or to stay around.
+
+        The migration owns its database and its role: it can close the database to connections,
+        make it a template (which cannot be dropped) and change its own password.
+        """
+        with self._lock:
+            try:
+                self._admin_execute(
+                    sql.SQL(
+                        "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true CONNECTION LIMIT -1"
+                        " IS_TEMPLATE false"
+                    ).format(sql.Identifier(database))
+                )
+                self._admin_execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(role.name), sql.Literal(role.password)
+                    )
+                )
+            except psycopg.Error as error:
+                raise VerifyError(
+                    f"cannot reset scratch database {database}: {first_line(error)}"
+                ) from None
+
     def _drop_database(self, name: str) -> None:
         """Drop a scratch database, whatever the migration did to it or to our sessions."""
         with self._lock:
@@ -331,29 +370,31 @@ class Scratch:
         self.name = name
         self.platform = platform
         self.role = role
-        self._expired = threading.Event()
+        self.deadline = Deadline.start("", DEFAULT_TIME_LIMIT)
+
+    def begin(self, scenario: str, limit: float) -> None:
+        """Start ``scenario``'s clock: from now on, its sessions together get ``limit`` seconds."""
+        self.deadline = Deadline.start(scenario, limit)
 
     @property
     def expired(self) -> bool:
-        """Whether a session here ran past the time limit and was stopped."""
-        return self._expired.is_set()
+        """Whether a session of the current scenario ran past its limit and was stopped."""
+        return self.deadline.expired.is_set()
 
     def connect(self) -> AbstractContextManager[psycopg.Connection]:
         """A session as the database's own role, closed when the ``with`` block ends."""
-        return self.server.session(self.name, self.role, self.platform, self._expired)
+        return self.server.session(self.name, self.role, self.platform, self.deadline)
 
 
 class _Watchdog:
-    """Cancels a session after the time limit, then ends it: nothing it runs can lift this."""
+    """Cancels a session when its deadline passes, then ends it: nothing it runs can lift this."""
 
-    def __init__(
-        self, admin_conninfo: str, pid: int, limit: float, expired: threading.Event
-    ) -> None:
+    def __init__(self, admin_conninfo: str, pid: int, deadline: Deadline) -> None:
         self._conninfo = admin_conninfo
         self._pid = pid
-        self._expired = expired
+        self._expired = deadline.expired
         self._done = threading.Event()
-        self._timer = threading.Timer(limit, self._fire)
+        self._timer = threading.Timer(max(0.0, deadline.at - time.monotonic()), self._fire)
         self._timer.daemon = True
         self._timer.start()
 
