@@ -46,21 +46,17 @@ database again (``ALLOW_CONNECTIONS``, ``CONNECTION LIMIT``, ``IS_TEMPLATE``) an
 password, which the migration, as their owner, could have changed.
 
 Problems of the environment raise :class:`VerifyError` with a one-line message.
+
+A SQLite migration is verified without PostgreSQL, on in-memory databases of Python's
+``sqlite3``, by :func:`verify_sqlite` (see :mod:`migration_lsp.verify.sqlite`): the same
+scenarios, sources and problems.
 """
 
 from migration_lsp.verify.execute import MODES
 from migration_lsp.verify.platforms import PLATFORMS
 from migration_lsp.verify.scenarios import verify
 from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Server
+from migration_lsp.verify.sqlite import verify_sqlite
 from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem
 
-__all__ = [
-    "DEFAULT_TIME_LIMIT",
-    "MODES",
-    "PLATFORMS",
-    "Server",
-    "SqlSource",
-    "VerifyError",
-    "VerifyProblem",
-    "verify",
-]
+__all__ = ["DEFAULT_TIME_LIMIT", "MODES", "PLATFORMS", "Server", "SqlSource", "VerifyError", "VerifyProblem", "verify", "verify_sqlite"]
