@@ -120,6 +120,12 @@ class Migration:
         top = st.top
         return not self.literal.has_substitution(top.start, top.end) and any(f.syntax_error is not None for f in top.fact.walk())
 
+    @cached_property
+    def _broken_spans(self) -> list[tuple[int, int]]:
+        """The document spans of the statements that do not parse, semicolons included: found
+        once per migration, not once per finding."""
+        return [self.literal.doc_span(st.start, self.end_of(st)) for st in self.statements if self.broken(st)]
+
     def fix_allowed(self, finding: Finding) -> bool:
         """A fix is never offered for a statement that does not parse, nor placed in or right
         after one: what the broken text means is unknown, and text added to it stays broken."""
@@ -127,10 +133,7 @@ class Migration:
         if any(e in self.unwritable for e in edits):
             return False
         ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
-        for st in self.statements:
-            if not self.broken(st):
-                continue
-            start, end = self.literal.doc_span(st.start, self.end_of(st))
+        for start, end in self._broken_spans:
             if ours and finding.start <= end and start <= finding.end:
                 return False
             if any(e.path == self.path and start < e.end and e.start <= end for e in edits):

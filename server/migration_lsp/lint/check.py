@@ -82,9 +82,13 @@ def check(
         detect(d, config)
     findings: list[Finding] = []
     errors: list[RuleError] = []
+    contexts: dict[tuple[int, ...], Context] = {}  # scopes that see the same literals share one context and its schemas
     for scope, group in _by_scope(rules, config).items():
-        ctx = Context([m for m in migrations if _in_scope(m, scope)], config, workspace, baselines)
-        found, failed = run_rules(ctx, group)
+        scoped = [m for m in migrations if _in_scope(m, scope)]
+        key = tuple(map(id, scoped))
+        if key not in contexts:
+            contexts[key] = Context(scoped, config, workspace, baselines)
+        found, failed = run_rules(contexts[key], group)
         findings += found
         errors += failed
     for f in findings:
