@@ -8,6 +8,8 @@ from typing import Any, Callable
 
 import pytest
 
+from migration_lsp.config_schema import SCHEMA_FILE
+
 Project = Callable[[dict[str, "str | bytes"]], Path]
 
 # One table, guarded and secured, and one destructive statement for drop-table to report.
@@ -110,3 +112,10 @@ def test_config_needs_check(cli: Any, tmp_path: Path) -> None:
     result = cli("--config", "x.toml", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == "migration-lsp: --config needs check (or --check) (see --help)\n"
+
+
+def test_config_schema_prints_where_the_shipped_schema_is(cli: Any, tmp_path: Path) -> None:
+    result = cli("config", "--schema", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == SCHEMA_FILE.as_uri() + "\n"
+    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["title"] == "migration-lsp configuration"

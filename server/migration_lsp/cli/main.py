@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="migration-lsp",
         description="Checks the MIGRATION_SQL literals of a TypeScript app: no data loss, every statement idempotent, every table covered.",
-        epilog="Commands: 'migration-lsp check [PATH ...]' checks and exits (the same as --check); 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL; 'migration-lsp rule NAME' explains a rule.",
+        epilog="Commands: 'migration-lsp check [PATH ...]' checks and exits (the same as --check); 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL; 'migration-lsp rule NAME' explains a rule; 'migration-lsp config --schema' prints where the config's JSON Schema is.",
     )
     p.add_argument("--version", action="version", version=f"migration-lsp {__version__}")
     p.add_argument("--check", nargs="*", metavar="PATH", type=Path, help="check the files under PATH (default: .) and exit")
