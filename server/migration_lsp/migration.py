@@ -132,6 +132,9 @@ class Migration:
         edits = finding.fix.edits if finding.fix is not None else ()
         if any(e in self.unwritable for e in edits):
             return False
+        # Inside a quoted DO body a quote would end the body; fixes do not double them.
+        if any(qs < e.start and e.end < qe and ("'" in e.new_text or "\\" in e.new_text) for e in edits for qs, qe in self._quoted_bodies):
+            return False
         ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
         for start, end in self._broken_spans:
             if ours and finding.start <= end and start <= finding.end:
@@ -139,6 +142,11 @@ class Migration:
             if any(e.path == self.path and start < e.end and e.start <= end for e in edits):
                 return False
         return True
+
+    @cached_property
+    def _quoted_bodies(self) -> list[tuple[int, int]]:
+        """Document spans of the DO bodies written between quotes, quotes included."""
+        return [self.literal.doc_span(*st.span(st.fact.quoted_body)) for st in self.all_statements() if st.fact.quoted_body is not None]
 
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:
