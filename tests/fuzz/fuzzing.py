@@ -264,8 +264,8 @@ def write_project(root: Path, source: Source) -> Path:
 # -- Node, as the judge of what JavaScript accepts ---------------------------------------
 NODE = shutil.which("node")
 
-# One process answers many questions, one JSON line each: compile a literal (its value as
-# code), or cook a template body to its code points (null when it is a SyntaxError).
+# One process answers many questions, one JSON line each: compile a literal (as a value in
+# code), or cook it to its value's code points; either says when it is a SyntaxError.
 _NODE_SCRIPT = r"""
 const rl = require("readline").createInterface({ input: process.stdin });
 rl.on("line", (line) => {
@@ -273,7 +273,12 @@ rl.on("line", (line) => {
   let out;
   try {
     if (op === "compile") { new Function("return " + text + ";"); out = { ok: true }; }
-    else { out = { ok: true, codes: Array.from(new Function("return `" + text + "`;")(), (c) => c.codePointAt(0)) }; }
+    else {
+      // The tag `sql` hands its cooked text through, as the locator assumes; a template
+      // with no cooked value (a forbidden escape) gives it undefined.
+      const value = new Function("sql", "return " + text + ";")((strings) => strings[0]);
+      out = value === undefined ? { ok: false, error: "no cooked value" } : { ok: true, codes: Array.from(value, (c) => c.codePointAt(0)) };
+    }
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     out = { ok: false, error: String(e) };
@@ -303,3 +308,23 @@ class Node:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# -- literal bodies for cooking -----------------------------------------------------------
+# What a template's body is made of: plain text (line breaks of every kind, text outside the
+# BMP) and escapes, valid and not. No `${`: a substitution is not cooked text.
+BODY_PIECES = [
+    "a", "Z", "0", "7", "9", "}", "$", "'", '"', "é", "中", "👤", " ", "\t", "\n", "\r", "\r\n", "\u2028", "\u2029",
+    "\\n", "\\t", "\\r", "\\b", "\\f", "\\v", "\\0", "\\1", "\\8", "\\`", "\\$", "\\{", "\\\\", "\\'", '\\"', "\\a", "\\é", "\\👤",
+    "\\x41", "\\xe9", "\\x4", "\\xZZ", "\\u00e9", "\\u00E", "\\u", "\\u{41}", "\\u{1F464}", "\\u{10FFFF}", "\\u{110000}",
+    "\\u{}", "\\u{0000000061}", "\\ud83d\\udc64", "\\ud800", "\\udc00", "\\u{D800}",
+    "\\\n", "\\\r\n", "\\\r", "\\\u2028", "\\\u2029",
+]  # fmt: skip
+LITERAL_PIECES = st.lists(st.sampled_from(BODY_PIECES), max_size=12)
+
+
+def quoted(wrapper: str, pieces: list[str]) -> str:
+    """The literal ``wrapper`` around ``pieces``; in a quoted string its quote is escaped,
+    so that the literal ends where the wrapper does."""
+    quote = wrapper[-1]
+    return wrapper.format("".join("\\" + p if p == quote and quote in "'\"" else p for p in pieces))

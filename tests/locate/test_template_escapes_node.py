@@ -20,6 +20,7 @@ ESCAPES = {
     r"\07": r"\07", r"\08": r"\08", r"a\08b": r"\08", r"\u{110000}": r"\u{110000}",
     r"\0": "", r"\0a": "", "\\0\u0663": "", r"\0\n": "", r"\u{10FFFF}": "", r"\u{0000000061}": "",
     r"\\1": "", r"\x41": "", r"\u0041": "", r"\n": "",
+    r"\xZ": r"\x", r"\x4": r"\x", r"\u": r"\u", r"\u00E": r"\u", r"\u{": r"\u", r"\u{}": r"\u", r"\u{g}": r"\u",
 }  # fmt: skip
 
 # Node compiles each text as a whole template; a SyntaxError means the file would not load.

@@ -174,19 +174,21 @@ def find_literals(text: str, path: str | PurePath, names: frozenset[str]) -> Loc
     literals: list[MigrationLiteral] = []
     notices: list[Notice] = []
     _walk(tree.root_node, text, names, to_char, literals, notices)
-    if tree.root_node.has_error and not notices:
-        first = _first_error(tree.root_node)
-        offset = to_char(first.start_byte) if first is not None else None
-        notices.append(Notice("the file has TypeScript syntax errors; findings may be incomplete", offset))
+    first = _first_error(tree.root_node, text, to_char) if tree.root_node.has_error and not notices else None
+    if first is not None:
+        notices.append(Notice("the file has TypeScript syntax errors; findings may be incomplete", to_char(first.start_byte)))
     return LocateResult(literals, notices, tree)
 
 
-def _first_error(node: ts.Node) -> ts.Node | None:
+def _first_error(node: ts.Node, text: str, to_char: ByteToChar) -> ts.Node | None:
+    """The first node the grammar could not read, but for escapes a tag makes valid."""
     if node.is_error or node.is_missing:
         return node
+    if node.type == "template_string" and node.parent is not None and node.parent.type == "call_expression" and _only_bad_escapes(node, text, to_char):
+        return None
     for child in node.children:
         if child.has_error or child.is_missing:
-            found = _first_error(child)
+            found = _first_error(child, text, to_char)
             if found is not None:
                 return found
     return None
@@ -362,10 +364,14 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
             cooker.replaced(piece.sql, piece.doc_start, piece.doc_end - piece.doc_start)
             continue
         kind, node = piece
-        if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
+        if node.child_count < 2 or node.children[-1].is_missing or (node.has_error and not _only_bad_escapes(node, text, to_char)):
             return None
         start = to_char(node.start_byte)
         end = to_char(node.end_byte)
+        broken = _line_break(text, start + 1, end - 1) if kind == "string" else None
+        if broken is not None:
+            # The grammar takes one just before the closing quote; JavaScript does not.
+            return Notice(f"the string literal of {name} is not terminated: a line break ends it; it was not checked", broken)
         parts.append(LiteralPart(cooker.length, kind, text[start]))
         subs = [(to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"]
         try:
@@ -391,6 +397,33 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
         substitutions=placeholders,
     )
+
+
+def _only_bad_escapes(template: ts.Node, text: str, to_char: ByteToChar) -> bool:
+    """Is every error in this template a malformed ``\\x`` or ``\\u`` escape, which the grammar
+    rejects? Valid JavaScript in ``String.raw`` (and a tag, which receives no cooked text for
+    it); an untagged template with one does not load, and cooking says so."""
+    if template.type != "template_string" or template.children[0].type != "`" or template.children[-1].type != "`":
+        return False
+    for child in template.children[1:-1]:
+        if child.type == "ERROR":
+            if not text.startswith(("\\x", "\\u"), to_char(child.start_byte)):
+                return False
+        elif child.has_error:
+            return False
+    return True
+
+
+# In a quoted string: an escape (a line continuation is one), or a line break that ends it.
+_STRING_BREAK = re.compile(r"\\(?:\r\n|[\s\S])|[\r\n]")
+
+
+def _line_break(text: str, start: int, end: int) -> int | None:
+    """Where a line break that no backslash continues stands in ``text[start:end]``, if one does."""
+    for m in _STRING_BREAK.finditer(text, start, end):
+        if text[m.start()] != "\\":
+            return m.start()
+    return None
 
 
 @dataclass(frozen=True)
@@ -568,13 +601,19 @@ def _not_cookable(text: str, i: int, end: int) -> str | None:
     c = text[i + 1] if i + 1 < end else ""
     if "1" <= c <= "9":
         return text[i : i + 2]
+    if c == "x" and not _is_hex(text[i + 2 : min(i + 4, end)].ljust(2, "-")):
+        return text[i : i + 2]
     if c == "0" and _digit_at(text, i + 2, end):
         return text[i : i + 3]
     if c == "u" and text.startswith("{", i + 2):
         close = text.find("}", i + 3, end)
         digits = text[i + 3 : close] if close != -1 else ""
-        if digits and _is_hex(digits) and int(digits, 16) > 0x10FFFF:
+        if not digits or not _is_hex(digits):
+            return text[i : i + 2]
+        if int(digits, 16) > 0x10FFFF:
             return text[i : close + 1]
+    elif c == "u" and not _is_hex(text[i + 2 : min(i + 6, end)].ljust(4, "-")):
+        return text[i : i + 2]
     return None
 
 

@@ -1,0 +1,28 @@
+"""The locator cooks a literal exactly as Node does, and refuses the ones Node rejects."""
+
+from __future__ import annotations
+
+from fuzzing import LITERAL_PIECES, Node, examples, quoted
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from migration_lsp.locate.typescript import find_literals
+
+NAMES = frozenset({"MIGRATION_SQL"})
+# Each kind of literal the locator cooks, around a body.
+WRAPPERS = ["`{}`", "`{}`", "String.raw`{}`", "sql`{}`", "'{}'", '"{}"']
+
+
+@settings(max_examples=examples(150))
+@given(st.lists(st.tuples(st.sampled_from(WRAPPERS), LITERAL_PIECES), min_size=1, max_size=10))
+@example([("'{}'", ["a", "\r\n"]), ('"{}"', ["a", "\n"]), ("'{}'", ["a", "\\\r\n"]), ("String.raw`{}`", ["\\xZZ", "\\u00E"])])
+def test_cooking_agrees_with_node(node: Node, literals: list[tuple[str, list[str]]]) -> None:
+    for wrapper, pieces in literals:
+        value = quoted(wrapper, pieces)
+        judged = node.ask("cook", value)
+        found = find_literals(f"export const MIGRATION_SQL = {value};\n", "a.ts", NAMES)
+        if not judged["ok"]:
+            assert found.literals == [] and found.notices, (value, judged["error"])
+            continue
+        assert len(found.literals) == 1, (value, found.notices)
+        assert [ord(c) for c in found.literals[0].sql] == judged["codes"], value
