@@ -10,9 +10,15 @@ seed each time: a longer hunt for new failures, which Hypothesis prints with the
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+# The server property drives the language server with the end-to-end tests' editor.
+sys.path.insert(0, str(Path(__file__).parents[1] / "e2e" / "lsp"))
+
 from fuzzing import EXAMPLES_VARIABLE, NODE, Node
 from hypothesis import HealthCheck, Phase, settings
 

@@ -328,3 +328,23 @@ def quoted(wrapper: str, pieces: list[str]) -> str:
     so that the literal ends where the wrapper does."""
     quote = wrapper[-1]
     return wrapper.format("".join("\\" + p if p == quote and quote in "'\"" else p for p in pieces))
+
+
+# -- edits an editor makes ---------------------------------------------------------------
+# Typed into a migration: statement ends that split one statement in two (or, deleted, merge
+# two), DO-block delimiters, substitutions, quotes that open strings and comments. No bare
+# backtick or `${`: the literal would end, and most sessions would compare empty lists.
+TYPED = [";", "; ", "\n", "CREATE TABLE IF NOT EXISTS t (id int);", "DROP TABLE t;", "DO $$ BEGIN ", " END $$;", "$$", "IF true THEN", "END IF;", "${T}", "}", "\\`", "'", "--", "/*", "*/", "é👤", ""]
+# Where edits land: near these, so that they hit statement ends, DO bodies and substitutions.
+ANCHORS = [";", "$$", "${", "BEGIN", "END", "`", "\n"]
+
+
+@st.composite
+def edit(draw: st.DrawFn, text: str) -> tuple[int, int, str]:
+    """Replace ``text[start:end]`` with typed text: (start, end, new text)."""
+    anchor = draw(st.sampled_from(ANCHORS))
+    found = [i for i in range(len(text)) if text.startswith(anchor, i)]
+    around = draw(st.sampled_from(found)) if found and draw(st.booleans()) else draw(st.integers(0, len(text)))
+    start = min(len(text), max(0, around + draw(st.integers(-3, 3))))
+    end = min(len(text), start + draw(st.sampled_from([0, 0, 1, 2, 5])))
+    return start, end, draw(st.sampled_from(TYPED))
