@@ -272,11 +272,12 @@ rl.on("line", (line) => {
   const { op, text } = JSON.parse(line);
   let out;
   try {
-    if (op === "compile") { new Function("return " + text + ";"); out = { ok: true }; }
+    // Strict, as the code of a module (every file with an import or export) is.
+    if (op === "compile") { new Function('"use strict"; return ' + text + ";"); out = { ok: true }; }
     else {
       // The tag `sql` hands its cooked text through, as the locator assumes; a template
       // with no cooked value (a forbidden escape) gives it undefined.
-      const value = new Function("sql", "return " + text + ";")((strings) => strings[0]);
+      const value = new Function("sql", '"use strict"; return ' + text + ";")((strings) => strings[0]);
       out = value === undefined ? { ok: false, error: "no cooked value" } : { ok: true, codes: Array.from(value, (c) => c.codePointAt(0)) };
     }
   } catch (e) {
