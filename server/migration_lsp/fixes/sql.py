@@ -81,11 +81,12 @@ def guard_policy(m: Migration, st: Statement) -> Fix | None:
     """Wrap a ``CREATE POLICY`` in the rulebook's existence check, keeping its indentation.
 
     None when the policy's name or table holds a ``${…}``: the check would have to repeat
-    it, and the SQL checked here only has a placeholder for it.
+    it, and the SQL checked here only has a placeholder for it, or the constant's value,
+    which the code spells in one place.
     """
     fact = st.fact
     assert fact.table is not None and fact.name is not None
-    if any(span is not None and m.literal.has_substitution(*st.span(span)) for span in (fact.name_span, fact.table_span)):
+    if any(span is not None and m.literal.from_code(*st.span(span)) for span in (fact.name_span, fact.table_span)):
         return None
     indent = m.indentation(st.start)
     if st.parent is not None:
