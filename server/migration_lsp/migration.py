@@ -65,8 +65,10 @@ class Migration:
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
         parts = []
         last = 0
-        # A constant's text is written where the constant is declared, not here.
+        # A constant's text is written where the constant is declared, not here; SQL inside
+        # an EXECUTE string would need that string's quoting too.
         writable = not self.literal.spans_parts(start, end) and not self.literal.splits_constant(start, end)
+        writable = writable and not any(s <= end and start <= e for s, e in self._executed)
         for p in PLACEHOLDER.finditer(sql):
             writable = writable and self.literal.can_hold(sql[last : p.start()], start)
             parts.append(self.literal.escape(sql[last : p.start()], start))
@@ -81,6 +83,11 @@ class Migration:
 
     def insert(self, at: int, sql: str) -> Edit:
         return self.edit(at, at, sql)
+
+    @cached_property
+    def _executed(self) -> list[tuple[int, int]]:
+        """The SQL spans of the statements DO blocks run with EXECUTE '<constant>'."""
+        return [st.span() for st in self.all_statements() if st.fact.executed]
 
     @cached_property
     def comment_starts(self) -> list[int]:

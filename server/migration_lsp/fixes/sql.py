@@ -6,36 +6,18 @@ span and escapes the new text for the literal it goes into.
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
-
-from pglast import keywords
 
 from migration_lsp.findings import Edit, Fix
 from migration_lsp.migration import Migration
 from migration_lsp.sql.facts import Name, Statement
+from migration_lsp.sql.quote import sql_ident, sql_string
 from migration_lsp.sql.tokens import STRING, TokenError, tokenize
 
 
 def insert_words(m: Migration, at: int, words: str, title: str | None = None, safe: bool = True) -> Fix:
     """Insert ``words`` (e.g. ``IF NOT EXISTS``) after the keyword ending at ``at``."""
     return Fix(title or f"Add {words}", (m.insert(at, " " + words),), safe)
-
-
-def sql_string(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_KEYWORDS = keywords.RESERVED_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS | keywords.COL_NAME_KEYWORDS
-
-
-def sql_ident(name: str) -> str:
-    """An identifier as PostgreSQL's ``quote_ident`` writes it: quoted only when it must be."""
-    if _PLAIN_IDENT.match(name) and name not in _KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def sql_name(name: Name) -> str:

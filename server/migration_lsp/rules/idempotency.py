@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Callable, Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
-from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words, sql_ident, sql_string
+from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words
 from migration_lsp.migration import Migration
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
+from migration_lsp.sql.quote import sql_ident, sql_string
 
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:

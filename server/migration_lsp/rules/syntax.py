@@ -16,7 +16,9 @@ class SyntaxError_(Rule):
     first syntax error at the exact token, once per broken statement. The rest of the
     migration is still checked. A `DO` block's PL/pgSQL body is compiled as PostgreSQL
     compiles it when the block runs: an error in one of its SQL statements is reported at
-    the token, any other (a missing `END IF`, an undeclared variable) at the `DO`.
+    the token, any other (a missing `END IF`, an undeclared variable) at the `DO`. The SQL
+    of an `EXECUTE '<constant>'` (or `EXECUTE format('…', 'arg')`) in a `DO` block is parsed
+    as the string's value, its error reported inside the string literal.
     Statements that hold a `${…}` substitution are not parsed: their text is only known at
     run time. Blocks, `IF`, `CASE`, loops and `DO` blocks nested more than 64 deep, counted
     together, are not read: one finding at the first construct past that depth says so.
