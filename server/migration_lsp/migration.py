@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from migration_lsp.findings import Edit, Finding, Fix
-from migration_lsp.locate.typescript import PLACEHOLDER, MigrationLiteral, Notice, find_literals
+from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Statement
 from migration_lsp.sql.split import Comment, split
@@ -53,8 +53,8 @@ class Migration:
         return PLACEHOLDER.sub(lambda p: self._substitution(int(p.group(1))), text)
 
     def _substitution(self, n: int) -> str:
-        start, end = self.literal.substitutions[n]
-        return self.text[self.literal.source_map.to_doc(start) : self.literal.source_map.to_doc_end(end)]
+        sub = self.literal.substitutions[n]
+        return self.text[self.literal.source_map.to_doc(sub.start) : self.literal.source_map.to_doc_end(sub.end)]
 
     def edit(self, start: int, end: int, sql: str) -> Edit:
         """Replace SQL ``[start, end)`` with ``sql``, escaped for this literal.
@@ -65,7 +65,10 @@ class Migration:
         doc_end = self.literal.source_map.to_doc_end(end) if end > start else doc_start
         parts = []
         last = 0
-        writable = not self.literal.spans_parts(start, end)
+        # A constant's text is written where the constant is declared, not here; SQL inside
+        # an EXECUTE string would need that string's quoting too.
+        writable = not self.literal.spans_parts(start, end) and not self.literal.splits_constant(start, end)
+        writable = writable and not any(s <= end and start <= e for s, e in self._executed)
         for p in PLACEHOLDER.finditer(sql):
             writable = writable and self.literal.can_hold(sql[last : p.start()], start)
             parts.append(self.literal.escape(sql[last : p.start()], start))
@@ -80,6 +83,11 @@ class Migration:
 
     def insert(self, at: int, sql: str) -> Edit:
         return self.edit(at, at, sql)
+
+    @cached_property
+    def _executed(self) -> list[tuple[int, int]]:
+        """The SQL spans of the statements DO blocks run with EXECUTE '<constant>'."""
+        return [st.span() for st in self.all_statements() if st.fact.executed]
 
     @cached_property
     def comment_starts(self) -> list[int]:
@@ -163,8 +171,9 @@ class Document:
     notices: list[Notice]
 
 
-def parse_document(path: Path, text: str, names: Iterable[str]) -> Document:
-    located = find_literals(text, path, frozenset(names))
+def parse_document(path: Path, text: str, names: Iterable[str], imports: ImportResolver | None = None) -> Document:
+    """``imports`` reads the constants other modules export, for the ``${X}`` X is imported as."""
+    located = find_literals(text, path, frozenset(names), imports)
     migrations = [parse_migration(path, text, lit) for lit in located.literals]
     return Document(path, text, migrations, located.notices)
 

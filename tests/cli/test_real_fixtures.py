@@ -28,6 +28,8 @@ CHECKED = (
     "supabase/catalogs",
     "supabase/fix-converges",
     "unreadable",
+    "substitution",
+    "supabase/execute",
 )
 
 

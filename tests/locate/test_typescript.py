@@ -177,9 +177,9 @@ def test_substitutions_become_placeholders_with_exact_positions() -> None:
     lit = only(text)
     assert lit.sql == "CREATE INDEX ON __migration_lsp_sub0 (id);\nSELECT __migration_lsp_sub1__migration_lsp_sub2;"
     assert len(lit.substitutions) == 3
-    for (start, end), source in zip(lit.substitutions, ("${table}", "${a}", "${b}")):
-        assert lit.sql[start:end].startswith("__migration_lsp_sub")
-        doc_start, doc_end = lit.doc_span(start, end)
+    for sub, source in zip(lit.substitutions, ("${table}", "${a}", "${b}")):
+        assert lit.sql[sub.start : sub.end].startswith("__migration_lsp_sub")
+        doc_start, doc_end = lit.doc_span(sub.start, sub.end)
         assert text[doc_start:doc_end] == source
     after = lit.sql.index(" (id)")
     assert text[lit.source_map.to_doc(after) :].startswith(" (id)")
@@ -188,7 +188,7 @@ def test_substitutions_become_placeholders_with_exact_positions() -> None:
 
 
 def test_substitution_holding_a_template() -> None:
-    text = "const MIGRATION_SQL = `SELECT ${`x${1}`} FROM t;`;"
+    text = "const MIGRATION_SQL = `SELECT ${`x${y}`} FROM t;`;"
     lit = only(text)
     assert lit.sql == "SELECT __migration_lsp_sub0 FROM t;"
     assert text[lit.source_map.to_doc(lit.sql.index(" FROM")) :].startswith(" FROM t;`")
@@ -278,7 +278,7 @@ def test_concatenated_substitutions_are_numbered_across_parts() -> None:
     text = "const MIGRATION_SQL = `DROP TABLE ${a};` + `DROP TABLE ${b};`;\n"
     lit = only(text)
     assert lit.sql == "DROP TABLE __migration_lsp_sub0;DROP TABLE __migration_lsp_sub1;"
-    assert [text[slice(*lit.doc_span(s, e))] for s, e in lit.substitutions] == ["${a}", "${b}"]
+    assert [text[slice(*lit.doc_span(s.start, s.end))] for s in lit.substitutions] == ["${a}", "${b}"]
 
 
 def test_concatenation_behind_trim_and_parentheses() -> None:

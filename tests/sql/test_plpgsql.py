@@ -158,7 +158,8 @@ BEGIN
   arr[1] := 3;
   rec.field := 4;
   PERFORM pg_sleep(0);
-  EXECUTE 'DROP TABLE t';
+  EXECUTE 'DROP TABLE ' || quote_ident(n::text);
+  EXECUTE sql_text USING n;
   GET DIAGNOSTICS n = ROW_COUNT;
   RAISE NOTICE 'n = %', n;
   ASSERT n > 0;
@@ -166,6 +167,69 @@ BEGIN
   RETURN;
 END $$"""
     ) == []
+
+
+def executed(sql: str) -> list[tuple[str, str]]:
+    """Each statement run by EXECUTE: its text, and the SQL its span covers in ``sql``."""
+    top = Statement(analyze(sql), 0, 0)
+    return [(st.fact.text, sql[st.start : st.end]) for st in top.nested() if st.fact.executed]
+
+
+def test_execute_of_a_constant_runs_its_statements_where_the_string_spells_them() -> None:
+    sql = r"""DO $$ BEGIN
+  EXECUTE 'DROP TABLE orchard_old';
+  EXECUTE 'COMMENT ON TABLE orchard IS ''it''''s ours''';
+  EXECUTE E'CREATE TABLE\tpears (note text DEFAULT \'ripe\')';
+  EXECUTE $x$CREATE INDEX IF NOT EXISTS i ON t (a); DROP TABLE plums$x$ INTO n USING 1;
+  EXECUTE format('CREATE INDEX %I ON %I (%s)', 'orchard_idx', 'Orchard', 'a');
+  EXECUTE format('COMMENT ON TABLE t IS %L', 'it''s 100%%');
+  EXECUTE format('COMMENT ON TABLE t IS ''100%%''');
+  EXECUTE 'DROP TABLE ' || name;
+END $$"""
+    assert executed(sql) == [
+        ("DROP TABLE orchard_old", "DROP TABLE orchard_old"),
+        ("COMMENT ON TABLE orchard IS 'it''s ours'", "COMMENT ON TABLE orchard IS ''it''''s ours''"),
+        ("CREATE TABLE\tpears (note text DEFAULT 'ripe')", r"CREATE TABLE\tpears (note text DEFAULT \'ripe\')"),
+        ("CREATE INDEX IF NOT EXISTS i ON t (a)", "CREATE INDEX IF NOT EXISTS i ON t (a)"),
+        ("DROP TABLE plums", "DROP TABLE plums"),
+        ('CREATE INDEX orchard_idx ON "Orchard" (a)', "CREATE INDEX %I ON %I (%s)"),
+        ("COMMENT ON TABLE t IS 'it''s 100%%'", "COMMENT ON TABLE t IS %L"),
+        ("COMMENT ON TABLE t IS '100%'", "COMMENT ON TABLE t IS ''100%%''"),
+    ]
+    top = Statement(analyze(sql), 0, 0)
+    by_text = {st.fact.text: st for st in top.nested()}
+    # a name a format() argument writes maps to its %I; a name after an E'' escape to itself
+    index = by_text['CREATE INDEX orchard_idx ON "Orchard" (a)']
+    assert index.fact.name_span is not None and sql[slice(*index.span(index.fact.name_span))] == "%I"
+    pears = by_text["CREATE TABLE\tpears (note text DEFAULT 'ripe')"]
+    assert pears.fact.name_span is not None and sql[slice(*pears.span(pears.fact.name_span))] == "pears"
+
+
+def test_execute_is_guarded_like_any_statement_of_the_block() -> None:
+    assert run(
+        """DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 't' AND policyname = 'p') THEN
+    EXECUTE 'CREATE POLICY p ON t USING (true)';
+  END IF;
+  EXECUTE 'ALTER TABLE t ADD COLUMN c int';
+EXCEPTION WHEN duplicate_column THEN NULL;
+END $$"""
+    ) == [
+        ("CREATE POLICY p ON t USING (true)", ("not_exists pg_policies tablename=t,policyname=p", "catch duplicate_column")),
+        ("ALTER TABLE t ADD COLUMN c int", ("catch duplicate_column",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["'DROP TABLE ' || name", "format('DROP TABLE %I', name)", "format('DROP TABLE %1$I', 'a')", "format('DROP TABLE %I')", "U&'DROP TABLE t'", "sql_text"],
+)
+def test_execute_of_anything_but_a_constant_is_not_read(expression: str) -> None:
+    assert executed(f"DO $$ BEGIN EXECUTE {expression}; END $$") == []
+
+
+def test_a_quoted_body_does_not_read_its_execute_strings() -> None:
+    assert executed("DO 'BEGIN EXECUTE ''DROP TABLE t''; END'") == []
 
 
 def test_nested_do_blocks_execute_and_function_bodies_do_not() -> None:

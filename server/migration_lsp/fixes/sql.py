@@ -6,36 +6,18 @@ span and escapes the new text for the literal it goes into.
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
-
-from pglast import keywords
 
 from migration_lsp.findings import Edit, Fix
 from migration_lsp.migration import Migration
 from migration_lsp.sql.facts import Name, Statement
+from migration_lsp.sql.quote import sql_ident, sql_string
 from migration_lsp.sql.tokens import STRING, TokenError, tokenize
 
 
 def insert_words(m: Migration, at: int, words: str, title: str | None = None, safe: bool = True) -> Fix:
     """Insert ``words`` (e.g. ``IF NOT EXISTS``) after the keyword ending at ``at``."""
     return Fix(title or f"Add {words}", (m.insert(at, " " + words),), safe)
-
-
-def sql_string(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_KEYWORDS = keywords.RESERVED_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS | keywords.COL_NAME_KEYWORDS
-
-
-def sql_ident(name: str) -> str:
-    """An identifier as PostgreSQL's ``quote_ident`` writes it: quoted only when it must be."""
-    if _PLAIN_IDENT.match(name) and name not in _KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def sql_name(name: Name) -> str:
@@ -81,11 +63,12 @@ def guard_policy(m: Migration, st: Statement) -> Fix | None:
     """Wrap a ``CREATE POLICY`` in the rulebook's existence check, keeping its indentation.
 
     None when the policy's name or table holds a ``${…}``: the check would have to repeat
-    it, and the SQL checked here only has a placeholder for it.
+    it, and the SQL checked here only has a placeholder for it, or the constant's value,
+    which the code spells in one place.
     """
     fact = st.fact
     assert fact.table is not None and fact.name is not None
-    if any(span is not None and m.literal.has_substitution(*st.span(span)) for span in (fact.name_span, fact.table_span)):
+    if any(span is not None and m.literal.from_code(*st.span(span)) for span in (fact.name_span, fact.table_span)):
         return None
     indent = m.indentation(st.start)
     if st.parent is not None:

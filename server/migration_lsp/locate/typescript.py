@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Literal
+from typing import Callable, Literal, Sequence
 
 import tree_sitter as ts
 import tree_sitter_typescript as tst
@@ -38,6 +38,27 @@ PartKind = Literal["template", "raw", "string", "separator"]
 
 
 @dataclass(frozen=True)
+class Unknown:
+    """Why a value is only known when the app runs, said of the expression: "is a parameter of
+    the function f"."""
+
+    why: str
+
+
+# What an import brings: (module specifier, exported name) → the constant's value, or why not.
+ImportResolver = Callable[[str, str], "str | Unknown"]
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """A ``${…}`` whose value only the app knows: a placeholder stands for it in the SQL."""
+
+    start: int  # the placeholder's SQL span
+    end: int
+    why: str  # "`${t}` is a parameter of the function f"
+
+
+@dataclass(frozen=True)
 class LiteralPart:
     """One quoted literal of a migration's SQL: a concatenation has several."""
 
@@ -58,7 +79,10 @@ class MigrationLiteral:
     doc_end: int  # just after the closing quote of the last part
     declaration_start: int  # start of the declaring statement, for `//` suppressions above it
     newline: str = "\n"  # the document's line break, used in inserted text
-    substitutions: list[tuple[int, int]] = field(default_factory=list)  # SQL spans of placeholders
+    substitutions: list[Substitution] = field(default_factory=list)
+    # SQL spans of the values of `${X}` substitutions whose X is a constant: checked as SQL,
+    # mapped to the whole `${X}`, and never edited (the text is the constant's, elsewhere).
+    constants: list[tuple[int, int]] = field(default_factory=list)
 
     def doc_span(self, start: int, end: int) -> tuple[int, int]:
         return self.source_map.to_doc(start), self.source_map.to_doc_end(end)
@@ -90,7 +114,19 @@ class MigrationLiteral:
         return kind != "separator" and (kind != "raw" or not ("`" in sql or "${" in sql or sql.endswith("\\") or sql.endswith("$")))
 
     def has_substitution(self, start: int, end: int) -> bool:
-        return any(s < end and e > start for s, e in self.substitutions)
+        """Does SQL ``[start, end)`` hold a placeholder, text only the app knows?"""
+        return any(s.start < end and s.end > start for s in self.substitutions)
+
+    def from_code(self, start: int, end: int) -> bool:
+        """Does SQL ``[start, end)`` hold text that a ``${…}`` writes, a constant's or the app's?
+        A fix that copies it would spell out what the code keeps in one place."""
+        return self.has_substitution(start, end) or any(s < end and e > start for s, e in self.constants)
+
+    def splits_constant(self, start: int, end: int) -> bool:
+        """Would replacing SQL ``[start, end)`` (inserting, when empty) change a constant's text?"""
+        if start == end:
+            return any(s < start < e for s, e in self.constants)
+        return any(s < end and e > start for s, e in self.constants)
 
 
 @dataclass(frozen=True)
@@ -203,15 +239,19 @@ class ByteToChar:
 _UNWRAP = frozenset({"as_expression", "satisfies_expression", "parenthesized_expression", "non_null_expression"})
 
 
-def find_literals(text: str, path: str | PurePath, names: frozenset[str]) -> LocateResult:
-    """Find every declaration of one of ``names`` whose value is a string or template literal."""
+def find_literals(text: str, path: str | PurePath, names: frozenset[str], imports: ImportResolver | None = None) -> LocateResult:
+    """Find every declaration of one of ``names`` whose value is a string or template literal.
+
+    A ``${X}`` whose X is a constant is checked with its value: a ``const`` of this file, or
+    one ``imports`` finds in the module it is imported from (without it, imports are not read).
+    """
     if not any(name in text for name in names):
         return LocateResult([], [], None)
     tree, _ = parse(text, path)
     to_char = ByteToChar(text)
     literals: list[MigrationLiteral] = []
     notices: list[Notice] = []
-    _walk(tree.root_node, text, names, to_char, literals, notices)
+    _walk(tree.root_node, text, names, to_char, literals, notices, _Values(text, to_char, imports))
     if tree.root_node.has_error and not notices:
         first = _first_error(tree.root_node)
         offset = to_char(first.start_byte) if first is not None else None
@@ -230,7 +270,9 @@ def _first_error(node: ts.Node) -> ts.Node | None:
     return None
 
 
-def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, out: list[MigrationLiteral], notices: list[Notice]) -> None:
+def _walk(
+    node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, out: list[MigrationLiteral], notices: list[Notice], values: _Values
+) -> None:
     declared: list[ts.Node] = []  # names in declaring position, to tell an unreadable literal
     stack = [node]
     while stack:
@@ -240,7 +282,7 @@ def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, 
             name_node = n.child_by_field_name("name")
             value = n.child_by_field_name("value")
             if name_node is not None and _node_text(name_node, text, to_char) in names:
-                lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char) if value is not None else None
+                lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char, values) if value is not None else None
                 if isinstance(lit, Notice):
                     notices.append(lit)
                     continue
@@ -385,14 +427,13 @@ def _unwrap(value: ts.Node, text: str, to_char: ByteToChar) -> ts.Node | None:
         return value
 
 
-def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar) -> MigrationLiteral | Notice | None:
+def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar, values: _Values) -> MigrationLiteral | Notice | None:
     """The migration literal that ``value`` is: one quoted literal, or several joined with ``+``;
     a notice when a template holds an escape that JavaScript does not cook."""
     quoted = _quoted(value, text, to_char)
     if quoted is None:
         return None
     cooker = _Cooker()
-    placeholders: list[tuple[int, int]] = []
     parts = []
     for piece in quoted:
         if isinstance(piece, _Separator):
@@ -409,9 +450,9 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
             # The grammar takes one just before the closing quote; JavaScript does not.
             return Notice(f"the string literal of {name} is not terminated: a line break ends it; it was not checked", broken)
         parts.append(LiteralPart(cooker.length, kind, text[start]))
-        subs = [(to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"]
+        subs = [(to_char(c.start_byte), to_char(c.end_byte), values.substitution(c)) for c in node.children if c.type == "template_substitution"]
         try:
-            _cook(cooker, placeholders, text, start + 1, end - 1, kind, subs)
+            _cook(cooker, text, start + 1, end - 1, kind, subs)
         except _NoCookedValue as e:
             # A tag still runs and receives undefined for that part; untagged, the file does not parse.
             tagged = node.parent is not None and node.parent.type == "call_expression"
@@ -431,7 +472,8 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         declaration_start=to_char(decl_start_byte),
         # Inserted line breaks follow the literal's own, or the document's if it has none.
         newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
-        substitutions=placeholders,
+        substitutions=cooker.substitutions,
+        constants=cooker.constants,
     )
 
 
@@ -530,7 +572,7 @@ def _joined(call: ts.Node, text: str, to_char: ByteToChar) -> list[_Piece] | Non
         kind, node = sep[0]
         sep_cooker = _Cooker()
         try:
-            _cook(sep_cooker, [], text, to_char(node.start_byte) + 1, to_char(node.end_byte) - 1, kind, [])
+            _cook(sep_cooker, text, to_char(node.start_byte) + 1, to_char(node.end_byte) - 1, kind, [])
         except _NoCookedValue:
             return None
         separator = "".join(sep_cooker.parts)
@@ -558,17 +600,263 @@ def _is_cooked_tag(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
     return fn is not None and fn.type == "identifier" and _node_text(fn, text, to_char) in _COOKED_TAGS
 
 
+# -- the values of ${…} -------------------------------------------------------------------------
+_FUNCTIONS = frozenset(
+    {"function_declaration", "function_expression", "function", "arrow_function", "method_definition", "generator_function_declaration", "generator_function"}
+)
+_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class _Values:
+    """The value of a ``${X}``: X a constant (a ``const`` string, backtick string or number,
+    found the way JavaScript scopes names), or why the app alone knows it."""
+
+    def __init__(self, text: str, to_char: ByteToChar, imports: ImportResolver | None, module: str | None = None) -> None:
+        self.text = text
+        self.to_char = to_char
+        self.imports = imports
+        self.module = module  # set when this file is read for an export: its imports are not followed
+        self.reading: set[int] = set()  # declarators being read, so that a cycle ends
+
+    def src(self, node: ts.Node) -> str:
+        return _node_text(node, self.text, self.to_char)
+
+    def substitution(self, sub: ts.Node) -> str | Unknown:
+        """The value of one ``${…}`` of a migration literal; its Unknown speaks of the ``${…}``."""
+        inner = [c for c in sub.named_children if c.type != "comment"]
+        value = self.of(inner[0]) if len(inner) == 1 else Unknown("is not a constant")
+        return Unknown(f"`{_snippet(sub, self.text, self.to_char)}` {value.why}") if isinstance(value, Unknown) else value
+
+    def of(self, node: ts.Node) -> str | Unknown:
+        """The value of an expression, as JavaScript turns it into text in a template."""
+        while node.type in _UNWRAP and node.named_children:
+            node = node.named_children[0]
+        kind = node.type
+        if kind in ("string", "template_string"):
+            return self.quoted(node)
+        if kind == "number":
+            return _number(self.src(node))
+        if kind == "identifier":
+            return self.named(node)
+        if kind == "call_expression":
+            fn = node.child_by_field_name("function")
+            callee = _snippet(fn, self.text, self.to_char) if fn is not None else "a function"
+            return Unknown(f"comes from calling {callee}(…)")
+        return Unknown("is not a constant")
+
+    def quoted(self, node: ts.Node) -> str | Unknown:
+        subs = []
+        for c in node.children:
+            if c.type == "template_substitution":
+                inner = [x for x in c.named_children if x.type != "comment"]
+                value = self.of(inner[0]) if len(inner) == 1 else Unknown("is not a constant")
+                if isinstance(value, Unknown):
+                    return Unknown(f"is built from `{_snippet(c, self.text, self.to_char)}`, which {value.why}")
+                subs.append((self.to_char(c.start_byte), self.to_char(c.end_byte), value))
+        cooker = _Cooker()
+        try:
+            _cook(cooker, self.text, self.to_char(node.start_byte) + 1, self.to_char(node.end_byte) - 1, "template" if node.type == "template_string" else "string", subs)
+        except _NoCookedValue as e:
+            return Unknown(f"holds {e.escape}, which JavaScript does not allow in a template")
+        return "".join(cooker.parts)
+
+    def named(self, ident: ts.Node) -> str | Unknown:
+        name = self.src(ident)
+        found = _binding(ident, name, self.src)
+        if found is None:
+            return Unknown("is not declared in this file")
+        what, node = found
+        if what == "parameter":
+            return Unknown(f"is a parameter of {_function_name(node, self.src)}")
+        if what == "import":
+            spec, imported = _import_of(node, name, self.src)
+            if self.module is not None:
+                return Unknown(f"is imported into {self.module}; only one import is followed")
+            if self.imports is None:
+                return Unknown(f"is imported from '{spec}', which is not read here")
+            return self.imports(spec, imported)
+        if what == "declarator":
+            keyword = node.parent.children[0].type if node.parent is not None else ""
+            if keyword != "const":
+                return Unknown(f"is declared with {keyword}, so it may change")
+            value = node.child_by_field_name("value")
+            if value is None:
+                return Unknown("has no value in this file")
+            if node.start_byte in self.reading:
+                return Unknown("is defined through itself")
+            self.reading.add(node.start_byte)
+            try:
+                got = self.of(value)
+            finally:
+                self.reading.discard(node.start_byte)
+            if not isinstance(got, Unknown):
+                return got
+            while value.type in _UNWRAP and value.named_children:
+                value = value.named_children[0]
+            if value.type == "identifier":
+                return Unknown(f"is not a constant: it is {self.src(value)}, which {got.why}")
+            if got.why == "is not a constant":
+                return Unknown(f"is not a constant: its value ({_snippet(value, self.text, self.to_char)}) cannot be read statically")
+            return Unknown(f"is not a constant: its value {got.why}")
+        return Unknown(f"is {what}, not a constant")
+
+    def exported(self, root: ts.Node, name: str) -> str | Unknown:
+        """The value of the module's export ``name``, if it is a constant declared there."""
+        for node in root.named_children:
+            if node.type != "export_statement" or node.child_by_field_name("source") is not None:
+                continue
+            declaration = node.child_by_field_name("declaration")
+            if declaration is not None and declaration.type in _DECLARATIONS:
+                for d in declaration.named_children:
+                    target = d.child_by_field_name("name") if d.type == "variable_declarator" else None
+                    if target is not None and target.type == "identifier" and self.src(target) == name:
+                        return self.named(target)
+            clause = next((c for c in node.named_children if c.type == "export_clause"), None)
+            for spec in clause.named_children if clause is not None else ():
+                local = spec.child_by_field_name("name")
+                alias = spec.child_by_field_name("alias")
+                if local is not None and self.src(alias if alias is not None else local) == name:
+                    return self.named(local)
+        return Unknown(f"is not exported as a constant by {self.module}")
+
+
+def exported_constant(text: str, path: str | PurePath, name: str) -> str | Unknown:
+    """The value of the constant ``name`` that the module ``text`` exports; its own imports
+    are not followed (one level of imports is read)."""
+    if name not in text:
+        return Unknown(f"is not exported by {PurePath(path).name}")
+    tree, _ = parse(text, path)
+    return _Values(text, ByteToChar(text), None, PurePath(path).name).exported(tree.root_node, name)
+
+
+def _binding(ident: ts.Node, name: str, src: Callable[[ts.Node], str]) -> tuple[str, ts.Node] | None:
+    """What declares ``name`` where ``ident`` uses it, innermost scope first: ("parameter",
+    function), ("declarator", variable_declarator), ("import", import_statement), or a few
+    words for any other binding ("a loop variable", "a function")."""
+    scope = ident.parent
+    while scope is not None:
+        kind = scope.type
+        if kind in _FUNCTIONS:
+            params = scope.child_by_field_name("parameters") or scope.child_by_field_name("parameter")
+            if params is not None and _binds(params, name, src):
+                return "parameter", scope
+        elif kind == "for_in_statement" or kind == "for_statement":
+            left = scope.child_by_field_name("left") or scope.child_by_field_name("initializer")
+            if left is not None and _binds(left, name, src):
+                return "a loop variable", scope
+        elif kind == "catch_clause":
+            param = scope.child_by_field_name("parameter")
+            if param is not None and _binds(param, name, src):
+                return "the error of a catch clause", scope
+        elif kind in ("statement_block", "program"):
+            for node in scope.named_children:
+                found = _declares(node, name, src)
+                if found is not None:
+                    return found
+        scope = scope.parent
+    return None
+
+
+def _declares(node: ts.Node, name: str, src: Callable[[ts.Node], str]) -> tuple[str, ts.Node] | None:
+    """The binding of ``name`` that the statement ``node`` of a block declares, if any."""
+    if node.type == "export_statement":
+        node = node.child_by_field_name("declaration") or node
+    if node.type in _DECLARATIONS:
+        for d in node.named_children:
+            target = d.child_by_field_name("name") if d.type == "variable_declarator" else None
+            if target is not None and target.type == "identifier" and src(target) == name:
+                return "declarator", d
+            if target is not None and target.type != "identifier" and _binds(target, name, src):
+                return "destructured from another value", d
+    elif node.type in ("function_declaration", "generator_function_declaration", "class_declaration"):
+        declared = node.child_by_field_name("name")
+        if declared is not None and src(declared) == name:
+            return ("a class" if node.type == "class_declaration" else "a function"), node
+    elif node.type == "import_statement" and _import_of(node, name, src)[1]:
+        return "import", node
+    return None
+
+
+def _binds(pattern: ts.Node, name: str, src: Callable[[ts.Node], str]) -> bool:
+    """Does the parameter list or binding pattern declare ``name``? Defaults and types do not."""
+    stack = [pattern]
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "shorthand_property_identifier_pattern"):
+            if src(n) == name:
+                return True
+            continue
+        field_name = {"required_parameter": "pattern", "optional_parameter": "pattern", "pair_pattern": "value"}.get(n.type)
+        if field_name is not None:
+            kept = n.child_by_field_name(field_name)
+            stack.extend([kept] if kept is not None else [])
+        elif n.type in ("assignment_pattern", "object_assignment_pattern"):
+            left = n.child_by_field_name("left")
+            stack.extend([left] if left is not None else [])
+        elif n.type != "type_annotation":
+            stack.extend(n.named_children)
+    return False
+
+
+def _import_of(node: ts.Node, local: str, src: Callable[[ts.Node], str]) -> tuple[str, str]:
+    """(specifier, imported name) of the local name ``local`` in an import statement; the
+    name is "" when it does not bind ``local``, "default" or "*" for those imports."""
+    source = node.child_by_field_name("source")
+    spec = src(source)[1:-1] if source is not None else ""
+    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+    for part in clause.named_children if clause is not None else ():
+        if part.type == "identifier" and src(part) == local:
+            return spec, "default"
+        if part.type == "namespace_import" and any(src(c) == local for c in part.named_children):
+            return spec, "*"
+        for s in part.named_children if part.type == "named_imports" else ():
+            imported = s.child_by_field_name("name")
+            alias = s.child_by_field_name("alias")
+            if imported is not None and src(alias if alias is not None else imported) == local:
+                return spec, src(imported)
+    return spec, ""
+
+
+def _function_name(fn: ts.Node, src: Callable[[ts.Node], str]) -> str:
+    named = fn.child_by_field_name("name")
+    if named is None and fn.parent is not None and fn.parent.type == "variable_declarator":
+        named = fn.parent.child_by_field_name("name")
+    return f"the function {src(named)}" if named is not None else "a function"
+
+
+def _number(literal: str) -> str | Unknown:
+    """A number literal as JavaScript writes it in a template, for the forms whose text is
+    certain: integers, and decimals without an exponent."""
+    digits = literal.replace("_", "").lower()
+    bigint = digits.endswith("n")
+    digits = digits.removesuffix("n")
+    base = {"0x": 16, "0o": 8, "0b": 2}.get(digits[:2], 10)
+    if base != 10 or digits.isdigit():
+        if base == 10 and len(digits) > 1 and digits.startswith("0"):
+            return Unknown("is a legacy octal number")
+        value = int(digits[2:] if base != 10 else digits, base)
+        return str(value) if bigint or value <= _MAX_SAFE_INTEGER else Unknown("is a number too large to write exactly")
+    whole, dot, fraction = digits.partition(".")
+    if dot and whole.isdigit() and fraction.isdigit() and len(whole + fraction) <= 15:
+        fraction = fraction.rstrip("0")
+        return str(int(whole)) + ("." + fraction if fraction else "")
+    return Unknown("is a number whose text is not certain")
+
+
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
 _LINE_TERMINATORS = ("\r\n", "\n", "\r", "\u2028", "\u2029")
 
 
 class _Cooker:
-    """Accumulates cooked text and its segments."""
+    """Accumulates cooked text and its segments, and where its substitutions went."""
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.segments: list[Segment] = []
         self.length = 0
+        self.substitutions: list[Substitution] = []
+        self.constants: list[tuple[int, int]] = []
 
     def verbatim(self, text: str, doc_start: int) -> None:
         if not text:
@@ -603,15 +891,14 @@ class _NoCookedValue(Exception):
         self.offset = offset
 
 
-def _cook(
-    cooker: _Cooker, placeholders: list[tuple[int, int]], text: str, body_start: int, body_end: int, kind: LiteralKind, subs: list[tuple[int, int]]
-) -> None:
-    """Cook one literal's body onto ``cooker``; its substitutions join ``placeholders``."""
+def _cook(cooker: _Cooker, text: str, body_start: int, body_end: int, kind: LiteralKind, subs: Sequence[tuple[int, int, str | Unknown]]) -> None:
+    """Cook one literal's body onto ``cooker``. ``subs``: the doc span of each ``${…}``, and
+    its value or why it is unknown (``Unknown.why`` says it of the whole ``${…}`` here)."""
     special = _COOKED[kind]
     run_start = body_start
     # Each stretch of text up to the next substitution, then the substitution; the last
     # stretch runs to the closing quote.
-    for sub_start, sub_end in [*sorted(subs), (body_end, body_end)]:
+    for sub_start, sub_end, value in [*sorted(subs, key=lambda sub: sub[0]), (body_end, body_end, "")]:
         while (found := special.search(text, run_start, sub_start)) is not None:
             i = found.start()
             cooker.verbatim(text[run_start:i], run_start)
@@ -626,9 +913,14 @@ def _cook(
         cooker.verbatim(text[run_start:sub_start], run_start)
         if sub_start == body_end:
             break
-        placeholder = f"{PLACEHOLDER_PREFIX}{len(placeholders)}"
-        placeholders.append((cooker.length, cooker.length + len(placeholder)))
-        cooker.replaced(placeholder, sub_start, sub_end - sub_start)
+        if isinstance(value, Unknown):
+            placeholder = f"{PLACEHOLDER_PREFIX}{len(cooker.substitutions)}"
+            cooker.substitutions.append(Substitution(cooker.length, cooker.length + len(placeholder), value.why))
+            value = placeholder
+        elif value:
+            cooker.constants.append((cooker.length, cooker.length + len(value)))
+        # Every character of the value maps to the whole `${…}`: that is what the user wrote.
+        cooker.replaced(value, sub_start, sub_end - sub_start)
         run_start = sub_end
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Callable, Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
-from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words, sql_ident, sql_string
+from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words
 from migration_lsp.migration import Migration
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
+from migration_lsp.sql.quote import sql_ident, sql_string
 
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
@@ -532,8 +533,9 @@ class CreateNotIdempotent(Rule):
         f = st.fact
         if f.object_type == "TRIGGER":
             return insert_words(m, st.at(f.create_end or 0), "OR REPLACE")
-        # A constraint trigger has no OR REPLACE.
-        if f.name_span is None or f.table_span is None or _has_substitution(m, st, f.name_span) or _has_substitution(m, st, f.table_span):
+        # A constraint trigger has no OR REPLACE. The DROP repeats its names: not those a `${…}`
+        # writes, which the code spells in one place.
+        if f.name_span is None or f.table_span is None or m.literal.from_code(*st.span(f.name_span)) or m.literal.from_code(*st.span(f.table_span)):
             return None
         name = f.text[f.name_span.start : f.name_span.end]
         table = f.text[f.table_span.start : f.table_span.end]

@@ -16,7 +16,9 @@ class SyntaxError_(Rule):
     first syntax error at the exact token, once per broken statement. The rest of the
     migration is still checked. A `DO` block's PL/pgSQL body is compiled as PostgreSQL
     compiles it when the block runs: an error in one of its SQL statements is reported at
-    the token, any other (a missing `END IF`, an undeclared variable) at the `DO`.
+    the token, any other (a missing `END IF`, an undeclared variable) at the `DO`. The SQL
+    of an `EXECUTE '<constant>'` (or `EXECUTE format('…', 'arg')`) in a `DO` block is parsed
+    as the string's value, its error reported inside the string literal.
     Statements that hold a `${…}` substitution are not parsed: their text is only known at
     run time. Blocks, `IF`, `CASE`, loops and `DO` blocks nested more than 64 deep, counted
     together, are not read: one finding at the first construct past that depth says so.
@@ -56,11 +58,20 @@ class SyntaxError_(Rule):
 
 
 class DynamicSql(Rule):
-    """Finds `${…}` substitutions in the migration SQL.
+    """Finds `${…}` substitutions in the migration SQL whose value only the app knows.
 
     ## What it does
-    Reports each substitution once. The checker replaces it with a placeholder so the rest
-    of the statement can still be read.
+    Reports each such substitution once, saying why its value is unknown (a parameter of a
+    function, a `let`, a call). The checker replaces it with a placeholder so the rest of
+    the statement can still be read.
+
+    A `${X}` whose `X` is a constant is not reported: the SQL is checked with the value in
+    its place. A constant is a `const` whose value is a string, a backtick string whose own
+    `${…}` are all constants, or a number, declared in the same file (JavaScript's scoping
+    decides which declaration a name means) or imported from a module of the workspace that
+    exports such a `const` (one import deep: that module's own imports are not followed).
+    Findings inside the value point at the whole `${X}`, and no fix edits it: the text
+    belongs to the constant's declaration.
 
     A table, policy or other object whose name holds a substitution matches no other name:
     the coverage, per-table and upgrade rules stay silent on it. A statement on a table so
@@ -75,11 +86,16 @@ class DynamicSql(Rule):
 
     ## Example
     ```ts
+    const table = process.env.USERS_TABLE;
     const MIGRATION_SQL = `CREATE INDEX IF NOT EXISTS idx_${table}_user_id ON ${table}(user_id);`;
     ```
 
     ## Use instead
-    Write the SQL out in full, one statement per table.
+    Write the SQL out in full, one statement per table, or name the table with a constant:
+    ```ts
+    const USERS = 'mason_users';
+    const MIGRATION_SQL = `CREATE INDEX IF NOT EXISTS idx_${USERS}_user_id ON ${USERS}(user_id);`;
+    ```
 
     ## Fix safety
     No automatic fix.
@@ -90,12 +106,12 @@ class DynamicSql(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
-            for start, end in m.literal.substitutions:
+            for sub in m.literal.substitutions:
                 yield m.finding(
                     self.name,
-                    "this ${…} substitution is only known at run time: it cannot be checked, and it is an injection risk unless it is a constant",
-                    start,
-                    end,
+                    f"{sub.why}, so its value is only known at run time: this SQL cannot be checked, and it is an injection risk unless the value is trusted",
+                    sub.start,
+                    sub.end,
                 )
 
 

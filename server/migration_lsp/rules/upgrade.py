@@ -19,13 +19,14 @@ from typing import Iterable, Iterator, Sequence
 from sqlglot import exp
 
 from migration_lsp.findings import Edit, Finding, Fix
-from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_ident, sql_name
+from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_name
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, canonical, dynamic
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
+from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"

@@ -171,6 +171,11 @@ class Fact:
     guards: tuple[Guard, ...] = ()  # for a statement nested in a DO block
     syntax_error: tuple[str, int, int] | None = None  # PostgreSQL's message, span of the token
     expression: exp.Expression | None = None
+    # A statement a DO block runs with EXECUTE '<constant>': its text is the string's value.
+    executed: bool = False
+    # Where each character of ``text`` (and its end) is, from ``start``, when the string
+    # spells it otherwise (a doubled quote, an E'' escape, a format() argument); None: as is.
+    offsets: tuple[int, ...] | None = None
 
     @property
     def end(self) -> int:
@@ -205,16 +210,20 @@ class Statement:
 
     @property
     def end(self) -> int:
-        return self.base + len(self.fact.text)
+        return self.at(len(self.fact.text))
 
     def span(self, rel: Span | None = None) -> tuple[int, int]:
         """An absolute SQL span: the statement's own, or one of its parts."""
         if rel is None:
             return self.start, self.end
-        return self.base + rel.start, self.base + rel.end
+        return self.at(rel.start), self.at(rel.end)
 
     def at(self, rel: int) -> int:
-        return self.base + rel
+        """The SQL offset of the fact's offset ``rel`` (an end offset maps to the end of its text)."""
+        offsets = self.fact.offsets
+        if offsets is None:
+            return self.base + rel
+        return self.base + offsets[max(0, min(rel, len(offsets) - 1))]
 
     @property
     def top(self) -> Statement:
@@ -229,7 +238,7 @@ class Statement:
         if self._nested is None:
             self._nested = []
             for child in self.fact.children:
-                st = Statement(child, self.base + child.start, self.index, self)
+                st = Statement(child, self.at(child.start), self.index, self)
                 self._nested.append(st)
                 self._nested.extend(st.nested())
         return iter(self._nested)

@@ -5,7 +5,14 @@ walker follows the block structure (labels, ``DECLARE``, ``BEGIN … EXCEPTION W
 ``IF … THEN … ELSIF … ELSE … END IF``, ``CASE``, loops) and records, for each SQL
 statement, the guards around it: an ``IF [NOT] EXISTS (SELECT … FROM catalog WHERE col =
 'value' …)`` condition or an exception handler. PL/pgSQL's own statements (assignments,
-``RAISE``, ``PERFORM``, ``EXECUTE``) are not SQL the migration runs directly and are skipped.
+``RAISE``, ``PERFORM``) are not SQL the migration runs directly and are skipped.
+
+``EXECUTE`` of a constant runs SQL the migration holds as a string: ``'…'`` (doubled quotes),
+``E'…'`` (backslash escapes), ``$tag$…$tag$``, or ``format('…', 'arg', …)`` whose arguments
+are string literals and whose format has only ``%I``, ``%L``, ``%s`` and ``%%``. Its
+statements are read as the string's value, each character mapped back to where the
+string spells it (an argument's text to its ``%I``). Any other ``EXECUTE`` (a variable,
+``'…' || x``) is only known when the block runs, and is skipped.
 
 Blocks, branches, loops and ``DO`` blocks nested more than :data:`MAX_NESTING` deep, counted
 together, are not read: the construct past the limit becomes one ``unread`` statement that
@@ -19,10 +26,12 @@ import threading
 from typing import Callable
 
 from migration_lsp.sql.facts import Fact, Guard, Span
+from migration_lsp.sql.quote import sql_ident, sql_string
+from migration_lsp.sql.split import split
 from migration_lsp.sql.tokens import PUNCT, STRING, WORD, Tok, TokenError, tokenize
 
 _PLPGSQL_STATEMENTS = frozenset(
-    {"RAISE", "PERFORM", "EXECUTE", "RETURN", "NULL", "GET", "EXIT", "CONTINUE", "OPEN", "CLOSE", "FETCH", "MOVE", "ASSERT", "CALL", "COMMIT", "ROLLBACK"}
+    {"RAISE", "PERFORM", "RETURN", "NULL", "GET", "EXIT", "CONTINUE", "OPEN", "CLOSE", "FETCH", "MOVE", "ASSERT", "CALL", "COMMIT", "ROLLBACK"}
 )
 _BLOCK_END = frozenset({"END", "EXCEPTION", "ELSIF", "ELSEIF", "ELSE", "WHEN"})
 _SQL_VERBS = frozenset({"UPDATE", "DELETE", "INSERT", "SELECT", "WITH", "MERGE"})
@@ -142,10 +151,43 @@ class _Walker:
             while self.i < len(self.toks) and self.word() != "BEGIN":
                 self.skip_to_semicolon()
             return
+        if w == "EXECUTE":
+            self.execute(guards)
+            return
         if w in _PLPGSQL_STATEMENTS or self.is_assignment():
             self.skip_to_semicolon()
             return
         self.sql_statement(guards)
+
+    def execute(self, guards: tuple[Guard, ...]) -> None:
+        """``EXECUTE <constant> [INTO …] [USING …];``: the string's statements, where it spells them."""
+        keyword = self.toks[self.i]
+        semicolon = self.skip_to_semicolon()
+        # In a quoted body the string is quoted twice over: its text is not read.
+        if not self.exact:
+            return
+        end = self.toks[semicolon].start if semicolon < len(self.toks) else len(self.body)
+        found = _command(self.body, keyword.end, end)
+        if found is None:
+            return
+        text, where = found
+        pieces, _ = split(text)
+        for p in pieces:
+            fact = self.analyze(text[p.start : p.end])
+            offsets = tuple(o - where[p.start] for o in where[p.start : p.end + 1])
+            exact = offsets == tuple(range(p.end - p.start + 1))
+            # A DO block run by EXECUTE is read only where its text is the string's own: the
+            # offsets of its statements would not map through the string's quoting.
+            self.children.append(
+                dataclasses.replace(
+                    fact,
+                    start=self.offset + where[p.start],
+                    guards=guards,
+                    executed=True,
+                    offsets=None if exact else offsets,
+                    children=fact.children if exact else [],
+                )
+            )
 
     def construct(self, w: str, guards: tuple[Guard, ...]) -> None:
         if w == "BEGIN":
@@ -335,3 +377,119 @@ def _dotted(toks: list[Tok], k: int) -> tuple[str, int]:
         parts.append(toks[k + 1].ident)
         k += 2
     return ".".join(parts), k
+
+
+def _command(body: str, start: int, end: int) -> tuple[str, list[int]] | None:
+    """The SQL a constant ``EXECUTE`` expression at ``body[start:end]`` runs, and where each of
+    its characters (and its end) is in ``body``; None unless the expression is a constant."""
+    try:
+        toks = tokenize(body[start:end])
+    except TokenError:
+        return None
+    # The dynamic command ends where INTO or USING begins.
+    depth = 0
+    for k, t in enumerate(toks):
+        depth += t.kind == PUNCT and t.value == "("
+        depth -= t.kind == PUNCT and t.value == ")"
+        if depth == 0 and t.is_word("INTO", "USING"):
+            toks = toks[:k]
+            break
+    if len(toks) == 1 and toks[0].kind == STRING:
+        found = _string(body[start + toks[0].start : start + toks[0].end])
+        return None if found is None else (found[0], [start + toks[0].start + o for o in found[1]])
+    if len(toks) >= 4 and toks[0].is_word("FORMAT") and toks[1].kind == PUNCT and toks[1].value == "(" and toks[-1].kind == PUNCT and toks[-1].value == ")":
+        inside = toks[2:-1]
+        strings = inside[::2]
+        if any(t.kind != STRING for t in strings) or any(t.kind != PUNCT or t.value != "," for t in inside[1::2]) or len(inside) % 2 == 0:
+            return None
+        values = [v for t in strings if (v := _string(body[start + t.start : start + t.end])) is not None]
+        if len(values) != len(strings):
+            return None
+        fmt, fmt_at = values[0]
+        return _format(fmt, [start + strings[0].start + o for o in fmt_at], [value for value, _ in values[1:]])
+    return None
+
+
+def _string(raw: str) -> tuple[str, list[int]] | None:
+    """The value of the string constant ``raw``, and where each of its characters (and its end)
+    is in ``raw``; None for a form whose value is not read (``U&'…'``, ``B'…'``)."""
+    if raw.startswith("$"):
+        tag = raw[: raw.index("$", 1) + 1]
+        value = raw[len(tag) : len(raw) - len(tag)]
+        return value, list(range(len(tag), len(tag) + len(value) + 1))
+    escapes = raw[:1] in ("e", "E")
+    first = 2 if escapes else 1
+    if raw[first - 1 : first] != "'" or not raw.endswith("'"):
+        return None
+    last = len(raw) - 1
+    chars: list[str] = []
+    at: list[int] = []
+    i = first
+    while i < last:
+        at.append(i)
+        if raw[i] == "'":  # doubled
+            chars.append("'")
+            i += 2
+        elif escapes and raw[i] == "\\":
+            cooked, length = _escape(raw, i, last)
+            if cooked is None:
+                return None
+            chars.append(cooked)
+            i += length
+        else:
+            chars.append(raw[i])
+            i += 1
+    at.append(last)
+    return "".join(chars), at
+
+
+_E_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _escape(raw: str, i: int, last: int) -> tuple[str | None, int]:
+    """The character an ``E'…'`` escape at ``raw[i] == '\\'`` stands for, and its length."""
+    c = raw[i + 1] if i + 1 < last else ""
+    if c in _E_ESCAPES:
+        return _E_ESCAPES[c], 2
+    for lead, width, digits in (("x", 2, "0123456789abcdefABCDEF"), ("u", 4, "0123456789abcdefABCDEF"), ("U", 8, "0123456789abcdefABCDEF"), ("", 3, "01234567")):
+        if c and (c == lead or (not lead and c in digits)):
+            skip = len(lead)
+            j = i + 1 + skip
+            while j < min(last, i + 1 + skip + width) and raw[j] in digits:
+                j += 1
+            code = raw[i + 1 + skip : j]
+            if not code or (lead in ("u", "U") and len(code) != width) or int(code, 16 if lead else 8) > 0x10FFFF:
+                return None, 0
+            return chr(int(code, 16 if lead else 8)), j - i
+    return (c, 2) if c else (None, 0)
+
+
+def _format(fmt: str, at: list[int], args: list[str]) -> tuple[str, list[int]] | None:
+    """What ``format(fmt, args…)`` returns, for ``%I``, ``%L``, ``%s`` and ``%%``; each character
+    of an argument is placed at its ``%``. None for anything else (positions, widths, nulls)."""
+    chars: list[str] = []
+    where: list[int] = []
+    i = 0
+    used = 0
+    while i < len(fmt):
+        if fmt[i] != "%":
+            chars.append(fmt[i])
+            where.append(at[i])
+            i += 1
+            continue
+        spec = fmt[i + 1 : i + 2]
+        if spec == "%":
+            value = "%"
+        elif spec in ("I", "L", "s") and used < len(args):
+            arg = args[used]
+            used += 1
+            if spec == "L" and "\\" in arg:
+                return None  # quote_literal writes E'…' then: not the text sql_string writes
+            value = sql_ident(arg) if spec == "I" else sql_string(arg) if spec == "L" else arg
+        else:
+            return None
+        chars.extend(value)
+        where.extend([at[i]] * len(value))
+        i += 2
+    where.append(at[len(fmt)])
+    return "".join(chars), where

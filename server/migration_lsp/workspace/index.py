@@ -700,7 +700,7 @@ class WorkspaceIndex:
                         self._specifiers[imp.specifier] = self._specifiers.get(imp.specifier, 0) + 1
         # Only a specifier that reaches this very constant from this file will do.
         self.constants()
-        counts = {s: n for s, n in self._specifiers.items() if self._exports(self._module(path, s), constant.name, 0) is constant}
+        counts = {s: n for s, n in self._specifiers.items() if self._exports(self.module(path, s), constant.name, 0) is constant}
         if counts:
             return max(counts, key=lambda s: (counts[s], not s.startswith("."), s))
         rel = _relpath(constant.path.with_suffix(""), path.parent)
@@ -762,7 +762,7 @@ class WorkspaceIndex:
         spec, what = imported
         if (what == "*" and member != name) or (what != "*" and (member is not None or what != name)):
             return None
-        module = self._module(path, spec)
+        module = self.module(path, spec)
         if module is None:
             # An import we cannot follow (a package outside the workspace): its own package's constant.
             return self.nearest_constant(path)
@@ -779,12 +779,13 @@ class WorkspaceIndex:
             return self._constants[module]
         for spec, imported, exported in facts.reexports:
             if exported == name or exported == "*":
-                found = self._exports(self._module(module, spec), imported if imported != "*" else name, depth + 1)
+                found = self._exports(self.module(module, spec), imported if imported != "*" else name, depth + 1)
                 if found is not None:
                     return found
         return None
 
-    def _module(self, importer: Path, spec: str) -> Path | None:
+    def module(self, importer: Path, spec: str) -> Path | None:
+        """The indexed file that ``importer`` loads with ``import … from spec``, if any."""
         key = (importer.parent, spec)
         if key not in self._modules:
             self._modules[key] = self._find_module(importer, spec)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os.path
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from migration_lsp.config import Config, ConfigError, load_config
-from migration_lsp.locate.typescript import CODE_SUFFIXES
+from migration_lsp.locate.typescript import CODE_SUFFIXES, ImportResolver, Unknown, exported_constant
 from migration_lsp.migration import Document, parse_document
 from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
@@ -29,6 +30,9 @@ class Project:
     notices: list[FileNotice] = field(default_factory=list)
     config_errors: list[FileNotice] = field(default_factory=list)
     index: WorkspaceIndex = field(init=False, repr=False)  # the code's table references
+    # For each document, where the modules its `${X}` import X from are: a file added,
+    # changed or removed there changes the document's SQL.
+    _imported: dict[Path, set[Path]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.index = WorkspaceIndex(self.config)
@@ -46,20 +50,54 @@ class Project:
         self.notices = [n for n in self.notices if n.path != path]
         if path.suffix.lower() in MARKDOWN_SUFFIXES | SQL_SUFFIXES:
             return  # a rules document or a SQL file: the index reads its checklist or its tables
-        doc = parse_document(path, text, self.config.variable_names)
+        self._parse(path)
+        self._parse_importers(path)
+
+    def remove(self, path: Path) -> None:
+        """Forget a deleted file."""
+        self.texts.pop(path, None)
+        self.documents.pop(path, None)
+        self._imported.pop(path, None)
+        self.notices = [n for n in self.notices if n.path != path]
+        self.index.remove(path)
+        self._parse_importers(path)
+
+    def _parse(self, path: Path) -> None:
+        bases: set[Path] = set()
+        doc = parse_document(path, self.texts[path], self.config.variable_names, self._imports(path, bases))
+        self.notices = [n for n in self.notices if n.path != path]
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
+        if bases:
+            self._imported[path] = bases
+        else:
+            self._imported.pop(path, None)
         old = self.documents.pop(path, None)
         if doc.migrations:
             self.documents[path] = doc
         if old is not None:
             _forget_replaced(old, doc)
 
-    def remove(self, path: Path) -> None:
-        """Forget a deleted file."""
-        self.texts.pop(path, None)
-        self.documents.pop(path, None)
-        self.notices = [n for n in self.notices if n.path != path]
-        self.index.remove(path)
+    def _imports(self, path: Path, bases: set[Path]) -> ImportResolver:
+        """Reads the constant a relative import of ``path`` brings; ``bases`` collects where it looked."""
+
+        def constant(spec: str, name: str) -> str | Unknown:
+            if not spec.startswith("."):
+                return Unknown(f"is imported from '{spec}'; only relative imports are read")
+            bases.add(Path(os.path.normpath(path.parent / spec)))
+            module = self.index.module(path, spec)
+            text = self.texts.get(module) if module is not None else None
+            if module is None or text is None:
+                return Unknown(f"is imported from '{spec}', which is not a file of the workspace")
+            return exported_constant(text, module, name)
+
+        return constant
+
+    def _parse_importers(self, changed: Path) -> None:
+        """Parse again the documents whose `${X}` may import X from ``changed``."""
+        loaded_as = {changed, changed.with_suffix("")} | ({changed.parent} if changed.stem == "index" else set())
+        for path, bases in list(self._imported.items()):
+            if path != changed and any(b in loaded_as or b.with_suffix("") == changed.with_suffix("") for b in bases):
+                self._parse(path)
 
 
 def _forget_replaced(old: Document, new: Document) -> None:

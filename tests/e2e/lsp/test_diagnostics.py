@@ -137,3 +137,19 @@ class TestCheckOnSave:
         assert all(p.version != version for p in editor.client.published if p.uri == uri)
         editor.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
         assert "create-table-not-idempotent" in codes(await editor.diagnostics(uri, version=version))
+
+
+async def test_a_finding_inside_an_imported_constant_is_at_its_placeholder(editor: Editor) -> None:
+    editor.write("src/lib/names.ts", 'export const KEYS = "mason_api_keys";\n', types.FileChangeType.Created)
+    text = (editor.root / ROUTE).read_text()
+    text = text.replace('import { runSql } from "@/lib/db";', 'import { runSql } from "@/lib/db";\nimport { KEYS } from "../../../../lib/names";')
+    text = text.replace("CREATE TABLE IF NOT EXISTS mason_api_keys (", "ALTER TABLE ${KEYS} ADD COLUMN IF NOT EXISTS note text;\nCREATE TABLE IF NOT EXISTS ${KEYS} (")
+    uri = editor.open(ROUTE, text)
+    found = await editor.diagnostics(uri, until=lambda ds: "used-before-created" in codes(ds))
+    (d,) = [d for d in found if d.code == "used-before-created"]
+    assert d.range == editor.range_of(uri, "${KEYS}")
+    assert "mason_api_keys" in d.message and "dynamic-sql" not in codes(found)
+    # the module changes on disk: the constant is no longer one, and the route says so
+    editor.write("src/lib/names.ts", 'export let KEYS = "mason_api_keys";\n')
+    found = await editor.diagnostics(uri, until=lambda ds: "dynamic-sql" in codes(ds))
+    assert [d.message.split(",")[0] for d in found if d.code == "dynamic-sql"] == ["`${KEYS}` is declared with let"] * 2
