@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from migration_lsp.verify import Server, verify
+from migration_lsp.verify import Server, Step, verify
 
 SCRATCH = "migration_lsp_verify_"
 ROWS = [(1,), (2,)]
@@ -227,8 +227,8 @@ def test_a_url_of_a_role_with_createdb_and_createrole_is_enough_and_stays_contai
 def test_clean_up_survives_its_own_sessions_being_ended(limited_url, source):
     url, admin, _ = limited_url
 
-    def progress(message: str) -> None:
-        if message.startswith("twice"):
+    def progress(step: Step) -> None:
+        if step.scenario == "twice" and step.action:
             _kill_sessions_of(admin, "app")
 
     migration = source("CREATE TABLE IF NOT EXISTS t (id int);")
@@ -239,8 +239,8 @@ def test_clean_up_survives_its_own_sessions_being_ended(limited_url, source):
 def test_clean_up_survives_a_scratch_database_made_a_template(limited_url, source):
     url, admin, _ = limited_url
 
-    def progress(message: str) -> None:
-        if message.startswith("twice"):
+    def progress(step: Step) -> None:
+        if step.scenario == "twice" and step.action:
             with psycopg.connect(admin, autocommit=True) as conn:
                 for (name,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH + "%",)).fetchall():
                     conn.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true')

@@ -19,7 +19,7 @@ from migration_lsp.lint.check import detect, project_baselines, select_rules, se
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
-from migration_lsp.verify import DEFAULT_TIME_LIMIT, Server, SqlSource, VerifyProblem, verify
+from migration_lsp.verify import DEFAULT_TIME_LIMIT, Server, SqlSource, Step, VerifyProblem, verify
 from migration_lsp.workspace.project import FileNotice, Project
 
 
@@ -34,15 +34,15 @@ def verify_projects(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     server: Server | None = None,
-    progress: Callable[[Path | None, str], None] | None = None,
+    progress: Callable[[Path | None, Step], None] | None = None,
 ) -> list[Finding]:
     """Verify every literal of every project on one server; notes go to each project's notices.
 
     ``ref``, ``platform``, ``mode`` and ``time_limit`` (seconds per scenario) default to each
     project's config; ``select`` and ``ignore`` narrow the rules as in ``--check``. A long-lived caller (the editor) passes its
     own ``server`` to keep the cluster and template database between runs; otherwise one is
-    started and removed here; ``progress(path, message)`` follows each literal's scenarios
-    (``path`` None: the server's own start-up).
+    started and removed here; ``progress(path, step)`` follows each literal's scenarios
+    (``path`` None: the start of the private cluster).
     Raises :class:`VerifyError` when no PostgreSQL can be used.
     """
     findings: list[Finding] = []
@@ -50,7 +50,7 @@ def verify_projects(
     work = [(p, (rules, unused)) for p, (rules, unused) in work if rules]
     if not work:
         return findings
-    with contextlib.nullcontext(server) if server is not None else Server(database_url, progress=None if progress is None else lambda message: progress(None, message)) as server:
+    with contextlib.nullcontext(server) if server is not None else Server(database_url, progress=None if progress is None else lambda step: progress(None, step)) as server:
         for project, (rules, unused) in work:
             config = project.config
             documents = list(project.documents.values())
@@ -81,7 +81,7 @@ class _Options:
     platform: str | None  # None: each literal's own, from the config and the evidence
     mode: str
     time_limit: float
-    progress: Callable[[Path | None, str], None] | None
+    progress: Callable[[Path | None, Step], None] | None
 
 
 def _verify_migration(
@@ -95,7 +95,7 @@ def _verify_migration(
         return []
     current, sources = sources_for(m, baselines)
     progress = options.progress
-    report = None if progress is None else (lambda message: progress(m.path, message))
+    report = None if progress is None else (lambda step: progress(m.path, step))
     problems = verify(current, sources, platform=options.platform or m.platform, mode=options.mode, progress=report, server=server, time_limit=options.time_limit)
     return [_finding(m, problem) for problem in problems]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from migration_lsp.verify.execute import MODES, Failure, run
 from migration_lsp.verify.platforms import Platform, platform_named
 from migration_lsp.verify.seed import Table, column_names, count_rows, seed, user_tables
 from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Scratch, Server
-from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem, first_line
+from migration_lsp.verify.values import SqlSource, Step, VerifyError, VerifyProblem, first_line
 
 _SHORT = 160
 _INSUFFICIENT_PRIVILEGE = "42501"
@@ -42,7 +43,7 @@ def verify(
     database_url: str | None = None,
     platform: str = "supabase",
     mode: str = "transaction",
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Step], None] | None = None,
     server: Server | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> list[VerifyProblem]:
@@ -52,14 +53,38 @@ def verify(
         raise VerifyError(f"unknown mode {mode!r}; expected one of: {', '.join(MODES)}")
     if not time_limit > 0:
         raise VerifyError(f"the time limit must be a positive number of seconds, not {time_limit:g}")
-    report = progress or (lambda _message: None)
-    run = _Run(current, chosen, mode, time_limit, report)
+    report = progress or (lambda _step: None)
     if server is not None:
         if database_url is not None:
             raise ValueError("give the database URL to the Server, not to verify()")
-        return _scenarios(server, run, baselines)
+        return _scenarios(server, current, baselines, chosen, mode, time_limit, report)
     with Server(database_url, progress=report) as own:
-        return _scenarios(own, run, baselines)
+        return _scenarios(own, current, baselines, chosen, mode, time_limit, report)
+
+
+class _Steps:
+    """Tells the progress observer what each scenario does, and how it went once it ends."""
+
+    def __init__(self, report: Callable[[Step], None], problems: list[VerifyProblem]) -> None:
+        self._report = report
+        self._problems = problems
+        self._scenario: str | None = None
+        self._started = 0.0
+        self._problems_before = 0
+
+    def doing(self, scenario: str, action: str) -> None:
+        if scenario != self._scenario:
+            self.end()
+            self._scenario, self._started = scenario, time.monotonic()
+            self._problems_before = len(self._problems)
+        self._report(Step(scenario, action))
+
+    def end(self) -> None:
+        if self._scenario is not None:
+            seconds = time.monotonic() - self._started
+            found = len(self._problems) - self._problems_before
+            self._report(Step(self._scenario, seconds=seconds, problems=found))
+            self._scenario = None
 
 
 @dataclass(frozen=True)
@@ -70,17 +95,34 @@ class _Run:
     platform: Platform
     mode: str
     time_limit: float
-    report: Callable[[str], None]
+    steps: _Steps
+
+    def begin(self, database: Scratch, scenario: str, action: str) -> None:
+        """Start ``scenario``'s clock on ``database``, and say what it does first."""
+        database.begin(scenario, self.time_limit)
+        self.steps.doing(scenario, action)
 
 
-def _scenarios(server: Server, run: _Run, baselines: Sequence[SqlSource]) -> list[VerifyProblem]:
+def _scenarios(
+    server: Server,
+    current: SqlSource,
+    baselines: Sequence[SqlSource],
+    platform: Platform,
+    mode: str,
+    time_limit: float,
+    report: Callable[[Step], None],
+) -> list[VerifyProblem]:
     problems: list[VerifyProblem] = []
+    run = _Run(current, platform, mode, time_limit, _Steps(report, problems))
     fresh = None
-    with server.database(run.platform) as database, _stopped(database, problems):
+    run.steps.doing("fresh", "creating a database")
+    with server.database(platform) as database, _stopped(database, problems):
         fresh = _fresh_and_twice(database, run, problems)
     for baseline in baselines:
-        with server.database(run.platform) as database, _stopped(database, problems):
+        run.steps.doing(f"upgrade:{baseline.label}", "creating a database")
+        with server.database(platform) as database, _stopped(database, problems):
             problems += _upgrade(database, run, baseline, fresh)
+    run.steps.end()
     return problems
 
 
@@ -118,16 +160,14 @@ def _fresh_and_twice(
     database: Scratch, run: _Run, problems: list[VerifyProblem]
 ) -> Snapshot | None:
     """The schema a fresh database ends up with, or None when current fails there."""
-    current, mode, report = run.current, run.mode, run.report
-    database.begin("fresh", run.time_limit)
-    report("fresh: running current")
+    current, mode = run.current, run.mode
+    run.begin(database, "fresh", "running current")
     failure = _run(database, current, mode)
     if failure is not None:
         problems.append(_failed("fresh", failure))
         return None
     first = _snapshot(database)
-    database.begin("twice", run.time_limit)
-    report("twice: running current again")
+    run.begin(database, "twice", "running current again")
     failure = _run(database, current, mode)
     if failure is not None:
         problems.append(_failed("twice", failure))
@@ -141,11 +181,10 @@ def _fresh_and_twice(
 def _upgrade(
     database: Scratch, run: _Run, baseline: SqlSource, fresh: Snapshot | None
 ) -> list[VerifyProblem]:
-    current, mode, report = run.current, run.mode, run.report
+    current, mode = run.current, run.mode
     label = baseline.label
     scenario = f"upgrade:{label}"
-    database.begin(scenario, run.time_limit)
-    report(f"{scenario}: building the baseline")
+    run.begin(database, scenario, "building the baseline")
     failure = _run(database, baseline, mode)
     if failure is not None:
         at = "" if failure.offset is None else " at " + _line_column(baseline.sql, failure.offset)
@@ -154,12 +193,12 @@ def _upgrade(
             "verify-failed", f"baseline:{label}", message, failure.sqlstate, None, None
         )
         return [failed]
-    report(f"{scenario}: filling tables")
+    run.steps.doing(scenario, "filling tables")
     with database.connect() as conn:
         tables = user_tables(conn, database.platform.own_schemas)
         seed(conn, tables)
         rows, columns = count_rows(conn, tables), column_names(conn, tables)
-    report(f"{scenario}: running current")
+    run.steps.doing(scenario, "running current")
     failure = _run(database, current, mode)
     if failure is not None:
         return [_failed(scenario, failure)]

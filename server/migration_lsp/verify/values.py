@@ -26,6 +26,20 @@ class VerifyProblem:
     end: int | None
 
 
+@dataclass(frozen=True)
+class Step:
+    """Where verify is, for a progress display: what a scenario is doing, or that it ended.
+
+    Scenarios come one after the other: a step of another scenario means the last one moved on.
+    ``cluster`` is the start of the private PostgreSQL.
+    """
+
+    scenario: str  # "cluster" | "fresh" | "twice" | "upgrade:<label>"
+    action: str = ""  # what it is doing now, e.g. "running current"; "" once it ended
+    seconds: float | None = None  # once it ended: how long it took
+    problems: int = 0  # once it ended: how many problems it found
+
+
 class VerifyError(Exception):
     """The environment cannot run the check (no PostgreSQL, no connection, no privilege)."""
 
