@@ -95,6 +95,47 @@ def test_a_file_read_never_reaches_the_finding(private, source):
     assert "root:" not in problem.message and "/bin/" not in problem.message
 
 
+SERVER_VALUES = {
+    "cast": (["SELECT version()::int;"], 'invalid input syntax for type integer: "…"'),
+    "setting": (["SELECT current_setting('server_version')::int;"], 'invalid input syntax for type integer: "…"'),
+    "quotes": (["SELECT ('x\" ' || version() || ' \"y')::int;"], 'invalid input syntax for type integer: "…"'),
+    "raise": (["DO $$ BEGIN RAISE EXCEPTION 'the server is %', version(); END $$;"], "the server is …"),
+    "assert": (["DO $$ BEGIN ASSERT false, version(); END $$;"], "…"),
+    "key": (
+        ["CREATE TABLE IF NOT EXISTS t (v text PRIMARY KEY);", "INSERT INTO t VALUES (version()), (version());"],
+        'duplicate key value violates unique constraint "t_pkey" (Key (v)=(…) already exists.)',
+    ),
+    "row": (
+        ["CREATE TABLE IF NOT EXISTS c (v text CHECK (length(v) < 5));", "INSERT INTO c VALUES (version());"],
+        'new row for relation "c" violates check constraint "c_v_check" (Failing row contains (…).)',
+    ),
+}
+
+
+@pytest.mark.parametrize(("statements", "shown"), SERVER_VALUES.values(), ids=SERVER_VALUES.keys())
+def test_a_value_read_from_the_server_never_reaches_the_finding(private, source, statements, shown):
+    server, _ = private
+    with psycopg.connect(server.cluster.conninfo) as conn:
+        version, number = conn.execute("SELECT version(), current_setting('server_version')").fetchone()
+    [problem] = verify(source(*statements), server=server, platform="none")
+    assert problem.message == f"fails on a fresh database: {shown}"
+    assert version not in problem.message and number not in problem.message and "PostgreSQL" not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        ("SELECT 'twelve'::int;", 'invalid input syntax for type integer: "twelve"'),
+        ("DO $$ BEGIN RAISE EXCEPTION 'table % is missing', 'mason_users'; END $$;", "table mason_users is missing"),
+        ("CREATE TABLE Mason_Notes (id int); CREATE TABLE mason_notes (id int);", 'relation "mason_notes" already exists'),
+    ],
+    ids=["cast", "raise", "folded-name"],
+)
+def test_a_value_from_the_migration_text_is_shown(private, source, statement, shown):
+    [problem] = verify(source(statement), server=private[0], platform="none")
+    assert problem.message == f"fails on a fresh database: {shown}"
+
+
 def test_statements_mode_cannot_commit_its_way_out(private, source):
     server, other = private
     migration = source("COMMIT;", "DROP DATABASE other;")

@@ -14,9 +14,10 @@ from migration_lsp.verify.catalog import Difference, Snapshot, diff, snapshot
 from migration_lsp.verify.definitions import Hints, find_definition
 from migration_lsp.verify.execute import MODES, Failure, run
 from migration_lsp.verify.platforms import Platform, platform_named
+from migration_lsp.verify.redact import error_text
 from migration_lsp.verify.seed import Table, column_names, count_rows, seed, user_tables
 from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Scratch, Server
-from migration_lsp.verify.values import SqlSource, Step, VerifyError, VerifyProblem, first_line
+from migration_lsp.verify.values import SqlSource, Step, VerifyError, VerifyProblem
 
 _SHORT = 160
 _INSUFFICIENT_PRIVILEGE = "42501"
@@ -116,24 +117,25 @@ def _scenarios(
     run = _Run(current, platform, mode, time_limit, _Steps(report, problems))
     fresh = None
     run.steps.doing("fresh", "creating a database")
-    with server.database(platform) as database, _stopped(database, problems):
+    with server.database(platform) as database, _stopped(database, current, problems):
         fresh = _fresh_and_twice(database, run, problems)
     for baseline in baselines:
         run.steps.doing(f"upgrade:{baseline.label}", "creating a database")
-        with server.database(platform) as database, _stopped(database, problems):
+        with server.database(platform) as database, _stopped(database, current, problems):
             problems += _upgrade(database, run, baseline, fresh)
     run.steps.end()
     return problems
 
 
 @contextmanager
-def _stopped(database: Scratch, problems: list[VerifyProblem]) -> Iterator[None]:
+def _stopped(database: Scratch, current: SqlSource, problems: list[VerifyProblem]) -> Iterator[None]:
     """A scenario past its time limit is a problem; other errors of ours are the environment's."""
     try:
         yield
     except psycopg.Error as error:
         if not database.expired:
-            raise VerifyError(f"PostgreSQL failed while verifying: {first_line(error)}") from error
+            # Our queries can run the migration's code too (a trigger, a policy's function).
+            raise VerifyError(f"PostgreSQL failed while verifying: {error_text(error, current.sql)}") from error
         scenario = database.deadline.scenario
         problems.append(_failed(scenario, _timed_out(database)))
 
