@@ -32,6 +32,7 @@ _E2E = TESTS / "e2e"
 # Tests that start a PostgreSQL of their own, besides those that take a database fixture.
 _POSTGRES = (TESTS / "verify", TESTS / "upgrade" / "test_verify_cli.py", TESTS / "e2e" / "lsp" / "test_verify.py")
 _POSTGRES_FIXTURES = {"database_url", "server"}
+_NOT_POSTGRES = (TESTS / "verify" / "test_sqlite.py",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -39,6 +40,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = Path(str(item.path))
         if _E2E in path.parents:
             item.add_marker(pytest.mark.e2e)
+        if path in _NOT_POSTGRES:
+            continue
         if any(path == p or p in path.parents for p in _POSTGRES) or _POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
 

@@ -23,6 +23,9 @@ python3 -m venv .venv
 editors/vscode/scripts/setup-e2e.sh >/dev/null
 (cd editors/vscode && npm ci --loglevel=error && npm test && npm run bundle-server && npm run package)
 
+# Mermaid's own parser, at the version GitHub renders with, for the schema diagram's tests.
+(cd tests/mermaid && npm ci --loglevel=error)
+
 # Lint and types first: a clean tree is part of the contract.
 .venv/bin/ruff check server tests bench
 .venv/bin/mypy

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("workspace",),  # files, projects, the code index, loading baselines
     ("fixes",),  # edits
     ("rules",),  # Rule, Context, the registry
-    ("lint", "query", "docs"),  # the one check path; what the editor asks; the generated rule pages
+    ("lint", "query", "docs", "config_schema"),  # the one check path; what the editor asks; the generated rule pages and config schema
     ("cli", "lsp"),  # the reporters
     ("main", "__main__"),  # the entry point, above both reporters
 ]

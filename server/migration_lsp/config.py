@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,17 +53,78 @@ class Config:
 
     def with_variable_names(self, extra: tuple[str, ...]) -> Config:
         names = tuple(dict.fromkeys(self.variable_names + extra))
-        return Config(**{**{f.name: getattr(self, f.name) for f in fields(self)}, "variable_names": names})
+        return replace(self, variable_names=names)
 
 
-# key in the file → (field, expected type description, validator)
-_STRING_LISTS = {"variable-names", "include", "exclude", "required-tables", "external-schemas", "baseline-sql"}
-_STRINGS = {"tables-constant", "tables-file", "checklist", "policy-template", "baseline", "dialect", "platform", "verify-mode"}
 PLATFORMS = ("supabase", "none")  # what verify recreates in a scratch database
 VERIFY_MODES = ("transaction", "statements")
 DIALECT_SETTINGS = ("auto", "postgres", "sqlite", "mysql")
-_POSITIVE_NUMBERS = {"verify-time-limit"}
-_CHOICES = {"dialect": DIALECT_SETTINGS, "platform": ("auto", *PLATFORMS), "verify-mode": VERIFY_MODES}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one key of the config may hold; both the check of a file and its JSON Schema read it."""
+
+    description: str
+    many: bool = False  # a list of strings, not one string
+    number: bool = False  # a positive number of seconds, not a string
+    choices: tuple[str, ...] = ()
+    non_empty: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` for this setting, or None."""
+        if self.number:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+                return "expected a positive number"
+            return None
+        if self.many:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return "expected a list of strings"
+            if self.non_empty and not value:
+                return "needs at least one name"
+            return None
+        if not isinstance(value, str):
+            return "expected a string"
+        if self.choices and value not in self.choices:
+            return f"{value!r} is not one of {', '.join(self.choices)}"
+        return None
+
+    def json_schema(self, default: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = {"description": self.description}
+        if self.number:
+            schema.update(type="number", exclusiveMinimum=0)
+        elif self.many:
+            schema.update(type="array", items={"type": "string"})
+            if self.non_empty:
+                schema["minItems"] = 1
+        else:
+            schema["type"] = "string"
+            if self.choices:
+                schema["enum"] = list(self.choices)
+        if default is not None:
+            schema["default"] = list(default) if self.many else default
+        return schema
+
+
+# Every key a config may hold besides ``[rules]``; the Config field of each is its name with _.
+SETTINGS: dict[str, Setting] = {
+    "variable-names": Setting("The names of the variables whose template literal holds the migration SQL.", many=True, non_empty=True),
+    "include": Setting("Globs, relative to the config's folder, of the files to read; every code file when empty.", many=True),
+    "exclude": Setting("Globs, relative to the config's folder, of files not to read (.gitignore and node_modules are skipped anyway).", many=True),
+    "tables-constant": Setting("The constant that names the app's tables (TABLES.KEY)."),
+    "tables-file": Setting("A glob, inside the project, of the file that declares the tables constant; looked for when unset."),
+    "required-tables": Setting("Tables the migration must create, besides those the checklist requires.", many=True),
+    "checklist": Setting("The rules document whose \"Required Tables\" table is read; found automatically when unset."),
+    "external-schemas": Setting("Schemas whose tables belong to the platform, not to the app: they need no CREATE TABLE, RLS or policy here.", many=True),
+    "policy-template": Setting("The policy the fix for table-missing-policy writes; {table}, {schema}, {name} and {short} are replaced."),
+    "baseline": Setting("What existing databases were built from: a git ref, \"history\" for each table's first definition, or \"\" for none."),
+    "baseline-sql": Setting("Globs, inside the project, of legacy SQL files that older databases were built from, replayed in order.", many=True),
+    "dialect": Setting("The SQL dialect of the literals; auto reads the file's imports, package.json, then the SQL.", choices=DIALECT_SETTINGS),
+    "platform": Setting("The platform the app runs on; auto means plain PostgreSQL (none) only on positive evidence.", choices=("auto", *PLATFORMS)),
+    "verify-mode": Setting("How verify sends the literal: as one transaction, as the app does, or statement by statement.", choices=VERIFY_MODES),
+    "verify-time-limit": Setting("Seconds of wall-clock time verify gives each scenario before it stops the migration.", number=True),
+}
+RULES_DESCRIPTION = "The level of each rule: off, or the severity of its findings."
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -114,6 +175,20 @@ def load_config(start: Path, fallback_root: Path | None = None, *, rule_names: f
     return _load(path.resolve(), path.stat().st_mtime_ns, rule_names)
 
 
+def load_config_file(path: Path, *, root: Path, rule_names: frozenset[str]) -> Config:
+    """Exactly the config in ``path``, found by no search (``--config``).
+
+    A ``pyproject.toml`` must hold the ``[tool.migration-lsp]`` table; a file of any other name
+    is read as a ``migration-lsp.toml``. ``root`` is the folder its paths are relative to: as in
+    Ruff, the working directory, so that a config kept in ``ci/`` still describes the project.
+    """
+    path = path.resolve()
+    data = _read_toml(path)  # a missing or unreadable file is a ConfigError too
+    if path.name == "pyproject.toml" and not _has_table(data):
+        raise ConfigError(path, "has no [tool.migration-lsp] table")
+    return replace(_load(path, path.stat().st_mtime_ns, rule_names), root=root.resolve())
+
+
 def clear_cache() -> None:
     _config_in.cache_clear()
     _load.cache_clear()
@@ -138,7 +213,6 @@ def parse_config(table: dict[str, Any], path: Path, prefix: str = "", *, rule_na
 
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
-        attr = key.replace("-", "_")
         if key == "rules":
             if not isinstance(value, dict):
                 raise error(key, "expected a table of rule = level")
@@ -150,22 +224,36 @@ def parse_config(table: dict[str, Any], path: Path, prefix: str = "", *, rule_na
                     raise error("rules." + rule, f"{level!r} is not one of {', '.join(LEVELS)}")
                 levels[rule] = level
             kwargs["rules"] = levels
-        elif key in _STRING_LISTS:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise error(key, "expected a list of strings")
-            kwargs[attr] = tuple(value)
-        elif key in _STRINGS:
-            if not isinstance(value, str):
-                raise error(key, "expected a string")
-            if key in _CHOICES and value not in _CHOICES[key]:
-                raise error(key, f"{value!r} is not one of {', '.join(_CHOICES[key])}")
-            kwargs[attr] = value
-        elif key in _POSITIVE_NUMBERS:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
-                raise error(key, "expected a positive number")
-            kwargs[attr] = float(value)
-        else:
+            continue
+        setting = SETTINGS.get(key)
+        if setting is None:
             raise error(key, "unknown setting")
-    if "variable_names" in kwargs and not kwargs["variable_names"]:
-        raise error("variable-names", "needs at least one name")
+        problem = setting.problem(value)
+        if problem is not None:
+            raise error(key, problem)
+        kwargs[key.replace("-", "_")] = tuple(value) if setting.many else float(value) if setting.number else value
     return Config(root=path.parent, source=path, **kwargs)
+
+
+def json_schema(rules: dict[str, str]) -> dict[str, Any]:
+    """The JSON Schema of a ``migration-lsp.toml``, and of the ``[tool.migration-lsp]`` table.
+
+    ``rules``: each rule a config may set a level for, with its description (the registry's,
+    given from above, as to :func:`load_config`).
+    """
+    defaults = {f.name: f.default for f in fields(Config)}
+    properties: dict[str, Any] = {key: s.json_schema(defaults[key.replace("-", "_")]) for key, s in SETTINGS.items()}
+    properties["rules"] = {
+        "description": RULES_DESCRIPTION,
+        "type": "object",
+        "properties": {name: {"description": text, "enum": list(LEVELS)} for name, text in rules.items()},
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",  # draft 7: what Even Better TOML (taplo) and VS Code read
+        "title": "migration-lsp configuration",
+        "description": "migration-lsp.toml, or the [tool.migration-lsp] table of pyproject.toml.",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }

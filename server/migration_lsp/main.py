@@ -11,7 +11,7 @@ import sys
 import traceback
 from typing import Sequence
 
-from migration_lsp.cli import check, rule, schema
+from migration_lsp.cli import check, config, rule, schema
 from migration_lsp.cli.main import CHECK_ONLY, EXIT_ERROR, EXIT_OK, build_parser, say
 
 
@@ -41,6 +41,8 @@ def _dispatch(argv: list[str]) -> int:
         return verify.main(argv[1:])
     if argv and argv[0] == "rule":
         return rule.main(argv[1:])
+    if argv and argv[0] == "config":
+        return config.main(argv[1:])
     command = argv[0] if argv and argv[0] in ("check", "lsp") else None
     if command is not None:
         argv = argv[1:]

@@ -120,22 +120,33 @@ class Migration:
         top = st.top
         return not self.literal.has_substitution(top.start, top.end) and any(f.syntax_error is not None for f in top.fact.walk())
 
+    @cached_property
+    def _broken_spans(self) -> list[tuple[int, int]]:
+        """The document spans of the statements that do not parse, semicolons included: found
+        once per migration, not once per finding."""
+        return [self.literal.doc_span(st.start, self.end_of(st)) for st in self.statements if self.broken(st)]
+
     def fix_allowed(self, finding: Finding) -> bool:
         """A fix is never offered for a statement that does not parse, nor placed in or right
         after one: what the broken text means is unknown, and text added to it stays broken."""
         edits = finding.fix.edits if finding.fix is not None else ()
         if any(e in self.unwritable for e in edits):
             return False
+        # Inside a quoted DO body a quote would end the body; fixes do not double them.
+        if any(qs < e.start and e.end < qe and ("'" in e.new_text or "\\" in e.new_text) for e in edits for qs, qe in self._quoted_bodies):
+            return False
         ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
-        for st in self.statements:
-            if not self.broken(st):
-                continue
-            start, end = self.literal.doc_span(st.start, self.end_of(st))
+        for start, end in self._broken_spans:
             if ours and finding.start <= end and start <= finding.end:
                 return False
             if any(e.path == self.path and start < e.end and e.start <= end for e in edits):
                 return False
         return True
+
+    @cached_property
+    def _quoted_bodies(self) -> list[tuple[int, int]]:
+        """Document spans of the DO bodies written between quotes, quotes included."""
+        return [self.literal.doc_span(*st.span(st.fact.quoted_body)) for st in self.all_statements() if st.fact.quoted_body is not None]
 
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:

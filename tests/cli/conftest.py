@@ -7,8 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -30,10 +31,38 @@ class Cli:
             [self.script, *map(str, args)], cwd=cwd, env=self.env(), capture_output=True, text=True, encoding="utf-8", timeout=120
         )
 
+    def unprivileged(self, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+        """The console script as a user that file permissions apply to: this one, or nobody for root."""
+        drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] if os.geteuid() == 0 else []
+        if drop and shutil.which("setpriv") is None:
+            pytest.skip("root reads every file; dropping to an unprivileged user needs setpriv (util-linux)")
+        env = {**self.env(), "HOME": str(cwd)}
+        probe = subprocess.run([*drop, sys.executable, "-c", "import migration_lsp"], env=env, capture_output=True, text=True)
+        if probe.returncode != 0:
+            pytest.skip(f"the package cannot be imported by an unprivileged user: {probe.stderr.strip()}")
+        return subprocess.run(
+            [*drop, self.script, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120
+        )
+
+
+NOBODY = 65534
+
 
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder outside pytest's private temporary folder, which another user can reach."""
+    folder = Path(tempfile.mkdtemp(prefix="migration-lsp-test-")).resolve()
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755)  # so that the clean-up may enter and remove everything
+    shutil.rmtree(folder)
 
 
 @pytest.fixture

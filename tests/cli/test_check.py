@@ -341,3 +341,19 @@ def test_literal_behind_trim_is_checked(cli: Any, project: Project) -> None:
     text = ERROR.replace("`;\n", "`.trim();\n")
     result = cli("--check", cwd=project({"a.ts": text}))
     assert result.returncode == 1 and f"a.ts:{ERROR_LINE}:1: error[drop-table]" in result.stdout
+
+
+def test_string_raw_with_escapes_a_cooked_template_forbids_is_checked(cli: Any, project: Project) -> None:
+    # Valid JavaScript (String.raw keeps `\u`, `\x`, `\u{` and `\01` as written), so the
+    # literal is checked like any other: --strict fails on its warning, at its own line.
+    text = migration("COMMENT ON TABLE a IS 'C:\\users\\xavier \\u{ \\01';", "INSERT INTO a (id) VALUES (1);").replace(
+        "= `", "= String.raw`"
+    )
+    root = project({"a.ts": text})
+    result = cli("check", "--strict", cwd=root)
+    assert result.returncode == 1, result.stdout
+    assert "not checked" not in result.stdout
+    assert f"a.ts:{ERROR_LINE + 1}:1: warning[" in result.stdout, result.stdout
+    # A tag other than String.raw gets no cooked text for such a part: said, never silent.
+    tagged = cli("check", "--strict", cwd=project({"b.ts": text.replace("String.raw`", "sql`")}))
+    assert "b.ts:10:26: note: the template literal of MIGRATION_SQL has no cooked text for the tag: \\u" in tagged.stdout, tagged.stdout

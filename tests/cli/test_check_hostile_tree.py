@@ -8,12 +8,8 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterator
-
-import pytest
+from typing import Any, Callable
 
 CLEAN = "export const MIGRATION_SQL = `CREATE TABLE IF NOT EXISTS a (id int);`;\n"
 DROP = "export const MIGRATION_SQL = `DROP TABLE legacy;`;\n"
@@ -82,33 +78,6 @@ def test_a_tables_file_outside_the_root_is_a_notice(cli: Any, project: Project) 
 
 # -- permissions: run as a user they apply to ---------------------------------------------------
 
-NOBODY = 65534
-
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A folder outside pytest's private temporary folder, which another user can reach."""
-    folder = Path(tempfile.mkdtemp(prefix="migration-lsp-test-")).resolve()
-    folder.chmod(0o755)
-    yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(0o755)  # so that the clean-up may enter and remove everything
-    shutil.rmtree(folder)
-
-
-def unprivileged(cli: Any, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The console script as a user that file permissions apply to: this one, or nobody for root."""
-    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] if os.geteuid() == 0 else []
-    if drop and shutil.which("setpriv") is None:
-        pytest.skip("root reads every file; dropping to an unprivileged user needs setpriv (util-linux)")
-    env = {**cli.env(), "HOME": str(cwd)}
-    probe = subprocess.run([*drop, sys.executable, "-c", "import migration_lsp"], env=env, capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"the package cannot be imported by an unprivileged user: {probe.stderr.strip()}")
-    return subprocess.run([*drop, cli.script, *args], cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
-
-
 def test_unreadable_files_and_folders_are_a_notice_each(cli: Any, shared_dir: Path) -> None:
     root = shared_dir / "app"
     for name, text in {"a.ts": DROP, "secret.ts": CLEAN, "locked/b.ts": CLEAN, "blind/c.ts": CLEAN, "vault/d.ts": CLEAN}.items():
@@ -121,7 +90,7 @@ def test_unreadable_files_and_folders_are_a_notice_each(cli: Any, shared_dir: Pa
     (root / "vault").chmod(0o600)
     for path in [shared_dir, *(p for p in shared_dir.rglob("*") if p.parent == shared_dir)]:
         assert stat.S_IMODE(path.stat().st_mode) & 0o005 or path.name in ("locked", "blind", "vault")
-    result = unprivileged(cli, "--check", *SELECT, cwd=root)
+    result = cli.unprivileged("--check", *SELECT, cwd=root)
     assert (result.returncode, result.stderr) == (1, ""), result.stdout + result.stderr
     assert sorted(notes(result)) == [
         "blind: note: cannot be read: Permission denied",

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
+from migration_lsp.cli.main import write_output
 from migration_lsp.rules.registry import RULES
 
 Project = Callable[[dict[str, "str | bytes"]], Path]
@@ -127,6 +128,41 @@ def test_output_file_gets_the_report(cli: Any, project: Project, tmp_path: Path)
     assert result.returncode == 1 and result.stdout == ""
     assert "drop-table" in rules_of(out.read_text())
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+@pytest.mark.parametrize("command", ["check", "--check", "verify"])
+def test_output_file_in_a_folder_that_does_not_exist_is_one_line(cli: Any, project: Project, tmp_path: Path, command: str) -> None:
+    root = project({"m.ts": SOURCE})
+    out = tmp_path / "reports" / "report.json"
+    result = cli(command, root, "--output-file", out, cwd=root.parent)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"migration-lsp: argument --output-file: cannot write {out}: no folder {out.parent} (see --help)\n"
+    assert not out.parent.exists()
+
+
+def test_output_file_that_is_a_folder_is_one_line(cli: Any, project: Project, tmp_path: Path) -> None:
+    root = project({"m.ts": SOURCE})
+    result = cli("check", root, "--output-file", tmp_path, cwd=root.parent)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"migration-lsp: argument --output-file: {tmp_path} is a folder, not a file (see --help)\n"
+
+
+def test_output_file_in_a_folder_that_is_not_writable_is_one_line(cli: Any, shared_dir: Path) -> None:
+    (shared_dir / "m.ts").write_text(SOURCE, encoding="utf-8")
+    locked = shared_dir / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    result = cli.unprivileged("check", "m.ts", "--output-file", "locked/report.json", cwd=shared_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"migration-lsp: argument --output-file: cannot write locked/report.json: the folder {locked} is not writable (see --help)\n"
+    assert list(locked.iterdir()) == []
+
+
+def test_a_report_that_cannot_be_written_after_all_is_said_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The folder may go away while the check runs, after the option was accepted.
+    out = tmp_path / "gone" / "report.json"
+    assert write_output(out, "{}") is False
+    assert capsys.readouterr().err == f"migration-lsp: cannot write the report to {out}: No such file or directory\n"
 
 
 def test_rule_prints_its_page(cli: Any, tmp_path: Path) -> None:

@@ -58,3 +58,58 @@ def test_a_tag_gets_no_cooked_text_for_a_forbidden_escape() -> None:
     assert [n.message for n in found.notices] == [
         "the template literal of MIGRATION_SQL has no cooked text for the tag: \\1 is not allowed in a template; it was not checked"
     ]
+
+
+# Escapes a cooked template forbids but a tagged one may hold: String.raw gets them as
+# written, another tag undefined for that part.
+TAGGED = [r"\u", r"\x", r"\u{", r"\u{}", r"\u{zz}", r"\u{12", r"\xZ", r"\x4", r"\uZZ", r"\u12", r"\01", r"\1", r"\u{110000}", r"a\u\x\u{ b"]
+
+TAGGED_SCRIPT = """
+const out = {};
+for (const body of JSON.parse(process.argv[1])) {
+  const [cooked, raw] = new Function("return ((s) => [s[0] ?? null, s.raw[0]])`" + body + "`;")();
+  out[body] = { cooked, raw, stringRaw: new Function("return String.raw`" + body + "`;")() };
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_tagged_templates_hold_any_escape_as_node_does() -> None:
+    run = subprocess.run([NODE or "node", "-e", TAGGED_SCRIPT, json.dumps(TAGGED)], capture_output=True, text=True, timeout=60, check=True)
+    node = json.loads(run.stdout)
+    for body in TAGGED:
+        assert node[body]["cooked"] is None and node[body]["raw"] == node[body]["stringRaw"] == body, body
+        # String.raw: the raw text is the SQL, every character at its own offset, no notice.
+        source = f"export const MIGRATION_SQL = String.raw`SELECT '{body}';`;\nconst other = 1;\n"
+        found = find_literals(source, "a.ts", NAMES)
+        assert found.notices == [], body
+        [literal] = found.literals
+        assert literal.sql == f"SELECT '{node[body]['stringRaw']}';"
+        start = source.index("`") + 1
+        assert [literal.source_map.to_doc(i) for i in range(len(literal.sql))] == list(range(start, start + len(literal.sql)))
+        # A tag that uses the cooked text gets none for this part: a notice, never SQL guessed.
+        for tag in ("sql", "dedent"):
+            source = f"export const MIGRATION_SQL = {tag}`SELECT '{body}';`;\n"
+            found = find_literals(source, "a.ts", NAMES)
+            assert found.literals == [], (tag, body)
+            [notice] = found.notices
+            assert notice.message.startswith("the template literal of MIGRATION_SQL has no cooked text for the tag: \\"), notice
+            assert notice.offset == source.index("\\"), (tag, body)
+
+
+def test_string_raw_escapes_around_substitutions_and_in_concatenations() -> None:
+    source = "export const MIGRATION_SQL = String.raw`SELECT '\\u${x}\\x';` + String.raw`\nSELECT '\\u{';`;\n"
+    found = find_literals(source, "a.ts", NAMES)
+    assert found.notices == []
+    [literal] = found.literals
+    assert literal.sql == "SELECT '\\u__migration_lsp_sub0\\x';\nSELECT '\\u{';"
+    last = literal.sql.rindex("\\u{")
+    assert literal.source_map.to_doc(last) == source.rindex("\\u{")
+
+
+def test_cooked_template_with_a_bad_hex_escape_is_still_a_syntax_error() -> None:
+    # Untagged, `\u` is a SyntaxError in Node: the file does not load, so nothing is checked.
+    found = find_literals("export const MIGRATION_SQL = `SELECT '\\u';`;\n", "a.ts", NAMES)
+    assert found.literals == []
+    assert [n.message for n in found.notices] == ["the template literal of MIGRATION_SQL has syntax errors; it was not checked"]

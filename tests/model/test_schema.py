@@ -441,3 +441,45 @@ def test_rules_never_crash_on_an_unknown_statement_word() -> None:
     result = check([doc], Config(root=Path(".")))
     assert result.rule_errors == []
     assert [f.rule for f in result.findings if f.rule == "syntax-error"] == ["syntax-error"]
+
+
+BASE = """
+CREATE TABLE IF NOT EXISTS teams (id uuid PRIMARY KEY, name text CHECK (name <> ''));
+CREATE TABLE IF NOT EXISTS members (
+  id uuid PRIMARY KEY,
+  team_id uuid REFERENCES teams (id),
+  email text UNIQUE,
+  role text DEFAULT 'member'
+);
+CREATE INDEX IF NOT EXISTS members_team_idx ON members (team_id);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON members FOR SELECT USING (true);
+CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER members_touch BEFORE UPDATE ON members FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE PUBLICATION feed FOR TABLE teams;
+"""
+# Every kind of change the replay makes in place: renames, drops, changed columns, publications.
+UPGRADE = """
+ALTER TABLE members RENAME COLUMN email TO address;
+ALTER TABLE members ALTER COLUMN role TYPE varchar(20), ALTER COLUMN role SET DEFAULT 'guest', ALTER COLUMN role SET NOT NULL;
+ALTER TABLE members DROP COLUMN team_id;
+DROP POLICY IF EXISTS members_read ON members;
+CREATE POLICY members_read ON members FOR SELECT USING (address IS NOT NULL);
+DROP TRIGGER IF EXISTS members_touch ON members;
+ALTER TABLE teams RENAME TO squads;
+ALTER TABLE squads ADD CONSTRAINT squads_name_key UNIQUE (name);
+ALTER PUBLICATION feed ADD TABLE members;
+CREATE INDEX IF NOT EXISTS members_address_idx ON members (address);
+"""
+
+
+def test_a_replay_over_a_schema_is_a_replay_of_both_and_leaves_it_as_it_was() -> None:
+    base, upgrade = migrations(BASE, UPGRADE)
+    over = build_schema([base])
+    before = repr(over)
+    layered = build_schema([upgrade], over=over)
+    assert repr(layered) == repr(build_schema([base, upgrade]))
+    assert repr(over) == before
+    assert over.table("teams") is not None and over.table("squads") is None
+    members = layered.table("members")
+    assert members is not None and layered.indexes[Name("members_address_idx")] in members.indexes

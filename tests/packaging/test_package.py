@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from distribution import REPO, Dist
 
@@ -70,6 +73,13 @@ def test_installed_wheel_checks_the_example(installed: Path, tmp_path: Path) -> 
     assert done.stderr == ""
     rules = {line.split("title=", 1)[1].split("::", 1)[0] for line in done.stdout.splitlines() if "title=" in line}
     assert {"create-table-not-idempotent", "policy-not-guarded", "drop-table", "syntax-error"} <= rules, done.stdout
+
+
+def test_installed_wheel_ships_the_config_schema(installed: Path, tmp_path: Path) -> None:
+    done = run(installed, "config", "--schema", cwd=tmp_path)
+    path = Path(url2pathname(urlparse(done.stdout.strip()).path))
+    assert installed.parent in path.parents, done  # inside the virtualenv, not the source tree
+    assert json.loads(path.read_text(encoding="utf-8"))["title"] == "migration-lsp configuration"
 
 
 def test_installed_wheel_runs_as_a_module(installed: Path, tmp_path: Path) -> None:

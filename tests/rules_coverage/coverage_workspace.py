@@ -15,9 +15,9 @@ from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables
 from migration_lsp.workspace.project import Project
 
 ROUTE = "src/app/api/setup/migrations/route.ts"
-COVERAGE = [cls.name for cls in (*coverage.RULES, *tables.RULES)]
+COVERAGE = [cls.name for cls in (*coverage.FAMILY, *tables.FAMILY)]
 # What a fix is checked against: the coverage rules, and the SQL rules the new statements meet.
-CHECKED = COVERAGE + [cls.name for cls in (*data_loss.RULES, *idempotency.RULES, *syntax.RULES)]
+CHECKED = COVERAGE + [cls.name for cls in (*data_loss.FAMILY, *idempotency.FAMILY, *syntax.FAMILY)]
 
 
 def route(sql: str, substitutions: bool = False) -> str:

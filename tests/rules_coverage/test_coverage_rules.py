@@ -8,6 +8,7 @@ import pytest
 from coverage_workspace import CHECKED, ROUTE, Workspace, route
 
 from migration_lsp.findings import Finding
+from migration_lsp.fixes.apply import apply_edits
 
 Make = Callable[[dict[str, str]], Workspace]
 
@@ -414,6 +415,81 @@ def test_checklist_lists_a_table_the_migration_lacks(workspace: Make) -> None:
 def test_checklist_silent_in_any_order(workspace: Make) -> None:
     rows = CHECKLIST.splitlines(keepends=True)
     ws = workspace(app(docs__rules_md="".join(rows[:-2] + [rows[-1], rows[-2]])))
+    assert ws.found() == []
+
+
+DIAGRAM = """\
+erDiagram
+    %% migration-lsp schema --format mermaid
+    "mason_users"["mason_users (RLS, 1 policy)"] {
+        UUID id PK
+    }
+    "mason_api_keys"["mason_api_keys (RLS, 1 policy)"] {
+        UUID id PK
+        UUID user_id FK
+    }
+    "mason_users" ||--o{ "mason_api_keys" : "user_id"
+"""
+
+
+def with_diagram(checklist: str, diagram: str) -> str:
+    return checklist + "\n## Schema\n\n```mermaid\n" + diagram + "```\n\nMore text.\n"
+
+
+def test_checklist_silent_with_a_current_diagram(workspace: Make) -> None:
+    ws = workspace(app(docs__rules_md=with_diagram(CHECKLIST, DIAGRAM)))
+    assert ws.found() == []
+
+
+def test_checklist_without_a_diagram_gets_none(workspace: Make) -> None:
+    constants = CONSTANTS.replace("} as const;", "  TEAMS: 'mason_teams',\n} as const;", 1)
+    ws = workspace(app(TEAMS_SQL, src__lib__constants_ts=constants))
+    (finding,) = only(ws, "checklist-out-of-date")
+    ws.fix_and_recheck(finding)
+    assert "```" not in ws.read("docs/rules.md")
+
+
+def test_stale_diagram_beside_a_current_checklist(workspace: Make) -> None:
+    stale = DIAGRAM.replace("(RLS, 1 policy)", "(no RLS, no policies)")
+    ws = workspace(app(docs__rules_md=with_diagram(CHECKLIST, stale)))
+    assert ws.found() == [("checklist-out-of-date", "docs/rules.md", "erDiagram")]
+    (finding,) = only(ws, "checklist-out-of-date")
+    assert finding.message == "the schema diagram beside the Required Tables checklist differs from the migration"
+    assert finding.fix is not None and finding.fix.safe and finding.fix.title == "Redraw the schema diagram from the migration"
+    ws.fix_and_recheck(finding)
+    assert ws.read("docs/rules.md") == with_diagram(CHECKLIST, DIAGRAM)
+
+
+def test_checklist_and_diagram_refreshed_together(workspace: Make) -> None:
+    constants = CONSTANTS.replace("} as const;", "  TEAMS: 'mason_teams',\n} as const;", 1)
+    ws = workspace(app(TEAMS_SQL, src__lib__constants_ts=constants, docs__rules_md=with_diagram(CHECKLIST, DIAGRAM)))
+    (finding,) = only(ws, "checklist-out-of-date")
+    assert finding.message == "the Required Tables checklist lacks mason_teams; its schema diagram differs too"
+    ws.fix_and_recheck(finding)
+    teams = DIAGRAM.replace(
+        '    "mason_users" ||', '    "mason_teams"["mason_teams (RLS, 1 policy)"] {\n        UUID id PK\n    }\n    "mason_users" ||'
+    )
+    assert ws.read("docs/rules.md") == with_diagram(TEAMS_CHECKLIST, teams)
+
+
+def test_diagram_redrawn_with_the_documents_line_breaks(workspace: Make) -> None:
+    stale = DIAGRAM.replace("        UUID user_id FK\n", "")
+    ws = workspace(app(docs__rules_md=with_diagram(CHECKLIST, stale).replace("\n", "\r\n")))
+    (finding,) = only(ws, "checklist-out-of-date")
+    assert finding.fix is not None
+    text = (ws.root / "docs/rules.md").read_bytes().decode("utf-8")  # as written, CRLF kept
+    assert apply_edits(text, finding.fix.edits) == with_diagram(CHECKLIST, DIAGRAM).replace("\n", "\r\n")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "```mermaid\nflowchart LR\n  a --> b\n```\n",  # another kind of diagram
+        "````markdown\n```mermaid\nerDiagram\n  a\n```\n````\n",  # an example of one, inside another fence
+    ],
+)
+def test_other_mermaid_blocks_are_left_alone(workspace: Make, other: str) -> None:
+    ws = workspace(app(docs__rules_md=CHECKLIST + "\n" + other))
     assert ws.found() == []
 
 

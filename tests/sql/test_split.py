@@ -40,6 +40,8 @@ def texts(sql: str) -> list[str]:
         pytest.param("SELECT 1 /* never closed; SELECT 2;", ["SELECT 1 /* never closed; SELECT 2;"], id="unterminated-comment"),
         pytest.param("SELECT 1; /* forgotten", ["SELECT 1", "/* forgotten"], id="unterminated-trailing-comment"),
         pytest.param("SELECT 'é;ü'; SELECT '👤'", ["SELECT 'é;ü'", "SELECT '👤'"], id="non-ascii"),
+        pytest.param("SELECT $été$ a; $été$; SELECT $👤$ b; $👤$; SELECT 2", ["SELECT $été$ a; $été$", "SELECT $👤$ b; $👤$", "SELECT 2"], id="non-ascii-tags"),
+        pytest.param("SELECT é$$; SELECT 2", ["SELECT é$$", "SELECT 2"], id="dollar-after-non-ascii-is-no-quote"),
     ],
 )
 def test_split(sql: str, expected: list[str]) -> None:
@@ -51,6 +53,7 @@ def test_split(sql: str, expected: list[str]) -> None:
     [
         "SELECT 'a;b'; SELECT $$x;y$$; SELECT \"q;\" FROM t; SELECT 1 /* /* ; */ */; SELECT E'\\';'",
         "DO $outer$ BEGIN EXECUTE $inner$ SELECT 1; $inner$; END $outer$; SELECT 2",
+        "SELECT $été$ a; $été$; SELECT $👤$ b; $👤$; SELECT é$$; SELECT 2",
     ],
 )
 def test_statements_match_postgresql(sql: str) -> None:

@@ -16,8 +16,8 @@ from migration_lsp.verify import verify
 from migration_lsp.workspace.baselines import sql_migration
 
 LARGE = Path(__file__).parent.parent / "fixtures" / "large_correct_migration.sql"
-VERIFY_RULES = {cls.name for cls in upgrade.RULES if cls.reported_by == "verify"}
-STATIC = [cls.name for cls in upgrade.RULES if cls.name not in VERIFY_RULES]
+VERIFY_RULES = {cls.name for cls in upgrade.FAMILY if cls.reported_by == "verify"}
+STATIC = [cls.name for cls in upgrade.FAMILY if cls.name not in VERIFY_RULES]
 
 
 def older(sql: str) -> str:

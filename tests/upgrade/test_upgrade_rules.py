@@ -34,9 +34,9 @@ from migration_lsp.rules.registry import RULES
 
 CASES = Path(__file__).parent / "cases"
 PATH = Path("src/app/api/setup/migrations/route.ts")
-VERIFY_RULES = {cls.name for cls in upgrade.RULES if cls.reported_by == "verify"}
-STATIC = [cls.name for cls in upgrade.RULES if cls.name not in VERIFY_RULES]
-FAMILIES = [cls.name for cls in (*data_loss.RULES, *idempotency.RULES, *syntax.RULES)] + STATIC
+VERIFY_RULES = {cls.name for cls in upgrade.FAMILY if cls.reported_by == "verify"}
+STATIC = [cls.name for cls in upgrade.FAMILY if cls.name not in VERIFY_RULES]
+FAMILIES = [cls.name for cls in (*data_loss.FAMILY, *idempotency.FAMILY, *syntax.FAMILY)] + STATIC
 
 
 def _load() -> list[Any]:

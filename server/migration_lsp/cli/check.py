@@ -20,7 +20,7 @@ MAX_FIX_PASSES = 10  # a fix may uncover another (e.g. a guard that now needs co
 
 
 def run_check(args: argparse.Namespace) -> int:
-    projects = read_projects(args.check or [Path(".")], args.variable_name)
+    projects = read_projects(args.check or [Path(".")], args)
     if projects is None:
         return EXIT_ERROR
     failed: set[Project] = set()  # projects where a rule raised: their check is incomplete
@@ -125,8 +125,8 @@ def _print_diff(projects: list[Project], originals: dict[Path, str], fixed: int,
                 chunks.append("".join(line if line.endswith("\n") else line + "\n" for line in diff))
     if args.output_file is None:
         sys.stdout.write("".join(chunks))
-    else:
-        write_output(args.output_file, "".join(chunks))
+    elif not write_output(args.output_file, "".join(chunks)):
+        return EXIT_ERROR
     if chunks:
         say(f"would fix {fixed} finding{'' if fixed == 1 else 's'} in {len(chunks)} file{'' if len(chunks) == 1 else 's'}")
     if any(p.config_errors for p in projects):

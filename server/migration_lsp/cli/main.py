@@ -10,7 +10,7 @@ from typing import NoReturn, Sequence
 
 from migration_lsp import __version__
 from migration_lsp.cli.report import FORMATS, Report, render, render_statistics
-from migration_lsp.config import PLATFORMS
+from migration_lsp.config import PLATFORMS, ConfigError
 from migration_lsp.findings import Finding
 from migration_lsp.lint.check import load_projects
 from migration_lsp.rules.registry import RULES
@@ -29,13 +29,20 @@ def say(message: str) -> None:
     print(f"migration-lsp: {message}", file=sys.stderr, flush=True)
 
 
-def read_projects(paths: Sequence[Path], variable_names: Sequence[str]) -> list[Project] | None:
-    """The projects under ``paths``; None, once said, when one of them does not exist."""
+def read_projects(paths: Sequence[Path], args: argparse.Namespace) -> list[Project] | None:
+    """The projects under ``paths``, read with ``args.variable_name`` and ``args.config``.
+
+    None, once said, when a path does not exist or the ``--config`` file cannot be used.
+    """
     missing = next((p for p in paths if not p.exists()), None)
     if missing is not None:
         say(f"no such file or folder: {missing}")
         return None
-    return load_projects(paths, tuple(variable_names))
+    try:
+        return load_projects(paths, tuple(args.variable_name), config_file=args.config)
+    except ConfigError as e:
+        say(f"--config {e}")
+        return None
 
 
 def report(
@@ -55,8 +62,8 @@ def report(
         text = render(Report(findings, notices, files_checked, texts, fixed), args.format, color)
     if args.output_file is None:
         sys.stdout.write(text)
-    else:
-        write_output(args.output_file, text)
+    elif not write_output(args.output_file, text):
+        return EXIT_ERROR
     if failed or any(p.config_errors for p in projects):
         return EXIT_ERROR
     failing = ("error", "warning") if args.strict else ("error",)
@@ -65,15 +72,39 @@ def report(
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write the report to ``path`` whole or not at all: a reader never sees half a report."""
+def write_output(path: Path, text: str) -> bool:
+    """Write the report to ``path`` whole or not at all: a reader never sees half a report.
+
+    False, once said, when it cannot be written (the folder went away, the disk is full).
+    """
     path = path.resolve()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    except OSError as e:
+        say(f"cannot write the report to {path}: {e.strerror or e}")
+        return False
     finally:
         tmp.unlink(missing_ok=True)
+    return True
+
+
+def _output_file(value: str) -> Path:
+    """``--output-file``, refused before the check when the report could not be written there.
+
+    :func:`write_output` still handles the failures no look ahead can see; this one spares the
+    user a long ``verify`` that could only fail at the end.
+    """
+    path = Path(value)
+    folder = path.resolve().parent
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a folder, not a file")
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {value}: the folder {folder} is not writable")
+    return path
 
 
 def _rule_list(value: str) -> list[str]:
@@ -84,11 +115,21 @@ def _rule_list(value: str) -> list[str]:
     return names
 
 
+def add_config_option(p: argparse.ArgumentParser) -> None:
+    """``--config``, for every command that reads a project."""
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="use the settings in FILE (a migration-lsp.toml, or a pyproject.toml with [tool.migration-lsp]) instead of the nearest config file",
+    )
+
+
 def add_report_options(p: argparse.ArgumentParser) -> None:
     """The options of :func:`report`, shared by every command that reports findings."""
     p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (2 still means the run failed)")
-    p.add_argument("--output-file", type=Path, metavar="PATH", help="write the report to PATH instead of stdout")
+    p.add_argument("--output-file", type=_output_file, metavar="PATH", help="write the report to PATH instead of stdout")
 
 
 def _seconds(value: str) -> float:
@@ -112,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="migration-lsp",
         description="Checks the MIGRATION_SQL literals of a TypeScript app: no data loss, every statement idempotent, every table covered.",
-        epilog="Commands: 'migration-lsp check [PATH ...]' checks and exits (the same as --check); 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL; 'migration-lsp rule NAME' explains a rule.",
+        epilog="Commands: 'migration-lsp check [PATH ...]' checks and exits (the same as --check); 'migration-lsp [lsp]' serves the language server; 'migration-lsp schema [PATH]' prints the schema model; 'migration-lsp verify [PATH]' runs the migration on a throwaway PostgreSQL; 'migration-lsp rule NAME' explains a rule; 'migration-lsp config --schema' prints where the config's JSON Schema is.",
     )
     p.add_argument("--version", action="version", version=f"migration-lsp {__version__}")
     p.add_argument("--check", nargs="*", metavar="PATH", type=Path, help="check the files under PATH (default: .) and exit")
@@ -121,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fix", action="store_true", help="apply every safe fix in place, then report what is left")
     p.add_argument("--diff", action="store_true", help="print the safe fixes as a unified diff and change nothing; exit 1 when there is one")
     add_report_options(p)
+    add_config_option(p)
     p.add_argument("--select", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="run only these rules")
     p.add_argument("--ignore", type=_rule_list, action="extend", default=[], metavar="RULE,...", help="do not run these rules")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -145,6 +187,7 @@ CHECK_ONLY = {
     "--statistics": lambda a: a.statistics,
     "--exit-zero": lambda a: a.exit_zero,
     "--output-file": lambda a: a.output_file is not None,
+    "--config": lambda a: a.config is not None,
     "--select": lambda a: bool(a.select),
     "--ignore": lambda a: bool(a.ignore),
     "--strict": lambda a: a.strict,

@@ -1,8 +1,11 @@
-"""``migration-lsp schema [PATH]``: the schema the migration literals build, as JSON or Markdown.
+"""``migration-lsp schema [PATH]``: the schema the migration literals build, as JSON, Markdown or
+a Mermaid diagram.
 
 The Markdown form starts with a "Required Tables" table in the rulebook's format (table,
 purpose from the ``--`` comment above each ``CREATE TABLE``, required), so a rules
-document's checklist can be regenerated from it; a section per table follows.
+document's checklist can be regenerated from it; a section per table follows. The Mermaid
+form is the ``erDiagram`` that ``checklist-out-of-date`` keeps in a rules document that
+holds one.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Parser, read_projects, say
+from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Parser, add_config_option, read_projects, say
 from migration_lsp.cli.report import display_path
 from migration_lsp.config import Config
 from migration_lsp.migration import Migration
 from migration_lsp.model.schema import Definition, Schema, Table, build_schema
 from migration_lsp.positions import LineIndex
 from migration_lsp.workspace.checklist import CHECKED, escape_cell, render_table
+from migration_lsp.workspace.diagram import render_diagram
 
-FORMATS = ("markdown", "json")
+FORMATS = ("markdown", "json", "mermaid")
 CHECKLIST_HEADER = ("Table", "Purpose", "Required")
 CHECKLIST_SEPARATOR = "|-------|---------|----------|"
 
@@ -29,11 +33,12 @@ CHECKLIST_SEPARATOR = "|-------|---------|----------|"
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="migration-lsp schema",
-        description="Prints the schema the migration literals under PATH build on a fresh database: tables, columns, keys, indexes, RLS, policies, functions, triggers and publications.",
+        description="Prints the schema the migration literals under PATH build on a fresh database: tables, columns, keys, indexes, RLS, policies, functions, triggers and publications, or (--format mermaid) its entity-relationship diagram.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="files or folders to read (default: .)")
     p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     p.add_argument("--variable-name", action="append", default=[], metavar="NAME", help="also read literals assigned to NAME")
+    add_config_option(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
 
@@ -41,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     paths = args.paths or [Path(".")]
-    projects = read_projects(paths, args.variable_name)
+    projects = read_projects(paths, args)
     if projects is None:
         return EXIT_ERROR
     errors = [n for p in projects for n in p.config_errors]
@@ -58,6 +63,8 @@ def main(argv: Sequence[str]) -> int:
     config = with_sql[0].config
     if args.format == "json":
         sys.stdout.write(json.dumps(to_json(schema, migrations), indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "mermaid":
+        sys.stdout.write(render_diagram(schema))
     else:
         sys.stdout.write(to_markdown(schema, config))
     return EXIT_OK

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
-from migration_lsp.cli.main import EXIT_ERROR, Parser, add_report_options, add_time_limit_option, read_projects, report, say
+from migration_lsp.cli.main import EXIT_ERROR, Parser, add_config_option, add_report_options, add_time_limit_option, read_projects, report, say
 from migration_lsp.cli.report import FORMATS, display_path
 from migration_lsp.config import PLATFORMS, VERIFY_MODES
 from migration_lsp.lint.verify import verify_projects
@@ -39,13 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variable-name", action="append", default=[], metavar="NAME", help="also verify literals assigned to NAME")
     p.add_argument("--no-color", action="store_true", help="never colour the text output")
     add_report_options(p)
+    add_config_option(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
 
 
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
-    projects = read_projects(args.paths or [Path(".")], args.variable_name)
+    projects = read_projects(args.paths or [Path(".")], args)
     if projects is None:
         return EXIT_ERROR
     try:

@@ -122,10 +122,9 @@ def insert_pieces(m: Migration, placed: Iterable[tuple[Statement | None, Piece]]
             text.append(indent + piece.sql.replace("\n", "\n" + indent))
             previous, one_line = piece.section, "\n" not in piece.sql
         open_end = _unterminated(m, anchor)
-        if open_end is not None and open_end.end == at:
-            edits.append(m.insert(at, ";" + "".join(text)))
-            continue
-        if open_end is not None:  # a comment follows it: the `;` goes before the comment
+        if open_end is not None:
+            # Its own edit, before a comment that may follow the statement: the fixes that
+            # add statements after the same one share it, and it is made once.
             edits.append(m.insert(open_end.end, ";"))
         edits.append(m.insert(at, "".join(text)))
     return tuple(edits)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from migration_lsp.config import Config
+from migration_lsp.config import Config, load_config_file
 from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Finding, RuleError
 from migration_lsp.lint import suppress
@@ -82,9 +82,13 @@ def check(
         detect(d, config)
     findings: list[Finding] = []
     errors: list[RuleError] = []
+    contexts: dict[tuple[int, ...], Context] = {}  # scopes that see the same literals share one context and its schemas
     for scope, group in _by_scope(rules, config).items():
-        ctx = Context([m for m in migrations if _in_scope(m, scope)], config, workspace, baselines)
-        found, failed = run_rules(ctx, group)
+        scoped = [m for m in migrations if _in_scope(m, scope)]
+        key = tuple(map(id, scoped))
+        if key not in contexts:
+            contexts[key] = Context(scoped, config, workspace, baselines)
+        found, failed = run_rules(contexts[key], group)
         findings += found
         errors += failed
     for f in findings:
@@ -192,10 +196,20 @@ BASELINE_RULES = tuple(cls.name for cls in RULE_CLASSES if cls.needs_baseline)
 
 
 def load_projects(
-    paths: Iterable[Path], extra_names: tuple[str, ...] = (), progress: Callable[[int, int], None] | None = None
+    paths: Iterable[Path],
+    extra_names: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    config_file: Path | None = None,
 ) -> list[Project]:
-    """The projects under ``paths``, their configs checked against the registered rules."""
-    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES)
+    """The projects under ``paths``, their configs checked against the registered rules.
+
+    ``config_file``: the one config for every file (``--config``), its paths relative to the
+    working directory; unlike a config that is found, one that cannot be used raises
+    :class:`ConfigError` instead of falling back to the defaults: the user asked for it by name.
+    """
+    config = None if config_file is None else load_config_file(config_file, root=Path.cwd(), rule_names=RULE_NAMES)
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config)
 
 
 RULE_NAMES = frozenset(RULES)

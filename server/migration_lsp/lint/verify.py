@@ -1,7 +1,8 @@
-"""``verify_projects``: the rulebook's test scenarios on a real PostgreSQL, as findings.
+"""``verify_projects``: the rulebook's test scenarios on a real database, as findings.
 
 Each migration literal runs on a fresh database, a second time, and as an upgrade of a database
-built from each baseline (see :mod:`migration_lsp.workspace.baselines`). What PostgreSQL reports
+built from each baseline (see :mod:`migration_lsp.workspace.baselines`): a PostgreSQL literal on
+a throwaway PostgreSQL, a SQLite one on in-memory SQLite, a MySQL one not at all. What the database reports
 becomes ``verify-failed``, ``upgrade-drift`` and ``data-lost`` findings in the ``.ts`` file, at the
 failing statement, with the levels and suppressions of ``--check``. Both reporters call it.
 """
@@ -19,7 +20,7 @@ from migration_lsp.lint.check import detect, project_baselines, select_rules, se
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
-from migration_lsp.verify import DEFAULT_TIME_LIMIT, Server, SqlSource, Step, VerifyProblem, verify
+from migration_lsp.verify import DEFAULT_TIME_LIMIT, Server, SqlSource, Step, VerifyProblem, verify, verify_sqlite
 from migration_lsp.workspace.project import FileNotice, Project
 
 
@@ -43,14 +44,21 @@ def verify_projects(
     own ``server`` to keep the cluster and template database between runs; otherwise one is
     started and removed here; ``progress(path, step)`` follows each literal's scenarios
     (``path`` None: the start of the private cluster).
-    Raises :class:`VerifyError` when no PostgreSQL can be used.
+    Raises :class:`VerifyError` when a PostgreSQL literal needs a PostgreSQL that cannot be used.
     """
     findings: list[Finding] = []
     work = [(p, _enabled(p.config, select, ignore)) for p in projects if p.documents]
     work = [(p, (rules, unused)) for p, (rules, unused) in work if rules]
+    for project, _ in work:
+        for document in project.documents.values():
+            detect(document, project.config)
     if not work:
         return findings
-    with contextlib.nullcontext(server) if server is not None else Server(database_url, progress=None if progress is None else lambda step: progress(None, step)) as server:
+    # PostgreSQL is started only for a PostgreSQL literal: SQLite runs in this process.
+    postgres = any(m.dialect == "postgres" and not m.literal.substitutions for p, _ in work for d in p.documents.values() for m in d.migrations)
+    with contextlib.ExitStack() as stack:
+        if server is None and postgres:
+            server = stack.enter_context(Server(database_url, progress=None if progress is None else lambda step: progress(None, step)))
         for project, (rules, unused) in work:
             config = project.config
             documents = list(project.documents.values())
@@ -59,7 +67,6 @@ def verify_projects(
             options = _Options(platform, mode or config.verify_mode, limit, progress)
             found: list[Finding] = []
             for document in documents:
-                detect(document, config)
                 for m in document.migrations:
                     found += _verify_migration(m, baselines, project, server, options)
             verified = [d for d in documents if not any(m.literal.substitutions for m in d.migrations)]
@@ -73,9 +80,6 @@ def _enabled(config: Config, select: Sequence[str], ignore: Sequence[str]) -> tu
     return {r.name for r in rules if r.reported_by == "verify"}, any(r.reported_by == "suppressions" for r in rules)
 
 
-_DIALECT_NAMES = {"sqlite": "SQLite", "mysql": "MySQL"}
-
-
 @dataclass(frozen=True)
 class _Options:
     platform: str | None  # None: each literal's own, from the config and the evidence
@@ -85,18 +89,22 @@ class _Options:
 
 
 def _verify_migration(
-    m: Migration, baselines: Sequence[Baseline], project: Project, server: Server, options: _Options
+    m: Migration, baselines: Sequence[Baseline], project: Project, server: Server | None, options: _Options
 ) -> list[Finding]:
     if m.literal.substitutions:
         project.notices.append(FileNotice(m.path, "not verified: the literal has ${…} substitutions, whose values are only known when the app runs", m.literal.doc_start))
         return []
-    if m.dialect != "postgres":
-        project.notices.append(FileNotice(m.path, f"not verified: verify runs PostgreSQL literals only, and this one is {_DIALECT_NAMES[m.dialect]}", m.literal.doc_start))
+    if m.dialect == "mysql":
+        project.notices.append(FileNotice(m.path, "not verified: verify runs PostgreSQL and SQLite literals only, and this one is MySQL", m.literal.doc_start))
         return []
     current, sources = sources_for(m, baselines)
     progress = options.progress
     report = None if progress is None else (lambda step: progress(m.path, step))
-    problems = verify(current, sources, platform=options.platform or m.platform, mode=options.mode, progress=report, server=server, time_limit=options.time_limit)
+    if m.dialect == "sqlite":
+        problems = verify_sqlite(current, sources, time_limit=options.time_limit, progress=report)
+    else:
+        assert server is not None  # started above for every PostgreSQL literal
+        problems = verify(current, sources, platform=options.platform or m.platform, mode=options.mode, progress=report, server=server, time_limit=options.time_limit)
     return [_finding(m, problem) for problem in problems]
 
 

@@ -131,10 +131,48 @@ def _grammar_key(path: str | PurePath) -> str:
 
 
 def parse(text: str, path: str | PurePath, old_tree: ts.Tree | None = None) -> tuple[ts.Tree, bytes]:
+    """The syntax tree of ``text``, with the escapes only a tagged template may hold read as escapes."""
     data = text.encode("utf-8", "surrogatepass")
     parser = _parser(_grammar_key(path))
     tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+    patched = bytearray(data)
+    while tree.root_node.has_error and (letters := _tagged_bad_escapes(tree.root_node, patched)):
+        for at in letters:
+            patched[at] = ord("q")
+        tree = parser.parse(bytes(patched))
     return tree, data
+
+
+# tree-sitter reads `\x` and `\u` only as well-formed escapes, but a tagged template may hold
+# any (ECMAScript's NotEscapeSequence: String.raw gets the raw text, another tag no cooked
+# text for that part). Such an escape is parsed again with its letter replaced by one the
+# grammar takes as an escape of its own, the same width, so that every offset stays the text's.
+_GRAMMAR_ESCAPE = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\})")
+
+
+def _tagged_bad_escapes(root: ts.Node, data: bytearray) -> list[int]:
+    """Byte offsets of the ``x`` or ``u`` of each escape in a tagged template that tree-sitter rejects."""
+    found: list[int] = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        stack.extend(c for c in n.children if c.has_error)
+        if n.type != "template_string" or n.parent is None or n.parent.type != "call_expression":
+            continue
+        # The body between the backticks, minus the substitutions (their own templates are
+        # visited as nodes of their own).
+        bounds = [n.start_byte + 1]
+        for c in n.children:
+            if c.type == "template_substitution":
+                bounds += [c.start_byte, c.end_byte]
+        bounds.append(n.end_byte - 1)
+        for start, end in zip(bounds[::2], bounds[1::2]):
+            i = data.find(b"\\", start, end)
+            while i != -1:
+                if data[i + 1 : i + 2] in (b"x", b"u") and _GRAMMAR_ESCAPE.match(data, i) is None:
+                    found.append(i + 1)
+                i = data.find(b"\\", i + 2, end)
+    return found
 
 
 class ByteToChar:
@@ -564,17 +602,24 @@ def _cook(
 
 
 def _not_cookable(text: str, i: int, end: int) -> str | None:
-    """The escape at ``text[i] == '\\'`` if a template literal forbids it (``\\1``, ``\\08``, ``\\u{110000}``)."""
+    """The escape at ``text[i] == '\\'`` if a template literal forbids it (``\\1``, ``\\08``,
+    ``\\u{110000}``, ``\\u`` or ``\\x`` without their hex digits)."""
     c = text[i + 1] if i + 1 < end else ""
     if "1" <= c <= "9":
         return text[i : i + 2]
     if c == "0" and _digit_at(text, i + 2, end):
         return text[i : i + 3]
+    if c == "x" and not _is_hex(text[i + 2 : min(i + 4, end)].ljust(2, "-")):
+        return text[i : i + 2]
     if c == "u" and text.startswith("{", i + 2):
         close = text.find("}", i + 3, end)
         digits = text[i + 3 : close] if close != -1 else ""
-        if digits and _is_hex(digits) and int(digits, 16) > 0x10FFFF:
+        if not (digits and _is_hex(digits)):
+            return text[i : i + 3]
+        if int(digits, 16) > 0x10FFFF:
             return text[i : close + 1]
+    elif c == "u" and not _is_hex(text[i + 2 : min(i + 6, end)].ljust(4, "-")):
+        return text[i : i + 2]
     return None
 
 

@@ -135,7 +135,7 @@ async def _pull_settings(ls: MigrationServer, initial: EditorSettings, folders: 
 
 def _apply(ls: MigrationServer, settings: EditorSettings) -> None:
     set_log_level(settings.global_.log_level)
-    if settings != ls.state.settings:
+    if not settings.same_for_every_path(ls.state.settings):  # the same settings need no check again
         ls.state.update_settings(settings)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 from migration_lsp.lsp import code_actions, commands, completion, diagnostics, hover, lifecycle, navigation
@@ -16,17 +17,27 @@ def create_server() -> MigrationServer:
 
 
 def serve(tcp: str | None = None) -> int:
-    """Serve one client on stdio, or on ``HOST:PORT``; the exit code the specification asks for."""
+    """Serve one client on stdio, or on ``HOST:PORT``; the exit code the specification asks for.
+
+    An address that cannot be listened on is a usage error (2), said before the server starts.
+    """
+    listener = None
+    if tcp is not None:
+        host, sep, port = tcp.rpartition(":")
+        if not sep or not port.isdigit():
+            print(f"migration-lsp: --tcp expects HOST:PORT, got {tcp!r}", file=sys.stderr)
+            return 2
+        try:
+            listener = socket.create_server((host.strip("[]") or "127.0.0.1", int(port)))
+        except (OSError, OverflowError) as e:  # in use, not this host's, or a port past 65535
+            print(f"migration-lsp: cannot listen on {tcp}: {e}", file=sys.stderr)
+            return 2
     server = create_server()
     setup_logging(server)
     try:
-        if tcp is None:
+        if listener is None:
             server.start_io()
         else:
-            host, sep, port = tcp.rpartition(":")
-            if not sep or not port.isdigit():
-                print(f"migration-lsp: --tcp expects HOST:PORT, got {tcp!r}", file=sys.stderr)
-                return 2
-            server.start_tcp(host or "127.0.0.1", int(port))
+            server.serve_tcp(listener)
     finally:
         server.quit()

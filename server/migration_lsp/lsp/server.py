@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -167,10 +168,21 @@ class MigrationServer(LanguageServer):
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         try:
             asyncio.run(serve_stream(stdin or sys.stdin.buffer, self.protocol, stop, self.thread_pool))
-        except BrokenPipeError:
+        except ConnectionError:  # a closed pipe, or a socket the client reset
             log.error("the connection to the client is lost")
         finally:
             self.shutdown()
+
+    def serve_tcp(self, listener: socket.socket) -> None:
+        """Serve the first client that connects to ``listener`` as :meth:`start_io` serves stdio,
+        through the same reader. pygls's ``start_tcp`` would read with its own, which trusts
+        its input."""
+        with listener:
+            host, port = listener.getsockname()[:2]
+            log.info("listening on %s:%d", host, port)
+            conn, _ = listener.accept()
+        with conn, conn.makefile("rb") as reader, conn.makefile("wb") as writer:
+            self.start_io(reader, writer)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Errors the client did not ask about go to the log, not into a pop-up.

@@ -99,6 +99,13 @@ class EditorSettings:
                 return settings
         return self.global_
 
+    def same_for_every_path(self, other: EditorSettings) -> bool:
+        """Do both give every path the same settings? A path takes those of its deepest folder of
+        either set, so comparing the window's and each such folder's is enough. The answer to
+        ``workspace/configuration`` at start-up lists each folder even when it repeats the window's."""
+        folders = {f for f, _ in self.folders} | {f for f, _ in other.folders}
+        return self.global_ == other.global_ and all(self.for_path(f) == other.for_path(f) for f in folders)
+
     def with_folder(self, folder: Path, settings: Settings) -> EditorSettings:
         folders = {f: s for f, s in self.folders}
         folders[folder] = settings

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from migration_lsp.migration import Migration
+from migration_lsp.model.schema import Schema, build_schema
 
 
 @dataclass(frozen=True, eq=False)
@@ -14,6 +16,12 @@ class Baseline:
     label: str  # "HEAD", a short commit, or the baseline-sql patterns
     migrations: tuple[Migration, ...]
     per_file: bool  # git: each file has its own older version; SQL files stand in for every literal
+
+    @cached_property
+    def schema(self) -> Schema:
+        """The database built from the baseline alone: built once, while every check replays the
+        current migrations over a copy of it (the baseline does not change while the user types)."""
+        return build_schema(self.migrations)
 
     def matching(self, m: Migration) -> list[Migration]:
         """The migrations older databases ran where they now run ``m``."""

@@ -45,7 +45,7 @@ class Context:
     def upgrades(self) -> list[tuple[Baseline, Schema]]:
         """Each baseline with the schema of a database built from it, then migrated by this check's
         migrations: built once for the rules that compare with it, and let go with the check."""
-        return [(b, build_schema((*b.migrations, *self.migrations))) for b in self.baselines]
+        return [(b, build_schema(self.migrations, over=b.schema)) for b in self.baselines]
 
 
 @dataclass(frozen=True)

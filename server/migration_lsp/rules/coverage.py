@@ -18,6 +18,7 @@ from migration_lsp.model.schema import Table, parse_name, system_catalog
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
+from migration_lsp.workspace.diagram import find_diagram, render_diagram
 from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex, relative, shared_depth
 
 
@@ -411,17 +412,21 @@ class HardcodedTableName(Rule):
 
 
 class ChecklistOutOfDate(Rule):
-    """Finds a "Required Tables" checklist that disagrees with the migration.
+    """Finds a "Required Tables" checklist or schema diagram that disagrees with the migration.
 
     ## What it does
     Compares the tables listed in each "Required Tables" checklist (see
     `required-table-missing`) with the tables the migration creates, in both directions,
-    and reports the checklist once, naming what it lacks and what it lists in excess.
+    and reports the checklist once, naming what it lacks and what it lists in excess. When
+    the document also holds a schema diagram (its first ```` ```mermaid ```` block that
+    draws an `erDiagram`), the diagram is compared with the one
+    `migration-lsp schema --format mermaid` draws of the migration, and reported when it
+    differs. A document without a diagram gets none.
 
     ## Why is this bad?
-    "Adding New Tables" ends with "Update this checklist". A stale checklist misleads the
-    next person who audits the migration with it (`database-migrations.md`, "Required Tables
-    Checklist").
+    "Adding New Tables" ends with "Update this checklist". A stale checklist, or a picture
+    of tables, keys and policies that are no longer so, misleads the next person who audits
+    the migration with it (`database-migrations.md`, "Required Tables Checklist").
 
     ## Example
     A migration that creates `mason_ai_provider_keys`, and a checklist without its row.
@@ -433,9 +438,10 @@ class ChecklistOutOfDate(Rule):
 
     ## Fix safety
     The fix rewrites the table from the schema model: rows it already has keep their text,
-    new tables get a row with the purpose comment written above their `CREATE TABLE`. It is
-    safe when it only adds rows; when it also drops the rows of tables the migration does
-    not create, it is unsafe, since the migration may be what is wrong.
+    new tables get a row with the purpose comment written above their `CREATE TABLE`; and
+    it redraws the document's diagram, when it has one, in place. It is safe when it only
+    adds rows or redraws the diagram; when it also drops the rows of tables the migration
+    does not create, it is unsafe, since the migration may be what is wrong.
     """
 
     name = "checklist-out-of-date"
@@ -449,27 +455,39 @@ class ChecklistOutOfDate(Rule):
             return
         tables = [t for t in ctx.schema.tables.values() if app_owned(ctx, t.name)]
         created = {str(t.name): t for t in tables}
+        drawn = render_diagram(ctx.schema)
+        documents: set[Path] = set()
         for checklist in index.checklists():
             listed = {parse_name(name): name for name in checklist.tables}
             lacking = [name for name, t in created.items() if t.name not in listed]
             extra = [name for key, name in listed.items() if not ctx.schema.may_have_relation(key)]
-            if not lacking and not extra:
+            # One diagram a document, refreshed with its first checklist.
+            diagram = None if checklist.path in documents else find_diagram(index.text(checklist.path) or "")
+            documents.add(checklist.path)
+            if diagram is not None and _lines(diagram.text) == _lines(drawn):
+                diagram = None
+            if not lacking and not extra and diagram is None:
                 continue
-            parts = []
-            if lacking:
-                parts.append(f"lacks {', '.join(lacking)}")
-            if extra:
-                parts.append(f"lists {', '.join(extra)}, which the migration does not create")
-            yield Finding(
-                self.name,
-                f"the Required Tables checklist {' and '.join(parts)}",
-                checklist.path,
-                checklist.start,
-                checklist.header_end,
-                self._fix(checklist, created, extra),
-            )
+            edits = []
+            if diagram is not None:
+                edits.append(Edit(checklist.path, diagram.start, diagram.end, drawn.replace("\n", diagram.newline)))
+            if lacking or extra:
+                parts = []
+                if lacking:
+                    parts.append(f"lacks {', '.join(lacking)}")
+                if extra:
+                    parts.append(f"lists {', '.join(extra)}, which the migration does not create")
+                message = f"the Required Tables checklist {' and '.join(parts)}" + ("; its schema diagram differs too" if diagram else "")
+                title = "Rewrite the checklist from the migration" + (f" (drops {', '.join(extra)})" if extra else "")
+                edits.append(self._rewrite(checklist, created, extra))
+                start, end = checklist.start, checklist.header_end
+            elif diagram is not None:
+                message = "the schema diagram beside the Required Tables checklist differs from the migration"
+                title = "Redraw the schema diagram from the migration"
+                start, end = diagram.start, diagram.start + len(diagram.text.splitlines()[0])
+            yield Finding(self.name, message, checklist.path, start, end, Fix(title, tuple(edits), safe=not extra))
 
-    def _fix(self, checklist: Checklist, created: dict[str, Table], extra: list[str]) -> Fix:
+    def _rewrite(self, checklist: Checklist, created: dict[str, Table], extra: list[str]) -> Edit:
         purpose = checklist.column("purpose", "description")
         required = checklist.column("required")
         marks = [r.cells[required] for r in checklist.rows if required is not None and required < len(r.cells) and r.required]
@@ -487,11 +505,18 @@ class ChecklistOutOfDate(Rule):
                 cells[required] = mark
             rows.append(cells)
         text = render_table(checklist.header, checklist.separator, rows, checklist.newline)
-        title = "Rewrite the checklist from the migration" + (f" (drops {', '.join(extra)})" if extra else "")
-        return Fix(title, (Edit(checklist.path, checklist.start, checklist.end, text),), safe=not extra)
+        return Edit(checklist.path, checklist.start, checklist.end, text)
 
 
-RULES = (
+def _lines(diagram: str) -> list[str]:
+    """A diagram's lines as compared: trailing spaces and blank lines at the end do not count."""
+    lines = [line.rstrip() for line in diagram.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+FAMILY = (
     TableNotInMigration,
     FunctionNotInMigration,
     RequiredTableMissing,

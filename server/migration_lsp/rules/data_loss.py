@@ -300,4 +300,4 @@ class Rename(Rule):
                     )
 
 
-RULES = (DropTable, DeleteRows, Truncate, DropColumn, DestructiveDdl, ColumnTypeChange, Rename)
+FAMILY = (DropTable, DeleteRows, Truncate, DropColumn, DestructiveDdl, ColumnTypeChange, Rename)

@@ -246,6 +246,15 @@ class AddColumnNotIdempotent(Rule):
                     )
 
 
+def _in_quoted_body(st: Statement) -> bool:
+    parent = st.parent
+    while parent is not None:
+        if parent.fact.quoted_body is not None:
+            return True
+        parent = parent.parent
+    return False
+
+
 def _policy_guard(st: Statement) -> Guard | None:
     for g in st.guards():
         if g.kind == "not_exists" and (g.catalog or "").split(".")[-1] in ("pg_policies", "pg_policy"):
@@ -284,7 +293,9 @@ class PolicyNotGuarded(Rule):
 
     ## Fix safety
     Safe: the fix wraps the statement in that block, with the names taken from the policy
-    itself (and `schemaname` when the table is qualified), keeping the indentation.
+    itself (and `schemaname` when the table is qualified), keeping the indentation. Inside a
+    `DO` body written between quotes (`DO '…'`), where the guard's quotes would end the body,
+    no fix is offered.
     """
 
     postgres_only = True
@@ -356,7 +367,9 @@ class PolicyGuardMismatch(Rule):
             if f.kind != "create_policy" or f.name is None or f.table is None:
                 continue
             guard = _policy_guard(st)
-            if guard is None:
+            # In a quoted DO body the guard's strings are written with doubled quotes, and
+            # the text read here is not the value PostgreSQL compares.
+            if guard is None or _in_quoted_body(st):
                 continue
             # A name that holds a ${…} is only known at run time: it cannot be compared.
             expected = []
@@ -676,7 +689,7 @@ class InsertNotIdempotent(Rule):
             )
 
 
-RULES = (
+FAMILY = (
     CreateTableNotIdempotent,
     CreateIndexNotIdempotent,
     AddColumnNotIdempotent,

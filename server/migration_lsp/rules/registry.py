@@ -7,13 +7,13 @@ from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables
 from migration_lsp.rules.base import Rule
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
-    *data_loss.RULES,
-    *idempotency.RULES,
-    *syntax.RULES,
-    *transactions.RULES,
-    *upgrade.RULES,
-    *coverage.RULES,
-    *tables.RULES,
+    *data_loss.FAMILY,
+    *idempotency.FAMILY,
+    *syntax.FAMILY,
+    *transactions.FAMILY,
+    *upgrade.FAMILY,
+    *coverage.FAMILY,
+    *tables.FAMILY,
 )
 
 RULES: dict[str, type[Rule]] = {cls.name: cls for cls in RULE_CLASSES}

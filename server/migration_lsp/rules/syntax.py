@@ -133,4 +133,4 @@ class UnusedSuppression(Rule):
         return ()
 
 
-RULES = (SyntaxError_, DynamicSql, UnusedSuppression)
+FAMILY = (SyntaxError_, DynamicSql, UnusedSuppression)

@@ -364,4 +364,4 @@ class SectionOrder(Rule):
 _LABELS = {"table": "a table", "index": "an index", "rls": "an RLS statement", "policy": "a policy"}
 
 
-RULES = (TableMissingRls, TableMissingPolicy, TableMissingIndex, UsedBeforeCreated, SectionOrder)
+FAMILY = (TableMissingRls, TableMissingPolicy, TableMissingIndex, UsedBeforeCreated, SectionOrder)

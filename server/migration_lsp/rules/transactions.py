@@ -71,4 +71,4 @@ class TransactionControl(Rule):
                 )
 
 
-RULES = (TransactionControl,)
+FAMILY = (TransactionControl,)

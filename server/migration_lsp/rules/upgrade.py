@@ -690,7 +690,7 @@ class _ReportedByVerify(Rule):
 
 
 class VerifyFailed(_ReportedByVerify):
-    """PostgreSQL raised an error in one of the rulebook's test scenarios.
+    """The database raised an error in one of the rulebook's test scenarios.
 
     ## What it does
     Reported by `migration-lsp verify` (and `--check --verify`), never while typing. It runs
@@ -698,7 +698,9 @@ class VerifyFailed(_ReportedByVerify):
     (`fresh`), a second time on the result (`twice`), and on a database built from each
     baseline and filled with rows (`upgrade:<baseline>`). Every error PostgreSQL raises is a
     finding at the failing statement, at PostgreSQL's error cursor when it gives one. The
-    message names the scenario and the SQLSTATE.
+    message names the scenario and the SQLSTATE. A SQLite literal runs the same scenarios on
+    in-memory SQLite; its message names SQLite's error code when it is more than
+    `SQLITE_ERROR`, and a syntax error points at the token SQLite names.
 
     ## Why is this bad?
     The rulebook asks for each of these runs and for "no errors in any scenario"
@@ -800,7 +802,7 @@ class DataLost(_ReportedByVerify):
     severity = "error"
 
 
-RULES = (
+FAMILY = (
     ColumnUsedBeforeAdded,
     AddColumnRequired,
     ColumnMissingOnUpgrade,

@@ -60,7 +60,7 @@ def _analyze(text: str) -> Fact:
         return Fact("unknown", text, syntax_error=error or ("unterminated quoted string", 0, 1))
     if not tokens:
         return Fact("empty", text, syntax_error=error)
-    fact = _Reader(text, tokens).statement()
+    fact = _TokenReader(text, tokens).statement()
     fact.syntax_error = error or fact.syntax_error
     return fact
 
@@ -144,7 +144,7 @@ _OBJECT_WORDS: dict[tuple[str, str | None], str] = {
 }
 
 
-class _Reader:
+class _TokenReader:
     def __init__(self, text: str, tokens: list[Tok]) -> None:
         self.text = text
         self.toks = tokens

@@ -165,6 +165,9 @@ class Fact:
     referenced_columns: tuple[str, ...] = ()  # columns an expression of the statement reads
     set_columns: tuple[str, ...] = ()
     children: list[Fact] = field(default_factory=list)  # statements a DO block executes
+    # A DO block's body between quotes ('…', E'…') rather than dollars: what is written there
+    # is inside a string, where a quote or a backslash stands for other text.
+    quoted_body: Span | None = None
     guards: tuple[Guard, ...] = ()  # for a statement nested in a DO block
     syntax_error: tuple[str, int, int] | None = None  # PostgreSQL's message, span of the token
     expression: exp.Expression | None = None

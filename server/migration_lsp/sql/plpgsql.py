@@ -51,6 +51,7 @@ def read_do_block(fact: Fact, text: str, start: int, end: int, analyze: Callable
         body_start, body_end = start + len(tag), end - len(tag)
     else:
         body_start, body_end = start + raw.index("'") + 1, end - 1
+        fact.quoted_body = Span(start, end)
     body = text[body_start:body_end]
     try:
         tokens = tokenize(body)

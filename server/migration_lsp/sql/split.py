@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 
 _SPECIAL = re.compile(r"""[;'"$]|--|/\*""")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z_0-9\u0080-\uffff]*)?\$")
+# Any non-ASCII character is a letter to PostgreSQL. Written as a negated ASCII class: a range up to
+# U+FFFF costs the regex compiler tens of milliseconds, at every start.
+_DOLLAR_TAG = re.compile(r"\$((?:[A-Za-z_]|[^\x00-\x7f])(?:[A-Za-z_0-9]|[^\x00-\x7f])*)?\$")
 _BLOCK = re.compile(r"/\*|\*/")
-_IDENT_CHAR = re.compile(r"[A-Za-z_0-9$\u0080-\uffff]")
+_IDENT_CHAR = re.compile(r"[A-Za-z_0-9$]|[^\x00-\x7f]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,12 +49,17 @@ password, which the migration, as their owner, could have changed.
 then its time and number of problems (and the same for the start of the private cluster).
 
 Problems of the environment raise :class:`VerifyError` with a one-line message.
+
+A SQLite migration is verified without PostgreSQL, on in-memory databases of Python's
+``sqlite3``, by :func:`verify_sqlite` (see :mod:`migration_lsp.verify.sqlite`): the same
+scenarios, sources and problems.
 """
 
 from migration_lsp.verify.execute import MODES
 from migration_lsp.verify.platforms import PLATFORMS
 from migration_lsp.verify.scenarios import verify
 from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Server
+from migration_lsp.verify.sqlite import verify_sqlite
 from migration_lsp.verify.values import SqlSource, Step, VerifyError, VerifyProblem
 
 __all__ = [
@@ -67,4 +72,5 @@ __all__ = [
     "VerifyError",
     "VerifyProblem",
     "verify",
+    "verify_sqlite",
 ]

@@ -51,11 +51,11 @@ def run(conn: psycopg.Connection, source: SqlSource, mode: str) -> Failure | Non
     if failure is None and conn.info.transaction_status != TransactionStatus.IDLE:
         # The app's connection would close without a COMMIT, and its changes would go with it.
         conn.execute("ROLLBACK")
-        return _left_open(source)
+        return left_open(source)
     return failure
 
 
-def _left_open(source: SqlSource) -> Failure:
+def left_open(source: SqlSource) -> Failure:
     """Points at the last BEGIN, the one never committed."""
     begins = [span for span in source.statements if _OPENING.match(source.sql, *span)]
     offset, end = begins[-1] if begins else (None, None)

@@ -203,7 +203,7 @@ def _read_file(path: Path, text: str, constant: str) -> _FileFacts:
     if _may_reference(text, constant):
         grammar = _grammar(path)
         tree, _ = parse(text, grammar)
-        facts = _Reader(text, constant).read(tree, grammar)
+        facts = _FileReader(text, constant).read(tree, grammar)
     _latest[(path, constant)] = (text, facts)
     return facts
 
@@ -221,7 +221,7 @@ def _call_query(grammar: str) -> ts.Query:
     )
 
 
-class _Reader:
+class _FileReader:
     def __init__(self, text: str, constant: str) -> None:
         self.text = text
         self.constant = constant

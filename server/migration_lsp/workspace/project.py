@@ -84,11 +84,12 @@ def load_projects(
     progress: Callable[[int, int], None] | None = None,
     *,
     rule_names: frozenset[str],
+    one_config: Config | None = None,
 ) -> list[Project]:
     """Read every code file under ``paths``, grouped by the config that applies to it.
 
     ``progress(read, total)`` follows the reading of each path's files; ``rule_names`` are the
-    rules a config may name.
+    rules a config may name. ``one_config``, when given, applies to every file: none is looked for.
     """
     projects: dict[Path | None, Project] = {}
     seen: set[Path] = set()
@@ -96,6 +97,8 @@ def load_projects(
     folder_configs: dict[tuple[Path, Path], Config] = {}
 
     def config_for(path: Path, fallback: Path) -> Config:
+        if one_config is not None:
+            return one_config
         try:
             return load_config(path, fallback_root=fallback, rule_names=rule_names)
         except ConfigError as e:

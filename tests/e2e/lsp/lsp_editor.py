@@ -7,6 +7,8 @@ server that stopped answering into a failure instead of a hang.
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +29,8 @@ ROUTE = "src/app/api/setup/migrations/route.ts"
 DB = "src/lib/db.ts"
 TABLES = "src/lib/tables.ts"
 SECTION = "migration-lsp"
+
+Found = tuple[str, int, int, str, str, str]  # path, start, end, rule, severity, message
 
 
 class Client(LanguageClient):
@@ -228,3 +232,42 @@ def position(text: str, offset: int) -> types.Position:
 
 def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
+
+
+SEVERITIES = {1: "error", 2: "warning", 3: "info"}
+
+
+def cli_findings(root: Path) -> list[Found]:
+    """What a fresh `--check --format json` of the files on disk reports, as document offsets."""
+    out = subprocess.run(
+        [sys.executable, "-m", "migration_lsp", "--check", ".", "--format", "json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode in (0, 1), out.stderr
+    found = []
+    for d in json.loads(out.stdout)["diagnostics"]:
+        path = (root / d["path"]).resolve()
+        index = LineIndex(path.read_text())
+        start = index.starts[d["line"] - 1] + d["column"] - 1
+        end = index.starts[d["end_line"] - 1] + d["end_column"] - 1
+        found.append((str(path), start, end, d["rule"], d["severity"], d["message"]))
+    return sorted(found)
+
+
+def editor_findings(editor: Editor) -> list[Found]:
+    """What the editor shows now: the latest diagnostics published for each file."""
+    latest = {}
+    for params in editor.client.published:
+        latest[params.uri] = params.diagnostics
+    found = []
+    for uri, diagnostics in latest.items():
+        path = editor.path(uri).resolve()
+        index = LineIndex(path.read_text())
+        for d in diagnostics:
+            start = index.offset_of_lsp(d.range.start.line, d.range.start.character)
+            end = index.offset_of_lsp(d.range.end.line, d.range.end.character)
+            found.append((str(path), start, end, str(d.code), SEVERITIES[d.severity], d.message))
+    return sorted(found)

@@ -114,6 +114,20 @@ async def test_fix_all_applies_every_safe_fix(editor: Editor) -> None:
     assert "insert-not-idempotent" in codes(after)
 
 
+async def test_fix_all_converges_when_fixes_insert_at_one_point(editor: Editor) -> None:
+    # Both tables lack RLS and a policy; both fixes go after the last CREATE TABLE.
+    tables = "CREATE TABLE IF NOT EXISTS mason_a (id uuid PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS mason_b (id uuid PRIMARY KEY);\n"
+    text = (editor.root / ROUTE).read_text().replace("\n`;\n", "\n" + tables + "`;\n", 1)
+    uri = editor.open(ROUTE, text)
+    diagnostics = await editor.diagnostics(uri, version=1)
+    assert [d for d in diagnostics if d.code == "table-missing-rls"], diagnostics
+    (fix_all,) = await editor.code_actions(uri, diagnostics[0], only=[types.CodeActionKind.SourceFixAll])
+    editor.apply_workspace_edit(fix_all.edit)
+    after = await editor.settle(uri)
+    assert [(d.code, d.message) for d in after if d.data is not None and d.data["safe"]] == []
+    assert "table-missing-rls" not in codes(after) and "table-missing-policy" not in codes(after)
+
+
 async def test_only_is_honoured(editor: Editor) -> None:
     uri = editor.open(ROUTE, broken_route(editor))
     target = next(d for d in await editor.diagnostics(uri, version=1) if d.code == "create-table-not-idempotent")

@@ -1,13 +1,14 @@
 """The server's stream under a client that sends anything: bad framing, bad JSON, bad envelopes.
 
-Each test writes raw bytes to a real server process (``python -m migration_lsp``) and reads
-what it answers; after every bad message, a good request proves the stream is still in step.
+Each test writes raw bytes to a real server process (``python -m migration_lsp``, on stdio
+and on ``lsp --tcp``) and reads what it answers; after every bad message, a good request proves the stream is still in step.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lsp_editor import FIXTURE, ROUTE, WAIT_S
+from lsp_editor import FIXTURE, ROUTE, SERVER, WAIT_S
 from wire import Wire, frame
 
 from migration_lsp.positions import LineIndex
@@ -27,9 +28,10 @@ def root(tmp_path: Path) -> Path:
     return tmp_path / "app"
 
 
-@pytest.fixture
-def wire(root: Path) -> Iterator[Wire]:
-    w = Wire(root)
+@pytest.fixture(params=["stdio", "tcp"])
+def wire(root: Path, request: pytest.FixtureRequest) -> Iterator[Wire]:
+    """A server on stdio and one on ``lsp --tcp``: both read the stream the same way."""
+    w = Wire(root, request.param)
     try:
         yield w
     finally:
@@ -235,3 +237,23 @@ def test_every_way_out_stops_the_verify_cluster(root: Path, how: str) -> None:
             stand_in.kill()
         stand_in.wait()
         wire.close()
+
+
+def test_tcp_serves_one_client_and_exits_when_it_goes(root: Path) -> None:
+    wire = Wire(root, "tcp")
+    try:
+        wire.initialize(root)
+        assert wire.connection is not None
+        with pytest.raises(ConnectionRefusedError):  # the port is the first client's only
+            socket.create_connection(wire.connection.getpeername()[:2], timeout=WAIT_S).close()
+        wire.connection.shutdown(socket.SHUT_RDWR)  # the client goes without shutdown and exit
+        assert wire.process.wait(WAIT_S) == 1
+    finally:
+        wire.kill()
+
+
+@pytest.mark.parametrize("address", ["nowhere", "127.0.0.1:99999", "192.0.2.1:2087"])
+def test_tcp_address_that_cannot_be_listened_on_is_one_line(root: Path, address: str) -> None:
+    run = subprocess.run([*SERVER, "lsp", "--tcp", address], cwd=root, capture_output=True, text=True, timeout=WAIT_S)
+    assert (run.returncode, run.stdout, len(run.stderr.splitlines())) == (2, "", 1), run.stderr
+    assert run.stderr.startswith("migration-lsp: "), run.stderr

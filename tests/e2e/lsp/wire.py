@@ -1,18 +1,23 @@
 """The language server over raw JSON-RPC: bytes in, messages out, as a client that sends anything.
 
-pytest-lsp's client only sends what it can build; these tests write the stream by hand.
+pytest-lsp's client only sends what it can build; these tests write the stream by hand, on
+stdio or on a TCP connection (``lsp --tcp``), which the server reads the same way.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import threading
 from pathlib import Path
 from queue import Empty, Queue
-from typing import Any
+from typing import IO, Any, Literal
 
 from lsp_editor import SERVER, WAIT_S
+
+Transport = Literal["stdio", "tcp"]
 
 
 def frame(body: bytes | str | dict[str, Any]) -> bytes:
@@ -24,20 +29,40 @@ def frame(body: bytes | str | dict[str, Any]) -> bytes:
 class Wire:
     """A server process and the messages it sends, read on a thread of their own."""
 
-    def __init__(self, cwd: Path) -> None:
-        self.process = subprocess.Popen(SERVER, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def __init__(self, cwd: Path, transport: Transport = "stdio") -> None:
+        command = SERVER if transport == "stdio" else [*SERVER, "lsp", "--tcp", "127.0.0.1:0"]
+        self.process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.connection: socket.socket | None = None
+        try:
+            self._in, self._out = self._connect() if transport == "tcp" else (self.process.stdin, self.process.stdout)
+        except BaseException:
+            self.kill()
+            raise
         self.messages: Queue[dict[str, Any] | None] = Queue()
         self.log: list[dict[str, Any]] = []  # window/logMessage params, in order
         self._next_id = 1000
         threading.Thread(target=self._read, daemon=True).start()
 
+    def _connect(self) -> tuple[IO[bytes], IO[bytes]]:
+        """Connect to the port the server says it listens on (the first line of its log)."""
+        assert self.process.stderr is not None
+        line = self.process.stderr.readline().decode(errors="replace")
+        found = re.search(r"listening on ([\d.]+):(\d+)", line)
+        assert found is not None, f"the server did not say where it listens: {line!r}"
+        self.connection = socket.create_connection((found[1], int(found[2])), timeout=WAIT_S)
+        self.connection.settimeout(None)
+        return self.connection.makefile("wb"), self.connection.makefile("rb")
+
     def _read(self) -> None:
-        stdout = self.process.stdout
+        stdout = self._out
         assert stdout is not None
         while True:
             length = None
             while True:
-                line = stdout.readline()
+                try:
+                    line = stdout.readline()
+                except OSError:  # the connection was closed under the reader
+                    line = b""
                 if not line:
                     self.messages.put(None)
                     return
@@ -50,9 +75,9 @@ class Wire:
             self.messages.put(json.loads(stdout.read(length)))
 
     def send(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
+        assert self._in is not None
+        self._in.write(data)
+        self._in.flush()
 
     def request(self, method: str, params: Any = None) -> int:
         self._next_id += 1
@@ -95,10 +120,24 @@ class Wire:
                 self.notify("exit")
                 return self.process.wait(WAIT_S)
             finally:
-                if self.process.poll() is None:
-                    self.process.kill()
-                    self.process.wait()
+                self.kill()
+        self.kill()
         return self.process.returncode
+
+    def kill(self) -> None:
+        """Stop the server if it still runs, and close the connection to it."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.connection is not None:
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)  # wakes the reader thread, if it still waits
+            except OSError:  # already closed by the server
+                pass
+            for stream in (self._in, self._out):
+                if stream is not None:
+                    stream.close()
+            self.connection.close()
 
     def stderr(self) -> str:
         assert self.process.stderr is not None

@@ -1,0 +1,230 @@
+"""The server's session logic, without a server: `State` driven directly, seen through a fake reporter.
+
+The end-to-end tests in tests/e2e/lsp hold the same behaviour over the wire; these hold the
+bookkeeping (what is checked, what is published, with which version) where a failure names
+the line that broke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from migration_lsp.findings import Finding
+from migration_lsp.lsp.settings import EditorSettings, Settings
+from migration_lsp.lsp.state import State
+
+ROUTE = "src/app/api/setup/migrations/route.ts"
+# The table rules are off so that each case shows one finding or none.
+CONFIG = '[rules]\ntable-missing-rls = "off"\ntable-missing-policy = "off"\ntable-missing-index = "off"\n'
+GOOD = "CREATE TABLE IF NOT EXISTS mason_notes (id uuid PRIMARY KEY);"
+BAD = "CREATE TABLE mason_notes (id uuid PRIMARY KEY);"
+
+
+def route(sql: str, name: str = "MIGRATION_SQL") -> str:
+    return f"export const {name} = `\n{sql}\n`;\n"
+
+
+@dataclass
+class Published:
+    path: Path
+    version: int | None
+    rules: list[str]
+
+
+@dataclass
+class FakeReporter:
+    published: list[Published] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    progress_titles: list[str] = field(default_factory=list)
+
+    def publish(self, path: Path, version: int | None, text: str, findings: list[Finding]) -> None:
+        self.published.append(Published(path, version, [f.rule for f in findings]))
+
+    def show_error(self, message: str) -> None:
+        self.errors.append(message)
+
+    def progress(self, title: str) -> Callable[[str, int | None], None]:
+        self.progress_titles.append(title)
+        return lambda message, percentage: None
+
+    def last(self, path: Path) -> Published:
+        return [p for p in self.published if p.path == path][-1]
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "migration-lsp.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / ROUTE).parent.mkdir(parents=True)
+    (tmp_path / ROUTE).write_text(route(GOOD), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def session(root: Path) -> Iterator[tuple[State, FakeReporter]]:
+    reporter = FakeReporter()
+    state = State(reporter)
+    state.set_folders([root])
+    try:
+        yield state, reporter
+    finally:
+        state.shutdown()
+
+
+def settle(state: State) -> None:
+    """Wait until the worker has done everything queued so far."""
+    state.submit(lambda: None).result(timeout=60)
+
+
+def rules_of(state: State, path: Path) -> list[str]:
+    return state.submit(lambda: [f.rule for f in state.findings(path)]).result(timeout=60)
+
+
+def test_an_opened_document_is_checked_and_published_with_its_version(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 3, route(BAD))
+    settle(state)
+    assert reporter.last(path) == Published(path, 3, ["create-table-not-idempotent"])
+    assert reporter.progress_titles == [f"Indexing {root.name}"]
+
+
+def test_a_burst_of_changes_costs_one_check_of_its_last_version(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 1, route(GOOD))
+    settle(state)
+    before = len(reporter.published)
+    gate = threading.Event()
+    state.submit(gate.wait)  # the worker is busy while the keystrokes arrive
+    for version in range(2, 52):
+        state.did_change(path, version, route(BAD if version % 2 else GOOD))
+    gate.set()
+    settle(state)
+    burst = [p for p in reporter.published[before:] if p.path == path]
+    assert [p.version for p in burst] == [51]
+    assert burst[0].rules == ["create-table-not-idempotent"]
+
+
+def test_an_unchanged_check_is_published_again_so_the_client_sees_its_version(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 1, route(GOOD))
+    settle(state)
+    state.did_change(path, 2, route(GOOD) + "\n")
+    settle(state)
+    assert [(p.version, p.rules) for p in reporter.published if p.path == path][-2:] == [(1, []), (2, [])]
+
+
+def test_check_on_save_waits_for_the_save(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    state.update_settings(EditorSettings(Settings(check_on="save")))
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 1, route(GOOD))
+    settle(state)
+    state.did_change(path, 2, route(BAD))
+    settle(state)
+    assert reporter.last(path).version == 1
+    state.did_save(path)
+    settle(state)
+    assert reporter.last(path) == Published(path, 2, ["create-table-not-idempotent"])
+
+
+def test_closing_a_document_shows_the_disk_again(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 1, route(BAD))
+    settle(state)
+    state.did_close(path)
+    settle(state)
+    # The disk holds the good text, and a closed file shows no findings of its own anyway.
+    assert reporter.last(path) == Published(path, None, [])
+    assert rules_of(state, path) == []
+
+
+def test_a_changed_config_file_is_read_again(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 1, route(BAD))
+    settle(state)
+    (root / "migration-lsp.toml").write_text(CONFIG + 'create-table-not-idempotent = "off"\n', encoding="utf-8")
+    state.files_changed([root / "migration-lsp.toml"])
+    settle(state)
+    assert reporter.last(path).rules == []
+
+
+def test_variable_names_from_the_editor_add_literals_to_check(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    other = root / "src/lib/schema.ts"
+    other.parent.mkdir(parents=True)
+    other.write_text(route(BAD, name="SCHEMA_SQL"), encoding="utf-8")
+    state.did_open(other, other.as_uri(), 1, other.read_text(encoding="utf-8"))
+    settle(state)
+    assert reporter.last(other).rules == []
+    state.update_settings(EditorSettings(Settings(variable_names=("SCHEMA_SQL",))))
+    settle(state)
+    assert reporter.last(other).rules == ["create-table-not-idempotent"]
+
+
+def test_findings_from_verify_stay_while_the_text_does(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 1, route(GOOD))
+    settle(state)
+    text = state.submit(lambda: state.text_of(path)).result()
+    assert text is not None
+    extra = Finding("verify-failed", "fails when run twice", path, 0, 6)
+    state.submit(lambda: state.add_findings(path, text, [extra])).result()
+    assert reporter.last(path).rules == ["verify-failed"]
+    state.did_change(path, 2, route(GOOD) + " ")
+    settle(state)
+    assert reporter.last(path) == Published(path, 2, [])
+
+
+def test_a_document_over_the_size_limit_is_said_once_and_nothing_breaks(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / "src/lib/huge.ts"
+    huge = route(GOOD) + "//" + "x" * (6 * 1024 * 1024)
+    state.did_open(path, path.as_uri(), 1, huge)
+    settle(state)
+    state.did_change(path, 2, huge + "y")
+    settle(state)
+    assert len(reporter.errors) == 1 and str(path) in reporter.errors[0]
+    route_path = root / ROUTE
+    state.did_open(route_path, route_path.as_uri(), 1, route(BAD))
+    settle(state)
+    assert reporter.last(route_path).rules == ["create-table-not-idempotent"]
+
+
+def test_a_file_outside_every_folder_is_checked_with_its_own_config(session: tuple[State, FakeReporter], tmp_path_factory: pytest.TempPathFactory) -> None:
+    state, reporter = session
+    folder = tmp_path_factory.mktemp("elsewhere")
+    (folder / "migration-lsp.toml").write_text(CONFIG, encoding="utf-8")
+    elsewhere = folder / "route.ts"
+    state.did_open(elsewhere, elsewhere.as_uri(), 1, route(BAD))
+    settle(state)
+    assert reporter.last(elsewhere) == Published(elsewhere, 1, ["create-table-not-idempotent"])
+    state.did_close(elsewhere)
+    settle(state)
+    assert reporter.last(elsewhere) == Published(elsewhere, None, [])
+
+
+def test_check_workspace_publishes_closed_files_too(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    closed = root / "src/lib/other.ts"
+    closed.parent.mkdir(parents=True)
+    closed.write_text(route(BAD), encoding="utf-8")
+    state.files_changed([closed])
+    settle(state)
+    assert all(p.path != closed or p.rules == [] for p in reporter.published)
+
+    async def check_workspace() -> int:
+        return await state.check_workspace()
+
+    assert asyncio.run(check_workspace()) == 1
+    assert reporter.last(closed).rules == ["create-table-not-idempotent"]
