@@ -426,3 +426,32 @@ def test_literal_behind_trailing_calls_and_tags(declaration: str) -> None:
 )
 def test_unknown_calls_and_tags_are_not_read(declaration: str) -> None:
     assert find_literals(declaration, "a.ts", NAMES).literals == []
+
+
+def test_string_raw_keeps_escapes_a_cooked_template_refuses() -> None:
+    # Valid JavaScript: String.raw never cooks, so `\x` and `\u` need no digits.
+    text = "const MIGRATION_SQL = String.raw`SELECT '\\xZZ ${x} \\u00E';`;\n"
+    found = find_literals(text, "a.ts", NAMES)
+    assert [lit.sql for lit in found.literals] == ["SELECT '\\xZZ __migration_lsp_sub0 \\u00E';"]
+    assert found.notices == []
+
+
+def test_a_tag_gets_no_cooked_text_for_a_malformed_escape() -> None:
+    text = "const MIGRATION_SQL = sql`SELECT '\\u{zz}';`;\n"
+    found = find_literals(text, "a.ts", NAMES)
+    assert found.literals == []
+    assert [(n.message, n.offset) for n in found.notices] == [
+        ("the template literal of MIGRATION_SQL has no cooked text for the tag: \\u is not allowed in a template; it was not checked", text.index("\\u"))
+    ]
+
+
+def test_a_line_break_before_the_closing_quote_ends_a_string() -> None:
+    # The grammar reads the string to its quote; JavaScript does not load the file.
+    text = "const MIGRATION_SQL = 'SELECT 1;\r\n';\n"
+    found = find_literals(text, "a.ts", NAMES)
+    assert found.literals == []
+    assert [(n.message, n.offset) for n in found.notices] == [
+        ("the string literal of MIGRATION_SQL is not terminated: a line break ends it; it was not checked", text.index("\r"))
+    ]
+    continued = find_literals("const MIGRATION_SQL = 'SELECT 1;\\\r\n';\n", "a.ts", NAMES)
+    assert [lit.sql for lit in continued.literals] == ["SELECT 1;"]

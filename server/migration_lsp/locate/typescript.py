@@ -400,10 +400,14 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
             cooker.replaced(piece.sql, piece.doc_start, piece.doc_end - piece.doc_start)
             continue
         kind, node = piece
-        if node.has_error or node.child_count < 2 or node.children[-1].is_missing:
+        if node.child_count < 2 or node.children[-1].is_missing or (node.has_error and not _only_bad_escapes(node, text, to_char)):
             return None
         start = to_char(node.start_byte)
         end = to_char(node.end_byte)
+        broken = _line_break(text, start + 1, end - 1) if kind == "string" else None
+        if broken is not None:
+            # The grammar takes one just before the closing quote; JavaScript does not.
+            return Notice(f"the string literal of {name} is not terminated: a line break ends it; it was not checked", broken)
         parts.append(LiteralPart(cooker.length, kind, text[start]))
         subs = [(to_char(c.start_byte), to_char(c.end_byte)) for c in node.children if c.type == "template_substitution"]
         try:
@@ -429,6 +433,33 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
         substitutions=placeholders,
     )
+
+
+def _only_bad_escapes(template: ts.Node, text: str, to_char: ByteToChar) -> bool:
+    """Is every error in this template a malformed ``\\x`` or ``\\u`` escape, which the grammar
+    rejects? Only an untagged template still holds one after :func:`parse` (a tagged template
+    may); it does not load, and cooking says which escape is to blame."""
+    if template.type != "template_string" or template.children[0].type != "`" or template.children[-1].type != "`":
+        return False
+    for child in template.children[1:-1]:
+        if child.type == "ERROR":
+            if not text.startswith(("\\x", "\\u"), to_char(child.start_byte)):
+                return False
+        elif child.has_error:
+            return False
+    return True
+
+
+# In a quoted string: an escape (a line continuation is one), or a line break that ends it.
+_STRING_BREAK = re.compile(r"\\(?:\r\n|[\s\S])|[\r\n]")
+
+
+def _line_break(text: str, start: int, end: int) -> int | None:
+    """Where a line break that no backslash continues stands in ``text[start:end]``, if one does."""
+    for m in _STRING_BREAK.finditer(text, start, end):
+        if text[m.start()] != "\\":
+            return m.start()
+    return None
 
 
 @dataclass(frozen=True)
@@ -607,15 +638,15 @@ def _not_cookable(text: str, i: int, end: int) -> str | None:
     c = text[i + 1] if i + 1 < end else ""
     if "1" <= c <= "9":
         return text[i : i + 2]
-    if c == "0" and _digit_at(text, i + 2, end):
-        return text[i : i + 3]
     if c == "x" and not _is_hex(text[i + 2 : min(i + 4, end)].ljust(2, "-")):
         return text[i : i + 2]
+    if c == "0" and _digit_at(text, i + 2, end):
+        return text[i : i + 3]
     if c == "u" and text.startswith("{", i + 2):
         close = text.find("}", i + 3, end)
         digits = text[i + 3 : close] if close != -1 else ""
         if not (digits and _is_hex(digits)):
-            return text[i : i + 3]
+            return text[i : i + 2]
         if int(digits, 16) > 0x10FFFF:
             return text[i : close + 1]
     elif c == "u" and not _is_hex(text[i + 2 : min(i + 6, end)].ljust(4, "-")):
