@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from migration_lsp.verify import Server, verify
+from migration_lsp.verify import Server, Step, verify
 
 SCRATCH = "migration_lsp_verify_"
 ROWS = [(1,), (2,)]
@@ -93,6 +93,47 @@ def test_a_file_read_never_reaches_the_finding(private, source):
     server, _ = private
     [problem] = verify(source("SELECT pg_read_file('/etc/passwd')::int;"), server=server, platform="none")
     assert "root:" not in problem.message and "/bin/" not in problem.message
+
+
+SERVER_VALUES = {
+    "cast": (["SELECT version()::int;"], 'invalid input syntax for type integer: "…"'),
+    "setting": (["SELECT current_setting('server_version')::int;"], 'invalid input syntax for type integer: "…"'),
+    "quotes": (["SELECT ('x\" ' || version() || ' \"y')::int;"], 'invalid input syntax for type integer: "…"'),
+    "raise": (["DO $$ BEGIN RAISE EXCEPTION 'the server is %', version(); END $$;"], "the server is …"),
+    "assert": (["DO $$ BEGIN ASSERT false, version(); END $$;"], "…"),
+    "key": (
+        ["CREATE TABLE IF NOT EXISTS t (v text PRIMARY KEY);", "INSERT INTO t VALUES (version()), (version());"],
+        'duplicate key value violates unique constraint "t_pkey" (Key (v)=(…) already exists.)',
+    ),
+    "row": (
+        ["CREATE TABLE IF NOT EXISTS c (v text CHECK (length(v) < 5));", "INSERT INTO c VALUES (version());"],
+        'new row for relation "c" violates check constraint "c_v_check" (Failing row contains (…).)',
+    ),
+}
+
+
+@pytest.mark.parametrize(("statements", "shown"), SERVER_VALUES.values(), ids=SERVER_VALUES.keys())
+def test_a_value_read_from_the_server_never_reaches_the_finding(private, source, statements, shown):
+    server, _ = private
+    with psycopg.connect(server.cluster.conninfo) as conn:
+        version, number = conn.execute("SELECT version(), current_setting('server_version')").fetchone()
+    [problem] = verify(source(*statements), server=server, platform="none")
+    assert problem.message == f"fails on a fresh database: {shown}"
+    assert version not in problem.message and number not in problem.message and "PostgreSQL" not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        ("SELECT 'twelve'::int;", 'invalid input syntax for type integer: "twelve"'),
+        ("DO $$ BEGIN RAISE EXCEPTION 'table % is missing', 'mason_users'; END $$;", "table mason_users is missing"),
+        ("CREATE TABLE Mason_Notes (id int); CREATE TABLE mason_notes (id int);", 'relation "mason_notes" already exists'),
+    ],
+    ids=["cast", "raise", "folded-name"],
+)
+def test_a_value_from_the_migration_text_is_shown(private, source, statement, shown):
+    [problem] = verify(source(statement), server=private[0], platform="none")
+    assert problem.message == f"fails on a fresh database: {shown}"
 
 
 def test_statements_mode_cannot_commit_its_way_out(private, source):
@@ -227,8 +268,8 @@ def test_a_url_of_a_role_with_createdb_and_createrole_is_enough_and_stays_contai
 def test_clean_up_survives_its_own_sessions_being_ended(limited_url, source):
     url, admin, _ = limited_url
 
-    def progress(message: str) -> None:
-        if message.startswith("twice"):
+    def progress(step: Step) -> None:
+        if step.scenario == "twice" and step.action:
             _kill_sessions_of(admin, "app")
 
     migration = source("CREATE TABLE IF NOT EXISTS t (id int);")
@@ -239,8 +280,8 @@ def test_clean_up_survives_its_own_sessions_being_ended(limited_url, source):
 def test_clean_up_survives_a_scratch_database_made_a_template(limited_url, source):
     url, admin, _ = limited_url
 
-    def progress(message: str) -> None:
-        if message.startswith("twice"):
+    def progress(step: Step) -> None:
+        if step.scenario == "twice" and step.action:
             with psycopg.connect(admin, autocommit=True) as conn:
                 for (name,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH + "%",)).fetchall():
                     conn.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true')

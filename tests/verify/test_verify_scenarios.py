@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration_lsp.verify import verify
+from migration_lsp.verify import Step, verify
 
 TABLE = "CREATE TABLE IF NOT EXISTS t (id int);"
 POLICY = """DO $$ BEGIN
@@ -42,15 +42,30 @@ END $$;""",
         " created_at timestamptz NOT NULL DEFAULT now());",
         label="HEAD",
     )
-    progress: list[str] = []
-    assert verify(current, [baseline], server=server, progress=progress.append) == []
-    assert progress == [
-        "fresh: running current",
-        "twice: running current again",
-        "upgrade:HEAD: building the baseline",
-        "upgrade:HEAD: filling tables",
-        "upgrade:HEAD: running current",
+    steps: list[Step] = []
+    assert verify(current, [baseline], server=server, progress=steps.append) == []
+    assert [(step.scenario, step.action or f"ended, {step.problems} problems") for step in steps] == [
+        ("fresh", "creating a database"),
+        ("fresh", "running current"),
+        ("fresh", "ended, 0 problems"),
+        ("twice", "running current again"),
+        ("twice", "ended, 0 problems"),
+        ("upgrade:HEAD", "creating a database"),
+        ("upgrade:HEAD", "building the baseline"),
+        ("upgrade:HEAD", "filling tables"),
+        ("upgrade:HEAD", "running current"),
+        ("upgrade:HEAD", "ended, 0 problems"),
     ]
+    assert all((step.seconds is None) == bool(step.action) for step in steps)
+    assert all(step.seconds > 0 for step in steps if step.seconds is not None)
+
+
+def test_each_scenario_ends_with_its_own_problems(server, source):
+    steps: list[Step] = []
+    current = source("CREATE TABLE t (id int);")
+    [problem] = verify(current, [source("SELECT 1;", label="HEAD")], server=server, progress=steps.append)
+    assert problem.scenario == "twice"
+    assert [(step.scenario, step.problems) for step in steps if step.seconds is not None] == [("fresh", 0), ("twice", 1), ("upgrade:HEAD", 0)]
 
 
 def test_plain_postgres_platform_has_no_supabase_shims(server, source):

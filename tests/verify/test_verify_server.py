@@ -16,7 +16,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 import migration_lsp
-from migration_lsp.verify import Server, VerifyError, verify
+from migration_lsp.verify import Server, Step, VerifyError, verify
 from migration_lsp.verify.catalog import snapshot
 from migration_lsp.verify.platforms import Platform
 
@@ -106,8 +106,8 @@ def test_the_cluster_is_stopped_and_removed_after_an_exception():
 
 
 def test_an_interrupted_run_leaves_nothing_behind(temporary_root, source):
-    def interrupt(message: str) -> None:
-        if message.startswith("twice"):
+    def interrupt(step: Step) -> None:
+        if step.scenario == "twice":
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -187,8 +187,8 @@ def test_a_database_url_gets_scratch_databases_and_nothing_else(other_cluster, s
     log_start = log.stat().st_size
     during: list[str] = []
 
-    def progress(message: str) -> None:
-        if message.startswith("fresh"):
+    def progress(step: Step) -> None:
+        if step.scenario == "fresh" and step.action == "running current":
             during.extend(listed(databases))
 
     current = source("CREATE TABLE IF NOT EXISTS t (id int, c text);")

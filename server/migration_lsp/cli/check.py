@@ -45,16 +45,17 @@ def run_check(args: argparse.Namespace) -> int:
         from migration_lsp.verify import VerifyError
 
         try:
-            findings += verify_projects(
-                projects,
-                ref=args.baseline,
-                database_url=args.database_url,
-                platform=args.platform,
-                time_limit=args.time_limit,
-                select=args.select,
-                ignore=args.ignore,
-                progress=verify_progress(),
-            )
+            with verify_progress(args.format) as progress:
+                findings += verify_projects(
+                    projects,
+                    ref=args.baseline,
+                    database_url=args.database_url,
+                    platform=args.platform,
+                    time_limit=args.time_limit,
+                    select=args.select,
+                    ignore=args.ignore,
+                    progress=progress,
+                )
         except VerifyError as e:
             say(str(e))
             return EXIT_ERROR

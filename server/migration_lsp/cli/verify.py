@@ -7,15 +7,17 @@ codes, levels and suppressions are those of ``--check``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Iterator, Sequence, TextIO
 
 from migration_lsp.cli.main import EXIT_ERROR, Parser, add_config_option, add_report_options, add_time_limit_option, read_projects, report, say
 from migration_lsp.cli.report import FORMATS, display_path
 from migration_lsp.config import PLATFORMS, VERIFY_MODES
 from migration_lsp.lint.verify import verify_projects
-from migration_lsp.verify import VerifyError
+from migration_lsp.verify import Step, VerifyError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,25 +50,72 @@ def main(argv: Sequence[str]) -> int:
     if projects is None:
         return EXIT_ERROR
     try:
-        findings = verify_projects(
-            projects,
-            ref=args.baseline,
-            database_url=args.database_url,
-            platform=args.platform,
-            mode=args.mode,
-            time_limit=args.time_limit,
-            progress=verify_progress(),
-        )
+        with verify_progress(args.format) as progress:
+            findings = verify_projects(
+                projects,
+                ref=args.baseline,
+                database_url=args.database_url,
+                platform=args.platform,
+                mode=args.mode,
+                time_limit=args.time_limit,
+                progress=progress,
+            )
     except VerifyError as e:
         say(str(e))
         return EXIT_ERROR
     return report(projects, findings, args)
 
 
+@contextlib.contextmanager
+def verify_progress(output_format: str) -> Iterator[TerminalProgress | None]:
+    """What verify says while it works: on stderr when someone watches it and reads text."""
+    if output_format != "text" or not sys.stderr.isatty():
+        yield None
+        return
+    progress = TerminalProgress(sys.stderr)
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
-def verify_progress() -> Callable[[Path | None, str], None] | None:
-    """What verify says while it works, on stderr when someone watches it."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda path, message: say(message if path is None else f"{display_path(path)}: {message}")
+class TerminalProgress:
+    """Each scenario on one line of a terminal, rewritten as it moves on, ending with its time."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._open = False  # a line is shown without its newline yet
+
+    def __call__(self, path: Path | None, step: Step) -> None:
+        where = "" if path is None else f"{display_path(path)}: "
+        if step.seconds is None:
+            self._running(f"{where}{step.scenario}: {step.action} …")
+            return
+        count = step.problems
+        outcome = f"{count} problem{'' if count == 1 else 's'}" if count else "done"
+        self._write(f"{_PREFIX}{where}{step.scenario}: {outcome}, {step.seconds:.1f} s\n")
+        self._open = False
+
+    def close(self) -> None:
+        """End a line left open, so that whatever comes next starts on a line of its own."""
+        if self._open:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._open = False
+
+    def _running(self, text: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            # A line longer than the terminal would wrap, and the carriage return would not reach
+            # back: the path gives way, from its start, to the scenario and what it does.
+            room = os.get_terminal_size(self._stream.fileno()).columns - 1 - len(_PREFIX)
+            if 1 < room < len(text):
+                text = "…" + text[len(text) - room + 1 :]
+        self._write(_PREFIX + text)
+        self._open = True
+
+    def _write(self, line: str) -> None:
+        self._stream.write("\r\x1b[K" + line)  # back to the start of the line, and clear it
+        self._stream.flush()
+
+
+_PREFIX = "migration-lsp: "

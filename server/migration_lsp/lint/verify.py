@@ -20,7 +20,7 @@ from migration_lsp.lint.check import detect, project_baselines, select_rules, se
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
-from migration_lsp.verify import DEFAULT_TIME_LIMIT, Server, SqlSource, VerifyProblem, verify, verify_sqlite
+from migration_lsp.verify import DEFAULT_TIME_LIMIT, Server, SqlSource, Step, VerifyProblem, verify, verify_sqlite
 from migration_lsp.workspace.project import FileNotice, Project
 
 
@@ -35,15 +35,15 @@ def verify_projects(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     server: Server | None = None,
-    progress: Callable[[Path | None, str], None] | None = None,
+    progress: Callable[[Path | None, Step], None] | None = None,
 ) -> list[Finding]:
     """Verify every literal of every project on one server; notes go to each project's notices.
 
     ``ref``, ``platform``, ``mode`` and ``time_limit`` (seconds per scenario) default to each
     project's config; ``select`` and ``ignore`` narrow the rules as in ``--check``. A long-lived caller (the editor) passes its
     own ``server`` to keep the cluster and template database between runs; otherwise one is
-    started and removed here; ``progress(path, message)`` follows each literal's scenarios
-    (``path`` None: the server's own start-up).
+    started and removed here; ``progress(path, step)`` follows each literal's scenarios
+    (``path`` None: the start of the private cluster).
     Raises :class:`VerifyError` when a PostgreSQL literal needs a PostgreSQL that cannot be used.
     """
     findings: list[Finding] = []
@@ -58,7 +58,7 @@ def verify_projects(
     postgres = any(m.dialect == "postgres" and not m.literal.substitutions for p, _ in work for d in p.documents.values() for m in d.migrations)
     with contextlib.ExitStack() as stack:
         if server is None and postgres:
-            server = stack.enter_context(Server(database_url, progress=None if progress is None else lambda message: progress(None, message)))
+            server = stack.enter_context(Server(database_url, progress=None if progress is None else lambda step: progress(None, step)))
         for project, (rules, unused) in work:
             config = project.config
             documents = list(project.documents.values())
@@ -85,7 +85,7 @@ class _Options:
     platform: str | None  # None: each literal's own, from the config and the evidence
     mode: str
     time_limit: float
-    progress: Callable[[Path | None, str], None] | None
+    progress: Callable[[Path | None, Step], None] | None
 
 
 def _verify_migration(
@@ -99,7 +99,7 @@ def _verify_migration(
         return []
     current, sources = sources_for(m, baselines)
     progress = options.progress
-    report = None if progress is None else (lambda message: progress(m.path, message))
+    report = None if progress is None else (lambda step: progress(m.path, step))
     if m.dialect == "sqlite":
         problems = verify_sqlite(current, sources, time_limit=options.time_limit, progress=report)
     else:

@@ -5,7 +5,7 @@ run twice. :func:`verify` runs those scenarios and returns what went wrong::
 
     verify(current: SqlSource, baselines: Sequence[SqlSource] = (), *,
            database_url: str | None = None, platform: str = "supabase",
-           mode: str = "transaction", progress: Callable[[str], None] | None = None,
+           mode: str = "transaction", progress: Callable[[Step], None] | None = None,
            server: Server | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> list[VerifyProblem]
 
 ``current`` is the migration as it is now, ``baselines`` older versions of it (e.g. HEAD or files of
@@ -45,6 +45,9 @@ which the migration cannot prevent. Before each session the administrative conne
 database again (``ALLOW_CONNECTIONS``, ``CONNECTION LIMIT``, ``IS_TEMPLATE``) and resets the role's
 password, which the migration, as their owner, could have changed.
 
+``progress`` follows the work as :class:`Step` values: each scenario's actions as it runs them,
+then its time and number of problems (and the same for the start of the private cluster).
+
 Problems of the environment raise :class:`VerifyError` with a one-line message.
 
 A SQLite migration is verified without PostgreSQL, on in-memory databases of Python's
@@ -57,6 +60,17 @@ from migration_lsp.verify.platforms import PLATFORMS
 from migration_lsp.verify.scenarios import verify
 from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Server
 from migration_lsp.verify.sqlite import verify_sqlite
-from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem
+from migration_lsp.verify.values import SqlSource, Step, VerifyError, VerifyProblem
 
-__all__ = ["DEFAULT_TIME_LIMIT", "MODES", "PLATFORMS", "Server", "SqlSource", "VerifyError", "VerifyProblem", "verify", "verify_sqlite"]
+__all__ = [
+    "DEFAULT_TIME_LIMIT",
+    "MODES",
+    "PLATFORMS",
+    "Server",
+    "SqlSource",
+    "Step",
+    "VerifyError",
+    "VerifyProblem",
+    "verify",
+    "verify_sqlite",
+]

@@ -14,7 +14,8 @@ import psycopg
 from psycopg.errors import Diagnostic
 from psycopg.pq import TransactionStatus
 
-from migration_lsp.verify.values import SqlSource, first_line
+from migration_lsp.verify.redact import error_text
+from migration_lsp.verify.values import SqlSource
 
 MODES = ("transaction", "statements")
 
@@ -46,7 +47,7 @@ def run(conn: psycopg.Connection, source: SqlSource, mode: str) -> Failure | Non
         if not (conn.broken or conn.closed):
             raise
         # The session was ended: by the migration itself, or from outside at the time limit.
-        return _failure(error, None, None)
+        return _failure(error, source, None, None)
     if failure is None and conn.info.transaction_status != TransactionStatus.IDLE:
         # The app's connection would close without a COMMIT, and its changes would go with it.
         conn.execute("ROLLBACK")
@@ -67,7 +68,7 @@ def _run_each(conn: psycopg.Connection, source: SqlSource) -> Failure | None:
             conn.execute(source.sql[start:end])
         except psycopg.Error as error:
             _recover(conn, error)
-            return _failure(error, *_position(error.diag, source.sql, start, end))
+            return _failure(error, source, *_position(error.diag, source.sql, start, end))
     return None
 
 
@@ -80,12 +81,12 @@ def _run_whole(conn: psycopg.Connection, source: SqlSource) -> Failure | None:
         cursor = error.diag.statement_position
         if cursor:
             offset = min(int(cursor) - 1, len(source.sql))
-            return _failure(error, offset, _token_end(source.sql, offset))
+            return _failure(error, source, offset, _token_end(source.sql, offset))
         replayed = _replay(conn, source)
         if replayed is None:
-            return _failure(error, None, None)
+            return _failure(error, source, None, None)
         index, replay_error = replayed
-        return _failure(error, *_position(replay_error.diag, source.sql, *source.statements[index]))
+        return _failure(error, source, *_position(replay_error.diag, source.sql, *source.statements[index]))
     return None
 
 
@@ -159,12 +160,8 @@ def _token_end(sql: str, offset: int) -> int:
     return offset if token is None else token.end()
 
 
-def _failure(error: psycopg.Error, offset: int | None, end: int | None) -> Failure:
-    diag = error.diag
-    message = diag.message_primary or first_line(error)
-    if diag.message_detail:
-        message = f"{message} ({diag.message_detail})"
-    return Failure(error.sqlstate, message, offset, end)
+def _failure(error: psycopg.Error, source: SqlSource, offset: int | None, end: int | None) -> Failure:
+    return Failure(error.sqlstate, error_text(error, source.sql), offset, end)
 
 
 def _recover(conn: psycopg.Connection, error: psycopg.Error) -> None:

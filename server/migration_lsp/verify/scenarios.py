@@ -12,9 +12,10 @@ from migration_lsp.verify.catalog import Snapshot, diff, snapshot
 from migration_lsp.verify.execute import MODES, Failure, run
 from migration_lsp.verify.platforms import Platform, platform_named
 from migration_lsp.verify.problems import TWICE, baseline_failed, drift, failed, lost, over_time, upgrade_comparison
+from migration_lsp.verify.redact import error_text
 from migration_lsp.verify.seed import Table, column_names, count_rows, seed, user_tables
 from migration_lsp.verify.server import DEFAULT_TIME_LIMIT, Scratch, Server
-from migration_lsp.verify.values import SqlSource, VerifyError, VerifyProblem, first_line
+from migration_lsp.verify.values import SqlSource, Step, Steps, VerifyError, VerifyProblem
 
 
 def verify(
@@ -24,7 +25,7 @@ def verify(
     database_url: str | None = None,
     platform: str = "supabase",
     mode: str = "transaction",
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Step], None] | None = None,
     server: Server | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> list[VerifyProblem]:
@@ -34,14 +35,13 @@ def verify(
         raise VerifyError(f"unknown mode {mode!r}; expected one of: {', '.join(MODES)}")
     if not time_limit > 0:
         raise VerifyError(f"the time limit must be a positive number of seconds, not {time_limit:g}")
-    report = progress or (lambda _message: None)
-    run = _Run(current, chosen, mode, time_limit, report)
+    report = progress or (lambda _step: None)
     if server is not None:
         if database_url is not None:
             raise ValueError("give the database URL to the Server, not to verify()")
-        return _scenarios(server, run, baselines)
+        return _scenarios(server, current, baselines, chosen, mode, time_limit, report)
     with Server(database_url, progress=report) as own:
-        return _scenarios(own, run, baselines)
+        return _scenarios(own, current, baselines, chosen, mode, time_limit, report)
 
 
 @dataclass(frozen=True)
@@ -52,28 +52,46 @@ class _Run:
     platform: Platform
     mode: str
     time_limit: float
-    report: Callable[[str], None]
+    steps: Steps
+
+    def begin(self, database: Scratch, scenario: str, action: str) -> None:
+        """Start ``scenario``'s clock on ``database``, and say what it does first."""
+        database.begin(scenario, self.time_limit)
+        self.steps.doing(scenario, action)
 
 
-def _scenarios(server: Server, run: _Run, baselines: Sequence[SqlSource]) -> list[VerifyProblem]:
+def _scenarios(
+    server: Server,
+    current: SqlSource,
+    baselines: Sequence[SqlSource],
+    platform: Platform,
+    mode: str,
+    time_limit: float,
+    report: Callable[[Step], None],
+) -> list[VerifyProblem]:
     problems: list[VerifyProblem] = []
+    run = _Run(current, platform, mode, time_limit, Steps(report, problems))
     fresh = None
-    with server.database(run.platform) as database, _stopped(database, problems):
+    run.steps.doing("fresh", "creating a database")
+    with server.database(platform) as database, _stopped(database, current, problems):
         fresh = _fresh_and_twice(database, run, problems)
     for baseline in baselines:
-        with server.database(run.platform) as database, _stopped(database, problems):
+        run.steps.doing(f"upgrade:{baseline.label}", "creating a database")
+        with server.database(platform) as database, _stopped(database, current, problems):
             problems += _upgrade(database, run, baseline, fresh)
+    run.steps.end()
     return problems
 
 
 @contextmanager
-def _stopped(database: Scratch, problems: list[VerifyProblem]) -> Iterator[None]:
+def _stopped(database: Scratch, current: SqlSource, problems: list[VerifyProblem]) -> Iterator[None]:
     """A scenario past its time limit is a problem; other errors of ours are the environment's."""
     try:
         yield
     except psycopg.Error as error:
         if not database.expired:
-            raise VerifyError(f"PostgreSQL failed while verifying: {first_line(error)}") from error
+            # Our queries can run the migration's code too (a trigger, a policy's function).
+            raise VerifyError(f"PostgreSQL failed while verifying: {error_text(error, current.sql)}") from error
         scenario = database.deadline.scenario
         problems.append(failed(scenario, _timed_out(database)))
 
@@ -86,16 +104,14 @@ def _fresh_and_twice(
     database: Scratch, run: _Run, problems: list[VerifyProblem]
 ) -> Snapshot | None:
     """The schema a fresh database ends up with, or None when current fails there."""
-    current, mode, report = run.current, run.mode, run.report
-    database.begin("fresh", run.time_limit)
-    report("fresh: running current")
+    current, mode = run.current, run.mode
+    run.begin(database, "fresh", "running current")
     failure = _run(database, current, mode)
     if failure is not None:
         problems.append(failed("fresh", failure))
         return None
     first = _snapshot(database)
-    database.begin("twice", run.time_limit)
-    report("twice: running current again")
+    run.begin(database, "twice", "running current again")
     failure = _run(database, current, mode)
     if failure is not None:
         problems.append(failed("twice", failure))
@@ -108,20 +124,19 @@ def _fresh_and_twice(
 def _upgrade(
     database: Scratch, run: _Run, baseline: SqlSource, fresh: Snapshot | None
 ) -> list[VerifyProblem]:
-    current, mode, report = run.current, run.mode, run.report
+    current, mode = run.current, run.mode
     label = baseline.label
     scenario = f"upgrade:{label}"
-    database.begin(scenario, run.time_limit)
-    report(f"{scenario}: building the baseline")
+    run.begin(database, scenario, "building the baseline")
     failure = _run(database, baseline, mode)
     if failure is not None:
         return [baseline_failed(baseline, failure)]
-    report(f"{scenario}: filling tables")
+    run.steps.doing(scenario, "filling tables")
     with database.connect() as conn:
         tables = user_tables(conn, database.platform.own_schemas)
         seed(conn, tables)
         rows, columns = count_rows(conn, tables), column_names(conn, tables)
-    report(f"{scenario}: running current")
+    run.steps.doing(scenario, "running current")
     failure = _run(database, current, mode)
     if failure is not None:
         return [failed(scenario, failure)]

@@ -22,7 +22,7 @@ from migration_lsp.verify.signals import (
     deferred_termination,
     raise_on_termination,
 )
-from migration_lsp.verify.values import VerifyError, first_line
+from migration_lsp.verify.values import Step, VerifyError, first_line
 
 SCRATCH_PREFIX = "migration_lsp_verify_"
 # A migration that loops, sleeps or waits on a lock must not hang the check: the sessions of a
@@ -76,11 +76,11 @@ class Server:
         database_url: str | None = None,
         *,
         bin_search_path: Sequence[str] | None = None,
-        progress: Callable[[str], None] | None = None,
+        progress: Callable[[Step], None] | None = None,
     ) -> None:
         self._url = database_url
         self._bin_search_path = bin_search_path
-        self._progress = progress or (lambda _message: None)
+        self._progress = progress or (lambda _step: None)
         self._lock = threading.RLock()
         self._cluster: LocalCluster | None = None
         self._admin: psycopg.Connection | None = None
@@ -111,12 +111,15 @@ class Server:
             try:
                 if self._url is None:
                     bin_dir = find_bin_dir(self._bin_search_path)
-                    self._progress(f"starting a throwaway PostgreSQL from {bin_dir}")
+                    started = time.monotonic()
+                    self._progress(Step("cluster", f"starting a throwaway PostgreSQL from {bin_dir}"))
                     self._cluster = LocalCluster(bin_dir)
                     self._admin_conninfo = self._cluster.start()
+                    self._admin = self._connect(self._admin_conninfo)
+                    self._progress(Step("cluster", seconds=time.monotonic() - started))
                 else:
                     self._admin_conninfo = self._url
-                self._admin = self._connect(self._admin_conninfo)
+                    self._admin = self._connect(self._admin_conninfo)
             except BaseException:
                 self.close()
                 raise

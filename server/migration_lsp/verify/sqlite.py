@@ -42,7 +42,7 @@ from migration_lsp.verify.problems import (
     over_time,
     upgrade_comparison,
 )
-from migration_lsp.verify.values import SqlSource, VerifyProblem
+from migration_lsp.verify.values import SqlSource, Step, Steps, VerifyProblem
 
 ROWS_PER_TABLE = 3
 _Value = int | float | str | bytes | None
@@ -62,21 +62,21 @@ def verify_sqlite(
     baselines: Sequence[SqlSource] = (),
     *,
     time_limit: float,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Step], None] | None = None,
 ) -> list[VerifyProblem]:
     """Run every scenario; offsets in the problems point into ``current.sql``."""
-    report = progress or (lambda _message: None)
     current = replace(current, statements=statements(current.sql))
     runner = _Runner(time_limit)
     problems: list[VerifyProblem] = []
-    report("fresh: running current")
+    steps = Steps(progress or (lambda _step: None), problems)
+    steps.doing("fresh", "running current")
     database, failure = runner.run(None, current)
     first = None  # the schema of a fresh database, when current runs there
     if failure is not None:
         problems.append(failed("fresh", failure))
     else:
         first = _snapshot(database)
-        report("twice: running current again")
+        steps.doing("twice", "running current again")
         again, failure = runner.run(database, current)
         if failure is not None:
             problems.append(failed("twice", failure))
@@ -84,7 +84,8 @@ def verify_sqlite(
             problems += [drift(TWICE, difference, current) for difference in diff(first, _snapshot(again))]
     for baseline in baselines:
         baseline = replace(baseline, statements=statements(baseline.sql))
-        problems += _upgrade(runner, current, baseline, first, report)
+        problems += _upgrade(runner, current, baseline, first, steps)
+    steps.end()
     return problems
 
 
@@ -114,21 +115,21 @@ def _upgrade(
     current: SqlSource,
     baseline: SqlSource,
     fresh: Snapshot | None,
-    report: Callable[[str], None],
+    steps: Steps,
 ) -> list[VerifyProblem]:
     label = baseline.label
     scenario = f"upgrade:{label}"
-    report(f"{scenario}: building the baseline")
+    steps.doing(scenario, "building the baseline")
     built, failure = runner.run(None, baseline)
     if failure is not None:
         return [baseline_failed(baseline, failure)]
-    report(f"{scenario}: filling tables")
+    steps.doing(scenario, "filling tables")
     with closing(_open(built)) as conn:
         tables = _tables(conn)
         _seed(conn, tables)
         rows, columns = _count_rows(conn, tables), _columns_of(conn, tables)
         filled = _serialized(conn)
-    report(f"{scenario}: running current")
+    steps.doing(scenario, "running current")
     upgraded, failure = runner.run(filled, current)
     if failure is not None:
         return [failed(scenario, failure)]

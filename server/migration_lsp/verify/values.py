@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -24,6 +26,48 @@ class VerifyProblem:
     sqlstate: str | None
     offset: int | None
     end: int | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where verify is, for a progress display: what a scenario is doing, or that it ended.
+
+    Scenarios come one after the other: a step of another scenario means the last one moved on.
+    ``cluster`` is the start of the private PostgreSQL.
+    """
+
+    scenario: str  # "cluster" | "fresh" | "twice" | "upgrade:<label>"
+    action: str = ""  # what it is doing now, e.g. "running current"; "" once it ended
+    seconds: float | None = None  # once it ended: how long it took
+    problems: int = 0  # once it ended: how many problems it found
+
+
+class Steps:
+    """Tells a progress observer what each scenario does, and how it went once it ends.
+
+    ``problems`` is the list the scenarios add their problems to, to count each one's.
+    """
+
+    def __init__(self, report: Callable[[Step], None], problems: list[VerifyProblem]) -> None:
+        self._report = report
+        self._problems = problems
+        self._scenario: str | None = None
+        self._started = 0.0
+        self._problems_before = 0
+
+    def doing(self, scenario: str, action: str) -> None:
+        if scenario != self._scenario:
+            self.end()
+            self._scenario, self._started = scenario, time.monotonic()
+            self._problems_before = len(self._problems)
+        self._report(Step(scenario, action))
+
+    def end(self) -> None:
+        if self._scenario is not None:
+            seconds = time.monotonic() - self._started
+            found = len(self._problems) - self._problems_before
+            self._report(Step(self._scenario, seconds=seconds, problems=found))
+            self._scenario = None
 
 
 class VerifyError(Exception):
