@@ -37,6 +37,11 @@ FIGURES = {
         r"imports \(python -X importtime.*\): [\d.]+ s",
         r"self time by package: \w+ \d+ ms",
     ],
+    "server_startup.py": [
+        r"start to first diagnostics of examples/mason-app/\S+/route\.ts, 1 runs each",
+        r"installed \(PATH\) +median [\d.]+ s, min [\d.]+ s, max [\d.]+ s",
+        r"python -m migration_lsp +median [\d.]+ s",
+    ],
     "verify_time.py": [
         r"example \(\d+ problems found\)\n  cold, command line: [\d.]+ s wall, [\d.]+ s CPU",
         r"3 tables, git baseline\n.*\n  in the editor: first run [\d.]+ s wall, [\d.]+ s CPU, then warm [\d.]+ s wall, [\d.]+ s CPU",

@@ -284,13 +284,7 @@ class State:
                 if folder.holds(path) and path not in self._pending:
                     self._pending[path] = (doc.text, doc.version)
         log.info("indexed %s: %d files", folder.root, sum(len(p.texts) for p in folder.projects))
-        # What was just read lives until the folder is read again. Out of the cyclic
-        # collector's sight, it no longer turns the full collection that a keystroke's garbage
-        # sets off every few dozen keystrokes into a pause of tens of milliseconds. What an
-        # earlier load left is handed back first, so that its cycles can still be freed.
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+        _freeze()
 
     def _reload(self, roots: list[Path]) -> None:
         if not roots:
@@ -421,6 +415,9 @@ class State:
         cached = self._baselines.get(project)
         if cached is None or cached[0] != paths:
             cached = self._baselines[project] = (paths, project_baselines(project))
+            for baseline in cached[1]:
+                baseline.schema  # built now, so that it is frozen with the baseline
+            _freeze()
         return cached[1]
 
     def _check_workspace(self) -> int:
@@ -476,6 +473,16 @@ class State:
         log.error("%s", message)
         if show:
             self.reporter.show_error(message.splitlines()[0])
+
+
+def _freeze() -> None:
+    """What was just read (a folder, a baseline) lives until it is read again. Out of the cyclic
+    collector's sight, it no longer makes the full collections that a keystroke's garbage sets
+    off into pauses of tens of milliseconds. What was frozen before is handed back first, so
+    that its cycles can still be freed."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _log_failure(future: Future[Any]) -> None:
