@@ -46,7 +46,8 @@ class Project:
         self.notices = [n for n in self.notices if n.path != path]
         if path.suffix.lower() in MARKDOWN_SUFFIXES | SQL_SUFFIXES:
             return  # a rules document or a SQL file: the index reads its checklist or its tables
-        doc = parse_document(path, text, self.config.variable_names)
+        config = self.config
+        doc = parse_document(path, text, config.variable_names, dialect=config.dialect, platform=config.platform, root=config.root)
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
         old = self.documents.pop(path, None)
         if doc.migrations:
