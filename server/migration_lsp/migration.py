@@ -1,7 +1,8 @@
 """A document's migrations: document → literals → statements, with the edits rules make in them.
 
 Each stage is cached by content: a document's literals by its text, a statement's facts by
-the statement's text (see :mod:`migration_lsp.sql.analyze`).
+the statement's dialect and text (see :mod:`migration_lsp.sql.analyze`). Each literal's dialect
+is known before it is split: SQLite and MySQL end statements otherwise than PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
 from migration_lsp.sql.analyze import analyze
@@ -30,7 +32,7 @@ class Migration:
     comments: list[Comment]
     # Edits this literal cannot hold (a backtick in String.raw, a span over a `+`): never offered.
     unwritable: set[Edit] = field(default_factory=set, repr=False)
-    dialect: str = "postgres"  # set by `check` from the config and the evidence (see `dialect`)
+    dialect: str = "postgres"  # from the config and the evidence (see `migration_lsp.dialect`)
     platform: str = "supabase"
 
     @property
@@ -171,17 +173,33 @@ class Document:
     notices: list[Notice]
 
 
-def parse_document(path: Path, text: str, names: Iterable[str], imports: ImportResolver | None = None) -> Document:
-    """``imports`` reads the constants other modules export, for the ``${X}`` X is imported as."""
+def parse_document(
+    path: Path,
+    text: str,
+    names: Iterable[str],
+    imports: ImportResolver | None = None,
+    *,
+    dialect: str = "auto",
+    platform: str = "auto",
+    root: Path | None = None,
+) -> Document:
+    """The literals of ``text``, each in its dialect and platform: the config's ``dialect`` and
+    ``platform`` settings, or for ``auto`` the evidence around it up to ``root`` (the file's folder
+    when None). ``imports`` reads the constants other modules export, for the ``${X}`` X is
+    imported as."""
     located = find_literals(text, path, frozenset(names), imports)
-    migrations = [parse_migration(path, text, lit) for lit in located.literals]
+    root = path.parent if root is None else root
+    migrations = [parse_migration(path, text, lit, detect_dialect(dialect, path, text, lit.sql, root)) for lit in located.literals]
+    sqls = [m.sql for m in migrations]
+    for m in migrations:
+        m.platform = detect_platform(platform, m.dialect, path, text, sqls, root)
     return Document(path, text, migrations, located.notices)
 
 
-def parse_migration(path: Path, text: str, lit: MigrationLiteral) -> Migration:
-    """One literal of the document ``text``, split and analysed."""
-    pieces, comments = split(lit.sql)
+def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str = "postgres") -> Migration:
+    """One literal of the document ``text``, split and analysed in ``dialect``."""
+    pieces, comments = split(lit.sql, dialect)
     statements = [
-        Statement(analyze(lit.sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)
+        Statement(analyze(lit.sql[p.start : p.end], dialect), p.start, i) for i, p in enumerate(pieces)
     ]
-    return Migration(path, text, lit, statements, comments)
+    return Migration(path, text, lit, statements, comments, dialect=dialect)

@@ -80,9 +80,12 @@ def guard_policy(m: Migration, st: Statement) -> Fix | None:
     return Fix("Wrap the policy in a guarded DO block", edits)
 
 
-def guard_with_handler(m: Migration, st: Statement, conditions: Sequence[str], title: str) -> Fix:
+def guard_with_handler(m: Migration, st: Statement, conditions: Sequence[str], title: str) -> Fix | None:
     """Let ``st`` fail harmlessly with ``conditions``: a ``DO`` block with that handler, or,
-    inside a DO block already, a nested ``BEGIN … EXCEPTION … END``."""
+    inside a DO block already, a nested ``BEGIN … EXCEPTION … END``. None outside PostgreSQL,
+    which alone has DO blocks."""
+    if m.dialect != "postgres":
+        return None
     indent = m.indentation(st.start)
     handler = f"\n{indent}EXCEPTION WHEN {' OR '.join(conditions)} THEN NULL;\n{indent}END"
     if st.parent is not None:

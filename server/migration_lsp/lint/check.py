@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from migration_lsp.config import Config, load_config_file
-from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Finding, RuleError
 from migration_lsp.lint import suppress
 from migration_lsp.migration import Document, Migration
@@ -78,8 +77,6 @@ def check(
     """Run the rules over documents that share one config, then apply levels and suppressions."""
     rules = select_rules(config, select, ignore)
     migrations = [m for d in documents for m in d.migrations]
-    for d in documents:
-        detect(d, config)
     findings: list[Finding] = []
     errors: list[RuleError] = []
     contexts: dict[tuple[int, ...], Context] = {}  # scopes that see the same literals share one context and its schemas
@@ -99,15 +96,6 @@ def check(
     ran = {r.name for r in rules if r.reported_by == "check"}
     findings = settle(findings, documents, config, ran, suppress.UNUSED in active, read_text)
     return CheckResult(findings, errors)
-
-
-def detect(document: Document, config: Config) -> None:
-    """Set each migration's dialect and platform from the config and the evidence around it."""
-    for m in document.migrations:
-        m.dialect = detect_dialect(config.dialect, m.path, m.text, m.sql, config.root)
-    sqls = [m.sql for m in document.migrations]
-    for m in document.migrations:
-        m.platform = detect_platform(config.platform, m.dialect, m.path, m.text, sqls, config.root)
 
 
 def _by_scope(rules: Sequence[Rule], config: Config) -> dict[tuple[bool, bool], list[Rule]]:

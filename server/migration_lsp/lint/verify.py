@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from migration_lsp.config import Config
 from migration_lsp.findings import Finding
-from migration_lsp.lint.check import detect, project_baselines, select_rules, settle
+from migration_lsp.lint.check import project_baselines, select_rules, settle
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
@@ -49,9 +49,6 @@ def verify_projects(
     findings: list[Finding] = []
     work = [(p, _enabled(p.config, select, ignore)) for p in projects if p.documents]
     work = [(p, (rules, unused)) for p, (rules, unused) in work if rules]
-    for project, _ in work:
-        for document in project.documents.values():
-            detect(document, project.config)
     if not work:
         return findings
     # PostgreSQL is started only for a PostgreSQL literal: SQLite runs in this process.

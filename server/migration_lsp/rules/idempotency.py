@@ -467,6 +467,13 @@ class CreateNotIdempotent(Rule):
     `DO` block whose handler catches the error of a second run (type, domain, named
     constraint, primary key, publication membership). An unnamed constraint gets no fix:
     name it first.
+
+    In SQLite, `CREATE VIEW`/`TRIGGER IF NOT EXISTS` is idempotent and is the fix (SQLite has
+    no `OR REPLACE`). In MySQL, `CREATE OR REPLACE VIEW` is the fix for a view, and a
+    `DROP TRIGGER`/`FUNCTION`/`PROCEDURE IF EXISTS` before it for the others: valid on every
+    MySQL and MariaDB, and the next run creates the new body, where `CREATE TRIGGER IF NOT
+    EXISTS` (MySQL 8.0.29+) would keep an older one; `IF NOT EXISTS` is accepted as
+    idempotent all the same. DO-block fixes are PostgreSQL's: other dialects get none.
     """
 
     name = "create-not-idempotent"
@@ -476,23 +483,23 @@ class CreateNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind in _OR_REPLACE and not f.or_replace and not f.temporary:
+            # SQLite's views and triggers and MySQL's triggers take IF NOT EXISTS; PostgreSQL's do
+            # not parse with it, which syntax-error reports.
+            if f.kind in _OR_REPLACE and not f.or_replace and not f.temporary and not f.if_not_exists:
                 obj, raises = _OR_REPLACE[f.kind]
                 if st.guarded("not_exists", raises) or _dropped_before(m, st, obj, f.name):
                     continue
-                yield m.finding(
-                    self.name,
-                    f"CREATE {obj} {f.name} fails on the second run; use CREATE OR REPLACE {obj}",
-                    *st.span(),
-                    insert_words(m, st.at(f.create_end or 0), "OR REPLACE"),
-                )
-            elif f.kind == "create_trigger" and not f.or_replace:
+                yield self._or_replace(m, st, obj)
+            elif f.kind == "create_trigger" and not f.or_replace and not f.if_not_exists:
                 if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, f.table):
                     continue
-                instead = "use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or " if f.object_type == "TRIGGER" else ""
+                instead = {
+                    "sqlite": "add IF NOT EXISTS, or DROP TRIGGER IF EXISTS first",
+                    "mysql": "DROP TRIGGER IF EXISTS first (IF NOT EXISTS, MySQL 8.0.29+, would keep an older body)",
+                }.get(m.dialect, "use CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS first" if f.object_type == "TRIGGER" else "DROP TRIGGER IF EXISTS first")
                 yield m.finding(
                     self.name,
-                    f"CREATE {f.object_type} {f.name} fails on the second run; {instead}DROP TRIGGER IF EXISTS first",
+                    f"CREATE {f.object_type} {f.name} fails on the second run; {instead}",
                     *st.span(),
                     self._trigger_fix(m, st),
                 )
@@ -528,18 +535,42 @@ class CreateNotIdempotent(Rule):
                     guard_with_handler(m, st, ("duplicate_object",), "Ignore duplicate_object on a second run"),
                 )
 
-    @staticmethod
-    def _trigger_fix(m: Migration, st: Statement) -> Fix | None:
+    def _or_replace(self, m: Migration, st: Statement, obj: str) -> Finding:
+        """CREATE VIEW, FUNCTION or PROCEDURE: OR REPLACE where the dialect has it."""
         f = st.fact
+        if m.dialect == "sqlite":  # views only, and no OR REPLACE
+            return m.finding(self.name, f"CREATE {obj} {f.name} fails on the second run; add IF NOT EXISTS", *st.span(), insert_words(m, st.at(f.keyword_end or 0), "IF NOT EXISTS"))
+        if m.dialect == "mysql" and obj != "VIEW":  # MySQL's routines have no OR REPLACE
+            drop = self._drop_first(m, st, f"DROP {obj} IF EXISTS {{name}};", f"Drop the {obj.lower()} first, if it exists")
+            return m.finding(self.name, f"CREATE {obj} {f.name} fails on the second run; DROP {obj} IF EXISTS first", *st.span(), drop)
+        return m.finding(self.name, f"CREATE {obj} {f.name} fails on the second run; use CREATE OR REPLACE {obj}", *st.span(), insert_words(m, st.at(f.create_end or 0), "OR REPLACE"))
+
+    @staticmethod
+    def _drop_first(m: Migration, st: Statement, drop: str, title: str, table: bool = False) -> Fix | None:
+        """``drop`` (with the statement's own ``{name}`` and ``{table}`` text) on the line before it."""
+        f = st.fact
+        spans = (f.name_span, f.table_span) if table else (f.name_span,)
+        # The DROP repeats the names: not those a `${…}` or a constant writes, which the code
+        # spells in one place.
+        if any(span is None or m.literal.from_code(*st.span(span)) for span in spans):
+            return None
+        name = f.text[f.name_span.start : f.name_span.end] if f.name_span else ""
+        on = f.text[f.table_span.start : f.table_span.end] if f.table_span else ""
+        return insert_before(m, st, drop.format(name=name, table=on), title)
+
+    @classmethod
+    def _trigger_fix(cls, m: Migration, st: Statement) -> Fix | None:
+        f = st.fact
+        title = "Drop the trigger first, if it exists"
+        if m.dialect == "sqlite":
+            return insert_words(m, st.at(f.keyword_end or 0), "IF NOT EXISTS")
+        if m.dialect == "mysql":
+            # Valid in every MySQL and MariaDB, and the next run creates the trigger's new body.
+            return cls._drop_first(m, st, "DROP TRIGGER IF EXISTS {name};", title)
         if f.object_type == "TRIGGER":
             return insert_words(m, st.at(f.create_end or 0), "OR REPLACE")
-        # A constraint trigger has no OR REPLACE. The DROP repeats its names: not those a `${…}`
-        # writes, which the code spells in one place.
-        if f.name_span is None or f.table_span is None or m.literal.from_code(*st.span(f.name_span)) or m.literal.from_code(*st.span(f.table_span)):
-            return None
-        name = f.text[f.name_span.start : f.name_span.end]
-        table = f.text[f.table_span.start : f.table_span.end]
-        return insert_before(m, st, f"DROP TRIGGER IF EXISTS {name} ON {table};", "Drop the trigger first, if it exists")
+        # A constraint trigger has no OR REPLACE.
+        return cls._drop_first(m, st, "DROP TRIGGER IF EXISTS {name} ON {table};", title, table=True)
 
     def _constraints(self, m: Migration, st: Statement) -> Iterable[Finding]:
         dropped: set[str] = set()
@@ -560,7 +591,8 @@ class CreateNotIdempotent(Rule):
                 found.append((act, con, f"ADD CONSTRAINT adds an unnamed {con.kind.replace('_', ' ')} constraint to {st.fact.table} again on every run; name it and guard it"))
             elif not st.guarded("not_exists", _raises(con)):
                 label = f"constraint {con.name}" if con.name else "an unnamed primary key"
-                found.append((act, con, f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails on the second run; guard it with a DO block and EXCEPTION WHEN {_raises(con)}"))
+                how = f"guard it with a DO block and EXCEPTION WHEN {_raises(con)}" if m.dialect == "postgres" else "declare it inside CREATE TABLE IF NOT EXISTS instead"
+                found.append((act, con, f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails on the second run; {how}"))
         # One fix guards the whole statement, so it needs every handler the statement needs;
         # a handler cannot help an unnamed constraint, which raises nothing.
         fix = None
@@ -613,7 +645,8 @@ class DropNotIdempotent(Rule):
     ```
 
     ## Fix safety
-    Safe: it inserts `IF EXISTS`.
+    Safe: it inserts `IF EXISTS`. MySQL has no `DROP INDEX IF EXISTS`, and only PostgreSQL
+    has `DROP CONSTRAINT IF EXISTS`: there the message says what to do, and there is no fix.
     """
 
     name = "drop-not-idempotent"
@@ -626,6 +659,9 @@ class DropNotIdempotent(Rule):
             if f.kind == "drop" and f.object_type in _DROP_RAISES and not f.if_exists:
                 if st.guarded("exists", _DROP_RAISES[f.object_type]):
                     continue
+                if m.dialect == "mysql" and f.object_type == "INDEX":
+                    yield m.finding(self.name, f"DROP INDEX {f.name} fails once it is gone, and MySQL has no IF EXISTS for indexes: check information_schema.statistics first", *st.span())
+                    continue
                 yield m.finding(
                     self.name,
                     f"DROP {f.object_type} {f.name} fails once it is gone; add IF EXISTS",
@@ -637,11 +673,12 @@ class DropNotIdempotent(Rule):
                     if act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
                         if st.guarded("exists", "undefined_object"):
                             continue
+                        postgres = m.dialect == "postgres"  # the only one with DROP CONSTRAINT IF EXISTS
                         yield m.finding(
                             self.name,
-                            f"DROP CONSTRAINT {act.column} fails once it is gone; add IF EXISTS",
+                            f"DROP CONSTRAINT {act.column} fails once it is gone; " + ("add IF EXISTS" if postgres else "check information_schema.table_constraints first"),
                             *st.span(act.span),
-                            insert_words(m, st.at(act.insert_guard_at), "IF EXISTS"),
+                            insert_words(m, st.at(act.insert_guard_at), "IF EXISTS") if postgres else None,
                         )
 
 
@@ -649,7 +686,10 @@ class InsertNotIdempotent(Rule):
     """Finds `INSERT` without `ON CONFLICT` or a `WHERE NOT EXISTS` guard.
 
     ## What it does
-    Reports seed-data inserts that add their rows again on every run.
+    Reports seed-data inserts that add their rows again on every run. Idempotent forms:
+    `ON CONFLICT … DO NOTHING`/`DO UPDATE` (PostgreSQL, SQLite 3.24+), `INSERT OR IGNORE`,
+    `INSERT OR REPLACE` and `REPLACE INTO` (SQLite), `INSERT IGNORE`,
+    `ON DUPLICATE KEY UPDATE` and `REPLACE INTO` (MySQL), and `WHERE NOT EXISTS`.
 
     ## Why is this bad?
     The migration runs again and again. Each run inserts the rows once more, or fails on a
@@ -668,7 +708,9 @@ class InsertNotIdempotent(Rule):
     ## Fix safety
     Unsafe: `ON CONFLICT DO NOTHING` only prevents duplicates where a unique constraint
     covers the row; check that one exists. The clause goes before `RETURNING`; an `INSERT`
-    inside a `WITH` query gets no fix.
+    inside a `WITH` query gets no fix, nor does a SQLite `INSERT … SELECT` without `WHERE`
+    (SQLite would read the `ON` as a join's). MySQL gets no fix: `INSERT IGNORE` also turns
+    other errors into warnings, so the message names it and leaves the choice.
     """
 
     name = "insert-not-idempotent"
@@ -681,14 +723,22 @@ class InsertNotIdempotent(Rule):
             if f.kind != "insert" or f.on_conflict or f.not_exists_guard or st.guarded("not_exists", "unique_violation"):
                 continue
             fix = None
-            if f.conflict_at is not None:
+            # MySQL's INSERT IGNORE also turns other errors into warnings: that one is the user's call.
+            if f.conflict_at is not None and m.dialect != "mysql":
                 fix = Fix("Add ON CONFLICT DO NOTHING", (m.insert(st.at(f.conflict_at), " ON CONFLICT DO NOTHING"),), safe=False)
             yield m.finding(
                 self.name,
-                f"INSERT INTO {f.table} adds its rows again on every run; add ON CONFLICT … DO NOTHING or a WHERE NOT EXISTS guard",
+                f"INSERT INTO {f.table} adds its rows again on every run; {_INSERT_GUARDS[m.dialect]}",
                 *st.span(),
                 fix,
             )
+
+
+_INSERT_GUARDS = {
+    "postgres": "add ON CONFLICT … DO NOTHING or a WHERE NOT EXISTS guard",
+    "sqlite": "add ON CONFLICT … DO NOTHING, use INSERT OR IGNORE, or add a WHERE NOT EXISTS guard",
+    "mysql": "use INSERT IGNORE or ON DUPLICATE KEY UPDATE, or add a WHERE NOT EXISTS guard",
+}
 
 
 FAMILY = (

@@ -27,7 +27,8 @@ class TransactionControl(Rule):
     ## What it does
     Reports each top-level `BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`,
     `ABORT`, `SAVEPOINT` and `RELEASE` in a migration literal. The `BEGIN … END` of a
-    PL/pgSQL block inside `DO $$ … $$` is not a transaction command and is not reported.
+    PL/pgSQL block inside `DO $$ … $$`, of a SQLite trigger's body and of a MySQL trigger or
+    routine is not a transaction command and is not reported.
 
     ## Why is this bad?
     The migration is sent as one script and runs as one transaction. A `COMMIT` inside it
@@ -35,7 +36,9 @@ class TransactionControl(Rule):
     `ROLLBACK` silently throws away everything before it: `CREATE TABLE a; ROLLBACK;
     CREATE TABLE b;` creates only `b`. What runs is no longer what the literal reads, and
     the fresh, existing and second runs differ ("Testing Migrations": no errors in any
-    scenario; section 2, "Always Idempotent").
+    scenario; section 2, "Always Idempotent"). SQLite's drivers run the statements one by one:
+    a failure after a `BEGIN` leaves its transaction open on the app's connection. MySQL
+    commits before and after each `CREATE`, `ALTER` and `DROP`, whatever the literal says.
 
     ## Example
     ```sql
@@ -64,11 +67,15 @@ class TransactionControl(Rule):
                 command = _CONTROL.get(st.fact.kind)
                 if command is None:
                     continue
-                yield m.finding(
-                    self.name,
-                    f"{command} inside the migration changes what runs: the literal already runs as one transaction",
-                    *st.span(),
-                )
+                yield m.finding(self.name, f"{command} inside the migration changes what runs: {_WHY[m.dialect]}", *st.span())
+
+
+# better-sqlite3, D1 and mysql2 run each statement on its own; PostgreSQL's drivers send one script.
+_WHY = {
+    "postgres": "the literal already runs as one transaction",
+    "sqlite": "a failure between BEGIN and COMMIT leaves the transaction open on the app's connection",
+    "mysql": "MySQL commits before and after each CREATE, ALTER and DROP anyway",
+}
 
 
 FAMILY = (TransactionControl,)

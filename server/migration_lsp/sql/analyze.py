@@ -3,8 +3,10 @@
 sqlglot parses what it models (CREATE TABLE bodies, DML, expressions). Much of what a
 migration holds (``CREATE POLICY``, ``DO`` blocks, ``ENABLE ROW LEVEL SECURITY``) is only an
 ``exp.Command`` to sqlglot, so statement headers are read from sqlglot's tokens, one grammar
-for all of them. PostgreSQL's own parser (pglast) decides whether a statement is valid.
-Facts are cached by statement text: an edit re-analyses only the statements it touched.
+for all of them. PostgreSQL's own parser (pglast) decides whether a statement is valid; for a SQLite literal,
+SQLite itself does (it compiles the statement, never runs it); MySQL's statements are not
+judged. sqlglot parses with the literal's dialect. Facts are cached by dialect and statement
+text: an edit re-analyses only the statements it touched.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sqlite3
 import threading
 from typing import Iterable, cast
 
@@ -19,6 +22,7 @@ import sqlglot
 from pglast import parser as pg_parser
 from sqlglot import exp
 
+from migration_lsp.dialect import DIALECTS
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span
 from migration_lsp.sql.plpgsql import read_do_block
 from migration_lsp.sql.tokens import PUNCT, WORD, Tok, TokenError, tokenize
@@ -27,40 +31,42 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 CACHE_SIZE = 20_000
 
-# Facts by statement text, oldest first. Each keystroke in a statement gives it a new text,
-# so the one it replaces is forgotten (see :func:`forget`) rather than kept until evicted.
-_facts: dict[str, Fact] = {}
+# Facts by dialect and statement text, oldest first. Each keystroke in a statement gives it a
+# new text, so the one it replaces is forgotten (see :func:`forget`) rather than kept until evicted.
+_facts: dict[tuple[str, str], Fact] = {}
 _facts_lock = threading.Lock()
 
 
-def analyze(text: str) -> Fact:
-    """Facts of one statement (no trailing semicolon), cached by text. Never raises on bad SQL."""
-    fact = _facts.get(text)
+def analyze(text: str, dialect: str = "postgres") -> Fact:
+    """Facts of one statement (no trailing semicolon) in ``dialect``, cached. Never raises on bad SQL."""
+    key = (dialect, text)
+    fact = _facts.get(key)
     if fact is None:
-        fact = _analyze(text)
+        fact = _analyze(text, dialect)
         with _facts_lock:
-            _facts[text] = fact
+            _facts[key] = fact
             if len(_facts) > CACHE_SIZE:
                 del _facts[next(iter(_facts))]
     return fact
 
 
 def forget(texts: Iterable[str]) -> None:
-    """Drop the facts of statement texts that an edit replaced."""
+    """Drop the facts, in every dialect, of statement texts that an edit replaced."""
     with _facts_lock:
         for text in texts:
-            _facts.pop(text, None)
+            for dialect in DIALECTS:
+                _facts.pop((dialect, text), None)
 
 
-def _analyze(text: str) -> Fact:
-    error = _syntax_error(text)
+def _analyze(text: str, dialect: str) -> Fact:
+    error = _syntax_error(text) if dialect == "postgres" else _sqlite_syntax_error(text) if dialect == "sqlite" else None
     try:
-        tokens = tokenize(text)
+        tokens = tokenize(text, dialect)
     except TokenError:
         return Fact("unknown", text, syntax_error=error or ("unterminated quoted string", 0, 1))
     if not tokens:
         return Fact("empty", text, syntax_error=error)
-    fact = _TokenReader(text, tokens).statement()
+    fact = _TokenReader(text, tokens, dialect).statement()
     fact.syntax_error = error or fact.syntax_error
     return fact
 
@@ -96,6 +102,28 @@ def _syntax_error(text: str) -> tuple[str, int, int] | None:
         token = _ERROR_TOKEN.match(text, location)
         end = token.end() if token is not None and "\n" not in token.group() else location + 1
         return message, location, end
+    return None
+
+
+# SQLite's complaints about the text itself, as against the names in it ("no such table").
+_SQLITE_SYNTAX = re.compile(r"syntax error|incomplete input|unrecognized token")
+_sqlite = sqlite3.connect(":memory:", check_same_thread=False)
+_sqlite_lock = threading.Lock()
+
+
+def _sqlite_syntax_error(text: str) -> tuple[str, int, int] | None:
+    """SQLite's parse error of a statement, at its first token, or None. ``EXPLAIN`` compiles
+    the statement on an empty in-memory database and runs nothing."""
+    try:
+        with _sqlite_lock:
+            _sqlite.execute("EXPLAIN " + _encodable(text)).close()
+    except sqlite3.Error as e:
+        message = str(e)
+        if _SQLITE_SYNTAX.search(message):
+            first = _ERROR_TOKEN.match(text)
+            return message, 0, first.end() if first is not None else 1
+    except ValueError:  # a NUL character
+        return "the statement holds a NUL character", 0, 1
     return None
 
 
@@ -145,9 +173,10 @@ _OBJECT_WORDS: dict[tuple[str, str | None], str] = {
 
 
 class _TokenReader:
-    def __init__(self, text: str, tokens: list[Tok]) -> None:
+    def __init__(self, text: str, tokens: list[Tok], dialect: str) -> None:
         self.text = text
         self.toks = tokens
+        self.dialect = dialect
         self.i = 0
 
     # -- token helpers -------------------------------------------------------------------
@@ -316,7 +345,7 @@ class _TokenReader:
             if obj in ("VIEW", "MATERIALIZED VIEW"):
                 as_at = self.find_word("AS", self.i, len(self.toks))
                 if as_at is not None:
-                    fact.expression = _parse(self.src(as_at + 1, len(self.toks)))
+                    fact.expression = _parse(self.src(as_at + 1, len(self.toks)), self.dialect)
         return fact
 
     def object_type(self) -> str:
@@ -653,7 +682,7 @@ class _TokenReader:
 
     def do(self) -> Fact:
         fact = Fact("do", self.text)
-        parts = _do_parts(self.text)
+        parts = _do_parts(self.text) if self.dialect == "postgres" else None  # MySQL's DO evaluates expressions
         if parts is None or parts[2] != "plpgsql":
             return fact
         start, end, _ = parts
@@ -684,7 +713,7 @@ class _TokenReader:
         return fact
 
     def dml(self) -> Fact:
-        expression = _parse(self.text)
+        expression = _parse(self.text, self.dialect)
         verb = self.word() or ""
         kind = {"DELETE": "delete", "UPDATE": "update", "INSERT": "insert", "MERGE": "merge"}.get(verb, "dml")
         fact = Fact(kind, self.text, expression=expression)
@@ -706,9 +735,9 @@ class _TokenReader:
                 )
             elif inserts := list(expression.find_all(exp.Insert)):
                 kind, verb = "insert", "INSERT"
-                fact.on_conflict = all(i.args.get("conflict") is not None for i in inserts)
+                fact.on_conflict = all(_meets_duplicates(i) for i in inserts)
                 fact.not_exists_guard = all(_not_exists_guard(i) for i in inserts)
-                if isinstance(expression, exp.Insert):
+                if isinstance(expression, exp.Insert) and (self.dialect != "sqlite" or _upsert_can_follow(expression)):
                     returning = self.find_word("RETURNING", 0, len(self.toks))
                     fact.conflict_at = self.toks[(returning or len(self.toks)) - 1].end
             fact.kind = kind
@@ -723,6 +752,21 @@ class _TokenReader:
         return fact
 
 
+def _meets_duplicates(insert: exp.Insert) -> bool:
+    """Does the INSERT say what a duplicate row does? ``ON CONFLICT`` (PostgreSQL, SQLite),
+    ``ON DUPLICATE KEY UPDATE`` and ``INSERT IGNORE`` (MySQL), ``INSERT OR IGNORE``/``OR REPLACE``
+    (SQLite). ``OR ABORT``, ``OR FAIL`` and ``OR ROLLBACK`` fail on one like a plain INSERT."""
+    alternative = str(insert.args.get("alternative") or "").upper()
+    return insert.args.get("conflict") is not None or bool(insert.args.get("ignore")) or alternative in ("IGNORE", "REPLACE")
+
+
+def _upsert_can_follow(insert: exp.Insert) -> bool:
+    """Can SQLite take ``ON CONFLICT`` at the end of this INSERT? After ``VALUES`` it can; after
+    a SELECT only with a WHERE, or SQLite reads the ON as a join's (its parsing ambiguity)."""
+    source = insert.expression
+    return isinstance(source, exp.Values) or (isinstance(source, exp.Select) and source.args.get("where") is not None)
+
+
 def _not_exists_guard(insert: exp.Insert) -> bool:
     """``INSERT … SELECT … WHERE NOT EXISTS (…)``."""
     select = insert.expression
@@ -730,9 +774,9 @@ def _not_exists_guard(insert: exp.Insert) -> bool:
     return where is not None and any(isinstance(n.this, exp.Exists) for n in where.find_all(exp.Not))
 
 
-def _parse(text: str) -> exp.Expression | None:
+def _parse(text: str, dialect: str = "postgres") -> exp.Expression | None:
     try:
-        return cast(exp.Expression, sqlglot.parse_one(text, read="postgres"))
+        return cast(exp.Expression, sqlglot.parse_one(text, read=dialect))
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError, RecursionError):
         return None
 

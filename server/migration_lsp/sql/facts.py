@@ -147,8 +147,8 @@ class Fact:
     temporary: bool = False
     cascade: bool = False
     has_where: bool = False
-    on_conflict: bool = False
-    conflict_at: int | None = None  # for an INSERT: where ON CONFLICT goes (before RETURNING)
+    on_conflict: bool = False  # an INSERT that says what a duplicate does: ON CONFLICT, INSERT OR IGNORE, ON DUPLICATE KEY …
+    conflict_at: int | None = None  # for an INSERT: where ON CONFLICT goes (before RETURNING), if it can
     not_exists_guard: bool = False
     keyword_end: int | None = None  # where IF NOT EXISTS / IF EXISTS goes
     create_end: int | None = None  # just after CREATE, where OR REPLACE goes
@@ -169,7 +169,7 @@ class Fact:
     # is inside a string, where a quote or a backslash stands for other text.
     quoted_body: Span | None = None
     guards: tuple[Guard, ...] = ()  # for a statement nested in a DO block
-    syntax_error: tuple[str, int, int] | None = None  # PostgreSQL's message, span of the token
+    syntax_error: tuple[str, int, int] | None = None  # the database's parse error, span of the token
     expression: exp.Expression | None = None
     # A statement a DO block runs with EXECUTE '<constant>': its text is the string's value.
     executed: bool = False

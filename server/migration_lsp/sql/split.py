@@ -1,9 +1,19 @@
-"""Cut SQL into top-level statements, the way PostgreSQL's lexer sees them.
+"""Cut SQL into top-level statements, the way the literal's database sees them.
 
-A statement ends at a semicolon outside quotes, dollar quotes and comments. Strings
-(``'…'``, ``E'…'``), quoted identifiers, ``$tag$`` bodies, ``--`` and nested ``/* */``
+PostgreSQL: a statement ends at a semicolon outside quotes, dollar quotes and comments.
+Strings (``'…'``, ``E'…'``), quoted identifiers, ``$tag$`` bodies, ``--`` and nested ``/* */``
 comments are skipped whole, so nothing inside them ever becomes a statement or a finding.
 Unterminated quotes and comments run to the end of the text; the parser then reports them.
+
+SQLite ends statements as :func:`sqlite3.complete_statement` does: ``'…'``, ``"…"``, `````…````` and
+``[…]`` quote, ``/* */`` does not nest, and ``CREATE [TEMP] TRIGGER … BEGIN …; …; END`` is one
+statement, whose body ends at an ``END`` that follows a semicolon.
+
+MySQL, as the server reads a multi-statement string: strings take backslash escapes, ``#`` and
+``-- `` start a line comment, and the ``BEGIN … END`` body of ``CREATE TRIGGER``/``PROCEDURE``/
+``FUNCTION``/``EVENT`` is one statement (``END IF``, ``END LOOP``, ``END WHILE`` and ``END REPEAT``
+close blocks that open no ``BEGIN``; ``CASE … END`` nests). ``DELIMITER`` is a command of the
+``mysql`` client, never sent to the server: a literal does not hold it.
 """
 
 from __future__ import annotations
@@ -35,7 +45,16 @@ class Comment:
     line: bool  # True for `--`, False for `/* */`
 
 
-def split(sql: str) -> tuple[list[Piece], list[Comment]]:
+def split(sql: str, dialect: str = "postgres") -> tuple[list[Piece], list[Comment]]:
+    """The statements of ``sql`` in ``dialect`` (``postgres``, ``sqlite`` or ``mysql``), and its comments."""
+    if dialect == "sqlite":
+        return _split_sqlite(sql)
+    if dialect == "mysql":
+        return _split_mysql(sql)
+    return _split_postgres(sql)
+
+
+def _split_postgres(sql: str) -> tuple[list[Piece], list[Comment]]:
     pieces: list[Piece] = []
     comments: list[Comment] = []
     seg_start = 0
@@ -76,6 +95,131 @@ def split(sql: str) -> tuple[list[Piece], list[Comment]]:
             else:
                 i = closed
                 comments.append(Comment(pos, i, False))
+    _add(sql, seg_start, n, False, comments, pieces)
+    return pieces, comments
+
+
+# SQLite's own statement ender (complete.c): the state after each kind of token. A semicolon
+# that leads back to _START ends a statement; inside a trigger it leads to _SEMI instead.
+_INVALID, _START, _NORMAL, _EXPLAIN, _CREATE, _TRIGGER, _SEMI, _END = range(8)
+_T_SEMI, _T_WS, _T_OTHER, _T_EXPLAIN, _T_CREATE, _T_TEMP, _T_TRIGGER, _T_END = range(8)
+_SQLITE_STATES = (
+    # SEMI    WS        OTHER     EXPLAIN   CREATE    TEMP      TRIGGER   END
+    (_START, _INVALID, _NORMAL, _EXPLAIN, _CREATE, _NORMAL, _NORMAL, _NORMAL),  # _INVALID
+    (_START, _START, _NORMAL, _EXPLAIN, _CREATE, _NORMAL, _NORMAL, _NORMAL),  # _START
+    (_START, _NORMAL, _NORMAL, _NORMAL, _NORMAL, _NORMAL, _NORMAL, _NORMAL),  # _NORMAL
+    (_START, _EXPLAIN, _EXPLAIN, _NORMAL, _CREATE, _NORMAL, _NORMAL, _NORMAL),  # _EXPLAIN
+    (_START, _CREATE, _NORMAL, _NORMAL, _NORMAL, _CREATE, _TRIGGER, _NORMAL),  # _CREATE
+    (_SEMI, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER),  # _TRIGGER
+    (_SEMI, _SEMI, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER, _END),  # _SEMI
+    (_START, _END, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER, _TRIGGER),  # _END
+)
+_SQLITE_WORDS = {"EXPLAIN": _T_EXPLAIN, "CREATE": _T_CREATE, "TEMP": _T_TEMP, "TEMPORARY": _T_TEMP, "TRIGGER": _T_TRIGGER, "END": _T_END}
+# SQLite's identifier characters include digits and `$`: `1end` is one word, not END.
+_SQLITE_TOKEN = re.compile(r"""[;'"`\[]|--|/\*|(?:[A-Za-z0-9_$]|[^\x00-\x7f])+|[^ \t\n\r\f]""")
+
+
+def _split_sqlite(sql: str) -> tuple[list[Piece], list[Comment]]:
+    pieces: list[Piece] = []
+    comments: list[Comment] = []
+    seg_start = i = 0
+    n = len(sql)
+    state = _INVALID
+    search = _SQLITE_TOKEN.search
+    while (m := search(sql, i)) is not None:
+        tok = m.group()
+        pos = m.start()
+        token = _T_OTHER
+        if tok == ";":
+            token = _T_SEMI
+            i = pos + 1
+        elif tok in ("'", '"', "`", "["):
+            close = sql.find("]" if tok == "[" else tok, pos + 1)
+            i = n if close == -1 else close + 1
+        elif tok == "--":
+            eol = sql.find("\n", pos)
+            i = n if eol == -1 else eol
+            comments.append(Comment(pos, i, True))
+            token = _T_WS
+        elif tok == "/*":
+            close = sql.find("*/", pos + 2)
+            if close == -1:
+                i = n  # unclosed: it stays in the statement
+            else:
+                i = close + 2
+                comments.append(Comment(pos, i, False))
+                token = _T_WS
+        else:
+            token = _SQLITE_WORDS.get(tok.upper(), _T_OTHER)
+            i = m.end()
+        state = _SQLITE_STATES[state][token]
+        if token == _T_SEMI and state == _START:
+            _add(sql, seg_start, pos, True, comments, pieces)
+            seg_start = i
+    _add(sql, seg_start, n, False, comments, pieces)
+    return pieces, comments
+
+
+_MYSQL_TOKEN = re.compile(r"""[;'"`#]|--|/\*|[A-Za-z0-9_$]+""")  # digits too: `1end` is no END
+_ROUTINES = frozenset({"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"})
+_CLOSED_BY_END = frozenset({"IF", "LOOP", "WHILE", "REPEAT"})  # END IF … close blocks BEGIN did not open
+_HEADER_WORDS = 6  # CREATE [OR REPLACE] [DEFINER = …] [AGGREGATE] TRIGGER: the routine word comes early
+
+
+def _split_mysql(sql: str) -> tuple[list[Piece], list[Comment]]:
+    pieces: list[Piece] = []
+    comments: list[Comment] = []
+    seg_start = i = 0
+    n = len(sql)
+    words = 0  # words of the statement so far
+    create = False
+    routine = False  # CREATE TRIGGER/PROCEDURE/FUNCTION/EVENT: BEGIN … END blocks hold semicolons
+    depth = 0
+    after_end = False  # the last word was an END that closed a block
+    search = _MYSQL_TOKEN.search
+    while (m := search(sql, i)) is not None:
+        tok = m.group()
+        pos = m.start()
+        if tok == ";":
+            i = pos + 1
+            after_end = False
+            if depth <= 0:
+                _add(sql, seg_start, pos, True, comments, pieces)
+                seg_start = i
+                words, create, routine, depth = 0, False, False, 0
+        elif tok in ("'", '"', "`"):
+            i = _end_of_quote(sql, pos + 1, tok, tok != "`")
+        elif tok == "#" or (tok == "--" and (pos + 2 >= n or sql[pos + 2] in " \t\r\n\f\v")):
+            eol = sql.find("\n", pos)
+            i = n if eol == -1 else eol
+            comments.append(Comment(pos, i, True))
+        elif tok == "--":
+            i = pos + 2
+        elif tok == "/*":
+            close = sql.find("*/", pos + 2)
+            if close == -1:
+                i = n
+            else:
+                i = close + 2
+                comments.append(Comment(pos, i, False))
+        else:
+            i = m.end()
+            word = tok.upper()
+            words += 1
+            if words == 1:
+                create = word == "CREATE"
+            elif create and not routine and words <= _HEADER_WORDS and word in _ROUTINES:
+                routine = True
+            elif routine:
+                if after_end and word in _CLOSED_BY_END:
+                    depth += 1  # END IF: that END closed no BEGIN
+                elif word == "BEGIN" or (word == "CASE" and not after_end):
+                    depth += 1
+                elif word == "END":
+                    depth -= 1
+                    after_end = True
+                    continue
+            after_end = False
     _add(sql, seg_start, n, False, comments, pieces)
     return pieces, comments
 

@@ -1,4 +1,4 @@
-"""sqlglot's PostgreSQL tokens, in the shape the statement reader needs.
+"""sqlglot's tokens of the literal's dialect, in the shape the statement reader needs.
 
 sqlglot folds some keyword pairs into one token (``PRIMARY KEY``, ``ORDER BY``); they are
 split back into words here so that the reader matches one word at a time.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlglot.dialects.postgres import Postgres
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
@@ -50,14 +50,14 @@ class Tok:
 
 
 @functools.cache
-def _dialect() -> Postgres:
-    return Postgres()
+def _dialect(name: str) -> Dialect:
+    return Dialect.get_or_raise(name)
 
 
-def tokenize(text: str) -> list[Tok]:
-    """Tokens of ``text``; raises :class:`TokenError` on an unterminated quote."""
+def tokenize(text: str, dialect: str = "postgres") -> list[Tok]:
+    """Tokens of ``text`` in ``dialect``; raises :class:`TokenError` on an unterminated quote."""
     out: list[Tok] = []
-    for t in _dialect().tokenize(text):
+    for t in _dialect(dialect).tokenize(text):
         start, end = t.start, t.end + 1
         tt = t.token_type
         if tt == TokenType.IDENTIFIER:

@@ -77,7 +77,7 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
         by_label: dict[str, list[Migration]] = {}
         for path in paths:
             try:
-                versions = _history(path, config.variable_names) if ref == HISTORY else [_at_ref(path, ref, config.variable_names)]
+                versions = _history(path, config) if ref == HISTORY else [_at_ref(path, ref, config)]
             except _NoGit as e:
                 reasons[path] = str(e)
                 continue
@@ -135,17 +135,17 @@ class _NoGit(Exception):
     """Why a file has no git baseline."""
 
 
-def _at_ref(path: Path, ref: str, names: tuple[str, ...]) -> tuple[str, Document]:
+def _at_ref(path: Path, ref: str, config: Config) -> tuple[str, Document]:
     root, rel = _locate(path)
     [blob] = _cat_file(root, [f"{ref}:{rel}"])
     if blob is None:
         if not _ref_exists(root, ref):
             raise _NoGit(f"git ref {ref} does not exist" if ref != "HEAD" else "the repository has no commit yet")
         raise _NoGit(f"{rel} is not in git at {ref}")
-    return ref, _parse(path, blob, names)
+    return ref, _parse(path, blob, config)
 
 
-def _history(path: Path, names: tuple[str, ...]) -> list[tuple[str, Document]]:
+def _history(path: Path, config: Config) -> list[tuple[str, Document]]:
     """The versions in which a table was born, oldest first, each labelled by its short commit."""
     root, rel = _locate(path)
     log = _git(root, "log", "--follow", "--format=%x01%H %h", "--name-only", "--", rel).decode("utf-8", "replace")
@@ -164,7 +164,7 @@ def _history(path: Path, names: tuple[str, ...]) -> list[tuple[str, Document]]:
     for (_, short, _), blob in zip(commits, blobs):
         if blob is None:
             continue  # the commit that deleted the file
-        document = _parse(path, blob, names)
+        document = _parse(path, blob, config)
         tables = {
             st.fact.name.key()
             for m in document.migrations
@@ -243,6 +243,11 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
+def _parse(path: Path, text: str, config: Config) -> Document:
+    """An older version of a file, read with the config's names, dialect and platform."""
+    return _parse_cached(path, text, config.variable_names, config.dialect, config.platform, config.root)
+
+
 @functools.lru_cache(maxsize=128)
-def _parse(path: Path, text: str, names: tuple[str, ...]) -> Document:
-    return parse_document(path, text, names)
+def _parse_cached(path: Path, text: str, names: tuple[str, ...], dialect: str, platform: str, root: Path) -> Document:
+    return parse_document(path, text, names, dialect=dialect, platform=platform, root=root)

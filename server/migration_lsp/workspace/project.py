@@ -64,7 +64,10 @@ class Project:
 
     def _parse(self, path: Path) -> None:
         bases: set[Path] = set()
-        doc = parse_document(path, self.texts[path], self.config.variable_names, self._imports(path, bases))
+        config = self.config
+        doc = parse_document(
+            path, self.texts[path], config.variable_names, self._imports(path, bases), dialect=config.dialect, platform=config.platform, root=config.root
+        )
         self.notices = [n for n in self.notices if n.path != path]
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
         if bases:
