@@ -477,7 +477,9 @@ class CreateNotIdempotent(Rule):
                     continue
                 yield self._or_replace(m, st, obj)
             elif f.kind == "create_trigger" and not f.or_replace and not f.if_not_exists:
-                if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, f.table):
+                # Only PostgreSQL names a trigger per table (DROP TRIGGER … ON t); elsewhere per schema.
+                on = f.table if m.dialect == "postgres" else None
+                if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, on):
                     continue
                 instead = {
                     "sqlite": "add IF NOT EXISTS, or DROP TRIGGER IF EXISTS first",
