@@ -142,6 +142,10 @@ class Migration:
                 return False
         return True
 
+    def holds(self, edit: Edit) -> bool:
+        """Does ``edit`` write into this literal?"""
+        return edit.path == self.path and self.literal.doc_start <= edit.start <= self.literal.doc_end
+
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:
             if st.start <= offset <= st.end:

@@ -10,6 +10,9 @@ from migration_lsp.migration import Migration
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
 
+# The rules whose fixes are written per dialect (or withheld where the dialect has no form).
+_EVERY_DIALECT = frozenset({"postgres", "sqlite", "mysql"})
+
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
     """Statements executed before ``st``, nearest first: earlier ones of its own block, then
@@ -113,6 +116,7 @@ class CreateTableNotIdempotent(Rule):
     name = "create-table-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -159,6 +163,7 @@ class CreateIndexNotIdempotent(Rule):
     name = "create-index-not-idempotent"
     severity = "error"
     fix = "sometimes"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -228,6 +233,7 @@ class AddColumnNotIdempotent(Rule):
     name = "add-column-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -465,6 +471,7 @@ class CreateNotIdempotent(Rule):
     name = "create-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -638,6 +645,7 @@ class DropNotIdempotent(Rule):
     name = "drop-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -702,6 +710,7 @@ class InsertNotIdempotent(Rule):
     name = "insert-not-idempotent"
     severity = "warning"
     fix = "unsafe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
