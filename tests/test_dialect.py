@@ -167,3 +167,14 @@ def test_sqlite_index_gets_its_guard(tmp_path: Path) -> None:
     assert finding.fix is not None
     safe = code.replace("CREATE INDEX idx", "CREATE INDEX IF NOT EXISTS idx")
     assert [f for f in findings(tmp_path, safe) if f.rule == "create-index-not-idempotent"] == []
+
+
+@pytest.mark.parametrize("dialect_import", ['import mysql from "mysql2/promise";', 'import Database from "better-sqlite3";'])
+def test_a_fix_written_for_postgresql_is_not_offered_in_another_dialect(tmp_path: Path, dialect_import: str) -> None:
+    # table-missing-index writes CREATE INDEX IF NOT EXISTS, which MySQL does not parse; its
+    # fixes are PostgreSQL's, so no dialect but PostgreSQL gets them.
+    code = f"{dialect_import}\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS o (id INT PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS p (id INT PRIMARY KEY, o_id INT REFERENCES o (id));\n`;\n"
+    [finding] = [f for f in findings(tmp_path, code) if f.rule == "table-missing-index" and "o_id" in f.message]
+    assert finding.fix is None
+    postgres = findings(tmp_path, code.replace(dialect_import, 'import pg from "pg";'))
+    assert [f.fix is not None for f in postgres if f.rule == "table-missing-index" and "o_id" in f.message] == [True]

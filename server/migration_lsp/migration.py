@@ -158,6 +158,10 @@ class Migration:
         """Document spans of the DO bodies written between quotes, quotes included."""
         return [self.literal.doc_span(*st.span(st.fact.quoted_body)) for st in self.all_statements() if st.fact.quoted_body is not None]
 
+    def holds(self, edit: Edit) -> bool:
+        """Does ``edit`` write into this literal?"""
+        return edit.path == self.path and self.literal.doc_start <= edit.start <= self.literal.doc_end
+
     def statement_at(self, offset: int) -> Statement | None:
         for st in self.statements:
             if st.start <= offset <= st.end:

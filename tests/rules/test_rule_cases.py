@@ -15,6 +15,10 @@ A file holds ``rule:`` (the rule's name) and ``cases:``, a mapping from case nam
 - ``fix``: the SQL once the fixes of all the case's findings are applied (the template's
   body, unescaped like ``sql``, so that a ``${…}`` shows), or ``null`` when no fix may be
   offered. ``unsafe: true`` when the fixes offered are unsafe.
+- ``dialect``: ``postgres``, ``sqlite`` or ``mysql``, the literal's dialect (as the config's
+  ``dialect`` setting gives it); without it, the dialect is detected as for any file. A
+  ``sqlite`` case runs on an in-memory SQLite too, statement by statement as its drivers
+  run it: ``sql`` once (unless ``broken``), ``pass`` SQL and the fixed SQL twice, on one database.
 
 Every fix is also applied on its own and the migration checked again by every rule of the
 SQL families: it must still parse, that finding must be gone, and no other may appear.
@@ -22,7 +26,9 @@ SQL families: it must still parse, that finding must be gone, and no other may a
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +41,7 @@ from migration_lsp.fixes.apply import apply_edits
 from migration_lsp.lint.check import check
 from migration_lsp.migration import Document, parse_document
 from migration_lsp.rules.registry import RULES
+from migration_lsp.sql.split import split
 
 CASES = Path(__file__).parent / "cases"
 PATH = Path("src/app/api/setup/migrations/route.ts")
@@ -63,7 +70,11 @@ def document(case: dict[str, Any]) -> Document:
     else:
         sql = case["pass"] if "pass" in case else case["sql"]
         body = sql.replace("\\", "\\\\").replace("`", "\\`")
-    return parse_document(PATH, f"{PREFIX}{body}{SUFFIX}", ["MIGRATION_SQL"])
+    return parse(f"{PREFIX}{body}{SUFFIX}", case)
+
+
+def parse(text: str, case: dict[str, Any]) -> Document:
+    return parse_document(PATH, text, ["MIGRATION_SQL"], dialect=case.get("dialect", "auto"))
 
 
 def body_of(text: str) -> str:
@@ -147,9 +158,32 @@ def test_fix_round_trip(rule: str, case: dict[str, Any], sql_rules: list[str]) -
         pytest.skip("no fix offered here: nothing to apply")
     for finding in fixed_here:
         assert finding.fix is not None
-        fixed = parse_document(PATH, apply_edits(doc.text, finding.fix.edits), ["MIGRATION_SQL"])
+        fixed = parse(apply_edits(doc.text, finding.fix.edits), case)
         after = Counter((f.rule, f.message) for f in run(fixed, sql_rules))
         expected = Counter((f.rule, f.message) for f in before)
         expected[(finding.rule, finding.message)] -= 1
         assert not after - expected, sql_of(fixed)  # nothing new, syntax errors included
         assert after[(finding.rule, finding.message)] == expected[(finding.rule, finding.message)], sql_of(fixed)
+
+
+def run_on_sqlite(sql: str, times: int) -> None:
+    """Run ``sql`` ``times`` times on one in-memory database, one statement after another."""
+    pieces, _ = split(sql, "sqlite")
+    with closing(sqlite3.connect(":memory:", isolation_level=None)) as conn:
+        for _ in range(times):
+            for p in pieces:
+                conn.execute(sql[p.start : p.end])
+
+
+SQLITE_CASES = [p for p in PARAMS if p.values[1].get("dialect") == "sqlite" and "ts" not in p.values[1]]
+
+
+@pytest.mark.parametrize(("rule", "case"), SQLITE_CASES)
+def test_sqlite_case_runs_on_sqlite(rule: str, case: dict[str, Any]) -> None:
+    if "pass" in case:
+        run_on_sqlite(case["pass"], 2)  # silent, and idempotent indeed
+        return
+    if not case.get("broken"):
+        run_on_sqlite(case["sql"], 1)
+    if case.get("fix"):
+        run_on_sqlite(case["fix"], 2)

@@ -185,3 +185,25 @@ def test_lone_surrogate_is_read_with_its_offsets() -> None:
     message, start, _ = analyze("CREATE TABLE a (name text DEFAULT '\ud800') nonsense;").syntax_error or ("", -1, 0)
     assert start == len("CREATE TABLE a (name text DEFAULT '\ud800') ")
     assert analyze("DO $$ BEGIN RAISE NOTICE '\ud800'; END $$;").syntax_error is None
+
+
+def test_facts_are_kept_per_dialect() -> None:
+    # PostgreSQL has no INSERT OR IGNORE; SQLite does: one text, two facts.
+    text = "INSERT OR IGNORE INTO tags (name) VALUES ('a')"
+    assert analyze(text, "postgres").syntax_error is not None
+    sqlite = analyze(text, "sqlite")
+    assert sqlite.syntax_error is None and sqlite.on_conflict
+
+
+@pytest.mark.parametrize(
+    ("text", "broken"),
+    [
+        ("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY AUTOINCREMENT) STRICT", False),
+        ("CREATE TRIGGER tr AFTER INSERT ON missing BEGIN DELETE FROM gone; END", False),  # names are not syntax
+        ("CREATE TABLE (id INTEGER)", True),
+        ("CREATE TABLE t (id INTEGER", True),
+        ("SELECT 'never closed", True),
+    ],
+)
+def test_sqlite_judges_sqlite_syntax(text: str, broken: bool) -> None:
+    assert (analyze(text, "sqlite").syntax_error is not None) == broken

@@ -88,8 +88,9 @@ def check(
         found, failed = run_rules(contexts[key], group)
         findings += found
         errors += failed
+    written_for = {r.name: r.fix_dialects for r in rules}
     for f in findings:
-        if f.fix is not None and not all(m.fix_allowed(f) for m in migrations):
+        if f.fix is not None and not all(m.fix_allowed(f) and (m.dialect in written_for[f.rule] or not any(map(m.holds, f.fix.edits))) for m in migrations):
             f.fix = None
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.

@@ -75,6 +75,9 @@ class Rule:
     # public API see only literals on Supabase, unless the config sets their level.
     postgres_only: ClassVar[bool] = False
     supabase_only: ClassVar[bool] = False
+    # The dialects whose syntax the rule's fixes are written for: in a literal of another
+    # dialect its findings are reported without a fix.
+    fix_dialects: ClassVar[frozenset[str]] = frozenset({"postgres"})
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         raise NotImplementedError

@@ -11,6 +11,9 @@ from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
 from migration_lsp.sql.quote import sql_ident, sql_string
 
+# The rules whose fixes are written per dialect (or withheld where the dialect has no form).
+_EVERY_DIALECT = frozenset({"postgres", "sqlite", "mysql"})
+
 
 def previous_statements(m: Migration, st: Statement) -> Iterator[Statement]:
     """Statements executed before ``st``, nearest first: earlier ones of its own block, then
@@ -114,6 +117,7 @@ class CreateTableNotIdempotent(Rule):
     name = "create-table-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -160,6 +164,7 @@ class CreateIndexNotIdempotent(Rule):
     name = "create-index-not-idempotent"
     severity = "error"
     fix = "sometimes"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -229,6 +234,7 @@ class AddColumnNotIdempotent(Rule):
     name = "add-column-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -479,6 +485,7 @@ class CreateNotIdempotent(Rule):
     name = "create-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -491,7 +498,9 @@ class CreateNotIdempotent(Rule):
                     continue
                 yield self._or_replace(m, st, obj)
             elif f.kind == "create_trigger" and not f.or_replace and not f.if_not_exists:
-                if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, f.table):
+                # Only PostgreSQL names a trigger per table (DROP TRIGGER … ON t); elsewhere per schema.
+                on = f.table if m.dialect == "postgres" else None
+                if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, on):
                     continue
                 instead = {
                     "sqlite": "add IF NOT EXISTS, or DROP TRIGGER IF EXISTS first",
@@ -652,6 +661,7 @@ class DropNotIdempotent(Rule):
     name = "drop-not-idempotent"
     severity = "error"
     fix = "safe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -716,6 +726,7 @@ class InsertNotIdempotent(Rule):
     name = "insert-not-idempotent"
     severity = "warning"
     fix = "unsafe"
+    fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
