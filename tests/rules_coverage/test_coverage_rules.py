@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 import pytest
-from coverage_workspace import CHECKED, ROUTE, Workspace, route
+from workspace_on_disk import CHECKED, ROUTE, Workspace, route
 
 from migration_lsp.findings import Finding
 from migration_lsp.fixes.apply import apply_edits
