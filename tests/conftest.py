@@ -18,8 +18,12 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+
+from migration_lsp.verify import Server, VerifyError
+from migration_lsp.verify.binaries import find_bin_dir
 
 _MARKER = "MIGRATION_LSP_TEST_SESSION"
 # What the suite starts: clusters, editors, browsers, language servers.
@@ -44,6 +48,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         if any(path == p or p in path.parents for p in _POSTGRES) or _POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    """One private PostgreSQL for the whole session, kept as an editor keeps it; skips without one."""
+    try:
+        find_bin_dir()
+    except VerifyError as e:
+        pytest.skip(str(e))
+    with Server() as running:
+        yield running
 
 
 _token = secrets.token_hex(8)

@@ -127,21 +127,10 @@ def test_unused_suppressions() -> None:
     ]
 
 
-def test_unknown_rule_in_a_suppression() -> None:
-    assert findings(sql("-- migration-lsp: ignore drop-tabel\nDROP TABLE a;")) == [
-        ("unused-suppression", "-- migration-lsp: ignore drop-tabel"),
-        ("drop-table", "DROP TABLE a"),
-    ]
-
-
 def test_suppression_of_a_rule_that_is_off_is_not_unused() -> None:
     text = sql("-- migration-lsp: ignore drop-table, truncate\nDROP TABLE a;")
     assert findings(text, rules={"drop-table": "off"}) == [("unused-suppression", "-- migration-lsp: ignore drop-table, truncate")]
     assert findings(sql("-- migration-lsp: ignore drop-table\nCREATE TABLE IF NOT EXISTS a (id int);"), rules={"drop-table": "off"}) == []
-
-
-def test_unused_suppression_can_be_switched_off() -> None:
-    assert findings(sql("-- migration-lsp: ignore drop-table\nSELECT 1;"), rules={"unused-suppression": "off"}) == []
 
 
 def test_suppressed_findings_do_not_count_at_any_level() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pglast
 import pytest
-from test_rule_cases import PARAMS, PATH, document
+from test_rule_cases import PARAMS, Subject
 
 from migration_lsp.config import clear_cache
 from migration_lsp.findings import Edit
@@ -83,12 +83,36 @@ def _assert_converges(root: Path) -> None:
             assert path in broken or not parse(text, path)[0].root_node.has_error, f"{path.name} no longer parses as TypeScript"
 
 
-@pytest.mark.parametrize(("rule", "case"), PARAMS)
+# Cases whose safe fixes still take a second pass; each says why.
+TWO_PASSES = {
+    "checklist-out-of-date:a_stale_diagram_beside_a_current_checklist": "the diagram is drawn from the schema before the pass's other fixes",
+    "column-used-before-added:without_if_not_exists_is_another_rule": "a fix of the pass makes another column fix possible",
+    "hardcoded-table-name:not_a_table_of_the_constant_or_another_schema": "a constant the pass adds turns strings into hard-coded names",
+    "table-not-in-constants:named_by_a_string_in_the_code_too": "a constant the pass adds turns strings into hard-coded names",
+}
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for p in PARAMS:
+        if p.values[1].get("verify"):
+            continue
+        reason = TWO_PASSES.get(p.id)
+        cases.append(pytest.param(*p.values, id=p.id, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else []))
+    return cases
+
+
+@pytest.mark.parametrize(("rule", "case"), _cases())
 def test_rule_case(tmp_path: Path, rule: str, case: dict[str, Any]) -> None:
-    (tmp_path / "migration-lsp.toml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / PATH).parent.mkdir(parents=True)
-    (tmp_path / PATH).write_text(document(case).text, encoding="utf-8")
-    _assert_converges(tmp_path)
+    subject = Subject.of(case, tmp_path)
+    root = tmp_path if subject.workspace is None else subject.workspace.root
+    texts = dict(subject.texts)
+    if "migration-lsp.toml" not in texts:
+        texts["migration-lsp.toml"] = CONFIG + (f'dialect = "{case["dialect"]}"\n' if "dialect" in case else "")
+    for name, text in texts.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    _assert_converges(root)
 
 
 REAL_FIXTURES = sorted(str(c.parent.relative_to(REAL)) for c in REAL.rglob("migration-lsp.toml"))

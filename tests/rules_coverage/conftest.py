@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from coverage_workspace import Workspace
+from workspace_on_disk import Workspace
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from coverage_workspace import COVERAGE, Workspace
+from workspace_on_disk import COVERAGE, Workspace
 
 from migration_lsp.main import main
 

@@ -1,11 +1,12 @@
-"""Each coverage rule: where it fails, where it must stay silent, and its fix applied and re-checked."""
+"""The coverage and table rules in larger apps than a case holds: where fixes go, which spellings
+they follow, names made of substitutions. Each rule's plain cases are in tests/rules/cases/."""
 
 from __future__ import annotations
 
 from typing import Callable
 
 import pytest
-from coverage_workspace import CHECKED, ROUTE, Workspace, route
+from workspace_on_disk import CHECKED, ROUTE, Workspace, route
 
 from migration_lsp.findings import Finding
 from migration_lsp.fixes.apply import apply_edits
@@ -173,39 +174,6 @@ def test_table_not_in_migration_scaffolds_at_the_end_of_an_ungrouped_migration(w
     assert "\n    CREATE INDEX IF NOT EXISTS idx_mason_teams_created_at ON mason_teams(created_at);" in text  # the literal's indentation
 
 
-def test_table_not_in_migration_names_all_missing_tables_once(workspace: Make) -> None:
-    code = "supabase.from('mason_teams');\nsupabase.from('mason_teams');\nsupabase.from('mason_roles');\n"
-    ws = workspace(app(src__lib__x_ts=code, docs__rules_md=None))
-    findings = only(ws, "table-not-in-migration")
-    assert len(findings) == 4
-    (at_literal,) = [f for f in findings if f.path.name == "route.ts"]
-    assert at_literal.message == "the code uses 2 tables that no migration creates: mason_teams, mason_roles"
-    ws.fix_and_recheck(at_literal, follow_up=["table-not-in-constants"])
-    assert only(ws, "table-not-in-migration") == []
-
-
-@pytest.mark.parametrize(
-    "code",
-    [
-        "supabase.from('mason_summary');",  # a view
-        "supabase.schema('auth').from('users');",  # the platform's schema
-        "supabase.storage.from('mason_avatars');",  # a bucket
-        "supabase.from(STORAGE_KEYS.THEME);",  # another constant
-        "supabase.from(name);",  # not known before run time
-        # PostgreSQL's own catalogs, never the app's tables
-        "supabase.from('information_schema.columns').select('column_name');",
-        "supabase.schema('information_schema').from('tables');",
-        "supabase.from('pg_catalog.pg_class');",
-        "supabase.from('pg_stat_statements').select('query');",
-    ],
-)
-def test_table_not_in_migration_silent(workspace: Make, code: str) -> None:
-    sql = SQL + "\nCREATE OR REPLACE VIEW mason_summary AS SELECT id FROM mason_users;\n"
-    ws = workspace(app(sql, src__lib__x_ts="import { STORAGE_KEYS } from '@/lib/constants';\n" + code))
-    assert only(ws, "table-not-in-migration") == []
-    assert only(ws, "table-not-in-constants") == []
-
-
 @pytest.mark.parametrize("name", ["page_stats", "information_schema_notes", "pgx_events"])
 def test_a_table_that_only_looks_like_a_catalog_is_the_apps(workspace: Make, name: str) -> None:
     ws = workspace(app(src__lib__x_ts=f"supabase.from('{name}').select('id');\n"))
@@ -217,42 +185,6 @@ def test_a_table_that_only_looks_like_a_catalog_is_the_apps(workspace: Make, nam
 def test_coverage_rules_are_silent_without_a_migration(workspace: Make) -> None:
     ws = workspace(app(src__lib__x_ts="supabase.from('mason_anything'); supabase.rpc('nothing');\n", src__app__api__setup__migrations__route_ts=None))
     assert ws.found() == []
-
-
-# -- function-not-in-migration -------------------------------------------------------------------
-
-
-def test_function_not_in_migration(workspace: Make) -> None:
-    sql = SQL + "\nCREATE OR REPLACE FUNCTION bump(id UUID) RETURNS void LANGUAGE sql AS $fn$ SELECT 1 $fn$;\n"
-    code = "supabase.rpc('bump', { id });\nsupabase.rpc('missing_fn');\nsupabase.schema('extensions').rpc('gen');\n"
-    ws = workspace(app(sql, src__lib__x_ts=code))
-    assert ws.found() == [("function-not-in-migration", "src/lib/x.ts", "'missing_fn'")]
-    assert only(ws, "function-not-in-migration")[0].fix is None
-
-
-# -- required-table-missing ----------------------------------------------------------------------
-
-
-def test_required_table_missing(workspace: Make) -> None:
-    checklist = CHECKLIST + "| `mason_teams` | Teams | ✓ |\n| `mason_legacy` | Old clients only | — |\n"
-    files = app(docs__rules_md=checklist)
-    files["migration-lsp.toml"] = 'required-tables = ["mason_users", "mason_roles"]\n'
-    ws = workspace(files)
-    assert [f for f in ws.found() if f[0] == "required-table-missing"] == [
-        ("required-table-missing", "docs/rules.md", "mason_teams"),
-        ("required-table-missing", ROUTE, "`"),
-    ]
-    messages = [f.message for f in only(ws, "required-table-missing")]
-    assert "required table mason_roles (setting required-tables) is not created by the migration" in messages
-
-
-def test_configured_checklist(workspace: Make) -> None:
-    files = app(docs__rules_md=None)
-    files["handbook/db.md"] = CHECKLIST + "| `mason_teams` | Teams | ✓ |\n"
-    files["other.md"] = "## Required Tables\n\n| Table |\n|---|\n| `mason_unrelated` |\n"
-    files["migration-lsp.toml"] = 'checklist = "handbook/db.md"\n'
-    ws = workspace(files)
-    assert [f[:2] for f in ws.found() if f[0] == "required-table-missing"] == [("required-table-missing", "handbook/db.md")]
 
 
 # -- table-not-in-constants ----------------------------------------------------------------------
@@ -308,114 +240,7 @@ def test_table_not_in_constants_keys_follow_the_existing_ones(workspace: Make, e
     assert expected in ws.read("src/lib/constants.ts")
 
 
-def test_table_not_in_constants_single_line_object(workspace: Make) -> None:
-    constants = "export const TABLES = { USERS: 'mason_users', API_KEYS: 'mason_api_keys' };\n"
-    ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST, src__lib__constants_ts=constants))
-    (finding,) = only(ws, "table-not-in-constants")
-    ws.fix_and_recheck(finding)
-    assert ws.read("src/lib/constants.ts") == "export const TABLES = { USERS: 'mason_users', API_KEYS: 'mason_api_keys', TEAMS: 'mason_teams' };\n"
-
-
-def test_table_not_in_constants_silent_for_views(workspace: Make) -> None:
-    sql = SQL + "\nCREATE OR REPLACE VIEW mason_summary AS SELECT id FROM mason_users;\n"
-    ws = workspace(app(sql, src__lib__x_ts="supabase.from('mason_summary').select('id');\n"))
-    assert ws.found() == []
-
-
-def test_table_not_in_constants_silent_without_a_constant(workspace: Make) -> None:
-    ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST, src__lib__constants_ts="export const OTHER = { A: 'b' };\n", src__lib__users_ts=None))
-    assert ws.found() == []
-
-
-# -- hardcoded-table-name ------------------------------------------------------------------------
-
-
-def test_hardcoded_table_name_adds_the_import(workspace: Make) -> None:
-    code = "import { supabase } from '@/lib/supabase';\n\nexport const me = () => supabase.from('mason_users').select('id');\n"
-    ws = workspace(app(src__app__page_ts=code))
-    assert ws.found() == [("hardcoded-table-name", "src/app/page.ts", "'mason_users'")]
-    (finding,) = only(ws, "hardcoded-table-name")
-    ws.fix_and_recheck(finding)
-    assert ws.read("src/app/page.ts") == (
-        "import { supabase } from '@/lib/supabase';\nimport { TABLES } from '@/lib/constants';\n\n"
-        "export const me = () => supabase.from(TABLES.USERS).select('id');\n"
-    )
-
-
-@pytest.mark.parametrize(
-    ("code", "fixed"),
-    [
-        (  # the file's alias
-            "import { TABLES as T } from '@/lib/constants';\nsupabase.from(\"mason_users\");\n",
-            "import { TABLES as T } from '@/lib/constants';\nsupabase.from(T.USERS);\n",
-        ),
-        (  # joins an import from the same module
-            'import { STORAGE_KEYS } from "@/lib/constants";\nsupabase.from(`mason_api_keys`);\n',
-            'import { STORAGE_KEYS, TABLES } from "@/lib/constants";\nsupabase.from(TABLES.API_KEYS);\n',
-        ),
-        (  # after the directive of a file without imports
-            "'use client';\n\nsupabase.channel('c').on('postgres_changes', { event: '*', schema: 'public', table: 'mason_users' }, cb);\n",
-            "'use client';\n\nimport { TABLES } from '@/lib/constants';\n\nsupabase.channel('c').on('postgres_changes', { event: '*', schema: 'public', table: TABLES.USERS }, cb);\n",
-        ),
-        (  # a namespace import already reaches it
-            "import * as C from '../lib/constants';\nsupabase.from('mason_users');\n",
-            "import * as C from '../lib/constants';\nsupabase.from(C.TABLES.USERS);\n",
-        ),
-    ],
-)
-def test_hardcoded_table_name_fixes(workspace: Make, code: str, fixed: str) -> None:
-    ws = workspace(app(src__app__page_ts=code))
-    (finding,) = only(ws, "hardcoded-table-name")
-    ws.fix_and_recheck(finding)
-    assert ws.read("src/app/page.ts") == fixed
-
-
-def test_hardcoded_table_name_without_other_importers_uses_a_relative_path(workspace: Make) -> None:
-    ws = workspace(app(src__lib__users_ts=None, src__app__api__page_ts="supabase.from('mason_users');\n"))
-    (finding,) = only(ws, "hardcoded-table-name")
-    ws.fix_and_recheck(finding)
-    assert ws.read("src/app/api/page.ts") == "import { TABLES } from '../../lib/constants';\n\nsupabase.from(TABLES.USERS);\n"
-
-
-def test_hardcoded_table_name_in_commonjs_is_not_fixed_unasked(workspace: Make) -> None:
-    ws = workspace(app(src__lib__legacy_js="const { supabase } = require('./supabase');\nsupabase.from('mason_users');\n"))
-    (finding,) = only(ws, "hardcoded-table-name")
-    assert finding.fix is not None and not finding.fix.safe
-
-
-def test_hardcoded_table_name_silent(workspace: Make) -> None:
-    code = "supabase.from('mason_theme');\nsupabase.schema('audit').from('mason_users');\n"
-    ws = workspace(app(src__lib__x_ts=code, src__lib__constants_ts=CONSTANTS + "supabase.from('mason_users');\n"))
-    assert only(ws, "hardcoded-table-name") == []
-
-
 # -- checklist-out-of-date -----------------------------------------------------------------------
-
-
-def test_checklist_lacks_a_table(workspace: Make) -> None:
-    constants = CONSTANTS.replace("} as const;", "  TEAMS: 'mason_teams',\n} as const;", 1)
-    ws = workspace(app(TEAMS_SQL, src__lib__constants_ts=constants))
-    assert ws.found() == [("checklist-out-of-date", "docs/rules.md", "| Table | Purpose | Required |")]
-    (finding,) = only(ws, "checklist-out-of-date")
-    assert finding.message == "the Required Tables checklist lacks mason_teams"
-    assert finding.fix is not None and finding.fix.safe
-    ws.fix_and_recheck(finding)
-    assert ws.read("docs/rules.md") == TEAMS_CHECKLIST
-
-
-def test_checklist_lists_a_table_the_migration_lacks(workspace: Make) -> None:
-    ws = workspace(app(docs__rules_md=CHECKLIST + "| `mason_gone` | Removed | ✓ |\n"))
-    (finding,) = only(ws, "checklist-out-of-date")
-    assert finding.message == "the Required Tables checklist lists mason_gone, which the migration does not create"
-    assert finding.fix is not None and not finding.fix.safe
-    ws.fix_and_recheck(finding)
-    assert ws.read("docs/rules.md") == CHECKLIST
-
-
-def test_checklist_silent_in_any_order(workspace: Make) -> None:
-    rows = CHECKLIST.splitlines(keepends=True)
-    ws = workspace(app(docs__rules_md="".join(rows[:-2] + [rows[-1], rows[-2]])))
-    assert ws.found() == []
 
 
 DIAGRAM = """\
@@ -481,27 +306,7 @@ def test_diagram_redrawn_with_the_documents_line_breaks(workspace: Make) -> None
     assert apply_edits(text, finding.fix.edits) == with_diagram(CHECKLIST, DIAGRAM).replace("\n", "\r\n")
 
 
-@pytest.mark.parametrize(
-    "other",
-    [
-        "```mermaid\nflowchart LR\n  a --> b\n```\n",  # another kind of diagram
-        "````markdown\n```mermaid\nerDiagram\n  a\n```\n````\n",  # an example of one, inside another fence
-    ],
-)
-def test_other_mermaid_blocks_are_left_alone(workspace: Make, other: str) -> None:
-    ws = workspace(app(docs__rules_md=CHECKLIST + "\n" + other))
-    assert ws.found() == []
-
-
 # -- table-missing-rls, table-missing-policy, table-missing-index ---------------------------------
-
-
-def test_table_missing_rls_goes_into_the_rls_section(workspace: Make) -> None:
-    ws = workspace(app(SQL.replace("ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;\n", "")))
-    assert ws.found() == [("table-missing-rls", ROUTE, "mason_users")]
-    (finding,) = only(ws, "table-missing-rls")
-    ws.fix_and_recheck(finding)
-    assert "ALTER TABLE mason_api_keys ENABLE ROW LEVEL SECURITY;\nALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;\n" in ws.read(ROUTE)
 
 
 PER_TABLE = f"""
@@ -543,28 +348,6 @@ def test_no_fix_goes_after_a_statement_that_does_not_parse(workspace: Make) -> N
     assert finding.fix is None
 
 
-@pytest.mark.parametrize(
-    "rls",
-    [
-        "DO $$ BEGIN ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY; END $$;",
-        "ALTER TABLE IF EXISTS public.mason_users ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;",
-    ],
-)
-def test_table_missing_rls_silent(workspace: Make, rls: str) -> None:
-    sql = SQL.replace("ALTER TABLE mason_users ENABLE ROW LEVEL SECURITY;", rls)
-    sql += "\nCREATE TABLE IF NOT EXISTS auth.sessions_copy (id UUID PRIMARY KEY);\n"
-    assert workspace(app(sql)).found() == []
-
-
-def test_table_missing_policy(workspace: Make) -> None:
-    ws = workspace(app(SQL.replace(policy("mason_users"), "")))
-    assert ws.found() == [("table-missing-policy", ROUTE, "ENABLE ROW LEVEL SECURITY")]
-    (finding,) = only(ws, "table-missing-policy")
-    assert finding.message == "RLS is enabled on mason_users but no policy exists: every query from the app's roles returns nothing"
-    ws.fix_and_recheck(finding)
-    assert ws.read(ROUTE).rstrip().endswith(policy("mason_users") + "\n`;")
-
-
 def test_table_missing_policy_uses_the_configured_template(workspace: Make) -> None:
     files = app(PER_TABLE.replace(policy("mason_users"), ""))
     files["migration-lsp.toml"] = 'policy-template = "CREATE POLICY \\"Owner of {short}\\" ON {table} FOR ALL TO authenticated USING (true);"\n'
@@ -580,54 +363,12 @@ def test_table_missing_policy_uses_the_configured_template(workspace: Make) -> N
     ) in text
 
 
-def test_table_missing_policy_silent(workspace: Make) -> None:
-    # A policy that comes before the RLS statement, or from a handler-guarded DO block.
-    sql = SQL.replace(policy("mason_users"), "").replace(
-        "-- 3. Enable RLS",
-        'DO $$ BEGIN\n  CREATE POLICY "Allow all on users" ON mason_users USING (true);\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $$;\n\n-- 3. Enable RLS',
-    )
-    assert workspace(app(sql)).found(["table-missing-policy"]) == []
-
-
-def test_table_missing_index_on_a_foreign_key(workspace: Make) -> None:
-    sql = SQL.replace("CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n", "")
-    sql = sql.replace("-- 2. Indexes\n", "-- 2. Indexes\nCREATE INDEX IF NOT EXISTS idx_mason_users_created_at ON mason_users(created_at);\n")
-    ws = workspace(app(sql))
-    assert ws.found() == [("table-missing-index", ROUTE, "mason_api_keys")]
-    (finding,) = only(ws, "table-missing-index")
-    assert finding.message == "no index on the foreign key user_id of mason_api_keys"
-    ws.fix_and_recheck(finding)
-    assert (
-        "ON mason_users(created_at);\nCREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n"
-    ) in ws.read(ROUTE)
-
-
 def test_table_missing_index_without_an_index_section(workspace: Make) -> None:
     ws = workspace(app(SQL.replace("CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n", "")))
     (finding,) = only(ws, "table-missing-index")
     ws.fix_and_recheck(finding)
     # At the end of the tables, where the index section would start.
     assert "  key_hash TEXT NOT NULL\n);\n\nCREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);\n\n-- 2. Indexes" in ws.read(ROUTE)
-
-
-def test_table_missing_index_without_foreign_keys(workspace: Make) -> None:
-    ws = workspace(app(SQL.replace("  email TEXT UNIQUE,\n", "  email TEXT,\n")))
-    assert ws.found() == [("table-missing-index", ROUTE, "mason_users")]
-    (finding,) = only(ws, "table-missing-index")
-    assert finding.fix is None
-
-
-@pytest.mark.parametrize(
-    "index",
-    [
-        "CREATE INDEX IF NOT EXISTS idx_k ON mason_api_keys(user_id, key_hash);",
-        "CREATE UNIQUE INDEX IF NOT EXISTS idx_k ON mason_api_keys(user_id) WHERE key_hash IS NOT NULL;",
-        "ALTER TABLE mason_api_keys ADD CONSTRAINT uq_k UNIQUE (user_id, key_hash);",
-    ],
-)
-def test_table_missing_index_silent(workspace: Make, index: str) -> None:
-    sql = SQL.replace("CREATE INDEX IF NOT EXISTS idx_mason_api_keys_user_id ON mason_api_keys(user_id);", index)
-    assert workspace(app(sql)).found(["table-missing-index"]) == []
 
 
 # -- used-before-created -------------------------------------------------------------------------
@@ -649,56 +390,6 @@ def test_used_before_created(workspace: Make, statement: str, spans: str) -> Non
     sql = SQL.replace("-- 1. Core tables", f"-- 0. Too early\n{statement}\n\n-- 1. Core tables") + "\nCREATE TABLE IF NOT EXISTS mason_teams (id UUID PRIMARY KEY);\n"
     found = workspace(app(sql)).found(["used-before-created"])
     assert found == [("used-before-created", ROUTE, spans)]
-
-
-def test_used_before_created_nowhere(workspace: Make) -> None:
-    ws = workspace(app(SQL + "\nALTER TABLE mason_ghosts ADD COLUMN IF NOT EXISTS a TEXT;\n"))
-    (finding,) = only(ws, "used-before-created")
-    assert finding.message == "mason_ghosts does not exist yet on a fresh database: it is created nowhere in the migration"
-    assert finding.fix is None
-
-
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "CREATE TABLE IF NOT EXISTS tree (id UUID PRIMARY KEY, parent UUID REFERENCES tree(id));",
-        "CREATE TABLE IF NOT EXISTS profiles (id UUID PRIMARY KEY REFERENCES auth.users(id));",
-        "ALTER TABLE IF EXISTS mason_legacy ADD COLUMN IF NOT EXISTS a TEXT;",
-        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'mason_legacy') THEN ALTER TABLE mason_legacy ADD COLUMN IF NOT EXISTS a TEXT; END IF; END $$;",
-        "DO $$ BEGIN ALTER TABLE mason_legacy ADD COLUMN IF NOT EXISTS a TEXT; EXCEPTION WHEN undefined_table THEN NULL; END $$;",
-        "ALTER TABLE mason_users RENAME TO mason_people; CREATE INDEX IF NOT EXISTS idx_p ON mason_people(email);",
-    ],
-)
-def test_used_before_created_silent(workspace: Make, statement: str) -> None:
-    assert workspace(app(SQL + "\n" + statement + "\n")).found(["used-before-created"]) == []
-
-
-def test_used_before_created_trusts_other_literals(workspace: Make) -> None:
-    later = "export const MIGRATION_SQL = `CREATE INDEX IF NOT EXISTS idx_u ON mason_users(email);`;\n"
-    ws = workspace(app(src__app__api__setup__more__route_ts=later))
-    assert ws.found(["used-before-created"]) == []
-
-
-# -- section-order -------------------------------------------------------------------------------
-
-
-def test_section_order_is_off_by_default(workspace: Make) -> None:
-    assert workspace(app(PER_TABLE)).found(["section-order"]) == []
-
-
-def test_section_order_flags_each_step_back_once(workspace: Make) -> None:
-    files = app(PER_TABLE)
-    files["migration-lsp.toml"] = '[rules]\nsection-order = "info"\n'
-    found = workspace(files).found(["section-order"])
-    assert [(rule, text.split("(")[0]) for rule, _, text in found] == [
-        ("section-order", "CREATE TABLE IF NOT EXISTS mason_api_keys "),
-    ]
-
-
-def test_section_order_silent_on_a_grouped_migration(workspace: Make) -> None:
-    files = app()
-    files["migration-lsp.toml"] = '[rules]\nsection-order = "warning"\n'
-    assert workspace(files).found(["section-order"]) == []
 
 
 # -- names with a ${…}: only the app knows them --------------------------------------------------
@@ -752,15 +443,6 @@ def test_the_code_may_use_what_is_created_under_a_name_with_a_substitution(works
     ]
 
 
-def test_used_before_created_silent_on_names_with_a_substitution(workspace: Make) -> None:
-    sql = SQL + (
-        "CREATE TABLE IF NOT EXISTS ${t} (id UUID PRIMARY KEY);\n"
-        "CREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY, thing UUID REFERENCES mason_things(id));\n"
-        "ALTER TABLE ${other} ADD COLUMN IF NOT EXISTS a TEXT;\n"
-    )
-    assert workspace(with_substitutions(sql)).found(["used-before-created"]) == []
-
-
 # -- used-before-created -------------------------------------------------------------------------
 
 DELTA = """
@@ -780,14 +462,6 @@ def test_used_before_created_once_per_table_at_its_first_use(workspace: Make) ->
         ("mason_invoices", "mason_invoices does not exist yet on a fresh database: it is created nowhere in the migration"),
     ]
     assert found[0].start == text.index("mason_profiles")
-
-
-def test_used_before_created_names_the_sql_file_that_creates_the_table(workspace: Make) -> None:
-    schema = "CREATE TABLE mason_profiles (id UUID PRIMARY KEY);\n"
-    ws = workspace(app(SQL + DELTA, docs__rules_md=None, db__schema_sql=schema))
-    found = [f.message for f in ws.check() if f.rule == "used-before-created"]
-    assert found[0].endswith("; 3 statements use it. db/schema.sql creates it: if the database is built from that file first, list it in baseline-sql")
-    assert "sql" not in found[1]
 
 
 def test_used_before_created_silent_once_the_migration_creates_the_table_first(workspace: Make) -> None:

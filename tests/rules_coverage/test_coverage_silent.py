@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from coverage_workspace import ROUTE, Workspace, route
+from workspace_on_disk import ROUTE, Workspace, route
 
 from migration_lsp.rules.registry import RULES
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from workspace_on_disk import git
 
 from migration_lsp.main import main
 from migration_lsp.verify import Server
@@ -36,8 +35,7 @@ class Repo:
         return path
 
     def git(self, *args: str) -> str:
-        command = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *args]
-        return subprocess.run(command, cwd=self.root, check=True, capture_output=True, text=True).stdout
+        return git(self.root, *args)
 
     def commit(self, message: str = "change") -> str:
         self.git("add", "-A")
@@ -75,9 +73,8 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """One running PostgreSQL for the session; each verify run makes its scratch databases there."""
-    with Server() as server:
-        assert server.cluster is not None
-        yield server.cluster.conninfo
+@pytest.fixture
+def database_url(server: Server) -> str:
+    """The session's PostgreSQL as a URL; each verify run makes its scratch databases there."""
+    assert server.cluster is not None
+    return server.cluster.conninfo

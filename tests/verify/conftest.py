@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import psycopg
 import pytest
 
-from migration_lsp.verify import Server, SqlSource
+from migration_lsp.verify import SqlSource
 from migration_lsp.verify.binaries import find_bin_dir
 from migration_lsp.verify.cluster import LocalCluster
 
@@ -24,13 +24,6 @@ def make_source(*statements: str, label: str = "current") -> SqlSource:
 @pytest.fixture
 def source() -> Callable[..., SqlSource]:
     return make_source
-
-
-@pytest.fixture(scope="package")
-def server() -> Iterator[Server]:
-    """One private cluster for all these tests, as an editor would keep it."""
-    with Server() as running:
-        yield running
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ class TableNotInMigration(Rule):
 
     name = "table-not-in-migration"
     severity = "error"
-    fix = "safe"
+    fix = "sometimes"
     needs_workspace = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -383,7 +383,7 @@ class HardcodedTableName(Rule):
 
     name = "hardcoded-table-name"
     severity = "info"
-    fix = "safe"
+    fix = "sometimes"
     needs_workspace = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:

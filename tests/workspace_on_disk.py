@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
@@ -9,9 +10,11 @@ from typing import Iterable
 from migration_lsp.config import clear_cache
 from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.apply import apply_edits
-from migration_lsp.lint.check import check, load_projects
+from migration_lsp.lint.check import check_project, load_projects, needs_baseline, project_baselines
+from migration_lsp.lint.verify import verify_projects
 from migration_lsp.positions import escape_for_template
 from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables
+from migration_lsp.verify import Server
 from migration_lsp.workspace.project import Project
 
 ROUTE = "src/app/api/setup/migrations/route.ts"
@@ -23,6 +26,12 @@ CHECKED = COVERAGE + [cls.name for cls in (*data_loss.FAMILY, *idempotency.FAMIL
 def route(sql: str, substitutions: bool = False) -> str:
     """A route file with ``sql`` as its MIGRATION_SQL; with ``substitutions`` each ``${…}`` is one."""
     return f"export const MIGRATION_SQL = `{sql if substitutions else escape_for_template(sql)}`;\n"
+
+
+def git(root: Path, *args: str) -> str:
+    """``git ARGS`` in ``root`` as a test user, whatever the machine's git config says."""
+    command = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *args]
+    return subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
 
 
 class Workspace:
@@ -38,16 +47,29 @@ class Workspace:
     def read(self, name: str) -> str:
         return (self.root / name).read_text(encoding="utf-8")
 
+    def commit(self) -> None:
+        """Commit every file as it is now: the ``HEAD`` that baselines are read from."""
+        if not (self.root / ".git").exists():
+            git(self.root, "init", "-q")
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-q", "--allow-empty", "-m", "change")
+
     def project(self) -> Project:
         clear_cache()
         (project,) = load_projects([self.root])
         return project
 
     def check(self, rules: Iterable[str] = COVERAGE) -> list[Finding]:
-        project = self.project()
-        result = check(list(project.documents.values()), project.config, workspace=project.index, select=list(rules), read_text=project.texts.get)
+        """The findings of ``rules``, with the baselines ``--check`` would load for them."""
+        project, select = self.project(), list(rules)
+        baselines = project_baselines(project) if needs_baseline(project, select) else []
+        result = check_project(project, select=select, baselines=baselines)
         assert not result.rule_errors, result.rule_errors[0].details
         return result.findings
+
+    def verify(self, server: Server, rules: Iterable[str]) -> list[Finding]:
+        """What ``migration-lsp verify --select RULES`` reports, on ``server``."""
+        return verify_projects([self.project()], select=list(rules), server=server)
 
     def found(self, rules: Iterable[str] = COVERAGE) -> list[tuple[str, str, str]]:
         """(rule, file, the text the finding spans) of each finding."""
