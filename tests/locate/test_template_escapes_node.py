@@ -1,4 +1,5 @@
-"""Escapes a template literal forbids: Node rejects exactly the ones the locator refuses to cook."""
+"""Escapes a template literal, or a string in strict mode code, forbids: Node rejects exactly
+the ones the locator refuses to cook."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from migration_lsp.locate.typescript import find_literals
 NODE = shutil.which("node")
 NAMES = frozenset({"MIGRATION_SQL"})
 
-# As written between the backticks, and the escape the locator names when it refuses the
+# As written between the quotes, and the escape the locator names when it refuses the
 # literal ("" when it cooks it). Whether Node agrees is what the test asks.
 ESCAPES = {
     r"\1": r"\1", r"\7": r"\7", r"\8": r"\8", r"\9": r"\9", r"\00": r"\00", r"\01": r"\01",
@@ -21,13 +22,16 @@ ESCAPES = {
     r"\0": "", r"\0a": "", "\\0\u0663": "", r"\0\n": "", r"\u{10FFFF}": "", r"\u{0000000061}": "",
     r"\\1": "", r"\x41": "", r"\u0041": "", r"\n": "",
     r"\xZ": r"\x", r"\x4": r"\x", r"\u": r"\u", r"\u00E": r"\u", r"\u{": r"\u", r"\u{}": r"\u", r"\u{g}": r"\u",
+    r"\u{zz}\x": r"\u", r"a\x\u b": r"\x",
 }  # fmt: skip
 
-# Node compiles each text as a whole template; a SyntaxError means the file would not load.
+# Node compiles each text as a whole literal, strict as a module's code is; a SyntaxError
+# means the file would not load.
 SCRIPT = """
+const [quote, bodies] = JSON.parse(process.argv[1]);
 const out = {};
-for (const body of JSON.parse(process.argv[1])) {
-  try { out[body] = Array.from(new Function("return `" + body + "`;")(), (c) => c.codePointAt(0)); }
+for (const body of bodies) {
+  try { out[body] = Array.from(new Function('"use strict"; return ' + quote + body + quote + ";")(), (c) => c.codePointAt(0)); }
   catch (e) { if (!(e instanceof SyntaxError)) throw e; out[body] = null; }
 }
 console.log(JSON.stringify(out));
@@ -35,21 +39,28 @@ console.log(JSON.stringify(out));
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_cooking_accepts_and_rejects_what_node_does() -> None:
-    run = subprocess.run([NODE or "node", "-e", SCRIPT, json.dumps(list(ESCAPES))], capture_output=True, text=True, timeout=60, check=True)
+@pytest.mark.parametrize(("quote", "what"), [("`", "template"), ("'", "string"), ('"', "string")])
+def test_cooking_accepts_and_rejects_what_node_does(quote: str, what: str) -> None:
+    run = subprocess.run([NODE or "node", "-e", SCRIPT, json.dumps([quote, list(ESCAPES)])], capture_output=True, text=True, timeout=60, check=True)
     node = json.loads(run.stdout)
     for body, refused in ESCAPES.items():
         assert (node[body] is None) == bool(refused), body
-        source = f"export const MIGRATION_SQL = `{body}`;\n"
-        found = find_literals(source, "a.ts", NAMES)
-        if refused:
-            assert found.literals == [], body
-            assert [(n.message, n.offset) for n in found.notices] == [
-                (f"the template literal of MIGRATION_SQL is not valid JavaScript: {refused} is not allowed in a template; it was not checked", source.index(refused))
-            ]
-        else:
-            [literal] = found.literals
-            assert ([ord(c) for c in literal.sql], found.notices) == (node[body], []), body
+        # In a concatenation too: the part that holds the escape is named, at its offset.
+        for value in (f"{quote}{body}{quote}", f"{quote}SELECT 1;{quote} + {quote}{body}{quote}"):
+            source = f"export const MIGRATION_SQL = {value};\n"
+            found = find_literals(source, "a.ts", NAMES)
+            if refused:
+                # Sloppy mode code (a script) takes a legacy octal escape in a string, never in a template.
+                where = f"a {what}" + (" in strict mode" if what == "string" and refused[1].isdigit() else "")
+                assert found.literals == [], body
+                assert [(n.message, n.offset) for n in found.notices] == [
+                    (f"the {what} literal of MIGRATION_SQL is not valid JavaScript: {refused} is not allowed in {where}; it was not checked", source.index(refused))
+                ]
+            else:
+                [literal] = found.literals
+                before = [ord(c) for c in "SELECT 1;"] if " + " in value else []
+                assert ([ord(c) for c in literal.sql], found.notices) == (before + node[body], []), body
+
 
 def test_a_tag_gets_no_cooked_text_for_a_forbidden_escape() -> None:
     # Valid JavaScript: the tag receives undefined for that part, so there is no SQL to check.
@@ -63,7 +74,12 @@ def test_a_tag_gets_no_cooked_text_for_a_forbidden_escape() -> None:
 
 # Escapes a cooked template forbids but a tagged one may hold: String.raw gets them as
 # written, another tag undefined for that part.
-TAGGED = [r"\u", r"\x", r"\u{", r"\u{}", r"\u{zz}", r"\u{12", r"\xZ", r"\x4", r"\uZZ", r"\u12", r"\01", r"\1", r"\u{110000}", r"a\u\x\u{ b"]
+# tree-sitter's recovery from the last one reads its `"` as opening a string to the end of
+# the file: no node of that tree is the template.
+TAGGED = [
+    r"\u", r"\x", r"\u{", r"\u{}", r"\u{zz}", r"\u{12", r"\xZ", r"\x4", r"\uZZ", r"\u12", r"\01", r"\1", r"\u{110000}", r"a\u\x\u{ b",
+    '\\xZZ\\udc00"中\\u{10FFFF}',
+]  # fmt: skip
 
 TAGGED_SCRIPT = """
 const out = {};

@@ -436,6 +436,20 @@ def test_string_raw_keeps_escapes_a_cooked_template_refuses() -> None:
     assert found.notices == []
 
 
+def test_malformed_escapes_elsewhere_leave_string_raw_readable() -> None:
+    # A regular expression, a comment and other literals with `\x` or `\u` escapes the grammar
+    # rejects, before and after: the literal is read, at its own offsets.
+    text = (
+        "const re = /\\xZ\"/;\n// \\u\" in a comment\nconst a = String.raw`\\u\"`;\n"
+        "export const MIGRATION_SQL = String.raw`SELECT '\\x\"中';`;\nconst b = String.raw`\\x'`;\n"
+    )
+    found = find_literals(text, "a.ts", NAMES)
+    assert found.notices == []
+    [lit] = found.literals
+    assert lit.sql == "SELECT '\\x\"中';"
+    assert lit.source_map.to_doc(lit.sql.index("\\")) == text.index("\\x\"中")
+
+
 def test_a_tag_gets_no_cooked_text_for_a_malformed_escape() -> None:
     text = "const MIGRATION_SQL = sql`SELECT '\\u{zz}';`;\n"
     found = find_literals(text, "a.ts", NAMES)

@@ -167,12 +167,12 @@ def _grammar_key(path: str | PurePath) -> str:
 
 
 def parse(text: str, path: str | PurePath, old_tree: ts.Tree | None = None) -> tuple[ts.Tree, bytes]:
-    """The syntax tree of ``text``, with the escapes only a tagged template may hold read as escapes."""
+    """The syntax tree of ``text``, with every malformed ``\\x`` or ``\\u`` escape read as an escape."""
     data = text.encode("utf-8", "surrogatepass")
     parser = _parser(_grammar_key(path))
     tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
-    patched = bytearray(data)
-    while tree.root_node.has_error and (letters := _tagged_bad_escapes(tree.root_node, patched)):
+    if tree.root_node.has_error and (letters := _bad_escape_letters(data)):
+        patched = bytearray(data)
         for at in letters:
             patched[at] = ord("q")
         tree = parser.parse(bytes(patched))
@@ -181,34 +181,21 @@ def parse(text: str, path: str | PurePath, old_tree: ts.Tree | None = None) -> t
 
 # tree-sitter reads `\x` and `\u` only as well-formed escapes, but a tagged template may hold
 # any (ECMAScript's NotEscapeSequence: String.raw gets the raw text, another tag no cooked
-# text for that part). Such an escape is parsed again with its letter replaced by one the
-# grammar takes as an escape of its own, the same width, so that every offset stays the text's.
-_GRAMMAR_ESCAPE = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\})")
+# text for that part). Its error recovery from one is not confined to the literal: a quote
+# after it can open a string that swallows the closing backtick, and then no node of the
+# tree is the template. So every such escape of the file is parsed again with its letter
+# replaced by one the grammar takes as an escape of its own, the same width, so that every
+# offset stays the text's. Where JavaScript forbids it (a quoted string, an untagged
+# template) cooking refuses the literal and names the escape; in a comment, a regular
+# expression or JSX text the letter changes nothing the locator reads. Outside those, a
+# backslash is an error with either letter.
+_BACKSLASH_PAIR = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\}|([xu])|[\s\S])")
 
 
-def _tagged_bad_escapes(root: ts.Node, data: bytearray) -> list[int]:
-    """Byte offsets of the ``x`` or ``u`` of each escape in a tagged template that tree-sitter rejects."""
-    found: list[int] = []
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        stack.extend(c for c in n.children if c.has_error)
-        if n.type != "template_string" or n.parent is None or n.parent.type != "call_expression":
-            continue
-        # The body between the backticks, minus the substitutions (their own templates are
-        # visited as nodes of their own).
-        bounds = [n.start_byte + 1]
-        for c in n.children:
-            if c.type == "template_substitution":
-                bounds += [c.start_byte, c.end_byte]
-        bounds.append(n.end_byte - 1)
-        for start, end in zip(bounds[::2], bounds[1::2]):
-            i = data.find(b"\\", start, end)
-            while i != -1:
-                if data[i + 1 : i + 2] in (b"x", b"u") and _GRAMMAR_ESCAPE.match(data, i) is None:
-                    found.append(i + 1)
-                i = data.find(b"\\", i + 2, end)
-    return found
+def _bad_escape_letters(data: bytes) -> list[int]:
+    """Byte offsets of the ``x`` or ``u`` of each escape in ``data`` that tree-sitter rejects;
+    a backslash escapes the character after it (``\\\\x`` is not an escape of ``x``)."""
+    return [m.start(1) for m in _BACKSLASH_PAIR.finditer(data) if m.start(1) != -1]
 
 
 class ByteToChar:
@@ -429,7 +416,7 @@ def _unwrap(value: ts.Node, text: str, to_char: ByteToChar) -> ts.Node | None:
 
 def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char: ByteToChar, values: _Values) -> MigrationLiteral | Notice | None:
     """The migration literal that ``value`` is: one quoted literal, or several joined with ``+``;
-    a notice when a template holds an escape that JavaScript does not cook."""
+    a notice when one holds an escape that JavaScript does not cook."""
     quoted = _quoted(value, text, to_char)
     if quoted is None:
         return None
@@ -441,7 +428,7 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
             cooker.replaced(piece.sql, piece.doc_start, piece.doc_end - piece.doc_start)
             continue
         kind, node = piece
-        if node.child_count < 2 or node.children[-1].is_missing or (node.has_error and not _only_bad_escapes(node, text, to_char)):
+        if node.child_count < 2 or node.children[-1].is_missing or node.has_error:
             return None
         start = to_char(node.start_byte)
         end = to_char(node.end_byte)
@@ -457,7 +444,10 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
             # A tag still runs and receives undefined for that part; untagged, the file does not parse.
             tagged = node.parent is not None and node.parent.type == "call_expression"
             problem = "has no cooked text for the tag" if tagged else "is not valid JavaScript"
-            return Notice(f"the template literal of {name} {problem}: {e.escape} is not allowed in a template; it was not checked", e.offset)
+            what = "template" if kind == "template" else "string"
+            # Sloppy mode code (a script, not a module) still takes `\1` and `\08` in a string.
+            where = f"a {what}" + (" in strict mode" if what == "string" and e.escape[1].isdigit() else "")
+            return Notice(f"the {what} literal of {name} {problem}: {e.escape} is not allowed in {where}; it was not checked", e.offset)
     nodes = [piece[1] for piece in quoted if not isinstance(piece, _Separator)]
     start = to_char(nodes[0].start_byte)
     end = to_char(nodes[-1].end_byte)
@@ -475,21 +465,6 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         substitutions=cooker.substitutions,
         constants=cooker.constants,
     )
-
-
-def _only_bad_escapes(template: ts.Node, text: str, to_char: ByteToChar) -> bool:
-    """Is every error in this template a malformed ``\\x`` or ``\\u`` escape, which the grammar
-    rejects? Only an untagged template still holds one after :func:`parse` (a tagged template
-    may); it does not load, and cooking says which escape is to blame."""
-    if template.type != "template_string" or template.children[0].type != "`" or template.children[-1].type != "`":
-        return False
-    for child in template.children[1:-1]:
-        if child.type == "ERROR":
-            if not text.startswith(("\\x", "\\u"), to_char(child.start_byte)):
-                return False
-        elif child.has_error:
-            return False
-    return True
 
 
 # In a quoted string: an escape (a line continuation is one), or a line break that ends it.
@@ -883,7 +858,8 @@ _COOKED = {"template": re.compile(r"[\\\r]"), "raw": re.compile(r"\r"), "string"
 
 
 class _NoCookedValue(Exception):
-    """An escape a template cannot cook: an octal or decimal one, or a code point past U+10FFFF."""
+    """An escape that a template, and a string in strict mode code (a module's), cannot cook:
+    an octal or decimal one, a code point past U+10FFFF, ``\\x`` or ``\\u`` without their digits."""
 
     def __init__(self, escape: str, offset: int) -> None:
         super().__init__(escape)
@@ -902,9 +878,7 @@ def _cook(cooker: _Cooker, text: str, body_start: int, body_end: int, kind: Lite
         while (found := special.search(text, run_start, sub_start)) is not None:
             i = found.start()
             cooker.verbatim(text[run_start:i], run_start)
-            if text[i] == "\\":
-                if kind == "template" and (bad := _not_cookable(text, i, body_end)) is not None:
-                    raise _NoCookedValue(bad, i)
+            if text[i] == "\\":  # never in String.raw, which cooks no escape
                 cooked, length = _escape(text, i, body_end)
             else:
                 cooked, length = "\n", 2 if text.startswith("\r\n", i) else 1
@@ -924,30 +898,10 @@ def _cook(cooker: _Cooker, text: str, body_start: int, body_end: int, kind: Lite
         run_start = sub_end
 
 
-def _not_cookable(text: str, i: int, end: int) -> str | None:
-    """The escape at ``text[i] == '\\'`` if a template literal forbids it (``\\1``, ``\\08``,
-    ``\\u{110000}``, ``\\u`` or ``\\x`` without their hex digits)."""
-    c = text[i + 1] if i + 1 < end else ""
-    if "1" <= c <= "9":
-        return text[i : i + 2]
-    if c == "x" and not _is_hex(text[i + 2 : min(i + 4, end)].ljust(2, "-")):
-        return text[i : i + 2]
-    if c == "0" and _digit_at(text, i + 2, end):
-        return text[i : i + 3]
-    if c == "u" and text.startswith("{", i + 2):
-        close = text.find("}", i + 3, end)
-        digits = text[i + 3 : close] if close != -1 else ""
-        if not (digits and _is_hex(digits)):
-            return text[i : i + 2]
-        if int(digits, 16) > 0x10FFFF:
-            return text[i : close + 1]
-    elif c == "u" and not _is_hex(text[i + 2 : min(i + 6, end)].ljust(4, "-")):
-        return text[i : i + 2]
-    return None
-
-
 def _escape(text: str, i: int, end: int) -> tuple[str, int]:
-    """Cook the escape at ``text[i] == '\\'``: returns the cooked text and the source length."""
+    """Cook the escape at ``text[i] == '\\'``: returns the cooked text and the source length.
+    Raises :class:`_NoCookedValue` for one that templates and strict mode strings forbid
+    (``\\1``, ``\\08``, ``\\u{110000}``, ``\\u`` or ``\\x`` without their hex digits)."""
     if i + 1 >= end:
         return "\\", 1
     c = text[i + 1]
@@ -956,31 +910,41 @@ def _escape(text: str, i: int, end: int) -> tuple[str, int]:
             return "", 1 + len(term)  # line continuation
     if c in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[c], 2
-    if c == "0" and not _digit_at(text, i + 2, end):
+    if "1" <= c <= "9":
+        raise _NoCookedValue(text[i : i + 2], i)
+    if c == "0":
+        if _digit_at(text, i + 2, end):
+            raise _NoCookedValue(text[i : i + 3], i)
         return "\0", 2
     if c == "x":
-        digits = text[i + 2 : i + 4]
-        if len(digits) == 2 and _is_hex(digits):
-            return chr(int(digits, 16)), 4
-        return "x", 2
+        digits = text[i + 2 : min(i + 4, end)]
+        if len(digits) < 2 or not _is_hex(digits):
+            raise _NoCookedValue(text[i : i + 2], i)
+        return chr(int(digits, 16)), 4
+    if c == "u" and text.startswith("{", i + 2):
+        close = text.find("}", i + 3, end)
+        digits = text[i + 3 : close] if close != -1 else ""
+        if not (digits and _is_hex(digits)):
+            raise _NoCookedValue(text[i : i + 2], i)
+        if int(digits, 16) > 0x10FFFF:
+            raise _NoCookedValue(text[i : close + 1], i)
+        return chr(int(digits, 16)), close + 1 - i
     if c == "u":
-        if text.startswith("{", i + 2):
-            close = text.find("}", i + 3, end)
-            digits = text[i + 3 : close] if close != -1 else ""
-            if digits and _is_hex(digits) and int(digits, 16) <= 0x10FFFF:
-                return chr(int(digits, 16)), close + 1 - i
-            return "u", 2
-        digits = text[i + 2 : i + 6]
-        if len(digits) == 4 and _is_hex(digits):
-            code = int(digits, 16)
-            # A surrogate pair written as two escapes is one character in a Python str.
-            if 0xD800 <= code <= 0xDBFF and text.startswith("\\u", i + 6):
-                low = text[i + 8 : i + 12]
-                if len(low) == 4 and _is_hex(low) and 0xDC00 <= int(low, 16) <= 0xDFFF:
-                    return chr(0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)), 12
-            return chr(code), 6
-        return "u", 2
+        code = _hex4(text, i + 2, end)
+        if code is None:
+            raise _NoCookedValue(text[i : i + 2], i)
+        # A surrogate pair written as two escapes is one character in a Python str.
+        low = _hex4(text, i + 8, end) if 0xD800 <= code <= 0xDBFF and text.startswith("\\u", i + 6) else None
+        if low is not None and 0xDC00 <= low <= 0xDFFF:
+            return chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), 12
+        return chr(code), 6
     return c, 2
+
+
+def _hex4(text: str, i: int, end: int) -> int | None:
+    """The value of the four hex digits at ``text[i:]``, if there are four before ``end``."""
+    digits = text[i : min(i + 4, end)]
+    return int(digits, 16) if len(digits) == 4 and _is_hex(digits) else None
 
 
 def _digit_at(text: str, i: int, end: int) -> bool:
