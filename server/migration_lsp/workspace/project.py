@@ -64,14 +64,15 @@ class Project:
 
     def _parse(self, path: Path) -> None:
         bases: set[Path] = set()
-        doc = parse_document(path, self.texts[path], self.config.variable_names, self._imports(path, bases))
+        old = self.documents.get(path)
+        doc = parse_document(path, self.texts[path], self.config.variable_names, self._imports(path, bases), old)
         self.notices = [n for n in self.notices if n.path != path]
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
         if bases:
             self._imported[path] = bases
         else:
             self._imported.pop(path, None)
-        old = self.documents.pop(path, None)
+        self.documents.pop(path, None)
         if doc.migrations:
             self.documents[path] = doc
         if old is not None:
