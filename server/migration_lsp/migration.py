@@ -18,7 +18,7 @@ from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Statement
-from migration_lsp.sql.split import Comment, split
+from migration_lsp.sql.split import Comment, split, split_from
 
 
 @dataclass(eq=False)
@@ -30,6 +30,8 @@ class Migration:
     literal: MigrationLiteral
     statements: list[Statement]
     comments: list[Comment]
+    # Where each semicolon that ends a statement is: after one, the SQL splits afresh.
+    semicolons: list[int] = field(default_factory=list, repr=False)
     # Edits this literal cannot hold (a backtick in String.raw, a span over a `+`): never offered.
     unwritable: set[Edit] = field(default_factory=set, repr=False)
     dialect: str = "postgres"  # from the config and the evidence (see `migration_lsp.dialect`)
@@ -182,6 +184,7 @@ def parse_document(
     text: str,
     names: Iterable[str],
     imports: ImportResolver | None = None,
+    previous: Document | None = None,
     *,
     dialect: str = "auto",
     platform: str = "auto",
@@ -190,20 +193,69 @@ def parse_document(
     """The literals of ``text``, each in its dialect and platform: the config's ``dialect`` and
     ``platform`` settings, or for ``auto`` the evidence around it up to ``root`` (the file's folder
     when None). ``imports`` reads the constants other modules export, for the ``${X}`` X is
-    imported as."""
+    imported as. ``previous``: the document's last parse, whose statements an edit left as they
+    were are reused."""
     located = find_literals(text, path, frozenset(names), imports)
     root = path.parent if root is None else root
-    migrations = [parse_migration(path, text, lit, detect_dialect(dialect, path, text, lit.sql, root)) for lit in located.literals]
+    before = previous.migrations if previous is not None else []
+    migrations = [
+        parse_migration(path, text, lit, detect_dialect(dialect, path, text, lit.sql, root), before[i] if i < len(before) else None)
+        for i, lit in enumerate(located.literals)
+    ]
     sqls = [m.sql for m in migrations]
     for m in migrations:
         m.platform = detect_platform(platform, m.dialect, path, text, sqls, root)
     return Document(path, text, migrations, located.notices)
 
 
-def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str = "postgres") -> Migration:
-    """One literal of the document ``text``, split and analysed in ``dialect``."""
-    pieces, comments = split(lit.sql, dialect)
-    statements = [
-        Statement(analyze(lit.sql[p.start : p.end], dialect), p.start, i) for i, p in enumerate(pieces)
-    ]
-    return Migration(path, text, lit, statements, comments, dialect=dialect)
+def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str = "postgres", previous: Migration | None = None) -> Migration:
+    """One literal of the document ``text``, split and analysed in ``dialect``.
+
+    With ``previous`` (any earlier parse in the same dialect; PostgreSQL only), the SQL is split
+    again only from the statement the change starts in up to the first statement end after it
+    that ends one of ``previous``'s too: the statements on either side are those of
+    ``previous``, moved by the change's length.
+    """
+    sql = lit.sql
+    if dialect != "postgres":
+        pieces, comments = split(sql, dialect)
+        statements = [Statement(analyze(sql[p.start : p.end], dialect), p.start, i) for i, p in enumerate(pieces)]
+        return Migration(path, text, lit, statements, comments, dialect=dialect)
+    if previous is None or previous.dialect != dialect:
+        pieces, comments, semicolons = split_from(sql, 0)
+        statements = [Statement(analyze(sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)]
+        return Migration(path, text, lit, statements, comments, semicolons=semicolons)
+    old = previous.sql
+    same_start = _common_prefix(old, sql)
+    same_end = _common_prefix(old[same_start:][::-1], sql[same_start:][::-1])
+    delta = len(sql) - len(old)
+    # Resume after the last statement end before the change; stop at one in the unchanged end.
+    before = bisect.bisect_left(previous.semicolons, same_start)
+    start = previous.semicolons[before - 1] + 1 if before else 0
+    first_after = bisect.bisect_left(previous.semicolons, len(old) - same_end)
+    resume = {s + delta for s in previous.semicolons[first_after:]}
+    pieces, comments, semicolons = split_from(sql, start, resume)
+    starts = [st.start for st in previous.statements]
+    kept = bisect.bisect_left(starts, start)
+    statements = previous.statements[:kept]
+    statements += [Statement(analyze(sql[p.start : p.end]), p.start, kept + i) for i, p in enumerate(pieces)]
+    comments = previous.comments[: bisect.bisect_left(previous.comment_starts, start)] + comments
+    if semicolons and semicolons[-1] in resume:  # stopped in the unchanged end: the rest is as it was
+        resumed = semicolons[-1] - delta
+        moved = len(statements) - bisect.bisect_right(starts, resumed)
+        statements += [Statement(st.fact, st.base + delta, moved + st.index) for st in previous.statements[bisect.bisect_right(starts, resumed) :]]
+        comments += [Comment(c.start + delta, c.end + delta, c.line) for c in previous.comments[bisect.bisect_right(previous.comment_starts, resumed) :]]
+        semicolons += [s + delta for s in previous.semicolons[bisect.bisect_right(previous.semicolons, resumed) :]]
+    return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix, by halving: each comparison runs in C."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Container
 
 _SPECIAL = re.compile(r"""[;'"$]|--|/\*""")
 # Any non-ASCII character is a letter to PostgreSQL. Written as a negated ASCII class: a range up to
@@ -51,14 +52,21 @@ def split(sql: str, dialect: str = "postgres") -> tuple[list[Piece], list[Commen
         return _split_sqlite(sql)
     if dialect == "mysql":
         return _split_mysql(sql)
-    return _split_postgres(sql)
+    pieces, comments, _ = split_from(sql, 0)
+    return pieces, comments
 
 
-def _split_postgres(sql: str) -> tuple[list[Piece], list[Comment]]:
+def split_from(sql: str, start: int, resume: Container[int] = ()) -> tuple[list[Piece], list[Comment], list[int]]:
+    """Split PostgreSQL ``sql`` from ``start`` (0, or just after a semicolon that ends a
+    statement), and stop after the first such semicolon at an offset in ``resume``; also the
+    offsets of those semicolons passed. After one, the lexer's state is fresh: what follows
+    splits the same whatever came before, which lets an edit re-split only from the statement
+    it is in."""
     pieces: list[Piece] = []
     comments: list[Comment] = []
-    seg_start = 0
-    i = 0
+    semicolons: list[int] = []
+    seg_start = start
+    i = start
     n = len(sql)
     search = _SPECIAL.search
     while True:
@@ -69,6 +77,9 @@ def _split_postgres(sql: str) -> tuple[list[Piece], list[Comment]]:
         pos = m.start()
         if tok == ";":
             _add(sql, seg_start, pos, True, comments, pieces)
+            semicolons.append(pos)
+            if pos in resume:
+                return pieces, comments, semicolons
             seg_start = i = pos + 1
         elif tok == "'":
             escapes = pos > 0 and sql[pos - 1] in "eE" and (pos < 2 or not _IDENT_CHAR.match(sql[pos - 2]))
@@ -96,7 +107,7 @@ def _split_postgres(sql: str) -> tuple[list[Piece], list[Comment]]:
                 i = closed
                 comments.append(Comment(pos, i, False))
     _add(sql, seg_start, n, False, comments, pieces)
-    return pieces, comments
+    return pieces, comments, semicolons
 
 
 # SQLite's own statement ender (complete.c): the state after each kind of token. A semicolon

@@ -65,8 +65,16 @@ class Project:
     def _parse(self, path: Path) -> None:
         bases: set[Path] = set()
         config = self.config
+        old = self.documents.get(path)
         doc = parse_document(
-            path, self.texts[path], config.variable_names, self._imports(path, bases), dialect=config.dialect, platform=config.platform, root=config.root
+            path,
+            self.texts[path],
+            config.variable_names,
+            self._imports(path, bases),
+            old,
+            dialect=config.dialect,
+            platform=config.platform,
+            root=config.root,
         )
         self.notices = [n for n in self.notices if n.path != path]
         self.notices.extend(FileNotice(path, n.message, n.offset) for n in doc.notices)
@@ -74,7 +82,7 @@ class Project:
             self._imported[path] = bases
         else:
             self._imported.pop(path, None)
-        old = self.documents.pop(path, None)
+        self.documents.pop(path, None)
         if doc.migrations:
             self.documents[path] = doc
         if old is not None:

@@ -1,0 +1,38 @@
+"""A document parsed again after an edit, from its last parse, holds exactly what a fresh parse does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fuzzing import Source, edit, examples, typescript
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migration_lsp.migration import Document, parse_document
+
+PATH = Path("src/migration.ts")
+NAMES = ["MIGRATION_SQL"]
+
+
+def _shape(doc: Document) -> list[object]:
+    return [
+        (
+            m.sql,
+            [(s.start, s.end, s.index, s.fact.text, [(n.start, n.end, n.fact.text) for n in s.nested()]) for s in m.statements],
+            m.comments,
+            m.semicolons,
+        )
+        for m in doc.migrations
+    ]
+
+
+@settings(max_examples=examples(300))
+@given(typescript(), st.data())
+def test_reparse_after_edits_matches_a_fresh_parse(source: Source, data: st.DataObject) -> None:
+    text = source.text
+    doc = parse_document(PATH, text, NAMES)
+    for _ in range(data.draw(st.integers(1, 6))):
+        start, end, typed = data.draw(edit(text))
+        text = text[:start] + typed + text[end:]
+        doc = parse_document(PATH, text, NAMES, previous=doc)
+        assert _shape(doc) == _shape(parse_document(PATH, text, NAMES))
