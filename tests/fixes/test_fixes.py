@@ -19,7 +19,7 @@ from migration_lsp.fixes.scaffold import create_index, enable_rls, index_name, p
 from migration_lsp.fixes.sql import dollar_tag, guarded_policy, sql_ident, sql_name, sql_string
 from migration_lsp.migration import Migration, parse_document
 from migration_lsp.sql.facts import Name
-from migration_lsp.workspace.index import ColumnUse
+from migration_lsp.workspace.references import ColumnUse
 
 PATH = Path("route.ts")
 

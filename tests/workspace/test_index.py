@@ -9,8 +9,9 @@ import pytest
 from migration_lsp.config import Config
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace import index as index_module
-from migration_lsp.workspace.index import ColumnUse, TableRef, WorkspaceIndex
+from migration_lsp.workspace.index import WorkspaceIndex
 from migration_lsp.workspace.project import Project
+from migration_lsp.workspace.references import ColumnUse, TableRef
 
 CONSTANTS = """\
 export const TABLES = {

@@ -21,7 +21,7 @@ from migration_lsp.model.schema import Table, dynamic
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Name, Statement
 from migration_lsp.sql.quote import sql_ident
-from migration_lsp.workspace.index import ColumnUse
+from migration_lsp.workspace.references import ColumnUse
 
 SECTIONS = ("table", "index", "rls", "policy")
 _TIGHT = re.compile(r"[ \t]*\n[ \t]*[^\s]")  # the next line holds the next statement

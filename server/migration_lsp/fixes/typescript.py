@@ -11,7 +11,8 @@ from pathlib import Path
 
 from migration_lsp.findings import Edit
 from migration_lsp.sql.facts import Name
-from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex
+from migration_lsp.workspace.index import WorkspaceIndex
+from migration_lsp.workspace.references import TablesConstant
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 

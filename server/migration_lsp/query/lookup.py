@@ -20,8 +20,8 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.schema import Definition, Schema, build_schema, canonical
 from migration_lsp.sql.facts import Name, Span, Statement
 from migration_lsp.sql.tokens import tokenize
-from migration_lsp.workspace.index import FILTERS
 from migration_lsp.workspace.project import Project
+from migration_lsp.workspace.supabase_calls import FILTERS
 
 TABLE, FUNCTION = "table", "function"
 

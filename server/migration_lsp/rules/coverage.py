@@ -19,7 +19,8 @@ from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
 from migration_lsp.workspace.diagram import find_diagram, render_diagram
-from migration_lsp.workspace.index import TablesConstant, WorkspaceIndex, relative, shared_depth
+from migration_lsp.workspace.index import WorkspaceIndex, relative, shared_depth
+from migration_lsp.workspace.references import TablesConstant
 
 
 def app_owned(ctx: Context, name: Name) -> bool:

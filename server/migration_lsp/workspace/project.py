@@ -95,7 +95,7 @@ class Project:
             if not spec.startswith("."):
                 return Unknown(f"is imported from '{spec}'; only relative imports are read")
             bases.add(Path(os.path.normpath(path.parent / spec)))
-            module = self.index.module(path, spec)
+            module = self.index.modules.resolve(path, spec)
             text = self.texts.get(module) if module is not None else None
             if module is None or text is None:
                 return Unknown(f"is imported from '{spec}', which is not a file of the workspace")
