@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pytest
 
 from migration_lsp.migration import parse_document
-from migration_lsp.model.schema import build_schema
+from migration_lsp.model.build import build_schema
 from migration_lsp.positions import escape_for_template
 from migration_lsp.workspace.diagram import find_diagram, render_diagram
 

@@ -7,7 +7,9 @@ from pathlib import Path
 from migration_lsp.config import Config
 from migration_lsp.lint.check import check
 from migration_lsp.migration import Migration, parse_document
-from migration_lsp.model.schema import Schema, build_schema, canonical, dynamic, parse_name
+from migration_lsp.model.build import build_schema
+from migration_lsp.model.names import canonical, dynamic, parse_name
+from migration_lsp.model.schema import Schema
 from migration_lsp.positions import escape_for_template
 from migration_lsp.sql.facts import Name
 

@@ -12,7 +12,7 @@ import pytest
 
 from migration_lsp.config import clear_cache
 from migration_lsp.lint.check import load_projects
-from migration_lsp.model.schema import canonical
+from migration_lsp.model.names import canonical
 from migration_lsp.query.lookup import FUNCTION, TABLE, completion_at, definition, name_place, references, symbol_at
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.project import Project

@@ -20,7 +20,8 @@ from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Parser, a
 from migration_lsp.cli.report import display_path
 from migration_lsp.config import Config
 from migration_lsp.migration import Migration
-from migration_lsp.model.schema import Definition, Schema, Table, build_schema
+from migration_lsp.model.build import build_schema
+from migration_lsp.model.schema import Definition, Schema, Table
 from migration_lsp.positions import LineIndex
 from migration_lsp.workspace.checklist import CHECKED, escape_cell, render_table
 from migration_lsp.workspace.diagram import render_diagram

@@ -17,7 +17,8 @@ from migration_lsp.config import Config
 from migration_lsp.findings import Edit
 from migration_lsp.fixes.sql import guarded_policy, sql_name
 from migration_lsp.migration import Migration
-from migration_lsp.model.schema import Table, dynamic
+from migration_lsp.model.names import dynamic
+from migration_lsp.model.schema import Table
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Name, Statement
 from migration_lsp.sql.quote import sql_ident

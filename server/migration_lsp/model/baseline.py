@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from migration_lsp.migration import Migration
-from migration_lsp.model.schema import Schema, build_schema
+from migration_lsp.model.build import build_schema
+from migration_lsp.model.schema import Schema
 
 
 @dataclass(frozen=True, eq=False)

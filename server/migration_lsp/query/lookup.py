@@ -17,7 +17,9 @@ import tree_sitter as ts
 
 from migration_lsp.locate.typescript import ByteToChar, parse
 from migration_lsp.migration import Migration
-from migration_lsp.model.schema import Definition, Schema, build_schema, canonical
+from migration_lsp.model.build import build_schema
+from migration_lsp.model.names import canonical
+from migration_lsp.model.schema import Definition, Schema
 from migration_lsp.sql.facts import Name, Span, Statement
 from migration_lsp.sql.tokens import tokenize
 from migration_lsp.workspace.project import Project

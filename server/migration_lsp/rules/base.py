@@ -11,7 +11,8 @@ from migration_lsp.config import Config
 from migration_lsp.findings import Finding, Severity
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
-from migration_lsp.model.schema import Schema, build_schema
+from migration_lsp.model.build import build_schema
+from migration_lsp.model.schema import Schema
 from migration_lsp.sql.facts import Statement
 from migration_lsp.workspace.index import WorkspaceIndex
 

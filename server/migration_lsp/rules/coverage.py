@@ -14,7 +14,8 @@ from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
 from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
 from migration_lsp.migration import Migration
-from migration_lsp.model.schema import Table, parse_name, system_catalog
+from migration_lsp.model.names import parse_name, system_catalog
+from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table

@@ -10,7 +10,8 @@ from typing import Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
-from migration_lsp.model.schema import Table, canonical, could_be, dynamic, system_catalog
+from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
+from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name, Span, Statement
 from migration_lsp.workspace.index import relative

@@ -22,7 +22,8 @@ from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_name
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
-from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, canonical, dynamic
+from migration_lsp.model.names import canonical, dynamic
+from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.analyze import columns_of
 from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement

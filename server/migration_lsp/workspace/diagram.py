@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from migration_lsp.model.schema import Schema, Table, canonical
+from migration_lsp.model.names import canonical
+from migration_lsp.model.schema import Schema, Table
 from migration_lsp.sql.facts import Name
 
 FENCE = "```mermaid"

@@ -31,7 +31,7 @@ import pathspec
 
 from migration_lsp.config import Config
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, parse
-from migration_lsp.model.schema import canonical, parse_name
+from migration_lsp.model.names import canonical, parse_name
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Name
 from migration_lsp.sql.split import split

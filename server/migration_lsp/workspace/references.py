@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from migration_lsp.model.schema import canonical, parse_name
+from migration_lsp.model.names import canonical, parse_name
 from migration_lsp.sql.facts import Name
 
 
