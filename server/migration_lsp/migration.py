@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from migration_lsp.dialect import detect_dialect, detect_platform
-from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.findings import Edit, Finding, Fix, Severity
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Statement
@@ -47,10 +47,16 @@ class Migration:
             yield st
             yield from st.nested()
 
-    def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None) -> Finding:
+    def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None, severity: Severity = "error") -> Finding:
+        """A finding on SQL ``[start, end)``: the one way a rule places a finding in a migration."""
         doc_start, doc_end = self.literal.doc_span(start, end)
         # Users know their `${…}`, not the placeholder that stood in for it.
-        return Finding(rule, self.as_written(message), self.path, doc_start, doc_end, fix)
+        return Finding(rule, self.as_written(message), self.path, doc_start, doc_end, fix, severity)
+
+    def literal_finding(self, rule: str, message: str, fix: Fix | None = None, severity: Severity = "error") -> Finding:
+        """A finding about the whole migration, on the literal's opening quote."""
+        start = self.literal.doc_start
+        return Finding(rule, self.as_written(message), self.path, start, start + 1, fix, severity)
 
     def as_written(self, text: str) -> str:
         """``text`` with each placeholder back as the ``${…}`` it stands for in this literal."""

@@ -134,10 +134,9 @@ def sql_source(label: str, migrations: Sequence[Migration]) -> SqlSource:
 def _finding(m: Migration, problem: VerifyProblem) -> Finding:
     sqlstate = f" (SQLSTATE {problem.sqlstate})" if problem.sqlstate else ""
     message = f"{problem.scenario}: {problem.message}{sqlstate}"
+    severity = RULES[problem.kind].severity
     if problem.offset is None:
-        start, end = m.literal.doc_start, m.literal.doc_start + 1  # the opening quote
-    else:
-        offset = min(problem.offset, len(m.sql))
-        end_sql = min(max(problem.end or offset, offset + 1), len(m.sql))
-        start, end = m.literal.doc_span(offset, end_sql)
-    return Finding(problem.kind, message, m.path, start, end, severity=RULES[problem.kind].severity)
+        return m.literal_finding(problem.kind, message, severity=severity)
+    offset = min(problem.offset, len(m.sql))
+    end = min(max(problem.end or offset, offset + 1), len(m.sql))
+    return m.finding(problem.kind, message, offset, end, severity=severity)

@@ -141,7 +141,6 @@ class Notice:
 class LocateResult:
     literals: list[MigrationLiteral]
     notices: list[Notice]
-    tree: ts.Tree | None
 
 
 @functools.cache
@@ -157,20 +156,25 @@ def _parser(suffix: str) -> ts.Parser:
     return ts.Parser(_language(suffix))
 
 
-def language_for(path: str | PurePath) -> ts.Language:
-    return _language(_grammar_key(path))
-
-
 def _grammar_key(path: str | PurePath) -> str:
     suffix = PurePath(path).suffix.lower()
     return ".tsx" if suffix in (".tsx", ".jsx") else ".ts"
 
 
-def parse(text: str, path: str | PurePath, old_tree: ts.Tree | None = None) -> tuple[ts.Tree, bytes]:
-    """The syntax tree of ``text``, with every malformed ``\\x`` or ``\\u`` escape read as an escape."""
+def parse(text: str, path: str | PurePath) -> tuple[ts.Tree, bytes]:
+    """The syntax tree of ``text``, with every malformed ``\\x`` or ``\\u`` escape read as an escape.
+
+    A text is parsed once for everyone who reads its tree: the locator, the code index and
+    completion each ask for it in turn, so the latest few trees are kept.
+    """
+    return _parse(text, _grammar_key(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(text: str, grammar: str) -> tuple[ts.Tree, bytes]:
     data = text.encode("utf-8", "surrogatepass")
-    parser = _parser(_grammar_key(path))
-    tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+    parser = _parser(grammar)
+    tree = parser.parse(data)
     if tree.root_node.has_error and (letters := _bad_escape_letters(data)):
         patched = bytearray(data)
         for at in letters:
@@ -233,7 +237,7 @@ def find_literals(text: str, path: str | PurePath, names: frozenset[str], import
     one ``imports`` finds in the module it is imported from (without it, imports are not read).
     """
     if not any(name in text for name in names):
-        return LocateResult([], [], None)
+        return LocateResult([], [])
     tree, _ = parse(text, path)
     to_char = ByteToChar(text)
     literals: list[MigrationLiteral] = []
@@ -243,7 +247,7 @@ def find_literals(text: str, path: str | PurePath, names: frozenset[str], import
         first = _first_error(tree.root_node)
         offset = to_char(first.start_byte) if first is not None else None
         notices.append(Notice("the file has TypeScript syntax errors; findings may be incomplete", offset))
-    return LocateResult(literals, notices, tree)
+    return LocateResult(literals, notices)
 
 
 def _first_error(node: ts.Node) -> ts.Node | None:

@@ -46,11 +46,6 @@ def first_migration(ctx: Context) -> Migration:
     return min(ctx.migrations, key=lambda m: (m.path.as_posix(), m.literal.doc_start))
 
 
-def literal_anchor(m: Migration) -> tuple[int, int]:
-    """Where a finding about the whole migration goes: its opening quote."""
-    return m.literal.doc_start, m.literal.doc_start + 1
-
-
 class TableNotInMigration(Rule):
     """Finds tables the code uses that no migration creates.
 
@@ -133,11 +128,9 @@ class TableNotInMigration(Rule):
         first = first_migration(ctx)
         names = ", ".join(str(t) for t in missing)
         count = f"{len(missing)} tables" if len(missing) > 1 else "a table"
-        yield Finding(
+        yield first.literal_finding(
             self.name,
             f"the code uses {count} that no migration creates: {names}",
-            first.path,
-            *literal_anchor(first),
             self._fix(ctx, index, first, list(missing), others),
         )
 
@@ -250,12 +243,7 @@ class RequiredTableMissing(Rule):
         first = first_migration(ctx)
         for required in ctx.config.required_tables:
             if not schema.may_have_relation(parse_name(required)):
-                yield Finding(
-                    self.name,
-                    f"required table {required} (setting required-tables) is not created by the migration",
-                    first.path,
-                    *literal_anchor(first),
-                )
+                yield first.literal_finding(self.name, f"required table {required} (setting required-tables) is not created by the migration")
         index = covered(ctx)
         for checklist in index.checklists() if index is not None else ():
             for row in checklist.rows:

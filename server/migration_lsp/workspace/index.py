@@ -77,11 +77,9 @@ def _read_file(path: Path, text: str, constant: str) -> _FileFacts:
         return cached[1]
     facts = _NOTHING
     if _may_reference(text, constant):
-        grammar = _grammar(path)
-        tree, _ = parse(text, grammar)
+        tree, _ = parse(text, path)
         to_char = ByteToChar(text)
-        root = tree.root_node
-        facts = _FileFacts(CallReader(text, to_char).read(root, grammar), DeclarationReader(text, to_char, constant).read(root))
+        facts = _FileFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
     _latest[(path, constant)] = (text, facts)
     return facts
 
@@ -326,10 +324,6 @@ class WorkspaceIndex:
                 if found is not None:
                     return found
         return None
-
-
-def _grammar(path: Path) -> str:
-    return ".tsx" if path.suffix.lower() in (".tsx", ".jsx") else ".ts"
 
 
 

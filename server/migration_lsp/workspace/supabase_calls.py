@@ -10,7 +10,6 @@ from typing import Iterator
 
 import tree_sitter as ts
 
-from migration_lsp.locate.typescript import language_for
 from migration_lsp.workspace.nodes import UNWRAP, NodeText
 from migration_lsp.workspace.references import ColumnUse
 
@@ -43,9 +42,9 @@ class RawRef:
 
 
 @functools.cache
-def _call_query(grammar: str) -> ts.Query:
+def _call_query(language: ts.Language) -> ts.Query:
     return ts.Query(
-        language_for(grammar),
+        language,
         """(call_expression
              function: (member_expression
                 object: (_) @receiver
@@ -56,10 +55,10 @@ def _call_query(grammar: str) -> ts.Query:
 
 
 class CallReader(NodeText):
-    def read(self, root: ts.Node, grammar: str) -> tuple[RawRef, ...]:
+    def read(self, tree: ts.Tree) -> tuple[RawRef, ...]:
         """Every call of the file that names a table or a function, in source order."""
         refs: list[RawRef] = []
-        for _, caps in ts.QueryCursor(_call_query(grammar)).matches(root):
+        for _, caps in ts.QueryCursor(_call_query(tree.language)).matches(tree.root_node):
             ref = self.call(caps["call"][0], caps["receiver"][0], self.src(caps["method"][0]), caps["args"][0])
             if ref is not None:
                 refs.append(ref)
