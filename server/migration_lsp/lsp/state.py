@@ -455,7 +455,7 @@ class State:
         candidates = force | set(self._published) | {p for p, found in self._last.items() if found}
         for path in sorted(candidates):
             visible = self._visible(path)
-            if path not in force and visible == self._published.get(path, []):
+            if path not in force and _shown(visible) == _shown(self._published.get(path, [])):
                 continue
             text = self.text_of(path)
             if text is None:
@@ -476,6 +476,11 @@ class State:
         log.error("%s", message)
         if show:
             self.reporter.show_error(message.splitlines()[0])
+
+
+def _shown(findings: list[Finding]) -> list[tuple[object, ...]]:
+    """What the client is sent of each finding: not its fix's edits, which are made when it asks."""
+    return [(f.rule, f.message, f.start, f.end, f.severity, None if f.fix is None else (f.fix.title, f.fix.safe)) for f in findings]
 
 
 def _log_failure(future: Future[Any]) -> None:
