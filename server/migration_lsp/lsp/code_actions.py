@@ -1,4 +1,4 @@
-"""Quick fixes from the diagnostics' data, "fix all", and "ignore RULE for this statement"."""
+"""Quick fixes for the diagnostics' findings, "fix all", and "ignore RULE for this statement"."""
 
 from __future__ import annotations
 
@@ -31,13 +31,12 @@ def register(server: MigrationServer) -> None:
             return None
         only = params.context.only
         ours = [d for d in params.context.diagnostics if d.source == SERVER_NAME and isinstance(d.code, str)]
-        fixes = [(d, convert.fix_from_data(d.data)) for d in ours]
         document_changes = ls.client_supports("workspace.workspace_edit.document_changes")
         actions: list[types.CodeAction] = []
         if _wanted(only, types.CodeActionKind.QuickFix):
-            for d, fix in fixes:
-                if fix is not None:
-                    title, _, changes = fix
+            fixable = [d for d in ours if convert.fix_of(d.data) is not None]
+            if fixable:
+                for d, (title, changes) in await ls.state.run(lambda: _fixes(ls, path, fixable)):
                     edit = convert.workspace_edit(changes, document_changes)
                     actions.append(types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[d], is_preferred=True, edit=edit))
             ignorable = [d for d in ours if d.code in RULES and d.code != UNUSED]
@@ -48,7 +47,7 @@ def register(server: MigrationServer) -> None:
                         edit = convert.workspace_edit(ignore, document_changes)
                         actions.append(types.CodeAction(f"Ignore {d.code} for this statement", kind=types.CodeActionKind.QuickFix, diagnostics=[d], edit=edit))
         # Asked for by name (on save), or offered next to a safe fix.
-        if _wanted(only, FIX_ALL) and (only is not None or any(fix is not None and fix[1] for _, fix in fixes)):
+        if _wanted(only, FIX_ALL) and (only is not None or any(fix is not None and fix[1] for fix in map(convert.fix_of, (d.data for d in ours)))):
             every = await ls.state.run(lambda: _fix_all(ls, path))
             if every:
                 edit = convert.workspace_edit(every, document_changes)
@@ -59,6 +58,24 @@ def register(server: MigrationServer) -> None:
 def _wanted(only: Sequence[str] | None, kind: str) -> bool:
     """``context.only`` holds kinds and their parents: ``source`` asks for ``source.fixAll.x``."""
     return only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)
+
+
+def _fixes(ls: MigrationServer, path: Path, diagnostics: list[types.Diagnostic]) -> list[tuple[types.Diagnostic, tuple[str, list[types.TextDocumentEdit]]]]:
+    """Each diagnostic's fix, its edits made now on the newest texts; none for a diagnostic
+    whose finding the newest check no longer has where it says."""
+    state = ls.state
+    text = state.text_of(path)
+    if text is None:
+        return []
+    findings = state.findings(path)
+    index = convert.lines(text)
+    out = []
+    for d in diagnostics:
+        fix = convert.fix_for(d, findings, index)
+        changes = convert.document_edits(fix.edits, ls.uris, state.text_of, state.version_of) if fix is not None else None
+        if fix is not None and changes:
+            out.append((d, (fix.title, changes)))
+    return out
 
 
 def _fix_all(ls: MigrationServer, path: Path) -> list[types.TextDocumentEdit] | None:

@@ -125,7 +125,7 @@ class Uris:
         return from_fs_path(str(path))
 
 
-def diagnostic(f: Finding, index: LineIndex, edit_data: Callable[[Fix], dict[str, Any] | None]) -> types.Diagnostic:
+def diagnostic(f: Finding, index: LineIndex) -> types.Diagnostic:
     return types.Diagnostic(
         range=to_range(index, f.start, f.end),
         message=f.message,
@@ -134,8 +134,59 @@ def diagnostic(f: Finding, index: LineIndex, edit_data: Callable[[Fix], dict[str
         code_description=types.CodeDescription(href=rule_url(f.rule)),
         source=SERVER_NAME,
         tags=[types.DiagnosticTag.Unnecessary] if f.rule == UNUSED else None,
-        data=edit_data(f.fix) if f.fix is not None else None,
+        data=fix_data(f.fix) if f.fix is not None else None,
     )
+
+
+Shown = tuple[str, str, str, tuple[int, int], tuple[int, int], tuple[str, bool] | None]
+
+
+class Converted:
+    """The LSP form of each file's findings as last published, JSON-ready.
+
+    A keystroke changes few of a file's diagnostics: one whose rule, message, severity,
+    range and fix title are what they were is not converted again. Only what the last
+    publish of each file held is kept.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[Path, dict[Shown, dict[str, Any]]] = {}
+
+    def diagnostics(self, path: Path, index: LineIndex, findings: Iterable[Finding]) -> list[dict[str, Any]]:
+        before = self._last.get(path, {})
+        now: dict[Shown, dict[str, Any]] = {}
+        out = []
+        for f in findings:
+            fix = (f.fix.title, f.fix.safe) if f.fix is not None else None
+            key = (f.rule, f.message, f.severity, index.lsp_position(f.start), index.lsp_position(f.end), fix)
+            converted = now.get(key) or before.get(key)
+            if converted is None:
+                converted = _converter.unstructure(diagnostic(f, index))
+            now[key] = converted
+            out.append(converted)
+        if now:
+            self._last[path] = now
+        else:
+            self._last.pop(path, None)
+        return out
+
+
+def fix_for(d: types.Diagnostic, findings: Iterable[Finding], index: LineIndex) -> Fix | None:
+    """The fix of the finding a diagnostic of ours shows, if the newest check still has it
+    where the diagnostic says: one from an older text, whose place now holds something
+    else, gets none, rather than another finding's fix.
+
+    ``index`` is the newest text's; the client moves its diagnostics with its edits, so
+    the range it sends back is in that text.
+    """
+    shown = fix_of(d.data)
+    if shown is None:
+        return None
+    start, end = offset(index, d.range.start), offset(index, d.range.end)
+    for f in findings:
+        if f.fix is not None and (f.rule, f.start, f.end, f.message, f.fix.title) == (d.code, start, end, d.message, shown[0]):
+            return f.fix
+    return None
 
 
 def document_edits(
@@ -163,22 +214,17 @@ def document_edits(
     return out
 
 
-def fix_data(fix: Fix, changes: list[types.TextDocumentEdit] | None) -> dict[str, Any] | None:
-    """What a diagnostic carries in ``data``: everything its quick fix needs."""
-    if not changes:
-        return None
-    return {"title": fix.title, "safe": fix.safe, "changes": _converter.unstructure(changes)}
+def fix_data(fix: Fix) -> dict[str, Any]:
+    """What a diagnostic carries in ``data``: its fix's title and safety. The edits are made
+    when the client asks for the fix, from the finding the diagnostic shows (:func:`fix_for`)."""
+    return {"title": fix.title, "safe": fix.safe}
 
 
-def fix_from_data(data: object) -> tuple[str, bool, list[types.TextDocumentEdit]] | None:
-    """Read back :func:`fix_data`; None for data this server did not write."""
+def fix_of(data: object) -> tuple[str, bool] | None:
+    """Read back :func:`fix_data`: (title, safe); None for data this server did not write."""
     if not isinstance(data, dict) or not isinstance(data.get("title"), str):
         return None
-    try:
-        changes = _converter.structure(data.get("changes"), list[types.TextDocumentEdit])
-    except Exception:  # the client hands back whatever it was given, or worse
-        return None
-    return data["title"], data.get("safe") is True, changes
+    return data["title"], data.get("safe") is True
 
 
 def workspace_edit(changes: Sequence[types.TextDocumentEdit], document_changes: bool) -> types.WorkspaceEdit:

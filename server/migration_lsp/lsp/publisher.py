@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from lsprotocol import types
 
 from migration_lsp import SERVER_NAME
-from migration_lsp.findings import Finding, Fix
+from migration_lsp.findings import Finding
 from migration_lsp.lsp import convert
 
 if TYPE_CHECKING:
@@ -26,21 +26,14 @@ class Publisher:
 
     def __init__(self, server: MigrationServer) -> None:
         self.server = server
+        self.converted = convert.Converted()
 
     def publish(self, path: Path, version: int | None, text: str, findings: list[Finding]) -> None:
-        index = convert.lines(text)
-        state = self.server.state
-        uris = self.server.uris
-
-        def edit_data(fix: Fix) -> dict[str, object] | None:
-            return convert.fix_data(fix, convert.document_edits(fix.edits, uris, state.text_of, state.version_of))
-
-        params = types.PublishDiagnosticsParams(
-            uri=uris.to_uri(path),
-            version=version,
-            diagnostics=[convert.diagnostic(f, index, edit_data) for f in findings],
-        )
-        self.server.on_loop(self.server.text_document_publish_diagnostics, params)
+        diagnostics = self.converted.diagnostics(path, convert.lines(text), findings)
+        params: dict[str, object] = {"uri": self.server.uris.to_uri(path), "diagnostics": diagnostics}
+        if version is not None:
+            params["version"] = version
+        self.server.on_loop(self.server.notify_converted, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
 
     def show_error(self, message: str) -> None:
         params = types.ShowMessageParams(type=types.MessageType.Error, message=f"{SERVER_NAME}: {message}")

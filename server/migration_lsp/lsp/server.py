@@ -48,7 +48,7 @@ class _Invalid:
 
 
 class _Protocol(LanguageServerProtocol):
-    """pygls's protocol, with five changes.
+    """pygls's protocol, with six changes.
 
     - Positions are UTF-16: :class:`migration_lsp.positions.LineIndex` speaks it, and every
       client must accept it.
@@ -58,6 +58,8 @@ class _Protocol(LanguageServerProtocol):
     - A request before ``initialize`` gets ``ServerNotInitialized``, and a notification
       before it other than ``exit`` is dropped; a request after ``shutdown`` gets
       ``InvalidRequest``: as the specification asks.
+    - Diagnostics go out as the JSON values the publisher keeps (:meth:`notify_converted`),
+      not converted again at every keystroke.
     """
 
     initialize_received = False
@@ -92,6 +94,11 @@ class _Protocol(LanguageServerProtocol):
             if isinstance(data, dict) and isinstance(data.get("method"), str):
                 return _Invalid(data)
             raise
+
+    def notify_converted(self, method: str, params: dict[str, Any]) -> None:
+        """Send a notification whose params are JSON values already, as
+        :class:`migration_lsp.lsp.convert.Converted` keeps diagnostics: not converted again."""
+        self._send_data({"jsonrpc": self.VERSION, "method": method, "params": params})
 
     def handle_message(self, message: Any) -> None:
         method = getattr(message, "method", None)
@@ -208,6 +215,12 @@ class MigrationServer(LanguageServer):
         except RuntimeError:  # the loop closed meanwhile: the client is gone
             future.cancel()
         return future
+
+    def notify_converted(self, method: str, params: dict[str, Any]) -> None:
+        """Send a notification whose params are JSON values already (on the event loop)."""
+        protocol = self.protocol
+        assert isinstance(protocol, _Protocol)
+        protocol.notify_converted(method, params)
 
     def client_supports(self, path: str) -> bool:
         """Whether the client's capabilities hold a true value at ``path`` (dotted attribute names)."""

@@ -452,7 +452,7 @@ class State:
         candidates = force | set(self._published) | {p for p, found in self._last.items() if found}
         for path in sorted(candidates):
             visible = self._visible(path)
-            if path not in force and visible == self._published.get(path, []):
+            if path not in force and _shown(visible) == _shown(self._published.get(path, [])):
                 continue
             text = self.text_of(path)
             if text is None:
@@ -483,6 +483,11 @@ def _freeze() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def _shown(findings: list[Finding]) -> list[tuple[object, ...]]:
+    """What the client is sent of each finding: not its fix's edits, which are made when it asks."""
+    return [(f.rule, f.message, f.start, f.end, f.severity, None if f.fix is None else (f.fix.title, f.fix.safe)) for f in findings]
 
 
 def _log_failure(future: Future[Any]) -> None:
