@@ -113,6 +113,7 @@ class CreateTableNotIdempotent(Rule):
 
     name = "create-table-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -159,6 +160,7 @@ class CreateIndexNotIdempotent(Rule):
 
     name = "create-index-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "sometimes"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -228,6 +230,7 @@ class AddColumnNotIdempotent(Rule):
 
     name = "add-column-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -360,6 +363,7 @@ class PolicyGuardMismatch(Rule):
     postgres_only = True
     name = "policy-guard-mismatch"
     severity = "error"
+    statement_local = True
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -618,6 +622,7 @@ class DropNotIdempotent(Rule):
 
     name = "drop-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -673,6 +678,7 @@ class InsertNotIdempotent(Rule):
 
     name = "insert-not-idempotent"
     severity = "warning"
+    statement_local = True
     fix = "unsafe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
