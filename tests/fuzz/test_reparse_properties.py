@@ -1,4 +1,5 @@
-"""A document parsed again after an edit, from its last parse, holds exactly what a fresh parse does."""
+"""After edits, a document parsed again from its last parse, and checked with what the last
+check found, holds and reports exactly what a fresh parse and check do."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from fuzzing import Source, edit, examples, typescript
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from migration_lsp.config import Config
+from migration_lsp.lint.check import StatementResults, check
 from migration_lsp.migration import Document, parse_document
 
 PATH = Path("src/migration.ts")
@@ -36,3 +39,21 @@ def test_reparse_after_edits_matches_a_fresh_parse(source: Source, data: st.Data
         text = text[:start] + typed + text[end:]
         doc = parse_document(PATH, text, NAMES, previous=doc)
         assert _shape(doc) == _shape(parse_document(PATH, text, NAMES))
+
+
+@settings(max_examples=examples(150))
+@given(typescript(), st.data())
+def test_checks_after_edits_report_what_a_fresh_check_does(source: Source, data: st.DataObject) -> None:
+    config = Config(root=Path("."))
+    results = StatementResults()
+    text = source.text
+    doc = parse_document(PATH, text, NAMES)
+    check([doc], config, statements=results)
+    for _ in range(data.draw(st.integers(1, 5))):
+        start, end, typed = data.draw(edit(text))
+        text = text[:start] + typed + text[end:]
+        doc = parse_document(PATH, text, NAMES, previous=doc)
+        kept = check([doc], config, statements=results)
+        fresh = check([parse_document(PATH, text, NAMES)], Config(root=Path(".")))
+        assert kept.findings == fresh.findings
+        assert kept.rule_errors == fresh.rule_errors

@@ -42,6 +42,51 @@ def run_rules(ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[
     return findings, errors
 
 
+class StatementResults:
+    """Which statement-local rules found something in each statement, by its text, from one
+    check of a project to the next (the server keeps one per project).
+
+    A keystroke changes a statement or two: the rules run again on those, and on the ones
+    where they found something, to place it where the statement now is; the others are known
+    to hold nothing. What the last check did not meet is let go.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[object, ...], frozenset[str]] = {}
+        self._now: dict[tuple[object, ...], frozenset[str]] = {}
+
+    def start(self) -> None:
+        self._now = {}
+
+    def finish(self) -> None:
+        self._last, self._now = self._now, {}
+
+    def run(self, ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
+        """What ``run_rules`` finds with the statement-local ``rules``, statement by statement."""
+        names = tuple(r.name for r in rules)
+        findings: list[Finding] = []
+        errors: dict[str, RuleError] = {}  # one per rule, as when it runs on all statements at once
+        for m in ctx.migrations:
+            for st in m.statements:
+                key = (names, m.dialect, m.platform, st.fact.text)
+                known = self._now.get(key, self._last.get(key))
+                todo = [r for r in rules if known is None or r.name in known]
+                one = Context([m], ctx.config, ctx.workspace, ctx.baselines, statement=st) if todo else ctx
+                hit: set[str] = set()
+                failed = False
+                for rule in todo:
+                    found, error = run_rules(one, [rule])
+                    findings += found
+                    if found:
+                        hit.add(rule.name)
+                    for e in error:
+                        errors.setdefault(e.rule, e)
+                        failed = True
+                if not failed:  # a rule that raised is tried again next time
+                    self._now[key] = frozenset(hit) if known is None else known
+        return findings, list(errors.values())
+
+
 @dataclass
 class CheckResult:
     findings: list[Finding]
@@ -73,18 +118,29 @@ def check(
     ignore: Iterable[str] = (),
     baselines: Sequence[Baseline] = (),
     read_text: Callable[[Path], str | None] | None = None,
+    statements: StatementResults | None = None,
 ) -> CheckResult:
-    """Run the rules over documents that share one config, then apply levels and suppressions."""
+    """Run the rules over documents that share one config, then apply levels and suppressions.
+
+    ``statements``: what the statement-local rules found in the last check of these documents.
+    """
     rules = select_rules(config, select, ignore)
     migrations = [m for d in documents for m in d.migrations]
     findings: list[Finding] = []
     errors: list[RuleError] = []
+    if statements is not None:
+        statements.start()
     contexts: dict[tuple[int, ...], Context] = {}  # scopes that see the same literals share one context and its schemas
     for scope, group in _by_scope(rules, config).items():
         scoped = [m for m in migrations if _in_scope(m, scope)]
         key = tuple(map(id, scoped))
         if key not in contexts:
             contexts[key] = Context(scoped, config, workspace, baselines)
+        if statements is not None:
+            found, failed = statements.run(contexts[key], [r for r in group if r.statement_local])
+            findings += found
+            errors += failed
+            group = [r for r in group if not r.statement_local]
         found, failed = run_rules(contexts[key], group)
         findings += found
         errors += failed
@@ -96,6 +152,8 @@ def check(
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     ran = {r.name for r in rules if r.reported_by == "check"}
     findings = settle(findings, documents, config, ran, suppress.UNUSED in active, read_text)
+    if statements is not None:
+        statements.finish()
     return CheckResult(findings, errors)
 
 
@@ -149,9 +207,15 @@ class ProjectResult:
 
 
 def check_project(
-    project: Project, *, select: Iterable[str] = (), ignore: Iterable[str] = (), baselines: Sequence[Baseline] = ()
+    project: Project,
+    *,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    baselines: Sequence[Baseline] = (),
+    statements: StatementResults | None = None,
 ) -> ProjectResult:
-    """Check every document of a project; the project itself is left as it is."""
+    """Check every document of a project; the project itself is left as it is. ``statements``:
+    kept from the last check of the project, for one that follows an edit (see :class:`StatementResults`)."""
     result = check(
         list(project.documents.values()),
         project.config,
@@ -160,6 +224,7 @@ def check_project(
         ignore=ignore,
         baselines=baselines,
         read_text=project.texts.get,
+        statements=statements,
     )
     where = project.config.source or project.config.root
     notices = [FileNotice(where, f"rule {e.rule} failed: {e.message}") for e in result.rule_errors]

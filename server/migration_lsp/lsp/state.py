@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Protocol, TypeVar
 from migration_lsp import config as config_module
 from migration_lsp.config import CONFIG_FILES, ConfigError, load_config
 from migration_lsp.findings import Finding
-from migration_lsp.lint.check import RULE_NAMES, check_project, load_projects, needs_baseline, project_baselines
+from migration_lsp.lint.check import RULE_NAMES, StatementResults, check_project, load_projects, needs_baseline, project_baselines
 from migration_lsp.lsp.settings import EditorSettings
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
@@ -99,6 +99,7 @@ class State:
         self._touched: set[Project] = set()  # projects whose files changed since their last check
         self._extra: dict[Path, tuple[str, list[Finding]]] = {}  # verify's findings, and the text they hold for
         self._baselines: dict[Project, tuple[frozenset[Path], list[Baseline]]] = {}
+        self._statements: dict[Project, StatementResults] = {}
         self._reported: set[str] = set()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-lsp")
 
@@ -299,6 +300,7 @@ class State:
     def _forget(self, folder: Folder) -> None:
         for project in folder.projects:
             self._baselines.pop(project, None)
+            self._statements.pop(project, None)
             for path in project.texts:
                 self._versions.pop(path, None)
                 self._last.pop(path, None)
@@ -398,7 +400,8 @@ class State:
 
     def _check(self, project: Project) -> None:
         """The same check as ``--check``: the project's config, index and baselines."""
-        result = check_project(project, baselines=self._project_baselines(project))
+        statements = self._statements.setdefault(project, StatementResults())
+        result = check_project(project, baselines=self._project_baselines(project), statements=statements)
         for error in result.rule_errors:
             self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", show=False)
         by_path: dict[Path, list[Finding]] = {path: [] for path in project.texts}

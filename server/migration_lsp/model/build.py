@@ -38,11 +38,9 @@ class _Builder:
         # The relations each literal created under a name with a ``${…}``, as the literal spells
         # them: its later statements that spell a name the same way are on that relation.
         self._spelled: set[tuple[int, str]] = set()
-
-    def apply(self, m: Migration, st: Statement) -> None:
-        f = st.fact
-        # An explicit table: a statement's first word (`target t;`) never names a method.
-        handlers = {
+        # An explicit table: a statement's first word (`target t;`) never names a method. Made
+        # once per build, not once per statement.
+        self._handlers = {
             "create_table": self._create_table,
             "create_foreign_table": self._create_table,
             "alter_table": self._alter_table,
@@ -57,7 +55,10 @@ class _Builder:
             "alter_publication": self._alter_publication,
             "drop": self._drop,
         }
-        handler = handlers.get(f.kind)
+
+    def apply(self, m: Migration, st: Statement) -> None:
+        f = st.fact
+        handler = self._handlers.get(f.kind)
         if handler is not None:
             handler(m, st, f)
 

@@ -31,10 +31,18 @@ class Context:
     config: Config
     workspace: WorkspaceIndex | None = None
     baselines: Sequence[Baseline] = ()  # what older databases were built from
+    # A statement-local rule's view of one top-level statement of the one migration: the
+    # statements it executes are all that :meth:`executed` yields.
+    statement: Statement | None = None
 
     def executed(self) -> Iterator[tuple[Migration, Statement]]:
         """Every statement every migration executes, with its migration."""
         for m in self.migrations:
+            if self.statement is not None:
+                yield m, self.statement
+                for st in self.statement.nested():
+                    yield m, st
+                continue
             for st in m.all_statements():
                 yield m, st
 
@@ -71,6 +79,11 @@ class Rule:
     needs_workspace: ClassVar[bool] = False
     # Rules that compare with a baseline: without one they stay silent, and a note says why.
     needs_baseline: ClassVar[bool] = False
+    # Rules that read only what :meth:`Context.executed` yields (each statement, the statements
+    # a DO block nests, the literal's dialect), never another top-level statement or the schema:
+    # whether they find anything in a statement follows from its text. The server's checks run
+    # them only on the statements an edit made and on those where they found something.
+    statement_local: ClassVar[bool] = False
     reported_by: ClassVar[ReportedBy] = "check"
     # Rules about PostgreSQL features see only PostgreSQL literals; rules about Supabase's
     # public API see only literals on Supabase, unless the config sets their level.

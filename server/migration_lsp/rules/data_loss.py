@@ -41,6 +41,7 @@ class DropTable(Rule):
 
     name = "drop-table"
     severity = "error"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -76,6 +77,7 @@ class DeleteRows(Rule):
 
     name = "delete-rows"
     severity = "error"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -108,6 +110,7 @@ class Truncate(Rule):
 
     name = "truncate"
     severity = "error"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -140,6 +143,7 @@ class DropColumn(Rule):
 
     name = "drop-column"
     severity = "error"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -196,6 +200,7 @@ class DestructiveDdl(Rule):
 
     name = "destructive-ddl"
     severity = "error"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -247,6 +252,7 @@ class ColumnTypeChange(Rule):
 
     name = "column-type-change"
     severity = "warning"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
@@ -287,6 +293,7 @@ class Rename(Rule):
 
     name = "rename"
     severity = "warning"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():

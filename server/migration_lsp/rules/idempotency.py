@@ -116,6 +116,7 @@ class CreateTableNotIdempotent(Rule):
 
     name = "create-table-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "safe"
     fix_dialects = _EVERY_DIALECT
 
@@ -163,6 +164,7 @@ class CreateIndexNotIdempotent(Rule):
 
     name = "create-index-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "sometimes"
     fix_dialects = _EVERY_DIALECT
 
@@ -233,6 +235,7 @@ class AddColumnNotIdempotent(Rule):
 
     name = "add-column-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "safe"
     fix_dialects = _EVERY_DIALECT
 
@@ -366,6 +369,7 @@ class PolicyGuardMismatch(Rule):
     postgres_only = True
     name = "policy-guard-mismatch"
     severity = "error"
+    statement_local = True
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -660,6 +664,7 @@ class DropNotIdempotent(Rule):
 
     name = "drop-not-idempotent"
     severity = "error"
+    statement_local = True
     fix = "safe"
     fix_dialects = _EVERY_DIALECT
 
@@ -725,6 +730,7 @@ class InsertNotIdempotent(Rule):
 
     name = "insert-not-idempotent"
     severity = "warning"
+    statement_local = True
     fix = "unsafe"
     fix_dialects = _EVERY_DIALECT
 

@@ -45,6 +45,7 @@ class SyntaxError_(Rule):
     postgres_only = True
     name = "syntax-error"
     severity = "error"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():

@@ -247,6 +247,7 @@ class AddColumnRequired(Rule):
 
     name = "add-column-required"
     severity = "error"
+    statement_local = True
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
