@@ -4,6 +4,7 @@ the ones the locator refuses to cook."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -130,3 +131,36 @@ def test_cooked_template_with_a_bad_hex_escape_is_not_checked_and_says_why() -> 
     found = find_literals("export const MIGRATION_SQL = `SELECT '\\u';`;\n", "a.ts", NAMES)
     assert found.literals == []
     assert [n.message for n in found.notices] == ["the template literal of MIGRATION_SQL is not valid JavaScript: \\u is not allowed in a template; it was not checked"]
+
+
+# JavaScript strings are UTF-16: a high surrogate and the low one after it are one character,
+# however each is written; in the other order, or alone, each stays a character of its own.
+SURROGATES = [
+    "`\\u{D83D}\\u{DC64}`", "`\\ud83d\\u{dc64}`", "`\\ud83d\\\n\\udc64`", "'\\ud83d' + '\\udc64'", "['\\ud83d', '\\udc64'].join('')",
+    "`a\\ud83d\\udc64b`", "`\\udc64\\ud83d`", "`\\ud83d${x}\\udc64`", "`\\ud83d`", "'\\ud83d\\n\\udc64'",
+]  # fmt: skip
+
+SURROGATES_SCRIPT = """
+const out = {};
+for (const value of JSON.parse(process.argv[1])) {
+  out[value] = Array.from(new Function("x", '"use strict"; return ' + value + ";")("__migration_lsp_sub0"), (c) => c.codePointAt(0));
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_surrogate_escapes_pair_up_as_in_node() -> None:
+    run = subprocess.run([NODE or "node", "-e", SURROGATES_SCRIPT, json.dumps(SURROGATES)], capture_output=True, text=True, timeout=60, check=True)
+    node = json.loads(run.stdout)
+    for value in SURROGATES:
+        source = f"export const MIGRATION_SQL = {value};\n"
+        found = find_literals(source, "a.ts", NAMES)
+        [literal] = found.literals
+        assert [ord(c) for c in literal.sql] == node[value], value
+        # A pair maps to both of its escapes, and whatever stands between them.
+        if any(ord(c) > 0xFFFF for c in literal.sql):
+            i = next(i for i, c in enumerate(literal.sql) if ord(c) > 0xFFFF)
+            low = re.compile(r"\\u(?:\{[0-9a-fA-F]+\}|[0-9a-fA-F]{4})").match(source, source.rindex("\\u"))
+            assert low is not None
+            assert (literal.source_map.to_doc(i), literal.source_map.to_doc_end(i + 1)) == (source.index("\\u"), low.end()), value

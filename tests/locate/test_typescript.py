@@ -334,6 +334,8 @@ def test_join_of_what_cannot_be_read_gets_a_notice(value: str) -> None:
         ("const MIGRATION_SQL = 'CREATE TABLE a (id int);\nconst x = 1;\n", "string literal of MIGRATION_SQL is not terminated"),
         ("const MIGRATION_SQL: string = String.raw`SELECT 1;\n", "is not terminated"),
         ("const MIGRATION_SQL = `SELECT ${a;`;\n", "template literal of MIGRATION_SQL has syntax errors"),
+        # The grammar's recovery makes the `""` at the end the declarator's value.
+        ('export const MIGRATION_SQL = "\n\\" \\"";\n', "string literal of MIGRATION_SQL is not terminated"),
     ],
 )
 def test_unreadable_literal_gets_one_notice(text: str, problem: str) -> None:

@@ -273,7 +273,9 @@ def _walk(
             name_node = n.child_by_field_name("name")
             value = n.child_by_field_name("value")
             if name_node is not None and _node_text(name_node, text, to_char) in names:
-                lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char, values) if value is not None else None
+                # Error recovery inside the declarator can hand over a later piece of the
+                # broken literal as its value (`"<LF>\" \""` yields `""`): not the SQL that runs.
+                lit = _literal(value, _node_text(name_node, text, to_char), _statement_start(n), text, to_char, values) if value is not None and not n.has_error else None
                 if isinstance(lit, Notice):
                     notices.append(lit)
                     continue
@@ -855,6 +857,17 @@ class _Cooker:
         self.parts.append(cooked)
         self.length += len(cooked)
 
+    def escaped(self, cooked: str, doc_start: int, doc_length: int) -> None:
+        """An escape's text. JavaScript strings are UTF-16: a low surrogate right after a high
+        one makes one character with it, however each is written (``\\ud83d\\u{dc64}``, a line
+        continuation between, one in each literal of a concatenation), as it is in a Python str."""
+        last = self.segments[-1] if self.segments else None
+        if last is not None and last.length == 1 and "\udc00" <= cooked <= "\udfff" and "\ud800" <= self.parts[-1] <= "\udbff":
+            self.parts[-1] = chr(0x10000 + ((ord(self.parts[-1]) - 0xD800) << 10) + (ord(cooked) - 0xDC00))
+            self.segments[-1] = Segment(last.sql_start, last.doc_start, 1, doc_start + doc_length - last.doc_start)
+        else:
+            self.replaced(cooked, doc_start, doc_length)
+
 
 # What does not cook to itself: escapes (not in String.raw), and line breaks that templates
 # (raw ones too) normalise from CRLF and CR to LF.
@@ -884,9 +897,10 @@ def _cook(cooker: _Cooker, text: str, body_start: int, body_end: int, kind: Lite
             cooker.verbatim(text[run_start:i], run_start)
             if text[i] == "\\":  # never in String.raw, which cooks no escape
                 cooked, length = _escape(text, i, body_end)
+                cooker.escaped(cooked, i, length)
             else:
-                cooked, length = "\n", 2 if text.startswith("\r\n", i) else 1
-            cooker.replaced(cooked, i, length)
+                length = 2 if text.startswith("\r\n", i) else 1
+                cooker.replaced("\n", i, length)
             run_start = i + length
         cooker.verbatim(text[run_start:sub_start], run_start)
         if sub_start == body_end:
@@ -934,21 +948,11 @@ def _escape(text: str, i: int, end: int) -> tuple[str, int]:
             raise _NoCookedValue(text[i : close + 1], i)
         return chr(int(digits, 16)), close + 1 - i
     if c == "u":
-        code = _hex4(text, i + 2, end)
-        if code is None:
+        digits = text[i + 2 : min(i + 6, end)]
+        if len(digits) < 4 or not _is_hex(digits):
             raise _NoCookedValue(text[i : i + 2], i)
-        # A surrogate pair written as two escapes is one character in a Python str.
-        low = _hex4(text, i + 8, end) if 0xD800 <= code <= 0xDBFF and text.startswith("\\u", i + 6) else None
-        if low is not None and 0xDC00 <= low <= 0xDFFF:
-            return chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), 12
-        return chr(code), 6
+        return chr(int(digits, 16)), 6
     return c, 2
-
-
-def _hex4(text: str, i: int, end: int) -> int | None:
-    """The value of the four hex digits at ``text[i:]``, if there are four before ``end``."""
-    digits = text[i : min(i + 4, end)]
-    return int(digits, 16) if len(digits) == 4 and _is_hex(digits) else None
 
 
 def _digit_at(text: str, i: int, end: int) -> bool:
