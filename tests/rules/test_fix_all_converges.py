@@ -86,7 +86,6 @@ def _assert_converges(root: Path) -> None:
 # Cases whose safe fixes still take a second pass; each says why.
 TWO_PASSES = {
     "checklist-out-of-date:a_stale_diagram_beside_a_current_checklist": "the diagram is drawn from the schema before the pass's other fixes",
-    "column-used-before-added:without_if_not_exists_is_another_rule": "a fix of the pass makes another column fix possible",
     "hardcoded-table-name:not_a_table_of_the_constant_or_another_schema": "a constant the pass adds turns strings into hard-coded names",
     "table-not-in-constants:named_by_a_string_in_the_code_too": "a constant the pass adds turns strings into hard-coded names",
 }

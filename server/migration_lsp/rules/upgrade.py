@@ -107,11 +107,11 @@ def _token_span(text: str, column: str, after: int = 0) -> Span | None:
 
 
 class ColumnUsedBeforeAdded(Rule):
-    """Finds a column used before the migration's own `ADD COLUMN IF NOT EXISTS` adds it.
+    """Finds a column used before the migration's own `ADD COLUMN` adds it.
 
     ## What it does
     Reports a statement that uses column `c` of table `t` above the migration's
-    `ALTER TABLE t ADD COLUMN IF NOT EXISTS c`: an index on it (or a partial index's
+    `ALTER TABLE t ADD COLUMN [IF NOT EXISTS] c`: an index on it (or a partial index's
     predicate), a policy's `USING` or `WITH CHECK`, a constraint or a foreign key, an
     `ALTER COLUMN`, an `UPDATE … SET c`, or a view.
 
@@ -138,8 +138,10 @@ class ColumnUsedBeforeAdded(Rule):
 
     ## Fix safety
     Safe: it moves the `ADD COLUMN` statement up to just before the first use, which changes
-    nothing on a fresh database. It is offered when that statement only adds columns and
-    everything those columns reference already exists at the new place.
+    nothing on a fresh database, and writes it with `IF NOT EXISTS` (what
+    `add-column-not-idempotent` asks for) where it had none. It is offered when that
+    statement only adds columns and everything those columns reference already exists at
+    the new place.
     """
 
     name = "column-used-before-added"
@@ -157,7 +159,8 @@ class ColumnUsedBeforeAdded(Rule):
                     created.setdefault(canonical(f.name), st.start)
                 if f.kind == "alter_table" and f.table is not None:
                     for act in f.actions:
-                        if act.kind == "add_column" and act.if_not_exists and act.column:
+                        # Without IF NOT EXISTS the use fails on those databases just the same.
+                        if act.kind == "add_column" and act.column:
                             added.setdefault((canonical(f.table), act.column), st)
             if not added:
                 continue
@@ -189,7 +192,7 @@ class ColumnUsedBeforeAdded(Rule):
         start, end = st.span(_token_span(st.fact.text, column, after))
         return m.finding(
             self.name,
-            f"column {column} of {table} is used before the ADD COLUMN IF NOT EXISTS further down adds it: "
+            f"column {column} of {table} is used before the ADD COLUMN further down adds it: "
             f"databases that lack the column fail here, and {_WHY}",
             start,
             end,
@@ -198,7 +201,8 @@ class ColumnUsedBeforeAdded(Rule):
 
     @staticmethod
     def _move(m: Migration, add: Statement, before: Statement, created: dict[Name, int]) -> Fix | None:
-        """Move the ADD COLUMN statement up to the line of ``before``."""
+        """Move the ADD COLUMN statement up to the line of ``before``, each column added ``IF NOT EXISTS``:
+        add-column-not-idempotent's fix inside the moved statement could not be made in the same pass."""
         f = add.fact
         if add.parent is not None or any(a.kind != "add_column" for a in f.actions):
             return None
@@ -211,8 +215,11 @@ class ColumnUsedBeforeAdded(Rule):
         line_end = m.sql.find("\n", end)
         if not m.sql[line_start:start].strip() and not m.sql[end : len(m.sql) if line_end < 0 else line_end].strip():
             start, end = line_start, len(m.sql) if line_end < 0 else line_end + 1  # the statement's own lines
+        text = f.text
+        for at in sorted((a.insert_guard_at for a in f.actions if not a.if_not_exists and a.insert_guard_at is not None), reverse=True):
+            text = f"{text[:at]} IF NOT EXISTS{text[at:]}"
         title = f"Move the ADD COLUMN of {', '.join(a.column or '' for a in f.actions)} up before its first use"
-        return Fix(title, (*insert_before(m, before, f"{f.text};", title).edits, m.edit(start, end, "")))
+        return Fix(title, (*insert_before(m, before, f"{text};", title).edits, m.edit(start, end, "")))
 
 
 class AddColumnRequired(Rule):
