@@ -14,14 +14,14 @@ from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
 from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
 from migration_lsp.migration import Migration
-from migration_lsp.model.names import parse_name, system_catalog
+from migration_lsp.model.names import canonical, parse_name, system_catalog
 from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
 from migration_lsp.workspace.diagram import find_diagram, render_diagram
 from migration_lsp.workspace.index import WorkspaceIndex, relative, shared_depth
-from migration_lsp.workspace.references import TablesConstant
+from migration_lsp.workspace.references import TableRef, TablesConstant
 
 
 def app_owned(ctx: Context, name: Name) -> bool:
@@ -288,6 +288,10 @@ class TableNotInConstants(Rule):
     ## Fix safety
     Safe: it adds `KEY: 'name',` after the constant's last entry, in the file that declares
     it. The key is spelled the way the existing keys are (here `mason_` dropped, upper case).
+    Where the code names the table by a string, the fix writes `TABLES.KEY` there too (as
+    `hardcoded-table-name`'s fix does, with the import), so that no name it makes hard-coded
+    is left behind; a CommonJS file that would need an `import` keeps its string, for
+    `hardcoded-table-name`'s unsafe fix.
     """
 
     name = "table-not-in-constants"
@@ -338,8 +342,28 @@ class TableNotInConstants(Rule):
         added = add_entry(index, constant, table)
         if added is None:
             return None
-        key, edits = added
-        return Fix(f"Add {key}: '{table.name}' to {constant.name}", edits)
+        key, entry = added
+        # Once the constant has the entry, every string naming the table is a hard-coded name:
+        # write the constant there too, or the same pass would leave hardcoded-table-name's
+        # findings behind. The fix is the same from every finding of the table, so it is made once.
+        edits = list(entry)
+        for ref in index.table_refs():
+            if ref.via == "string" and ref.table == canonical(table) and ref.path != constant.path and index.constant_for(ref.path) is constant:
+                _, use = _use_constant(index, ref, constant, key)
+                if use.safe:
+                    edits += [e for e in use.edits if e not in edits]
+        title = f"Add {key}: '{table.name}' to {constant.name}"
+        return Fix(title + (" and use it where the code names the table" if len(edits) > len(entry) else ""), tuple(edits))
+
+
+def _use_constant(index: WorkspaceIndex, ref: TableRef, constant: TablesConstant, key: str) -> tuple[str, Fix]:
+    """What to write for ``constant``'s entry ``key`` in place of the string ``ref``, and the fix
+    that writes it, importing the constant when the file lacks it."""
+    binding, import_edits = import_constant(index, ref.path, constant)
+    written = reference(binding, key)
+    # An import statement in a CommonJS file would break it: offer, never apply.
+    safe = not (import_edits and is_commonjs(index, ref.path))
+    return written, Fix(f"Use {written}", (Edit(ref.path, ref.start, ref.end, written), *import_edits), safe)
 
 
 class HardcodedTableName(Rule):
@@ -387,18 +411,8 @@ class HardcodedTableName(Rule):
             key = constant.key_for(ref.table) if constant is not None else None
             if constant is None or key is None or ref.path == constant.path:
                 continue
-            binding, import_edits = import_constant(index, ref.path, constant)
-            written = reference(binding, key)
-            # An import statement in a CommonJS file would break it: offer, never apply.
-            safe = not (import_edits and is_commonjs(index, ref.path))
-            yield Finding(
-                self.name,
-                f"{ref.table} has an entry in {constant.name}: write {written}",
-                ref.path,
-                ref.start,
-                ref.end,
-                Fix(f"Use {written}", (Edit(ref.path, ref.start, ref.end, written), *import_edits), safe),
-            )
+            written, fix = _use_constant(index, ref, constant, key)
+            yield Finding(self.name, f"{ref.table} has an entry in {constant.name}: write {written}", ref.path, ref.start, ref.end, fix)
 
 
 class ChecklistOutOfDate(Rule):
