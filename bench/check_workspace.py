@@ -73,10 +73,7 @@ def workspace(workload: str, args: argparse.Namespace, squawk: str | None) -> bo
         else:
             peer = median_run([measure([squawk, str(root / "migration.sql")], root) for _ in range(args.runs)])
             print(f"  squawk on the same SQL: {describe(peer)}")
-            print(
-                f"  ratio: migration-lsp takes {run.seconds / peer.seconds:.1f}x squawk's wall time, {run.cpu / peer.cpu:.1f}x its CPU time"
-                " (squawk reads the SQL alone, not the code)"
-            )
+            print(f"  ratio: migration-lsp takes {run.seconds / peer.seconds:.1f}x squawk's wall time, {run.cpu / peer.cpu:.1f}x its CPU time (squawk reads the SQL alone, not the code)")
         met = not git or (run.seconds < TARGET_SECONDS and run.mb < TARGET_MB)
         if git and not args.smoke:
             print(f"  target (< {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB): {'met' if met else 'NOT met'}")

@@ -176,11 +176,7 @@ class Connection:
 
     def published(self, uri: str, version: int) -> dict[str, Any]:
         """The diagnostics the server pushes for ``version`` of the document."""
-        message = self.next_message(
-            lambda m: m.get("method") == "textDocument/publishDiagnostics"
-            and m["params"]["uri"] == uri
-            and m["params"].get("version") == version
-        )
+        message = self.next_message(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri and m["params"].get("version") == version)
         params: dict[str, Any] = message["params"]
         return params
 

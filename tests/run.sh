@@ -28,6 +28,7 @@ editors/vscode/scripts/setup-e2e.sh >/dev/null
 
 # Lint and types first: a clean tree is part of the contract.
 .venv/bin/ruff check server tests bench
+.venv/bin/ruff format --check server tests bench
 .venv/bin/mypy
 
 exec .venv/bin/python -m pytest tests "$@"

@@ -97,7 +97,7 @@ def test_extra_variable_names_are_added_once() -> None:
     [
         ('[rules]\nno-such-rule = "error"\n', "rules.no-such-rule", "unknown rule 'no-such-rule'"),
         ('[rules]\ntruncate = "fatal"\n', "rules.truncate", "'fatal' is not one of off, info, warning, error"),
-        ('[rules]\ntruncate = 2\n', "rules.truncate", "2 is not one of off, info, warning, error"),
+        ("[rules]\ntruncate = 2\n", "rules.truncate", "2 is not one of off, info, warning, error"),
         ('rules = "all"\n', "rules", "expected a table of rule = level"),
         ('variable-names = "MIGRATION_SQL"\n', "variable-names", "expected a list of strings"),
         ("variable-names = []\n", "variable-names", "needs at least one name"),

@@ -43,9 +43,7 @@ def test_without_suppressions() -> None:
 
 
 def test_comment_on_the_line_above() -> None:
-    assert findings(sql("-- migration-lsp: ignore drop-table -- legacy table, replaced by b\nDROP TABLE a;\nDROP TABLE c;")) == [
-        ("drop-table", "DROP TABLE c")
-    ]
+    assert findings(sql("-- migration-lsp: ignore drop-table -- legacy table, replaced by b\nDROP TABLE a;\nDROP TABLE c;")) == [("drop-table", "DROP TABLE c")]
 
 
 def test_comment_on_the_statements_first_line() -> None:

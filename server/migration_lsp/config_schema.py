@@ -21,10 +21,7 @@ COMMAND = "python -m migration_lsp.config_schema"
 
 
 def render() -> str:
-    rules = {
-        name: f"{cls.doc().summary} Default: {cls.severity if cls.enabled_by_default else 'off'}."
-        for name, cls in RULES.items()
-    }
+    rules = {name: f"{cls.doc().summary} Default: {cls.severity if cls.enabled_by_default else 'off'}." for name, cls in RULES.items()}
     return json.dumps(json_schema(rules), indent=2, ensure_ascii=False) + "\n"
 
 

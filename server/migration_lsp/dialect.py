@@ -17,21 +17,40 @@ DIALECTS = ("postgres", "sqlite", "mysql")
 
 # Module names (a prefix ending in "/" matches every module under it) → dialect.
 _SQLITE_MODULES = (
-    "better-sqlite3", "bun:sqlite", "node:sqlite", "sqlite3", "sqlite", "@libsql/client",
-    "drizzle-orm/better-sqlite3", "drizzle-orm/libsql", "drizzle-orm/bun-sqlite", "drizzle-orm/d1",
-    "drizzle-orm/sqlite-core", "drizzle-orm/expo-sqlite", "expo-sqlite", "@cloudflare/d1",
+    "better-sqlite3",
+    "bun:sqlite",
+    "node:sqlite",
+    "sqlite3",
+    "sqlite",
+    "@libsql/client",
+    "drizzle-orm/better-sqlite3",
+    "drizzle-orm/libsql",
+    "drizzle-orm/bun-sqlite",
+    "drizzle-orm/d1",
+    "drizzle-orm/sqlite-core",
+    "drizzle-orm/expo-sqlite",
+    "expo-sqlite",
+    "@cloudflare/d1",
 )
 _MYSQL_MODULES = ("mysql2", "mysql2/promise", "mysql", "@planetscale/database", "drizzle-orm/mysql2", "drizzle-orm/mysql-core", "drizzle-orm/planetscale-serverless")
 _POSTGRES_DRIVERS = (
-    "pg", "postgres", "pg-promise", "@neondatabase/serverless", "@vercel/postgres", "@electric-sql/pglite",
-    "drizzle-orm/node-postgres", "drizzle-orm/postgres-js", "drizzle-orm/neon-http", "drizzle-orm/neon-serverless",
-    "drizzle-orm/pglite", "drizzle-orm/pg-core", "kysely-postgres-js",
+    "pg",
+    "postgres",
+    "pg-promise",
+    "@neondatabase/serverless",
+    "@vercel/postgres",
+    "@electric-sql/pglite",
+    "drizzle-orm/node-postgres",
+    "drizzle-orm/postgres-js",
+    "drizzle-orm/neon-http",
+    "drizzle-orm/neon-serverless",
+    "drizzle-orm/pglite",
+    "drizzle-orm/pg-core",
+    "kysely-postgres-js",
 )
 _SUPABASE = "@supabase/"
 
-_IMPORT = re.compile(
-    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](?:npm:|jsr:)?(@?[^"'@][^"']*?|@[^"']+?)(?:@[\d^~][^"'/]*)?["']"""
-)
+_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](?:npm:|jsr:)?(@?[^"'@][^"']*?|@[^"']+?)(?:@[\d^~][^"'/]*)?["']""")
 # A D1 binding is typed as such; a bare `.exec`/`.prepare` says nothing (PGlite has them too).
 _D1_TYPE = re.compile(r"\bD1Database\b")
 

@@ -49,11 +49,7 @@ def render_rule(cls: type[Rule]) -> str:
 
 
 def render_index(classes: Sequence[type[Rule]]) -> str:
-    rows = [
-        f"| [`{cls.name}`]({cls.name}.md) | {family(cls)} | {_cell(cls.doc().summary)} | "
-        f"{cls.severity if cls.enabled_by_default else 'off'} | {cls.fix} |"
-        for cls in classes
-    ]
+    rows = [f"| [`{cls.name}`]({cls.name}.md) | {family(cls)} | {_cell(cls.doc().summary)} | {cls.severity if cls.enabled_by_default else 'off'} | {cls.fix} |" for cls in classes]
     return (
         f"{HEADER}# Rules\n\n"
         "Every finding names its rule. Each page says what the rule finds, why it matters, what to\n"

@@ -204,10 +204,7 @@ def parse_document(
     located = find_literals(text, path, frozenset(names), imports)
     root = path.parent if root is None else root
     before = previous.migrations if previous is not None else []
-    migrations = [
-        parse_migration(path, text, lit, detect_dialect(dialect, path, text, lit.sql, root), before[i] if i < len(before) else None)
-        for i, lit in enumerate(located.literals)
-    ]
+    migrations = [parse_migration(path, text, lit, detect_dialect(dialect, path, text, lit.sql, root), before[i] if i < len(before) else None) for i, lit in enumerate(located.literals)]
     sqls = [m.sql for m in migrations]
     for m in migrations:
         m.platform = detect_platform(platform, m.dialect, path, text, sqls, root)

@@ -131,9 +131,4 @@ def escape_for_template(text: str) -> str:
 
 def escape_for_string(text: str, quote: str) -> str:
     """Write SQL into a ``'…'`` or ``"…"`` literal; line breaks become ``\\n`` escapes."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(quote, "\\" + quote)
-        .replace("\r", "\\r")
-        .replace("\n", "\\n")
-    )
+    return text.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\r", "\\r").replace("\n", "\\n")

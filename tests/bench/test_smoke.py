@@ -54,9 +54,7 @@ FIGURES = {
 def test_smoke_run_prints_its_figures(script: str) -> None:
     # The scripts find migration-lsp and squawk beside this interpreter, as the test extra installs them.
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    done = subprocess.run(
-        [sys.executable, str(BENCH / script), "--smoke"], cwd=BENCH.parent, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
+    done = subprocess.run([sys.executable, str(BENCH / script), "--smoke"], cwd=BENCH.parent, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     for figure in FIGURES[script]:

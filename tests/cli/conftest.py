@@ -27,9 +27,7 @@ class Cli:
         return {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
 
     def __call__(self, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [self.script, *map(str, args)], cwd=cwd, env=self.env(), capture_output=True, text=True, encoding="utf-8", timeout=120
-        )
+        return subprocess.run([self.script, *map(str, args)], cwd=cwd, env=self.env(), capture_output=True, text=True, encoding="utf-8", timeout=120)
 
     def unprivileged(self, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
         """The console script as a user that file permissions apply to: this one, or nobody for root."""
@@ -40,9 +38,7 @@ class Cli:
         probe = subprocess.run([*drop, sys.executable, "-c", "import migration_lsp"], env=env, capture_output=True, text=True)
         if probe.returncode != 0:
             pytest.skip(f"the package cannot be imported by an unprivileged user: {probe.stderr.strip()}")
-        return subprocess.run(
-            [*drop, self.script, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120
-        )
+        return subprocess.run([*drop, self.script, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
 
 
 NOBODY = 65534

@@ -108,9 +108,7 @@ def test_select_and_ignore(cli: Any, project: Project) -> None:
     three = "drop-table,truncate,create-table-not-idempotent"
     assert rules_of(cli("--check", "--format", "json", "--select", three, cwd=root)) == ["drop-table", "truncate", "create-table-not-idempotent"]
     assert rules_of(cli("--check", "--format", "json", "--select", "drop-table,truncate", cwd=root)) == ["drop-table", "truncate"]
-    assert rules_of(cli("--check", "--format", "json", "--select", three, "--ignore", "drop-table", "--ignore", "truncate", cwd=root)) == [
-        "create-table-not-idempotent"
-    ]
+    assert rules_of(cli("--check", "--format", "json", "--select", three, "--ignore", "drop-table", "--ignore", "truncate", cwd=root)) == ["create-table-not-idempotent"]
     assert rules_of(cli("--check", "--format", "json", "--select", "truncate, drop-table", "--ignore", "truncate", cwd=root)) == ["drop-table"]
 
 
@@ -146,7 +144,7 @@ def test_fix_keeps_crlf_and_every_other_byte(cli: Any, project: Project) -> None
         "// café ☕\r\n"
         "export const MIGRATION_SQL = `\r\n"
         "  CREATE TABLE users (id int);\r\n"
-        "  CREATE POLICY \"Allow all on users\" ON users FOR ALL USING (true);\r\n"
+        '  CREATE POLICY "Allow all on users" ON users FOR ALL USING (true);\r\n'
         "  DROP TABLE legacy;\r\n"
         "`;\r\n"
         "export const x = 1;\n"  # a lone LF elsewhere stays as it is
@@ -162,16 +160,14 @@ def test_fix_keeps_crlf_and_every_other_byte(cli: Any, project: Project) -> None
         "  CREATE TABLE IF NOT EXISTS users (id int);\r\n"
         "  DO $$ BEGIN\r\n"
         "    IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'users' AND policyname = 'Allow all on users') THEN\r\n"
-        "      CREATE POLICY \"Allow all on users\" ON users FOR ALL USING (true);\r\n"
+        '      CREATE POLICY "Allow all on users" ON users FOR ALL USING (true);\r\n'
         "    END IF;\r\n"
         "  END $$;\r\n"
         "  DROP TABLE legacy;\r\n"
         "`;\r\n"
         "export const x = 1;\n"
     )
-    assert rules_of(cli("--check", "--format", "json", "--select", "create-table-not-idempotent,policy-not-guarded,drop-table", cwd=root)) == [
-        "drop-table"
-    ]
+    assert rules_of(cli("--check", "--format", "json", "--select", "create-table-not-idempotent,policy-not-guarded,drop-table", cwd=root)) == ["drop-table"]
 
 
 def test_fix_in_a_string_literal_escapes_what_it_inserts(cli: Any, project: Project) -> None:
@@ -226,9 +222,7 @@ def test_nothing_is_written_without_fix(cli: Any, workspace: Path, files_of: Cal
         ("huge.ts", b"//" + b"x" * MAX_BYTES + b"\n", "huge.ts: note: skipped: 5.0 MB is over the 5 MB limit"),
     ],
 )
-def test_bad_input_gets_a_notice_and_the_run_goes_on(
-    cli: Any, project: Project, files_of: Callable[[Path], dict[str, bytes]], name: str, content: str | bytes, notice: str
-) -> None:
+def test_bad_input_gets_a_notice_and_the_run_goes_on(cli: Any, project: Project, files_of: Callable[[Path], dict[str, bytes]], name: str, content: str | bytes, notice: str) -> None:
     root = project({name: content, "z.ts": ERROR})
     before = files_of(root)
     result = cli("--check", cwd=root)
@@ -247,20 +241,13 @@ def test_value_that_cannot_be_read_is_never_a_silent_skip(cli: Any, project: Pro
     root = project({"a.ts": 'import { readFileSync } from "node:fs";\nexport const MIGRATION_SQL = readFileSync("schema.sql", "utf8");\n'})
     result = cli("--check", cwd=root)
     assert result.returncode == 0 and result.stderr == ""
-    assert result.stdout.splitlines()[0] == (
-        "a.ts:2:14: note: MIGRATION_SQL was not checked: its value comes from calling readFileSync(…), known only at run time"
-    )
+    assert result.stdout.splitlines()[0] == ("a.ts:2:14: note: MIGRATION_SQL was not checked: its value comes from calling readFileSync(…), known only at run time")
     notices = json.loads(cli("--check", "--format", "json", cwd=root).stdout)["notices"]
     assert [(n["path"], n["line"], n["column"]) for n in notices] == [("a.ts", 2, 14)]
 
 
 def test_concatenated_literals_are_checked_and_fixed_part_by_part(cli: Any, project: Project) -> None:
-    code = (
-        "export const MIGRATION_SQL =\n"
-        "  `CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY);\n` +\n"
-        "  'CREATE INDEX b_id_idx ON b (id);\\n' +\n"
-        '  "CREATE INDEX b_id2_idx ON b (id);";\n'
-    )
+    code = "export const MIGRATION_SQL =\n  `CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY);\n` +\n  'CREATE INDEX b_id_idx ON b (id);\\n' +\n  \"CREATE INDEX b_id2_idx ON b (id);\";\n"
     root = project({"a.ts": code})
     result = cli("--check", cwd=root)
     assert [line.split(" ")[0:2] for line in result.stdout.splitlines() if "error[" in line] == [
@@ -280,12 +267,7 @@ def test_concatenated_literals_are_checked_and_fixed_part_by_part(cli: Any, proj
 
 
 def test_joined_array_is_checked_and_fixed_inside_its_elements(cli: Any, project: Project) -> None:
-    code = (
-        "export const MIGRATION_SQL = [\n"
-        '  "CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY)",\n'
-        "  `CREATE INDEX b_id_idx ON b (id)`,\n"
-        '].join(";\\n");\n'
-    )
+    code = 'export const MIGRATION_SQL = [\n  "CREATE TABLE IF NOT EXISTS b (id int PRIMARY KEY)",\n  `CREATE INDEX b_id_idx ON b (id)`,\n].join(";\\n");\n'
     root = project({"a.ts": code})
     result = cli("--check", cwd=root)
     assert [line.split(" ")[0:2] for line in result.stdout.splitlines() if "error[" in line] == [
@@ -313,17 +295,13 @@ def test_config_with_an_unknown_rule(cli: Any, project: Project) -> None:
     root = project({"pyproject.toml": '[tool.migration-lsp.rules]\ndrop-tabel = "off"\n', "a.ts": ERROR})
     result = cli("--check", "--format", "json", cwd=root)
     assert result.returncode == 2
-    assert json.loads(result.stdout)["notices"] == [
-        {"path": "pyproject.toml", "message": "[tool.migration-lsp].rules.drop-tabel: unknown rule 'drop-tabel'"}
-    ]
+    assert json.loads(result.stdout)["notices"] == [{"path": "pyproject.toml", "message": "[tool.migration-lsp].rules.drop-tabel: unknown rule 'drop-tabel'"}]
 
 
 # -- start-up --------------------------------------------------------------------------
 def test_check_does_not_import_the_language_server(project: Project) -> None:
     root = project({"a.ts": ERROR})
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "migration_lsp", "--check", "."], cwd=root, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "migration_lsp", "--check", "."], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "migration_lsp.migration" in imported
@@ -346,9 +324,7 @@ def test_literal_behind_trim_is_checked(cli: Any, project: Project) -> None:
 def test_string_raw_with_escapes_a_cooked_template_forbids_is_checked(cli: Any, project: Project) -> None:
     # Valid JavaScript (String.raw keeps `\u`, `\x`, `\u{` and `\01` as written), so the
     # literal is checked like any other: --strict fails on its warning, at its own line.
-    text = migration("COMMENT ON TABLE a IS 'C:\\users\\xavier \\u{ \\01';", "INSERT INTO a (id) VALUES (1);").replace(
-        "= `", "= String.raw`"
-    )
+    text = migration("COMMENT ON TABLE a IS 'C:\\users\\xavier \\u{ \\01';", "INSERT INTO a (id) VALUES (1);").replace("= `", "= String.raw`")
     root = project({"a.ts": text})
     result = cli("check", "--strict", cwd=root)
     assert result.returncode == 1, result.stdout

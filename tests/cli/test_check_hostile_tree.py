@@ -78,6 +78,7 @@ def test_a_tables_file_outside_the_root_is_a_notice(cli: Any, project: Project) 
 
 # -- permissions: run as a user they apply to ---------------------------------------------------
 
+
 def test_unreadable_files_and_folders_are_a_notice_each(cli: Any, shared_dir: Path) -> None:
     root = shared_dir / "app"
     for name, text in {"a.ts": DROP, "secret.ts": CLEAN, "locked/b.ts": CLEAN, "blind/c.ts": CLEAN, "vault/d.ts": CLEAN}.items():

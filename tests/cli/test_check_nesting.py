@@ -50,9 +50,7 @@ def diagnostics(cli: Any, root: Path) -> tuple[int, list[dict[str, Any]], str]:
 def test_nesting_past_the_limit_is_one_finding_not_a_crash(cli: Any, project: Project, shape: Callable[[int], str], depth: int) -> None:
     code, found, stderr = diagnostics(cli, project({"a.ts": literal(shape(depth))}))
     assert (code, stderr) == (1, "")
-    assert [(d["rule"], d["message"]) for d in found] == [
-        ("syntax-error", f"this cannot be checked: blocks nested more than {MAX_NESTING} deep (counting DO blocks, IF, CASE and loops) are not read")
-    ]
+    assert [(d["rule"], d["message"]) for d in found] == [("syntax-error", f"this cannot be checked: blocks nested more than {MAX_NESTING} deep (counting DO blocks, IF, CASE and loops) are not read")]
 
 
 @pytest.mark.parametrize("shape", [nested_do, nested_begin, nested_if])

@@ -81,9 +81,7 @@ def test_diff_prints_the_safe_fixes_and_changes_nothing(cli: Any, project: Proje
 
 
 def test_diff_of_a_project_with_nothing_to_fix_is_empty_and_exits_0(cli: Any, project: Project) -> None:
-    fixed = SOURCE.replace("CREATE TABLE a", "CREATE TABLE IF NOT EXISTS a").replace(
-        "CREATE INDEX idx", "CREATE INDEX IF NOT EXISTS idx"
-    )
+    fixed = SOURCE.replace("CREATE TABLE a", "CREATE TABLE IF NOT EXISTS a").replace("CREATE INDEX idx", "CREATE INDEX IF NOT EXISTS idx")
     root = project({"m.ts": fixed})
     result = cli("check", root, "--diff", cwd=root.parent)
     assert (result.returncode, result.stdout) == (0, "")

@@ -117,7 +117,7 @@ def test_a_hard_linked_file_is_left_as_it_is(cli: Any, project: Project, tmp_pat
 
 # Loaded by the console script through PYTHONPATH: the user types into the file while --fix
 # writes the fixed text, after the file was read and checked.
-TYPED_MEANWHILE = '''
+TYPED_MEANWHILE = """
 import os
 
 from migration_lsp.workspace import write
@@ -132,7 +132,7 @@ def _typed_meanwhile(fd, data):
 
 
 write._write_all = _typed_meanwhile
-'''
+"""
 
 
 def test_a_file_changed_while_fix_runs_is_not_overwritten(cli: Any, project: Project, tmp_path: Path) -> None:

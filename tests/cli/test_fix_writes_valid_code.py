@@ -23,7 +23,7 @@ ROUTE = "src/migration.ts"
 TABLE = "CREATE TABLE IF NOT EXISTS {t} (id uuid PRIMARY KEY);\nCREATE INDEX IF NOT EXISTS notes_id_idx ON {t} (id);"
 
 CASES = {
-    "template": f"export const MIGRATION_SQL = `\n{TABLE.format(t='notes')}\nCREATE POLICY \"notes: all\" ON notes USING (true);\n`;\n",
+    "template": f'export const MIGRATION_SQL = `\n{TABLE.format(t="notes")}\nCREATE POLICY "notes: all" ON notes USING (true);\n`;\n',
     "string-raw": f"export const MIGRATION_SQL = String.raw`\n{TABLE.format(t='notes')}\n`;\n",
     "quoted-string": "export const MIGRATION_SQL = 'CREATE TABLE IF NOT EXISTS notes (id uuid PRIMARY KEY); CREATE INDEX IF NOT EXISTS n_idx ON notes (id)';\n",
     "no-semicolon": f"export const MIGRATION_SQL = `\n{TABLE.format(t='notes').rstrip(';')}`;\n",

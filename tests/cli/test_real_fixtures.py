@@ -47,10 +47,7 @@ def _offset(text: str, line: int, column: int) -> int:
 def _fixed(root: Path, diagnostic: dict[str, Any]) -> str:
     """The diagnostic's file with its fix applied."""
     text = (root / diagnostic["path"]).read_text(encoding="utf-8")
-    edits = [
-        Edit(Path(e["path"]), _offset(text, e["line"], e["column"]), _offset(text, e["end_line"], e["end_column"]), e["new_text"])
-        for e in diagnostic["fix"]["edits"]
-    ]
+    edits = [Edit(Path(e["path"]), _offset(text, e["line"], e["column"]), _offset(text, e["end_line"], e["end_column"]), e["new_text"]) for e in diagnostic["fix"]["edits"]]
     assert all(e.path == Path(diagnostic["path"]) for e in edits)
     return apply_edits(text, edits)
 
@@ -87,9 +84,7 @@ def test_fixture_reports_what_expected_yml_says(cli: Any, tmp_path: Path, name: 
         assert got == [], f"unexpected findings in {path}"
         if "notices" in entry:
             notices = [n for n in notices_of if n["path"] == path]
-            assert [(n["line"], "not-checked" if "was not checked" in n["message"] else n["message"]) for n in notices] == [
-                (want["line"], want["kind"]) for want in entry["notices"]
-            ]
+            assert [(n["line"], "not-checked" if "was not checked" in n["message"] else n["message"]) for n in notices] == [(want["line"], want["kind"]) for want in entry["notices"]]
             for want, n in zip(entry["notices"], notices, strict=True):
                 assert n["message"].startswith(want["near"]), n
     listed = set(EXPECTED[name]["files"])

@@ -113,9 +113,7 @@ def test_pieces_quote_what_must_be_quoted() -> None:
 
 def test_new_table_pieces_go_into_the_sections_of_a_grouped_migration() -> None:
     m = migration(
-        "\n-- 1. Tables\nCREATE TABLE IF NOT EXISTS a (id int PRIMARY KEY);\n"
-        "-- 2. Indexes\nCREATE INDEX IF NOT EXISTS idx_a ON a(id);\n"
-        "-- 3. RLS\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n"
+        "\n-- 1. Tables\nCREATE TABLE IF NOT EXISTS a (id int PRIMARY KEY);\n-- 2. Indexes\nCREATE INDEX IF NOT EXISTS idx_a ON a(id);\n-- 3. RLS\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n"
     )
     pieces = scaffold(Config(root=Path(".")), Name("b"), [], [])
     placed = place_new_table(m, pieces)

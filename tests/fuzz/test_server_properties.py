@@ -59,18 +59,11 @@ def _fresh_check(text: str) -> list[tuple[Any, ...]]:
         (project,) = load_projects([Path(tmp)])
         result = check_project(project)
         lines = LineIndex(text)
-        return sorted(
-            (*lines.lsp_position(f.start), *lines.lsp_position(f.end), f.rule, SEVERITIES[f.severity], f.message)
-            for f in result.findings
-            if f.path == path
-        )
+        return sorted((*lines.lsp_position(f.start), *lines.lsp_position(f.end), f.rule, SEVERITIES[f.severity], f.message) for f in result.findings if f.path == path)
 
 
 def _shown(diagnostics: list[types.Diagnostic]) -> list[tuple[Any, ...]]:
-    return sorted(
-        (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, str(d.code), d.severity, d.message)
-        for d in diagnostics
-    )
+    return sorted((d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, str(d.code), d.severity, d.message) for d in diagnostics)
 
 
 @settings(max_examples=examples(20), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

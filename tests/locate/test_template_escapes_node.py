@@ -68,9 +68,7 @@ def test_a_tag_gets_no_cooked_text_for_a_forbidden_escape() -> None:
     source = "export const MIGRATION_SQL = sql`SELECT 1; -- \\1`;\n"
     found = find_literals(source, "a.ts", NAMES)
     assert found.literals == []
-    assert [n.message for n in found.notices] == [
-        "the template literal of MIGRATION_SQL has no cooked text for the tag: \\1 is not allowed in a template; it was not checked"
-    ]
+    assert [n.message for n in found.notices] == ["the template literal of MIGRATION_SQL has no cooked text for the tag: \\1 is not allowed in a template; it was not checked"]
 
 
 # Escapes a cooked template forbids but a tagged one may hold: String.raw gets them as

@@ -38,7 +38,7 @@ def test_every_code_suffix(suffix: str) -> None:
 
 
 def test_jsx_around_the_literal() -> None:
-    text = "export const MIGRATION_SQL = `SELECT 1;`;\nexport const Page = () => <div className=\"x\">{MIGRATION_SQL}</div>;\n"
+    text = 'export const MIGRATION_SQL = `SELECT 1;`;\nexport const Page = () => <div className="x">{MIGRATION_SQL}</div>;\n'
     for suffix in (".tsx", ".jsx"):
         assert only(text, "page" + suffix).sql == "SELECT 1;"
 
@@ -245,12 +245,7 @@ def test_escape_keeps_the_documents_line_breaks() -> None:
 
 # -- concatenations -------------------------------------------------------------------
 def test_concatenation_is_one_sql_text_mapped_part_by_part() -> None:
-    text = (
-        "export const MIGRATION_SQL =\n"
-        "  `\nCREATE TABLE IF NOT EXISTS a (id int);\n` +\n"
-        "  'CREATE INDEX i ON a (id);\\n' +\n"
-        '  ("DROP TABLE \\"b\\";") + String.raw`\nDROP TABLE c;`;\n'
-    )
+    text = 'export const MIGRATION_SQL =\n  `\nCREATE TABLE IF NOT EXISTS a (id int);\n` +\n  \'CREATE INDEX i ON a (id);\\n\' +\n  ("DROP TABLE \\"b\\";") + String.raw`\nDROP TABLE c;`;\n'
     lit = only(text)
     assert lit.sql == '\nCREATE TABLE IF NOT EXISTS a (id int);\nCREATE INDEX i ON a (id);\nDROP TABLE "b";\nDROP TABLE c;'
     assert [(p.kind, p.quote) for p in lit.parts] == [("template", "`"), ("string", "'"), ("string", '"'), ("raw", "`")]
@@ -310,16 +305,12 @@ def test_joined_array_is_one_sql_text_with_the_separator_between() -> None:
     assert lit.spans_parts(0, semicolon + 1)
 
 
-@pytest.mark.parametrize(
-    ("join", "sql"), [(".join()", "SELECT 1,SELECT 2"), (".join('')", "SELECT 1SELECT 2"), (".join(`\\n`)", "SELECT 1\nSELECT 2")]
-)
+@pytest.mark.parametrize(("join", "sql"), [(".join()", "SELECT 1,SELECT 2"), (".join('')", "SELECT 1SELECT 2"), (".join(`\\n`)", "SELECT 1\nSELECT 2")])
 def test_join_separators(join: str, sql: str) -> None:
     assert only(f"const MIGRATION_SQL = [`SELECT 1`, 'SELECT 2']{join};\n").sql == sql
 
 
-@pytest.mark.parametrize(
-    "value", ["[`SELECT 1`, other].join('\\n')", "[`SELECT 1`].join(sep)", "[`SELECT 1`].join(`${sep}`)", "[].join('')", "[`SELECT 1`]"]
-)
+@pytest.mark.parametrize("value", ["[`SELECT 1`, other].join('\\n')", "[`SELECT 1`].join(sep)", "[`SELECT 1`].join(`${sep}`)", "[].join('')", "[`SELECT 1`]"])
 def test_join_of_what_cannot_be_read_gets_a_notice(value: str) -> None:
     result = find_literals(f"const MIGRATION_SQL = {value};\n", "a.ts", NAMES)
     assert result.literals == [] and len(result.notices) == 1 and "was not checked" in result.notices[0].message
@@ -443,15 +434,12 @@ def test_string_raw_keeps_escapes_a_cooked_template_refuses() -> None:
 def test_malformed_escapes_elsewhere_leave_string_raw_readable() -> None:
     # A regular expression, a comment and other literals with `\x` or `\u` escapes the grammar
     # rejects, before and after: the literal is read, at its own offsets.
-    text = (
-        "const re = /\\xZ\"/;\n// \\u\" in a comment\nconst a = String.raw`\\u\"`;\n"
-        "export const MIGRATION_SQL = String.raw`SELECT '\\x\"中';`;\nconst b = String.raw`\\x'`;\n"
-    )
+    text = 'const re = /\\xZ"/;\n// \\u" in a comment\nconst a = String.raw`\\u"`;\nexport const MIGRATION_SQL = String.raw`SELECT \'\\x"中\';`;\nconst b = String.raw`\\x\'`;\n'
     found = find_literals(text, "a.ts", NAMES)
     assert found.notices == []
     [lit] = found.literals
     assert lit.sql == "SELECT '\\x\"中';"
-    assert lit.source_map.to_doc(lit.sql.index("\\")) == text.index("\\x\"中")
+    assert lit.source_map.to_doc(lit.sql.index("\\")) == text.index('\\x"中')
 
 
 def test_a_tag_gets_no_cooked_text_for_a_malformed_escape() -> None:
@@ -468,8 +456,6 @@ def test_a_line_break_before_the_closing_quote_ends_a_string() -> None:
     text = "const MIGRATION_SQL = 'SELECT 1;\r\n';\n"
     found = find_literals(text, "a.ts", NAMES)
     assert found.literals == []
-    assert [(n.message, n.offset) for n in found.notices] == [
-        ("the string literal of MIGRATION_SQL is not terminated: a line break ends it; it was not checked", text.index("\r"))
-    ]
+    assert [(n.message, n.offset) for n in found.notices] == [("the string literal of MIGRATION_SQL is not terminated: a line break ends it; it was not checked", text.index("\r"))]
     continued = find_literals("const MIGRATION_SQL = 'SELECT 1;\\\r\n';\n", "a.ts", NAMES)
     assert [lit.sql for lit in continued.literals] == ["SELECT 1;"]

@@ -184,11 +184,7 @@ def test_github_annotations_instead(action_path: Path, installed: Installed, exa
     run = run_action({"format": "github", "args": "--strict"}, action_path, example, installed.temp, installed.run)
     assert run.outputs["check"] == {"exit-code": "1"}
     annotations = [line for line in run.console["check"].splitlines() if line.startswith("::")]
-    assert any(
-        line.startswith("::error file=packages/mason-dashboard/src/app/api/setup/migrations/route.ts,")
-        and "title=create-table-not-idempotent::" in line
-        for line in annotations
-    ), annotations
+    assert any(line.startswith("::error file=packages/mason-dashboard/src/app/api/setup/migrations/route.ts,") and "title=create-table-not-idempotent::" in line for line in annotations), annotations
     assert not (example / "migration-lsp.sarif").exists()
     assert run.uploaded is None and "upload" in run.skipped
     assert run.failed_step == "fail"

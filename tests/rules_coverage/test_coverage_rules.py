@@ -170,16 +170,14 @@ def test_table_not_in_migration_scaffolds_at_the_end_of_an_ungrouped_migration(w
     (finding,) = [f for f in only(ws, "table-not-in-migration") if f.path.name == "teams.ts"]
     ws.fix_and_recheck(finding, follow_up=["table-not-in-constants"])
     text = ws.read(ROUTE)
-    assert text.index("CREATE POLICY \"Allow all on api_keys\"") < text.index("CREATE TABLE IF NOT EXISTS mason_teams (")
+    assert text.index('CREATE POLICY "Allow all on api_keys"') < text.index("CREATE TABLE IF NOT EXISTS mason_teams (")
     assert "\n    CREATE INDEX IF NOT EXISTS idx_mason_teams_created_at ON mason_teams(created_at);" in text  # the literal's indentation
 
 
 @pytest.mark.parametrize("name", ["page_stats", "information_schema_notes", "pgx_events"])
 def test_a_table_that_only_looks_like_a_catalog_is_the_apps(workspace: Make, name: str) -> None:
     ws = workspace(app(src__lib__x_ts=f"supabase.from('{name}').select('id');\n"))
-    assert [f.message for f in only(ws, "table-not-in-migration") if f.path.name == "x.ts"] == [
-        f"table {name} is used here, but no migration creates it"
-    ]
+    assert [f.message for f in only(ws, "table-not-in-migration") if f.path.name == "x.ts"] == [f"table {name} is used here, but no migration creates it"]
 
 
 def test_coverage_rules_are_silent_without_a_migration(workspace: Make) -> None:
@@ -189,10 +187,15 @@ def test_coverage_rules_are_silent_without_a_migration(workspace: Make) -> None:
 
 # -- table-not-in-constants ----------------------------------------------------------------------
 
-TEAMS_SQL = SQL.replace(
-    "-- 2. Indexes",
-    "-- Teams\nCREATE TABLE IF NOT EXISTS mason_teams (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name TEXT UNIQUE);\n\n-- 2. Indexes",
-).replace("-- 4. Policies", "ALTER TABLE mason_teams ENABLE ROW LEVEL SECURITY;\n\n-- 4. Policies") + "\n" + policy("mason_teams") + "\n"
+TEAMS_SQL = (
+    SQL.replace(
+        "-- 2. Indexes",
+        "-- Teams\nCREATE TABLE IF NOT EXISTS mason_teams (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name TEXT UNIQUE);\n\n-- 2. Indexes",
+    ).replace("-- 4. Policies", "ALTER TABLE mason_teams ENABLE ROW LEVEL SECURITY;\n\n-- 4. Policies")
+    + "\n"
+    + policy("mason_teams")
+    + "\n"
+)
 TEAMS_CHECKLIST = CHECKLIST + "| `mason_teams` | Teams | ✓ |\n"
 
 
@@ -202,9 +205,7 @@ def test_table_not_in_constants(workspace: Make) -> None:
     (finding,) = only(ws, "table-not-in-constants")
     assert finding.fix is not None and finding.fix.title == "Add TEAMS: 'mason_teams' to TABLES"
     ws.fix_and_recheck(finding)
-    assert ws.read("src/lib/constants.ts").startswith(
-        "export const TABLES = {\n  USERS: 'mason_users',\n  API_KEYS: 'mason_api_keys',\n  TEAMS: 'mason_teams',\n} as const;"
-    )
+    assert ws.read("src/lib/constants.ts").startswith("export const TABLES = {\n  USERS: 'mason_users',\n  API_KEYS: 'mason_api_keys',\n  TEAMS: 'mason_teams',\n} as const;")
 
 
 def test_table_not_in_constants_for_a_string_reference(workspace: Make) -> None:
@@ -221,7 +222,7 @@ def test_table_not_in_constants_for_a_string_reference(workspace: Make) -> None:
     ("entries", "expected"),
     [
         ("  USERS: 'mason_users',\n  API_KEYS: 'mason_api_keys',\n", "  TEAMS: 'mason_teams',\n"),
-        ("  users: \"mason_users\",\n  apiKeys: \"mason_api_keys\"\n", "  apiKeys: \"mason_api_keys\",\n  teams: \"mason_teams\"\n"),
+        ('  users: "mason_users",\n  apiKeys: "mason_api_keys"\n', '  apiKeys: "mason_api_keys",\n  teams: "mason_teams"\n'),
         (
             "  MASON_USERS: 'mason_users',\n  MASON_API_KEYS: 'mason_api_keys',\n",
             "  MASON_API_KEYS: 'mason_api_keys',\n  MASON_TEAMS: 'mason_teams',\n",
@@ -291,9 +292,7 @@ def test_checklist_and_diagram_refreshed_together(workspace: Make) -> None:
     (finding,) = only(ws, "checklist-out-of-date")
     assert finding.message == "the Required Tables checklist lacks mason_teams; its schema diagram differs too"
     ws.fix_and_recheck(finding)
-    teams = DIAGRAM.replace(
-        '    "mason_users" ||', '    "mason_teams"["mason_teams (RLS, 1 policy)"] {\n        UUID id PK\n    }\n    "mason_users" ||'
-    )
+    teams = DIAGRAM.replace('    "mason_users" ||', '    "mason_teams"["mason_teams (RLS, 1 policy)"] {\n        UUID id PK\n    }\n    "mason_users" ||')
     assert ws.read("docs/rules.md") == with_diagram(TEAMS_CHECKLIST, teams)
 
 
@@ -428,10 +427,7 @@ def test_a_statement_on_a_table_named_by_the_app_may_be_on_any_table(workspace: 
 
 
 def test_the_code_may_use_what_is_created_under_a_name_with_a_substitution(workspace: Make) -> None:
-    sql = SQL + (
-        "CREATE TABLE IF NOT EXISTS mason_${kind}_events (id UUID PRIMARY KEY);\n"
-        "CREATE OR REPLACE FUNCTION mason_${kind}_count() RETURNS int LANGUAGE sql AS $fn$ SELECT 1 $fn$;\n"
-    )
+    sql = SQL + ("CREATE TABLE IF NOT EXISTS mason_${kind}_events (id UUID PRIMARY KEY);\nCREATE OR REPLACE FUNCTION mason_${kind}_count() RETURNS int LANGUAGE sql AS $fn$ SELECT 1 $fn$;\n")
     files = with_substitutions(sql)
     files["src/lib/x.ts"] = "import { TABLES } from '@/lib/constants';\nsupabase.from(TABLES.EVENTS);\nsupabase.from(TABLES.OTHER);\nsupabase.rpc('mason_audit_count');\n"
     files["src/lib/constants.ts"] = CONSTANTS.replace("} as const;", "  EVENTS: 'mason_audit_events',\n  OTHER: 'other_events',\n} as const;", 1)

@@ -26,7 +26,10 @@ def at(fact: Fact, span: Any) -> str:
         ("CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1", {"kind": "create_materialized_view", "if_not_exists": True}),
         ("CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()", {"kind": "create_trigger", "object_type": "TRIGGER", "name": Name("tr"), "table": Name("t")}),
         ("CREATE CONSTRAINT TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", {"kind": "create_trigger", "object_type": "CONSTRAINT TRIGGER", "name": Name("tr"), "table": Name("t")}),
-        ('CREATE POLICY "P" ON public.t AS PERMISSIVE FOR SELECT TO a, b USING (x = 1) WITH CHECK (y)', {"kind": "create_policy", "name": Name("P"), "table": Name("t", "public"), "policy_command": "SELECT", "policy_roles": ("a", "b"), "policy_using": "x = 1", "policy_check": "y"}),
+        (
+            'CREATE POLICY "P" ON public.t AS PERMISSIVE FOR SELECT TO a, b USING (x = 1) WITH CHECK (y)',
+            {"kind": "create_policy", "name": Name("P"), "table": Name("t", "public"), "policy_command": "SELECT", "policy_roles": ("a", "b"), "policy_using": "x = 1", "policy_check": "y"},
+        ),
         ("DROP INDEX CONCURRENTLY IF EXISTS i", {"kind": "drop", "object_type": "INDEX", "if_exists": True}),
         ("DROP POLICY p ON t", {"kind": "drop", "object_type": "POLICY", "name": Name("p"), "table": Name("t")}),
         ("DROP TEXT SEARCH CONFIGURATION IF EXISTS cfg CASCADE", {"kind": "drop", "object_type": "TEXT SEARCH CONFIGURATION", "name": Name("cfg"), "cascade": True}),

@@ -70,9 +70,7 @@ END $$"""
     ],
 )
 def test_conditions_that_guard(condition: str, guard: str) -> None:
-    assert run(f"DO $$ BEGIN IF {condition} THEN CREATE TABLE t (id int); END IF; END $$") == [
-        ("CREATE TABLE t (id int)", (guard,))
-    ]
+    assert run(f"DO $$ BEGIN IF {condition} THEN CREATE TABLE t (id int); END IF; END $$") == [("CREATE TABLE t (id int)", (guard,))]
 
 
 @pytest.mark.parametrize("condition", ["x IS NULL", "NOT FOUND", "(SELECT count(*) FROM pg_class) > 1", "current_setting('a') = 'b'"])
@@ -146,8 +144,9 @@ END outer $$"""
 
 
 def test_plpgsql_statements_are_not_sql_the_migration_runs() -> None:
-    assert run(
-        """DO $$
+    assert (
+        run(
+            """DO $$
 DECLARE
   n int;
   arr int[];
@@ -166,7 +165,9 @@ BEGIN
   NULL;
   RETURN;
 END $$"""
-    ) == []
+        )
+        == []
+    )
 
 
 def executed(sql: str) -> list[tuple[str, str]]:

@@ -16,10 +16,7 @@ ROUTE = "src/app/api/setup/migrations/route.ts"
 
 V1 = "CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY);\n"
 V2 = V1.replace("PRIMARY KEY", "PRIMARY KEY, email TEXT") + "CREATE TABLE IF NOT EXISTS mason_logs (id UUID PRIMARY KEY);\n"
-V3 = (
-    "CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY, email TEXT, avatar_url TEXT);\n"
-    "CREATE TABLE IF NOT EXISTS mason_logs (id UUID PRIMARY KEY, level TEXT);\n"
-)
+V3 = "CREATE TABLE IF NOT EXISTS mason_users (id UUID PRIMARY KEY, email TEXT, avatar_url TEXT);\nCREATE TABLE IF NOT EXISTS mason_logs (id UUID PRIMARY KEY, level TEXT);\n"
 
 
 def sqls(loaded) -> list[tuple[str, list[str]]]:

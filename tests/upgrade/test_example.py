@@ -51,5 +51,6 @@ def test_verify_shows_them_from_postgresqls_side(example: Path, run, database_ur
     run("--check", "--fix", *SELECT, cwd=example)
     after = found(run, example, "verify", "--database-url", database_url)
     assert [(rule, rest.split()[:5]) for rule, _, rest in after][1] == (
-        "verify-failed", ["ALTER", "TABLE", "mason_pm_backlog_items", "ADD", "COLUMN"]
+        "verify-failed",
+        ["ALTER", "TABLE", "mason_pm_backlog_items", "ADD", "COLUMN"],
     )  # add-column-required: the rows of existing databases have no area

@@ -23,13 +23,7 @@ STATIC = [cls.name for cls in upgrade.FAMILY if cls.name not in VERIFY_RULES]
 def older(sql: str) -> str:
     """The release before: the tables without the columns added since, and the check it already had."""
     [m] = parse_document(Path("route.ts"), route(sql), ["MIGRATION_SQL"]).migrations
-    added = {
-        (st.fact.table.name, act.column)
-        for st in m.all_statements()
-        if st.fact.kind == "alter_table" and st.fact.table is not None
-        for act in st.fact.actions
-        if act.kind == "add_column"
-    }
+    added = {(st.fact.table.name, act.column) for st in m.all_statements() if st.fact.kind == "alter_table" and st.fact.table is not None for act in st.fact.actions if act.kind == "add_column"}
     kept = []
     for st in m.statements:
         f = st.fact

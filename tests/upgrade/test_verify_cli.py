@@ -68,10 +68,7 @@ def test_a_second_run_failure(repo, run, database_url: str) -> None:
 def test_an_upgrade_failure_and_its_static_counterpart_in_one_run(repo, run, database_url: str) -> None:
     repo.route(TABLES)
     repo.commit()
-    path = repo.route(
-        TABLES.replace("name TEXT", "name TEXT, email TEXT")
-        + "CREATE INDEX IF NOT EXISTS idx_mason_users_email ON mason_users (email);\n"
-    )
+    path = repo.route(TABLES.replace("name TEXT", "name TEXT, email TEXT") + "CREATE INDEX IF NOT EXISTS idx_mason_users_email ON mason_users (email);\n")
     result = run(
         "--check", "--verify", "--database-url", database_url, "--format", "json",
         "--select", "column-missing-on-upgrade,verify-failed", cwd=repo.root,

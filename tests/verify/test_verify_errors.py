@@ -71,9 +71,7 @@ END $$;"""
 
 
 def test_an_error_in_a_do_block_condition_points_at_the_cursor_in_it(server, source):
-    do_block = (
-        "DO $$ BEGIN\n  IF NOT EXISTS (SELECT 1 FROM nope) THEN\n    NULL;\n  END IF;\nEND $$;"
-    )
+    do_block = "DO $$ BEGIN\n  IF NOT EXISTS (SELECT 1 FROM nope) THEN\n    NULL;\n  END IF;\nEND $$;"
     current = source("SELECT 1;", do_block)
     [problem] = verify(current, server=server, mode="statements")
     assert problem.sqlstate == "42P01"
@@ -109,7 +107,5 @@ def test_a_transaction_left_open_is_a_failure_at_its_begin(server, source):
     current = source("CREATE TABLE IF NOT EXISTS t (id int);", "BEGIN;", "CREATE TABLE u (id int);")
     [problem] = verify(current, server=server)
     assert (problem.kind, problem.scenario) == ("verify-failed", "fresh")
-    assert problem.message == (
-        "fails on a fresh database: leaves a transaction open, so nothing it does is committed"
-    )
+    assert problem.message == ("fails on a fresh database: leaves a transaction open, so nothing it does is committed")
     assert (problem.offset, problem.end) == current.statements[1]

@@ -74,9 +74,7 @@ def test_plain_postgres_platform_has_no_supabase_shims(server, source):
 
 
 def test_non_idempotent_create_table_fails_the_second_run(server, source):
-    current = source(
-        TABLE, "CREATE TABLE mason_logs (id int);", "CREATE INDEX IF NOT EXISTS i ON t (id);"
-    )
+    current = source(TABLE, "CREATE TABLE mason_logs (id int);", "CREATE INDEX IF NOT EXISTS i ON t (id);")
     [problem] = verify(current, server=server)
     assert (problem.kind, problem.scenario, problem.sqlstate) == ("verify-failed", "twice", "42P07")
     assert (problem.offset, problem.end) == current.statements[1]
@@ -96,9 +94,7 @@ END $$;""",
     )
     [problem] = verify(current, server=server)
     assert (problem.kind, problem.scenario) == ("upgrade-drift", "twice")
-    assert (
-        "column t.old_name exists after a second run but not after the first run" in problem.message
-    )
+    assert "column t.old_name exists after a second run but not after the first run" in problem.message
     assert current.sql[problem.offset : problem.end] == "old_name"
     assert current.statements[1][0] <= problem.offset < current.statements[1][1]
 
@@ -107,10 +103,7 @@ def test_a_column_only_the_create_body_has_drifts_on_upgrade(server, source):
     current = source("CREATE TABLE IF NOT EXISTS t (id int, c text);")
     [problem] = verify(current, [source(TABLE, label="HEAD")], server=server)
     assert (problem.kind, problem.scenario) == ("upgrade-drift", "upgrade:HEAD")
-    assert (
-        problem.message
-        == "column t.c is missing after upgrading from HEAD (on a fresh database: text)"
-    )
+    assert problem.message == "column t.c is missing after upgrading from HEAD (on a fresh database: text)"
     assert current.sql[problem.offset : problem.end] == "c"
 
 
@@ -151,8 +144,7 @@ def test_deleting_rows_loses_data_on_upgrade(server, source):
 def test_dropping_a_column_or_table_loses_data_on_upgrade(server, source):
     baseline = source(
         "CREATE TABLE IF NOT EXISTS parents (id serial PRIMARY KEY, note text);",
-        "CREATE TABLE IF NOT EXISTS kids (id serial PRIMARY KEY,"
-        " parent_id int NOT NULL REFERENCES parents (id));",
+        "CREATE TABLE IF NOT EXISTS kids (id serial PRIMARY KEY, parent_id int NOT NULL REFERENCES parents (id));",
         label="v1",
     )
     current = source(
@@ -180,10 +172,7 @@ def test_an_index_on_a_column_only_the_create_body_has_fails_the_upgrade(server,
         "42703",
     )
     assert (problem.offset, problem.end) == current.statements[1]
-    assert (
-        problem.message
-        == 'fails when upgrading a database built by HEAD: column "owner_id" does not exist'
-    )
+    assert problem.message == 'fails when upgrading a database built by HEAD: column "owner_id" does not exist'
 
 
 def test_a_failing_baseline_is_reported_and_its_upgrade_skipped(server, source):
@@ -193,9 +182,7 @@ def test_a_failing_baseline_is_reported_and_its_upgrade_skipped(server, source):
         "baseline:old.sql",
         "42703",
     )
-    assert problem.message.startswith(
-        "baseline old.sql fails on a fresh database at line 1, column 8:"
-    )
+    assert problem.message.startswith("baseline old.sql fails on a fresh database at line 1, column 8:")
     assert problem.offset is None
 
 

@@ -118,13 +118,7 @@ def test_an_interrupted_run_leaves_nothing_behind(temporary_root, source):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_termination_signal_still_cleans_up(signum):
-    script = (
-        "import time\n"
-        "from migration_lsp.verify import Server\n"
-        "with Server() as server:\n"
-        "    print(server.cluster.directory, server.cluster.pid, flush=True)\n"
-        "    time.sleep(120)\n"
-    )
+    script = "import time\nfrom migration_lsp.verify import Server\nwith Server() as server:\n    print(server.cluster.directory, server.cluster.pid, flush=True)\n    time.sleep(120)\n"
     package_root = str(Path(migration_lsp.__file__).parents[1])
     env = {
         **os.environ,

@@ -58,13 +58,7 @@ def test_a_same_file_constant_is_checked_as_its_value(tmp_path: Path) -> None:
 
 def test_an_imported_constant_follows_its_module(tmp_path: Path) -> None:
     schema = "export const TREES = 'orchard_trees';\nexport const LOG = `${TREES}_log`;\n"
-    route = (
-        "import { TREES, LOG as TREE_LOG } from '../../../lib/schema';\n"
-        "export const MIGRATION_SQL = `\n"
-        "CREATE TABLE IF NOT EXISTS ${TREES} (id int);\n"
-        "CREATE TABLE ${TREE_LOG} (id int);\n"
-        "`;\n"
-    )
+    route = "import { TREES, LOG as TREE_LOG } from '../../../lib/schema';\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS ${TREES} (id int);\nCREATE TABLE ${TREE_LOG} (id int);\n`;\n"
     p = project(tmp_path, {ROUTE: route, "src/lib/schema.ts": schema})
     # the route was read before its import existed: it is read again when the module arrives
     assert spans(p, findings(p, "create-table-not-idempotent", "dynamic-sql")) == [("create-table-not-idempotent", "CREATE TABLE ${TREE_LOG} (id int)")]

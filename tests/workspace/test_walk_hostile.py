@@ -201,9 +201,7 @@ def test_a_tables_file_outside_the_root_is_a_notice_and_is_not_used(tmp_path: Pa
     (tmp_path / "app" / "migration-lsp.toml").write_text('tables-file = "../shared/tables.ts"\n')
     (tmp_path / "app" / "tables.ts").write_text('export const TABLES = { USERS: "users" };\n')
     [project] = load_projects([tmp_path / "app"])
-    assert [(n.path, n.message) for n in project.notices] == [
-        (project.config.source, f"tables-file ../shared/tables.ts is outside the project root {tmp_path / 'app'}: the setting is not used")
-    ]
+    assert [(n.path, n.message) for n in project.notices] == [(project.config.source, f"tables-file ../shared/tables.ts is outside the project root {tmp_path / 'app'}: the setting is not used")]
     # Not used: the constant the code declares is found as if the setting were not there.
     assert [c.path.name for c in project.index.constants()] == ["tables.ts"]
 

@@ -140,9 +140,7 @@ def test_hard_links_are_kept_by_leaving_the_file_as_it_is(root: Path, tmp_path: 
     path = file(root)
     other = tmp_path / "snapshot.ts"
     os.link(path, other)
-    assert replace_text(path, OLD, NEW, root) == (
-        "not fixed: the file has 2 hard links, which replacing it would break; fix it in an editor"
-    )
+    assert replace_text(path, OLD, NEW, root) == ("not fixed: the file has 2 hard links, which replacing it would break; fix it in an editor")
     assert os.path.samefile(path, other) and path.read_text(encoding="utf-8") == OLD
 
 
@@ -162,7 +160,5 @@ def test_a_deleted_file_is_not_recreated(root: Path) -> None:
 
 def test_text_that_utf8_cannot_store_is_not_written(root: Path) -> None:
     path = file(root)
-    assert replace_text(path, OLD, NEW.replace("a (", "\ud800 ("), root) == (
-        "not fixed: the fixed text holds a lone surrogate, which UTF-8 cannot store"
-    )
+    assert replace_text(path, OLD, NEW.replace("a (", "\ud800 ("), root) == ("not fixed: the fixed text holds a lone surrogate, which UTF-8 cannot store")
     assert path.read_text(encoding="utf-8") == OLD

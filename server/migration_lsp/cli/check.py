@@ -64,9 +64,7 @@ def run_check(args: argparse.Namespace) -> int:
     return max(code, EXIT_FINDINGS) if unfixed else code  # a fix asked for and not made fails the run
 
 
-def _check_all(
-    projects: list[Project], args: argparse.Namespace, failed: set[Project], baselines: dict[Project, list[Baseline]]
-) -> list[Finding]:
+def _check_all(projects: list[Project], args: argparse.Namespace, failed: set[Project], baselines: dict[Project, list[Baseline]]) -> list[Finding]:
     findings: list[Finding] = []
     for project in projects:
         result = check_project(project, select=args.select, ignore=args.ignore, baselines=baselines.get(project, ()))
@@ -104,11 +102,7 @@ def _fix_pass(projects: list[Project], findings: list[Finding], unfixed: set[Pat
             continue
         project.add(path, new)
         changed.add(path)
-    return sum(
-        1
-        for f in findings
-        if f.fix is not None and f.fix.safe and f.fix.edits and all(e in planned and e.path in changed for e in f.fix.edits)
-    )
+    return sum(1 for f in findings if f.fix is not None and f.fix.safe and f.fix.edits and all(e in planned and e.path in changed for e in f.fix.edits))
 
 
 def _print_diff(projects: list[Project], originals: dict[Path, str], fixed: int, args: argparse.Namespace) -> int:
@@ -119,9 +113,7 @@ def _print_diff(projects: list[Project], originals: dict[Path, str], fixed: int,
             old = originals.get(path, text)
             if text != old:
                 name = display_path(path)
-                diff = difflib.unified_diff(
-                    old.splitlines(keepends=True), text.splitlines(keepends=True), f"a/{name}", f"b/{name}"
-                )
+                diff = difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True), f"a/{name}", f"b/{name}")
                 chunks.append("".join(line if line.endswith("\n") else line + "\n" for line in diff))
     if args.output_file is None:
         sys.stdout.write("".join(chunks))

@@ -45,9 +45,7 @@ def read_projects(paths: Sequence[Path], args: argparse.Namespace) -> list[Proje
         return None
 
 
-def report(
-    projects: Sequence[Project], findings: list[Finding], args: argparse.Namespace, *, fixed: int = 0, failed: bool = False
-) -> int:
+def report(projects: Sequence[Project], findings: list[Finding], args: argparse.Namespace, *, fixed: int = 0, failed: bool = False) -> int:
     """Print the findings and the projects' notices in ``args.format``; the exit code.
 
     ``failed``: the check is incomplete (a rule raised), which exits like a config error.
@@ -144,9 +142,7 @@ def _seconds(value: str) -> float:
 
 def add_time_limit_option(p: argparse.ArgumentParser, prefix: str = "") -> None:
     """``--time-limit SECONDS``, for every command that verifies."""
-    p.add_argument(
-        "--time-limit", type=_seconds, metavar="SECONDS", help=f"{prefix}stop each scenario after SECONDS of wall-clock time (default: the config's verify-time-limit, 120)"
-    )
+    p.add_argument("--time-limit", type=_seconds, metavar="SECONDS", help=f"{prefix}stop each scenario after SECONDS of wall-clock time (default: the config's verify-time-limit, 120)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -110,10 +110,7 @@ def _text(report: Report, color: bool) -> str:
             out.append(" " * len(gutter) + paint(_DIM, f"fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.title}"))
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
     fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
-    summary = (
-        f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, {counts['info']} info"
-        f" in {_plural(report.files_checked, 'file')} checked"
-    )
+    summary = f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, {counts['info']} info in {_plural(report.files_checked, 'file')} checked"
     if report.fixed:
         summary += f"; {report.fixed} fixed"
     if fixable:

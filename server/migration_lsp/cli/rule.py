@@ -51,7 +51,4 @@ def _listing(fmt: str) -> str:
     if fmt == "json":
         return json.dumps([_entry(cls) for cls in RULE_CLASSES], indent=2) + "\n"
     width = max(len(cls.name) for cls in RULE_CLASSES)
-    return "".join(
-        f"{cls.name:<{width}}  {cls.severity if cls.enabled_by_default else 'off':<7}  {cls.fix:<6}  {family(cls)}\n"
-        for cls in RULE_CLASSES
-    )
+    return "".join(f"{cls.name:<{width}}  {cls.severity if cls.enabled_by_default else 'off':<7}  {cls.fix:<6}  {family(cls)}\n" for cls in RULE_CLASSES)

@@ -107,50 +107,47 @@ def to_json(schema: Schema, migrations: list[Migration]) -> dict[str, Any]:
             ],
             "primary_key": list(t.primary_key.columns) if t.primary_key else None,
             "unique": [list(k.columns) for k in t.uniques],
-            "foreign_keys": [
-                {"columns": list(k.columns), "references": str(k.references), "references_columns": list(k.references_columns), "name": k.name}
-                for k in t.foreign_keys
-            ],
+            "foreign_keys": [{"columns": list(k.columns), "references": str(k.references), "references_columns": list(k.references_columns), "name": k.name} for k in t.foreign_keys],
             "indexes": [
-                {"name": i.name.name if i.name else None, "columns": list(i.columns), "expressions": list(i.expressions), "predicate": i.predicate, "unique": i.unique, "defined": lines.where(i.defined)}
+                {
+                    "name": i.name.name if i.name else None,
+                    "columns": list(i.columns),
+                    "expressions": list(i.expressions),
+                    "predicate": i.predicate,
+                    "unique": i.unique,
+                    "defined": lines.where(i.defined),
+                }
                 for i in t.indexes
             ],
             "rls": {"enabled": t.rls, "forced": t.rls_forced},
-            "policies": [
-                {"name": p.name, "command": p.command, "roles": list(p.roles), "using": p.using, "check": p.check, "defined": lines.where(p.defined)}
-                for p in t.policies
-            ],
+            "policies": [{"name": p.name, "command": p.command, "roles": list(p.roles), "using": p.using, "check": p.check, "defined": lines.where(p.defined)} for p in t.policies],
             "triggers": [{"name": tr.name, "function": str(tr.function) if tr.function else None} for tr in t.triggers],
             "publications": [p.name for p in schema.published(t.name)],
         }
 
     return {
-        "migrations": [
-            {"path": display_path(m.path), "name": m.literal.name, "line": LineIndex(m.text).cli_position(m.literal.doc_start)[0]}
-            for m in migrations
-        ],
+        "migrations": [{"path": display_path(m.path), "name": m.literal.name, "line": LineIndex(m.text).cli_position(m.literal.doc_start)[0]} for m in migrations],
         "tables": [table(t) for t in schema.tables.values()],
-        "views": [
-            {"name": v.name.name, "schema": v.name.schema or "public", "materialized": v.materialized, "defined": lines.where(v.defined)}
-            for v in schema.views.values()
-        ],
+        "views": [{"name": v.name.name, "schema": v.name.schema or "public", "materialized": v.materialized, "defined": lines.where(v.defined)} for v in schema.views.values()],
         "functions": [
-            {"name": f.name.name, "schema": f.name.schema or "public", "arguments": f.arguments, "returns": f.returns, "language": f.language, "procedure": f.procedure, "defined": lines.where(f.defined)}
+            {
+                "name": f.name.name,
+                "schema": f.name.schema or "public",
+                "arguments": f.arguments,
+                "returns": f.returns,
+                "language": f.language,
+                "procedure": f.procedure,
+                "defined": lines.where(f.defined),
+            }
             for f in schema.functions.values()
         ],
-        "publications": [
-            {"name": p.name, "all_tables": p.all_tables, "tables": [str(t) for t in p.tables]} for p in schema.publications.values()
-        ],
+        "publications": [{"name": p.name, "all_tables": p.all_tables, "tables": [str(t) for t in p.tables]} for p in schema.publications.values()],
     }
 
 
 def checklist_rows(schema: Schema, config: Config) -> list[list[str]]:
     """The rulebook's checklist rows for the app's tables: name, purpose, required."""
-    return [
-        [f"`{t.name}`", escape_cell(t.purpose or ""), CHECKED]
-        for t in schema.tables.values()
-        if t.name.schema not in config.external_schemas
-    ]
+    return [[f"`{t.name}`", escape_cell(t.purpose or ""), CHECKED] for t in schema.tables.values() if t.name.schema not in config.external_schemas]
 
 
 def to_markdown(schema: Schema, config: Config) -> str:
@@ -161,10 +158,7 @@ def to_markdown(schema: Schema, config: Config) -> str:
         out += ["", f"### `{t.name}`", ""]
         if t.purpose:
             out += [escape_cell(t.purpose), ""]
-        rows = [
-            [f"`{c.name}`", escape_cell(c.type), "yes" if not c.not_null else "no", f"`{escape_cell(c.default)}`" if c.default else ""]
-            for c in t.columns.values()
-        ]
+        rows = [[f"`{c.name}`", escape_cell(c.type), "yes" if not c.not_null else "no", f"`{escape_cell(c.default)}`" if c.default else ""] for c in t.columns.values()]
         out.append(render_table(("Column", "Type", "Null", "Default"), "|--------|------|------|---------|", rows))
         out.append("")
         out += [f"- {line}" for line in _table_facts(schema, t)]

@@ -37,10 +37,7 @@ def dollar_tag(text: str) -> str:
 
 def policy_guard_condition(table: Name, policy: str) -> str:
     schema = f"schemaname = {sql_string(table.schema)} AND " if table.schema else ""
-    return (
-        f"SELECT 1 FROM pg_policies WHERE {schema}tablename = {sql_string(table.name)}"
-        f" AND policyname = {sql_string(policy)}"
-    )
+    return f"SELECT 1 FROM pg_policies WHERE {schema}tablename = {sql_string(table.name)} AND policyname = {sql_string(policy)}"
 
 
 def _policy_block(table: Name, policy: str, indent: str, tag: str) -> tuple[str, str]:
@@ -119,8 +116,4 @@ def _inner_line_starts(text: str) -> list[int]:
         strings = [(t.start, t.end) for t in tokenize(text) if t.kind == STRING]
     except TokenError:
         return []
-    return [
-        i + 1
-        for i, c in enumerate(text)
-        if c == "\n" and text[i + 1 : i + 2] not in ("", "\n") and not any(s <= i < e for s, e in strings)
-    ]
+    return [i + 1 for i, c in enumerate(text) if c == "\n" and text[i + 1 : i + 2] not in ("", "\n") and not any(s <= i < e for s, e in strings)]

@@ -85,9 +85,7 @@ class _Options:
     progress: Callable[[Path | None, Step], None] | None
 
 
-def _verify_migration(
-    m: Migration, baselines: Sequence[Baseline], project: Project, server: Server | None, options: _Options
-) -> list[Finding]:
+def _verify_migration(m: Migration, baselines: Sequence[Baseline], project: Project, server: Server | None, options: _Options) -> list[Finding]:
     if m.literal.substitutions:
         project.notices.append(FileNotice(m.path, "not verified: the literal has ${…} substitutions, whose values are only known when the app runs", m.literal.doc_start))
         return []

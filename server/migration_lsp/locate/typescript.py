@@ -261,9 +261,7 @@ def _first_error(node: ts.Node) -> ts.Node | None:
     return None
 
 
-def _walk(
-    node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, out: list[MigrationLiteral], notices: list[Notice], values: _Values
-) -> None:
+def _walk(node: ts.Node, text: str, names: frozenset[str], to_char: ByteToChar, out: list[MigrationLiteral], notices: list[Notice], values: _Values) -> None:
     declared: list[ts.Node] = []  # names in declaring position, to tell an unreadable literal
     stack = [node]
     while stack:
@@ -519,9 +517,7 @@ def _quoted(value: ts.Node, text: str, to_char: ByteToChar) -> list[_Piece] | No
     if value.type == "template_string":
         kind = "template"
         node = value
-    elif value.type == "call_expression" and (
-        (raw := _is_string_raw(value, text, to_char)) or _is_cooked_tag(value, text, to_char)
-    ):
+    elif value.type == "call_expression" and ((raw := _is_string_raw(value, text, to_char)) or _is_cooked_tag(value, text, to_char)):
         tagged = value.child_by_field_name("arguments")
         if tagged is None or tagged.type != "template_string":
             return None
@@ -582,9 +578,7 @@ def _is_cooked_tag(call: ts.Node, text: str, to_char: ByteToChar) -> bool:
 
 
 # -- the values of ${…} -------------------------------------------------------------------------
-_FUNCTIONS = frozenset(
-    {"function_declaration", "function_expression", "function", "arrow_function", "method_definition", "generator_function_declaration", "generator_function"}
-)
+_FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function", "method_definition", "generator_function_declaration", "generator_function"})
 _DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 _MAX_SAFE_INTEGER = 2**53 - 1
 

@@ -189,9 +189,7 @@ def fix_for(d: types.Diagnostic, findings: Iterable[Finding], index: LineIndex) 
     return None
 
 
-def document_edits(
-    edits: Iterable[Edit], uris: Uris, text_of: Callable[[Path], str | None], version_of: Callable[[Path], int | None]
-) -> list[types.TextDocumentEdit] | None:
+def document_edits(edits: Iterable[Edit], uris: Uris, text_of: Callable[[Path], str | None], version_of: Callable[[Path], int | None]) -> list[types.TextDocumentEdit] | None:
     """Edits grouped by file, each file's ranges computed on the text they were made for.
 
     None when a file cannot be read: half an edit is worse than none.

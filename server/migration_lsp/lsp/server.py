@@ -37,6 +37,7 @@ log = logging.getLogger("migration_lsp")
 
 T = TypeVar("T")
 
+
 class _Invalid:
     """A message whose params could not be read: a request is answered with an error, a notification is dropped and logged."""
 

@@ -95,15 +95,12 @@ class _Builder:
             self._add_constraint(m, st, table, con, con.span)
         self.schema.tables[key] = table
 
-
     def _add_column(self, m: Migration, st: Statement, table: Table, col: Column) -> None:
         if col.name in table.columns:
             return
         span = Span(col.span.start, col.span.start + len(col.definition))
         defined = self._definition(m, st, span)
-        table.columns[col.name] = TableColumn(
-            col.name, col.type, defined, col.not_null, col.default, col.generated, col.primary_key, col.unique
-        )
+        table.columns[col.name] = TableColumn(col.name, col.type, defined, col.not_null, col.default, col.generated, col.primary_key, col.unique)
         if col.primary_key and table.primary_key is None:
             table.primary_key = Key((col.name,), defined)
         if col.unique:
@@ -124,9 +121,7 @@ class _Builder:
         elif con.kind == "unique":
             table.uniques.append(Key(con.columns, defined, con.name))
         elif con.kind == "foreign_key" and con.references is not None:
-            table.foreign_keys.append(
-                ForeignKey(con.columns, canonical(con.references), defined, con.references_columns, con.name)
-            )
+            table.foreign_keys.append(ForeignKey(con.columns, canonical(con.references), defined, con.references_columns, con.name))
         elif con.kind == "check" and con.expression is not None:
             self._add_check(table, Check(con.name, con.expression, defined))
 
@@ -243,9 +238,7 @@ class _Builder:
         known = name is not None and not dynamic(name)  # a name only the app knows finds no index
         if known and name in self.schema.indexes:
             return
-        index = Index(
-            name, table.name, self._definition(m, st), f.index_columns, f.index_expressions, f.predicate, f.unique
-        )
+        index = Index(name, table.name, self._definition(m, st), f.index_columns, f.index_expressions, f.predicate, f.unique)
         table.indexes.append(index)
         if known and name is not None:
             self.schema.indexes[name] = index
@@ -295,7 +288,6 @@ class _Builder:
         else:
             self.schema.views[key] = View(key, self._definition(m, st), f.kind == "create_materialized_view")
 
-
     def _create_function(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None:
             return
@@ -306,10 +298,7 @@ class _Builder:
         if key in self.schema.functions and not f.or_replace:
             return
         arguments, returns, language = signature(f.text, f.name_span.end if f.name_span else 0)
-        self.schema.functions[key] = Function(
-            key, self._definition(m, st), arguments, returns, language, f.kind == "create_procedure"
-        )
-
+        self.schema.functions[key] = Function(key, self._definition(m, st), arguments, returns, language, f.kind == "create_procedure")
 
     def _create_publication(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or dynamic(f.name) or f.name.name in self.schema.publications:

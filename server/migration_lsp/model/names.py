@@ -46,7 +46,4 @@ def dynamic(name: Name | str) -> bool:
 
 def could_be(pattern: Name, name: Name) -> bool:
     """Could ``pattern``, whose every ``${…}`` may stand for any text, be ``name``?"""
-    return all(
-        re.fullmatch("".join(".*" if i % 2 else re.escape(part) for i, part in enumerate(PLACEHOLDER.split(p))), n, re.DOTALL)
-        for p, n in zip(pattern.key(), name.key())
-    )
+    return all(re.fullmatch("".join(".*" if i % 2 else re.escape(part) for i, part in enumerate(PLACEHOLDER.split(p))), n, re.DOTALL) for p, n in zip(pattern.key(), name.key()))

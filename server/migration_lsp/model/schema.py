@@ -216,7 +216,6 @@ class Schema:
         key = _key(table)
         return [p for p in self.publications.values() if p.all_tables or key in p.tables]
 
-
     def copy(self) -> Schema:
         """A copy that a replay can change while this one stays as it is: every table and what
         it holds (columns, keys, checks, indexes, policies, triggers) and every publication is

@@ -97,7 +97,28 @@ def trigger_function(text: str) -> Name | None:
 
 
 _FUNCTION_OPTIONS = frozenset(
-    {"AS", "LANGUAGE", "IMMUTABLE", "STABLE", "VOLATILE", "SECURITY", "SET", "STRICT", "CALLED", "PARALLEL", "COST", "ROWS", "WINDOW", "LEAKPROOF", "NOT", "BEGIN", "RETURN", "TRANSFORM", "SUPPORT", "EXTERNAL"}
+    {
+        "AS",
+        "LANGUAGE",
+        "IMMUTABLE",
+        "STABLE",
+        "VOLATILE",
+        "SECURITY",
+        "SET",
+        "STRICT",
+        "CALLED",
+        "PARALLEL",
+        "COST",
+        "ROWS",
+        "WINDOW",
+        "LEAKPROOF",
+        "NOT",
+        "BEGIN",
+        "RETURN",
+        "TRANSFORM",
+        "SUPPORT",
+        "EXTERNAL",
+    }
 )
 
 

@@ -113,4 +113,3 @@ class Rule:
         if current is not None:
             sections[current] = "\n".join(lines).strip()
         return RuleDoc(summary.strip(), sections)
-

@@ -162,8 +162,18 @@ class DropColumn(Rule):
 # defaults, a view's only other views.)
 _CASCADE_TAKES_DATA = frozenset(
     {
-        "SCHEMA", "TYPE", "DOMAIN", "EXTENSION", "FUNCTION", "ROUTINE", "COLLATION", "SERVER",
-        "FOREIGN DATA WRAPPER", "FOREIGN TABLE", "TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY",
+        "SCHEMA",
+        "TYPE",
+        "DOMAIN",
+        "EXTENSION",
+        "FUNCTION",
+        "ROUTINE",
+        "COLLATION",
+        "SERVER",
+        "FOREIGN DATA WRAPPER",
+        "FOREIGN TABLE",
+        "TEXT SEARCH CONFIGURATION",
+        "TEXT SEARCH DICTIONARY",
     }
 )
 

@@ -177,14 +177,16 @@ class CreateIndexNotIdempotent(Rule):
             if m.dialect == "mysql":
                 # MySQL has no CREATE INDEX IF NOT EXISTS: an inserted one would not parse.
                 index = f"CREATE INDEX {f.name}" if f.name else "CREATE INDEX"
-                yield m.finding(self.name, f"{index} fails on the second run, and MySQL has no IF NOT EXISTS for indexes: check information_schema.statistics first, or create the index inside CREATE TABLE IF NOT EXISTS", *st.span())
+                yield m.finding(
+                    self.name,
+                    f"{index} fails on the second run, and MySQL has no IF NOT EXISTS for indexes: check information_schema.statistics first, or create the index inside CREATE TABLE IF NOT EXISTS",
+                    *st.span(),
+                )
                 continue
             if f.name is None:
                 table = f.table.name if f.table else "table"
                 name = "_".join(["idx", table, *f.index_columns[:3]])[:63]
-                named = None if _has_substitution(m, st, f.table_span) else insert_words(
-                    m, at, f"IF NOT EXISTS {sql_ident(name)}", f"Name the index {name} and add IF NOT EXISTS", safe=False
-                )
+                named = None if _has_substitution(m, st, f.table_span) else insert_words(m, at, f"IF NOT EXISTS {sql_ident(name)}", f"Name the index {name} and add IF NOT EXISTS", safe=False)
                 yield m.finding(
                     self.name,
                     "an unnamed index cannot be made idempotent: every run adds another copy; name it and add IF NOT EXISTS",

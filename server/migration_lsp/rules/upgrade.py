@@ -74,6 +74,7 @@ def _references(table: Name | None, columns: tuple[str, ...], span: Span | None)
 
 def _view_uses(f: Fact) -> Iterator[tuple[Name, str]]:
     """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
+
     def ident(node: exp.Expression | None) -> str | None:
         if not isinstance(node, exp.Identifier):
             return None
@@ -192,8 +193,7 @@ class ColumnUsedBeforeAdded(Rule):
         start, end = st.span(_token_span(st.fact.text, column, after))
         return m.finding(
             self.name,
-            f"column {column} of {table} is used before the ADD COLUMN further down adds it: "
-            f"databases that lack the column fail here, and {_WHY}",
+            f"column {column} of {table} is used before the ADD COLUMN further down adds it: databases that lack the column fail here, and {_WHY}",
             start,
             end,
             self._move(m, add, first.top, created),
@@ -266,8 +266,7 @@ class AddColumnRequired(Rule):
                     continue
                 yield m.finding(
                     self.name,
-                    f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails "
-                    f"with 'column contains null values', and {_WHY}; give it a DEFAULT",
+                    f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails with 'column contains null values', and {_WHY}; give it a DEFAULT",
                     *st.span(act.span),
                 )
 
@@ -280,8 +279,6 @@ def _fills_itself(col: Column) -> bool:
 
 
 # -- upgraded databases -----------------------------------------------------------------------
-
-
 
 
 def _pairs(fresh: Schema, upgraded: Schema) -> Iterator[tuple[Table, Table]]:
@@ -436,8 +433,7 @@ class ColumnMissingOnUpgrade(Rule):
         fix = Fix(f"Add {column} to existing {table.name} tables with ADD COLUMN IF NOT EXISTS", (edit,), safe=len(lines) == 1)
         return m.finding(
             self.name,
-            f"databases built from {label} have table {table.name} without column {column}, and CREATE TABLE IF NOT EXISTS "
-            f"skips the table there; add it with ALTER TABLE … ADD COLUMN IF NOT EXISTS",
+            f"databases built from {label} have table {table.name} without column {column}, and CREATE TABLE IF NOT EXISTS skips the table there; add it with ALTER TABLE … ADD COLUMN IF NOT EXISTS",
             defined.start,
             defined.end,
             fix,
@@ -565,12 +561,15 @@ class ChangedDefinitionNotApplied(Rule):
                 if not kept.stale(old.defined.migration, col.defined.statement):
                     continue
                 if _normal(old.type) != _normal(col.type):
-                    yield ("type", str(table_name), column), col.defined.migration.finding(
-                        self.name,
-                        f"databases built from {kept.label} keep column {column} of {table_name} as {old.type}, not {col.type}: "
-                        "CREATE TABLE IF NOT EXISTS skips the table there; to change a type, add a new column and migrate the data in application code",
-                        col.defined.start,
-                        col.defined.end,
+                    yield (
+                        ("type", str(table_name), column),
+                        col.defined.migration.finding(
+                            self.name,
+                            f"databases built from {kept.label} keep column {column} of {table_name} as {old.type}, not {col.type}: "
+                            "CREATE TABLE IF NOT EXISTS skips the table there; to change a type, add a new column and migrate the data in application code",
+                            col.defined.start,
+                            col.defined.end,
+                        ),
                     )
                 elif _normal(old.default) != _normal(col.default):
                     yield ("default", str(table_name), column), self._default(table, col.defined, column, col.default, old.default, kept.label)
@@ -598,8 +597,7 @@ class ChangedDefinitionNotApplied(Rule):
             fix = Fix(title, (*drop.edits, m.edit(*st.span(f.name_span), sql_ident(new))))
         return m.finding(
             self.name,
-            f"databases built from {kept.label} already have index {name.name} with another definition, and IF NOT EXISTS keeps it there; "
-            "give the changed index a new name",
+            f"databases built from {kept.label} already have index {name.name} with another definition, and IF NOT EXISTS keeps it there; give the changed index a new name",
             *st.span(f.name_span),
             fix,
         )
@@ -610,8 +608,7 @@ class ChangedDefinitionNotApplied(Rule):
         fix = insert_before(m, st.top, drop, f'Drop "{policy}" first, so that the guarded CREATE POLICY applies the new definition')
         return m.finding(
             self.name,
-            f'databases built from {label} have policy "{policy}" on {table} with {changed}; the guard skips '
-            "CREATE POLICY there, so they keep it; drop it first with DROP POLICY IF EXISTS",
+            f'databases built from {label} have policy "{policy}" on {table} with {changed}; the guard skips CREATE POLICY there, so they keep it; drop it first with DROP POLICY IF EXISTS',
             *st.span(st.fact.name_span),
             fix,
         )
@@ -646,8 +643,7 @@ class ChangedDefinitionNotApplied(Rule):
         edit = _insert_after(m, m.end_of(top), top.start, lines)
         return m.finding(
             self.name,
-            f"databases built from {label} have CHECK constraint {name} on {table} as ({_unwrap(old)}); the guard skips it there, "
-            "so they keep it; drop it and add it again",
+            f"databases built from {label} have CHECK constraint {name} on {table} as ({_unwrap(old)}); the guard skips it there, so they keep it; drop it and add it again",
             check.defined.start,
             check.defined.end,
             Fix(f"Replace the CHECK constraint {name} on existing tables", (edit,), safe=False),

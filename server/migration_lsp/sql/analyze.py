@@ -156,9 +156,7 @@ def _plpgsql_error(body: str) -> str | None:
 
 
 # Words that end a column's type and start one of its constraints.
-_COLUMN_CONSTRAINT_WORDS = frozenset(
-    {"NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "GENERATED", "COLLATE"}
-)
+_COLUMN_CONSTRAINT_WORDS = frozenset({"NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "GENERATED", "COLLATE"})
 _TABLE_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "LIKE"})
 _CREATE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "TRUSTED", "PROCEDURAL", "RECURSIVE"})
 _OBJECT_WORDS: dict[tuple[str, str | None], str] = {
@@ -728,11 +726,7 @@ class _TokenReader:
             elif updates:
                 kind, verb = "update", "UPDATE"
                 fact.has_where = all(u.args.get("where") is not None for u in updates)
-                fact.set_columns = tuple(
-                    e.this.name.lower() if isinstance(e.this, exp.Column) else e.this.sql().lower()
-                    for e in updates[0].expressions
-                    if isinstance(e, exp.EQ)
-                )
+                fact.set_columns = tuple(e.this.name.lower() if isinstance(e.this, exp.Column) else e.this.sql().lower() for e in updates[0].expressions if isinstance(e, exp.EQ))
             elif inserts := list(expression.find_all(exp.Insert)):
                 kind, verb = "insert", "INSERT"
                 fact.on_conflict = all(_meets_duplicates(i) for i in inserts)
@@ -796,4 +790,3 @@ def columns_of(expression: str | None) -> tuple[str, ...]:
     # Identifiers inside subqueries belong to other tables.
     sub_cols = {c.name.lower() for s in parsed.find_all(exp.Subquery, exp.Exists) for c in s.find_all(exp.Column)}
     return tuple(dict.fromkeys(n for n in names if n not in sub_cols))
-

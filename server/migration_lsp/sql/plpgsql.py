@@ -30,9 +30,7 @@ from migration_lsp.sql.quote import sql_ident, sql_string
 from migration_lsp.sql.split import split
 from migration_lsp.sql.tokens import PUNCT, STRING, WORD, Tok, TokenError, tokenize
 
-_PLPGSQL_STATEMENTS = frozenset(
-    {"RAISE", "PERFORM", "RETURN", "NULL", "GET", "EXIT", "CONTINUE", "OPEN", "CLOSE", "FETCH", "MOVE", "ASSERT", "CALL", "COMMIT", "ROLLBACK"}
-)
+_PLPGSQL_STATEMENTS = frozenset({"RAISE", "PERFORM", "RETURN", "NULL", "GET", "EXIT", "CONTINUE", "OPEN", "CLOSE", "FETCH", "MOVE", "ASSERT", "CALL", "COMMIT", "ROLLBACK"})
 _BLOCK_END = frozenset({"END", "EXCEPTION", "ELSIF", "ELSEIF", "ELSE", "WHEN"})
 _SQL_VERBS = frozenset({"UPDATE", "DELETE", "INSERT", "SELECT", "WITH", "MERGE"})
 _DML = frozenset({"select", "insert", "update", "delete", "merge", "dml"})

@@ -50,9 +50,7 @@ def _pg_config_bindir() -> str | None:
     if pg_config is None:
         return None
     try:
-        done = subprocess.run(
-            [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
-        )
+        done = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None

@@ -14,10 +14,7 @@ import psycopg
 from migration_lsp.verify.definitions import Hints
 
 _USER_SCHEMA = "{0}.nspname <> 'information_schema' AND {0}.nspname NOT LIKE 'pg\\_%'"
-_NOT_EXTENSION = (
-    "NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = '{0}'::regclass"
-    " AND d.objid = {1}.oid AND d.deptype = 'e')"
-)
+_NOT_EXTENSION = "NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = '{0}'::regclass AND d.objid = {1}.oid AND d.deptype = 'e')"
 _RELATION_KINDS = {
     "r": "table",
     "p": "table",
@@ -219,15 +216,11 @@ def _columns(conn: psycopg.Connection) -> Iterator[CatalogObject]:
         elif default is not None:
             definition += f" DEFAULT {default}"
         if identity:
-            definition += (
-                " GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
-            )
+            definition += " GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
         if notnull:
             definition += " NOT NULL"
         parent = _relation(relkind, schema, table)
-        yield CatalogObject(
-            "column", f"{parent[1]}.{column}", definition, parent, (("table", table, column),)
-        )
+        yield CatalogObject("column", f"{parent[1]}.{column}", definition, parent, (("table", table, column),))
 
 
 def _constraints(conn: psycopg.Connection) -> Iterator[CatalogObject]:
@@ -270,13 +263,8 @@ def _policies(conn: psycopg.Connection) -> Iterator[CatalogObject]:
           JOIN pg_class c ON c.oid = p.polrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE {_USER_SCHEMA.format("n")}"""
-    for schema, table, relkind, name, permissive, command, roles, using, check in _rows(
-        conn, query
-    ):
-        definition = (
-            f"AS {'PERMISSIVE' if permissive else 'RESTRICTIVE'} FOR {_POLICY_COMMANDS[command]}"
-            f" TO {', '.join(roles)}"
-        )
+    for schema, table, relkind, name, permissive, command, roles, using, check in _rows(conn, query):
+        definition = f"AS {'PERMISSIVE' if permissive else 'RESTRICTIVE'} FOR {_POLICY_COMMANDS[command]} TO {', '.join(roles)}"
         if using is not None:
             definition += f" USING ({using})"
         if check is not None:
@@ -295,9 +283,7 @@ def _functions(conn: psycopg.Connection) -> Iterator[CatalogObject]:
           AND {_NOT_EXTENSION.format("pg_proc", "p")}"""
     for schema, name, prokind, arguments, definition in _rows(conn, query):
         kind = "procedure" if prokind == "p" else "function"
-        yield CatalogObject(
-            kind, f"{_name(schema, name)}({arguments})", definition, None, ((kind, name),)
-        )
+        yield CatalogObject(kind, f"{_name(schema, name)}({arguments})", definition, None, ((kind, name),))
 
 
 def _triggers(conn: psycopg.Connection) -> Iterator[CatalogObject]:
@@ -312,9 +298,7 @@ def _triggers(conn: psycopg.Connection) -> Iterator[CatalogObject]:
         if enabled == "D":
             definition += " (disabled)"
         parent = _relation(relkind, schema, table)
-        yield CatalogObject(
-            "trigger", f"{name} on {parent[1]}", definition, parent, (("trigger", name),)
-        )
+        yield CatalogObject("trigger", f"{name} on {parent[1]}", definition, parent, (("trigger", name),))
 
 
 def _publications(conn: psycopg.Connection) -> Iterator[CatalogObject]:
@@ -322,11 +306,7 @@ def _publications(conn: psycopg.Connection) -> Iterator[CatalogObject]:
         SELECT pubname, puballtables, pubinsert, pubupdate, pubdelete, pubtruncate
         FROM pg_publication"""
     for name, all_tables, *actions in _rows(conn, query):
-        published = ", ".join(
-            action
-            for action, on in zip(("insert", "update", "delete", "truncate"), actions, strict=True)
-            if on
-        )
+        published = ", ".join(action for action, on in zip(("insert", "update", "delete", "truncate"), actions, strict=True) if on)
         definition = ("FOR ALL TABLES " if all_tables else "") + f"WITH (publish = '{published}')"
         yield CatalogObject("publication", name, definition, None, (("publication", name),))
     query = """
@@ -338,6 +318,4 @@ def _publications(conn: psycopg.Connection) -> Iterator[CatalogObject]:
     for publication, schema, table, relkind in _rows(conn, query):
         parent = _relation(relkind, schema, table)
         hints = (("publication", publication, table),)
-        yield CatalogObject(
-            "publication member", f"{parent[1]} in {publication}", "member", parent, hints
-        )
+        yield CatalogObject("publication member", f"{parent[1]} in {publication}", "member", parent, hints)

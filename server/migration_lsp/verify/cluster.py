@@ -63,9 +63,7 @@ class LocalCluster:
 
     def _start(self) -> str:
         account = _service_account()
-        self.directory = Path(
-            tempfile.mkdtemp(prefix="migration-lsp-", dir=_parent_folder(account))
-        )
+        self.directory = Path(tempfile.mkdtemp(prefix="migration-lsp-", dir=_parent_folder(account)))
         as_account: dict[str, Any] = {}
         if account is not None:
             # PostgreSQL refuses to run as root; everything it touches must belong to its user.
@@ -73,9 +71,7 @@ class LocalCluster:
             as_account = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
         data = self.directory / "data"
         initdb = [str(self.bin_dir / "initdb"), "-D", str(data), *_INITDB_OPTIONS]
-        done = subprocess.run(
-            initdb, cwd=self.directory, capture_output=True, text=True, **as_account
-        )
+        done = subprocess.run(initdb, cwd=self.directory, capture_output=True, text=True, **as_account)
         if done.returncode != 0:
             raise VerifyError(f"initdb failed: {_last_line(done.stderr or done.stdout)}")
         command = [str(self.bin_dir / "postgres"), "-D", str(data), "-p", _PORT]
@@ -93,9 +89,7 @@ class LocalCluster:
                 process_group=0,
                 **as_account,
             )
-        self.conninfo = make_conninfo(
-            host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres"
-        )
+        self.conninfo = make_conninfo(host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres")
         self._wait_until_ready(self.conninfo)
         return self.conninfo
 

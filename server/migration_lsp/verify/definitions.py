@@ -19,9 +19,7 @@ Token = tuple[str, int, int]
 Hints = tuple[tuple[str, ...], ...]
 
 
-def find_definition(
-    source: SqlSource, hints: tuple[tuple[str, ...], ...]
-) -> tuple[int, int] | None:
+def find_definition(source: SqlSource, hints: tuple[tuple[str, ...], ...]) -> tuple[int, int] | None:
     """Where the first statement holding all tokens of a hint names the hint's last token.
 
     Hints are tried in order; keywords are lower case, names as the catalog spells them.

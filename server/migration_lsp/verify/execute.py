@@ -21,9 +21,7 @@ MODES = ("transaction", "statements")
 
 _SKIPPABLE = r"(?:\s+|--[^\n]*|/\*.*?\*/)*"
 # The whole-text run is replayed inside a transaction of our own, which these would end.
-_TRANSACTION_CONTROL = re.compile(
-    _SKIPPABLE + r"(?:begin|start|commit|end|rollback|abort)\b", re.I | re.S
-)
+_TRANSACTION_CONTROL = re.compile(_SKIPPABLE + r"(?:begin|start|commit|end|rollback|abort)\b", re.I | re.S)
 _OPENING = re.compile(_SKIPPABLE + r"(?:begin|start)\b", re.I | re.S)
 _DO_BODY = re.compile(_SKIPPABLE + r"do\s*(?:language\s+\w+\s*)?(?:\$\w*\$|')", re.I | re.S)
 _INLINE_FRAME = re.compile(r"PL/pgSQL function inline_code_block line (\d+)")

@@ -151,6 +151,4 @@ def platform_named(name: str) -> Platform:
     try:
         return PLATFORMS[name]
     except KeyError:
-        raise VerifyError(
-            f"unknown platform {name!r}; expected one of: {', '.join(PLATFORMS)}"
-        ) from None
+        raise VerifyError(f"unknown platform {name!r}; expected one of: {', '.join(PLATFORMS)}") from None

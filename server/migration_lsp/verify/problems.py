@@ -37,10 +37,7 @@ def upgrade_comparison(label: str) -> Comparison:
 
 
 def over_time(limit: float) -> str:
-    return (
-        f"did not finish within the time limit of {limit:g} s per scenario"
-        " (verify-time-limit in the config, --time-limit on the command line)"
-    )
+    return f"did not finish within the time limit of {limit:g} s per scenario (verify-time-limit in the config, --time-limit on the command line)"
 
 
 def where(scenario: str) -> str:

@@ -26,7 +26,7 @@ _QUOTED = re.compile(r'"([^"]*)"')
 _LAST_VALUE = re.compile(r'(?P<head>[^"]*): "(?P<value>.*)"', re.S)
 _ROW = re.compile(r"(?P<head>(?:Partition key of the failing row|Failing row) contains) \(.*\)\.", re.S)
 _KEY = re.compile(
-    r'Key \((?P<columns>[^()]*)\)=\(.*\) (?P<rest>already exists|is duplicated'
+    r"Key \((?P<columns>[^()]*)\)=\(.*\) (?P<rest>already exists|is duplicated"
     r'|is (?:not present in|still referenced from) table "[^"]*")\.',
     re.S,
 )

@@ -100,9 +100,7 @@ def _timed_out(database: Scratch) -> Failure:
     return Failure("57014", over_time(database.deadline.limit), None, None)
 
 
-def _fresh_and_twice(
-    database: Scratch, run: _Run, problems: list[VerifyProblem]
-) -> Snapshot | None:
+def _fresh_and_twice(database: Scratch, run: _Run, problems: list[VerifyProblem]) -> Snapshot | None:
     """The schema a fresh database ends up with, or None when current fails there."""
     current, mode = run.current, run.mode
     run.begin(database, "fresh", "running current")
@@ -121,9 +119,7 @@ def _fresh_and_twice(
     return first
 
 
-def _upgrade(
-    database: Scratch, run: _Run, baseline: SqlSource, fresh: Snapshot | None
-) -> list[VerifyProblem]:
+def _upgrade(database: Scratch, run: _Run, baseline: SqlSource, fresh: Snapshot | None) -> list[VerifyProblem]:
     current, mode = run.current, run.mode
     label = baseline.label
     scenario = f"upgrade:{label}"

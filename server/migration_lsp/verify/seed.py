@@ -83,11 +83,7 @@ def seed(conn: psycopg.Connection, tables: list[Table]) -> None:
         for column in table_columns:
             column.candidates = _check_candidates(column, checks.get(table.oid, {}))
         for row in range(ROWS_PER_TABLE):
-            parents = {
-                name: value
-                for key in keys.get(table.oid, [])
-                for name, value in zip(key.columns, _parent_row(conn, key, row), strict=True)
-            }
+            parents = {name: value for key in keys.get(table.oid, []) for name, value in zip(key.columns, _parent_row(conn, key, row), strict=True)}
             _insert(conn, table, table_columns, parents, checks.get(table.oid, {}), row)
 
 
@@ -166,9 +162,7 @@ def _foreign_keys(conn: psycopg.Connection, oids: list[int]) -> dict[int, list[_
     return found
 
 
-def _checks(
-    conn: psycopg.Connection, oids: list[int]
-) -> dict[int, dict[str, tuple[list[str], str]]]:
+def _checks(conn: psycopg.Connection, oids: list[int]) -> dict[int, dict[str, tuple[list[str], str]]]:
     """CHECK constraints per table: name → (columns, definition)."""
     rows = conn.execute(
         """
@@ -190,14 +184,7 @@ def _parents_first(tables: list[Table], keys: dict[int, list[_ForeignKey]]) -> l
     pending = {table.oid: table for table in tables}
     ordered: list[Table] = []
     while pending:
-        ready = [
-            table
-            for table in pending.values()
-            if all(
-                key.parent.oid == table.oid or key.parent.oid not in pending
-                for key in keys.get(table.oid, [])
-            )
-        ] or [next(iter(pending.values()))]
+        ready = [table for table in pending.values() if all(key.parent.oid == table.oid or key.parent.oid not in pending for key in keys.get(table.oid, []))] or [next(iter(pending.values()))]
         for table in ready:
             ordered.append(pending.pop(table.oid))
     return ordered
@@ -205,18 +192,14 @@ def _parents_first(tables: list[Table], keys: dict[int, list[_ForeignKey]]) -> l
 
 def _parent_row(conn: psycopg.Connection, key: _ForeignKey, row: int) -> tuple[str | None, ...]:
     query = sql.SQL("SELECT {} FROM {} ORDER BY 1 LIMIT 1 OFFSET %s").format(
-        sql.SQL(", ").join(
-            sql.SQL("{}::text").format(sql.Identifier(name)) for name in key.parent_columns
-        ),
+        sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(name)) for name in key.parent_columns),
         key.parent.identifier,
     )
     parents = conn.execute(query, (row,)).fetchone() or conn.execute(query, (0,)).fetchone()
     return parents or (None,) * len(key.columns)
 
 
-def _check_candidates(
-    column: _Column, checks: dict[str, tuple[list[str], str]]
-) -> list[str | None]:
+def _check_candidates(column: _Column, checks: dict[str, tuple[list[str], str]]) -> list[str | None]:
     """Values the CHECK constraints on ``column`` spell out, to try before the generic ones."""
     found: list[str | None] = []
     for columns, definition in checks.values():
@@ -244,19 +227,12 @@ def _insert(
     row: int,
 ) -> bool:
     """Try a few variants of one row until one goes in."""
-    explicit = {
-        column.name
-        for column in columns
-        if column.insertable and (column.name in parents or not column.has_default)
-    }
+    explicit = {column.name for column in columns if column.insertable and (column.name in parents or not column.has_default)}
     choice = {column.name: 0 for column in columns}
     minimal = False
     by_name = {column.name: column for column in columns}
     for _ in range(_ATTEMPTS):
-        values = {
-            name: parents[name] if name in parents else _value(by_name[name], choice[name], row)
-            for name in explicit
-        }
+        values = {name: parents[name] if name in parents else _value(by_name[name], choice[name], row) for name in explicit}
         try:
             conn.execute(_insert_statement(table, by_name, values))
             return True
@@ -282,9 +258,7 @@ def _insert(
     return False
 
 
-def _insert_statement(
-    table: Table, columns: dict[str, _Column], values: dict[str, str | None]
-) -> sql.Composed:
+def _insert_statement(table: Table, columns: dict[str, _Column], values: dict[str, str | None]) -> sql.Composed:
     if not values:
         return sql.SQL("INSERT INTO {} DEFAULT VALUES").format(table.identifier)
     names = sorted(values)
@@ -328,9 +302,7 @@ def _typed_value(column: _Column, row: int) -> str | None:
         # The number leads, so values stay distinct when a short varchar/char cuts them.
         return f"{number} {column.name}"
     if category == "D":
-        return (
-            f"12:00:0{row}" if type_name in ("time", "timetz") else f"2024-01-0{number} 12:00:00+00"
-        )
+        return f"12:00:0{row}" if type_name in ("time", "timetz") else f"2024-01-0{number} 12:00:00+00"
     if category == "T":
         return f"{number} hours"
     if category == "I":

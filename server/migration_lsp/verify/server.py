@@ -159,14 +159,10 @@ class Server:
             self._drop_roles([role.name])
 
     @contextmanager
-    def session(
-        self, database: str, role: _Role, platform: Platform, deadline: Deadline
-    ) -> Iterator[psycopg.Connection]:
+    def session(self, database: str, role: _Role, platform: Platform, deadline: Deadline) -> Iterator[psycopg.Connection]:
         """An autocommit connection as ``role``, stopped from outside when ``deadline`` passes."""
         self._reopen(database, role)
-        conninfo = make_conninfo(
-            self._admin_conninfo, dbname=database, user=role.name, password=role.password
-        )
+        conninfo = make_conninfo(self._admin_conninfo, dbname=database, user=role.name, password=role.password)
         conn = self._connect(conninfo)
         watchdog = _Watchdog(self._admin_conninfo, conn.info.backend_pid, deadline)
         try:
@@ -192,13 +188,11 @@ class Server:
                     self._drop_roles([owner.name])
                     raise VerifyError(
                         f"cannot set up the {platform.name} platform in a scratch database: "
-                        f"{first_line(error)}; to verify without it, set platform = \"none\" in the config"
+                        f'{first_line(error)}; to verify without it, set platform = "none" in the config'
                         " (on the command line: --platform none)"
                     ) from None
                 # Its owner's objects go to each copy's role; the database itself must not.
-                self._admin_execute(
-                    sql.SQL("ALTER DATABASE {} OWNER TO CURRENT_USER").format(sql.Identifier(name))
-                )
+                self._admin_execute(sql.SQL("ALTER DATABASE {} OWNER TO CURRENT_USER").format(sql.Identifier(name)))
                 self._templates[platform.name] = _Template(name, owner)
             return self._templates[platform.name]
 
@@ -209,29 +203,16 @@ class Server:
             admin = self._require_admin()
             self._create_platform_roles(platform)
             try:
-                admin.execute(
-                    sql.SQL("CREATE ROLE {} LOGIN " + _UNPRIVILEGED + " PASSWORD {}").format(
-                        sql.Identifier(role.name), sql.Literal(role.password)
-                    )
-                )
+                admin.execute(sql.SQL("CREATE ROLE {} LOGIN " + _UNPRIVILEGED + " PASSWORD {}").format(sql.Identifier(role.name), sql.Literal(role.password)))
                 self._roles.add(role.name)
                 if not _is_superuser(admin):
                     # Creating its databases for it, and stopping its sessions, take membership.
-                    admin.execute(
-                        sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role.name))
-                    )
+                    admin.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role.name)))
             except psycopg.Error as error:
-                raise VerifyError(
-                    f"cannot create a role to run the migration as: {first_line(error)}; "
-                    "the database URL's role needs CREATEROLE and CREATEDB"
-                ) from None
+                raise VerifyError(f"cannot create a role to run the migration as: {first_line(error)}; the database URL's role needs CREATEROLE and CREATEDB") from None
             for member_of in platform.roles:
                 try:
-                    admin.execute(
-                        sql.SQL("GRANT {} TO {}").format(
-                            sql.Identifier(member_of), sql.Identifier(role.name)
-                        )
-                    )
+                    admin.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(member_of), sql.Identifier(role.name)))
                 except psycopg.errors.InsufficientPrivilege:
                     # A platform role someone else administers: the migration may not act as it.
                     pass
@@ -245,9 +226,7 @@ class Server:
 
     def _create_database(self, template: str, owner: _Role) -> str:
         name = SCRATCH_PREFIX + secrets.token_hex(6)
-        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
-            sql.Identifier(name), sql.Identifier(template), sql.Identifier(owner.name)
-        )
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(template), sql.Identifier(owner.name))
         if template == "template0":
             # UTF-8, so that error positions (in characters) match Python string offsets.
             statement += sql.SQL(" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
@@ -255,9 +234,7 @@ class Server:
             try:
                 self._require_admin().execute(statement)
             except psycopg.Error as error:
-                raise VerifyError(
-                    f"cannot create a scratch database: {first_line(error)}"
-                ) from None
+                raise VerifyError(f"cannot create a scratch database: {first_line(error)}") from None
             self._databases.add(name)
         return name
 
@@ -279,21 +256,10 @@ class Server:
         """
         with self._lock:
             try:
-                self._admin_execute(
-                    sql.SQL(
-                        "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true CONNECTION LIMIT -1"
-                        " IS_TEMPLATE false"
-                    ).format(sql.Identifier(database))
-                )
-                self._admin_execute(
-                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                        sql.Identifier(role.name), sql.Literal(role.password)
-                    )
-                )
+                self._admin_execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true CONNECTION LIMIT -1 IS_TEMPLATE false").format(sql.Identifier(database)))
+                self._admin_execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role.name), sql.Literal(role.password)))
             except psycopg.Error as error:
-                raise VerifyError(
-                    f"cannot reset scratch database {database}: {first_line(error)}"
-                ) from None
+                raise VerifyError(f"cannot reset scratch database {database}: {first_line(error)}") from None
 
     def _drop_database(self, name: str) -> None:
         """Drop a scratch database, whatever the migration did to it or to our sessions."""
@@ -301,14 +267,10 @@ class Server:
             try:
                 if self._admin_execute(_IS_TEMPLATE, (name,)).fetchone():
                     # A template cannot be dropped.
-                    self._admin_execute(
-                        sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name))
-                    )
+                    self._admin_execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
                 self._admin_execute(_drop_statement(self._require_admin(), name))
             except psycopg.Error as error:
-                raise VerifyError(
-                    f"cannot drop scratch database {name}: {first_line(error)}"
-                ) from None
+                raise VerifyError(f"cannot drop scratch database {name}: {first_line(error)}") from None
             self._databases.discard(name)
 
     def _drop_roles(self, names: Iterable[str]) -> None:
@@ -355,13 +317,9 @@ class Server:
             )
         except psycopg.Error as error:
             if self._url is None:
-                raise VerifyError(
-                    f"cannot connect to the throwaway PostgreSQL: {first_line(error)}"
-                ) from None
+                raise VerifyError(f"cannot connect to the throwaway PostgreSQL: {first_line(error)}") from None
             raise VerifyError(
-                f"cannot connect to PostgreSQL at {_describe(conninfo)}: {first_line(error)}; "
-                f"check --database-url, or {INSTALL_COMMANDS} and leave --database-url out to use "
-                "a throwaway local server"
+                f"cannot connect to PostgreSQL at {_describe(conninfo)}: {first_line(error)}; check --database-url, or {INSTALL_COMMANDS} and leave --database-url out to use a throwaway local server"
             ) from None
 
 

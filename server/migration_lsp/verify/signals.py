@@ -19,11 +19,7 @@ def raise_on_termination() -> Handlers:
     """
     if not _in_main_thread():
         return {}
-    return {
-        signum: signal.signal(signum, _raise)
-        for signum in _SIGNALS
-        if signal.getsignal(signum) is signal.SIG_DFL
-    }
+    return {signum: signal.signal(signum, _raise) for signum in _SIGNALS if signal.getsignal(signum) is signal.SIG_DFL}
 
 
 @contextmanager

@@ -51,9 +51,7 @@ _SKIPPABLE = re.compile(r"(?:\s+|--[^\n]*|/\*.*?(?:\*/|\Z))*", re.S)
 _NEAR = re.compile(r'^near "(.*)": syntax error$', re.S)
 _TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|\w+|\S""")
 _MEMORY = ("", ":memory:")
-_REFUSED = (
-    "verify runs SQLite in memory: attaching a database file and VACUUM INTO are refused"
-)
+_REFUSED = "verify runs SQLite in memory: attaching a database file and VACUUM INTO are refused"
 _PROGRESS_STEPS = 10_000  # virtual machine instructions between looks at the clock
 
 
@@ -240,10 +238,7 @@ class _Table:
 def _tables(conn: sqlite3.Connection) -> list[_Table]:
     """The app's ordinary tables: not SQLite's own, nor virtual tables and their shadow tables."""
     kinds = {name: kind for _, name, kind, *_ in conn.execute("PRAGMA main.table_list")}
-    rows = conn.execute(
-        "SELECT name, rootpage FROM sqlite_schema WHERE type = 'table' AND rootpage > 0"
-        " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
-    )
+    rows = conn.execute("SELECT name, rootpage FROM sqlite_schema WHERE type = 'table' AND rootpage > 0 AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
     return [_Table(name, rootpage) for name, rootpage in rows if kinds.get(name) == "table"]
 
 
@@ -392,10 +387,7 @@ def _snapshot(database: bytes | None) -> Snapshot:
 
 def _objects(conn: sqlite3.Connection) -> Iterator[CatalogObject]:
     options = {name: (without_rowid, strict) for _, name, _, _, without_rowid, strict in conn.execute("PRAGMA main.table_list")}
-    rows = conn.execute(
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema"
-        " WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name"
-    ).fetchall()
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name").fetchall()
     kinds = {name: kind for kind, name, _, _ in rows}
     for kind, name, table, sql in rows:
         if kind == "table":

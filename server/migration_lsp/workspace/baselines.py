@@ -165,12 +165,7 @@ def _history(path: Path, config: Config) -> list[tuple[str, Document]]:
         if blob is None:
             continue  # the commit that deleted the file
         document = _parse(path, blob, config)
-        tables = {
-            st.fact.name.key()
-            for m in document.migrations
-            for st in m.all_statements()
-            if st.fact.kind == "create_table" and st.fact.name is not None
-        }
+        tables = {st.fact.name.key() for m in document.migrations for st in m.all_statements() if st.fact.kind == "create_table" and st.fact.name is not None}
         if tables - seen:
             versions.append((short, document))
             seen |= tables
@@ -228,9 +223,7 @@ def _cat_file(root: Path, specs: list[str]) -> list[str | None]:
 
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, input=stdin, capture_output=True, env={**os.environ, **_GIT_ENV}, timeout=_GIT_TIMEOUT
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, env={**os.environ, **_GIT_ENV}, timeout=_GIT_TIMEOUT)
     except FileNotFoundError as e:
         if e.filename != "git":
             raise _NoGit(f"{cwd} does not exist") from None

@@ -163,4 +163,3 @@ class DeclarationReader(NodeText):
             nxt = children[i + 1] if i + 1 < len(children) else None
             comma_end = self.to_char(nxt.end_byte) if nxt is not None and nxt.type == "," else None
             yield ConstantEntry(key, value, *self.span(pair), *self.span(value_node), comma_end)
-

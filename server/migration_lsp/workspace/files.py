@@ -92,9 +92,7 @@ def is_code_file(path: Path) -> bool:
     return path.suffix.lower() in CODE_SUFFIXES
 
 
-def walk(
-    root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), suffixes: frozenset[str] = CODE_SUFFIXES
-) -> Iterator[Path | Unreadable]:
+def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), suffixes: frozenset[str] = CODE_SUFFIXES) -> Iterator[Path | Unreadable]:
     """Files with one of ``suffixes`` (code files by default) under ``root``, honouring
     ``.gitignore`` files and the skipped folders; and what could not be walked.
 

@@ -326,7 +326,6 @@ class WorkspaceIndex:
         return None
 
 
-
 def _relpath(target: Path, start: Path) -> str:
     return PurePath(os.path.relpath(target, start)).as_posix()
 

@@ -46,7 +46,7 @@ class ModuleResolver:
         package, _, sub = spec.partition("/") if not spec.startswith("@") else _split_scoped(spec)
         root = self._package_dirs().get(package)
         if root is not None:
-            for base in ((root / sub, root / "src" / sub) if sub else (root / "src" / "index", root / "index")):
+            for base in (root / sub, root / "src" / sub) if sub else (root / "src" / "index", root / "index"):
                 found = self._file_at(base)
                 if found is not None:
                     return found
@@ -95,12 +95,10 @@ class ModuleResolver:
         return self._packages
 
 
-
 def _split_scoped(spec: str) -> tuple[str, str, str]:
     scope, _, rest = spec.partition("/")
     name, sep, sub = rest.partition("/")
     return f"{scope}/{name}", sep, sub
-
 
 
 def _read_jsonc(path: Path) -> dict:
@@ -143,11 +141,7 @@ class _TsConfig:
         raw_paths = options.get("paths")
         if isinstance(raw_paths, dict):
             anchor = base_url or path.parent
-            paths = tuple(
-                (pattern, tuple(anchor / t for t in targets if isinstance(t, str)))
-                for pattern, targets in raw_paths.items()
-                if isinstance(targets, list)
-            )
+            paths = tuple((pattern, tuple(anchor / t for t in targets if isinstance(t, str))) for pattern, targets in raw_paths.items() if isinstance(targets, list))
         else:
             paths = parent.paths if parent is not None else ()
         return cls(base_url, paths)

@@ -87,4 +87,3 @@ class ImportDecl:
     end: int
     named_end: int | None  # where another name goes in `{ … }`: after the last one, or the `{`
     quote: str  # the specifier's quote
-

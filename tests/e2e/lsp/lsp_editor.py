@@ -91,9 +91,7 @@ class Editor:
         text = (self.root / rel).read_text() if text is None else text
         self.texts[uri] = text
         self.versions[uri] = 1
-        self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "typescript", 1, text))
-        )
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "typescript", 1, text)))
         return uri
 
     def close(self, uri: str) -> None:
@@ -110,11 +108,7 @@ class Editor:
             changes.append(types.TextDocumentContentChangePartial(range=e.range, text=e.new_text))
         self.texts[uri] = text
         self.versions[uri] += 1
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]), changes
-            )
-        )
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]), changes))
         return self.versions[uri]
 
     def replace(self, uri: str, old: str, new: str) -> int:
@@ -135,9 +129,7 @@ class Editor:
     def write(self, rel: str, text: str, kind: types.FileChangeType = types.FileChangeType.Changed) -> None:
         """Change a file on disk, and tell the server as a file watcher would."""
         (self.root / rel).write_text(text)
-        self.client.workspace_did_change_watched_files(
-            types.DidChangeWatchedFilesParams([types.FileEvent(self.uri(rel), kind)])
-        )
+        self.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(self.uri(rel), kind)]))
 
     def apply_workspace_edit(self, edit: types.WorkspaceEdit) -> None:
         """Apply a workspace edit the way the client's capabilities say it arrives."""

@@ -98,7 +98,7 @@ async def test_ignore_in_code_uses_a_line_comment(editor: Editor) -> None:
     editor.apply_workspace_edit(ignore.edit)
     after = await editor.diagnostics(db, version=editor.versions[db])
     assert "table-not-in-migration" not in codes(after) and "unused-suppression" not in codes(after)
-    assert "  // migration-lsp: ignore table-not-in-migration -- reason\n  const { data } = await supabase.from(\"mason_audit_log\")" in editor.texts[db]
+    assert '  // migration-lsp: ignore table-not-in-migration -- reason\n  const { data } = await supabase.from("mason_audit_log")' in editor.texts[db]
 
 
 async def test_fix_all_applies_every_safe_fix(editor: Editor) -> None:

@@ -71,7 +71,7 @@ async def test_cross_file_findings_follow_every_edit(editor: Editor) -> None:
     route = editor.open(ROUTE)
     await editor.diagnostics(route, version=1)
     # The code uses a table no migration creates: reported where it is used.
-    version = editor.replace(db, '.from(TABLES.USERS)', '.from("mason_audit_log")')
+    version = editor.replace(db, ".from(TABLES.USERS)", '.from("mason_audit_log")')
     assert "table-not-in-migration" in codes(await editor.diagnostics(db, version=version))
     # Creating it in the migration clears the finding in the other file at once.
     created = editor.replace(route, "ALTER TABLE mason_users ENABLE", "CREATE TABLE IF NOT EXISTS mason_audit_log (id uuid PRIMARY KEY);\nALTER TABLE mason_users ENABLE")
@@ -106,9 +106,7 @@ async def test_a_deleted_file_takes_its_findings_along(editor: Editor) -> None:
     audit = editor.uri("src/lib/audit.ts")
     await editor.diagnostics(audit, until=lambda ds: "table-not-in-migration" in codes(ds))
     (editor.root / "src/lib/audit.ts").unlink()
-    editor.client.workspace_did_change_watched_files(
-        types.DidChangeWatchedFilesParams([types.FileEvent(audit, types.FileChangeType.Deleted)])
-    )
+    editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(audit, types.FileChangeType.Deleted)]))
     assert await editor.diagnostics(audit, until=lambda ds: not ds) == []
 
 
@@ -131,9 +129,7 @@ class TestCheckOnSave:
         await editor.diagnostics(uri, version=1)
         version = editor.replace(uri, CREATE_USERS, "CREATE TABLE mason_users")
         # A request runs after any check the change would have queued, and answers after it.
-        await editor.request(
-            editor.client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0)))
-        )
+        await editor.request(editor.client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0))))
         assert all(p.version != version for p in editor.client.published if p.uri == uri)
         editor.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
         assert "create-table-not-idempotent" in codes(await editor.diagnostics(uri, version=version))

@@ -14,7 +14,7 @@ from pytest_lsp import ClientServerConfig, client_capabilities
 
 pytestmark = pytest.mark.asyncio
 
-SEEDS = 'export const SEED_SQL = `\nCREATE TABLE mason_seeds (id uuid PRIMARY KEY);\n`;\n'
+SEEDS = "export const SEED_SQL = `\nCREATE TABLE mason_seeds (id uuid PRIMARY KEY);\n`;\n"
 
 
 @pytest.fixture

@@ -32,10 +32,7 @@ async def _definition(editor: Editor, uri: str, position: types.Position) -> lis
     params = types.DefinitionParams(types.TextDocumentIdentifier(uri), position)
     result = await editor.request(editor.client.text_document_definition_async(params))
     locations = result if isinstance(result, list) else [result]
-    return [
-        types.Location(loc.target_uri, loc.target_selection_range) if isinstance(loc, types.LocationLink) else loc
-        for loc in locations
-    ]
+    return [types.Location(loc.target_uri, loc.target_selection_range) if isinstance(loc, types.LocationLink) else loc for loc in locations]
 
 
 @pytest.mark.parametrize(("rel", "around", "name", "reference"), TABLE_REFERENCES)
@@ -211,9 +208,7 @@ async def flat_client(lsp_client: Client, root: Path):
     assert capabilities.text_document is not None
     capabilities.text_document.document_symbol = types.DocumentSymbolClientCapabilities(hierarchical_document_symbol_support=False)
     lsp_client.set_configuration({}, section=SECTION)
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=capabilities, workspace_folders=[types.WorkspaceFolder(root.as_uri(), root.name)])
-    )
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities, workspace_folders=[types.WorkspaceFolder(root.as_uri(), root.name)]))
     yield
     await lsp_client.shutdown_session()
 

@@ -130,7 +130,6 @@ def _diagnostics(wire: Wire, uri: str, version: int) -> list[dict]:
             return params["diagnostics"]
 
 
-
 def test_a_lone_surrogate_gets_diagnostics_at_the_right_columns(ready: Wire, root: Path) -> None:
     uri = (root / ROUTE).as_uri()
     line = "/* \ud800 */ TRUNCATE mason_users;"

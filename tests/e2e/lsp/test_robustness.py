@@ -67,9 +67,7 @@ async def test_untitled_documents_are_left_alone(editor: Editor) -> None:
     untitled = "untitled:Untitled-1"
     editor.texts[untitled] = "export const MIGRATION_SQL = `DROP TABLE mason_users;`;\n"
     editor.versions[untitled] = 1
-    editor.client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(untitled, "typescript", 1, editor.texts[untitled]))
-    )
+    editor.client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(untitled, "typescript", 1, editor.texts[untitled])))
     editor.edit(untitled, [types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), "// ")])
     assert await _hover(editor, untitled, types.Position(0, 40)) is None
     symbols = types.DocumentSymbolParams(types.TextDocumentIdentifier(untitled))

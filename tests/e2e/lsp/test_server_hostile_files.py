@@ -71,9 +71,7 @@ async def test_a_fifo_opened_in_the_editor_or_replacing_a_file_does_not_hang_the
     # A file the server holds becomes a FIFO: the watcher says it changed.
     (editor.root / DB).unlink()
     os.mkfifo(editor.root / DB)
-    editor.client.workspace_did_change_watched_files(
-        types.DidChangeWatchedFilesParams([types.FileEvent(editor.uri(DB), types.FileChangeType.Changed)])
-    )
+    editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(editor.uri(DB), types.FileChangeType.Changed)]))
     version = editor.replace(route, "-- People who sign in.", "TRUNCATE mason_users;")
     assert "truncate" in codes(await editor.diagnostics(route, version=version))
     assert logged(editor, f"{editor.root / DB}: skipped: not a regular file (a FIFO)")

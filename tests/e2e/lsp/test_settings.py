@@ -10,7 +10,7 @@ from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
 
-SEEDS = 'export const SEED_SQL = `\nCREATE TABLE mason_seeds (id uuid PRIMARY KEY);\n`;\n'
+SEEDS = "export const SEED_SQL = `\nCREATE TABLE mason_seeds (id uuid PRIMARY KEY);\n`;\n"
 
 
 class TestVariableNames:

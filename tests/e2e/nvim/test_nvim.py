@@ -22,9 +22,7 @@ CODE = "create-table-not-idempotent"
 # The driver gives up on each wait after 30 s; this only stops a Neovim that hangs.
 NVIM_TIMEOUT_S = 300
 
-CREATE_LINE, CREATE_TEXT = next(
-    (i, line) for i, line in enumerate(ROUTE.read_text().splitlines()) if line.startswith(f"CREATE TABLE {TABLE} ")
-)
+CREATE_LINE, CREATE_TEXT = next((i, line) for i, line in enumerate(ROUTE.read_text().splitlines()) if line.startswith(f"CREATE TABLE {TABLE} "))
 
 
 class NvimRun:
