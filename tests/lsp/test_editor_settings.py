@@ -6,7 +6,7 @@ from pathlib import Path
 
 from migration_lsp.lsp.settings import EditorSettings, Settings
 
-APP, API = Path("/work/app"), Path("/work/app/packages/api")
+APP, API = Path("/srv/app"), Path("/srv/app/packages/api")
 SAVE = Settings(check_on="save")
 
 
