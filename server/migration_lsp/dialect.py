@@ -14,6 +14,9 @@ import re
 from pathlib import Path
 
 DIALECTS = ("postgres", "sqlite", "mysql")
+# The rulebook's: what a literal is checked as when nothing says otherwise.
+DEFAULT_DIALECT, DEFAULT_PLATFORM = "postgres", "supabase"
+_NAMES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL"}
 
 # Module names (a prefix ending in "/" matches every module under it) → dialect.
 _SQLITE_MODULES = (
@@ -61,6 +64,13 @@ _POSTGRES_TOKENS = re.compile(r"\bROW\s+LEVEL\s+SECURITY\b|\bCREATE\s+POLICY\b|\
 # Comments and string constants say nothing about the dialect.
 _NOT_CODE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.S)
 _SUPABASE_SQL = re.compile(r"\b(?:auth|storage)\s*\.|\bsupabase_realtime\b", re.I)
+
+
+def describe(dialect: str, platform: str) -> str:
+    """How a literal is checked, in words: "SQLite", "PostgreSQL on Supabase", …"""
+    if dialect != "postgres":
+        return _NAMES[dialect]
+    return "PostgreSQL on Supabase" if platform == "supabase" else "plain PostgreSQL (platform none)"
 
 
 def imported_modules(text: str) -> set[str]:

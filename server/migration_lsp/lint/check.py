@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from migration_lsp.config import Config, load_config_file
+from migration_lsp.dialect import DEFAULT_DIALECT, DEFAULT_PLATFORM, describe
 from migration_lsp.findings import Finding, RuleError
 from migration_lsp.lint import suppress
 from migration_lsp.migration import Document, Migration
@@ -228,7 +229,20 @@ def check_project(
     )
     where = project.config.source or project.config.root
     notices = [FileNotice(where, f"rule {e.rule} failed: {e.message}") for e in result.rule_errors]
+    # Only what differs from the rulebook's PostgreSQL on Supabase: that one goes without saying.
+    for document in project.documents.values():
+        for m in document.migrations:
+            if (m.dialect, m.platform) != (DEFAULT_DIALECT, DEFAULT_PLATFORM):
+                notices.append(FileNotice(m.path, f"checked as {describe(m.dialect, m.platform)}{_SCOPE[m.dialect]}", m.literal.doc_start))
     return ProjectResult(result.findings, notices, result.rule_errors)
+
+
+# What a user needs to know about the rules that do not run.
+_SCOPE = {
+    "postgres": ": row level security and policies are not checked unless [rules] sets their level",
+    "sqlite": ": the PostgreSQL-only rules do not run",
+    "mysql": ": the PostgreSQL-only rules do not run",
+}
 
 
 def needs_baseline(project: Project, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> bool:

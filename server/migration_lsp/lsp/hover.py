@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Callable
 
 from lsprotocol import types
 
+from migration_lsp.dialect import describe
 from migration_lsp.lsp import convert
+from migration_lsp.migration import Migration
 from migration_lsp.model.schema import Definition, Function, Table
 from migration_lsp.query import lookup
 from migration_lsp.rules.registry import RULES, rule_url
@@ -47,6 +49,11 @@ def _hover(ls: MigrationServer, path: Path, position: types.Position) -> types.H
         else:
             parts.append(function_card(symbol.name, schema.function(symbol.name), link))
         span = symbol.place.start, symbol.place.end
+    declared = lookup.declaration_at(project, path, offset)
+    if declared is not None:
+        m, place = declared
+        parts.append(literal_card(m))
+        span = span or (place.start, place.end)
     for f in state.shown(path):
         if f.start <= offset <= f.end and f.rule in RULES:
             parts.append(rule_card(f.rule))
@@ -116,6 +123,11 @@ def function_card(name: Name, function: Function | None, link: Link) -> str:
     language = f" LANGUAGE {function.language}" if function.language else ""
     kind = "procedure" if function.procedure else "function"
     return f"**{kind}** `{function.name}({function.arguments})`{returns}{language}\n\nCreated in {link(function.defined)}"
+
+
+def literal_card(m: Migration) -> str:
+    """How the literal is checked: its dialect and platform, from the config or the evidence."""
+    return f"**migration** `{m.literal.name}`: {describe(m.dialect, m.platform)}\n\nDialect `{m.dialect}`, platform `{m.platform}`."
 
 
 def rule_card(rule: str) -> str:

@@ -122,6 +122,18 @@ def symbol_at(project: Project, path: Path, offset: int) -> Symbol | None:
     return None
 
 
+def declaration_at(project: Project, path: Path, offset: int) -> tuple[Migration, Place] | None:
+    """The literal whose declared name (``MIGRATION_SQL`` in ``const MIGRATION_SQL = `…```) is at ``offset``."""
+    doc = project.documents.get(path)
+    for m in doc.migrations if doc is not None else ():
+        lit = m.literal
+        names = list(re.finditer(rf"(?<![\w$]){re.escape(lit.name)}(?![\w$])", m.text[: lit.doc_start]))
+        named = [n for n in names if n.start() >= lit.declaration_start]
+        if named and named[-1].start() <= offset <= named[-1].end():
+            return m, Place(path, named[-1].start(), named[-1].end())
+    return None
+
+
 def definition(project: Project, symbol: Symbol) -> Definition | None:
     schema = schema_of(project)
     found = schema.table(symbol.name) if symbol.kind == TABLE else schema.function(symbol.name)

@@ -224,3 +224,19 @@ async def test_document_symbols_flat_for_a_client_without_hierarchy(flat_client:
     assert (users.kind, users.container_name, users.location.uri) == (types.SymbolKind.Class, "MIGRATION_SQL", uri)
     assert users.location.range == editor.range_of(uri, "mason_users", within="CREATE TABLE IF NOT EXISTS mason_users")
     assert by_name["email"].container_name == "mason_users"
+
+
+async def test_hover_on_the_declaration_shows_the_dialect_and_platform(editor: Editor) -> None:
+    route = editor.open(ROUTE)
+    hover = await _hover(editor, route, editor.position_of(route, "MIGRATION_SQL", within="export const MIGRATION_SQL", offset=3))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.value == "**migration** `MIGRATION_SQL`: PostgreSQL on Supabase\n\nDialect `postgres`, platform `supabase`."
+    assert hover.range == editor.range_of(route, "MIGRATION_SQL", within="export const MIGRATION_SQL")
+    # A use of the name is not its declaration.
+    assert await _hover(editor, route, editor.position_of(route, "MIGRATION_SQL", within="runSql(MIGRATION_SQL)", offset=3)) is None
+    text = 'import Database from "better-sqlite3";\n\nexport const MIGRATION_SQL = `CREATE TABLE IF NOT EXISTS drafts (id INTEGER PRIMARY KEY AUTOINCREMENT);`;\n'
+    local = editor.open("src/local.ts", text)
+    await editor.diagnostics(local)
+    hover = await _hover(editor, local, editor.position_of(local, "MIGRATION_SQL", offset=1))
+    assert hover is not None
+    assert hover.contents.value == "**migration** `MIGRATION_SQL`: SQLite\n\nDialect `sqlite`, platform `none`."
