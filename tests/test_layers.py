@@ -36,8 +36,6 @@ LAZY = {
     ("main", "migration_lsp.lsp.serve"),  # pygls and lsprotocol, only for the server
     ("main", "migration_lsp.cli.verify"),  # psycopg, only for `verify`
     ("cli.check", "migration_lsp.cli.verify"),  # psycopg, only for --verify
-    ("cli.check", "migration_lsp.lint.verify"),
-    ("cli.check", "migration_lsp.verify"),
     ("lsp.commands", "migration_lsp.lint.verify"),  # psycopg, only when the editor asks to verify
     ("lsp.commands", "migration_lsp.verify"),
     ("lsp.server", "migration_lsp.verify"),

@@ -40,25 +40,12 @@ def run_check(args: argparse.Namespace) -> int:
         return _print_diff(projects, originals, fixed, args)
     if args.verify:
         # lazy: psycopg loads only to verify
-        from migration_lsp.cli.verify import verify_progress
-        from migration_lsp.lint.verify import verify_projects
-        from migration_lsp.verify import VerifyError
+        from migration_lsp.cli.verify import verify_findings
 
-        try:
-            with verify_progress(args.format) as progress:
-                findings += verify_projects(
-                    projects,
-                    ref=args.baseline,
-                    database_url=args.database_url,
-                    platform=args.platform,
-                    time_limit=args.time_limit,
-                    select=args.select,
-                    ignore=args.ignore,
-                    progress=progress,
-                )
-        except VerifyError as e:
-            say(str(e))
+        verified = verify_findings(projects, args, select=args.select, ignore=args.ignore)
+        if verified is None:
             return EXIT_ERROR
+        findings += verified
         findings.sort(key=Finding.order)
     code = report(projects, findings, args, fixed=fixed, failed=bool(failed))
     return max(code, EXIT_FINDINGS) if unfixed else code  # a fix asked for and not made fails the run

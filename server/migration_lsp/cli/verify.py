@@ -16,8 +16,10 @@ from typing import Iterator, Sequence, TextIO
 from migration_lsp.cli.main import EXIT_ERROR, Parser, add_config_option, add_report_options, add_time_limit_option, read_projects, report, say
 from migration_lsp.cli.report import FORMATS, display_path
 from migration_lsp.config import PLATFORMS, VERIFY_MODES
+from migration_lsp.findings import Finding
 from migration_lsp.lint.verify import verify_projects
 from migration_lsp.verify import Step, VerifyError
+from migration_lsp.workspace.project import Project
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,21 +51,31 @@ def main(argv: Sequence[str]) -> int:
     projects = read_projects(args.paths or [Path(".")], args)
     if projects is None:
         return EXIT_ERROR
+    findings = verify_findings(projects, args, mode=args.mode)
+    if findings is None:
+        return EXIT_ERROR
+    return report(projects, findings, args)
+
+
+def verify_findings(projects: Sequence[Project], args: argparse.Namespace, *, mode: str | None = None, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Finding] | None:
+    """What verify finds, run with the options ``verify`` and ``check --verify`` share, its
+    progress on a watching terminal; None when it could not run (said on stderr)."""
     try:
         with verify_progress(args.format) as progress:
-            findings = verify_projects(
+            return verify_projects(
                 projects,
                 ref=args.baseline,
                 database_url=args.database_url,
                 platform=args.platform,
-                mode=args.mode,
+                mode=mode,
                 time_limit=args.time_limit,
+                select=select,
+                ignore=ignore,
                 progress=progress,
             )
     except VerifyError as e:
         say(str(e))
-        return EXIT_ERROR
-    return report(projects, findings, args)
+        return None
 
 
 @contextlib.contextmanager
