@@ -20,7 +20,7 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.names import dynamic
 from migration_lsp.model.schema import Table
 from migration_lsp.sql.analyze import analyze
-from migration_lsp.sql.facts import Name, Statement
+from migration_lsp.sql.facts import Kind, Name, Statement
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.workspace.references import ColumnUse
 
@@ -33,18 +33,18 @@ def section_of(st: Statement) -> str | None:
     """The rulebook section a top-level statement belongs to, if any: none for a statement on
     a table whose name holds a ``${…}``, which only the app knows."""
     f = st.fact
-    table = f.name if f.kind == "create_table" else f.table
+    table = f.name if f.kind == Kind.CREATE_TABLE else f.table
     if table is not None and dynamic(table):
         return None
-    if f.kind == "create_table":
+    if f.kind == Kind.CREATE_TABLE:
         return "table"
-    if f.kind == "create_index":
+    if f.kind == Kind.CREATE_INDEX:
         return "index"
-    if f.kind == "alter_table" and f.actions and all(a.kind in ("enable_rls", "force_rls") for a in f.actions):
+    if f.kind == Kind.ALTER_TABLE and f.actions and all(a.kind in ("enable_rls", "force_rls") for a in f.actions):
         return "rls"
-    if f.kind == "create_policy":
+    if f.kind == Kind.CREATE_POLICY:
         return "policy"
-    if f.kind == "do" and any(c.kind == "create_policy" and not (c.table is not None and dynamic(c.table)) for c in f.walk()):
+    if f.kind == Kind.DO and any(c.kind == Kind.CREATE_POLICY and not (c.table is not None and dynamic(c.table)) for c in f.walk()):
         return "policy"
     return None
 
@@ -176,7 +176,7 @@ def policy(config: Config, table: Name, others: Iterable[str]) -> Piece | None:
         return None  # a template with unknown placeholders: no fix rather than a wrong one
     statement = statement.strip().rstrip(";") + ";"
     fact = analyze(statement.rstrip(";"))
-    if fact.kind != "create_policy" or fact.name is None:
+    if fact.kind != Kind.CREATE_POLICY or fact.name is None:
         return None
     return Piece("policy", guarded_policy(table, fact.name.name, statement))
 

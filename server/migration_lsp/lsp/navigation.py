@@ -11,7 +11,7 @@ from migration_lsp.lsp import convert
 from migration_lsp.migration import Migration
 from migration_lsp.positions import LineIndex
 from migration_lsp.query import lookup
-from migration_lsp.sql.facts import Span, Statement
+from migration_lsp.sql.facts import Kind, Span, Statement
 
 if TYPE_CHECKING:
     from migration_lsp.lsp.server import MigrationServer
@@ -97,16 +97,16 @@ def _references(ls: MigrationServer, path: Path, position: types.Position, inclu
 # -- the outline ----------------------------------------------------------------------------
 
 _KINDS = {
-    "create_table": types.SymbolKind.Class,
-    "create_foreign_table": types.SymbolKind.Class,
-    "create_view": types.SymbolKind.Interface,
-    "create_materialized_view": types.SymbolKind.Interface,
-    "create_index": types.SymbolKind.Key,
-    "create_policy": types.SymbolKind.Property,
-    "create_function": types.SymbolKind.Function,
-    "create_procedure": types.SymbolKind.Function,
-    "create_trigger": types.SymbolKind.Event,
-    "do": types.SymbolKind.Namespace,
+    Kind.CREATE_TABLE: types.SymbolKind.Class,
+    Kind.CREATE_FOREIGN_TABLE: types.SymbolKind.Class,
+    Kind.CREATE_VIEW: types.SymbolKind.Interface,
+    Kind.CREATE_MATERIALIZED_VIEW: types.SymbolKind.Interface,
+    Kind.CREATE_INDEX: types.SymbolKind.Key,
+    Kind.CREATE_POLICY: types.SymbolKind.Property,
+    Kind.CREATE_FUNCTION: types.SymbolKind.Function,
+    Kind.CREATE_PROCEDURE: types.SymbolKind.Function,
+    Kind.CREATE_TRIGGER: types.SymbolKind.Event,
+    Kind.DO: types.SymbolKind.Namespace,
 }
 
 
@@ -146,19 +146,19 @@ def _statement(m: Migration, st: Statement, index: LineIndex) -> types.DocumentS
     selection = st.span(f.name_span) if f.name_span is not None else (st.start, st.start)
     children: list[types.DocumentSymbol] = []
     detail = None
-    if f.kind in ("create_table", "create_foreign_table"):
+    if f.kind in (Kind.CREATE_TABLE, Kind.CREATE_FOREIGN_TABLE):
         name = str(f.name)
         detail = "table"
         for col in f.columns:
             col_span = st.span(Span(col.span.start, col.span.start + max(len(col.definition), col.span.end - col.span.start)))
             children.append(types.DocumentSymbol(col.name, types.SymbolKind.Field, doc_range(col_span), doc_range(st.span(col.span)), detail=col.type))
-    elif f.kind == "create_index":
+    elif f.kind == Kind.CREATE_INDEX:
         name = str(f.name) if f.name is not None else f"index on {f.table}"
         detail = f"{'unique ' if f.unique else ''}on {f.table} ({', '.join(f.index_columns or f.index_expressions)})"
-    elif f.kind in ("create_policy", "create_trigger"):
+    elif f.kind in (Kind.CREATE_POLICY, Kind.CREATE_TRIGGER):
         name = f.name.name if f.name is not None else "?"
-        detail = f"on {f.table}" + (f" for {f.policy_command.lower()}" if f.kind == "create_policy" else "")
-    elif f.kind == "do":
+        detail = f"on {f.table}" + (f" for {f.policy_command.lower()}" if f.kind == Kind.CREATE_POLICY else "")
+    elif f.kind == Kind.DO:
         nested = [(child, s) for child in st.nested() if child.parent is st and (s := _statement(m, child, index)) is not None]
         children = [s for _, s in nested]
         # Named after what it does: "DO: policy Allow all on users".

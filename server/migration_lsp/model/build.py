@@ -16,7 +16,7 @@ from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Table, TableColumn, Trigger, View
 from migration_lsp.model.statement_text import purpose, signature, table_list, tokens, trigger_function
 from migration_lsp.sql.analyze import columns_of
-from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span, Statement
+from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Span, Statement
 
 
 def build_schema(migrations: Iterable[Migration], over: Schema | None = None) -> Schema:
@@ -41,19 +41,19 @@ class _Builder:
         # An explicit table: a statement's first word (`target t;`) never names a method. Made
         # once per build, not once per statement.
         self._handlers = {
-            "create_table": self._create_table,
-            "create_foreign_table": self._create_table,
-            "alter_table": self._alter_table,
-            "create_index": self._create_index,
-            "create_policy": self._create_policy,
-            "create_trigger": self._create_trigger,
-            "create_view": self._create_view,
-            "create_materialized_view": self._create_view,
-            "create_function": self._create_function,
-            "create_procedure": self._create_function,
-            "create_publication": self._create_publication,
-            "alter_publication": self._alter_publication,
-            "drop": self._drop,
+            Kind.CREATE_TABLE: self._create_table,
+            Kind.CREATE_FOREIGN_TABLE: self._create_table,
+            Kind.ALTER_TABLE: self._alter_table,
+            Kind.CREATE_INDEX: self._create_index,
+            Kind.CREATE_POLICY: self._create_policy,
+            Kind.CREATE_TRIGGER: self._create_trigger,
+            Kind.CREATE_VIEW: self._create_view,
+            Kind.CREATE_MATERIALIZED_VIEW: self._create_view,
+            Kind.CREATE_FUNCTION: self._create_function,
+            Kind.CREATE_PROCEDURE: self._create_function,
+            Kind.CREATE_PUBLICATION: self._create_publication,
+            Kind.ALTER_PUBLICATION: self._alter_publication,
+            Kind.DROP: self._drop,
         }
 
     def apply(self, m: Migration, st: Statement) -> None:
@@ -286,7 +286,7 @@ class _Builder:
         if dynamic(key):
             self._dynamic_relation(m, key)
         else:
-            self.schema.views[key] = View(key, self._definition(m, st), f.kind == "create_materialized_view")
+            self.schema.views[key] = View(key, self._definition(m, st), f.kind == Kind.CREATE_MATERIALIZED_VIEW)
 
     def _create_function(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None:
@@ -298,7 +298,7 @@ class _Builder:
         if key in self.schema.functions and not f.or_replace:
             return
         arguments, returns, language = signature(f.text, f.name_span.end if f.name_span else 0)
-        self.schema.functions[key] = Function(key, self._definition(m, st), arguments, returns, language, f.kind == "create_procedure")
+        self.schema.functions[key] = Function(key, self._definition(m, st), arguments, returns, language, f.kind == Kind.CREATE_PROCEDURE)
 
     def _create_publication(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or dynamic(f.name) or f.name.name in self.schema.publications:

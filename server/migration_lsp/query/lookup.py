@@ -20,7 +20,7 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.build import build_schema
 from migration_lsp.model.names import canonical
 from migration_lsp.model.schema import Definition, Schema
-from migration_lsp.sql.facts import Name, Span, Statement
+from migration_lsp.sql.facts import Kind, Name, Span, Statement
 from migration_lsp.sql.tokens import tokenize
 from migration_lsp.workspace.project import Project
 from migration_lsp.workspace.supabase_calls import FILTERS
@@ -78,9 +78,9 @@ def sql_names(m: Migration) -> Iterator[tuple[str, Name, Statement, int, int]]:
                 seen.add((start, end))
                 yield kind, canonical(name), st, start, end
 
-        if f.kind in ("create_function", "create_procedure") or (f.kind == "drop" and f.object_type in ("FUNCTION", "PROCEDURE")):
+        if f.kind in (Kind.CREATE_FUNCTION, Kind.CREATE_PROCEDURE) or (f.kind == Kind.DROP and f.object_type in ("FUNCTION", "PROCEDURE")):
             yield from named(FUNCTION, f.name, f.name_span)
-        elif f.kind == "create_table" or (f.kind == "drop" and f.object_type == "TABLE"):
+        elif f.kind == Kind.CREATE_TABLE or (f.kind == Kind.DROP and f.object_type == "TABLE"):
             yield from named(TABLE, f.name, f.name_span)
         yield from named(TABLE, f.table, f.table_span)
         for col in f.columns:

@@ -10,6 +10,7 @@ from typing import Iterable
 
 from migration_lsp.findings import Finding
 from migration_lsp.rules.base import Context, Rule
+from migration_lsp.sql.facts import Kind
 
 _INSTEAD = "add the new structure, migrate the data in application code, and remove the old one only after confirming the migration succeeded"
 
@@ -46,7 +47,7 @@ class DropTable(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind == "drop" and f.object_type == "TABLE":
+            if f.kind == Kind.DROP and f.object_type == "TABLE":
                 yield m.finding(self.name, f"DROP TABLE {f.name} deletes every row of the table: {_INSTEAD}", *st.span())
 
 
@@ -81,7 +82,7 @@ class DeleteRows(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
-            if st.fact.kind == "delete":
+            if st.fact.kind == Kind.DELETE:
                 target = f" from {st.fact.table}" if st.fact.table else ""
                 yield m.finding(self.name, f"DELETE removes user data{target} on every run: {_INSTEAD}", *st.span())
 
@@ -114,7 +115,7 @@ class Truncate(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
-            if st.fact.kind == "truncate":
+            if st.fact.kind == Kind.TRUNCATE:
                 yield m.finding(self.name, f"TRUNCATE empties {st.fact.table or 'the table'} on every run: {_INSTEAD}", *st.span())
 
 
@@ -148,7 +149,7 @@ class DropColumn(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             for act in st.fact.actions:
-                if act.kind == "drop_column" and st.fact.kind == "alter_table":
+                if act.kind == "drop_column" and st.fact.kind == Kind.ALTER_TABLE:
                     yield m.finding(
                         self.name,
                         f"DROP COLUMN {act.column} deletes that column's data in every row of {st.fact.table}: {_INSTEAD}",
@@ -215,7 +216,7 @@ class DestructiveDdl(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind == "drop":
+            if f.kind == Kind.DROP:
                 obj = f.object_type or ""
                 if obj in ("SCHEMA", "DATABASE", "OWNED", "MATERIALIZED VIEW"):
                     yield m.finding(self.name, f"DROP {obj} can delete user data: {_INSTEAD}", *st.span())
@@ -225,7 +226,7 @@ class DestructiveDdl(Rule):
                         f"DROP {obj} … CASCADE also drops the columns and tables that depend on {f.name}: {_INSTEAD}",
                         *st.span(),
                     )
-            elif f.kind == "update" and not f.has_where:
+            elif f.kind == Kind.UPDATE and not f.has_where:
                 yield m.finding(
                     self.name,
                     f"UPDATE without WHERE overwrites {f.table or 'the table'} in every row on every run; say which rows it backfills (e.g. WHERE column IS NULL)",

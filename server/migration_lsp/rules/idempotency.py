@@ -8,7 +8,7 @@ from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words
 from migration_lsp.migration import Migration
 from migration_lsp.rules.base import Context, Rule
-from migration_lsp.sql.facts import Constraint, Fact, Guard, Name, Span, Statement
+from migration_lsp.sql.facts import Constraint, Fact, Guard, Kind, Name, Span, Statement
 from migration_lsp.sql.quote import sql_ident, sql_string
 
 # The rules whose fixes are written per dialect (or withheld where the dialect has no form).
@@ -59,10 +59,10 @@ def _dropped_before(m: Migration, st: Statement, object_type: str, name: Name | 
     def event(f: Fact) -> str | None:
         if not _same_name(f.name, name) or (table is not None and not _same_name(f.table, table)):
             return None
-        if f.kind == "drop" and f.object_type == object_type:
+        if f.kind == Kind.DROP and f.object_type == object_type:
             return "drop"
         # CREATE CONSTRAINT TRIGGER makes a trigger too.
-        if f.kind.startswith("create_") and (f.object_type or "").split(" ")[-1] == object_type:
+        if f.kind.creates and (f.object_type or "").split(" ")[-1] == object_type:
             return "create"
         return None
 
@@ -75,14 +75,14 @@ def _constraint_dropped_before(m: Migration, st: Statement, constraint: str) -> 
     table = st.fact.table
 
     def event(f: Fact) -> str | None:
-        if f.kind == "alter_table" and _same_name(f.table, table):
+        if f.kind == Kind.ALTER_TABLE and _same_name(f.table, table):
             # One ALTER TABLE runs its actions in order.
             for act in reversed(f.actions):
                 if act.kind == "drop_constraint" and act.column == constraint:
                     return "drop"
                 if act.kind == "add_constraint" and act.constraint is not None and act.constraint.name == constraint:
                     return "create"
-        elif f.kind == "create_table" and _same_name(f.name, table) and any(c.name == constraint for c in f.constraints):
+        elif f.kind == Kind.CREATE_TABLE and _same_name(f.name, table) and any(c.name == constraint for c in f.constraints):
             return "create"
         return None
 
@@ -123,7 +123,7 @@ class CreateTableNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind in ("create_table", "create_foreign_table") and not f.if_not_exists and not f.temporary and not st.guarded("not_exists", "duplicate_table"):
+            if f.kind in (Kind.CREATE_TABLE, Kind.CREATE_FOREIGN_TABLE) and not f.if_not_exists and not f.temporary and not st.guarded("not_exists", "duplicate_table"):
                 yield m.finding(
                     self.name,
                     f"CREATE TABLE {f.name} fails on the second run; add IF NOT EXISTS",
@@ -171,7 +171,7 @@ class CreateIndexNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind != "create_index" or f.if_not_exists or st.guarded("not_exists", "duplicate_table"):
+            if f.kind != Kind.CREATE_INDEX or f.if_not_exists or st.guarded("not_exists", "duplicate_table"):
                 continue
             at = st.at(f.keyword_end or 0)
             if m.dialect == "mysql":
@@ -243,7 +243,7 @@ class AddColumnNotIdempotent(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
-            if st.fact.kind != "alter_table" or st.guarded("not_exists", "duplicate_column"):
+            if st.fact.kind != Kind.ALTER_TABLE or st.guarded("not_exists", "duplicate_column"):
                 continue
             for act in st.fact.actions:
                 if act.kind == "add_column" and not act.if_not_exists and act.insert_guard_at is not None:
@@ -318,7 +318,7 @@ class PolicyNotGuarded(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind != "create_policy" or f.name is None or f.table is None:
+            if f.kind != Kind.CREATE_POLICY or f.name is None or f.table is None:
                 continue
             # A check of pg_policies that names another policy is policy-guard-mismatch's.
             if _policy_guard(st) is not None or _dropped_before(m, st, "POLICY", f.name, f.table):
@@ -377,7 +377,7 @@ class PolicyGuardMismatch(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind != "create_policy" or f.name is None or f.table is None:
+            if f.kind != Kind.CREATE_POLICY or f.name is None or f.table is None:
                 continue
             guard = _policy_guard(st)
             # In a quoted DO body the guard's strings are written with doubled quotes, and
@@ -412,15 +412,15 @@ class PolicyGuardMismatch(Rule):
 
 # What each CREATE raises on a second run, for the handlers that let it fail harmlessly.
 _OR_REPLACE = {
-    "create_function": ("FUNCTION", "duplicate_function"),
-    "create_procedure": ("PROCEDURE", "duplicate_function"),
-    "create_view": ("VIEW", "duplicate_table"),
+    Kind.CREATE_FUNCTION: ("FUNCTION", "duplicate_function"),
+    Kind.CREATE_PROCEDURE: ("PROCEDURE", "duplicate_function"),
+    Kind.CREATE_VIEW: ("VIEW", "duplicate_table"),
 }
 _IF_NOT_EXISTS = {
-    "create_extension": ("EXTENSION", "duplicate_object"),
-    "create_schema": ("SCHEMA", "duplicate_schema"),
-    "create_sequence": ("SEQUENCE", "duplicate_table"),
-    "create_materialized_view": ("MATERIALIZED VIEW", "duplicate_table"),
+    Kind.CREATE_EXTENSION: ("EXTENSION", "duplicate_object"),
+    Kind.CREATE_SCHEMA: ("SCHEMA", "duplicate_schema"),
+    Kind.CREATE_SEQUENCE: ("SEQUENCE", "duplicate_table"),
+    Kind.CREATE_MATERIALIZED_VIEW: ("MATERIALIZED VIEW", "duplicate_table"),
 }
 # A second ADD CONSTRAINT: a primary key meets the first ("multiple primary keys", 42P16),
 # a unique or exclusion constraint its index's name (42P07), the others their own (42710).
@@ -503,7 +503,7 @@ class CreateNotIdempotent(Rule):
                 if st.guarded("not_exists", raises) or _dropped_before(m, st, obj, f.name):
                     continue
                 yield self._or_replace(m, st, obj)
-            elif f.kind == "create_trigger" and not f.or_replace and not f.if_not_exists:
+            elif f.kind == Kind.CREATE_TRIGGER and not f.or_replace and not f.if_not_exists:
                 # Only PostgreSQL names a trigger per table (DROP TRIGGER … ON t); elsewhere per schema.
                 on = f.table if m.dialect == "postgres" else None
                 if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, "TRIGGER", f.name, on):
@@ -528,7 +528,7 @@ class CreateNotIdempotent(Rule):
                     *st.span(),
                     insert_words(m, st.at(f.keyword_end or 0), "IF NOT EXISTS"),
                 )
-            elif f.kind in ("create_type", "create_domain"):
+            elif f.kind in (Kind.CREATE_TYPE, Kind.CREATE_DOMAIN):
                 obj = f.object_type or ""
                 if st.guarded("not_exists", "duplicate_object") or _dropped_before(m, st, obj, f.name):
                     continue
@@ -538,9 +538,9 @@ class CreateNotIdempotent(Rule):
                     *st.span(),
                     guard_with_handler(m, st, ("duplicate_object",), "Ignore duplicate_object on a second run"),
                 )
-            elif f.kind == "alter_table":
+            elif f.kind == Kind.ALTER_TABLE:
                 yield from self._constraints(m, st)
-            elif f.kind == "alter_publication" and any(a.kind == "add_table" for a in f.actions):
+            elif f.kind == Kind.ALTER_PUBLICATION and any(a.kind == "add_table" for a in f.actions):
                 if st.guarded("not_exists", "duplicate_object"):
                     continue
                 yield m.finding(
@@ -673,7 +673,7 @@ class DropNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind == "drop" and f.object_type in _DROP_RAISES and not f.if_exists:
+            if f.kind == Kind.DROP and f.object_type in _DROP_RAISES and not f.if_exists:
                 if st.guarded("exists", _DROP_RAISES[f.object_type]):
                     continue
                 if m.dialect == "mysql" and f.object_type == "INDEX":
@@ -685,7 +685,7 @@ class DropNotIdempotent(Rule):
                     *st.span(),
                     insert_words(m, st.at(f.keyword_end or 0), "IF EXISTS"),
                 )
-            elif f.kind == "alter_table":
+            elif f.kind == Kind.ALTER_TABLE:
                 for act in f.actions:
                     if act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
                         if st.guarded("exists", "undefined_object"):
@@ -739,7 +739,7 @@ class InsertNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
-            if f.kind != "insert" or f.on_conflict or f.not_exists_guard or st.guarded("not_exists", "unique_violation"):
+            if f.kind != Kind.INSERT or f.on_conflict or f.not_exists_guard or st.guarded("not_exists", "unique_violation"):
                 continue
             fix = None
             # MySQL's INSERT IGNORE also turns other errors into warnings: that one is the user's call.

@@ -6,6 +6,7 @@ from typing import Iterable
 
 from migration_lsp.findings import Finding
 from migration_lsp.rules.base import Context, Rule
+from migration_lsp.sql.facts import Kind
 
 
 class SyntaxError_(Rule):
@@ -54,7 +55,7 @@ class SyntaxError_(Rule):
                 continue
             message, start, end = error
             # An unread construct is the checker's own limit: PostgreSQL may well run it.
-            text = f"this cannot be checked: {message}" if st.kind == "unread" else f"PostgreSQL cannot parse this statement: {message}"
+            text = f"this cannot be checked: {message}" if st.kind == Kind.UNREAD else f"PostgreSQL cannot parse this statement: {message}"
             yield m.finding(self.name, text, st.at(start), st.at(end))
 
 

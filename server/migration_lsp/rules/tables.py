@@ -13,7 +13,7 @@ from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, ins
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
-from migration_lsp.sql.facts import Name, Span, Statement
+from migration_lsp.sql.facts import Kind, Name, Span, Statement
 from migration_lsp.workspace.index import relative
 
 
@@ -200,7 +200,7 @@ class TableMissingIndex(Rule):
 def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
     """The tables a statement needs to exist, with where it names them (relative spans)."""
     f = st.fact
-    own = canonical(f.name) if f.kind == "create_table" and f.name is not None else None
+    own = canonical(f.name) if f.kind == Kind.CREATE_TABLE and f.name is not None else None
     references = [(c.references, c.references_span) for c in f.columns]
     references += [(c.references, c.references_span) for c in f.constraints]
     for act in f.actions:
@@ -211,11 +211,11 @@ def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
     for name, span in references:
         if name is not None and span is not None and canonical(name) != own:
             yield name, span
-    if f.table is not None and f.table_span is not None and f.kind != "create_table":
-        if f.kind == "alter_table" and f.if_exists:
+    if f.table is not None and f.table_span is not None and f.kind != Kind.CREATE_TABLE:
+        if f.kind == Kind.ALTER_TABLE and f.if_exists:
             return  # ALTER TABLE IF EXISTS skips a missing table
-        if f.kind in ("alter_table", "create_index", "create_policy", "create_trigger", "alter_publication", "insert", "update", "delete") or (
-            f.kind == "comment" and f.object_type in ("TABLE", "COLUMN")
+        if f.kind in (Kind.ALTER_TABLE, Kind.CREATE_INDEX, Kind.CREATE_POLICY, Kind.CREATE_TRIGGER, Kind.ALTER_PUBLICATION, Kind.INSERT, Kind.UPDATE, Kind.DELETE) or (
+            f.kind == Kind.COMMENT and f.object_type in ("TABLE", "COLUMN")
         ):
             yield f.table, f.table_span
 
@@ -223,9 +223,9 @@ def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
 def _created_by(st: Statement) -> Iterator[Name]:
     """The relations a statement creates (or renames a table to)."""
     f = st.fact
-    if f.kind in ("create_table", "create_foreign_table", "create_view", "create_materialized_view") and f.name is not None:
+    if f.kind in (Kind.CREATE_TABLE, Kind.CREATE_FOREIGN_TABLE, Kind.CREATE_VIEW, Kind.CREATE_MATERIALIZED_VIEW) and f.name is not None:
         yield canonical(f.name)
-    elif f.kind == "alter_table" and f.table is not None:
+    elif f.kind == Kind.ALTER_TABLE and f.table is not None:
         for act in f.actions:
             if act.kind == "rename" and act.new_name is not None:
                 yield canonical(Name(act.new_name, f.table.schema))

@@ -6,18 +6,19 @@ from typing import Iterable
 
 from migration_lsp.findings import Finding
 from migration_lsp.rules.base import Context, Rule
+from migration_lsp.sql.facts import Kind
 
 # The statement kinds of PostgreSQL's transaction commands (`BEGIN`/`END` here are the
 # commands, never the words of a PL/pgSQL block, which stay inside their `DO` statement).
 _CONTROL = {
-    "begin": "BEGIN",
-    "start": "START TRANSACTION",
-    "commit": "COMMIT",
-    "end": "END",
-    "rollback": "ROLLBACK",
-    "abort": "ABORT",
-    "savepoint": "SAVEPOINT",
-    "release": "RELEASE",
+    Kind.BEGIN: "BEGIN",
+    Kind.START: "START TRANSACTION",
+    Kind.COMMIT: "COMMIT",
+    Kind.END: "END",
+    Kind.ROLLBACK: "ROLLBACK",
+    Kind.ABORT: "ABORT",
+    Kind.SAVEPOINT: "SAVEPOINT",
+    Kind.RELEASE: "RELEASE",
 }
 
 

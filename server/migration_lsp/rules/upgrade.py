@@ -26,7 +26,7 @@ from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.analyze import columns_of
-from migration_lsp.sql.facts import Column, Fact, Name, Span, Statement
+from migration_lsp.sql.facts import Column, Fact, Kind, Name, Span, Statement
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 
@@ -38,13 +38,13 @@ _WHY = "the whole migration fails with it when the app runs it as one transactio
 def _uses(f: Fact) -> Iterator[tuple[Name, str, int]]:
     """The (table, column) pairs a statement needs to exist, each with where its text names them from."""
     after = f.table_span.end if f.table_span is not None else 0
-    if f.kind in ("create_index", "create_policy") and f.table is not None:
+    if f.kind in (Kind.CREATE_INDEX, Kind.CREATE_POLICY) and f.table is not None:
         for column in f.referenced_columns:
             yield canonical(f.table), column, after
-    elif f.kind == "update" and f.table is not None:
+    elif f.kind == Kind.UPDATE and f.table is not None:
         for column in f.set_columns:
             yield canonical(f.table), column, after
-    elif f.kind == "alter_table" and f.table is not None:
+    elif f.kind == Kind.ALTER_TABLE and f.table is not None:
         for act in f.actions:
             if act.kind in ("alter_type", "set_default", "drop_default", "set_not_null", "drop_not_null", "rename_column") and act.column:
                 yield canonical(f.table), act.column, act.span.start
@@ -56,12 +56,12 @@ def _uses(f: Fact) -> Iterator[tuple[Name, str, int]]:
             elif act.kind == "add_column" and act.column_def is not None:
                 col = act.column_def
                 yield from _references(col.references, col.references_columns, col.references_span)
-    elif f.kind == "create_table":
+    elif f.kind == Kind.CREATE_TABLE:
         for col in f.columns:
             yield from _references(col.references, col.references_columns, col.references_span)
         for con in f.constraints:
             yield from _references(con.references, con.references_columns, con.references_span)
-    elif f.kind in ("create_view", "create_materialized_view"):
+    elif f.kind in (Kind.CREATE_VIEW, Kind.CREATE_MATERIALIZED_VIEW):
         for table, column in _view_uses(f):
             yield table, column, after
 
@@ -156,9 +156,9 @@ class ColumnUsedBeforeAdded(Rule):
             created: dict[Name, int] = {}
             for st in statements:
                 f = st.fact
-                if f.kind == "create_table" and f.name is not None:
+                if f.kind == Kind.CREATE_TABLE and f.name is not None:
                     created.setdefault(canonical(f.name), st.start)
-                if f.kind == "alter_table" and f.table is not None:
+                if f.kind == Kind.ALTER_TABLE and f.table is not None:
                     for act in f.actions:
                         # Without IF NOT EXISTS the use fails on those databases just the same.
                         if act.kind == "add_column" and act.column:
@@ -258,7 +258,7 @@ class AddColumnRequired(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
-            if st.fact.kind != "alter_table" or st.catches("not_null_violation"):
+            if st.fact.kind != Kind.ALTER_TABLE or st.catches("not_null_violation"):
                 continue
             for act in st.fact.actions:
                 col = act.column_def
@@ -340,7 +340,7 @@ def _after_table(table: Table) -> int:
     if st.parent is None:
         for nxt in m.statements[st.index + 1 :]:
             f = nxt.fact
-            if f.kind != "alter_table" or f.table is None or canonical(f.table) != table.name:
+            if f.kind != Kind.ALTER_TABLE or f.table is None or canonical(f.table) != table.name:
                 break
             st = nxt
     return m.end_of(st)

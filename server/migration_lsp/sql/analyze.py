@@ -23,7 +23,7 @@ from pglast import parser as pg_parser
 from sqlglot import exp
 
 from migration_lsp.dialect import DIALECTS
-from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Name, Span
+from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Span
 from migration_lsp.sql.plpgsql import read_do_block
 from migration_lsp.sql.tokens import PUNCT, WORD, Tok, TokenError, tokenize
 
@@ -63,9 +63,9 @@ def _analyze(text: str, dialect: str) -> Fact:
     try:
         tokens = tokenize(text, dialect)
     except TokenError:
-        return Fact("unknown", text, syntax_error=error or ("unterminated quoted string", 0, 1))
+        return Fact(Kind.UNKNOWN, text, syntax_error=error or ("unterminated quoted string", 0, 1))
     if not tokens:
-        return Fact("empty", text, syntax_error=error)
+        return Fact(Kind.EMPTY, text, syntax_error=error)
     fact = _TokenReader(text, tokens, dialect).statement()
     fact.syntax_error = error or fact.syntax_error
     return fact
@@ -167,6 +167,42 @@ _OBJECT_WORDS: dict[tuple[str, str | None], str] = {
     ("FOREIGN", "DATA"): "FOREIGN DATA WRAPPER",
     ("TEXT", "SEARCH"): "TEXT SEARCH",
     ("CONSTRAINT", "TRIGGER"): "CONSTRAINT TRIGGER",
+}
+
+
+# The kind of a statement that its first word alone tells; the words with a grammar of
+# their own (CREATE, ALTER, DROP, DO, the DML verbs, TRUNCATE, COMMENT) are read below.
+_WORD_KINDS = {
+    "GRANT": Kind.GRANT,
+    "REVOKE": Kind.REVOKE,
+    "SELECT": Kind.SELECT,
+    "BEGIN": Kind.BEGIN,
+    "START": Kind.START,
+    "COMMIT": Kind.COMMIT,
+    "END": Kind.END,
+    "ROLLBACK": Kind.ROLLBACK,
+    "ABORT": Kind.ABORT,
+    "SAVEPOINT": Kind.SAVEPOINT,
+    "RELEASE": Kind.RELEASE,
+}
+# The objects whose CREATE has a kind of its own; any other is Kind.CREATE.
+_CREATE_KINDS = {
+    "TABLE": Kind.CREATE_TABLE,
+    "FOREIGN TABLE": Kind.CREATE_FOREIGN_TABLE,
+    "INDEX": Kind.CREATE_INDEX,
+    "POLICY": Kind.CREATE_POLICY,
+    "TRIGGER": Kind.CREATE_TRIGGER,
+    "CONSTRAINT TRIGGER": Kind.CREATE_TRIGGER,
+    "VIEW": Kind.CREATE_VIEW,
+    "MATERIALIZED VIEW": Kind.CREATE_MATERIALIZED_VIEW,
+    "FUNCTION": Kind.CREATE_FUNCTION,
+    "PROCEDURE": Kind.CREATE_PROCEDURE,
+    "PUBLICATION": Kind.CREATE_PUBLICATION,
+    "EXTENSION": Kind.CREATE_EXTENSION,
+    "SCHEMA": Kind.CREATE_SCHEMA,
+    "SEQUENCE": Kind.CREATE_SEQUENCE,
+    "TYPE": Kind.CREATE_TYPE,
+    "DOMAIN": Kind.CREATE_DOMAIN,
 }
 
 
@@ -294,20 +330,16 @@ class _TokenReader:
             self.accept("TABLE")
             self.accept("ONLY")
             named = self.name()
-            return Fact("truncate", self.text, table=named[0] if named else None, table_span=named[1] if named else None)
+            return Fact(Kind.TRUNCATE, self.text, table=named[0] if named else None, table_span=named[1] if named else None)
         if w == "COMMENT":
             return self.comment()
-        if w in ("GRANT", "REVOKE"):
-            return Fact(w.lower(), self.text)
-        if w == "SELECT":
-            return Fact("select", self.text)
-        return Fact((w or "unknown").lower(), self.text)
+        return Fact(_WORD_KINDS.get(w or "", Kind.UNKNOWN), self.text)
 
     def create(self) -> Fact:
         create_tok = self.peek()
         assert create_tok is not None
         self.i += 1
-        fact = Fact("create", self.text, create_end=create_tok.end)
+        fact = Fact(Kind.CREATE, self.text, create_end=create_tok.end)
         if self.accept("OR", "REPLACE"):
             fact.or_replace = True
         while self.word() in _CREATE_MODIFIERS:
@@ -319,7 +351,7 @@ class _TokenReader:
             self.i += 1
         obj = self.object_type()
         fact.object_type = obj
-        fact.kind = "create_" + obj.lower().replace(" ", "_")
+        fact.kind = _CREATE_KINDS.get(obj, Kind.CREATE)
         if obj == "INDEX":
             self.accept("CONCURRENTLY")
         fact.keyword_end = self.last_end()
@@ -332,7 +364,6 @@ class _TokenReader:
         elif obj == "POLICY":
             self.create_policy(fact)
         elif obj in ("TRIGGER", "CONSTRAINT TRIGGER"):
-            fact.kind = "create_trigger"
             self.named(fact)
             on = self.find_word("ON", self.i, len(self.toks))
             if on is not None:
@@ -551,7 +582,7 @@ class _TokenReader:
         self.i += 1
         if not self.at("TABLE"):
             obj = self.object_type() if self.peek() is not None else "UNKNOWN"
-            fact = Fact("alter_" + obj.lower().replace(" ", "_"), self.text, object_type=obj)
+            fact = Fact(Kind.ALTER_PUBLICATION if obj == "PUBLICATION" else Kind.ALTER, self.text, object_type=obj)
             if obj == "PUBLICATION":
                 self.named(fact)
                 first = self.i
@@ -572,7 +603,7 @@ class _TokenReader:
                 fact.actions.append(Action("rename", Span(self.toks[rename].start, len(self.text))))
             return fact
         self.i += 1
-        fact = Fact("alter_table", self.text, object_type="TABLE")
+        fact = Fact(Kind.ALTER_TABLE, self.text, object_type="TABLE")
         if self.accept("IF", "EXISTS"):
             fact.if_exists = True
         self.target(fact)
@@ -662,7 +693,7 @@ class _TokenReader:
     def drop(self) -> Fact:
         self.i += 1
         obj = self.object_type()
-        fact = Fact("drop", self.text, object_type=obj)
+        fact = Fact(Kind.DROP, self.text, object_type=obj)
         if obj == "INDEX":
             self.accept("CONCURRENTLY")
         fact.keyword_end = self.last_end()
@@ -679,7 +710,7 @@ class _TokenReader:
         return fact
 
     def do(self) -> Fact:
-        fact = Fact("do", self.text)
+        fact = Fact(Kind.DO, self.text)
         parts = _do_parts(self.text) if self.dialect == "postgres" else None  # MySQL's DO evaluates expressions
         if parts is None or parts[2] != "plpgsql":
             return fact
@@ -697,7 +728,7 @@ class _TokenReader:
         self.i += 1
         self.accept("ON")
         obj = self.object_type() if self.peek() is not None else ""
-        fact = Fact("comment", self.text, object_type=obj)
+        fact = Fact(Kind.COMMENT, self.text, object_type=obj)
         named = self.name()
         if named is not None:
             if obj in ("TABLE", "VIEW", "MATERIALIZED VIEW"):
@@ -713,7 +744,7 @@ class _TokenReader:
     def dml(self) -> Fact:
         expression = _parse(self.text, self.dialect)
         verb = self.word() or ""
-        kind = {"DELETE": "delete", "UPDATE": "update", "INSERT": "insert", "MERGE": "merge"}.get(verb, "dml")
+        kind = {"DELETE": Kind.DELETE, "UPDATE": Kind.UPDATE, "INSERT": Kind.INSERT, "MERGE": Kind.MERGE}.get(verb, Kind.DML)
         fact = Fact(kind, self.text, expression=expression)
         if isinstance(expression, exp.Expression):
             # A data-modifying WITH query runs its DELETE or UPDATE whatever its main
@@ -721,14 +752,14 @@ class _TokenReader:
             deletes = list(expression.find_all(exp.Delete))
             updates = list(expression.find_all(exp.Update))
             if deletes:
-                kind, verb = "delete", "DELETE"
+                kind, verb = Kind.DELETE, "DELETE"
                 fact.has_where = all(d.args.get("where") is not None for d in deletes)
             elif updates:
-                kind, verb = "update", "UPDATE"
+                kind, verb = Kind.UPDATE, "UPDATE"
                 fact.has_where = all(u.args.get("where") is not None for u in updates)
                 fact.set_columns = tuple(e.this.name.lower() if isinstance(e.this, exp.Column) else e.this.sql().lower() for e in updates[0].expressions if isinstance(e, exp.EQ))
             elif inserts := list(expression.find_all(exp.Insert)):
-                kind, verb = "insert", "INSERT"
+                kind, verb = Kind.INSERT, "INSERT"
                 fact.on_conflict = all(_meets_duplicates(i) for i in inserts)
                 fact.not_exists_guard = all(_not_exists_guard(i) for i in inserts)
                 if isinstance(expression, exp.Insert) and (self.dialect != "sqlite" or _upsert_can_follow(expression)):

@@ -8,10 +8,71 @@ fact in its literal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     from sqlglot import exp
+
+
+class Kind(StrEnum):
+    """What a statement is: the closed set of kinds the analyzer gives, so that a misspelt
+    kind is an error where it is written rather than a comparison that is never true.
+
+    A ``CREATE`` or ``ALTER`` of an object that no rule tells apart is :attr:`CREATE` or
+    :attr:`ALTER`, and every ``DROP`` is :attr:`DROP`: ``Fact.object_type`` says which object.
+    A statement whose first word names no kind here (``SET``, ``VACUUM``, a typo such as
+    ``target``), or whose text cannot be read into tokens, is :attr:`UNKNOWN`.
+    """
+
+    UNKNOWN = "unknown"
+    EMPTY = "empty"  # nothing but comments
+    UNREAD = "unread"  # a DO block's construct nested too deep to read (see sql.plpgsql)
+    CREATE = "create"
+    CREATE_TABLE = "create_table"
+    CREATE_FOREIGN_TABLE = "create_foreign_table"
+    CREATE_INDEX = "create_index"
+    CREATE_POLICY = "create_policy"
+    CREATE_TRIGGER = "create_trigger"  # CONSTRAINT TRIGGER too
+    CREATE_VIEW = "create_view"
+    CREATE_MATERIALIZED_VIEW = "create_materialized_view"
+    CREATE_FUNCTION = "create_function"
+    CREATE_PROCEDURE = "create_procedure"
+    CREATE_PUBLICATION = "create_publication"
+    CREATE_EXTENSION = "create_extension"
+    CREATE_SCHEMA = "create_schema"
+    CREATE_SEQUENCE = "create_sequence"
+    CREATE_TYPE = "create_type"
+    CREATE_DOMAIN = "create_domain"
+    ALTER = "alter"
+    ALTER_TABLE = "alter_table"
+    ALTER_PUBLICATION = "alter_publication"
+    DROP = "drop"
+    COMMENT = "comment"
+    TRUNCATE = "truncate"
+    GRANT = "grant"
+    REVOKE = "revoke"
+    DO = "do"
+    SELECT = "select"
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    MERGE = "merge"
+    DML = "dml"  # a WITH query in which sqlglot finds no DELETE, UPDATE or INSERT
+    # transaction control
+    BEGIN = "begin"
+    START = "start"
+    COMMIT = "commit"
+    END = "end"
+    ROLLBACK = "rollback"
+    ABORT = "abort"
+    SAVEPOINT = "savepoint"
+    RELEASE = "release"
+
+    @property
+    def creates(self) -> bool:
+        """A ``CREATE`` of any object."""
+        return self is Kind.CREATE or self.name.startswith("CREATE_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +193,7 @@ class Guard:
 class Fact:
     """What one statement does. ``kind`` names the statement; the other fields fill as it applies."""
 
-    kind: str
+    kind: Kind
     text: str
     start: int = 0  # relative to the enclosing top-level statement (0 for that statement itself)
     object_type: str | None = None  # TABLE, INDEX, POLICY, FUNCTION …
@@ -201,7 +262,7 @@ class Statement:
     _guards: tuple[Guard, ...] | None = field(default=None, init=False, repr=False)
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> Kind:
         return self.fact.kind
 
     @property

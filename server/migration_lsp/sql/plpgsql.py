@@ -25,7 +25,7 @@ import dataclasses
 import threading
 from typing import Callable
 
-from migration_lsp.sql.facts import Fact, Guard, Span
+from migration_lsp.sql.facts import Fact, Guard, Kind, Span
 from migration_lsp.sql.quote import sql_ident, sql_string
 from migration_lsp.sql.split import split
 from migration_lsp.sql.tokens import PUNCT, STRING, WORD, Tok, TokenError, tokenize
@@ -33,7 +33,7 @@ from migration_lsp.sql.tokens import PUNCT, STRING, WORD, Tok, TokenError, token
 _PLPGSQL_STATEMENTS = frozenset({"RAISE", "PERFORM", "RETURN", "NULL", "GET", "EXIT", "CONTINUE", "OPEN", "CLOSE", "FETCH", "MOVE", "ASSERT", "CALL", "COMMIT", "ROLLBACK"})
 _BLOCK_END = frozenset({"END", "EXCEPTION", "ELSIF", "ELSEIF", "ELSE", "WHEN"})
 _SQL_VERBS = frozenset({"UPDATE", "DELETE", "INSERT", "SELECT", "WITH", "MERGE"})
-_DML = frozenset({"select", "insert", "update", "delete", "merge", "dml"})
+_DML = frozenset({Kind.SELECT, Kind.INSERT, Kind.UPDATE, Kind.DELETE, Kind.MERGE, Kind.DML})
 _OPENS = frozenset({"BEGIN", "IF", "LOOP", "WHILE", "FOR", "FOREACH", "CASE"})
 
 MAX_NESTING = 64
@@ -205,7 +205,7 @@ class _Walker:
         """Stop at a construct past :data:`MAX_NESTING`: one statement says so, at its first word."""
         t = self.toks[self.i]
         message = f"blocks nested more than {MAX_NESTING} deep (counting DO blocks, IF, CASE and loops) are not read"
-        self.children.append(Fact("unread", self.body[t.start : t.end], start=self.offset + t.start, syntax_error=(message, 0, t.end - t.start)))
+        self.children.append(Fact(Kind.UNREAD, self.body[t.start : t.end], start=self.offset + t.start, syntax_error=(message, 0, t.end - t.start)))
         self.i = len(self.toks)
 
     def is_assignment(self) -> bool:

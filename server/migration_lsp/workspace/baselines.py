@@ -29,6 +29,7 @@ from migration_lsp.locate.typescript import LiteralPart, MigrationLiteral
 from migration_lsp.migration import Document, Migration, parse_document, parse_migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.positions import Segment, SourceMap
+from migration_lsp.sql.facts import Kind
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, within
 
 HISTORY = "history"
@@ -165,7 +166,7 @@ def _history(path: Path, config: Config) -> list[tuple[str, Document]]:
         if blob is None:
             continue  # the commit that deleted the file
         document = _parse(path, blob, config)
-        tables = {st.fact.name.key() for m in document.migrations for st in m.all_statements() if st.fact.kind == "create_table" and st.fact.name is not None}
+        tables = {st.fact.name.key() for m in document.migrations for st in m.all_statements() if st.fact.kind == Kind.CREATE_TABLE and st.fact.name is not None}
         if tables - seen:
             versions.append((short, document))
             seen |= tables

@@ -33,7 +33,7 @@ from migration_lsp.config import Config
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, parse
 from migration_lsp.model.names import canonical, parse_name
 from migration_lsp.sql.analyze import analyze
-from migration_lsp.sql.facts import Name
+from migration_lsp.sql.facts import Kind, Name
 from migration_lsp.sql.split import split
 from migration_lsp.workspace.checklist import Checklist, find_checklists
 from migration_lsp.workspace.declarations import DeclarationReader, Declarations
@@ -334,7 +334,7 @@ def _tables_created(sql: str) -> frozenset[Name]:
     """The tables the statements of a SQL file create; only ``CREATE … TABLE`` is analysed."""
     pieces, _ = split(sql)
     facts = (analyze(sql[p.start : p.end]) for p in pieces if _CREATES_TABLE.match(sql, p.start))
-    return frozenset(canonical(f.name) for f in facts if f.kind == "create_table" and f.name is not None)
+    return frozenset(canonical(f.name) for f in facts if f.kind == Kind.CREATE_TABLE and f.name is not None)
 
 
 def relative(path: Path, root: Path) -> str:
