@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from pathlib import Path
+from typing import Iterator
 
 DIALECTS = ("postgres", "sqlite", "mysql")
 # The rulebook's: what a literal is checked as when nothing says otherwise.
@@ -53,9 +54,11 @@ _POSTGRES_DRIVERS = (
 )
 _SUPABASE = "@supabase/"
 
-_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](?:npm:|jsr:)?(@?[^"'@][^"']*?|@[^"']+?)(?:@[\d^~][^"'/]*)?["']""")
+# The patterns read whole documents on every keystroke: each word's first letter comes before
+# its `\b` (`f(?<=\bf)rom` is `\bfrom`), since re looks for a pattern's first letter in C.
+_IMPORT = re.compile(r"""(?:f(?<=\bf)rom\s*|i(?<=\bi)mport\s*\(?\s*|r(?<=\br)equire\s*\(\s*)["'](?:npm:|jsr:)?(@?[^"'@][^"']*?|@[^"']+?)(?:@[\d^~][^"'/]*)?["']""")
 # A D1 binding is typed as such; a bare `.exec`/`.prepare` says nothing (PGlite has them too).
-_D1_TYPE = re.compile(r"\bD1Database\b")
+_D1_TYPE = re.compile(r"D(?<=\bD)1Database\b")
 
 _SQLITE_TOKENS = re.compile(r"\bAUTOINCREMENT\b|\bPRAGMA\b|\bWITHOUT\s+ROWID\b|\bINSERT\s+OR\s+(?:IGNORE|REPLACE)\b", re.I)
 _MYSQL_TOKENS = re.compile(r"\bENGINE\s*=|\bAUTO_INCREMENT\b|`\w+`|\bON\s+DUPLICATE\s+KEY\b|\bINSERT\s+IGNORE\b", re.I)
@@ -73,9 +76,11 @@ def describe(dialect: str, platform: str) -> str:
     return "PostgreSQL on Supabase" if platform == "supabase" else "plain PostgreSQL (platform none)"
 
 
-def imported_modules(text: str) -> set[str]:
-    """The module names a TypeScript/JavaScript file imports or requires."""
-    return {m.group(1) for m in _IMPORT.finditer(text)}
+@functools.lru_cache(maxsize=4)
+def imported_modules(text: str) -> frozenset[str]:
+    """The module names a TypeScript/JavaScript file imports or requires: read once per text,
+    for its dialect and then its platform."""
+    return frozenset(m.group(1) for m in _IMPORT.finditer(text))
 
 
 def _dialect_of_modules(modules: set[str] | frozenset[str]) -> str | None:
@@ -101,14 +106,33 @@ def detect_dialect(setting: str, path: Path, text: str, sql: str, root: Path) ->
         found = _dialect_of_modules(project.packages) or ("sqlite" if project.d1 else None)
     if found is not None:
         return found
-    sql = _NOT_CODE.sub(" ", sql)
-    if _POSTGRES_TOKENS.search(sql):
-        return "postgres"
+    for code, whole in _code_prefixes(sql):
+        token = _POSTGRES_TOKENS.search(code)
+        # In a prefix, a token that ends it may go on past it (`JSONB` of `JSONBX`).
+        if token is not None and (whole or token.end() < len(code)):
+            return "postgres"
+    sql = code
     if _SQLITE_TOKENS.search(sql):
         return "sqlite"
     if _MYSQL_TOKENS.search(sql):
         return "mysql"
     return "postgres"
+
+
+def _code_prefixes(sql: str) -> Iterator[tuple[str, bool]]:
+    """Ever longer prefixes of ``sql`` with each comment and string constant made one space (as
+    ``_NOT_CODE.sub`` makes them), each with whether it is the whole: most PostgreSQL shows one
+    of its tokens in its first lines, and a keystroke should not blank out a whole literal."""
+    pieces: list[str] = []
+    pos, size = 0, 4096
+    for m in _NOT_CODE.finditer(sql):
+        pieces += (sql[pos : m.start()], " ")
+        pos = m.end()
+        if pos >= size:
+            yield "".join(pieces), False
+            size *= 8
+    pieces.append(sql[pos:])
+    yield "".join(pieces), True
 
 
 def detect_platform(setting: str, dialect: str, path: Path, text: str, sqls: list[str], root: Path) -> str:

@@ -17,7 +17,7 @@ from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Edit, Finding, Fix, Severity
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
 from migration_lsp.sql.analyze import analyze
-from migration_lsp.sql.facts import Statement
+from migration_lsp.sql.facts import Fact, Statement
 from migration_lsp.sql.split import Comment, split, split_from
 
 
@@ -132,17 +132,12 @@ class Migration:
         """Where ``st`` ends, its semicolon included."""
         return st.end + 1 if self.sql.startswith(";", st.end) else st.end
 
-    def broken(self, st: Statement) -> bool:
-        """Does PostgreSQL fail to parse the top-level statement that holds ``st``? One that
-        holds a ``${…}`` is not judged: only the app knows its text (as for ``syntax-error``)."""
-        top = st.top
-        return not self.literal.has_substitution(top.start, top.end) and any(f.syntax_error is not None for f in top.fact.walk())
-
     @cached_property
     def _broken_spans(self) -> list[tuple[int, int]]:
-        """The document spans of the statements that do not parse, semicolons included: found
-        once per migration, not once per finding."""
-        return [self.literal.doc_span(st.start, self.end_of(st)) for st in self.statements if self.broken(st)]
+        """The document spans of the top-level statements PostgreSQL fails to parse, semicolons
+        included: found once per migration, not once per finding. One that holds a ``${…}`` is
+        not judged: only the app knows its text (as for ``syntax-error``)."""
+        return [self.literal.doc_span(st.start, self.end_of(st)) for st in self.statements if _fails(st.fact) and not self.literal.has_substitution(st.start, st.end)]
 
     def fix_allowed(self, finding: Finding) -> bool:
         """A fix is never offered for a statement that does not parse, nor placed in or right
@@ -250,6 +245,12 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
         comments += [Comment(c.start + delta, c.end + delta, c.line) for c in previous.comments[bisect.bisect_right(previous.comment_starts, resumed) :]]
         semicolons += [s + delta for s in previous.semicolons[bisect.bisect_right(previous.semicolons, resumed) :]]
     return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons)
+
+
+def _fails(fact: Fact) -> bool:
+    """Does PostgreSQL fail to parse ``fact`` or a statement it nests? Asked of every statement
+    on every keystroke: most nest none, and need no walk."""
+    return fact.syntax_error is not None or (bool(fact.children) and any(_fails(child) for child in fact.children))
 
 
 def _common_prefix(a: str, b: str) -> int:

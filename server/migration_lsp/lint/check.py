@@ -53,8 +53,9 @@ class StatementResults:
     """
 
     def __init__(self) -> None:
-        self._last: dict[tuple[object, ...], frozenset[str]] = {}
-        self._now: dict[tuple[object, ...], frozenset[str]] = {}
+        # (rule names, dialect, platform) → statement text → the rules that found something in it.
+        self._last: dict[tuple[object, ...], dict[str, frozenset[str]]] = {}
+        self._now: dict[tuple[object, ...], dict[str, frozenset[str]]] = {}
 
     def start(self) -> None:
         self._now = {}
@@ -68,11 +69,19 @@ class StatementResults:
         findings: list[Finding] = []
         errors: dict[str, RuleError] = {}  # one per rule, as when it runs on all statements at once
         for m in ctx.migrations:
+            scope = (names, m.dialect, m.platform)
+            now = self._now.setdefault(scope, {})
+            last = self._last.get(scope, {})
             for st in m.statements:
-                key = (names, m.dialect, m.platform, st.fact.text)
-                known = self._now.get(key, self._last.get(key))
+                text = st.fact.text
+                known = now.get(text)
+                if known is None:
+                    known = last.get(text)
+                if known is not None and not known:  # most statements: nothing to run again
+                    now[text] = known
+                    continue
                 todo = [r for r in rules if known is None or r.name in known]
-                one = Context([m], ctx.config, ctx.workspace, ctx.baselines, statement=st) if todo else ctx
+                one = Context([m], ctx.config, ctx.workspace, ctx.baselines, statement=st)
                 hit: set[str] = set()
                 failed = False
                 for rule in todo:
@@ -84,7 +93,7 @@ class StatementResults:
                         errors.setdefault(e.rule, e)
                         failed = True
                 if not failed:  # a rule that raised is tried again next time
-                    self._now[key] = frozenset(hit) if known is None else known
+                    now[text] = frozenset(hit) if known is None else known
         return findings, list(errors.values())
 
 

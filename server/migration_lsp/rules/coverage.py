@@ -455,26 +455,29 @@ class ChecklistOutOfDate(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         index = covered(ctx)
-        if index is None:
+        checklists = index.checklists() if index is not None else []
+        if index is None or not checklists:
             return
         tables = [t for t in ctx.schema.tables.values() if app_owned(ctx, t.name)]
         created = {str(t.name): t for t in tables}
-        drawn = render_diagram(ctx.schema)
+        drawn: str | None = None  # drawn when a document has a diagram to compare it with
         documents: set[Path] = set()
-        for checklist in index.checklists():
+        for checklist in checklists:
             listed = {parse_name(name): name for name in checklist.tables}
             lacking = [name for name, t in created.items() if t.name not in listed]
             extra = [name for key, name in listed.items() if not ctx.schema.may_have_relation(key)]
             # One diagram a document, refreshed with its first checklist.
             diagram = None if checklist.path in documents else find_diagram(index.text(checklist.path) or "")
             documents.add(checklist.path)
-            if diagram is not None and _lines(diagram.text) == _lines(drawn):
-                diagram = None
-            if not lacking and not extra and diagram is None:
-                continue
             edits = []
             if diagram is not None:
-                edits.append(Edit(checklist.path, diagram.start, diagram.end, drawn.replace("\n", diagram.newline)))
+                drawn = render_diagram(ctx.schema) if drawn is None else drawn
+                if _lines(diagram.text) == _lines(drawn):
+                    diagram = None
+                else:
+                    edits.append(Edit(checklist.path, diagram.start, diagram.end, drawn.replace("\n", diagram.newline)))
+            if not lacking and not extra and diagram is None:
+                continue
             if lacking or extra:
                 parts = []
                 if lacking:
