@@ -15,7 +15,7 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Table, TableColumn, Trigger, View
 from migration_lsp.model.statement_text import purpose, signature, table_list, tokens, trigger_function
-from migration_lsp.sql.analyze import columns_of
+from migration_lsp.sql.expressions import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Span, Statement
 
 

@@ -25,7 +25,7 @@ from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table
 from migration_lsp.rules.base import Context, Rule
-from migration_lsp.sql.analyze import columns_of
+from migration_lsp.sql.expressions import columns_of
 from migration_lsp.sql.facts import Column, Fact, Kind, Name, Span, Statement
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
