@@ -11,11 +11,10 @@ from typing import Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
-from migration_lsp.migration import Migration
+from migration_lsp.migration import ByText
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
-from migration_lsp.sql.analyze import CACHE_SIZE
 from migration_lsp.sql.facts import Name, Span, Statement
 from migration_lsp.workspace.index import relative
 
@@ -243,18 +242,8 @@ class _Step:
     created: tuple[Name, ...]
 
 
-# By dialect and text: a keystroke walks only the statements it changed. Oldest first.
-_steps: dict[tuple[str, str], tuple[_Step, ...]] = {}
-
-
-def _steps_of(m: Migration, top: Statement) -> tuple[_Step, ...]:
-    key = (m.dialect, top.fact.text)
-    found = _steps.get(key)
-    if found is None:
-        found = _steps[key] = tuple(_step(st) for st in (top, *top.nested()))
-        if len(_steps) > CACHE_SIZE:
-            _steps.pop(next(iter(_steps)), None)
-    return found
+def _walk(top: Statement) -> tuple[_Step, ...]:
+    return tuple(_step(st) for st in (top, *top.nested()))
 
 
 def _step(st: Statement) -> _Step:
@@ -267,6 +256,9 @@ def _step(st: Statement) -> _Step:
             if not dynamic(key) and not system_catalog(key):
                 uses.append((key, name, span))
     return _Step(tuple(uses), tuple(_created_by(st)))
+
+
+_steps = ByText(_walk)
 
 
 class _Relations:
@@ -329,7 +321,7 @@ class UsedBeforeCreated(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        walked = {m: [(top, _steps_of(m, top)) for top in m.statements] for m in ctx.migrations}
+        walked = {m: [(top, _steps(m, top)) for top in m.statements] for m in ctx.migrations}
         for m in ctx.migrations:
             # The order of separate literals is unknown: what another one creates may exist.
             elsewhere = _Relations()
