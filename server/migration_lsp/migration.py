@@ -8,15 +8,16 @@ is known before it is split: SQLite and MySQL end statements otherwise than Post
 from __future__ import annotations
 
 import bisect
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Edit, Finding, Fix, Severity
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
-from migration_lsp.sql.analyze import analyze
+from migration_lsp.sql.analyze import CACHE_SIZE, analyze
 from migration_lsp.sql.facts import Fact, Statement
 from migration_lsp.sql.split import Comment, split, split_from
 
@@ -43,9 +44,16 @@ class Migration:
 
     def all_statements(self) -> Iterator[Statement]:
         """Every statement the migration executes, DO-block bodies included, in order."""
+        return iter(self._all_statements)
+
+    @cached_property
+    def _all_statements(self) -> list[Statement]:
+        """Listed once: most rules walk them all, on every keystroke."""
+        found = []
         for st in self.statements:
-            yield st
-            yield from st.nested()
+            found.append(st)
+            found.extend(st.nested())
+        return found
 
     def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None, severity: Severity = "error") -> Finding:
         """A finding on SQL ``[start, end)``: the one way a rule places a finding in a migration."""
@@ -97,7 +105,7 @@ class Migration:
     @cached_property
     def _executed(self) -> list[tuple[int, int]]:
         """The SQL spans of the statements DO blocks run with EXECUTE '<constant>'."""
-        return [st.span() for st in self.all_statements() if st.fact.executed]
+        return [(top.start + s, top.start + e) for top in self.statements for s, e in _executed(self, top)]
 
     @cached_property
     def comment_starts(self) -> list[int]:
@@ -159,7 +167,7 @@ class Migration:
     @cached_property
     def _quoted_bodies(self) -> list[tuple[int, int]]:
         """Document spans of the DO bodies written between quotes, quotes included."""
-        return [self.literal.doc_span(*st.span(st.fact.quoted_body)) for st in self.all_statements() if st.fact.quoted_body is not None]
+        return [self.literal.doc_span(top.start + s, top.start + e) for top in self.statements for s, e in _quoted_bodies(self, top)]
 
     def holds(self, edit: Edit) -> bool:
         """Does ``edit`` write into this literal?"""
@@ -170,6 +178,42 @@ class Migration:
             if st.start <= offset <= st.end:
                 return st
         return None
+
+
+T = TypeVar("T")
+
+
+class ByText(Generic[T]):
+    """What ``of`` says of a top-level statement, kept by the literal's dialect and the statement's
+    text, which are all its fact follows from: a keystroke asks ``of`` again only about the
+    statements it changed. What ``of`` says must not depend on where the statement is (give
+    offsets relative to its start)."""
+
+    def __init__(self, of: Callable[[Statement], T]) -> None:
+        self._of = of
+        self._known: dict[tuple[str, str], T] = {}  # oldest first
+        self._lock = threading.Lock()
+
+    def __call__(self, m: Migration, st: Statement) -> T:
+        key = (m.dialect, st.fact.text)
+        try:
+            return self._known[key]
+        except KeyError:
+            pass
+        found = self._of(st)
+        with self._lock:
+            self._known[key] = found
+            if len(self._known) > CACHE_SIZE:
+                del self._known[next(iter(self._known))]
+        return found
+
+
+def _relative(top: Statement, spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    return tuple((s - top.start, e - top.start) for s, e in spans)
+
+
+_executed = ByText(lambda top: _relative(top, (st.span() for st in (top, *top.nested()) if st.fact.executed)))
+_quoted_bodies = ByText(lambda top: _relative(top, (st.span(st.fact.quoted_body) for st in (top, *top.nested()) if st.fact.quoted_body is not None)))
 
 
 @dataclass(eq=False)

@@ -8,6 +8,7 @@ the line that broke.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,3 +229,38 @@ def test_check_workspace_publishes_closed_files_too(session: tuple[State, FakeRe
 
     assert asyncio.run(check_workspace()) == 1
     assert reporter.last(closed).rules == ["create-table-not-idempotent"]
+
+
+def test_at_start_up_an_opened_document_is_published_before_other_projects_are_checked(root: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    other = tmp_path_factory.mktemp("other")
+    (other / "migration-lsp.toml").write_text(CONFIG, encoding="utf-8")
+    (other / "route.ts").write_text(route(BAD), encoding="utf-8")
+    events: list[tuple[str, Path]] = []
+    reporter = FakeReporter()
+    state = State(reporter)
+    check = state._check
+    state._check = lambda project: (events.append(("check", project.config.root)), check(project))[1]  # type: ignore[method-assign]
+    publish = reporter.publish
+    reporter.publish = lambda path, *rest: (events.append(("publish", path)), publish(path, *rest))[1]  # type: ignore[method-assign]
+    path = root / ROUTE
+    try:
+        state.set_folders([other, root])
+        state.did_open(path, path.as_uri(), 1, route(BAD))
+        settle(state)
+    finally:
+        state.shutdown()
+    assert events.index(("publish", path)) < events.index(("check", other.resolve()))
+    assert reporter.last(path) == Published(path, 1, ["create-table-not-idempotent"])
+    assert [e for e in events if e == ("publish", path)] == [("publish", path)]
+
+
+def test_the_collector_held_off_at_start_up_runs_after_the_first_check(root: Path) -> None:
+    state = State(FakeReporter())
+    gc.disable()  # as serving does, until the first diagnostics are out
+    try:
+        state.set_folders([root])
+        settle(state)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        state.shutdown()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from migration_lsp.config import Config
 from migration_lsp.sql.analyze import analyze
-from migration_lsp.workspace.project import Project
+from migration_lsp.workspace.project import Project, load_projects
 
 MIGRATION = """\
 export const MIGRATION_SQL = `
@@ -36,3 +36,14 @@ def test_an_edit_forgets_the_facts_of_the_statements_it_replaced(tmp_path: Path)
     assert analyze(NESTED_TYPED_IN) is not known[NESTED_TYPED_IN]
     assert analyze(KEPT) is known[KEPT]
     assert analyze(NESTED_KEPT) is known[NESTED_KEPT]
+
+
+def test_the_texts_an_editor_holds_are_read_instead_of_the_disk(tmp_path: Path) -> None:
+    on_disk, held = tmp_path / "route.ts", tmp_path / "other.ts"
+    on_disk.write_text(MIGRATION, encoding="utf-8")
+    held.write_text("export const x = 1;\n", encoding="utf-8")
+    typed = MIGRATION.replace("name TEXT", "title TEXT")
+    [project] = load_projects([tmp_path], texts={held.resolve(): typed}, rule_names=frozenset())
+    assert project.texts[held.resolve()] is typed
+    assert project.texts[on_disk.resolve()] == MIGRATION
+    assert set(project.documents) == {on_disk.resolve(), held.resolve()}

@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 from migration_lsp.config import Config
 from migration_lsp.findings import Edit
 from migration_lsp.fixes.sql import guarded_policy, sql_name
-from migration_lsp.migration import Migration
+from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.names import dynamic
 from migration_lsp.model.schema import Table
 from migration_lsp.sql.analyze import analyze
@@ -49,6 +49,9 @@ def section_of(st: Statement) -> str | None:
     return None
 
 
+_sections = ByText(section_of)
+
+
 class Layout:
     """How one migration is laid out: its sections, if its statements are grouped by them.
 
@@ -57,7 +60,7 @@ class Layout:
 
     def __init__(self, m: Migration) -> None:
         self.last = m.statements[-1] if m.statements else None
-        self.kinds = [section_of(st) for st in m.statements]
+        self.kinds = [_sections(m, st) for st in m.statements]
         self.sections: dict[str, list[Statement]] = {}
         for st, kind in zip(m.statements, self.kinds):
             if kind is not None:

@@ -10,7 +10,7 @@ import logging
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from migration_lsp.config import Config, load_config_file
 from migration_lsp.dialect import DEFAULT_DIALECT, DEFAULT_PLATFORM, describe
@@ -278,15 +278,17 @@ def load_projects(
     progress: Callable[[int, int], None] | None = None,
     *,
     config_file: Path | None = None,
+    texts: Mapping[Path, str] | None = None,
 ) -> list[Project]:
     """The projects under ``paths``, their configs checked against the registered rules.
 
     ``config_file``: the one config for every file (``--config``), its paths relative to the
     working directory; unlike a config that is found, one that cannot be used raises
     :class:`ConfigError` instead of falling back to the defaults: the user asked for it by name.
+    ``texts``: what an editor holds of some files, read instead of the disk's text.
     """
     config = None if config_file is None else load_config_file(config_file, root=Path.cwd(), rule_names=RULE_NAMES)
-    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config)
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, texts=texts)
 
 
 RULE_NAMES = frozenset(RULES)

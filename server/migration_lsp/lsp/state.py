@@ -101,6 +101,9 @@ class State:
         self._baselines: dict[Project, tuple[frozenset[Path], list[Baseline]]] = {}
         self._statements: dict[Project, StatementResults] = {}
         self._reported: set[str] = set()
+        # Something long-lived was read (a folder, a baseline): freeze it once the check is
+        # published. The first check ends the start-up, whose collections ``serve`` put off.
+        self._freeze_due = True
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-lsp")
 
     # -- called on the event loop ------------------------------------------------------
@@ -263,8 +266,13 @@ class State:
                 shown = percentage
                 report(f"{done}/{total} files", percentage)
 
+        with self._lock:
+            # Open documents are read as the editor has them, not parsed from the disk first;
+            # one over the size limit is said so when it is applied.
+            held = [(path, doc.text) for path, doc in self.open.items() if folder.holds(path)]
+        texts = {path: text for path, text in held if checkable_text(path, text) is text}
         try:
-            folder.projects = load_projects([folder.root], extra, progress) if folder.root.is_dir() else []
+            folder.projects = load_projects([folder.root], extra, progress, texts=texts) if folder.root.is_dir() else []
         finally:
             report("done", None)
         folder.loaded = True
@@ -285,7 +293,7 @@ class State:
                 if folder.holds(path) and path not in self._pending:
                     self._pending[path] = (doc.text, doc.version)
         log.info("indexed %s: %d files", folder.root, sum(len(p.texts) for p in folder.projects))
-        _freeze()
+        self._freeze_due = True
 
     def _reload(self, roots: list[Path]) -> None:
         if not roots:
@@ -393,10 +401,24 @@ class State:
         with self._lock:
             dirty, self._dirty = self._dirty, set()
         touched, self._touched = self._touched, set()
-        for project in self.projects():
-            if everything or project in touched or any(path in project.texts for path in dirty):
-                self._check(project)
+        due = [p for p in self.projects() if everything or p in touched or any(path in p.texts for path in dirty)]
+        # The projects of the documents being edited first: their diagnostics do not wait
+        # for the rest of the workspace (every project, at start-up or after a reload).
+        typed = {path for path in dirty if path in self.open}
+        first = [p for p in due if any(path in p.texts for path in typed)]
+        for project in first:
+            self._check(project)
+        if len(first) < len(due):
+            done = {path for path in typed if any(path in p.texts for p in first)}
+            self._publish(done)
+            dirty -= done
+            for project in due:
+                if project not in first:
+                    self._check(project)
         self._publish(dirty)
+        if self._freeze_due:
+            self._freeze_due = False
+            _freeze()  # after publishing: the collection is not in the way of the first diagnostics
 
     def _check(self, project: Project) -> None:
         """The same check as ``--check``: the project's config, index and baselines."""
@@ -420,7 +442,7 @@ class State:
             cached = self._baselines[project] = (paths, project_baselines(project))
             for baseline in cached[1]:
                 baseline.schema  # built now, so that it is frozen with the baseline
-            _freeze()
+            self._freeze_due = True
         return cached[1]
 
     def _check_workspace(self) -> int:
@@ -482,10 +504,11 @@ def _freeze() -> None:
     """What was just read (a folder, a baseline) lives until it is read again. Out of the cyclic
     collector's sight, it no longer makes the full collections that a keystroke's garbage sets
     off into pauses of tens of milliseconds. What was frozen before is handed back first, so
-    that its cycles can still be freed."""
+    that its cycles can still be freed. The collector runs from now on if start-up held it."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def _shown(findings: list[Finding]) -> list[tuple[object, ...]]:

@@ -6,10 +6,12 @@ migration (a later section, a `DO` block); only what a fresh database ends up wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
+from migration_lsp.migration import ByText
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
@@ -231,11 +233,50 @@ def _created_by(st: Statement) -> Iterator[Name]:
                 yield canonical(Name(act.new_name, f.table.schema))
 
 
-def _may_exist(key: Name, *created: set[Name]) -> bool:
-    """Is the relation among ``created``, or could one created under a name with a ``${…}`` be it?"""
-    if any(key in names for names in created):
-        return True
-    return any(dynamic(n) and could_be(n, key) for names in created for n in names)
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What one statement a top-level statement executes (itself first, then what it nests)
+    uses and creates, as far as its own text tells: uses that are always fine are left out."""
+
+    uses: tuple[tuple[Name, Name, Span], ...]  # (key, as written, relative span)
+    created: tuple[Name, ...]
+
+
+def _walk(top: Statement) -> tuple[_Step, ...]:
+    return tuple(_step(st) for st in (top, *top.nested()))
+
+
+def _step(st: Statement) -> _Step:
+    uses = []
+    # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
+    if not st.guarded("exists", "undefined_table"):
+        for name, span in _uses(st):
+            key = canonical(name)
+            # A name with a ${…} may be any table; PostgreSQL's catalogs exist before.
+            if not dynamic(key) and not system_catalog(key):
+                uses.append((key, name, span))
+    return _Step(tuple(uses), tuple(_created_by(st)))
+
+
+_steps = ByText(_walk)
+
+
+class _Relations:
+    """Relations known to exist, with those named with a ``${…}`` apart: one of them may be any."""
+
+    def __init__(self) -> None:
+        self.names: set[Name] = set()
+        self.dynamic: list[Name] = []
+
+    def add(self, names: Iterable[Name]) -> None:
+        for name in names:
+            if name not in self.names:
+                self.names.add(name)
+                if dynamic(name):
+                    self.dynamic.append(name)
+
+    def may_hold(self, key: Name) -> bool:
+        return key in self.names or any(could_be(n, key) for n in self.dynamic)
 
 
 class UsedBeforeCreated(Rule):
@@ -280,25 +321,29 @@ class UsedBeforeCreated(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        walked = {m: [(st, list(_created_by(st))) for st in m.all_statements()] for m in ctx.migrations}
+        walked = {m: [(top, _steps(m, top)) for top in m.statements] for m in ctx.migrations}
         for m in ctx.migrations:
             # The order of separate literals is unknown: what another one creates may exist.
-            elsewhere = {name for other, sts in walked.items() if other is not m for _, names in sts for name in names}
-            later = {name for _, names in walked[m] for name in names}
-            exists: set[Name] = set()
+            elsewhere = _Relations()
+            for other, tops in walked.items():
+                if other is not m:
+                    for _, steps in tops:
+                        for step in steps:
+                            elsewhere.add(step.created)
+            later = {name for _, steps in walked[m] for step in steps for name in step.created}
+            exists = _Relations()
             # One finding per table, at its first use: a delta literal uses a table many times.
             missing: dict[Name, tuple[Statement, Name, Span, set[int]]] = {}
-            for st, created in walked[m]:
-                for name, span in _uses(st):
-                    key = canonical(name)
-                    # A name with a ${…} may be any table; the platform's tables exist before.
-                    if _may_exist(key, exists, elsewhere) or dynamic(key) or name.schema in ctx.config.external_schemas or system_catalog(key):
-                        continue
-                    # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
-                    if st.guarded("exists", "undefined_table"):
-                        continue
-                    missing.setdefault(key, (st, name, span, set()))[3].add(st.top.index)
-                exists.update(created)
+            for top, steps in walked[m]:
+                for i, step in enumerate(steps):
+                    for key, name, span in step.uses:
+                        # The platform's tables exist before.
+                        if exists.may_hold(key) or elsewhere.may_hold(key) or name.schema in ctx.config.external_schemas:
+                            continue
+                        if key not in missing:
+                            missing[key] = (top if i == 0 else list(top.nested())[i - 1], name, span, set())
+                        missing[key][3].add(top.index)
+                    exists.add(step.created)
             for key, (st, name, span, users) in missing.items():
                 where = "further down" if key in later else "nowhere in the migration"
                 uses = f"; {len(users)} statements use it" if len(users) > 1 else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,18 +71,78 @@ def _scenarios(
     time_limit: float,
     report: Callable[[Step], None],
 ) -> list[VerifyProblem]:
+    """The fresh and second runs here, the upgrades meanwhile on a thread of their own.
+
+    Most of a scenario's time is PostgreSQL's (copying the template, running the SQL), so the
+    upgrades' databases are made and filled while the fresh one runs: two at a time, one per
+    core of a small machine. Their steps are passed on here, after the second run's, so that a
+    progress display still sees the scenarios one after the other, in the same order.
+    """
     problems: list[VerifyProblem] = []
     run = _Run(current, platform, mode, time_limit, Steps(report, problems))
-    fresh = None
-    run.steps.doing("fresh", "creating a database")
-    with server.database(platform) as database, _stopped(database, current, problems):
-        fresh = _fresh_and_twice(database, run, problems)
-    for baseline in baselines:
-        run.steps.doing(f"upgrade:{baseline.label}", "creating a database")
+    fresh = _Shared()
+    upgrades = _Upgrades(server, run, baselines, fresh) if baselines else None
+    try:
+        run.steps.doing("fresh", "creating a database")
         with server.database(platform) as database, _stopped(database, current, problems):
-            problems += _upgrade(database, run, baseline, fresh)
-    run.steps.end()
+            _fresh_and_twice(database, run, problems, fresh)
+        run.steps.end()
+    finally:
+        fresh.set(None)  # a no-op once set: the upgrades never wait for a fresh run that failed
+    if upgrades is not None:
+        problems += upgrades.relay(report)
     return problems
+
+
+class _Shared:
+    """The fresh schema, handed from the fresh run to the upgrades that compare with it."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._value: Snapshot | None = None
+
+    def set(self, value: Snapshot | None) -> None:
+        if not self._ready.is_set():
+            self._value = value
+            self._ready.set()
+
+    def get(self) -> Snapshot | None:
+        self._ready.wait()
+        return self._value
+
+
+class _Upgrades:
+    """Every upgrade scenario, one after the other on a thread of its own (see :func:`_scenarios`)."""
+
+    def __init__(self, server: Server, run: _Run, baselines: Sequence[SqlSource], fresh: _Shared) -> None:
+        self._steps: queue.SimpleQueue[Step | None] = queue.SimpleQueue()  # None: all of them ended
+        self._problems: list[VerifyProblem] = []
+        self._error: BaseException | None = None
+        own = _Run(run.current, run.platform, run.mode, run.time_limit, Steps(self._steps.put, self._problems))
+        # A daemon: interrupted, the caller closes a server of its own, which ends these sessions.
+        self._thread = threading.Thread(target=self._work, args=(server, own, baselines, fresh), name="verify upgrades", daemon=True)
+        self._thread.start()
+
+    def _work(self, server: Server, run: _Run, baselines: Sequence[SqlSource], fresh: _Shared) -> None:
+        try:
+            for baseline in baselines:
+                run.steps.doing(f"upgrade:{baseline.label}", "creating a database")
+                with server.database(run.platform) as database, _stopped(database, run.current, self._problems):
+                    self._problems += _upgrade(database, run, baseline, fresh)
+            run.steps.end()
+        except BaseException as error:  # raised again by relay(), in the caller's thread
+            self._error = error
+        finally:
+            self._steps.put(None)
+
+    def relay(self, report: Callable[[Step], None]) -> list[VerifyProblem]:
+        """Pass on the upgrades' steps as they come, until they end; their problems."""
+        while (step := self._steps.get()) is not None:
+            report(step)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._problems
 
 
 @contextmanager
@@ -100,15 +162,16 @@ def _timed_out(database: Scratch) -> Failure:
     return Failure("57014", over_time(database.deadline.limit), None, None)
 
 
-def _fresh_and_twice(database: Scratch, run: _Run, problems: list[VerifyProblem]) -> Snapshot | None:
-    """The schema a fresh database ends up with, or None when current fails there."""
+def _fresh_and_twice(database: Scratch, run: _Run, problems: list[VerifyProblem], fresh: _Shared) -> None:
+    """Run current twice on a fresh database; ``fresh`` gets the schema of the first run, or None when it fails."""
     current, mode = run.current, run.mode
     run.begin(database, "fresh", "running current")
     failure = _run(database, current, mode)
     if failure is not None:
         problems.append(failed("fresh", failure))
-        return None
+        return
     first = _snapshot(database)
+    fresh.set(first)
     run.begin(database, "twice", "running current again")
     failure = _run(database, current, mode)
     if failure is not None:
@@ -116,10 +179,9 @@ def _fresh_and_twice(database: Scratch, run: _Run, problems: list[VerifyProblem]
     else:
         differences = diff(first, _snapshot(database))
         problems += [drift(TWICE, difference, current) for difference in differences]
-    return first
 
 
-def _upgrade(database: Scratch, run: _Run, baseline: SqlSource, fresh: Snapshot | None) -> list[VerifyProblem]:
+def _upgrade(database: Scratch, run: _Run, baseline: SqlSource, fresh_schema: _Shared) -> list[VerifyProblem]:
     current, mode = run.current, run.mode
     label = baseline.label
     scenario = f"upgrade:{label}"
@@ -139,6 +201,7 @@ def _upgrade(database: Scratch, run: _Run, baseline: SqlSource, fresh: Snapshot 
     with database.connect() as conn:
         problems = _lost(conn, current, label, tables, rows, columns)
         upgraded = snapshot(conn)
+    fresh = fresh_schema.get()
     if fresh is not None:
         upgrade = upgrade_comparison(label)
         problems += [drift(upgrade, difference, current) for difference in diff(fresh, upgraded)]

@@ -89,6 +89,7 @@ class Server:
         self._templates: dict[str, _Template] = {}
         self._databases: set[str] = set()
         self._roles: set[str] = set()  # per-run roles, template owners, platform roles it made
+        self._closed = False  # for good: a scenario still running on another thread must not start it again
 
     @property
     def cluster(self) -> LocalCluster | None:
@@ -107,6 +108,8 @@ class Server:
         with self._lock:
             if self._admin is not None:
                 return
+            if self._closed:
+                raise VerifyError("the verification server is closed")
             self._restore = raise_on_termination()
             try:
                 if self._url is None:
@@ -121,11 +124,16 @@ class Server:
                     self._admin_conninfo = self._url
                     self._admin = self._connect(self._admin_conninfo)
             except BaseException:
-                self.close()
+                self._shut()  # not for good: a later run may find the PostgreSQL it lacked
                 raise
 
     def close(self) -> None:
-        """Drop what was created and stop the private cluster, even when interrupted meanwhile."""
+        """Drop what was created and stop the private cluster, even when interrupted meanwhile; for good."""
+        with self._lock:
+            self._closed = True
+            self._shut()
+
+    def _shut(self) -> None:
         with self._lock, deferred_termination(self._restore):
             self._restore = {}
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os.path
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from migration_lsp.config import Config, ConfigError, load_config
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ImportResolver, Unknown, exported_constant
@@ -134,11 +134,13 @@ def load_projects(
     *,
     rule_names: frozenset[str],
     one_config: Config | None = None,
+    texts: Mapping[Path, str] | None = None,
 ) -> list[Project]:
     """Read every code file under ``paths``, grouped by the config that applies to it.
 
     ``progress(read, total)`` follows the reading of each path's files; ``rule_names`` are the
     rules a config may name. ``one_config``, when given, applies to every file: none is looked for.
+    ``texts``: what an editor holds of some files, read instead of the disk's text, as it is.
     """
     projects: dict[Path | None, Project] = {}
     seen: set[Path] = set()
@@ -178,7 +180,12 @@ def load_projects(
             project = projects.get(key)
             if project is None:
                 project = projects[key] = Project(config.with_variable_names(extra_names))
-            source = item if isinstance(item, Unreadable) else read_source(path)
+            if isinstance(item, Unreadable):
+                source: str | Unreadable = item
+            elif texts is not None and path in texts:
+                source = texts[path]
+            else:
+                source = read_source(path)
             if isinstance(source, Unreadable):
                 project.notices.append(FileNotice(path, source.reason))
                 continue
