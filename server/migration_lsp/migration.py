@@ -268,8 +268,8 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
         statements = [Statement(analyze(sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)]
         return Migration(path, text, lit, statements, comments, semicolons=semicolons)
     old = previous.sql
-    same_start = _common_prefix(old, sql)
-    same_end = _common_prefix(old[same_start:][::-1], sql[same_start:][::-1])
+    same_start = common_prefix(old, sql)
+    same_end = common_prefix(old[same_start:][::-1], sql[same_start:][::-1])
     delta = len(sql) - len(old)
     # Resume after the last statement end before the change; stop at one in the unchanged end.
     before = bisect.bisect_left(previous.semicolons, same_start)
@@ -297,7 +297,7 @@ def _fails(fact: Fact) -> bool:
     return fact.syntax_error is not None or (bool(fact.children) and any(_fails(child) for child in fact.children))
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
     """The length of the longest common prefix, by halving: each comparison runs in C."""
     low, high = 0, min(len(a), len(b))
     while low < high:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -18,6 +19,7 @@ from migration_lsp.findings import Finding, RuleError
 from migration_lsp.lint import suppress
 from migration_lsp.migration import Document, Migration
 from migration_lsp.model.baseline import Baseline
+from migration_lsp.model.build import Schemas
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.rules.registry import RULE_CLASSES, RULES
 from migration_lsp.workspace.baselines import load_baselines
@@ -129,10 +131,12 @@ def check(
     baselines: Sequence[Baseline] = (),
     read_text: Callable[[Path], str | None] | None = None,
     statements: StatementResults | None = None,
+    schemas: Schemas | None = None,
 ) -> CheckResult:
     """Run the rules over documents that share one config, then apply levels and suppressions.
 
-    ``statements``: what the statement-local rules found in the last check of these documents.
+    ``statements``: what the statement-local rules found in the last check of these documents;
+    ``schemas``: the schemas it built, which this check takes over.
     """
     rules = select_rules(config, select, ignore)
     migrations = [m for d in documents for m in d.migrations]
@@ -145,7 +149,7 @@ def check(
         scoped = [m for m in migrations if _in_scope(m, scope)]
         key = tuple(map(id, scoped))
         if key not in contexts:
-            contexts[key] = Context(scoped, config, workspace, baselines)
+            contexts[key] = Context(scoped, config, workspace, baselines, schemas=schemas)
         if statements is not None:
             found, failed = statements.run(contexts[key], [r for r in group if r.statement_local])
             findings += found
@@ -235,6 +239,7 @@ def check_project(
         baselines=baselines,
         read_text=project.texts.get,
         statements=statements,
+        schemas=_schemas.setdefault(project, Schemas()),
     )
     where = project.config.source or project.config.root
     notices = [FileNotice(where, f"rule {e.rule} failed: {e.message}") for e in result.rule_errors]
@@ -245,6 +250,9 @@ def check_project(
                 notices.append(FileNotice(m.path, f"checked as {describe(m.dialect, m.platform)}{_SCOPE[m.dialect]}", m.literal.doc_start))
     return ProjectResult(result.findings, notices, result.rule_errors)
 
+
+# The schemas each project's last check built: its next check, after an edit, builds on them.
+_schemas: weakref.WeakKeyDictionary[Project, Schemas] = weakref.WeakKeyDictionary()
 
 # What a user needs to know about the rules that do not run.
 _SCOPE = {

@@ -8,10 +8,12 @@ the model, and marks the tables it could be on as :meth:`Schema.may_have_changed
 
 from __future__ import annotations
 
+import bisect
 import re
-from typing import Iterable
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
-from migration_lsp.migration import Migration
+from migration_lsp.migration import Migration, common_prefix
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Table, TableColumn, Trigger, View
 from migration_lsp.model.statement_text import purpose, signature, table_list, tokens, trigger_function
@@ -20,12 +22,321 @@ from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name
 
 
 def build_schema(migrations: Iterable[Migration], over: Schema | None = None) -> Schema:
-    """Replay every statement of ``migrations``, in order, on an empty database or on a copy of ``over``."""
-    builder = _Builder(Schema() if over is None else over.copy())
-    for m in migrations:
-        for st in m.all_statements():
-            builder.apply(m, st)
-    return builder.schema
+    """Replay every statement of ``migrations``, in order, on an empty database or on ``over``
+    (which stays as it is)."""
+    return _Replay(list(migrations), over or _EMPTY, None).schema
+
+
+_EMPTY = Schema()  # the database before the first statement: replays copy what they change
+
+
+class Schemas:
+    """The schemas one caller built last, for its next builds of other versions of the same
+    literals: they replay only the statements that share a table with what the edit changed,
+    and take the rest of the model from the last build, moved to where its statements now are.
+
+    A build takes the objects of the last one of the same literals over the same schema: the
+    caller is done with that schema (a check is, once it ends).
+    """
+
+    _KEPT = 8  # builds kept: one per set of literals a check sees, and per baseline
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[object, ...], _Replay] = {}
+
+    def build(self, migrations: Iterable[Migration], over: Schema | None = None) -> Schema:
+        ms = list(migrations)
+        key = (id(over), *((m.path, m.literal.name) for m in ms))
+        replay = self._last[key] = _Replay(ms, over or _EMPTY, self._last.pop(key, None))
+        while len(self._last) > self._KEPT:
+            del self._last[next(iter(self._last))]
+        return replay.schema
+
+
+# What a statement reads or changes in the model: a table, a named index (keyed in its table's
+# schema), the views, functions and publications together (REST), or everything (ALL).
+# Plain strings: they hash in C, and a build hashes one or two per statement.
+_Key = tuple[str, str, str | None]
+REST: _Key = ("rest", "", None)
+ALL: _Key = ("all", "", None)
+
+
+def _table(name: Name | None) -> set[_Key]:
+    if name is None:
+        return set()
+    key = canonical(name)
+    return {ALL} if dynamic(key) else {_table_key(key)}
+
+
+def _table_key(key: Name) -> _Key:
+    return ("table", key.name, key.schema)
+
+
+def _alter_table_keys(f: Fact) -> set[_Key]:
+    keys = _table(f.table)
+    # A renamed table moves every foreign key to it; a column only the app knows, its table to `unplaced`.
+    if any(a.kind == "rename" or (a.kind != "add_column" and a.column is not None and dynamic(a.column)) for a in f.actions):
+        keys.add(ALL)
+    return keys
+
+
+def _index_keys(f: Fact) -> set[_Key]:
+    keys = _table(f.table)
+    if f.table is not None and f.name is not None and not dynamic(name := Name(f.name.name, canonical(f.table).schema)):
+        keys.add(("index", name.name, name.schema))
+    return keys
+
+
+def _named(f: Fact) -> set[_Key]:
+    if f.name is None:
+        return set()
+    return {ALL} if dynamic(canonical(f.name)) else {REST}
+
+
+def _drop_keys(f: Fact) -> set[_Key]:
+    if f.name is None:
+        return set()
+    key = canonical(f.name)
+    obj = f.object_type
+    if obj in ("POLICY", "TRIGGER") and f.table is not None:
+        return _table(f.table) | ({ALL} if dynamic(key) else set())
+    if dynamic(key):
+        return set()
+    if obj in ("TABLE", "FOREIGN TABLE"):
+        return {_table_key(key)}
+    if obj == "INDEX":
+        return {("index", key.name, key.schema)}
+    return {REST} if obj in ("VIEW", "MATERIALIZED VIEW", "FUNCTION", "PROCEDURE", "PUBLICATION") else set()
+
+
+# For each kind the builder handles: what its handler may read or change (never less).
+_KEYS: dict[Kind, Callable[[Fact], set[_Key]]] = {
+    Kind.CREATE_TABLE: lambda f: set() if f.name is None or f.temporary else _table(f.name),
+    Kind.CREATE_FOREIGN_TABLE: lambda f: set() if f.name is None or f.temporary else _table(f.name),
+    Kind.ALTER_TABLE: _alter_table_keys,
+    Kind.CREATE_INDEX: _index_keys,
+    Kind.CREATE_POLICY: lambda f: set() if f.name is None else _table(f.table),
+    Kind.CREATE_TRIGGER: lambda f: set() if f.name is None else _table(f.table),
+    Kind.CREATE_VIEW: _named,
+    Kind.CREATE_MATERIALIZED_VIEW: _named,
+    Kind.CREATE_FUNCTION: _named,
+    Kind.CREATE_PROCEDURE: _named,
+    Kind.CREATE_PUBLICATION: lambda f: set() if f.name is None else {REST},
+    Kind.ALTER_PUBLICATION: lambda f: set() if f.name is None else {REST},
+    Kind.DROP: _drop_keys,
+}
+
+
+@dataclass(eq=False)
+class _Part:
+    """Statements that share no key with any other, and what they built over the base's part."""
+
+    keys: set[_Key]
+    tops: list[tuple[int, Statement]] = field(default_factory=list)  # (migration, top-level statement), in order
+    tables: list[Table] = field(default_factory=list)
+    indexes: list[tuple[Name, Index]] = field(default_factory=list)
+    rest: Schema | None = None  # for the part with REST or ALL: what its replay built, views and functions included
+    definitions: list[Definition] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What an edit left of one literal: its first ``head`` top-level statements, and those from
+    ``tail`` on, ``shift`` places and ``delta`` SQL offsets further in the new version."""
+
+    head: int
+    tail: int
+    shift: int
+    delta: int
+
+
+class _Replay:
+    """One build: the statements grouped into parts that share no key, each part replayed over
+    what the base holds of its tables, and the parts joined. With ``last``, a build of other
+    versions of the same literals, only the parts an edit touched are replayed again."""
+
+    def __init__(self, migrations: list[Migration], over: Schema, last: _Replay | None) -> None:
+        self.migrations, self.over = migrations, over
+        self.parts: list[_Part] = []
+        self.part_of: dict[_Key, _Part] = {}
+        if last is None or last.over is not over:
+            self._replay([(i, st) for i, m in enumerate(migrations) for st in m.statements])
+        else:
+            self._follow(last)
+        self.schema = self._join()
+
+    def keys(self, st: Statement) -> set[_Key]:
+        """What a top-level statement and those it nests touch; a named index, its table in the base too."""
+        keys: set[_Key] = set()
+        for f in st.fact.walk():
+            handled = _KEYS.get(f.kind)
+            if handled is not None:
+                keys |= handled(f)
+        if self.over.indexes:
+            for kind, name, schema in list(keys):
+                index = self.over.indexes.get(Name(name, schema)) if kind == "index" else None
+                if index is not None:
+                    keys.add(_table_key(index.table))
+        return keys
+
+    def _follow(self, last: _Replay) -> None:
+        kept = [_kept(old, new) for old, new in zip(last.migrations, self.migrations)]
+        dirty_old = [st for k, old in zip(kept, last.migrations) for st in old.statements[k.head : k.tail]]
+        dirty_new = [(i, st) for i, (k, new) in enumerate(zip(kept, self.migrations)) for st in new.statements[k.head : k.tail + k.shift]]
+        touched = {last.part_of[key] for st in dirty_old + [st for _, st in dirty_new] for key in self.keys(st) if key in last.part_of}
+        if ALL in last.part_of or any(ALL in self.keys(st) for _, st in dirty_new):
+            touched = set(last.parts)
+        slot = {id(m): i for i, m in enumerate(last.migrations)}
+        again = list(dirty_new)
+        for part in last.parts:
+            if part in touched:
+                again += [(i, self._moved(kept[i], i, st)) for i, st in part.tops if not kept[i].head <= st.index < kept[i].tail]
+                continue
+            part.tops = [(i, self._moved(kept[i], i, st)) for i, st in part.tops]
+            for d in part.definitions:
+                i = slot[id(d.migration)]
+                self._move(d, kept[i], i)
+            self._keep(part)
+        again.sort(key=lambda top: (top[0], top[1].index))
+        self._replay(again)
+
+    def _moved(self, kept: _Kept, i: int, st: Statement) -> Statement:
+        """Where a top-level statement that the edit left as it was now is."""
+        return self.migrations[i].statements[st.index if st.index < kept.head else st.index + kept.shift]
+
+    def _move(self, d: Definition, kept: _Kept, i: int) -> None:
+        top = d.statement.top
+        now = self._moved(kept, i, top)
+        if now is not top:
+            d.statement = now if d.statement is top else list(now.nested())[list(top.nested()).index(d.statement)]
+        if top.index >= kept.head:
+            d.start += kept.delta
+            d.end += kept.delta
+        d.migration = self.migrations[i]
+
+    def _keep(self, part: _Part) -> None:
+        self.parts.append(part)
+        for key in part.keys:
+            self.part_of[key] = part
+
+    def _replay(self, tops: list[tuple[int, Statement]]) -> None:
+        """Group ``tops`` (in order) by the keys they share, and replay them: in one pass, since
+        parts that share nothing build the same apart as together."""
+        keyed = [(top, self.keys(top[1])) for top in tops]
+        if any(ALL in keys for _, keys in keyed):
+            keyed = [(top, {ALL}) for top, _ in keyed]
+        group: list[int] = list(range(len(keyed)))  # union-find: each top's group, by a top of it
+
+        def find(i: int) -> int:
+            while group[i] != i:
+                group[i] = group[group[i]]
+                i = group[i]
+            return i
+
+        first: dict[_Key, int] = {}
+        for i, (_, keys) in enumerate(keyed):
+            for key in keys:
+                group[find(first.setdefault(key, i))] = find(i)
+        parts: dict[int, _Part] = {}
+        for i, (top, keys) in enumerate(keyed):
+            if keys:
+                part = parts.get(find(i)) or parts.setdefault(find(i), _Part(set()))
+                part.keys |= keys
+                part.tops.append(top)
+        for part in parts.values():
+            self._keep(part)
+        everything = ALL in first
+        rest = everything or REST in first
+        builder = _Builder(self.over.part([t for t in self.over.tables if everything or _table_key(t) in first], rest))
+        for top, keys in keyed:
+            if keys:
+                i, st = top
+                done = len(builder.definitions)
+                builder.apply(self.migrations[i], st)
+                for nested in st.nested():
+                    builder.apply(self.migrations[i], nested)
+                self.part_of[next(iter(keys))].definitions += builder.definitions[done:]
+        built = builder.schema
+        if everything:
+            self.part_of[ALL].rest = built
+            return
+        for t in built.tables.values():
+            self.part_of[_table_key(t.name)].tables.append(t)
+        for name, index in built.indexes.items():
+            self.part_of[_table_key(index.table)].indexes.append((name, index))
+        if rest:
+            self.part_of[REST].rest = built
+
+    def _join(self) -> Schema:
+        """The parts and what no statement touched of the base, in the base's order and then the
+        order the statements created them in."""
+        if ALL in self.part_of:  # one part, the whole replay: its order is the replay's, renames included
+            whole = self.part_of[ALL].rest
+            assert whole is not None
+            return Schema(
+                dict(whole.tables),
+                dict(whole.views),
+                dict(whole.indexes),
+                dict(whole.functions),
+                dict(whole.publications),
+                list(whole.dynamic_relations),
+                list(whole.dynamic_functions),
+                list(whole.unplaced),
+            )
+        slot = {id(m): i for i, m in enumerate(self.migrations)}
+
+        def order(defined: Definition, in_base: int) -> tuple[int, int, int]:
+            i = slot.get(id(defined.migration))
+            return (0, in_base, 0) if i is None else (1, i, defined.top.index)
+
+        base_tables = {name: i for i, name in enumerate(self.over.tables)}
+        tables = [t for name, t in self.over.tables.items() if _table_key(name) not in self.part_of]
+        tables += [t for p in self.parts for t in p.tables]
+        tables.sort(key=lambda t: order(t.defined, base_tables.get(t.name, 0)))
+        base_indexes = {name: i for i, name in enumerate(self.over.indexes)}
+        indexes = [(name, i) for name, i in self.over.indexes.items() if _table_key(i.table) not in self.part_of]
+        indexes += [item for p in self.parts for item in p.indexes]
+        indexes.sort(key=lambda item: order(item[1].defined, base_indexes.get(item[0], 0)))
+        rest = self.part_of[REST].rest if REST in self.part_of else None
+        rest = rest or self.over
+        return Schema(
+            {t.name: t for t in tables},
+            dict(rest.views),
+            dict(indexes),
+            dict(rest.functions),
+            dict(rest.publications),
+            list(rest.dynamic_relations),
+            list(rest.dynamic_functions),
+            list(rest.unplaced),
+        )
+
+
+def _kept(old: Migration, new: Migration) -> _Kept:
+    """The top-level statements at the start and at the end of ``new`` that are ``old``'s,
+    moved at most: each with its own text, and the text between it and the statement before
+    (where the comment above a table is), as it was."""
+    olds, news = old.statements, new.statements
+    shift = len(news) - len(olds)
+    if old is new:
+        return _Kept(len(olds), len(olds), 0, 0)
+    if (old.path, old.literal.name, old.dialect) != (new.path, new.literal.name, new.dialect):
+        return _Kept(0, len(olds), shift, 0)
+    same_start = common_prefix(old.sql, new.sql)
+    same_end = common_prefix(old.sql[same_start:][::-1], new.sql[same_start:][::-1])
+    delta = len(new.sql) - len(old.sql)
+    # Up to a statement ended before the change, the new split is the old one.
+    head = bisect.bisect_left(olds, same_start, key=lambda st: st.end)
+    if head and not _same(olds[head - 1], news, head - 1, 0):
+        head = 0
+    # After the end of a statement in the unchanged end, it is too once one statement is the same.
+    tail = min(len(olds), bisect.bisect_left(olds, len(old.sql) - same_end, key=lambda st: st.end) + 1)
+    if tail + shift < head or (tail < len(olds) and not _same(olds[tail], news, tail + shift, delta)):
+        tail = len(olds)
+    return _Kept(head, tail, shift, delta)
+
+
+def _same(old: Statement, news: list[Statement], i: int, delta: int) -> bool:
+    return 0 <= i < len(news) and news[i].start == old.start + delta and news[i].fact.text == old.fact.text
 
 
 _TYPE_OF = re.compile(r"\bTYPE\s+(.*?)(?:\s+(?:USING|COLLATE)\b.*)?$", re.IGNORECASE | re.DOTALL)
@@ -35,6 +346,7 @@ _DEFAULT_OF = re.compile(r"\bSET\s+DEFAULT\s+(.*)$", re.IGNORECASE | re.DOTALL)
 class _Builder:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
+        self.definitions: list[Definition] = []  # every one it made, for a later build to move
         # The relations each literal created under a name with a ``${…}``, as the literal spells
         # them: its later statements that spell a name the same way are on that relation.
         self._spelled: set[tuple[int, str]] = set()
@@ -63,7 +375,9 @@ class _Builder:
             handler(m, st, f)
 
     def _definition(self, m: Migration, st: Statement, span: Span | None = None) -> Definition:
-        return Definition(m, st, *st.span(span))
+        defined = Definition(m, st, *st.span(span))
+        self.definitions.append(defined)
+        return defined
 
     def _dynamic_relation(self, m: Migration, key: Name) -> None:
         self.schema.dynamic_relations.append(key)

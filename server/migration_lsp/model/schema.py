@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TypeVar
+from typing import Collection, Iterator, TypeVar
 
 from migration_lsp.migration import Migration
 from migration_lsp.model.names import canonical, could_be, parse_name
@@ -20,9 +20,11 @@ from migration_lsp.sql.facts import Name, Statement
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Definition:
-    """Where an object is defined: its migration and a span of that migration's SQL."""
+    """Where an object is defined: its migration and a span of that migration's SQL. A build
+    that reuses the model of an earlier version of the migration moves it to where the
+    statement now is (see :func:`migration_lsp.model.build.build_schema`)."""
 
     migration: Migration = field(repr=False)
     statement: Statement = field(repr=False)
@@ -216,18 +218,21 @@ class Schema:
         key = _key(table)
         return [p for p in self.publications.values() if p.all_tables or key in p.tables]
 
-    def copy(self) -> Schema:
-        """A copy that a replay can change while this one stays as it is: every table and what
-        it holds (columns, keys, checks, indexes, policies, triggers) and every publication is
-        a new object; the definitions, views and functions, never changed in place, are shared."""
+    def part(self, tables: Collection[Name], rest: bool) -> Schema:
+        """A copy of ``tables`` (and of their indexes), with ``rest`` of the views, functions,
+        publications and names with a ``${…}`` too, that a replay can change while this schema
+        stays as it is. Each table and what it holds (columns, keys, checks, indexes, policies,
+        triggers) and each publication is a new object; the definitions, views and functions,
+        never changed in place by a replay, are shared."""
         indexes: dict[int, Index] = {}  # one copy per index: a table's list and `indexes` hold the same one
 
         def index(i: Index) -> Index:
             return indexes.setdefault(id(i), _shallow(i))
 
-        tables = {}
-        for key, t in self.tables.items():
-            c = tables[key] = _shallow(t)
+        copied = {}
+        for key in tables:
+            t = self.tables[key]
+            c = copied[key] = _shallow(t)
             c.columns = {name: _shallow(col) for name, col in t.columns.items()}
             c.primary_key = _shallow(t.primary_key) if t.primary_key is not None else None
             c.uniques = [_shallow(k) for k in t.uniques]
@@ -236,20 +241,16 @@ class Schema:
             c.indexes = [index(i) for i in t.indexes]
             c.policies = [_shallow(k) for k in t.policies]
             c.triggers = [_shallow(k) for k in t.triggers]
-        publications = {}
-        for name, p in self.publications.items():
-            publications[name] = _shallow(p)
-            publications[name].tables = list(p.tables)
-        return Schema(
-            tables,
-            dict(self.views),
-            {key: index(i) for key, i in self.indexes.items()},
-            dict(self.functions),
-            publications,
-            list(self.dynamic_relations),
-            list(self.dynamic_functions),
-            list(self.unplaced),
-        )
+        # A copy of every table keeps the order the indexes were created in; a part, only its own.
+        named = self.indexes.items() if len(copied) == len(self.tables) else ((i.name, i) for t in tables for i in self.tables[t].indexes if i.name is not None and self.indexes.get(i.name) is i)
+        part = Schema(copied, indexes={name: index(i) for name, i in named if i.table in copied})
+        if rest:
+            part.views, part.functions = dict(self.views), dict(self.functions)
+            part.publications = {name: _shallow(p) for name, p in self.publications.items()}
+            for p in part.publications.values():
+                p.tables = list(p.tables)
+            part.dynamic_relations, part.dynamic_functions, part.unplaced = list(self.dynamic_relations), list(self.dynamic_functions), list(self.unplaced)
+        return part
 
 
 def _shallow(obj: _T) -> _T:

@@ -11,7 +11,7 @@ from migration_lsp.config import Config
 from migration_lsp.findings import Finding, Severity
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
-from migration_lsp.model.build import build_schema
+from migration_lsp.model.build import Schemas, build_schema
 from migration_lsp.model.schema import Schema
 from migration_lsp.sql.facts import Statement
 from migration_lsp.workspace.index import WorkspaceIndex
@@ -34,6 +34,9 @@ class Context:
     # A statement-local rule's view of one top-level statement of the one migration: the
     # statements it executes are all that :meth:`executed` yields.
     statement: Statement | None = None
+    # The schemas the last check of these migrations built, for this one to build on (see
+    # :class:`Schemas`); None: built from scratch.
+    schemas: Schemas | None = None
 
     def executed(self) -> Iterator[tuple[Migration, Statement]]:
         """Every statement every migration executes, with its migration."""
@@ -48,13 +51,18 @@ class Context:
 
     @cached_property
     def schema(self) -> Schema:
-        return build_schema(self.migrations)
+        return self._build(None)
 
     @cached_property
     def upgrades(self) -> list[tuple[Baseline, Schema]]:
         """Each baseline with the schema of a database built from it, then migrated by this check's
         migrations: built once for the rules that compare with it, and let go with the check."""
-        return [(b, build_schema(self.migrations, over=b.schema)) for b in self.baselines]
+        return [(b, self._build(b.schema)) for b in self.baselines]
+
+    def _build(self, over: Schema | None) -> Schema:
+        if self.schemas is None:
+            return build_schema(self.migrations, over)
+        return self.schemas.build(self.migrations, over)
 
 
 @dataclass(frozen=True)
