@@ -126,7 +126,8 @@ class Migration:
         return bisect.bisect_right(self._line_starts, offset) - 1
 
     def line_start(self, offset: int) -> int:
-        return self._line_starts[self.sql_line(offset)]
+        # Asked for every fix and table on every keystroke: no table of all the lines for it.
+        return self.sql.rfind("\n", 0, offset) + 1
 
     def indentation(self, offset: int) -> str:
         """The white space that starts the SQL line holding ``offset``."""
