@@ -270,7 +270,7 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
         return Migration(path, text, lit, statements, comments, semicolons=semicolons)
     old = previous.sql
     same_start = _common_prefix(old, sql)
-    same_end = _common_prefix(old[same_start:][::-1], sql[same_start:][::-1])
+    same_end = _common_suffix(old, sql, min(len(old), len(sql)) - same_start)
     delta = len(sql) - len(old)
     # Resume after the last statement end before the change; stop at one in the unchanged end.
     before = bisect.bisect_left(previous.semicolons, same_start)
@@ -299,11 +299,25 @@ def _fails(fact: Fact) -> bool:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix, by halving: each comparison runs in C."""
+    """The length of the longest common prefix, by halving: each comparison runs in C, on the
+    part not yet known to be common (a copy of both whole texts per step is what a keystroke
+    would cost otherwise)."""
     low, high = 0, min(len(a), len(b))
     while low < high:
         mid = (low + high + 1) // 2
-        if a[:mid] == b[:mid]:
+        if a.startswith(b[low:mid], low):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, most: int) -> int:
+    """The length of the longest common suffix, up to ``most``, as :func:`_common_prefix`."""
+    low, high = 0, min(len(a), len(b), most)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a.endswith(b[len(b) - mid : len(b) - low], 0, len(a) - low):
             low = mid
         else:
             high = mid - 1
