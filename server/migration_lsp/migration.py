@@ -126,7 +126,8 @@ class Migration:
         return bisect.bisect_right(self._line_starts, offset) - 1
 
     def line_start(self, offset: int) -> int:
-        return self._line_starts[self.sql_line(offset)]
+        # Asked for every fix and table on every keystroke: no table of all the lines for it.
+        return self.sql.rfind("\n", 0, offset) + 1
 
     def indentation(self, offset: int) -> str:
         """The white space that starts the SQL line holding ``offset``."""
@@ -268,8 +269,7 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
         statements = [Statement(analyze(sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)]
         return Migration(path, text, lit, statements, comments, semicolons=semicolons)
     old = previous.sql
-    same_start = common_prefix(old, sql)
-    same_end = common_prefix(old[same_start:][::-1], sql[same_start:][::-1])
+    same_start, same_end = unchanged_ends(old, sql)
     delta = len(sql) - len(old)
     # Resume after the last statement end before the change; stop at one in the unchanged end.
     before = bisect.bisect_left(previous.semicolons, same_start)
@@ -297,12 +297,32 @@ def _fails(fact: Fact) -> bool:
     return fact.syntax_error is not None or (bool(fact.children) and any(_fails(child) for child in fact.children))
 
 
-def common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix, by halving: each comparison runs in C."""
+def unchanged_ends(a: str, b: str) -> tuple[int, int]:
+    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping)."""
+    start = _common_prefix(a, b)
+    return start, _common_suffix(a, b, min(len(a), len(b)) - start)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix, by halving: each comparison runs in C, on the
+    part not yet known to be common (a copy of both whole texts per step is what a keystroke
+    would cost otherwise)."""
     low, high = 0, min(len(a), len(b))
     while low < high:
         mid = (low + high + 1) // 2
-        if a[:mid] == b[:mid]:
+        if a.startswith(b[low:mid], low):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, most: int) -> int:
+    """The length of the longest common suffix, up to ``most``, as :func:`_common_prefix`."""
+    low, high = 0, min(len(a), len(b), most)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a.endswith(b[len(b) - mid : len(b) - low], 0, len(a) - low):
             low = mid
         else:
             high = mid - 1

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from migration_lsp.migration import Migration, common_prefix
+from migration_lsp.migration import Migration, unchanged_ends
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Table, TableColumn, Trigger, View
 from migration_lsp.model.statement_text import purpose, signature, table_list, tokens, trigger_function
@@ -321,8 +321,7 @@ def _kept(old: Migration, new: Migration) -> _Kept:
         return _Kept(len(olds), len(olds), 0, 0)
     if (old.path, old.literal.name, old.dialect) != (new.path, new.literal.name, new.dialect):
         return _Kept(0, len(olds), shift, 0)
-    same_start = common_prefix(old.sql, new.sql)
-    same_end = common_prefix(old.sql[same_start:][::-1], new.sql[same_start:][::-1])
+    same_start, same_end = unchanged_ends(old.sql, new.sql)
     delta = len(new.sql) - len(old.sql)
     # Up to a statement ended before the change, the new split is the old one.
     head = bisect.bisect_left(olds, same_start, key=lambda st: st.end)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable, Iterator
+from weakref import WeakKeyDictionary
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
@@ -19,13 +20,19 @@ from migration_lsp.sql.facts import Kind, Name, Span, Statement
 from migration_lsp.workspace.index import relative
 
 
-def checked_tables(ctx: Context) -> Iterator[Table]:
+def checked_tables(ctx: Context) -> list[Table]:
     """The tables the app owns (not those in the platform's schemas) that the model knows all
-    about: a statement on a table named with a ``${…}`` may have given one its RLS, policy or index."""
-    schema = ctx.schema
-    for table in schema.tables.values():
-        if table.name.schema not in ctx.config.external_schemas and not system_catalog(table.name) and not schema.may_have_changed(table.name):
-            yield table
+    about: a statement on a table named with a ``${…}`` may have given one its RLS, policy or index.
+    Listed once per check for the three rules that read them."""
+    found = _checked.get(ctx)
+    if found is None:
+        schema = ctx.schema
+        external = ctx.config.external_schemas
+        found = _checked[ctx] = [t for t in schema.tables.values() if t.name.schema not in external and not system_catalog(t.name) and not schema.may_have_changed(t.name)]
+    return found
+
+
+_checked: WeakKeyDictionary[Context, list[Table]] = WeakKeyDictionary()
 
 
 def at_name(rule: str, table: Table, message: str, fix: Fix | None = None) -> Finding:
