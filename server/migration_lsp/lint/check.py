@@ -269,15 +269,17 @@ def load_projects(
     progress: Callable[[int, int], None] | None = None,
     *,
     config_file: Path | None = None,
+    workers: int = 1,
 ) -> list[Project]:
     """The projects under ``paths``, their configs checked against the registered rules.
 
     ``config_file``: the one config for every file (``--config``), its paths relative to the
     working directory; unlike a config that is found, one that cannot be used raises
     :class:`ConfigError` instead of falling back to the defaults: the user asked for it by name.
+    ``workers``: processes that read a large workspace (see :func:`workspace_projects`).
     """
     config = None if config_file is None else load_config_file(config_file, root=Path.cwd(), rule_names=RULE_NAMES)
-    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config)
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, workers=workers)
 
 
 RULE_NAMES = frozenset(RULES)
