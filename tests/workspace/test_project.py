@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from migration_lsp.config import Config
+from migration_lsp.lint.check import RULE_NAMES
 from migration_lsp.sql.analyze import analyze
+from migration_lsp.workspace import project as project_module
+from migration_lsp.workspace.index import clear_facts
 from migration_lsp.workspace.project import Project, load_projects
 
 MIGRATION = """\
@@ -47,3 +52,31 @@ def test_the_texts_an_editor_holds_are_read_instead_of_the_disk(tmp_path: Path) 
     assert project.texts[held.resolve()] is typed
     assert project.texts[on_disk.resolve()] == MIGRATION
     assert set(project.documents) == {on_disk.resolve(), held.resolve()}
+
+
+def _read(root: Path, workers: int) -> dict[str, object]:
+    [project] = load_projects([root], rule_names=RULE_NAMES, workers=workers)
+    refs = sorted((str(r.path.relative_to(root)), r.start, r.table.name, r.via) for r in project.index.table_refs())
+    notices = sorted((str(n.path.relative_to(root)), n.message) for n in project.notices)
+    return {"texts": project.texts, "documents": sorted(project.documents), "refs": refs, "notices": notices}
+
+
+def test_worker_processes_read_a_large_workspace_as_this_one_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "tables.ts").write_text("export const TABLES = { NOTES: 'app_notes', TAGS: 'app_tags' } as const;\n")
+    (tmp_path / "route.ts").write_text(MIGRATION)
+    (tmp_path / "notes.md").write_text("# Notes\n")
+    (tmp_path / "latin1.ts").write_bytes(b"// caf\xe9\n")  # each unreadable file keeps its notice
+    for i in range(12):
+        (tmp_path / f"use{i}.ts").write_text(
+            "import { TABLES } from './tables';\n"
+            f"export const q{i} = () => supabase.from(TABLES.{'NOTES' if i % 2 else 'TAGS'}).select('id');\n"
+            f"export const r{i} = () => supabase.from('kept_table').select('id');\n"
+        )
+    # Small enough to read here, at every chunk boundary there.
+    monkeypatch.setattr(project_module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(project_module, "CHUNK", 3)
+    alone = _read(tmp_path, workers=1)
+    clear_facts()  # what the workers found must reach the index, not what this process kept
+    together = _read(tmp_path, workers=2)
+    assert together == alone
+    assert len(alone["refs"]) == 24 and alone["notices"]

@@ -39,10 +39,15 @@ def read_projects(paths: Sequence[Path], args: argparse.Namespace) -> list[Proje
         say(f"no such file or folder: {missing}")
         return None
     try:
-        return load_projects(paths, tuple(args.variable_name), config_file=args.config)
+        return load_projects(paths, tuple(args.variable_name), config_file=args.config, workers=_cores())
     except ConfigError as e:
         say(f"--config {e}")
         return None
+
+
+def _cores() -> int:
+    """The cores this process may run on: a large workspace is read by as many processes."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def report(projects: Sequence[Project], findings: list[Finding], args: argparse.Namespace, *, fixed: int = 0, failed: bool = False) -> int:

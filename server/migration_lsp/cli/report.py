@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import unicodedata
@@ -53,9 +54,15 @@ def display_path(path: Path) -> str:
     under (a symlink's own name: it may lead nowhere, or to itself)."""
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(_resolved(os.getcwd())).as_posix()
     except ValueError:
         return str(absolute)
+
+
+@functools.lru_cache(maxsize=1)
+def _resolved(folder: str) -> Path:
+    """The working directory, its symlinks followed: once per directory, not once per finding."""
+    return Path(folder).resolve()
 
 
 def render(report: Report, fmt: str, color: bool = False) -> str:

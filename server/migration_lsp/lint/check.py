@@ -287,6 +287,7 @@ def load_projects(
     *,
     config_file: Path | None = None,
     texts: Mapping[Path, str] | None = None,
+    workers: int = 1,
 ) -> list[Project]:
     """The projects under ``paths``, their configs checked against the registered rules.
 
@@ -294,9 +295,10 @@ def load_projects(
     working directory; unlike a config that is found, one that cannot be used raises
     :class:`ConfigError` instead of falling back to the defaults: the user asked for it by name.
     ``texts``: what an editor holds of some files, read instead of the disk's text.
+    ``workers``: processes that read a large workspace (see :func:`workspace_projects`).
     """
     config = None if config_file is None else load_config_file(config_file, root=Path.cwd(), rule_names=RULE_NAMES)
-    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, texts=texts)
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, texts=texts, workers=workers)
 
 
 RULE_NAMES = frozenset(RULES)

@@ -52,12 +52,12 @@ MAX_REEXPORT_DEPTH = 8
 
 
 @dataclass(frozen=True, slots=True)
-class _FileFacts:
+class FileFacts:
     refs: tuple[RawRef, ...] = ()
     declarations: Declarations = Declarations()
 
 
-_NOTHING = _FileFacts()
+_NOTHING = FileFacts()
 
 
 def _may_reference(text: str, constant: str) -> bool:
@@ -68,10 +68,10 @@ def _may_reference(text: str, constant: str) -> bool:
 # The facts of each file's latest text, shared by every index, so that a folder read again
 # (after a config change) parses only what changed. Only the latest text: an editor sends
 # every version of the file being typed in.
-_latest: dict[tuple[Path, str], tuple[str, _FileFacts]] = {}
+_latest: dict[tuple[Path, str], tuple[str, FileFacts]] = {}
 
 
-def _read_file(path: Path, text: str, constant: str) -> _FileFacts:
+def _read_file(path: Path, text: str, constant: str) -> FileFacts:
     cached = _latest.get((path, constant))
     if cached is not None and cached[0] == text:
         return cached[1]
@@ -79,9 +79,25 @@ def _read_file(path: Path, text: str, constant: str) -> _FileFacts:
     if _may_reference(text, constant):
         tree, _ = parse(text, path)
         to_char = ByteToChar(text)
-        facts = _FileFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
+        facts = FileFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
     _latest[(path, constant)] = (text, facts)
     return facts
+
+
+def code_facts(path: Path, text: str, constant: str) -> FileFacts | None:
+    """What :meth:`WorkspaceIndex.update` reads from a code file, for another process to compute
+    (see :func:`remember_facts`); None for a file that is not code."""
+    return _read_file(path, text, constant) if path.suffix.lower() in CODE_SUFFIXES else None
+
+
+def clear_facts() -> None:
+    """Forget every file's facts (a test that needs them computed anew)."""
+    _latest.clear()
+
+
+def remember_facts(path: Path, text: str, constant: str, facts: FileFacts) -> None:
+    """Facts :func:`code_facts` computed elsewhere: indexing the same text reads them, not the file."""
+    _latest[(path, constant)] = (text, facts)
 
 
 # -- the workspace -------------------------------------------------------------------------------
@@ -92,7 +108,7 @@ class WorkspaceIndex:
     """Every code file's references, resolved against the tables constant it imports."""
 
     config: Config
-    _files: dict[Path, _FileFacts] = field(default_factory=dict, init=False, repr=False)
+    _files: dict[Path, FileFacts] = field(default_factory=dict, init=False, repr=False)
     _texts: dict[Path, str] = field(default_factory=dict, init=False, repr=False)
     _checklists: dict[Path, list[Checklist]] = field(default_factory=dict, init=False, repr=False)
     _sql_tables: dict[Path, frozenset[Name]] = field(default_factory=dict, init=False, repr=False)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import os.path
+import multiprocessing
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from migration_lsp.config import Config, ConfigError, load_config
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ImportResolver, Unknown, exported_constant
 from migration_lsp.migration import Document, parse_document
 from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
-from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, WorkspaceIndex
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, FileFacts, WorkspaceIndex, code_facts, remember_facts
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,10 @@ def _forget_replaced(old: Document, new: Document) -> None:
 
 # Code files, and the Markdown documents whose "Required Tables" checklist is read.
 _READ_SUFFIXES = CODE_SUFFIXES | MARKDOWN_SUFFIXES | SQL_SUFFIXES
+# Reading and indexing a file takes a fraction of a millisecond, so worker processes pay for
+# themselves only from this many files on; they get them in chunks of CHUNK.
+PARALLEL_FROM = 1000
+CHUNK = 250
 
 
 def load_projects(
@@ -135,12 +141,15 @@ def load_projects(
     rule_names: frozenset[str],
     one_config: Config | None = None,
     texts: Mapping[Path, str] | None = None,
+    workers: int = 1,
 ) -> list[Project]:
     """Read every code file under ``paths``, grouped by the config that applies to it.
 
     ``progress(read, total)`` follows the reading of each path's files; ``rule_names`` are the
     rules a config may name. ``one_config``, when given, applies to every file: none is looked for.
     ``texts``: what an editor holds of some files, read instead of the disk's text, as it is.
+    ``workers``: processes that read and index the files of a large workspace (a command-line
+    run; a server with threads of its own must not fork), this one included.
     """
     projects: dict[Path | None, Project] = {}
     seen: set[Path] = set()
@@ -161,10 +170,8 @@ def load_projects(
         arg = arg.resolve()
         fallback = arg if arg.is_dir() else arg.parent
         base = config_for(arg, fallback)
-        files = list(walk(arg, *_globs(base, arg), suffixes=_READ_SUFFIXES))
-        for done, item in enumerate(files):
-            if progress is not None:
-                progress(done, len(files))
+        files: list[tuple[Project, Path | Unreadable]] = []
+        for item in walk(arg, *_globs(base, arg), suffixes=_READ_SUFFIXES):
             path = item.path if isinstance(item, Unreadable) else item  # or what the walk could not read
             if path in seen:
                 continue
@@ -172,7 +179,7 @@ def load_projects(
             # The files of one folder share a config: look it up once per folder, never on
             # the file itself, which may be a symlink loop. What the walk says of ``arg`` or
             # of the folders above it belongs to ``arg``'s project.
-            folder = path.parent if arg in path.parents else arg
+            folder = path.parent if path != arg and path.is_relative_to(arg) else arg
             config = folder_configs.get((folder, fallback))
             if config is None:
                 config = folder_configs[(folder, fallback)] = config_for(folder, fallback)
@@ -180,22 +187,55 @@ def load_projects(
             project = projects.get(key)
             if project is None:
                 project = projects[key] = Project(config.with_variable_names(extra_names))
-            if isinstance(item, Unreadable):
-                source: str | Unreadable = item
-            elif texts is not None and path in texts:
-                source = texts[path]
-            else:
-                source = read_source(path)
+            files.append((project, item))
+        for done, ((project, item), source) in enumerate(zip(files, _read_all(files, texts or {}, workers))):
+            if progress is not None:
+                progress(done, len(files))
             if isinstance(source, Unreadable):
-                project.notices.append(FileNotice(path, source.reason))
+                project.notices.append(FileNotice(source.path, source.reason))
                 continue
-            project.add(path, source)
+            assert isinstance(item, Path)
+            project.add(item, source)
     result = list(projects.values())
     if errors:
         if not result:
             result.append(Project(Config(root=Path.cwd())))
         result[0].config_errors.extend(errors.values())
     return result
+
+
+def _read_all(files: list[tuple[Project, Path | Unreadable]], texts: Mapping[Path, str], workers: int) -> Iterator[str | Unreadable]:
+    """The text of each file in order (the held one when ``texts`` has it), or why it cannot be
+    read; with more than one worker, each code file's index facts are computed in the worker
+    too, for the index to find."""
+    jobs = [(item, project.config.tables_constant) for project, item in files]
+    if workers < 2 or texts or len(jobs) < PARALLEL_FROM or sys.platform != "linux":
+        # Forking is safe on Linux only; elsewhere starting a worker costs more than it saves.
+        # An editor's held texts come with a server, which reads in its own thread.
+        for item, _ in jobs:
+            if isinstance(item, Unreadable):
+                yield item
+            else:
+                held = texts.get(item)
+                yield read_source(item) if held is None else held
+        return
+    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+        for chunk, results in zip(chunks, pool.imap(_read_chunk, chunks)):
+            for (item, constant), (source, facts) in zip(chunk, results):
+                if isinstance(item, Path) and isinstance(source, str) and facts is not None:
+                    remember_facts(item, source, constant, facts)
+                yield source
+
+
+def _read_chunk(jobs: list[tuple[Path | Unreadable, str]]) -> list[tuple[str | Unreadable, FileFacts | None]]:
+    """In a worker: each file's text and its index facts."""
+    out: list[tuple[str | Unreadable, FileFacts | None]] = []
+    for item, constant in jobs:
+        source = item if isinstance(item, Unreadable) else read_source(item)
+        facts = code_facts(item, source, constant) if isinstance(item, Path) and isinstance(source, str) else None
+        out.append((source, facts))
+    return out
 
 
 def _globs(config: Config, arg: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
