@@ -243,9 +243,12 @@ def test_at_start_up_an_opened_document_is_published_before_other_projects_are_c
     publish = reporter.publish
     reporter.publish = lambda path, *rest: (events.append(("publish", path)), publish(path, *rest))[1]  # type: ignore[method-assign]
     path = root / ROUTE
+    gate = threading.Event()
     try:
+        state.submit(gate.wait)  # the folders and the opened document arrive before the worker starts, as at start-up
         state.set_folders([other, root])
         state.did_open(path, path.as_uri(), 1, route(BAD))
+        gate.set()
         settle(state)
     finally:
         state.shutdown()
