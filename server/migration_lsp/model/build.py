@@ -132,11 +132,11 @@ class _Part:
     """Statements that share no key with any other, and what they built over the base's part."""
 
     keys: set[_Key]
-    tops: list[tuple[int, Statement]] = field(default_factory=list)  # (migration, top-level statement), in order
+    # (migration, top-level statement, the definitions its replay made), in order
+    tops: list[tuple[int, Statement, list[Definition]]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     indexes: list[tuple[Name, Index]] = field(default_factory=list)
     rest: Schema | None = None  # for the part with REST or ALL: what its replay built, views and functions included
-    definitions: list[Definition] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,14 @@ class _Replay:
         self.migrations, self.over = migrations, over
         self.parts: list[_Part] = []
         self.part_of: dict[_Key, _Part] = {}
+        self._slot = {id(m): i for i, m in enumerate(migrations)}
         if last is None or last.over is not over:
+            self._base = ({name: i for i, name in enumerate(over.tables)}, {name: i for i, name in enumerate(over.indexes)})
             self._replay([(i, st) for i, m in enumerate(migrations) for st in m.statements])
+            self.schema = self._join(None, set(), [])
         else:
-            self._follow(last)
-        self.schema = self._join()
+            self._base = last._base
+            self.schema = self._join(last, *self._follow(last))
 
     def keys(self, st: Statement) -> set[_Key]:
         """What a top-level statement and those it nests touch; a named index, its table in the base too."""
@@ -179,49 +182,48 @@ class _Replay:
                     keys.add(_table_key(index.table))
         return keys
 
-    def _follow(self, last: _Replay) -> None:
+    def _follow(self, last: _Replay) -> tuple[set[_Part], list[_Part]]:
+        """Replay again the parts of ``last`` that the edit touched, and move the others to
+        where their statements now are: the parts replaced, and those replayed in their place."""
         kept = [_kept(old, new) for old, new in zip(last.migrations, self.migrations)]
         dirty_old = [st for k, old in zip(kept, last.migrations) for st in old.statements[k.head : k.tail]]
         dirty_new = [(i, st) for i, (k, new) in enumerate(zip(kept, self.migrations)) for st in new.statements[k.head : k.tail + k.shift]]
         touched = {last.part_of[key] for st in dirty_old + [st for _, st in dirty_new] for key in self.keys(st) if key in last.part_of}
         if ALL in last.part_of or any(ALL in self.keys(st) for _, st in dirty_new):
             touched = set(last.parts)
-        slot = {id(m): i for i, m in enumerate(last.migrations)}
         again = list(dirty_new)
         for part in last.parts:
             if part in touched:
-                again += [(i, self._moved(kept[i], i, st)) for i, st in part.tops if not kept[i].head <= st.index < kept[i].tail]
+                again += [(i, self._moved(kept[i], i, st)) for i, st, _ in part.tops if not kept[i].head <= st.index < kept[i].tail]
                 continue
-            part.tops = [(i, self._moved(kept[i], i, st)) for i, st in part.tops]
-            for d in part.definitions:
-                i = slot[id(d.migration)]
-                self._move(d, kept[i], i)
+            for n, (i, st, made) in enumerate(part.tops):
+                now = self._moved(kept[i], i, st)
+                m = self.migrations[i]
+                if now is st:  # not moved: only the migration is another version
+                    for d in made:
+                        d.migration = m
+                    continue
+                delta = kept[i].delta if st.index >= kept[i].head else 0
+                for d in made:
+                    d.migration, d.start, d.end = m, d.start + delta, d.end + delta
+                    d.statement = now if d.statement is st else list(now.nested())[list(st.nested()).index(d.statement)]
+                part.tops[n] = (i, now, made)
             self._keep(part)
         again.sort(key=lambda top: (top[0], top[1].index))
-        self._replay(again)
+        return touched, self._replay(again)
 
     def _moved(self, kept: _Kept, i: int, st: Statement) -> Statement:
         """Where a top-level statement that the edit left as it was now is."""
         return self.migrations[i].statements[st.index if st.index < kept.head else st.index + kept.shift]
-
-    def _move(self, d: Definition, kept: _Kept, i: int) -> None:
-        top = d.statement.top
-        now = self._moved(kept, i, top)
-        if now is not top:
-            d.statement = now if d.statement is top else list(now.nested())[list(top.nested()).index(d.statement)]
-        if top.index >= kept.head:
-            d.start += kept.delta
-            d.end += kept.delta
-        d.migration = self.migrations[i]
 
     def _keep(self, part: _Part) -> None:
         self.parts.append(part)
         for key in part.keys:
             self.part_of[key] = part
 
-    def _replay(self, tops: list[tuple[int, Statement]]) -> None:
+    def _replay(self, tops: list[tuple[int, Statement]]) -> list[_Part]:
         """Group ``tops`` (in order) by the keys they share, and replay them: in one pass, since
-        parts that share nothing build the same apart as together."""
+        parts that share nothing build the same apart as together. The parts."""
         keyed = [(top, self.keys(top[1])) for top in tops]
         if any(ALL in keys for _, keys in keyed):
             keyed = [(top, {ALL}) for top, _ in keyed]
@@ -238,38 +240,46 @@ class _Replay:
             for key in keys:
                 group[find(first.setdefault(key, i))] = find(i)
         parts: dict[int, _Part] = {}
-        for i, (top, keys) in enumerate(keyed):
+        for i, (_, keys) in enumerate(keyed):
             if keys:
                 part = parts.get(find(i)) or parts.setdefault(find(i), _Part(set()))
                 part.keys |= keys
-                part.tops.append(top)
         for part in parts.values():
             self._keep(part)
         everything = ALL in first
         rest = everything or REST in first
         builder = _Builder(self.over.part([t for t in self.over.tables if everything or _table_key(t) in first], rest))
-        for top, keys in keyed:
+        for (i, st), keys in keyed:
             if keys:
-                i, st = top
                 done = len(builder.definitions)
                 builder.apply(self.migrations[i], st)
                 for nested in st.nested():
                     builder.apply(self.migrations[i], nested)
-                self.part_of[next(iter(keys))].definitions += builder.definitions[done:]
+                self.part_of[next(iter(keys))].tops.append((i, st, builder.definitions[done:]))
         built = builder.schema
         if everything:
             self.part_of[ALL].rest = built
-            return
+            return list(parts.values())
         for t in built.tables.values():
             self.part_of[_table_key(t.name)].tables.append(t)
         for name, index in built.indexes.items():
             self.part_of[_table_key(index.table)].indexes.append((name, index))
         if rest:
             self.part_of[REST].rest = built
+        return list(parts.values())
 
-    def _join(self) -> Schema:
+    def _order(self, defined: Definition) -> tuple[int, int, int]:
+        """Where a statement of the migrations defined it: after everything of the base."""
+        return (1, self._slot[id(defined.migration)], defined.top.index)
+
+    def _named(self, tables: list[Name]) -> list[tuple[Name, Index]]:
+        """The base's named indexes on ``tables``."""
+        return [(i.name, i) for name in tables for i in self.over.tables[name].indexes if i.name is not None and self.over.indexes.get(i.name) is i]
+
+    def _join(self, last: _Replay | None, replaced: set[_Part], again: list[_Part]) -> Schema:
         """The parts and what no statement touched of the base, in the base's order and then the
-        order the statements created them in."""
+        order the statements created them in. After ``last``, its order stands but for its parts
+        ``replaced`` by those replayed ``again``: what they built goes where it belongs."""
         if ALL in self.part_of:  # one part, the whole replay: its order is the replay's, renames included
             whole = self.part_of[ALL].rest
             assert whole is not None
@@ -283,20 +293,35 @@ class _Replay:
                 list(whole.dynamic_functions),
                 list(whole.unplaced),
             )
-        slot = {id(m): i for i, m in enumerate(self.migrations)}
+        base_tables, base_indexes = self._base
 
-        def order(defined: Definition, in_base: int) -> tuple[int, int, int]:
-            i = slot.get(id(defined.migration))
-            return (0, in_base, 0) if i is None else (1, i, defined.top.index)
+        # The base's tables and indexes that a part copied share its definitions.
+        def table_order(t: Table) -> tuple[int, int, int]:
+            was = self.over.tables.get(t.name)
+            return (0, base_tables[t.name], 0) if was is not None and was.defined is t.defined else self._order(t.defined)
 
-        base_tables = {name: i for i, name in enumerate(self.over.tables)}
-        tables = [t for name, t in self.over.tables.items() if _table_key(name) not in self.part_of]
-        tables += [t for p in self.parts for t in p.tables]
-        tables.sort(key=lambda t: order(t.defined, base_tables.get(t.name, 0)))
-        base_indexes = {name: i for i, name in enumerate(self.over.indexes)}
-        indexes = [(name, i) for name, i in self.over.indexes.items() if _table_key(i.table) not in self.part_of]
-        indexes += [item for p in self.parts for item in p.indexes]
-        indexes.sort(key=lambda item: order(item[1].defined, base_indexes.get(item[0], 0)))
+        def index_order(item: tuple[Name, Index]) -> tuple[int, int, int]:
+            was = self.over.indexes.get(item[0])
+            return (0, base_indexes[item[0]], 0) if was is not None and was.defined is item[1].defined else self._order(item[1].defined)
+
+        if last is None or ALL in last.part_of:
+            tables = [t for name, t in self.over.tables.items() if _table_key(name) not in self.part_of]
+            tables = sorted(tables + [t for p in self.parts for t in p.tables], key=table_order)
+            indexes = [(name, i) for name, i in self.over.indexes.items() if _table_key(i.table) not in self.part_of]
+            indexes = sorted(indexes + [item for p in self.parts for item in p.indexes], key=index_order)
+        else:
+            # Out: what the replaced parts built, and the base's tables a new part copied. In: what
+            # the new parts built, and the base's tables the replaced parts held and none holds now.
+            copied = [name for p in again for kind, n, schema in p.keys if kind == "table" and (name := Name(n, schema)) in self.over.tables]
+            freed = [name for p in replaced for kind, n, schema in p.keys if kind == "table" and (name := Name(n, schema)) in self.over.tables and _table_key(name) not in self.part_of]
+            gone = {t for p in replaced for t in p.tables} | {self.over.tables[name] for name in copied}
+            tables = [t for t in last.schema.tables.values() if t not in gone]
+            for t in sorted([t for p in again for t in p.tables] + [self.over.tables[name] for name in freed], key=table_order):
+                bisect.insort(tables, t, key=table_order)
+            gone_indexes = {i for p in replaced for _, i in p.indexes} | {i for _, i in self._named(copied)}
+            indexes = [item for item in last.schema.indexes.items() if item[1] not in gone_indexes]
+            for item in sorted([item for p in again for item in p.indexes] + self._named(freed), key=index_order):
+                bisect.insort(indexes, item, key=index_order)
         rest = self.part_of[REST].rest if REST in self.part_of else None
         rest = rest or self.over
         return Schema(

@@ -20,7 +20,7 @@ from migration_lsp.sql.facts import Name, Statement
 _T = TypeVar("_T")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Definition:
     """Where an object is defined: its migration and a span of that migration's SQL. A build
     that reuses the model of an earlier version of the migration moves it to where the
