@@ -47,3 +47,15 @@ def test_the_texts_an_editor_holds_are_read_instead_of_the_disk(tmp_path: Path) 
     assert project.texts[held.resolve()] is typed
     assert project.texts[on_disk.resolve()] == MIGRATION
     assert set(project.documents) == {on_disk.resolve(), held.resolve()}
+
+
+def test_the_schema_is_built_again_only_when_a_migration_changed(tmp_path: Path) -> None:
+    path = tmp_path / "route.ts"
+    project = Project(Config(root=tmp_path))
+    project.add(path, MIGRATION)
+    schema = project.schema()
+    project.add(tmp_path / "other.ts", "export const x = 1;\n")
+    assert project.schema() is schema
+    project.add(path, MIGRATION.replace("name TEXT", "title TEXT"))
+    assert project.schema() is not schema
+    assert "title" in str(project.schema().table("typed_in"))

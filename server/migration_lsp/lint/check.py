@@ -21,7 +21,7 @@ from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.rules.registry import RULE_CLASSES, RULES
 from migration_lsp.workspace.baselines import load_baselines
-from migration_lsp.workspace.index import WorkspaceIndex
+from migration_lsp.workspace.index import FileFacts, WorkspaceIndex
 from migration_lsp.workspace.project import FileNotice, Project
 from migration_lsp.workspace.project import load_projects as workspace_projects
 
@@ -270,16 +270,18 @@ def load_projects(
     *,
     config_file: Path | None = None,
     texts: Mapping[Path, str] | None = None,
+    facts: FileFacts | None = None,
 ) -> list[Project]:
     """The projects under ``paths``, their configs checked against the registered rules.
 
     ``config_file``: the one config for every file (``--config``), its paths relative to the
     working directory; unlike a config that is found, one that cannot be used raises
     :class:`ConfigError` instead of falling back to the defaults: the user asked for it by name.
-    ``texts``: what an editor holds of some files, read instead of the disk's text.
+    ``texts``: what an editor holds of some files, read instead of the disk's text; ``facts``:
+    what an earlier reading of them found, reused where a file is unchanged.
     """
     config = None if config_file is None else load_config_file(config_file, root=Path.cwd(), rule_names=RULE_NAMES)
-    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, texts=texts)
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, texts=texts, facts=facts)
 
 
 RULE_NAMES = frozenset(RULES)

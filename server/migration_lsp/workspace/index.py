@@ -65,23 +65,26 @@ def _may_reference(text: str, constant: str) -> bool:
     return ".from(" in text or ".rpc(" in text or "postgres_changes" in text or constant in text or "export *" in text
 
 
-# The facts of each file's latest text, shared by every index, so that a folder read again
-# (after a config change) parses only what changed. Only the latest text: an editor sends
-# every version of the file being typed in.
-_latest: dict[tuple[Path, str], tuple[str, _FileFacts]] = {}
+class FileFacts:
+    """The facts of each file's latest text, kept by whoever builds indexes of the same files
+    again (the server, for a folder read again after a config change), so that a new index
+    parses only what changed. Only the latest text: an editor sends every version of the file
+    being typed in. Dropped with its keeper."""
 
+    def __init__(self) -> None:
+        self._latest: dict[tuple[Path, str], tuple[str, _FileFacts]] = {}
 
-def _read_file(path: Path, text: str, constant: str) -> _FileFacts:
-    cached = _latest.get((path, constant))
-    if cached is not None and cached[0] == text:
-        return cached[1]
-    facts = _NOTHING
-    if _may_reference(text, constant):
-        tree, _ = parse(text, path)
-        to_char = ByteToChar(text)
-        facts = _FileFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
-    _latest[(path, constant)] = (text, facts)
-    return facts
+    def read(self, path: Path, text: str, constant: str) -> _FileFacts:
+        cached = self._latest.get((path, constant))
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        facts = _NOTHING
+        if _may_reference(text, constant):
+            tree, _ = parse(text, path)
+            to_char = ByteToChar(text)
+            facts = _FileFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
+        self._latest[(path, constant)] = (text, facts)
+        return facts
 
 
 # -- the workspace -------------------------------------------------------------------------------
@@ -92,6 +95,7 @@ class WorkspaceIndex:
     """Every code file's references, resolved against the tables constant it imports."""
 
     config: Config
+    facts: FileFacts = field(default_factory=FileFacts, repr=False)  # shared with the indexes built before
     _files: dict[Path, _FileFacts] = field(default_factory=dict, init=False, repr=False)
     _texts: dict[Path, str] = field(default_factory=dict, init=False, repr=False)
     _checklists: dict[Path, list[Checklist]] = field(default_factory=dict, init=False, repr=False)
@@ -121,7 +125,7 @@ class WorkspaceIndex:
         if path.suffix.lower() not in CODE_SUFFIXES:
             return
         old = self._files.get(path)
-        facts = _read_file(path, text, self.config.tables_constant)
+        facts = self.facts.read(path, text, self.config.tables_constant)
         self._files[path] = facts
         self._resolved.pop(path, None)
         self._specifiers = None

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from migration_lsp.config import Config, ConfigError, load_config
+from migration_lsp.config import Config, ConfigError, ConfigFinder
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ImportResolver, Unknown, exported_constant
-from migration_lsp.migration import Document, parse_document
+from migration_lsp.migration import Document, Migration, parse_document
+from migration_lsp.model.build import build_schema
+from migration_lsp.model.schema import Schema
 from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
-from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, WorkspaceIndex
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, FileFacts, WorkspaceIndex
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,15 @@ class Project:
     documents: dict[Path, Document] = field(default_factory=dict)  # files with a migration literal
     notices: list[FileNotice] = field(default_factory=list)
     config_errors: list[FileNotice] = field(default_factory=list)
+    facts: FileFacts = field(default_factory=FileFacts, repr=False)  # what earlier readings of these files found
     index: WorkspaceIndex = field(init=False, repr=False)  # the code's table references
     # For each document, where the modules its `${X}` import X from are: a file added,
     # changed or removed there changes the document's SQL.
     _imported: dict[Path, set[Path]] = field(default_factory=dict, init=False, repr=False)
+    _schema: tuple[tuple[Migration, ...], Schema] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.index = WorkspaceIndex(self.config)
+        self.index = WorkspaceIndex(self.config, self.facts)
         tables_file = self.config.tables_file
         if tables_file and inside_root(self.config.root, tables_file) is None:  # the index leaves it unused
             self.notices.append(FileNotice(self.config.source or self.config.root, outside_root("tables-file", tables_file, self.config.root)))
@@ -52,6 +56,19 @@ class Project:
             return  # a rules document or a SQL file: the index reads its checklist or its tables
         self._parse(path)
         self._parse_importers(path)
+
+    def migrations(self) -> list[Migration]:
+        """Every migration literal of the project's documents."""
+        return [m for doc in self.documents.values() for m in doc.migrations]
+
+    def schema(self) -> Schema:
+        """The schema the project's migrations build (for hover and completion), built again
+        only when a migration changed."""
+        migrations = self.migrations()
+        cached = self._schema
+        if cached is None or len(cached[0]) != len(migrations) or any(a is not b for a, b in zip(cached[0], migrations)):
+            cached = self._schema = (tuple(migrations), build_schema(migrations))
+        return cached[1]
 
     def remove(self, path: Path) -> None:
         """Forget a deleted file."""
@@ -135,23 +152,27 @@ def load_projects(
     rule_names: frozenset[str],
     one_config: Config | None = None,
     texts: Mapping[Path, str] | None = None,
+    facts: FileFacts | None = None,
 ) -> list[Project]:
     """Read every code file under ``paths``, grouped by the config that applies to it.
 
     ``progress(read, total)`` follows the reading of each path's files; ``rule_names`` are the
     rules a config may name. ``one_config``, when given, applies to every file: none is looked for.
     ``texts``: what an editor holds of some files, read instead of the disk's text, as it is.
+    ``facts``: what an earlier reading of the same files found, reused where a file is unchanged.
     """
     projects: dict[Path | None, Project] = {}
     seen: set[Path] = set()
     errors: dict[str, FileNotice] = {}
     folder_configs: dict[tuple[Path, Path], Config] = {}
+    finder = ConfigFinder(rule_names)
+    facts = FileFacts() if facts is None else facts
 
     def config_for(path: Path, fallback: Path) -> Config:
         if one_config is not None:
             return one_config
         try:
-            return load_config(path, fallback_root=fallback, rule_names=rule_names)
+            return finder.load(path, fallback)
         except ConfigError as e:
             # Check with the defaults rather than not at all; the error is still reported.
             errors.setdefault(str(e), FileNotice(e.path, e.detail))
@@ -179,7 +200,7 @@ def load_projects(
             key = config.source or config.root
             project = projects.get(key)
             if project is None:
-                project = projects[key] = Project(config.with_variable_names(extra_names))
+                project = projects[key] = Project(config.with_variable_names(extra_names), facts=facts)
             if isinstance(item, Unreadable):
                 source: str | Unreadable = item
             elif texts is not None and path in texts:
