@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from migration_lsp.config import clear_cache
 from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.apply import apply_edits
 from migration_lsp.lint.check import check_project, load_projects, needs_baseline, project_baselines
@@ -55,7 +54,6 @@ class Workspace:
         git(self.root, "commit", "-q", "--allow-empty", "-m", "change")
 
     def project(self) -> Project:
-        clear_cache()
         (project,) = load_projects([self.root])
         return project
 

@@ -6,7 +6,6 @@ so they report the same findings.
 
 from __future__ import annotations
 
-import functools
 import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -127,17 +126,42 @@ SETTINGS: dict[str, Setting] = {
 RULES_DESCRIPTION = "The level of each rule: off, or the severity of its findings."
 
 
-def find_config_file(start: Path) -> Path | None:
-    """The nearest config file at or above ``start`` (a file or folder)."""
-    folder = start if start.is_dir() else start.parent
-    for d in (folder, *folder.parents):
-        hit = _config_in(d)
-        if hit is not None:
-            return hit
-    return None
+class ConfigFinder:
+    """Finds and reads the config files for one reading of a workspace.
+
+    Each folder is looked in and each file read once: a reading of thousands of files asks
+    for the same few folders over and over. What it found holds as long as it is kept; a
+    reading after files changed takes a new one, so nothing has to be forgotten by hand.
+    """
+
+    def __init__(self, rule_names: frozenset[str]) -> None:
+        self.rule_names = rule_names  # the rules a config may set levels for (the registry's, given from above)
+        self._found: dict[Path, Path | None] = {}
+        self._read: dict[Path, Config] = {}
+
+    def find(self, start: Path) -> Path | None:
+        """The nearest config file at or above ``start`` (a file or folder)."""
+        folder = start if start.is_dir() else start.parent
+        for d in (folder, *folder.parents):
+            if d not in self._found:
+                self._found[d] = _config_in(d)
+            hit = self._found[d]
+            if hit is not None:
+                return hit
+        return None
+
+    def load(self, start: Path, fallback_root: Path | None = None) -> Config:
+        """The config that applies to ``start``; defaults when no file is found."""
+        path = self.find(start)
+        if path is None:
+            root = fallback_root or (start if start.is_dir() else start.parent)
+            return Config(root=root.resolve())
+        path = path.resolve()
+        if path not in self._read:
+            self._read[path] = _load(path, self.rule_names)
+        return self._read[path]
 
 
-@functools.lru_cache(maxsize=1024)
 def _config_in(folder: Path) -> Path | None:
     for name in CONFIG_FILES:
         candidate = folder / name
@@ -164,15 +188,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_config(start: Path, fallback_root: Path | None = None, *, rule_names: frozenset[str]) -> Config:
-    """The config that applies to ``start``; defaults when no file is found.
-
-    ``rule_names``: the rules a config may set levels for (the registry's, given from above).
-    """
-    path = find_config_file(start)
-    if path is None:
-        root = fallback_root or (start if start.is_dir() else start.parent)
-        return Config(root=root.resolve())
-    return _load(path.resolve(), path.stat().st_mtime_ns, rule_names)
+    """The config that applies to ``start``, read now; :class:`ConfigFinder` for many files."""
+    return ConfigFinder(rule_names).load(start, fallback_root)
 
 
 def load_config_file(path: Path, *, root: Path, rule_names: frozenset[str]) -> Config:
@@ -186,16 +203,10 @@ def load_config_file(path: Path, *, root: Path, rule_names: frozenset[str]) -> C
     data = _read_toml(path)  # a missing or unreadable file is a ConfigError too
     if path.name == "pyproject.toml" and not _has_table(data):
         raise ConfigError(path, "has no [tool.migration-lsp] table")
-    return replace(_load(path, path.stat().st_mtime_ns, rule_names), root=root.resolve())
+    return replace(_load(path, rule_names), root=root.resolve())
 
 
-def clear_cache() -> None:
-    _config_in.cache_clear()
-    _load.cache_clear()
-
-
-@functools.lru_cache(maxsize=256)
-def _load(path: Path, _mtime: int, rule_names: frozenset[str]) -> Config:
+def _load(path: Path, rule_names: frozenset[str]) -> Config:
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         table = data["tool"]["migration-lsp"] if _has_table(data) else {}

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.config import clear_cache
 from migration_lsp.findings import Finding
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.lint.check import check, load_projects
@@ -37,7 +36,6 @@ CODE = {
 
 
 def _project(root: Path):  # type: ignore[no-untyped-def]
-    clear_cache()
     (project,) = load_projects([root])
     return project
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from migration_lsp.cli.schema import main
-from migration_lsp.config import clear_cache
 from migration_lsp.positions import escape_for_template
 from migration_lsp.workspace.checklist import find_checklists
 
@@ -128,6 +127,5 @@ def test_bad_input_gets_one_line(app: Path) -> None:
     assert (code, out) == (1, "")
     assert err == "migration-lsp: no migration literal (MIGRATION_SQL) found under empty\n"
     (app / "migration-lsp.toml").write_text("variable-names = 3\n")
-    clear_cache()  # a new process would see the new file
     code, _, err = run(".")
     assert code == 2 and err.count("\n") == 1 and "variable-names" in err

@@ -13,7 +13,6 @@ from pathlib import Path
 from fuzzing import ROUTE, Source, examples, typescript, write_project
 from hypothesis import given, settings
 
-from migration_lsp.config import clear_cache
 from migration_lsp.main import main
 from migration_lsp.migration import Migration, parse_document
 from migration_lsp.positions import LineIndex
@@ -23,7 +22,6 @@ SCRIPT = Path(sys.executable).with_name("migration-lsp")
 
 def _run(root: Path) -> tuple[int, str, str]:
     """The command line in this process: exit code, stdout, stderr."""
-    clear_cache()
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["--check", str(root), "--format", "json"])

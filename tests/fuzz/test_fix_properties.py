@@ -13,7 +13,6 @@ from fuzzing import ROUTE, Node, Source, examples, typescript, write_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migration_lsp.config import clear_cache
 from migration_lsp.findings import Finding
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.lint.check import check_project, load_projects
@@ -22,7 +21,6 @@ from migration_lsp.main import main
 
 
 def _findings(root: Path) -> list[Finding]:
-    clear_cache()
     (project,) = load_projects([root])
     result = check_project(project)
     assert not result.rule_errors
@@ -30,7 +28,6 @@ def _findings(root: Path) -> list[Finding]:
 
 
 def _fix(root: Path) -> int:
-    clear_cache()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
         code = main(["--check", str(root), "--fix"])
     assert code in (0, 1), err.getvalue()

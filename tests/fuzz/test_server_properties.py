@@ -19,7 +19,6 @@ from lsp_editor import SERVER, Client, Editor, make_client, position
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from migration_lsp.config import clear_cache
 from migration_lsp.lint.check import check_project, load_projects
 from migration_lsp.positions import LineIndex
 
@@ -55,7 +54,6 @@ def _fresh_check(text: str) -> list[tuple[Any, ...]]:
     """What ``--check`` reports for ``text`` as the route's content, as LSP would show it."""
     with tempfile.TemporaryDirectory() as tmp:
         path = write_project(Path(tmp), Source(text, "", "template", False))
-        clear_cache()
         (project,) = load_projects([Path(tmp)])
         result = check_project(project)
         lines = LineIndex(text)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from workspace_on_disk import git
 
 from migration_lsp.findings import Finding
 from migration_lsp.lsp.settings import EditorSettings, Settings
@@ -239,7 +240,7 @@ def test_at_start_up_an_opened_document_is_published_before_other_projects_are_c
     reporter = FakeReporter()
     state = State(reporter)
     check = state._check
-    state._check = lambda project: (events.append(("check", project.config.root)), check(project))[1]  # type: ignore[method-assign]
+    state._check = lambda reading, project: (events.append(("check", project.config.root)), check(reading, project))[1]  # type: ignore[method-assign]
     publish = reporter.publish
     reporter.publish = lambda path, *rest: (events.append(("publish", path)), publish(path, *rest))[1]  # type: ignore[method-assign]
     path = root / ROUTE
@@ -263,7 +264,55 @@ def test_the_collector_held_off_at_start_up_runs_after_the_first_check(root: Pat
     try:
         state.set_folders([root])
         settle(state)
+        settle(state)  # the collection is queued behind the work queued with the first check
         assert gc.isenabled()
     finally:
         gc.enable()
         state.shutdown()
+
+
+def test_a_config_file_created_in_a_subfolder_is_found_when_the_folder_is_read_again(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    state.did_open(path, path.as_uri(), 1, route(BAD))
+    settle(state)
+    assert reporter.last(path).rules == ["create-table-not-idempotent"]
+    # Each folder the first reading looked in had no config: the new reading looks again.
+    (path.parent / "migration-lsp.toml").write_text(CONFIG + 'create-table-not-idempotent = "off"\n', encoding="utf-8")
+    state.files_changed([path.parent / "migration-lsp.toml"])
+    settle(state)
+    assert reporter.last(path).rules == []
+
+
+def test_a_repository_made_after_start_up_is_the_baseline_from_then_on(session: tuple[State, FakeReporter], root: Path) -> None:
+    state, reporter = session
+    path = root / ROUTE
+    grown = route(GOOD.replace("PRIMARY KEY)", "PRIMARY KEY, body text)"))
+    state.did_open(path, path.as_uri(), 1, grown)
+    settle(state)
+    assert reporter.last(path).rules == []  # no repository, so no baseline to compare with
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "notes")
+    state.files_changed([root / ".git" / "HEAD"])
+    settle(state)
+    assert reporter.last(path).rules == ["column-missing-on-upgrade"]
+
+
+def test_a_folder_taken_out_of_the_workspace_takes_its_findings_with_it(session: tuple[State, FakeReporter], root: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    state, reporter = session
+    other = tmp_path_factory.mktemp("other")
+    (other / "migration-lsp.toml").write_text(CONFIG, encoding="utf-8")
+    closed = other / "route.ts"
+    closed.write_text(route(BAD), encoding="utf-8")
+    state.set_folders([root, other])
+
+    async def check_workspace() -> int:
+        return await state.check_workspace()
+
+    assert asyncio.run(check_workspace()) == 1
+    assert reporter.last(closed).rules == ["create-table-not-idempotent"]
+    state.set_folders([root])
+    settle(state)
+    assert reporter.last(closed).rules == []
+    assert rules_of(state, closed) == []

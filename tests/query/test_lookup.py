@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.config import clear_cache
 from migration_lsp.lint.check import load_projects
 from migration_lsp.model.names import canonical
 from migration_lsp.query.lookup import FUNCTION, TABLE, completion_at, definition, name_place, references, symbol_at
@@ -49,7 +48,6 @@ def project(tmp_path: Path) -> Project:
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    clear_cache()
     (found,) = load_projects([tmp_path])
     return found
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import tree_sitter as ts
 
-from migration_lsp.config import clear_cache
 from migration_lsp.lint.check import check_project, load_projects
 from migration_lsp.locate import typescript
 from migration_lsp.query.lookup import completion_at
@@ -50,7 +49,6 @@ def test_a_check_then_completions_parse_each_text_once(tmp_path: Path, parses: C
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    clear_cache()
     (project,) = load_projects([tmp_path])
     route, notes = tmp_path / "src/app/route.ts", tmp_path / "src/lib/notes.ts"
     assert project.documents.keys() == {route}

@@ -19,7 +19,6 @@ import pglast
 import pytest
 from test_rule_cases import PARAMS, Subject
 
-from migration_lsp.config import clear_cache
 from migration_lsp.findings import Edit
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.lint.check import check_project, load_projects
@@ -31,7 +30,6 @@ CONFIG = 'variable-names = ["MIGRATION_SQL"]\nbaseline = ""\n'
 
 
 def _projects(root: Path) -> list[Project]:
-    clear_cache()
     return load_projects([root])
 
 

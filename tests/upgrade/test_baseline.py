@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_lsp.config import Config, clear_cache
+from migration_lsp.config import Config
 from migration_lsp.lint.check import BASELINE_RULES
 from migration_lsp.workspace.baselines import load_baselines
 
@@ -171,6 +171,5 @@ def test_check_says_nothing_of_a_baseline_turned_off(tmp_path: Path, run) -> Non
     flag = run("--check", *UPGRADE, "--baseline", "", cwd=tmp_path)
     assert (flag.code, flag.out) == (0, "0 errors, 0 warnings, 0 info in 1 file checked\n")
     (tmp_path / "migration-lsp.toml").write_text('baseline = ""\n', encoding="utf-8")
-    clear_cache()
     setting = run("--check", *UPGRADE, cwd=tmp_path)
     assert (setting.code, setting.out) == (0, "0 errors, 0 warnings, 0 info in 1 file checked\n")

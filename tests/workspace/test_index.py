@@ -9,7 +9,7 @@ import pytest
 from migration_lsp.config import Config
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace import index as index_module
-from migration_lsp.workspace.index import WorkspaceIndex
+from migration_lsp.workspace.index import FileFacts, WorkspaceIndex
 from migration_lsp.workspace.project import Project
 from migration_lsp.workspace.references import ColumnUse, TableRef
 
@@ -26,8 +26,8 @@ export const REALTIME_CHANNELS = { LOGS: 'mason_logs_changes' };
 TSCONFIG = '{\n  // the app imports its modules as @/…\n  "compilerOptions": { "paths": { "@/*": ["./src/*"], }, },\n}\n'
 
 
-def build(root: Path, files: dict[str, str], config: Config | None = None) -> WorkspaceIndex:
-    index = WorkspaceIndex(config or Config(root=root))
+def build(root: Path, files: dict[str, str], config: Config | None = None, facts: FileFacts | None = None) -> WorkspaceIndex:
+    index = WorkspaceIndex(config or Config(root=root), facts or FileFacts())
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,11 +323,15 @@ def test_updates_are_incremental(tmp_path: Path, parsed: list[str]) -> None:
 
 def test_a_folder_read_again_parses_only_what_changed(tmp_path: Path, parsed: list[str]) -> None:
     files = {"a.ts": "supabase.from('one');\n", "b.ts": "supabase.from('two');\n"}
-    build(tmp_path, files)
+    facts = FileFacts()  # kept with the folder, across its readings
+    build(tmp_path, files, facts=facts)
     parsed.clear()
-    again = build(tmp_path, {**files, "b.ts": "supabase.from('three');\n"})
+    again = build(tmp_path, {**files, "b.ts": "supabase.from('three');\n"}, facts=facts)
     assert parsed == ["supabase.from('three');\n"]
     assert [str(r.table) for r in again.table_refs()] == ["one", "three"]
+    parsed.clear()
+    build(tmp_path, files)  # another folder's reading keeps nothing of this one
+    assert sorted(parsed) == sorted(files.values())
 
 
 def test_files_without_a_reference_are_not_parsed(tmp_path: Path, parsed: list[str]) -> None:

@@ -10,7 +10,6 @@ from migration_lsp.config import Config
 from migration_lsp.lint.check import RULE_NAMES
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.workspace import project as project_module
-from migration_lsp.workspace.index import clear_facts
 from migration_lsp.workspace.project import Project, load_projects
 
 MIGRATION = """\
@@ -76,7 +75,18 @@ def test_worker_processes_read_a_large_workspace_as_this_one_does(tmp_path: Path
     monkeypatch.setattr(project_module, "PARALLEL_FROM", 2)
     monkeypatch.setattr(project_module, "CHUNK", 3)
     alone = _read(tmp_path, workers=1)
-    clear_facts()  # what the workers found must reach the index, not what this process kept
     together = _read(tmp_path, workers=2)
     assert together == alone
     assert len(alone["refs"]) == 24 and alone["notices"]
+
+
+def test_the_schema_is_built_again_only_when_a_migration_changed(tmp_path: Path) -> None:
+    path = tmp_path / "route.ts"
+    project = Project(Config(root=tmp_path))
+    project.add(path, MIGRATION)
+    schema = project.schema()
+    project.add(tmp_path / "other.ts", "export const x = 1;\n")
+    assert project.schema() is schema
+    project.add(path, MIGRATION.replace("name TEXT", "title TEXT"))
+    assert project.schema() is not schema
+    assert "title" in str(project.schema().table("typed_in"))

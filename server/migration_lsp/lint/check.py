@@ -23,7 +23,7 @@ from migration_lsp.model.build import Schemas
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.rules.registry import RULE_CLASSES, RULES
 from migration_lsp.workspace.baselines import load_baselines
-from migration_lsp.workspace.index import WorkspaceIndex
+from migration_lsp.workspace.index import FileFacts, WorkspaceIndex
 from migration_lsp.workspace.project import FileNotice, Project
 from migration_lsp.workspace.project import load_projects as workspace_projects
 
@@ -287,6 +287,7 @@ def load_projects(
     *,
     config_file: Path | None = None,
     texts: Mapping[Path, str] | None = None,
+    facts: FileFacts | None = None,
     workers: int = 1,
 ) -> list[Project]:
     """The projects under ``paths``, their configs checked against the registered rules.
@@ -294,11 +295,12 @@ def load_projects(
     ``config_file``: the one config for every file (``--config``), its paths relative to the
     working directory; unlike a config that is found, one that cannot be used raises
     :class:`ConfigError` instead of falling back to the defaults: the user asked for it by name.
-    ``texts``: what an editor holds of some files, read instead of the disk's text.
+    ``texts``: what an editor holds of some files, read instead of the disk's text; ``facts``:
+    what an earlier reading of them found, reused where a file is unchanged.
     ``workers``: processes that read a large workspace (see :func:`workspace_projects`).
     """
     config = None if config_file is None else load_config_file(config_file, root=Path.cwd(), rule_names=RULE_NAMES)
-    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, texts=texts, workers=workers)
+    return workspace_projects(paths, extra_names, progress, rule_names=RULE_NAMES, one_config=config, texts=texts, facts=facts, workers=workers)
 
 
 RULE_NAMES = frozenset(RULES)

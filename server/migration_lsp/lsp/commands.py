@@ -85,6 +85,6 @@ def _alone(ls: MigrationServer, path: Path) -> tuple[Project, str] | None:
     if project is None or path not in project.documents:
         return None
     text = project.texts[path]
-    alone = Project(project.config)
+    alone = Project(project.config, facts=project.facts)
     alone.add(path, text)
     return alone, text

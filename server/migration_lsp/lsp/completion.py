@@ -36,7 +36,7 @@ def _complete(ls: MigrationServer, path: Path, position: types.Position) -> type
     if wanted is None:
         return None
     replace = convert.to_range(index, wanted.start, wanted.end)
-    schema = lookup.schema_of(project)
+    schema = project.schema()
     items: list[types.CompletionItem] = []
     if wanted.what == "tables":
         for table in schema.tables.values():

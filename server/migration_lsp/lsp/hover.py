@@ -42,7 +42,7 @@ def _hover(ls: MigrationServer, path: Path, position: types.Position) -> types.H
     span: tuple[int, int] | None = None
     symbol = lookup.symbol_at(project, path, offset)
     if symbol is not None:
-        schema = lookup.schema_of(project)
+        schema = project.schema()
         link = _linker(ls)
         if symbol.kind == lookup.TABLE:
             parts.append(table_card(symbol.name, schema.table(symbol.name), link))

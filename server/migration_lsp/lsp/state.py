@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, TypeVar
 
-from migration_lsp import config as config_module
 from migration_lsp.config import CONFIG_FILES, ConfigError, load_config
 from migration_lsp.findings import Finding
 from migration_lsp.lint.check import RULE_NAMES, StatementResults, check_project, load_projects, needs_baseline, project_baselines
@@ -35,7 +34,7 @@ from migration_lsp.lsp.settings import EditorSettings
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.rules.registry import RULES
 from migration_lsp.workspace.files import WALK_STOPPED, Unreadable, checkable_text, is_code_file, read_source
-from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, FileFacts
 from migration_lsp.workspace.project import Project
 
 log = logging.getLogger(__name__)
@@ -63,13 +62,33 @@ class OpenDocument:
 
 
 @dataclass(eq=False)
+class Reading:
+    """What one reading of a folder found, and what checking it has learnt since.
+
+    It is dropped whole when the folder is read again or closed, so nothing in it is ever
+    forgotten by hand.
+    """
+
+    projects: list[Project] = field(default_factory=list)
+    skipped: set[Path] = field(default_factory=set)  # files on disk that the walk leaves out
+    last: dict[Path, list[Finding]] = field(default_factory=dict)  # every finding of the last check, by file
+    checked: dict[Path, str] = field(default_factory=dict)  # the text each file had at the last check
+    # Each project's baselines, read from git once per set of migration files, not once per keystroke.
+    baselines: dict[Project, tuple[frozenset[Path], list[Baseline]]] = field(default_factory=dict)
+    statements: dict[Project, StatementResults] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
 class Folder:
     root: Path  # a workspace folder, or a file opened outside every folder
-    projects: list[Project] = field(default_factory=list)
-    loaded: bool = False
+    reading: Reading | None = None  # None until the folder is read, and again once it must be read again
     workspace_wide: bool = False  # checkWorkspace asked for every file's findings
-    skipped: set[Path] = field(default_factory=set)  # files on disk that the walk leaves out
-    truncated: bool = False  # the walk stopped at its limit: what it did not reach is not "left out"
+    truncated: bool = False  # the last walk stopped at its limit: what it did not reach is not "left out"
+    facts: FileFacts = field(default_factory=FileFacts)  # outlives its readings: a new one parses only what changed
+
+    @property
+    def projects(self) -> list[Project]:
+        return self.reading.projects if self.reading is not None else []
 
     def holds(self, path: Path) -> bool:
         return path == self.root or self.root in path.parents
@@ -93,13 +112,9 @@ class State:
         # Owned by the worker.
         self._folders: dict[Path, Folder] = {}
         self._versions: dict[Path, int | None] = {}  # the version of each file's newest text (None: the disk's)
-        self._last: dict[Path, list[Finding]] = {}  # every finding of the last check, by file
-        self._checked: dict[Path, str] = {}  # the text each file had at the last check
-        self._published: dict[Path, list[Finding]] = {}
+        self._published: dict[Path, list[Finding]] = {}  # what the client was last sent
         self._touched: set[Project] = set()  # projects whose files changed since their last check
         self._extra: dict[Path, tuple[str, list[Finding]]] = {}  # verify's findings, and the text they hold for
-        self._baselines: dict[Project, tuple[frozenset[Path], list[Baseline]]] = {}
-        self._statements: dict[Project, StatementResults] = {}
         self._reported: set[str] = set()
         # Something long-lived was read (a folder, a baseline): freeze it once the check is
         # published. The first check ends the start-up, whose collections ``serve`` put off.
@@ -185,11 +200,11 @@ class State:
 
     def findings(self, path: Path) -> list[Finding]:
         """The findings of the newest text of ``path``, checked again if it changed since."""
-        if self._checked.get(path) is not self.text_of(path):
+        if self._reading_of(path).checked.get(path) is not self.text_of(path):
             with self._lock:
                 self._dirty.add(path)
             self._check_now()
-        return self._last.get(path, [])
+        return self._reading_of(path).last.get(path, [])
 
     def add_findings(self, path: Path, text: str, findings: list[Finding]) -> None:
         """Findings from outside the rules (``verify``), shown while ``path`` keeps ``text``."""
@@ -217,7 +232,7 @@ class State:
     # -- the worker: folders and files ---------------------------------------------------------
     def _set_folders(self, roots: list[Path]) -> None:
         for root in [r for r in self._folders if r not in roots and r not in self.open]:
-            self._forget(self._folders.pop(root))
+            del self._folders[root]
         for root in roots:
             self._folders.setdefault(root, Folder(root))
         self._check_now(everything=True)
@@ -235,7 +250,8 @@ class State:
             if folder is None or path in self.open:
                 continue
             if ".git" in path.parts:
-                self._baselines.clear()  # a commit moves HEAD, what the upgrade rules compare with
+                for reading in self._readings():
+                    reading.baselines.clear()  # a commit moves HEAD, what the upgrade rules compare with
                 everything = True
             elif path.name in CONFIG_FILES:
                 reload.add(folder.root)
@@ -251,7 +267,7 @@ class State:
 
     def _ensure_loaded(self) -> None:
         for folder in list(self._folders.values()):
-            if not folder.loaded:
+            if folder.reading is None:
                 self._load(folder)
 
     def _load(self, folder: Folder) -> None:
@@ -272,13 +288,12 @@ class State:
             held = [(path, doc.text) for path, doc in self.open.items() if folder.holds(path)]
         texts = {path: text for path, text in held if checkable_text(path, text) is text}
         try:
-            folder.projects = load_projects([folder.root], extra, progress, texts=texts) if folder.root.is_dir() else []
+            projects = load_projects([folder.root], extra, progress, texts=texts, facts=folder.facts) if folder.root.is_dir() else []
         finally:
             report("done", None)
-        folder.loaded = True
-        folder.skipped.clear()
+        folder.reading = Reading(projects)
         stopped = False
-        for project in folder.projects:
+        for project in projects:
             for notice in project.config_errors:
                 self._report_once(f"{notice.path}: {notice.message}")
             for notice in project.notices:
@@ -298,21 +313,18 @@ class State:
     def _reload(self, roots: list[Path]) -> None:
         if not roots:
             return
-        config_module.clear_cache()
         for root in roots:
             folder = self._folders.get(root)
             if folder is not None:
-                self._forget(folder)
-                folder.loaded = False
+                folder.reading = None
 
-    def _forget(self, folder: Folder) -> None:
-        for project in folder.projects:
-            self._baselines.pop(project, None)
-            self._statements.pop(project, None)
-            for path in project.texts:
-                self._versions.pop(path, None)
-                self._last.pop(path, None)
-                self._checked.pop(path, None)
+    def _readings(self) -> list[Reading]:
+        return [folder.reading for folder in self._folders.values() if folder.reading is not None]
+
+    def _reading_of(self, path: Path) -> Reading:
+        """The reading of the folder ``path`` is in; an empty one when there is none yet."""
+        folder = self._folder_of(path)
+        return folder.reading if folder is not None and folder.reading is not None else Reading()
 
     def _folder_of(self, path: Path) -> Folder | None:
         best = None
@@ -339,9 +351,9 @@ class State:
             if text is None:
                 return
             # A file opened outside every workspace folder is checked with its own config.
-            folder = self._folders[path] = Folder(path, loaded=True)
+            folder = self._folders[path] = Folder(path, Reading())
         if text is None and folder.root == path:
-            self._forget(self._folders.pop(path))  # closed, and outside the workspace
+            del self._folders[path]  # closed, and outside the workspace
             return
         source = read_source(path) if text is None else checkable_text(path, text)
         if isinstance(source, Unreadable):
@@ -349,22 +361,23 @@ class State:
             if text is not None or os.path.lexists(path):  # a deleted file is no news
                 self._report_once(f"{path}: {source.reason}", show=text is not None)
             project = folder.owner(path)
-            if project is not None:
+            if project is not None and folder.reading is not None:
                 project.remove(path)
-                self._last.pop(path, None)
+                folder.reading.last.pop(path, None)
                 self._touched.add(project)
             return
         text = source
         project = folder.owner(path) or self._adopt(folder, path)
         if project is None:
             return
-        if project.texts.get(path) is not text:
+        if project.texts.get(path) != text:  # an editor opening a file sends what was just read from the disk
             project.add(path, text)
             self._touched.add(project)
 
     def _adopt(self, folder: Folder, path: Path) -> Project | None:
         """The project of a file that the folder was loaded without, if any."""
-        if path in folder.skipped:
+        reading = folder.reading
+        if reading is None or path in reading.skipped:
             return None
         if path.exists() and folder.root != path and not folder.truncated:
             # On disk but not read: new since the folder was loaded, or left out (.gitignore,
@@ -373,8 +386,8 @@ class State:
             self._reload([folder.root])
             self._load(folder)
             project = folder.owner(path)
-            if project is None:
-                folder.skipped.add(path)
+            if project is None and folder.reading is not None:
+                folder.reading.skipped.add(path)
             return project
         try:
             config = load_config(path, rule_names=RULE_NAMES)
@@ -385,8 +398,8 @@ class State:
         for project in folder.projects:
             if (project.config.source or project.config.root) == key:
                 return project
-        project = Project(config.with_variable_names(self.settings.for_path(path).variable_names))
-        folder.projects.append(project)
+        project = Project(config.with_variable_names(self.settings.for_path(path).variable_names), facts=folder.facts)
+        reading.projects.append(project)
         return project
 
     # -- the worker: checks -----------------------------------------------------------------
@@ -401,45 +414,47 @@ class State:
         with self._lock:
             dirty, self._dirty = self._dirty, set()
         touched, self._touched = self._touched, set()
-        due = [p for p in self.projects() if everything or p in touched or any(path in p.texts for path in dirty)]
+        due = [(r, p) for r in self._readings() for p in r.projects if everything or p in touched or any(path in p.texts for path in dirty)]
         # The projects of the documents being edited first: their diagnostics do not wait
         # for the rest of the workspace (every project, at start-up or after a reload).
         typed = {path for path in dirty if path in self.open}
-        first = [p for p in due if any(path in p.texts for path in typed)]
-        for project in first:
-            self._check(project)
+        first = [(r, p) for r, p in due if any(path in p.texts for path in typed)]
+        for reading, project in first:
+            self._check(reading, project)
         if len(first) < len(due):
-            done = {path for path in typed if any(path in p.texts for p in first)}
+            done = {path for path in typed if any(path in p.texts for _, p in first)}
             self._publish(done)
             dirty -= done
-            for project in due:
-                if project not in first:
-                    self._check(project)
+            for reading, project in due:
+                if (reading, project) not in first:
+                    self._check(reading, project)
         self._publish(dirty)
         if self._freeze_due:
+            # After the checks already queued: the collection is in the way of neither these
+            # diagnostics nor theirs.
             self._freeze_due = False
-            _freeze()  # after publishing: the collection is not in the way of the first diagnostics
+            self._submit(_freeze)
 
-    def _check(self, project: Project) -> None:
+    def _check(self, reading: Reading, project: Project) -> None:
         """The same check as ``--check``: the project's config, index and baselines."""
-        statements = self._statements.setdefault(project, StatementResults())
-        result = check_project(project, baselines=self._project_baselines(project), statements=statements)
+        statements = reading.statements.setdefault(project, StatementResults())
+        result = check_project(project, baselines=self._project_baselines(reading, project), statements=statements)
         for error in result.rule_errors:
             self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", show=False)
         by_path: dict[Path, list[Finding]] = {path: [] for path in project.texts}
         for f in result.findings:
             by_path.setdefault(f.path, []).append(f)
-        self._last.update(by_path)
-        self._checked.update(project.texts)
+        reading.last.update(by_path)
+        reading.checked.update(project.texts)
 
-    def _project_baselines(self, project: Project) -> list[Baseline]:
+    def _project_baselines(self, reading: Reading, project: Project) -> list[Baseline]:
         """Baselines read from git once per set of migration files, not once per keystroke."""
         if not needs_baseline(project):
             return []
         paths = frozenset(project.documents)
-        cached = self._baselines.get(project)
+        cached = reading.baselines.get(project)
         if cached is None or cached[0] != paths:
-            cached = self._baselines[project] = (paths, project_baselines(project))
+            cached = reading.baselines[project] = (paths, project_baselines(project))
             for baseline in cached[1]:
                 baseline.schema  # built now, so that it is frozen with the baseline
             self._freeze_due = True
@@ -448,14 +463,15 @@ class State:
     def _check_workspace(self) -> int:
         for folder in self._folders.values():
             folder.workspace_wide = True
-        for project in self.projects():
-            self._check(project)
+        for reading in self._readings():
+            for project in reading.projects:
+                self._check(reading, project)
         self._publish(set())
-        return sum(1 for findings in self._last.values() if findings)
+        return sum(1 for reading in self._readings() for findings in reading.last.values() if findings)
 
     # -- the worker: publishing ---------------------------------------------------------------
     def _visible(self, path: Path) -> list[Finding]:
-        findings = self._last.get(path, [])
+        findings = self._reading_of(path).last.get(path, [])
         folder = self._folder_of(path)
         if path not in self.open and not (folder is not None and folder.workspace_wide):
             # A closed file shows what other files cause in it, not its own findings.
@@ -474,7 +490,7 @@ class State:
         A checked open document is published even when nothing changed: its version tells the
         client that the check of that version is done.
         """
-        candidates = force | set(self._published) | {p for p, found in self._last.items() if found}
+        candidates = force | set(self._published) | {p for r in self._readings() for p, found in r.last.items() if found}
         for path in sorted(candidates):
             visible = self._visible(path)
             if path not in force and _shown(visible) == _shown(self._published.get(path, [])):

@@ -8,7 +8,6 @@ answers into LSP. Tables and functions are read from the schema model that the r
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -17,9 +16,8 @@ import tree_sitter as ts
 
 from migration_lsp.locate.typescript import ByteToChar, parse
 from migration_lsp.migration import Migration
-from migration_lsp.model.build import build_schema
 from migration_lsp.model.names import canonical
-from migration_lsp.model.schema import Definition, Schema
+from migration_lsp.model.schema import Definition
 from migration_lsp.sql.facts import Kind, Name, Span, Statement
 from migration_lsp.sql.tokens import tokenize
 from migration_lsp.workspace.project import Project
@@ -42,23 +40,6 @@ class Symbol:
     kind: str  # TABLE | FUNCTION
     name: Name  # canonical
     place: Place
-
-
-_schemas: weakref.WeakKeyDictionary[Project, tuple[tuple[int, ...], Schema]] = weakref.WeakKeyDictionary()
-
-
-def schema_of(project: Project) -> Schema:
-    """The schema the project's migrations build, rebuilt only when a migration changed."""
-    migrations = migrations_of(project)
-    key = tuple(id(m) for m in migrations)
-    cached = _schemas.get(project)
-    if cached is None or cached[0] != key:
-        cached = _schemas[project] = (key, build_schema(migrations))
-    return cached[1]
-
-
-def migrations_of(project: Project) -> list[Migration]:
-    return [m for doc in project.documents.values() for m in doc.migrations]
 
 
 # -- names in the SQL ------------------------------------------------------------------------
@@ -135,7 +116,7 @@ def declaration_at(project: Project, path: Path, offset: int) -> tuple[Migration
 
 
 def definition(project: Project, symbol: Symbol) -> Definition | None:
-    schema = schema_of(project)
+    schema = project.schema()
     found = schema.table(symbol.name) if symbol.kind == TABLE else schema.function(symbol.name)
     return found.defined if found is not None else None
 
@@ -161,7 +142,7 @@ def references(project: Project, symbol: Symbol) -> list[Place]:
                     places.append(Place(constant.path, entry.value_start, entry.value_end))
     else:
         places += [Place(r.path, r.start, r.end) for r in index.function_refs() if r.function == symbol.name]
-    for m in migrations_of(project):
+    for m in project.migrations():
         for kind, name, _, start, end in sql_names(m):
             if kind == symbol.kind and name == symbol.name:
                 places.append(Place(m.path, *m.literal.doc_span(start, end)))

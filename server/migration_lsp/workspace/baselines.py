@@ -76,9 +76,10 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
     reasons: dict[Path, str] = {}  # files git has no baseline for, and why; none when it is turned off
     if ref:
         by_label: dict[str, list[Migration]] = {}
+        tops: dict[Path, Path | _NoGit] = {}  # the repository of each folder, asked once per call: a `git init` may come next
         for path in paths:
             try:
-                versions = _history(path, config) if ref == HISTORY else [_at_ref(path, ref, config)]
+                versions = _history(path, config, tops) if ref == HISTORY else [_at_ref(path, ref, config, tops)]
             except _NoGit as e:
                 reasons[path] = str(e)
                 continue
@@ -136,8 +137,8 @@ class _NoGit(Exception):
     """Why a file has no git baseline."""
 
 
-def _at_ref(path: Path, ref: str, config: Config) -> tuple[str, Document]:
-    root, rel = _locate(path)
+def _at_ref(path: Path, ref: str, config: Config, tops: dict[Path, Path | _NoGit]) -> tuple[str, Document]:
+    root, rel = _locate(path, tops)
     [blob] = _cat_file(root, [f"{ref}:{rel}"])
     if blob is None:
         if not _ref_exists(root, ref):
@@ -146,9 +147,9 @@ def _at_ref(path: Path, ref: str, config: Config) -> tuple[str, Document]:
     return ref, _parse(path, blob, config)
 
 
-def _history(path: Path, config: Config) -> list[tuple[str, Document]]:
+def _history(path: Path, config: Config, tops: dict[Path, Path | _NoGit]) -> list[tuple[str, Document]]:
     """The versions in which a table was born, oldest first, each labelled by its short commit."""
-    root, rel = _locate(path)
+    root, rel = _locate(path, tops)
     log = _git(root, "log", "--follow", "--format=%x01%H %h", "--name-only", "--", rel).decode("utf-8", "replace")
     commits = []  # (full, short, path at that commit), newest first
     for entry in log.split("\x01")[1:]:
@@ -173,15 +174,17 @@ def _history(path: Path, config: Config) -> list[tuple[str, Document]]:
     return versions
 
 
-def _locate(path: Path) -> tuple[Path, str]:
-    """The repository holding ``path`` and the path inside it."""
-    top = _toplevel(path.resolve().parent)
+def _locate(path: Path, tops: dict[Path, Path | _NoGit]) -> tuple[Path, str]:
+    """The repository holding ``path`` and the path inside it; ``tops`` keeps each folder's answer."""
+    folder = path.resolve().parent
+    if folder not in tops:
+        tops[folder] = _toplevel(folder)
+    top = tops[folder]
     if isinstance(top, _NoGit):
         raise top
     return top, path.resolve().relative_to(top).as_posix()
 
 
-@functools.lru_cache(maxsize=256)
 def _toplevel(folder: Path) -> Path | _NoGit:
     try:
         out = _git(folder, "rev-parse", "--show-toplevel")

@@ -52,12 +52,12 @@ MAX_REEXPORT_DEPTH = 8
 
 
 @dataclass(frozen=True, slots=True)
-class FileFacts:
+class CodeFacts:
     refs: tuple[RawRef, ...] = ()
     declarations: Declarations = Declarations()
 
 
-_NOTHING = FileFacts()
+_NOTHING = CodeFacts()
 
 
 def _may_reference(text: str, constant: str) -> bool:
@@ -65,39 +65,36 @@ def _may_reference(text: str, constant: str) -> bool:
     return ".from(" in text or ".rpc(" in text or "postgres_changes" in text or constant in text or "export *" in text
 
 
-# The facts of each file's latest text, shared by every index, so that a folder read again
-# (after a config change) parses only what changed. Only the latest text: an editor sends
-# every version of the file being typed in.
-_latest: dict[tuple[Path, str], tuple[str, FileFacts]] = {}
+def code_facts(path: Path, text: str, constant: str) -> CodeFacts:
+    """What :meth:`WorkspaceIndex.update` reads from a code file's text; also computed in
+    another process, whose results :meth:`FileFacts.remember` takes in."""
+    if not _may_reference(text, constant):
+        return _NOTHING
+    tree, _ = parse(text, path)
+    to_char = ByteToChar(text)
+    return CodeFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
 
 
-def _read_file(path: Path, text: str, constant: str) -> FileFacts:
-    cached = _latest.get((path, constant))
-    if cached is not None and cached[0] == text:
-        return cached[1]
-    facts = _NOTHING
-    if _may_reference(text, constant):
-        tree, _ = parse(text, path)
-        to_char = ByteToChar(text)
-        facts = FileFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
-    _latest[(path, constant)] = (text, facts)
-    return facts
+class FileFacts:
+    """The facts of each file's latest text, kept by whoever builds indexes of the same files
+    again (the server, for a folder read again after a config change), so that a new index
+    parses only what changed. Only the latest text: an editor sends every version of the file
+    being typed in. Dropped with its keeper."""
 
+    def __init__(self) -> None:
+        self._latest: dict[tuple[Path, str], tuple[str, CodeFacts]] = {}
 
-def code_facts(path: Path, text: str, constant: str) -> FileFacts | None:
-    """What :meth:`WorkspaceIndex.update` reads from a code file, for another process to compute
-    (see :func:`remember_facts`); None for a file that is not code."""
-    return _read_file(path, text, constant) if path.suffix.lower() in CODE_SUFFIXES else None
+    def read(self, path: Path, text: str, constant: str) -> CodeFacts:
+        cached = self._latest.get((path, constant))
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        facts = code_facts(path, text, constant)
+        self._latest[(path, constant)] = (text, facts)
+        return facts
 
-
-def clear_facts() -> None:
-    """Forget every file's facts (a test that needs them computed anew)."""
-    _latest.clear()
-
-
-def remember_facts(path: Path, text: str, constant: str, facts: FileFacts) -> None:
-    """Facts :func:`code_facts` computed elsewhere: indexing the same text reads them, not the file."""
-    _latest[(path, constant)] = (text, facts)
+    def remember(self, path: Path, text: str, constant: str, facts: CodeFacts) -> None:
+        """Facts :func:`code_facts` computed elsewhere: indexing the same text reads them, not the file."""
+        self._latest[(path, constant)] = (text, facts)
 
 
 # -- the workspace -------------------------------------------------------------------------------
@@ -108,7 +105,8 @@ class WorkspaceIndex:
     """Every code file's references, resolved against the tables constant it imports."""
 
     config: Config
-    _files: dict[Path, FileFacts] = field(default_factory=dict, init=False, repr=False)
+    facts: FileFacts = field(default_factory=FileFacts, repr=False)  # shared with the indexes built before
+    _files: dict[Path, CodeFacts] = field(default_factory=dict, init=False, repr=False)
     _texts: dict[Path, str] = field(default_factory=dict, init=False, repr=False)
     _checklists: dict[Path, list[Checklist]] = field(default_factory=dict, init=False, repr=False)
     _sql_tables: dict[Path, frozenset[Name]] = field(default_factory=dict, init=False, repr=False)
@@ -137,7 +135,7 @@ class WorkspaceIndex:
         if path.suffix.lower() not in CODE_SUFFIXES:
             return
         old = self._files.get(path)
-        facts = _read_file(path, text, self.config.tables_constant)
+        facts = self.facts.read(path, text, self.config.tables_constant)
         self._files[path] = facts
         self._resolved.pop(path, None)
         self._specifiers = None

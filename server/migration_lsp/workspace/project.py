@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
-from migration_lsp.config import Config, ConfigError, load_config
+from migration_lsp.config import Config, ConfigError, ConfigFinder
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ImportResolver, Unknown, exported_constant
-from migration_lsp.migration import Document, parse_document
+from migration_lsp.migration import Document, Migration, parse_document
+from migration_lsp.model.build import build_schema
+from migration_lsp.model.schema import Schema
 from migration_lsp.sql.analyze import forget
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
-from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, FileFacts, WorkspaceIndex, code_facts, remember_facts
+from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, CodeFacts, FileFacts, WorkspaceIndex, code_facts
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,15 @@ class Project:
     documents: dict[Path, Document] = field(default_factory=dict)  # files with a migration literal
     notices: list[FileNotice] = field(default_factory=list)
     config_errors: list[FileNotice] = field(default_factory=list)
+    facts: FileFacts = field(default_factory=FileFacts, repr=False)  # what earlier readings of these files found
     index: WorkspaceIndex = field(init=False, repr=False)  # the code's table references
     # For each document, where the modules its `${X}` import X from are: a file added,
     # changed or removed there changes the document's SQL.
     _imported: dict[Path, set[Path]] = field(default_factory=dict, init=False, repr=False)
+    _schema: tuple[tuple[Migration, ...], Schema] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.index = WorkspaceIndex(self.config)
+        self.index = WorkspaceIndex(self.config, self.facts)
         tables_file = self.config.tables_file
         if tables_file and inside_root(self.config.root, tables_file) is None:  # the index leaves it unused
             self.notices.append(FileNotice(self.config.source or self.config.root, outside_root("tables-file", tables_file, self.config.root)))
@@ -54,6 +58,19 @@ class Project:
             return  # a rules document or a SQL file: the index reads its checklist or its tables
         self._parse(path)
         self._parse_importers(path)
+
+    def migrations(self) -> list[Migration]:
+        """Every migration literal of the project's documents."""
+        return [m for doc in self.documents.values() for m in doc.migrations]
+
+    def schema(self) -> Schema:
+        """The schema the project's migrations build (for hover and completion), built again
+        only when a migration changed."""
+        migrations = self.migrations()
+        cached = self._schema
+        if cached is None or len(cached[0]) != len(migrations) or any(a is not b for a, b in zip(cached[0], migrations)):
+            cached = self._schema = (tuple(migrations), build_schema(migrations))
+        return cached[1]
 
     def remove(self, path: Path) -> None:
         """Forget a deleted file."""
@@ -141,6 +158,7 @@ def load_projects(
     rule_names: frozenset[str],
     one_config: Config | None = None,
     texts: Mapping[Path, str] | None = None,
+    facts: FileFacts | None = None,
     workers: int = 1,
 ) -> list[Project]:
     """Read every code file under ``paths``, grouped by the config that applies to it.
@@ -148,6 +166,7 @@ def load_projects(
     ``progress(read, total)`` follows the reading of each path's files; ``rule_names`` are the
     rules a config may name. ``one_config``, when given, applies to every file: none is looked for.
     ``texts``: what an editor holds of some files, read instead of the disk's text, as it is.
+    ``facts``: what an earlier reading of the same files found, reused where a file is unchanged.
     ``workers``: processes that read and index the files of a large workspace (a command-line
     run; a server with threads of its own must not fork), this one included.
     """
@@ -155,12 +174,14 @@ def load_projects(
     seen: set[Path] = set()
     errors: dict[str, FileNotice] = {}
     folder_configs: dict[tuple[Path, Path], Config] = {}
+    finder = ConfigFinder(rule_names)
+    facts = FileFacts() if facts is None else facts
 
     def config_for(path: Path, fallback: Path) -> Config:
         if one_config is not None:
             return one_config
         try:
-            return load_config(path, fallback_root=fallback, rule_names=rule_names)
+            return finder.load(path, fallback)
         except ConfigError as e:
             # Check with the defaults rather than not at all; the error is still reported.
             errors.setdefault(str(e), FileNotice(e.path, e.detail))
@@ -186,9 +207,9 @@ def load_projects(
             key = config.source or config.root
             project = projects.get(key)
             if project is None:
-                project = projects[key] = Project(config.with_variable_names(extra_names))
+                project = projects[key] = Project(config.with_variable_names(extra_names), facts=facts)
             files.append((project, item))
-        for done, ((project, item), source) in enumerate(zip(files, _read_all(files, texts or {}, workers))):
+        for done, ((project, item), source) in enumerate(zip(files, _read_all(files, texts or {}, facts, workers))):
             if progress is not None:
                 progress(done, len(files))
             if isinstance(source, Unreadable):
@@ -204,10 +225,10 @@ def load_projects(
     return result
 
 
-def _read_all(files: list[tuple[Project, Path | Unreadable]], texts: Mapping[Path, str], workers: int) -> Iterator[str | Unreadable]:
+def _read_all(files: list[tuple[Project, Path | Unreadable]], texts: Mapping[Path, str], facts: FileFacts, workers: int) -> Iterator[str | Unreadable]:
     """The text of each file in order (the held one when ``texts`` has it), or why it cannot be
     read; with more than one worker, each code file's index facts are computed in the worker
-    too, for the index to find."""
+    too, and kept in ``facts`` for the index to find."""
     jobs = [(item, project.config.tables_constant) for project, item in files]
     if workers < 2 or texts or len(jobs) < PARALLEL_FROM or sys.platform != "linux":
         # Forking is safe on Linux only; elsewhere starting a worker costs more than it saves.
@@ -222,18 +243,20 @@ def _read_all(files: list[tuple[Project, Path | Unreadable]], texts: Mapping[Pat
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
         for chunk, results in zip(chunks, pool.imap(_read_chunk, chunks)):
-            for (item, constant), (source, facts) in zip(chunk, results):
-                if isinstance(item, Path) and isinstance(source, str) and facts is not None:
-                    remember_facts(item, source, constant, facts)
+            for (item, constant), (source, found) in zip(chunk, results):
+                if isinstance(item, Path) and isinstance(source, str) and found is not None:
+                    facts.remember(item, source, constant, found)
                 yield source
 
 
-def _read_chunk(jobs: list[tuple[Path | Unreadable, str]]) -> list[tuple[str | Unreadable, FileFacts | None]]:
-    """In a worker: each file's text and its index facts."""
-    out: list[tuple[str | Unreadable, FileFacts | None]] = []
+def _read_chunk(jobs: list[tuple[Path | Unreadable, str]]) -> list[tuple[str | Unreadable, CodeFacts | None]]:
+    """In a worker: each file's text and, for a code file, its index facts."""
+    out: list[tuple[str | Unreadable, CodeFacts | None]] = []
     for item, constant in jobs:
         source = item if isinstance(item, Unreadable) else read_source(item)
-        facts = code_facts(item, source, constant) if isinstance(item, Path) and isinstance(source, str) else None
+        facts = None
+        if isinstance(item, Path) and isinstance(source, str) and item.suffix.lower() in CODE_SUFFIXES:
+            facts = code_facts(item, source, constant)
         out.append((source, facts))
     return out
 
