@@ -69,6 +69,9 @@ class Server:
     owns that database and nothing else: no superuser, no CREATEDB, no CREATEROLE. The sessions
     of a scenario are stopped when its :class:`Deadline` passes. Keep one open across runs to
     keep the cluster and a template database per platform: a run then only copies a template.
+
+    ``one_run``: the server is closed once the run that opened it ends, so on a private cluster
+    a scratch database is left for the removal of the whole cluster rather than dropped first.
     """
 
     def __init__(
@@ -77,8 +80,10 @@ class Server:
         *,
         bin_search_path: Sequence[str] | None = None,
         progress: Callable[[Step], None] | None = None,
+        one_run: bool = False,
     ) -> None:
         self._url = database_url
+        self._one_run = one_run
         self._bin_search_path = bin_search_path
         self._progress = progress or (lambda _step: None)
         self._lock = threading.RLock()
@@ -162,9 +167,11 @@ class Server:
             self._adopt(name, template.owner, role)
             yield Scratch(self, name, platform, role)
         finally:
-            if name:
-                self._drop_database(name)
-            self._drop_roles([role.name])
+            # A private cluster about to be removed takes its databases with it.
+            if not (self._one_run and self._url is None):
+                if name:
+                    self._drop_database(name)
+                self._drop_roles([role.name])
 
     @contextmanager
     def session(self, database: str, role: _Role, platform: Platform, deadline: Deadline) -> Iterator[psycopg.Connection]:
