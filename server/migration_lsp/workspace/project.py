@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from dataclasses import dataclass, field
@@ -211,6 +210,8 @@ def _read_all(files: list[tuple[Project, Path | Unreadable]], workers: int) -> I
         for item, _ in jobs:
             yield item if isinstance(item, Unreadable) else read_source(item)
         return
+    import multiprocessing  # lazy: only a large workspace needs it, a one-file check starts sooner
+
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
         for chunk, results in zip(chunks, pool.imap(_read_chunk, chunks)):
