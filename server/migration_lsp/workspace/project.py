@@ -106,6 +106,8 @@ class Project:
 
     def _parse_importers(self, changed: Path) -> None:
         """Parse again the documents whose `${X}` may import X from ``changed``."""
+        if not self._imported:
+            return  # most projects: reading each file costs no path arithmetic
         loaded_as = {changed, changed.with_suffix("")} | ({changed.parent} if changed.stem == "index" else set())
         for path, bases in list(self._imported.items()):
             if path != changed and any(b in loaded_as or b.with_suffix("") == changed.with_suffix("") for b in bases):
