@@ -52,16 +52,21 @@ class Report:
 def display_path(path: Path) -> str:
     """Relative to the working directory when below it, else absolute; by the name the file was found
     under (a symlink's own name: it may lead nowhere, or to itself)."""
+    return _display(os.fspath(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)  # a report names the same few files again and again
+def _display(path: str, cwd: str) -> str:
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(_resolved(os.getcwd())).as_posix()
+        return absolute.relative_to(_resolved(cwd)).as_posix()
     except ValueError:
         return str(absolute)
 
 
 @functools.lru_cache(maxsize=1)
 def _resolved(folder: str) -> Path:
-    """The working directory, its symlinks followed: once per directory, not once per finding."""
+    """The working directory, its symlinks followed: once, not once per file."""
     return Path(folder).resolve()
 
 

@@ -55,7 +55,7 @@ def verify_projects(
     postgres = any(m.dialect == "postgres" and not m.literal.substitutions for p, _ in work for d in p.documents.values() for m in d.migrations)
     with contextlib.ExitStack() as stack:
         if server is None and postgres:
-            server = stack.enter_context(Server(database_url, progress=None if progress is None else lambda step: progress(None, step)))
+            server = stack.enter_context(Server(database_url, progress=None if progress is None else lambda step: progress(None, step), one_run=True))
         for project, (rules, unused) in work:
             config = project.config
             documents = list(project.documents.values())

@@ -42,7 +42,7 @@ def verify(
         if database_url is not None:
             raise ValueError("give the database URL to the Server, not to verify()")
         return _scenarios(server, current, baselines, chosen, mode, time_limit, report)
-    with Server(database_url, progress=report) as own:
+    with Server(database_url, progress=report, one_run=True) as own:
         return _scenarios(own, current, baselines, chosen, mode, time_limit, report)
 
 

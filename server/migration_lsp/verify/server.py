@@ -69,6 +69,10 @@ class Server:
     owns that database and nothing else: no superuser, no CREATEDB, no CREATEROLE. The sessions
     of a scenario are stopped when its :class:`Deadline` passes. Keep one open across runs to
     keep the cluster and a template database per platform: a run then only copies a template.
+
+    ``one_run``: the server is closed once the run that opened it ends, so each database is set up
+    on its own (no template to copy), and on a private cluster left for the removal of the whole
+    cluster rather than dropped first.
     """
 
     def __init__(
@@ -77,8 +81,10 @@ class Server:
         *,
         bin_search_path: Sequence[str] | None = None,
         progress: Callable[[Step], None] | None = None,
+        one_run: bool = False,
     ) -> None:
         self._url = database_url
+        self._one_run = one_run
         self._bin_search_path = bin_search_path
         self._progress = progress or (lambda _step: None)
         self._lock = threading.RLock()
@@ -154,17 +160,24 @@ class Server:
     def database(self, platform: Platform) -> Iterator[Scratch]:
         """A new database holding only ``platform``'s setup, owned by a new role; both dropped after."""
         self.start()
-        template = self._template(platform)
+        # A template pays for itself when it is copied run after run; one run sets up each database itself.
+        template = None if self._one_run else self._template(platform)
         role = self._create_role(platform)
         name = ""
         try:
-            name = self._create_database(template.database, role)
-            self._adopt(name, template.owner, role)
+            if template is None:
+                name = self._create_database("template0", role)
+                self._set_up(name, role, platform)
+            else:
+                name = self._create_database(template.database, role)
+                self._adopt(name, template.owner, role)
             yield Scratch(self, name, platform, role)
         finally:
-            if name:
-                self._drop_database(name)
-            self._drop_roles([role.name])
+            # A private cluster about to be removed takes its databases with it.
+            if not (self._one_run and self._url is None):
+                if name:
+                    self._drop_database(name)
+                self._drop_roles([role.name])
 
     @contextmanager
     def session(self, database: str, role: _Role, platform: Platform, deadline: Deadline) -> Iterator[psycopg.Connection]:
@@ -187,22 +200,29 @@ class Server:
                 owner = self._create_role(platform)
                 name = self._create_database("template0", owner)
                 try:
-                    setup = Deadline.start("setup", DEFAULT_TIME_LIMIT)
-                    with self.session(name, owner, platform, setup) as conn:
-                        if platform.setup_sql:
-                            conn.execute(platform.setup_sql)
-                except psycopg.Error as error:
+                    self._set_up(name, owner, platform)
+                except VerifyError:
                     self._drop_database(name)
                     self._drop_roles([owner.name])
-                    raise VerifyError(
-                        f"cannot set up the {platform.name} platform in a scratch database: "
-                        f'{first_line(error)}; to verify without it, set platform = "none" in the config'
-                        " (on the command line: --platform none)"
-                    ) from None
+                    raise
                 # Its owner's objects go to each copy's role; the database itself must not.
                 self._admin_execute(sql.SQL("ALTER DATABASE {} OWNER TO CURRENT_USER").format(sql.Identifier(name)))
                 self._templates[platform.name] = _Template(name, owner)
             return self._templates[platform.name]
+
+    def _set_up(self, database: str, owner: _Role, platform: Platform) -> None:
+        """Run the platform's setup in a new database, as the role that owns it."""
+        try:
+            setup = Deadline.start("setup", DEFAULT_TIME_LIMIT)
+            with self.session(database, owner, platform, setup) as conn:
+                if platform.setup_sql:
+                    conn.execute(platform.setup_sql)
+        except psycopg.Error as error:
+            raise VerifyError(
+                f"cannot set up the {platform.name} platform in a scratch database: "
+                f'{first_line(error)}; to verify without it, set platform = "none" in the config'
+                " (on the command line: --platform none)"
+            ) from None
 
     def _create_role(self, platform: Platform) -> _Role:
         """A login role with no privilege beyond the platform's roles, which it is a member of."""

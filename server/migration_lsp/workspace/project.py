@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from dataclasses import dataclass, field
@@ -124,6 +123,8 @@ class Project:
 
     def _parse_importers(self, changed: Path) -> None:
         """Parse again the documents whose `${X}` may import X from ``changed``."""
+        if not self._imported:
+            return  # most projects: reading each file costs no path arithmetic
         loaded_as = {changed, changed.with_suffix("")} | ({changed.parent} if changed.stem == "index" else set())
         for path, bases in list(self._imported.items()):
             if path != changed and any(b in loaded_as or b.with_suffix("") == changed.with_suffix("") for b in bases):
@@ -240,6 +241,8 @@ def _read_all(files: list[tuple[Project, Path | Unreadable]], texts: Mapping[Pat
                 held = texts.get(item)
                 yield read_source(item) if held is None else held
         return
+    import multiprocessing  # lazy: only a large workspace needs it, a one-file check starts sooner
+
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
         for chunk, results in zip(chunks, pool.imap(_read_chunk, chunks)):
