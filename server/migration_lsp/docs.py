@@ -60,8 +60,9 @@ def render_index(classes: Sequence[type[Rule]]) -> str:
 
 
 def family(cls: type[Rule]) -> str:
-    """The rule's family: the module it lives in (``rules/data_loss.py`` → "data loss")."""
-    return cls.__module__.rsplit(".", 1)[-1].replace("_", " ")
+    """The rule's family: the module or package it lives in under ``rules/`` (``rules/data_loss.py``
+    → "data loss", ``rules/upgrade/verified.py`` → "upgrade")."""
+    return cls.__module__.removeprefix("migration_lsp.rules.").split(".")[0].replace("_", " ")
 
 
 def _cell(text: str) -> str:

@@ -7,17 +7,19 @@ from pathlib import Path
 import pytest
 
 from migration_lsp.config import Config
+from migration_lsp.docs import family
 from migration_lsp.lint.check import check
 from migration_lsp.lint.verify import sql_source
 from migration_lsp.migration import parse_document
 from migration_lsp.model.baseline import Baseline
-from migration_lsp.rules import upgrade
+from migration_lsp.rules.registry import RULE_CLASSES
 from migration_lsp.verify import verify
 from migration_lsp.workspace.baselines import sql_migration
 
 LARGE = Path(__file__).parent.parent / "fixtures" / "large_correct_migration.sql"
-VERIFY_RULES = {cls.name for cls in upgrade.FAMILY if cls.reported_by == "verify"}
-STATIC = [cls.name for cls in upgrade.FAMILY if cls.name not in VERIFY_RULES]
+UPGRADE = [cls for cls in RULE_CLASSES if family(cls) == "upgrade"]
+VERIFY_RULES = {cls.name for cls in UPGRADE if cls.reported_by == "verify"}
+STATIC = [cls.name for cls in UPGRADE if cls.name not in VERIFY_RULES]
 
 
 def older(sql: str) -> str:

@@ -1,1 +1,1 @@
-"""The rules: one module per family, registered in :mod:`migration_lsp.rules.registry`."""
+"""The rules: one module (or package of modules) per family, registered in :mod:`migration_lsp.rules.registry`."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from migration_lsp import DOCS_URL
-from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables, transactions, upgrade
+from migration_lsp.rules import coverage, data_loss, idempotency, syntax, tables, transactions
 from migration_lsp.rules.base import Rule
+from migration_lsp.rules.upgrade import statement_order, upgraded, verified
 
 RULE_CLASSES: tuple[type[Rule], ...] = (
     *data_loss.FAMILY,
     *idempotency.FAMILY,
     *syntax.FAMILY,
     *transactions.FAMILY,
-    *upgrade.FAMILY,
+    *statement_order.FAMILY,
+    *upgraded.FAMILY,
+    *verified.FAMILY,
     *coverage.FAMILY,
     *tables.FAMILY,
 )

@@ -1,0 +1,269 @@
+"""Statements in the wrong order for databases that already exist: a column used above the
+``ADD COLUMN`` that adds it, and a ``NOT NULL`` column added without a value for the rows there."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator
+
+from sqlglot import exp
+
+from migration_lsp.findings import Finding, Fix
+from migration_lsp.fixes.sql import insert_before
+from migration_lsp.migration import Migration
+from migration_lsp.model.names import canonical
+from migration_lsp.rules.base import Context, Rule
+from migration_lsp.sql.expressions import columns_of
+from migration_lsp.sql.facts import Column, Fact, Kind, Name, Span, Statement
+from migration_lsp.sql.tokens import TokenError, tokenize
+
+_WHY = "the whole migration fails with it when the app runs it as one transaction"
+
+# -- what a statement reads ---------------------------------------------------------------
+
+
+def _uses(f: Fact) -> Iterator[tuple[Name, str, int]]:
+    """The (table, column) pairs a statement needs to exist, each with where its text names them from."""
+    after = f.table_span.end if f.table_span is not None else 0
+    if f.kind in (Kind.CREATE_INDEX, Kind.CREATE_POLICY) and f.table is not None:
+        for column in f.referenced_columns:
+            yield canonical(f.table), column, after
+    elif f.kind == Kind.UPDATE and f.table is not None:
+        for column in f.set_columns:
+            yield canonical(f.table), column, after
+    elif f.kind == Kind.ALTER_TABLE and f.table is not None:
+        for act in f.actions:
+            if act.kind in ("alter_type", "set_default", "drop_default", "set_not_null", "drop_not_null", "rename_column") and act.column:
+                yield canonical(f.table), act.column, act.span.start
+            elif act.kind == "add_constraint" and act.constraint is not None:
+                con = act.constraint
+                for column in (*con.columns, *columns_of(con.expression)):
+                    yield canonical(f.table), column, act.span.start
+                yield from _references(con.references, con.references_columns, con.references_span)
+            elif act.kind == "add_column" and act.column_def is not None:
+                col = act.column_def
+                yield from _references(col.references, col.references_columns, col.references_span)
+    elif f.kind == Kind.CREATE_TABLE:
+        for col in f.columns:
+            yield from _references(col.references, col.references_columns, col.references_span)
+        for con in f.constraints:
+            yield from _references(con.references, con.references_columns, con.references_span)
+    elif f.kind in (Kind.CREATE_VIEW, Kind.CREATE_MATERIALIZED_VIEW):
+        for table, column in _view_uses(f):
+            yield table, column, after
+
+
+def _references(table: Name | None, columns: tuple[str, ...], span: Span | None) -> Iterator[tuple[Name, str, int]]:
+    if table is not None:
+        for column in columns:
+            yield canonical(table), column, span.end if span is not None else 0
+
+
+def _view_uses(f: Fact) -> Iterator[tuple[Name, str]]:
+    """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
+
+    def ident(node: exp.Expression | None) -> str | None:
+        if not isinstance(node, exp.Identifier):
+            return None
+        return node.name if node.quoted else node.name.lower()
+
+    if f.expression is None:
+        return
+    sources: dict[str, Name] = {}
+    for table in f.expression.find_all(exp.Table):
+        name = ident(table.this)
+        if name is not None:
+            sources[table.alias_or_name.lower()] = canonical(Name(name, ident(table.args.get("db"))))
+    only = next(iter(sources.values())) if len(set(sources.values())) == 1 else None
+    for col in f.expression.find_all(exp.Column):
+        column = ident(col.this)
+        owner = sources.get(col.table.lower()) if col.table else only
+        if column is not None and owner is not None:
+            yield owner, column
+
+
+def _token_span(text: str, column: str, after: int = 0) -> Span | None:
+    """Where a statement's text first names ``column`` (past ``after``)."""
+    try:
+        tokens = tokenize(text)
+    except TokenError:
+        return None
+    for t in tokens:
+        if t.start >= after and t.is_name and t.ident == column:
+            return Span(t.start, t.end)
+    return None
+
+
+class ColumnUsedBeforeAdded(Rule):
+    """Finds a column used before the migration's own `ADD COLUMN` adds it.
+
+    ## What it does
+    Reports a statement that uses column `c` of table `t` above the migration's
+    `ALTER TABLE t ADD COLUMN [IF NOT EXISTS] c`: an index on it (or a partial index's
+    predicate), a policy's `USING` or `WITH CHECK`, a constraint or a foreign key, an
+    `ALTER COLUMN`, an `UPDATE … SET c`, or a view.
+
+    ## Why is this bad?
+    The `ADD COLUMN` is there because older databases lack `c`. On those, the earlier
+    statement fails with "column does not exist", and so does the whole migration when the
+    app sends it as one transaction. A fresh database has the column from the `CREATE TABLE`
+    body, so testing only on a fresh database never shows it; the rulebook asks for the
+    update scenario too (`database-migrations.md`, "Testing Migrations").
+
+    ## Example
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_api_keys (id UUID PRIMARY KEY, user_id UUID, revoked_at TIMESTAMPTZ);
+    CREATE INDEX IF NOT EXISTS idx_mason_api_keys_active ON mason_api_keys(user_id) WHERE revoked_at IS NULL;
+    ALTER TABLE mason_api_keys ADD COLUMN IF NOT EXISTS revoked_at TIMESTAMPTZ;
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE IF NOT EXISTS mason_api_keys (id UUID PRIMARY KEY, user_id UUID, revoked_at TIMESTAMPTZ);
+    ALTER TABLE mason_api_keys ADD COLUMN IF NOT EXISTS revoked_at TIMESTAMPTZ;
+    CREATE INDEX IF NOT EXISTS idx_mason_api_keys_active ON mason_api_keys(user_id) WHERE revoked_at IS NULL;
+    ```
+
+    ## Fix safety
+    Safe: it moves the `ADD COLUMN` statement up to just before the first use, which changes
+    nothing on a fresh database, and writes it with `IF NOT EXISTS` (what
+    `add-column-not-idempotent` asks for) where it had none. It is offered when that
+    statement only adds columns and everything those columns reference already exists at
+    the new place.
+    """
+
+    name = "column-used-before-added"
+    severity = "error"
+    fix = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m in ctx.migrations:
+            statements = list(m.all_statements())
+            added: dict[tuple[Name, str], Statement] = {}
+            created: dict[Name, int] = {}
+            for st in statements:
+                f = st.fact
+                if f.kind == Kind.CREATE_TABLE and f.name is not None:
+                    created.setdefault(canonical(f.name), st.start)
+                if f.kind == Kind.ALTER_TABLE and f.table is not None:
+                    for act in f.actions:
+                        # Without IF NOT EXISTS the use fails on those databases just the same.
+                        if act.kind == "add_column" and act.column:
+                            added.setdefault((canonical(f.table), act.column), st)
+            if not added:
+                continue
+            first_use: dict[tuple[Name, str], Statement] = {}
+            for st in statements:
+                seen = set()
+                for table, column, after in _uses(st.fact):
+                    use = (table, column)
+                    add = added.get(use)
+                    if add is None or st.start >= add.start or use in seen:
+                        continue
+                    if created.get(table, -1) > st.start or st.catches("undefined_column"):
+                        continue  # a table created further down is used-before-created's case
+                    seen.add(use)
+                    first = first_use.setdefault(use, st)
+                    yield self._finding(m, st, use, after, add, first, created)
+
+    def _finding(
+        self,
+        m: Migration,
+        st: Statement,
+        use: tuple[Name, str],
+        after: int,
+        add: Statement,
+        first: Statement,
+        created: dict[Name, int],
+    ) -> Finding:
+        table, column = use
+        start, end = st.span(_token_span(st.fact.text, column, after))
+        return m.finding(
+            self.name,
+            f"column {column} of {table} is used before the ADD COLUMN further down adds it: databases that lack the column fail here, and {_WHY}",
+            start,
+            end,
+            self._move(m, add, first.top, created),
+        )
+
+    @staticmethod
+    def _move(m: Migration, add: Statement, before: Statement, created: dict[Name, int]) -> Fix | None:
+        """Move the ADD COLUMN statement up to the line of ``before``, each column added ``IF NOT EXISTS``:
+        add-column-not-idempotent's fix inside the moved statement could not be made in the same pass."""
+        f = add.fact
+        if add.parent is not None or any(a.kind != "add_column" for a in f.actions):
+            return None
+        for act in f.actions:
+            refs = act.column_def.references if act.column_def is not None else None
+            if refs is not None and created.get(canonical(refs), -1) > before.start:
+                return None
+        start, end = add.start, m.end_of(add)
+        line_start = m.line_start(start)
+        line_end = m.sql.find("\n", end)
+        if not m.sql[line_start:start].strip() and not m.sql[end : len(m.sql) if line_end < 0 else line_end].strip():
+            start, end = line_start, len(m.sql) if line_end < 0 else line_end + 1  # the statement's own lines
+        text = f.text
+        for at in sorted((a.insert_guard_at for a in f.actions if not a.if_not_exists and a.insert_guard_at is not None), reverse=True):
+            text = f"{text[:at]} IF NOT EXISTS{text[at:]}"
+        title = f"Move the ADD COLUMN of {', '.join(a.column or '' for a in f.actions)} up before its first use"
+        return Fix(title, (*insert_before(m, before, f"{text};", title).edits, m.edit(start, end, "")))
+
+
+class AddColumnRequired(Rule):
+    """Finds `ADD COLUMN … NOT NULL` without a `DEFAULT`.
+
+    ## What it does
+    Reports an added column that is `NOT NULL` (or a `PRIMARY KEY`) and has neither a
+    `DEFAULT` nor values of its own (identity, generated, `serial`).
+
+    ## Why is this bad?
+    On a table with rows, PostgreSQL fills the new column with `NULL`, which the constraint
+    forbids: "column contains null values", and the whole migration fails. A fresh database
+    has no rows and passes, so only the update scenario shows it
+    (`database-migrations.md`, "Testing Migrations"; "Column Modifications" adds columns
+    with a default).
+
+    ## Example
+    ```sql
+    ALTER TABLE mason_pm_backlog_items ADD COLUMN IF NOT EXISTS priority INTEGER NOT NULL;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE mason_pm_backlog_items ADD COLUMN IF NOT EXISTS priority INTEGER NOT NULL DEFAULT 0;
+    ```
+    or add it without `NOT NULL`, backfill it in application code, and set `NOT NULL` in a
+    later release.
+
+    ## Fix safety
+    No automatic fix: the right default is a decision about the data.
+    """
+
+    name = "add-column-required"
+    severity = "error"
+    statement_local = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m, st in ctx.executed():
+            if st.fact.kind != Kind.ALTER_TABLE or st.catches("not_null_violation"):
+                continue
+            for act in st.fact.actions:
+                col = act.column_def
+                if act.kind != "add_column" or col is None or not col.not_null or fills_itself(col):
+                    continue
+                yield m.finding(
+                    self.name,
+                    f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails with 'column contains null values', and {_WHY}; give it a DEFAULT",
+                    *st.span(act.span),
+                )
+
+
+_SERIAL = re.compile(r"^(small|big)?serial[248]?$", re.IGNORECASE)
+
+
+def fills_itself(col: Column) -> bool:
+    """Does an added column get values of its own (a default, a generated or serial column)?"""
+    return col.default is not None or col.generated or bool(_SERIAL.match(col.type.strip()))
+
+
+FAMILY = (ColumnUsedBeforeAdded, AddColumnRequired)
