@@ -254,7 +254,8 @@ class _Replay:
             self._keep(part)
         everything = ALL in first
         rest = everything or REST in first
-        builder = _Builder(self.over.part([t for t in self.over.tables if everything or _table_key(t) in first], rest), self._sources)
+        copied = list(self.over.tables) if everything else [name for kind, n, schema in first if kind == "table" and (name := Name(n, schema)) in self.over.tables]
+        builder = _Builder(self.over.part(copied, rest), self._sources)
         for (i, st), keys in keyed:
             if keys:
                 done = len(builder.definitions)
