@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration_lsp.model.build import _Builder
+from migration_lsp.model.build import _KEYS, _Builder
 from migration_lsp.model.schema import Schema
 from migration_lsp.sql.facts import Kind
 
@@ -41,6 +41,12 @@ BUILDS_NOTHING = {
 
 
 def test_every_kind_is_built_or_listed_as_building_nothing() -> None:
-    handled = set(_Builder(Schema())._handlers)
+    handled = set(_Builder(Schema(), [])._handlers)
     assert handled.isdisjoint(BUILDS_NOTHING)
     assert handled | set(BUILDS_NOTHING) == set(Kind)
+
+
+def test_every_kind_built_says_what_it_touches() -> None:
+    """A build after an edit replays a statement with those that share a table with it: each
+    kind the builder handles needs its keys."""
+    assert set(_KEYS) == set(_Builder(Schema(), [])._handlers)

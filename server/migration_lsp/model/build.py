@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from migration_lsp.migration import Migration, unchanged_ends
 from migration_lsp.model.names import canonical, dynamic
-from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Table, TableColumn, Trigger, View
+from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Source, Table, TableColumn, Trigger, View
 from migration_lsp.model.statement_text import purpose, signature, table_list, tokens, trigger_function
 from migration_lsp.sql.expressions import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Span, Statement
@@ -161,10 +161,14 @@ class _Replay:
         self.part_of: dict[_Key, _Part] = {}
         self._slot = {id(m): i for i, m in enumerate(migrations)}
         if last is None or last.over is not over:
+            self._sources = [Source(m) for m in migrations]
             self._base = ({name: i for i, name in enumerate(over.tables)}, {name: i for i, name in enumerate(over.indexes)})
             self._replay([(i, st) for i, m in enumerate(migrations) for st in m.statements])
             self.schema = self._join(None, set(), [])
         else:
+            self._sources = last._sources
+            for source, m in zip(self._sources, migrations):
+                source.migration = m
             self._base = last._base
             self.schema = self._join(last, *self._follow(last))
 
@@ -192,23 +196,25 @@ class _Replay:
         if ALL in last.part_of or any(ALL in self.keys(st) for _, st in dirty_new):
             touched = set(last.parts)
         again = list(dirty_new)
-        for part in last.parts:
-            if part in touched:
-                again += [(i, self._moved(kept[i], i, st)) for i, st, _ in part.tops if not kept[i].head <= st.index < kept[i].tail]
-                continue
+        for part in touched:
+            again += [(i, self._moved(kept[i], i, st)) for i, st, _ in part.tops if not kept[i].head <= st.index < kept[i].tail]
+        self.parts = [p for p in last.parts if p not in touched]
+        self.part_of = dict(last.part_of)
+        for part in touched:
+            for key in part.keys:
+                del self.part_of[key]
+        news = [m.statements for m in self.migrations]
+        for part in self.parts:
             for n, (i, st, made) in enumerate(part.tops):
-                now = self._moved(kept[i], i, st)
-                m = self.migrations[i]
-                if now is st:  # not moved: only the migration is another version
-                    for d in made:
-                        d.migration = m
+                k = kept[i]
+                now = news[i][st.index if st.index < k.head else st.index + k.shift]
+                if now is st:  # where it was: its migration's source already says which version
                     continue
-                delta = kept[i].delta if st.index >= kept[i].head else 0
+                delta = k.delta if st.index >= k.head else 0
                 for d in made:
-                    d.migration, d.start, d.end = m, d.start + delta, d.end + delta
+                    d.start, d.end = d.start + delta, d.end + delta
                     d.statement = now if d.statement is st else list(now.nested())[list(st.nested()).index(d.statement)]
                 part.tops[n] = (i, now, made)
-            self._keep(part)
         again.sort(key=lambda top: (top[0], top[1].index))
         return touched, self._replay(again)
 
@@ -248,7 +254,8 @@ class _Replay:
             self._keep(part)
         everything = ALL in first
         rest = everything or REST in first
-        builder = _Builder(self.over.part([t for t in self.over.tables if everything or _table_key(t) in first], rest))
+        copied = list(self.over.tables) if everything else [name for kind, n, schema in first if kind == "table" and (name := Name(n, schema)) in self.over.tables]
+        builder = _Builder(self.over.part(copied, rest), self._sources)
         for (i, st), keys in keyed:
             if keys:
                 done = len(builder.definitions)
@@ -368,8 +375,9 @@ _DEFAULT_OF = re.compile(r"\bSET\s+DEFAULT\s+(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 class _Builder:
-    def __init__(self, schema: Schema) -> None:
+    def __init__(self, schema: Schema, sources: list[Source]) -> None:
         self.schema = schema
+        self._sources = {id(s.migration): s for s in sources}
         self.definitions: list[Definition] = []  # every one it made, for a later build to move
         # The relations each literal created under a name with a ``${…}``, as the literal spells
         # them: its later statements that spell a name the same way are on that relation.
@@ -399,7 +407,7 @@ class _Builder:
             handler(m, st, f)
 
     def _definition(self, m: Migration, st: Statement, span: Span | None = None) -> Definition:
-        defined = Definition(m, st, *st.span(span))
+        defined = Definition(self._sources[id(m)], st, *st.span(span))
         self.definitions.append(defined)
         return defined
 

@@ -20,16 +20,29 @@ from migration_lsp.sql.facts import Name, Statement
 _T = TypeVar("_T")
 
 
+class Source:
+    """The migration that a build's definitions in it are in, held once for all of them: a later
+    build of a newer version of it (see :class:`migration_lsp.model.build.Schemas`) moves them
+    all to that version at once, and only those whose statement moved one by one."""
+
+    __slots__ = ("migration",)
+
+    def __init__(self, migration: Migration) -> None:
+        self.migration = migration
+
+
 @dataclass(eq=False, slots=True)
 class Definition:
-    """Where an object is defined: its migration and a span of that migration's SQL. A build
-    that reuses the model of an earlier version of the migration moves it to where the
-    statement now is (see :func:`migration_lsp.model.build.build_schema`)."""
+    """Where an object is defined: its migration and a span of that migration's SQL."""
 
-    migration: Migration = field(repr=False)
+    source: Source = field(repr=False)
     statement: Statement = field(repr=False)
     start: int  # SQL offsets in the migration's literal
     end: int
+
+    @property
+    def migration(self) -> Migration:
+        return self.source.migration
 
     @property
     def path(self) -> Path:
