@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from lsprotocol import types
-from lsprotocol.converters import get_converter
+from pygls.protocol import default_converter
 from pygls.uris import from_fs_path, to_fs_path
 
 from migration_lsp import SERVER_NAME
@@ -27,7 +27,8 @@ SEVERITY = {
     "info": types.DiagnosticSeverity.Information,
 }
 
-_converter = get_converter()
+# The server's converter too: one, as building one takes tens of milliseconds of start-up.
+CONVERTER = default_converter()
 
 
 @functools.lru_cache(maxsize=8)
@@ -161,7 +162,7 @@ class Converted:
             key = (f.rule, f.message, f.severity, index.lsp_position(f.start), index.lsp_position(f.end), fix)
             converted = now.get(key) or before.get(key)
             if converted is None:
-                converted = _converter.unstructure(diagnostic(f, index))
+                converted = CONVERTER.unstructure(diagnostic(f, index))
             now[key] = converted
             out.append(converted)
         if now:

@@ -24,7 +24,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from migration_lsp import SERVER_NAME, __version__
-from migration_lsp.lsp.convert import Uris
+from migration_lsp.lsp.convert import CONVERTER, Uris
 from migration_lsp.lsp.publisher import Publisher
 from migration_lsp.lsp.settings import LOG_LEVELS
 from migration_lsp.lsp.state import State
@@ -129,7 +129,7 @@ class _Protocol(LanguageServerProtocol):
 
 class MigrationServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__(SERVER_NAME, __version__, protocol_cls=_Protocol, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(SERVER_NAME, __version__, protocol_cls=_Protocol, converter_factory=lambda: CONVERTER, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.uris = Uris()
         self.state = State(Publisher(self))
         self.loop: asyncio.AbstractEventLoop | None = None
