@@ -9,7 +9,6 @@ already exists.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Iterable, Iterator, Sequence
 
@@ -22,6 +21,7 @@ from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema,
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.rules.upgrade.statement_order import fills_itself
 from migration_lsp.sql.facts import Kind, Name, Statement
+from migration_lsp.sql.normal import normal, unwrap
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 
@@ -40,45 +40,6 @@ def _pairs(fresh: Schema, upgraded: Schema) -> Iterator[tuple[Table, Table]]:
 def _skipped_when_present(st: Statement) -> bool:
     """Does the statement skip an object that exists (``IF NOT EXISTS``, a ``DO`` guard)?"""
     return st.fact.if_not_exists or any(True for _ in st.guards())
-
-
-# Both are asked for every type, default, CHECK and policy of the fresh and the upgraded schemas
-# on every check, and a keystroke changes one statement: tokenise each text once, not each time.
-# Bounded, and above the expressions of a migration of thousands of tables, so that they stay.
-_EXPRESSIONS = 1 << 14
-
-
-@functools.lru_cache(maxsize=_EXPRESSIONS)
-def _normal(text: str | None) -> str:
-    """SQL text for comparison: its tokens, without white space or outer parentheses."""
-    if text is None:
-        return ""
-    try:
-        return " ".join(t.value for t in tokenize(_unwrap(text)))
-    except TokenError:
-        return " ".join(text.split())
-
-
-@functools.lru_cache(maxsize=_EXPRESSIONS)
-def _unwrap(text: str) -> str:
-    """An expression without the parentheses around all of it: ``(a > 0)`` → ``a > 0``."""
-    text = text.strip()
-    try:
-        tokens = tokenize(text)
-    except TokenError:
-        return text
-    while len(tokens) >= 2 and tokens[0].value == "(" and tokens[-1].value == ")":
-        depth = 0
-        for t in tokens[1:-1]:
-            depth += t.value == "("
-            depth -= t.value == ")"
-            if depth < 0:
-                return text
-        if depth:
-            return text
-        text = text[tokens[0].end : tokens[-1].start].strip()
-        tokens = tokenize(text)
-    return text
 
 
 def _after_table(table: Table) -> int:
@@ -307,7 +268,7 @@ class ChangedDefinitionNotApplied(Rule):
                     continue  # missing: column-missing-on-upgrade; changed by an ALTER: the upgrade runs it too
                 if not kept.stale(old.defined.migration, col.defined.statement):
                     continue
-                if _normal(old.type) != _normal(col.type):
+                if normal(old.type) != normal(col.type):
                     yield (
                         ("type", str(table_name), column),
                         col.defined.migration.finding(
@@ -318,7 +279,7 @@ class ChangedDefinitionNotApplied(Rule):
                             col.defined.end,
                         ),
                     )
-                elif _normal(old.default) != _normal(col.default):
+                elif normal(old.default) != normal(col.default):
                     yield ("default", str(table_name), column), self._default(table, col.defined, column, col.default, old.default, kept.label)
 
     def _constraints(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
@@ -329,7 +290,7 @@ class ChangedDefinitionNotApplied(Rule):
                     continue
                 old = old_table.check_constraint(check.name)
                 if old is not None and kept.stale(old.defined.migration, check.defined.statement):
-                    if _normal(old.expression) != _normal(check.expression):
+                    if normal(old.expression) != normal(check.expression):
                         yield ("check", str(table.name), check.name), self._constraint(table.name, check, old.expression, kept.label)
 
     def _index(self, defined: Definition, name: Name, kept: _Kept) -> Finding:
@@ -383,14 +344,14 @@ class ChangedDefinitionNotApplied(Rule):
         lines = [
             f"DO {tag} BEGIN",
             f"  ALTER TABLE {target} DROP CONSTRAINT IF EXISTS {name};",
-            f"  ALTER TABLE {target} ADD CONSTRAINT {name} CHECK ({_unwrap(check.expression)});",
+            f"  ALTER TABLE {target} ADD CONSTRAINT {name} CHECK ({unwrap(check.expression)});",
             "EXCEPTION WHEN duplicate_object THEN NULL;",
             f"END {tag};",
         ]
         edit = _insert_after(m, m.end_of(top), top.start, lines)
         return m.finding(
             self.name,
-            f"databases built from {label} have CHECK constraint {name} on {table} as ({_unwrap(old)}); the guard skips it there, so they keep it; drop it and add it again",
+            f"databases built from {label} have CHECK constraint {name} on {table} as ({unwrap(old)}); the guard skips it there, so they keep it; drop it and add it again",
             check.defined.start,
             check.defined.end,
             Fix(f"Replace the CHECK constraint {name} on existing tables", (edit,), safe=False),
@@ -401,8 +362,8 @@ def _index_shape(index: Index) -> tuple[object, ...]:
     return (
         index.table,
         tuple(index.columns),
-        tuple(_normal(e) for e in index.expressions),
-        _normal(index.predicate),
+        tuple(normal(e) for e in index.expressions),
+        normal(index.predicate),
         index.unique,
     )
 
@@ -414,9 +375,9 @@ def _policy_changes(old: Policy, new: Policy) -> str:
         changes.append(f"FOR {old.command}")
     if sorted(old.roles) != sorted(new.roles):
         changes.append(f"TO {', '.join(old.roles) or 'public'}")
-    if _normal(old.using) != _normal(new.using):
+    if normal(old.using) != normal(new.using):
         changes.append(f"USING ({old.using})" if old.using else "no USING")
-    if _normal(old.check) != _normal(new.check):
+    if normal(old.check) != normal(new.check):
         changes.append(f"WITH CHECK ({old.check})" if old.check else "no WITH CHECK")
     return ", ".join(changes)
 
