@@ -48,15 +48,17 @@ def seen(findings: list[Finding]) -> list[object]:
 
 
 def test_checks_that_follow_edits_find_what_a_check_from_scratch_finds() -> None:
-    baselines = [Baseline("db/*.sql", (sql_migration(Path("db/001.sql"), BASELINE),), per_file=False)]
+    # Two states older databases are in; the second one (a commit after) already has the new default.
+    older = Baseline("db/*.sql", (sql_migration(Path("db/001.sql"), BASELINE),), per_file=False)
+    newer = Baseline("HEAD", (sql_migration(Path("db/001.sql"), STEPS[1]),), per_file=False)
     config = Config(root=Path("."))
     schemas = Schemas()
     found = []
     for sql in STEPS + STEPS[::-1]:
-        doc = document(sql)
-        following = check([doc], config, select=RULES, baselines=baselines, schemas=schemas)
-        fresh = check([document(sql)], config, select=RULES, baselines=baselines)
-        assert seen(following.findings) == seen(fresh.findings)
-        assert following.rule_errors == []
-        found.append({f.rule for f in fresh.findings})
+        for baselines in ([older], [newer], [older, newer]):  # the same text over another baseline too
+            following = check([document(sql)], config, select=RULES, baselines=baselines, schemas=schemas)
+            fresh = check([document(sql)], config, select=RULES, baselines=baselines)
+            assert seen(following.findings) == seen(fresh.findings)
+            assert following.rule_errors == []
+            found.append({f.rule for f in fresh.findings})
     assert set(RULES) <= set().union(*found) and found[0] == set()  # the steps do find both
