@@ -4,6 +4,12 @@ included) replayed in order, the way a fresh database sees one run.
 A table, view or function created under a name with a ``${…}`` is left out of the model,
 which only keeps the name as a pattern; a statement on a table so named changes no table of
 the model, and marks the tables it could be on as :meth:`Schema.may_have_changed`.
+
+Statements that share no table, named index or view/function/publication build the same
+apart as together, so a build groups them into parts by those keys (:data:`_KEYS` says which
+a statement touches); after an edit, :class:`Schemas` replays only the parts the changed
+statements touch, and every other part keeps its objects, moved to where its statements now
+are. The result is what a build from scratch gives, in the same order.
 """
 
 from __future__ import annotations

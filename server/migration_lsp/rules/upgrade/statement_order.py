@@ -4,94 +4,17 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
-
-from sqlglot import exp
+from typing import Iterable
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import insert_before
 from migration_lsp.migration import Migration
 from migration_lsp.model.names import canonical
 from migration_lsp.rules.base import Context, Rule
-from migration_lsp.sql.expressions import columns_of
-from migration_lsp.sql.facts import Column, Fact, Kind, Name, Span, Statement
-from migration_lsp.sql.tokens import TokenError, tokenize
+from migration_lsp.sql.facts import Column, Kind, Name, Statement
+from migration_lsp.sql.uses import column_uses, name_span
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
-
-# -- what a statement reads ---------------------------------------------------------------
-
-
-def _uses(f: Fact) -> Iterator[tuple[Name, str, int]]:
-    """The (table, column) pairs a statement needs to exist, each with where its text names them from."""
-    after = f.table_span.end if f.table_span is not None else 0
-    if f.kind in (Kind.CREATE_INDEX, Kind.CREATE_POLICY) and f.table is not None:
-        for column in f.referenced_columns:
-            yield canonical(f.table), column, after
-    elif f.kind == Kind.UPDATE and f.table is not None:
-        for column in f.set_columns:
-            yield canonical(f.table), column, after
-    elif f.kind == Kind.ALTER_TABLE and f.table is not None:
-        for act in f.actions:
-            if act.kind in ("alter_type", "set_default", "drop_default", "set_not_null", "drop_not_null", "rename_column") and act.column:
-                yield canonical(f.table), act.column, act.span.start
-            elif act.kind == "add_constraint" and act.constraint is not None:
-                con = act.constraint
-                for column in (*con.columns, *columns_of(con.expression)):
-                    yield canonical(f.table), column, act.span.start
-                yield from _references(con.references, con.references_columns, con.references_span)
-            elif act.kind == "add_column" and act.column_def is not None:
-                col = act.column_def
-                yield from _references(col.references, col.references_columns, col.references_span)
-    elif f.kind == Kind.CREATE_TABLE:
-        for col in f.columns:
-            yield from _references(col.references, col.references_columns, col.references_span)
-        for con in f.constraints:
-            yield from _references(con.references, con.references_columns, con.references_span)
-    elif f.kind in (Kind.CREATE_VIEW, Kind.CREATE_MATERIALIZED_VIEW):
-        for table, column in _view_uses(f):
-            yield table, column, after
-
-
-def _references(table: Name | None, columns: tuple[str, ...], span: Span | None) -> Iterator[tuple[Name, str, int]]:
-    if table is not None:
-        for column in columns:
-            yield canonical(table), column, span.end if span is not None else 0
-
-
-def _view_uses(f: Fact) -> Iterator[tuple[Name, str]]:
-    """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
-
-    def ident(node: exp.Expression | None) -> str | None:
-        if not isinstance(node, exp.Identifier):
-            return None
-        return node.name if node.quoted else node.name.lower()
-
-    if f.expression is None:
-        return
-    sources: dict[str, Name] = {}
-    for table in f.expression.find_all(exp.Table):
-        name = ident(table.this)
-        if name is not None:
-            sources[table.alias_or_name.lower()] = canonical(Name(name, ident(table.args.get("db"))))
-    only = next(iter(sources.values())) if len(set(sources.values())) == 1 else None
-    for col in f.expression.find_all(exp.Column):
-        column = ident(col.this)
-        owner = sources.get(col.table.lower()) if col.table else only
-        if column is not None and owner is not None:
-            yield owner, column
-
-
-def _token_span(text: str, column: str, after: int = 0) -> Span | None:
-    """Where a statement's text first names ``column`` (past ``after``)."""
-    try:
-        tokens = tokenize(text)
-    except TokenError:
-        return None
-    for t in tokens:
-        if t.start >= after and t.is_name and t.ident == column:
-            return Span(t.start, t.end)
-    return None
 
 
 class ColumnUsedBeforeAdded(Rule):
@@ -155,7 +78,8 @@ class ColumnUsedBeforeAdded(Rule):
             first_use: dict[tuple[Name, str], Statement] = {}
             for st in statements:
                 seen = set()
-                for table, column, after in _uses(st.fact):
+                for u in column_uses(st.fact):
+                    table, column, after = canonical(u.table), u.column, u.after
                     use = (table, column)
                     add = added.get(use)
                     if add is None or st.start >= add.start or use in seen:
@@ -177,7 +101,7 @@ class ColumnUsedBeforeAdded(Rule):
         created: dict[Name, int],
     ) -> Finding:
         table, column = use
-        start, end = st.span(_token_span(st.fact.text, column, after))
+        start, end = st.span(name_span(st.fact.text, column, after))
         return m.finding(
             self.name,
             f"column {column} of {table} is used before the ADD COLUMN further down adds it: databases that lack the column fail here, and {_WHY}",

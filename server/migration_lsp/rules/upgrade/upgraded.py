@@ -9,9 +9,10 @@ already exists.
 
 from __future__ import annotations
 
-import functools
 import re
-from typing import Iterable, Iterator, Sequence
+import weakref
+from dataclasses import dataclass
+from typing import Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_name
@@ -22,6 +23,7 @@ from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema,
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.rules.upgrade.statement_order import fills_itself
 from migration_lsp.sql.facts import Kind, Name, Statement
+from migration_lsp.sql.normal import normal, unwrap
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 
@@ -31,54 +33,110 @@ from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 def _pairs(fresh: Schema, upgraded: Schema) -> Iterator[tuple[Table, Table]]:
     """Each table of a fresh database with the same table in an upgraded one, where the model
     follows all that happens to it (no statement on a name with a ``${…}`` may have changed it)."""
-    for name, table in fresh.tables.items():
-        old = upgraded.table(name)
-        if old is not None and not upgraded.may_have_changed(name):
+    unplaced = bool(upgraded.unplaced)  # most migrations have none: ask for no table then
+    for name, table in fresh.tables.items():  # keyed as the upgraded schema keys them
+        old = upgraded.tables.get(name)
+        if old is not None and not (unplaced and upgraded.may_have_changed(name)):
             yield table, old
+
+
+_New = TypeVar("_New")
+_Old = TypeVar("_Old")
+_Result = TypeVar("_Result")
+
+
+class _Pairs(Generic[_New, _Old, _Result]):
+    """What was found comparing an object of a fresh schema with one of an upgraded schema, by
+    the two objects. A build after an edit takes over the objects of the tables the edit did not
+    touch (see :class:`migration_lsp.model.build.Schemas`), unchanged but for where they are
+    defined: what was found in them holds, and only the objects the edit made are compared.
+    Weak: an entry goes with its objects, when the builds that made them are let go."""
+
+    def __init__(self, compare: Callable[[_New, _Old, frozenset[int]], _Result]) -> None:
+        self._compare = compare
+        self._found: weakref.WeakKeyDictionary[_New, dict[int, tuple[weakref.ref[_Old], _Result]]] = weakref.WeakKeyDictionary()
+
+    def get(self, new: _New, old: _Old, current: frozenset[int]) -> _Result:
+        """``compare(new, old, current)``, where ``current`` holds the ids of the migrations checked
+        (those of the baseline are not among them): for objects the last build made, what it found."""
+        by_old = self._found.get(new)
+        hit = by_old.get(id(old)) if by_old is not None else None
+        if hit is not None and hit[0]() is old:
+            return hit[1]
+        found = self._compare(new, old, current)
+        # One entry per baseline the object is compared with, less those whose object is gone.
+        kept = {key: entry for key, entry in (by_old or {}).items() if entry[0]() is not None}
+        kept[id(old)] = (weakref.ref(old), found)
+        self._found[new] = kept
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Drift:
+    """How a table of the fresh database and the same table upgraded from a baseline differ, in
+    what the upgrade rules report (each with the fresh object and what the upgraded one has)."""
+
+    missing: tuple[str, ...]  # columns of a CREATE TABLE body that the skipped CREATE TABLE never adds
+    columns: tuple[tuple[str, str, str | None], ...]  # ("type" | "default", column, the upgraded one's)
+    policies: tuple[tuple[Policy, str], ...]  # the policy, what the upgraded one has in words
+    checks: tuple[tuple[Check, str, str], ...]  # the CHECK constraint, its name, the upgraded one's expression
+
+
+def _drift(table: Table, old_table: Table, current: frozenset[int]) -> _Drift:
+    def stale(defined_by: Migration, now: Statement) -> bool:
+        """Did the baseline define the object, and does the statement that defines it now skip it there?"""
+        return id(defined_by) not in current and _skipped_when_present(now)
+
+    body = table.defined.statement
+    missing = []
+    if _skipped_when_present(body):
+        for column, col in table.columns.items():
+            # A column an ALTER adds: the upgrade runs that too.
+            if column not in old_table.columns and not dynamic(column) and col.defined.statement is body:
+                missing.append(column)
+    columns: list[tuple[str, str, str | None]] = []
+    for column, col in table.columns.items():
+        old = old_table.columns.get(column) if not dynamic(column) else None
+        if old is None or col.defined.statement is not body:
+            continue  # missing: column-missing-on-upgrade; changed by an ALTER: the upgrade runs it too
+        if not stale(old.defined.migration, col.defined.statement):
+            continue
+        if normal(old.type) != normal(col.type):
+            columns.append(("type", column, old.type))
+        elif normal(old.default) != normal(col.default):
+            columns.append(("default", column, old.default))
+    policies = []
+    for policy in table.policies:
+        old_policy = old_table.policy(policy.name) if not dynamic(policy.name) else None
+        if old_policy is not None and stale(old_policy.defined.migration, policy.defined.statement):
+            changed = _policy_changes(old_policy, policy)
+            if changed:
+                policies.append((policy, changed))
+    checks = []
+    for check in table.checks:
+        # Unnamed, PostgreSQL names it after its expression: a changed one has another name.
+        if check.name is None or dynamic(check.name):
+            continue
+        old_check = old_table.check_constraint(check.name)
+        if old_check is not None and stale(old_check.defined.migration, check.defined.statement):
+            if normal(old_check.expression) != normal(check.expression):
+                checks.append((check, check.name, old_check.expression))
+    return _Drift(tuple(missing), tuple(columns), tuple(policies), tuple(checks))
+
+
+def _stale_index(index: Index, old: Index, current: frozenset[int]) -> bool:
+    """Did the baseline define the index, and does the statement that defines it now skip it
+    there, with another shape than the upgraded database's?"""
+    return id(old.defined.migration) not in current and _skipped_when_present(index.defined.statement) and _index_shape(old) != _index_shape(index)
+
+
+_DRIFTS: _Pairs[Table, Table, _Drift] = _Pairs(_drift)
+_STALE_INDEXES: _Pairs[Index, Index, bool] = _Pairs(_stale_index)
 
 
 def _skipped_when_present(st: Statement) -> bool:
     """Does the statement skip an object that exists (``IF NOT EXISTS``, a ``DO`` guard)?"""
     return st.fact.if_not_exists or any(True for _ in st.guards())
-
-
-# Both are asked for every type, default, CHECK and policy of the fresh and the upgraded schemas
-# on every check, and a keystroke changes one statement: tokenise each text once, not each time.
-# Bounded, and above the expressions of a migration of thousands of tables, so that they stay.
-_EXPRESSIONS = 1 << 14
-
-
-@functools.lru_cache(maxsize=_EXPRESSIONS)
-def _normal(text: str | None) -> str:
-    """SQL text for comparison: its tokens, without white space or outer parentheses."""
-    if text is None:
-        return ""
-    try:
-        return " ".join(t.value for t in tokenize(_unwrap(text)))
-    except TokenError:
-        return " ".join(text.split())
-
-
-@functools.lru_cache(maxsize=_EXPRESSIONS)
-def _unwrap(text: str) -> str:
-    """An expression without the parentheses around all of it: ``(a > 0)`` → ``a > 0``."""
-    text = text.strip()
-    try:
-        tokens = tokenize(text)
-    except TokenError:
-        return text
-    while len(tokens) >= 2 and tokens[0].value == "(" and tokens[-1].value == ")":
-        depth = 0
-        for t in tokens[1:-1]:
-            depth += t.value == "("
-            depth -= t.value == ")"
-            if depth < 0:
-                return text
-        if depth:
-            return text
-        text = text[tokens[0].end : tokens[-1].start].strip()
-        tokens = tokenize(text)
-    return text
 
 
 def _after_table(table: Table) -> int:
@@ -154,17 +212,11 @@ class ColumnMissingOnUpgrade(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[Name, str]] = set()
         for baseline, upgraded in ctx.upgrades:
-            for table, old in _pairs(ctx.schema, upgraded):
-                if not _skipped_when_present(table.defined.statement):
-                    continue
-                name = table.name
-                for column, col in table.columns.items():
-                    if column in old.columns or (name, column) in reported or dynamic(column):
-                        continue
-                    if col.defined.statement is not table.defined.statement:
-                        continue  # added by an ALTER the upgrade runs too
-                    reported.add((name, column))
-                    yield self._finding(table, col.defined, column, baseline.label)
+            for table, drift in _Kept(ctx, baseline, upgraded).drifts:
+                for column in drift.missing:
+                    if (table.name, column) not in reported:
+                        reported.add((table.name, column))
+                        yield self._finding(table, table.columns[column].defined, column, baseline.label)
 
     def _finding(self, table: Table, defined: Definition, column: str, label: str) -> Finding:
         m = defined.migration
@@ -212,14 +264,16 @@ class _Kept:
     """What a database built from one baseline keeps through the upgrade, beside a fresh one."""
 
     def __init__(self, ctx: Context, baseline: Baseline, upgraded: Schema) -> None:
-        self.ctx, self.baseline, self.upgraded = ctx, baseline, upgraded
+        self.upgraded = upgraded
         self.fresh = ctx.schema
         self.label = baseline.label
-        self._current = {id(m) for m in ctx.migrations}
+        self.current = frozenset(id(m) for m in ctx.migrations)
 
-    def stale(self, defined_by: Migration, now: Statement) -> bool:
-        """Did the baseline define the object, and does the statement that defines it now skip it there?"""
-        return id(defined_by) not in self._current and _skipped_when_present(now)
+    @property
+    def drifts(self) -> Iterator[tuple[Table, _Drift]]:
+        """Each table of the fresh database that the upgraded one has too, with how they differ."""
+        for table, old in _pairs(self.fresh, self.upgraded):
+            yield table, _DRIFTS.get(table, old, self.current)
 
 
 class ChangedDefinitionNotApplied(Rule):
@@ -277,60 +331,48 @@ class ChangedDefinitionNotApplied(Rule):
         reported: set[tuple[str, ...]] = set()
         for baseline, upgraded in ctx.upgrades:
             kept = _Kept(ctx, baseline, upgraded)
-            for key, finding in (*self._indexes(kept), *self._policies(kept), *self._columns(kept), *self._constraints(kept)):
+            drifts = list(kept.drifts)
+            for key, finding in (*self._indexes(kept), *self._policies(kept, drifts), *self._columns(kept, drifts), *self._constraints(kept, drifts)):
                 if key not in reported:  # an older baseline already said it
                     reported.add(key)
                     yield finding
 
     def _indexes(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        upgraded = kept.upgraded
+        unplaced = bool(upgraded.unplaced)
         for name, index in kept.fresh.indexes.items():
-            old = kept.upgraded.indexes.get(name)
-            if old is not None and not kept.upgraded.may_have_changed(old.table) and kept.stale(old.defined.migration, index.defined.statement):
-                if _index_shape(old) != _index_shape(index):
-                    yield ("index", str(name)), self._index(index.defined, name, kept)
+            old = upgraded.indexes.get(name)
+            if old is not None and not (unplaced and upgraded.may_have_changed(old.table)) and _STALE_INDEXES.get(index, old, kept.current):
+                yield ("index", str(name)), self._index(index.defined, name, kept)
 
-    def _policies(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
-        for table, old_table in _pairs(kept.fresh, kept.upgraded):
-            for policy in table.policies:
-                old = old_table.policy(policy.name) if not dynamic(policy.name) else None
-                if old is not None and kept.stale(old.defined.migration, policy.defined.statement):
-                    changed = _policy_changes(old, policy)
-                    if changed:
-                        yield ("policy", str(table.name), policy.name), self._policy(policy.defined, policy.name, table.name, changed, kept.label)
+    def _policies(self, kept: _Kept, drifts: list[tuple[Table, _Drift]]) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        for table, drift in drifts:
+            for policy, changed in drift.policies:
+                yield ("policy", str(table.name), policy.name), self._policy(policy.defined, policy.name, table.name, changed, kept.label)
 
-    def _columns(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
-        for table, old_table in _pairs(kept.fresh, kept.upgraded):
+    def _columns(self, kept: _Kept, drifts: list[tuple[Table, _Drift]]) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        for table, drift in drifts:
             table_name = table.name
-            for column, col in table.columns.items():
-                old = old_table.columns.get(column) if not dynamic(column) else None
-                if old is None or col.defined.statement is not table.defined.statement:
-                    continue  # missing: column-missing-on-upgrade; changed by an ALTER: the upgrade runs it too
-                if not kept.stale(old.defined.migration, col.defined.statement):
-                    continue
-                if _normal(old.type) != _normal(col.type):
+            for what, column, was in drift.columns:
+                col = table.columns[column]
+                if what == "type":
                     yield (
                         ("type", str(table_name), column),
                         col.defined.migration.finding(
                             self.name,
-                            f"databases built from {kept.label} keep column {column} of {table_name} as {old.type}, not {col.type}: "
+                            f"databases built from {kept.label} keep column {column} of {table_name} as {was}, not {col.type}: "
                             "CREATE TABLE IF NOT EXISTS skips the table there; to change a type, add a new column and migrate the data in application code",
                             col.defined.start,
                             col.defined.end,
                         ),
                     )
-                elif _normal(old.default) != _normal(col.default):
-                    yield ("default", str(table_name), column), self._default(table, col.defined, column, col.default, old.default, kept.label)
+                else:
+                    yield ("default", str(table_name), column), self._default(table, col.defined, column, col.default, was, kept.label)
 
-    def _constraints(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
-        for table, old_table in _pairs(kept.fresh, kept.upgraded):
-            for check in table.checks:
-                # Unnamed, PostgreSQL names it after its expression: a changed one has another name.
-                if check.name is None or dynamic(check.name):
-                    continue
-                old = old_table.check_constraint(check.name)
-                if old is not None and kept.stale(old.defined.migration, check.defined.statement):
-                    if _normal(old.expression) != _normal(check.expression):
-                        yield ("check", str(table.name), check.name), self._constraint(table.name, check, old.expression, kept.label)
+    def _constraints(self, kept: _Kept, drifts: list[tuple[Table, _Drift]]) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        for table, drift in drifts:
+            for check, name, was in drift.checks:
+                yield ("check", str(table.name), name), self._constraint(table.name, check, was, kept.label)
 
     def _index(self, defined: Definition, name: Name, kept: _Kept) -> Finding:
         m, st = defined.migration, defined.statement
@@ -383,14 +425,14 @@ class ChangedDefinitionNotApplied(Rule):
         lines = [
             f"DO {tag} BEGIN",
             f"  ALTER TABLE {target} DROP CONSTRAINT IF EXISTS {name};",
-            f"  ALTER TABLE {target} ADD CONSTRAINT {name} CHECK ({_unwrap(check.expression)});",
+            f"  ALTER TABLE {target} ADD CONSTRAINT {name} CHECK ({unwrap(check.expression)});",
             "EXCEPTION WHEN duplicate_object THEN NULL;",
             f"END {tag};",
         ]
         edit = _insert_after(m, m.end_of(top), top.start, lines)
         return m.finding(
             self.name,
-            f"databases built from {label} have CHECK constraint {name} on {table} as ({_unwrap(old)}); the guard skips it there, so they keep it; drop it and add it again",
+            f"databases built from {label} have CHECK constraint {name} on {table} as ({unwrap(old)}); the guard skips it there, so they keep it; drop it and add it again",
             check.defined.start,
             check.defined.end,
             Fix(f"Replace the CHECK constraint {name} on existing tables", (edit,), safe=False),
@@ -401,8 +443,8 @@ def _index_shape(index: Index) -> tuple[object, ...]:
     return (
         index.table,
         tuple(index.columns),
-        tuple(_normal(e) for e in index.expressions),
-        _normal(index.predicate),
+        tuple(normal(e) for e in index.expressions),
+        normal(index.predicate),
         index.unique,
     )
 
@@ -414,9 +456,9 @@ def _policy_changes(old: Policy, new: Policy) -> str:
         changes.append(f"FOR {old.command}")
     if sorted(old.roles) != sorted(new.roles):
         changes.append(f"TO {', '.join(old.roles) or 'public'}")
-    if _normal(old.using) != _normal(new.using):
+    if normal(old.using) != normal(new.using):
         changes.append(f"USING ({old.using})" if old.using else "no USING")
-    if _normal(old.check) != _normal(new.check):
+    if normal(old.check) != normal(new.check):
         changes.append(f"WITH CHECK ({old.check})" if old.check else "no WITH CHECK")
     return ", ".join(changes)
 
