@@ -18,6 +18,7 @@ request sent after any notification is answered after that notification's diagno
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -433,7 +434,8 @@ class State:
             # After the checks already queued: the collection is in the way of neither these
             # diagnostics nor theirs.
             self._freeze_due = False
-            self._submit(_freeze)
+            with contextlib.suppress(RuntimeError):  # the server is shutting down: nothing is left to collect for
+                self._submit(_freeze)
 
     def _check(self, reading: Reading, project: Project) -> None:
         """The same check as ``--check``: the project's config, index and baselines."""
