@@ -166,8 +166,9 @@ class Source:
 
 
 @st.composite
-def literal_body(draw: st.DrawFn, pieces: list[Piece], kind: str) -> tuple[str, str]:
-    """The literal's text between its quotes, and the SQL it cooks to."""
+def literal_body(draw: st.DrawFn, pieces: list[Piece], kind: str, constants: dict[str, str]) -> tuple[str, str]:
+    """The literal's text between its quotes, and the SQL it cooks to: a ``${X}`` of one of the
+    file's ``constants`` cooks to its value, any other to the next placeholder."""
     source: list[str] = []
     cooked: list[str] = []
     subs = 0
@@ -178,8 +179,11 @@ def literal_body(draw: st.DrawFn, pieces: list[Piece], kind: str) -> tuple[str, 
                 piece = "notes"
             else:
                 source.append("${" + piece.expr + "}")
-                cooked.append(f"{PLACEHOLDER_PREFIX}{subs}")
-                subs += 1
+                if piece.expr in constants:
+                    cooked.append(constants[piece.expr])
+                else:
+                    cooked.append(f"{PLACEHOLDER_PREFIX}{subs}")
+                    subs += 1
                 continue
         if kind == "raw":
             # String.raw escapes nothing: a backtick, `${` or a backslash cannot be written.
@@ -210,11 +214,12 @@ def _merged(pieces: list[Piece]) -> list[Piece]:
     return out
 
 
-PREFIXES = [
-    "",
-    'import { db } from "./db";\n',
-    "// Schema of the app: café, 中文, 👤\n",
-    "const T = 'notes';\n/* a `template` in a comment */\n",
+# Each file start, with the constants it declares for a ``${…}`` to read.
+PREFIXES: list[tuple[str, dict[str, str]]] = [
+    ("", {}),
+    ('import { db } from "./db";\n', {}),
+    ("// Schema of the app: café, 中文, 👤\n", {}),
+    ("const T = 'notes';\n/* a `template` in a comment */\n", {"T": "notes"}),
 ]
 SUFFIXES = ["", "\nexport function sql(): string {\n  return MIGRATION_SQL;\n}\n", "\nconst other = `${T} ✓`;\n"]
 
@@ -225,7 +230,8 @@ def typescript(draw: st.DrawFn, pieces: list[Piece] | None = None) -> Source:
     if pieces is None:
         pieces = draw(migration_sql())
     kind = draw(st.sampled_from(["template", "template", "template", "raw", "string"]))
-    body, sql = draw(literal_body(pieces, kind))
+    prefix, constants = draw(st.sampled_from(PREFIXES))
+    body, sql = draw(literal_body(pieces, kind, constants))
     if kind == "string":
         value = f"'{body}'"
     else:
@@ -233,7 +239,7 @@ def typescript(draw: st.DrawFn, pieces: list[Piece] | None = None) -> Source:
     decl = draw(st.sampled_from(["const", "export const", "export const"]))
     trim = draw(st.sampled_from(["", "", ".trim()"]))
     crlf = draw(st.booleans())
-    text = f"{draw(st.sampled_from(PREFIXES))}{decl} MIGRATION_SQL = {value}{trim};\n{draw(st.sampled_from(SUFFIXES))}"
+    text = f"{prefix}{decl} MIGRATION_SQL = {value}{trim};\n{draw(st.sampled_from(SUFFIXES))}"
     if crlf:
         # Templates cook CRLF to LF, and a string literal holds no raw line break: the SQL stays.
         text = text.replace("\r\n", "\n").replace("\n", "\r\n")
