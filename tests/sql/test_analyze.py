@@ -130,6 +130,32 @@ def test_alter_table_actions() -> None:
 
 
 @pytest.mark.parametrize(
+    ("action", "new_type", "new_default"),
+    [
+        ("ALTER COLUMN e TYPE numeric(10, 2) USING e::numeric", "numeric(10, 2)", None),
+        ('ALTER e SET DATA TYPE text COLLATE "C"', "text", None),
+        ("ALTER COLUMN type TYPE text", "text", None),  # a column named type
+        ("ALTER COLUMN e TYPE", None, None),
+        ("ALTER f SET DEFAULT now() + interval '1 day'", None, "now() + interval '1 day'"),
+    ],
+)
+def test_alter_column_new_type_and_default(action: str, new_type: str | None, new_default: str | None) -> None:
+    act = analyze(f"ALTER TABLE t {action}").actions[0]
+    assert (act.new_type, act.new_default) == (new_type, new_default)
+
+
+def test_routine_trigger_and_publication_facts() -> None:
+    fn = analyze("CREATE FUNCTION s.f(a int, b text DEFAULT 'x') RETURNS SETOF s.t STABLE LANGUAGE plpgsql AS $$ BEGIN END $$").signature
+    assert fn is not None and (fn.arguments, fn.returns, fn.language) == ("a int, b text DEFAULT 'x'", "SETOF s.t", "plpgsql")
+    assert analyze("CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION s.touch()").executes == Name("touch", "s")
+    pub = analyze("CREATE PUBLICATION p FOR TABLE ONLY a (x, y) WHERE (x > 1), TABLE s.b")
+    assert pub.publication_tables == (Name("a"), Name("b", "s")) and not pub.all_tables
+    assert analyze("CREATE PUBLICATION p FOR ALL TABLES").all_tables
+    drop = analyze("ALTER PUBLICATION p DROP TABLE a, b")
+    assert (drop.publication_verb, drop.publication_tables) == ("DROP", (Name("a"), Name("b")))
+
+
+@pytest.mark.parametrize(
     ("sql", "message", "token"),
     [
         ("CREATE TABLE t (id int,)", 'syntax error at or near ")"', ")"),

@@ -15,16 +15,15 @@ are. The result is what a build from scratch gives, in the same order.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from migration_lsp.migration import Migration, unchanged_ends
+from migration_lsp.model.comments import purpose
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Source, Table, TableColumn, Trigger, View
-from migration_lsp.model.statement_text import purpose, signature, table_list, tokens, trigger_function
 from migration_lsp.sql.expressions import columns_of
-from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Span, Statement
+from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Signature, Span, Statement
 
 
 def build_schema(migrations: Iterable[Migration], over: Schema | None = None) -> Schema:
@@ -376,10 +375,6 @@ def _same(old: Statement, news: list[Statement], i: int, delta: int) -> bool:
     return 0 <= i < len(news) and news[i].start == old.start + delta and news[i].fact.text == old.fact.text
 
 
-_TYPE_OF = re.compile(r"\bTYPE\s+(.*?)(?:\s+(?:USING|COLLATE)\b.*)?$", re.IGNORECASE | re.DOTALL)
-_DEFAULT_OF = re.compile(r"\bSET\s+DEFAULT\s+(.*)$", re.IGNORECASE | re.DOTALL)
-
-
 class _Builder:
     def __init__(self, schema: Schema, sources: list[Source]) -> None:
         self.schema = schema
@@ -497,7 +492,6 @@ class _Builder:
             self.schema.unplaced.append(table.name)  # which column or constraint, only the app knows
             return
         col = table.columns.get(act.column) if act.column is not None else None
-        text = st.fact.text[act.span.start : act.span.end]
         if kind == "add_column" and act.column_def is not None:
             self._add_column(m, st, table, act.column_def)
         elif kind == "add_constraint" and act.constraint is not None:
@@ -515,10 +509,10 @@ class _Builder:
             self._rename_table(m, table, Name(act.new_name, table.name.schema))
         elif col is None:
             return
-        elif kind == "alter_type" and (typed := _TYPE_OF.search(text)):
-            col.type = typed.group(1).strip()
-        elif kind == "set_default" and (default := _DEFAULT_OF.search(text)):
-            col.default = default.group(1).strip()
+        elif kind == "alter_type" and act.new_type is not None:
+            col.type = act.new_type
+        elif kind == "set_default" and act.new_default is not None:
+            col.default = act.new_default
         elif kind == "drop_default":
             col.default = None
         elif kind in ("set_not_null", "drop_not_null"):
@@ -628,7 +622,7 @@ class _Builder:
             return
         if not dynamic(f.name):
             table.triggers = [t for t in table.triggers if t.name != f.name.name]
-        table.triggers.append(Trigger(f.name.name, table.name, self._definition(m, st), trigger_function(f.text)))
+        table.triggers.append(Trigger(f.name.name, table.name, self._definition(m, st), canonical(f.executes) if f.executes is not None else None))
 
     # -- views, functions, publications -----------------------------------------------------
     def _create_view(self, m: Migration, st: Statement, f: Fact) -> None:
@@ -649,17 +643,15 @@ class _Builder:
             return
         if key in self.schema.functions and not f.or_replace:
             return
-        arguments, returns, language = signature(f.text, f.name_span.end if f.name_span else 0)
-        self.schema.functions[key] = Function(key, self._definition(m, st), arguments, returns, language, f.kind == Kind.CREATE_PROCEDURE)
+        sig = f.signature or Signature()
+        self.schema.functions[key] = Function(key, self._definition(m, st), sig.arguments, sig.returns, sig.language, f.kind == Kind.CREATE_PROCEDURE)
 
     def _create_publication(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or dynamic(f.name) or f.name.name in self.schema.publications:
             return
         pub = Publication(f.name.name, self._definition(m, st))
-        toks = tokens(f.text)
-        words = [t.value for t in toks if t.kind == "word"]
-        pub.all_tables = "ALL" in words and "TABLES" in words
-        pub.tables = table_list(toks)
+        pub.all_tables = f.all_tables
+        pub.tables = [canonical(t) for t in f.publication_tables]
         self.schema.publications[pub.name] = pub
 
     def _alter_publication(self, m: Migration, st: Statement, f: Fact) -> None:
@@ -669,9 +661,8 @@ class _Builder:
         if pub is None:
             # Publications the platform makes (supabase_realtime) exist before the migration.
             pub = self.schema.publications[f.name.name] = Publication(f.name.name, self._definition(m, st))
-        toks = tokens(f.text)
-        verb = next((t.value for t in toks[3:] if t.kind == "word"), "")
-        tables = table_list(toks)
+        verb = f.publication_verb
+        tables = [canonical(t) for t in f.publication_tables]
         if verb == "ADD":
             pub.tables.extend(t for t in tables if t not in pub.tables)
         elif verb == "SET":

@@ -8,9 +8,9 @@ SECURITY`` are an ``exp.Command`` to it), so one token grammar reads every heade
 from __future__ import annotations
 
 from migration_lsp.sql.expressions import columns_of, parse
-from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Span
+from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Signature, Span
 from migration_lsp.sql.reader import TokenReader
-from migration_lsp.sql.tokens import PUNCT, WORD
+from migration_lsp.sql.tokens import PUNCT, STRING, WORD
 
 # Words that end a column's type and start one of its constraints.
 _COLUMN_CONSTRAINT_WORDS = frozenset({"NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "GENERATED", "COLLATE"})
@@ -81,13 +81,101 @@ def create(r: TokenReader) -> Fact:
         if on is not None:
             r.i = on + 1
             r.target(fact)
+        fact.executes = _executes(r)
     else:
         r.named(fact)
-        if obj in ("VIEW", "MATERIALIZED VIEW"):
+        if obj in ("FUNCTION", "PROCEDURE"):
+            fact.signature = _signature(r)
+        elif obj == "PUBLICATION":
+            fact.all_tables = {"ALL", "TABLES"} <= {t.value for t in r.toks if t.kind == WORD}
+            fact.publication_tables = _publication_tables(r)
+        elif obj in ("VIEW", "MATERIALIZED VIEW"):
             as_at = r.find_word("AS", r.i, len(r.toks))
             if as_at is not None:
                 fact.expression = parse(r.src(as_at + 1, len(r.toks)), r.dialect)
     return fact
+
+
+def _executes(r: TokenReader) -> Name | None:
+    """The function of a trigger's ``EXECUTE FUNCTION`` (or ``PROCEDURE``)."""
+    for j, t in enumerate(r.toks):
+        if t.is_word("EXECUTE") and j + 1 < len(r.toks) and r.toks[j + 1].is_word("FUNCTION", "PROCEDURE"):
+            r.i = j + 2
+            named = r.name()
+            return named[0] if named is not None else None
+    return None
+
+
+# The words after a routine's RETURNS type that end it.
+_FUNCTION_OPTIONS = frozenset(
+    {
+        "AS",
+        "LANGUAGE",
+        "IMMUTABLE",
+        "STABLE",
+        "VOLATILE",
+        "SECURITY",
+        "SET",
+        "STRICT",
+        "CALLED",
+        "PARALLEL",
+        "COST",
+        "ROWS",
+        "WINDOW",
+        "LEAKPROOF",
+        "NOT",
+        "BEGIN",
+        "RETURN",
+        "TRANSFORM",
+        "SUPPORT",
+        "EXTERNAL",
+    }
+)
+
+
+def _signature(r: TokenReader) -> Signature:
+    """The arguments, return type and language of a routine, read from just after its name."""
+    after_name = r.i
+    arguments = ""
+    inner = r.skip_parens()
+    if inner is not None and inner[1] < len(r.toks):
+        arguments = r.text[r.toks[inner[0] - 1].end : r.toks[inner[1]].start].strip()
+    else:
+        r.i = after_name  # no argument list, or one never closed: its options start at the name
+    returns = language = None
+    toks = r.toks
+    k = r.i
+    while k < len(toks):
+        t = toks[k]
+        if t.is_word("RETURNS"):
+            first = k = k + 1
+            while k < len(toks) and not (toks[k].kind == WORD and toks[k].value in _FUNCTION_OPTIONS) and toks[k].kind != STRING:
+                k += 1
+            if k > first:
+                returns = r.src(first, k)
+            continue
+        if t.is_word("LANGUAGE") and k + 1 < len(toks):
+            language = toks[k + 1].ident
+        k += 1
+    return Signature(arguments, returns, language)
+
+
+def _publication_tables(r: TokenReader) -> tuple[Name, ...]:
+    """The tables of ``… TABLE [ONLY] a, [TABLE] b (columns) WHERE (…)`` in a publication statement."""
+    at = next((j for j, t in enumerate(r.toks) if t.is_word("TABLE")), None)
+    if at is None:
+        return ()
+    names: list[Name] = []
+    for n, (first, _) in enumerate(r.split_commas(at + 1, len(r.toks))):
+        r.i = first
+        if n:
+            r.accept("TABLE")
+        r.accept("ONLY")
+        named = r.name()
+        if named is None:
+            break
+        names.append(named[0])
+    return tuple(names)
 
 
 def _object_type(r: TokenReader) -> str:
@@ -277,7 +365,7 @@ def alter(r: TokenReader) -> Fact:
         if obj == "PUBLICATION":
             r.named(fact)
             first = r.i
-            verb = r.word()
+            verb = fact.publication_verb = r.word() or ""
             if r.accept("ADD", "TABLE") or r.accept("SET", "TABLE"):
                 r.accept("ONLY")
                 named = r.name()
@@ -286,6 +374,7 @@ def alter(r: TokenReader) -> Fact:
                 # ADD fails for a table already published; SET replaces the list.
                 kind = "add_table" if verb == "ADD" else "set_table"
                 fact.actions.append(Action(kind, Span(r.toks[first].start, r.last_end())))
+            fact.publication_tables = _publication_tables(r)
             return fact
         r.accept("IF", "EXISTS")
         r.named(fact)
@@ -349,8 +438,11 @@ def _alter_action(r: TokenReader, first: int, last: int) -> Action:
             r.i += 1
         if r.accept("TYPE") or r.accept("SET", "DATA", "TYPE"):
             act.kind = "alter_type"
+            ends = [j for word in ("USING", "COLLATE") if (j := r.find_word(word, r.i, last)) is not None]
+            act.new_type = r.src(r.i, min(ends, default=last)) or None
         elif r.accept("SET", "DEFAULT"):
             act.kind = "set_default"
+            act.new_default = r.src(r.i, last) or None
         elif r.accept("DROP", "DEFAULT"):
             act.kind = "drop_default"
         elif r.accept("SET", "NOT", "NULL"):

@@ -146,6 +146,17 @@ class Action:
     column_def: Column | None = None
     constraint: Constraint | None = None
     new_name: str | None = None
+    new_type: str | None = None  # alter_type: the type, without its USING or COLLATE
+    new_default: str | None = None  # set_default: the expression
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What a ``CREATE FUNCTION`` or ``CREATE PROCEDURE`` says of the routine besides its name."""
+
+    arguments: str = ""  # the text between the parentheses after the name
+    returns: str | None = None  # the type after RETURNS, up to the first option
+    language: str | None = None
 
 
 # The SQLSTATE of each condition name the rules ask about, for `EXCEPTION WHEN SQLSTATE '…'`.
@@ -225,6 +236,13 @@ class Fact:
     policy_check: str | None = None
     referenced_columns: tuple[str, ...] = ()  # columns an expression of the statement reads
     set_columns: tuple[str, ...] = ()
+    signature: Signature | None = None  # for a CREATE FUNCTION or PROCEDURE
+    executes: Name | None = None  # for a CREATE TRIGGER: the function after EXECUTE FUNCTION
+    # For a CREATE or ALTER PUBLICATION: the tables after its (first) TABLE word, and whether
+    # it publishes ALL TABLES; for an ALTER, the word after the publication's name (ADD, SET, DROP …).
+    publication_tables: tuple[Name, ...] = ()
+    all_tables: bool = False
+    publication_verb: str = ""
     children: list[Fact] = field(default_factory=list)  # statements a DO block executes
     # A DO block's body between quotes ('…', E'…') rather than dollars: what is written there
     # is inside a string, where a quote or a backslash stands for other text.
