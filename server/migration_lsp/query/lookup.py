@@ -18,8 +18,8 @@ from migration_lsp.locate.typescript import ByteToChar, parse
 from migration_lsp.migration import Migration
 from migration_lsp.model.names import canonical
 from migration_lsp.model.schema import Definition
+from migration_lsp.sql.cursor import COLUMNS, expects
 from migration_lsp.sql.facts import Kind, Name, Span, Statement
-from migration_lsp.sql.tokens import tokenize
 from migration_lsp.workspace.project import Project
 from migration_lsp.workspace.supabase_calls import FILTERS
 
@@ -162,15 +162,6 @@ class Completion:
     table: Name | None = None
 
 
-# The SQL before the cursor, up to the word being typed.
-_SQL_TABLE = re.compile(
-    r"""\b(?:ON(?:\s+ONLY)?|REFERENCES|ALTER\s+TABLE(?:\s+IF\s+EXISTS)?(?:\s+ONLY)?|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?|INTO|FROM|JOIN|UPDATE)\s+[\w."]*$""",
-    re.IGNORECASE,
-)
-_SQL_COLUMNS = re.compile(
-    r"""\b(?:ON(?:\s+ONLY)?|REFERENCES)\s+((?:"?\w+"?\.)?"?\w+"?)\s*(?:USING\s+\w+\s*)?\(([^()]*)$""",
-    re.IGNORECASE,
-)
 _QUALIFIED_BEFORE = re.compile(r"[\w.]*$")  # the table name being typed, schema and all
 _WORD_BEFORE = re.compile(r"\w*$")
 
@@ -188,14 +179,13 @@ def _sql_completion(m: Migration, at: int, offset: int) -> Completion | None:
     st = m.statement_at(at)
     start = st.start if st is not None else m.sql.rfind(";", 0, at) + 1
     before = m.sql[start:at]
-    columns = _SQL_COLUMNS.search(before)
-    if columns is not None:
-        names = [t for t in tokenize(columns.group(1)) if t.is_name]
-        table = Name(names[-1].ident, names[-2].ident if len(names) > 1 else None)
+    expected = expects(before)
+    if expected is None:
+        return None
+    what, table = expected
+    if what == COLUMNS and table is not None:
         return Completion("columns", offset - _typed(_WORD_BEFORE, before), offset, canonical(table))
-    if _SQL_TABLE.search(before):
-        return Completion("tables", offset - _typed(_QUALIFIED_BEFORE, before), offset)
-    return None
+    return Completion("tables", offset - _typed(_QUALIFIED_BEFORE, before), offset)
 
 
 def _typed(word: re.Pattern[str], before: str) -> int:
