@@ -19,6 +19,12 @@ def test_none_is_the_empty_expression() -> None:
     assert normal(None) == ""
 
 
+def test_a_string_is_told_apart_from_no_expression_and_from_a_name() -> None:
+    assert normal("''") != normal(None)
+    assert normal("'active'") != normal('"active"')
+    assert normal("'it''s'") == normal("$$it's$$") == normal("E'it\\'s'")
+
+
 def test_text_that_cannot_be_tokenised_compares_by_its_words() -> None:
     assert normal("'open  quote") == "'open quote"
 

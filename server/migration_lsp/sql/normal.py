@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from migration_lsp.sql.expressions import CACHE_SIZE
-from migration_lsp.sql.tokens import TokenError, tokenize
+from migration_lsp.sql.tokens import STRING, Tok, TokenError, tokenize
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
@@ -20,9 +20,15 @@ def normal(text: str | None) -> str:
     if text is None:
         return ""
     try:
-        return " ".join(t.value for t in tokenize(unwrap(text)))
+        return " ".join(_spelled(t) for t in tokenize(unwrap(text)))
     except TokenError:
         return " ".join(text.split())
+
+
+def _spelled(t: Tok) -> str:
+    """A token as it compares: a string quoted one way whichever way it was written, so that
+    ``''`` is not the missing default and ``'x'`` not the name ``"x"``."""
+    return "'" + t.value.replace("'", "''") + "'" if t.kind == STRING else t.value
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
