@@ -157,14 +157,14 @@ def findings(tmp_path: Path, code: str) -> list[Finding]:
 def test_no_guard_is_inserted_where_the_dialect_has_none(tmp_path: Path, dialect_import: str, sql: str) -> None:
     code = f"{dialect_import}\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, a INT UNIQUE);\n{sql}\n`;\n"
     [finding] = [f for f in findings(tmp_path, code) if f.rule.endswith("-not-idempotent")]
-    assert finding.fix is None
+    assert finding.offered_fix is None
     assert "has no IF NOT EXISTS" in finding.message
 
 
 def test_sqlite_index_gets_its_guard(tmp_path: Path) -> None:
     code = 'import Database from "better-sqlite3";\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, a INT UNIQUE);\nCREATE INDEX idx_t_a ON t (a);\n`;\n'
     [finding] = [f for f in findings(tmp_path, code) if f.rule == "create-index-not-idempotent"]
-    assert finding.fix is not None
+    assert finding.offered_fix is not None
     safe = code.replace("CREATE INDEX idx", "CREATE INDEX IF NOT EXISTS idx")
     assert [f for f in findings(tmp_path, safe) if f.rule == "create-index-not-idempotent"] == []
 
@@ -175,6 +175,6 @@ def test_a_fix_written_for_postgresql_is_not_offered_in_another_dialect(tmp_path
     # fixes are PostgreSQL's, so no dialect but PostgreSQL gets them.
     code = f"{dialect_import}\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS o (id INT PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS p (id INT PRIMARY KEY, o_id INT REFERENCES o (id));\n`;\n"
     [finding] = [f for f in findings(tmp_path, code) if f.rule == "table-missing-index" and "o_id" in f.message]
-    assert finding.fix is None
+    assert finding.offered_fix is None
     postgres = findings(tmp_path, code.replace(dialect_import, 'import pg from "pg";'))
-    assert [f.fix is not None for f in postgres if f.rule == "table-missing-index" and "o_id" in f.message] == [True]
+    assert [f.offered_fix is not None for f in postgres if f.rule == "table-missing-index" and "o_id" in f.message] == [True]

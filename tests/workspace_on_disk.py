@@ -89,7 +89,7 @@ class Workspace:
 
         Findings are compared by rule and file: offsets move with the edit.
         """
-        assert finding.fix is not None, finding
+        assert finding.offered_fix is not None, finding
         before = Counter((f.rule, f.path) for f in self.check(CHECKED))
         self.apply(finding.fix)
         after_findings = self.check(CHECKED)

@@ -6,6 +6,7 @@ reporters show them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,11 +25,54 @@ class Edit:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+Edits = tuple[Edit, ...]
+
+
 class Fix:
-    title: str
-    edits: tuple[Edit, ...]
-    safe: bool = True  # safe fixes are applied by --fix and "fix all"
+    """What a finding offers to do: its title and safety (safe fixes are applied by --fix and
+    "fix all"), and its edits.
+
+    The edits may be given as a function that builds them: they are built the first time
+    they are read. While typing, every keystroke checks the whole migration again but the
+    user asks for one fix at most, and placing a fix's text (its section, its indentation, its
+    escaping for the literal) costs more than finding what it fixes. A fix is built from
+    the newest check only (the reporters ask a check for its fixes before the next check).
+    A fix whose built edits the check refuses (see :meth:`refused_if`) has none: it offers
+    nothing.
+    """
+
+    __slots__ = ("title", "safe", "_edits", "_build")
+
+    def __init__(self, title: str, edits: Edits | Callable[[], Edits], safe: bool = True) -> None:
+        self.title = title
+        self.safe = safe
+        self._edits: Edits | None = None if callable(edits) else edits
+        self._build: Callable[[], Edits] | None = edits if callable(edits) else None
+
+    @property
+    def edits(self) -> Edits:
+        if self._edits is None:
+            assert self._build is not None
+            self._edits, self._build = self._build(), None
+        return self._edits
+
+    def refused_if(self, refused: Callable[[Edits], bool]) -> Fix:
+        """This fix, offering no edit if ``refused`` says so of its edits once they are built."""
+
+        def build() -> Edits:
+            edits = self.edits
+            return () if refused(edits) else edits
+
+        return Fix(self.title, build, self.safe)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fix) and (self.title, self.safe, self.edits) == (other.title, other.safe, other.edits)
+
+    def __hash__(self) -> int:
+        return hash((self.title, self.safe, self.edits))
+
+    def __repr__(self) -> str:
+        return f"Fix({self.title!r}, safe={self.safe})"
 
 
 @dataclass(slots=True)
@@ -40,6 +84,11 @@ class Finding:
     end: int
     fix: Fix | None = None
     severity: Severity = "error"  # set from the rule's default and the project's config
+
+    @property
+    def offered_fix(self) -> Fix | None:
+        """Its fix, if it makes an edit: one the check refused (see :meth:`Fix.refused_if`) is none."""
+        return self.fix if self.fix is not None and self.fix.edits else None
 
     def order(self) -> tuple[str, int, int, str]:
         """Where a report lists it: by file, then place, then rule."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 from migration_lsp.dialect import detect_dialect, detect_platform
-from migration_lsp.findings import Edit, Finding, Fix, Severity
+from migration_lsp.findings import Edit, Edits, Finding, Fix, Severity
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
 from migration_lsp.sql.analyze import CACHE_SIZE, analyze
 from migration_lsp.sql.facts import Fact, Statement
@@ -148,22 +148,22 @@ class Migration:
         not judged: only the app knows its text (as for ``syntax-error``)."""
         return [self.literal.doc_span(st.start, self.end_of(st)) for st in self.statements if _fails(st.fact) and not self.literal.has_substitution(st.start, st.end)]
 
-    def fix_allowed(self, finding: Finding) -> bool:
-        """A fix is never offered for a statement that does not parse, nor placed in or right
-        after one: what the broken text means is unknown, and text added to it stays broken."""
-        edits = finding.fix.edits if finding.fix is not None else ()
+    def fixable_at(self, finding: Finding) -> bool:
+        """A fix is never offered for a statement that does not parse: what the broken text
+        means is unknown."""
+        if finding.path != self.path or not self.literal.doc_start <= finding.start < self.literal.doc_end:
+            return True
+        return not any(finding.start <= end and start <= finding.end for start, end in self._broken_spans)
+
+    def can_make(self, edits: Edits) -> bool:
+        """Can a fix make ``edits`` here? Not in a place no edit can write (see :meth:`edit`),
+        nor in or right after a statement that does not parse: text added to it stays broken."""
         if any(e in self.unwritable for e in edits):
             return False
         # Inside a quoted DO body a quote would end the body; fixes do not double them.
         if any(qs < e.start and e.end < qe and ("'" in e.new_text or "\\" in e.new_text) for e in edits for qs, qe in self._quoted_bodies):
             return False
-        ours = finding.path == self.path and self.literal.doc_start <= finding.start < self.literal.doc_end
-        for start, end in self._broken_spans:
-            if ours and finding.start <= end and start <= finding.end:
-                return False
-            if any(e.path == self.path and start < e.end and e.start <= end for e in edits):
-                return False
-        return True
+        return not any(e.path == self.path and start < e.end and e.start <= end for e in edits for start, end in self._broken_spans)
 
     @cached_property
     def _quoted_bodies(self) -> list[tuple[int, int]]:

@@ -81,10 +81,10 @@ def test_one_fix_pass_writes_code_node_accepts(tmp_path: Path, name: str) -> Non
     assert _project(root).documents, "the fixed literal is found again"
     assert [f for f in left if f.rule in ("syntax-error", "table-missing-policy", "policy-not-guarded")] == []
     if name not in CODE:
-        assert [f.rule for f in left if f.fix is not None and f.fix.safe] == []
+        assert [f.rule for f in left if f.offered_fix is not None and f.fix.safe] == []
         assert [f for f in left if f.rule == "table-missing-rls"] == []
     else:
         # The names String.raw cannot hold get no fix; the plain one keeps its own.
         assert "we`ird" not in text and "${" not in text
-        assert "plain_one" in text or any("plain_one" in f.message and f.fix is not None and f.fix.safe for f in left)
-        assert [f for f in left if "we`ird" in f.message and f.fix is not None] == []
+        assert "plain_one" in text or any("plain_one" in f.message and f.offered_fix is not None and f.fix.safe for f in left)
+        assert [f for f in left if "we`ird" in f.message and f.offered_fix is not None] == []

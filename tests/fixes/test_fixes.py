@@ -8,6 +8,7 @@ edge cases, where a wrong quote or a clashing edit would break the user's code.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pglast
 import pytest
@@ -17,7 +18,9 @@ from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.fixes.scaffold import create_index, enable_rls, index_name, place_new_table, policy, scaffold, short_name
 from migration_lsp.fixes.sql import dollar_tag, guarded_policy, sql_ident, sql_name, sql_string
+from migration_lsp.lint.check import check
 from migration_lsp.migration import Migration, parse_document
+from migration_lsp.rules import tables
 from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.references import ColumnUse
 
@@ -168,3 +171,48 @@ def test_an_insertion_inside_a_replaced_span_clashes() -> None:
 def test_edits_of_other_files_never_clash() -> None:
     other = Path("other.ts")
     assert plan_safe_fixes([finding(edit(0, 5)), finding(edit(0, 5, path=other))]) == {PATH: [edit(0, 5)], other: [edit(0, 5, path=other)]}
+
+
+# -- fixes built when asked --------------------------------------------------------------------
+
+
+def test_a_fix_builds_its_edits_once_and_only_when_read() -> None:
+    calls = []
+
+    def build() -> tuple[Edit, ...]:
+        calls.append(1)
+        return (Edit(PATH, 3, 3, " IF NOT EXISTS"),)
+
+    fix = Fix("Add IF NOT EXISTS", build)
+    assert (fix.title, fix.safe, calls) == ("Add IF NOT EXISTS", True, [])
+    assert fix.edits == fix.edits == (Edit(PATH, 3, 3, " IF NOT EXISTS"),)
+    assert calls == [1]
+    assert fix == Fix("Add IF NOT EXISTS", (Edit(PATH, 3, 3, " IF NOT EXISTS"),))
+
+
+def test_a_refused_fix_offers_nothing() -> None:
+    fix = Fix("Add IF NOT EXISTS", (Edit(PATH, 3, 3, " IF NOT EXISTS"),))
+    refused = Finding("rule", "message", PATH, 0, 0, fix=fix.refused_if(lambda edits: edits[0].start == 3))
+    kept = Finding("rule", "message", PATH, 0, 0, fix=fix.refused_if(lambda edits: False))
+    assert refused.fix is not None and refused.fix.edits == () and refused.offered_fix is None
+    assert kept.offered_fix is not None and kept.offered_fix.edits == fix.edits
+
+
+def test_a_check_places_no_fix_until_one_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # While typing, every finding of a large migration is found again on each keystroke; the
+    # place and text of its fix are worked out only for the fix the user asks for.
+    placed = []
+    real = tables.insert_pieces
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[Edit, ...]:
+        placed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "insert_pieces", counted)
+    parents = "".join(f"CREATE TABLE IF NOT EXISTS t{i} (id INT PRIMARY KEY, parent_id INT REFERENCES t0 (id));\n" for i in range(1, 6))
+    doc = parse_document(PATH, f"export const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS t0 (id INT PRIMARY KEY);\n{parents}`;\n", ["MIGRATION_SQL"])
+    found = [f for f in check([doc], Config(root=Path("."))).findings if f.rule == "table-missing-index" and f.fix is not None]
+    assert len(found) == 5 and placed == []
+    fix = found[2].offered_fix
+    assert fix is not None and "CREATE INDEX IF NOT EXISTS idx_t3_parent_id ON t3(parent_id);" in fix.edits[0].new_text
+    assert placed == [1]

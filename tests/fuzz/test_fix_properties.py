@@ -46,7 +46,7 @@ def test_fix_converges_and_changes_only_what_it_fixes(node: Node, source: Source
         path = write_project(root, source)
         path.chmod(mode)
         before = _findings(root)
-        fixable = [f for f in before if f.fix is not None and f.fix.safe]
+        fixable = [f for f in before if f.offered_fix is not None and f.fix.safe]
         old = source.text
         first_pass = apply_edits(old, plan_safe_fixes(before).get(path, []))
         _fix(root)
@@ -70,7 +70,7 @@ def test_fix_converges_and_changes_only_what_it_fixes(node: Node, source: Source
         assert compiled["ok"], compiled
         after = _findings(root)
         # Converged: nothing a safe fix could remove is left, and nothing new appeared.
-        assert [f.rule for f in after if f.fix is not None and f.fix.safe] == []
+        assert [f.rule for f in after if f.offered_fix is not None and f.fix.safe] == []
         assert _kinds(after) - _kinds(before) == collections.Counter(), _kinds(after) - _kinds(before)
         if first_pass != old and not plan_safe_fixes(_findings_of(root, first_pass, path)).get(path):
             assert new == first_pass  # one pass was enough: the command wrote exactly its edits

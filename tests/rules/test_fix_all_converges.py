@@ -146,7 +146,7 @@ def test_fixes_at_one_point(tmp_path: Path, name: str) -> None:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_bytes(text.encode("utf-8"))
     projects = _projects(tmp_path)
-    points = Counter((e.path, e.start) for p in projects for f in check_project(p).findings if f.fix is not None and f.fix.safe for e in f.fix.edits)
+    points = Counter((e.path, e.start) for p in projects for f in check_project(p).findings if f.offered_fix is not None and f.fix.safe for e in f.fix.edits)
     assert max(points.values()) > 1, "several fixes insert at one point"
     _assert_converges(tmp_path)
     text = (tmp_path / "src/m.ts").read_bytes().decode("utf-8")

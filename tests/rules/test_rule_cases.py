@@ -240,7 +240,7 @@ def test_case(rule: str, case: dict[str, Any], tmp_path: Path, request: pytest.F
 def test_fix(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
     subject = Subject.of(case, tmp_path)
     findings = findings_of(subject, rule)
-    fixes = [f.fix for f in findings if f.fix is not None]
+    fixes = [f.fix for f in findings if f.offered_fix is not None]
     if RULES[rule].fix == "none" or case.get("fix", "") is None:
         assert fixes == []
         return
@@ -254,7 +254,7 @@ def test_fix(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
     # point, and --fix makes those in turn too.
     fixed = subject
     for _ in fixes:
-        fix = next((f.fix for f in findings_of(fixed, rule) if f.fix is not None), None)
+        fix = next((f.fix for f in findings_of(fixed, rule) if f.offered_fix is not None), None)
         if fix is None:
             break
         fixed = fixed.fixed(fix.edits)
@@ -268,15 +268,15 @@ def test_fix(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
 def test_fix_round_trip(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
     subject = Subject.of(case, tmp_path)
     before = subject.check(())
-    fixed_here = [f for f in before if f.fix is not None and f.rule == rule]
+    fixed_here = [f for f in before if f.offered_fix is not None and f.rule == rule]
     assert fixed_here, "the case says its findings are fixed"
     allowed = set(case.get("follow_up", ()))
     for finding in fixed_here:
-        assert finding.fix is not None
+        assert finding.offered_fix is not None
         fixed = subject.fixed(finding.fix.edits)
         after = Counter(key(fixed, f) for f in fixed.check(()))
         # Findings that share this fix go with it.
-        expected = Counter(key(subject, f) for f in before if f.fix is None or f.fix.edits != finding.fix.edits)
+        expected = Counter(key(subject, f) for f in before if f.offered_fix is None or f.fix.edits != finding.fix.edits)
         # A finding that stays may say something else now (one table fewer is missing); one
         # that comes is new, its rule counted more often in its file.
         grown = places(after) - places(expected)

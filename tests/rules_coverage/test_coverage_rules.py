@@ -203,7 +203,7 @@ def test_table_not_in_constants(workspace: Make) -> None:
     ws = workspace(app(TEAMS_SQL, docs__rules_md=TEAMS_CHECKLIST))
     assert ws.found() == [("table-not-in-constants", ROUTE, "mason_teams")]
     (finding,) = only(ws, "table-not-in-constants")
-    assert finding.fix is not None and finding.fix.title == "Add TEAMS: 'mason_teams' to TABLES"
+    assert finding.offered_fix is not None and finding.fix.title == "Add TEAMS: 'mason_teams' to TABLES"
     ws.fix_and_recheck(finding)
     assert ws.read("src/lib/constants.ts").startswith("export const TABLES = {\n  USERS: 'mason_users',\n  API_KEYS: 'mason_api_keys',\n  TEAMS: 'mason_teams',\n} as const;")
 
@@ -214,7 +214,7 @@ def test_table_not_in_constants_for_a_string_reference(workspace: Make) -> None:
     findings = only(ws, "table-not-in-constants")
     assert sorted(f.path.name for f in findings) == ["route.ts", "teams.ts"]
     # Both offer the same edit; once it is made, the string is a hard-coded name.
-    assert findings[0].fix is not None and findings[1].fix is not None and findings[0].fix.edits == findings[1].fix.edits
+    assert findings[0].offered_fix is not None and findings[1].offered_fix is not None and findings[0].fix.edits == findings[1].fix.edits
     ws.fix_and_recheck(findings[1], follow_up=["hardcoded-table-name"])
 
 
@@ -281,7 +281,7 @@ def test_stale_diagram_beside_a_current_checklist(workspace: Make) -> None:
     assert ws.found() == [("checklist-out-of-date", "docs/rules.md", "erDiagram")]
     (finding,) = only(ws, "checklist-out-of-date")
     assert finding.message == "the schema diagram beside the Required Tables checklist differs from the migration"
-    assert finding.fix is not None and finding.fix.safe and finding.fix.title == "Redraw the schema diagram from the migration"
+    assert finding.offered_fix is not None and finding.fix.safe and finding.fix.title == "Redraw the schema diagram from the migration"
     ws.fix_and_recheck(finding)
     assert ws.read("docs/rules.md") == with_diagram(CHECKLIST, DIAGRAM)
 
@@ -300,7 +300,7 @@ def test_diagram_redrawn_with_the_documents_line_breaks(workspace: Make) -> None
     stale = DIAGRAM.replace("        UUID user_id FK\n", "")
     ws = workspace(app(docs__rules_md=with_diagram(CHECKLIST, stale).replace("\n", "\r\n")))
     (finding,) = only(ws, "checklist-out-of-date")
-    assert finding.fix is not None
+    assert finding.offered_fix is not None
     text = (ws.root / "docs/rules.md").read_bytes().decode("utf-8")  # as written, CRLF kept
     assert apply_edits(text, finding.fix.edits) == with_diagram(CHECKLIST, DIAGRAM).replace("\n", "\r\n")
 
@@ -344,7 +344,7 @@ def test_no_fix_goes_after_a_statement_that_does_not_parse(workspace: Make) -> N
     sql = "\nCREATE TABLE IF NOT EXISTS mason_notes (id UUID PRIMARY KEY);\nCREATE INDEX IF NOT EXISTS idx_mason_notes_id ON mason_notes(id;\n"
     ws = workspace(app(sql, src__lib__users_ts=None, src__lib__constants_ts=None, docs__rules_md=None))
     (finding,) = only(ws, "table-missing-rls")
-    assert finding.fix is None
+    assert finding.offered_fix is None
 
 
 def test_table_missing_policy_uses_the_configured_template(workspace: Make) -> None:

@@ -85,7 +85,7 @@ def render_statistics(findings: list[Finding], fmt: str) -> str:
     for f in findings:
         counts.setdefault(f.rule, []).append(f)
     rows = sorted(counts.items(), key=lambda item: (-len(item[1]), item[0]))
-    fixable = {rule: any(f.fix is not None and f.fix.safe for f in group) for rule, group in rows}
+    fixable = {rule: any((fix := f.offered_fix) is not None and fix.safe for f in group) for rule, group in rows}
     if fmt == "json":
         entries = [{"rule": rule, "count": len(group), "fixable": fixable[rule]} for rule, group in rows]
         return json.dumps(entries, indent=2) + "\n"
@@ -118,10 +118,11 @@ def _text(report: Report, color: bool) -> str:
         gutter = f"{line:>5} | "
         out.append(paint(_DIM, gutter) + source.expandtabs(1))
         out.append(" " * (len(gutter) + _width(source[: col - 1])) + paint(_COLORS[f.severity], "^" * max(1, _width(marked))))
-        if f.fix is not None:
-            out.append(" " * len(gutter) + paint(_DIM, f"fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.title}"))
+        fix = f.offered_fix
+        if fix is not None:
+            out.append(" " * len(gutter) + paint(_DIM, f"fix{'' if fix.safe else ' (unsafe)'}: {fix.title}"))
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in ("error", "warning", "info")}
-    fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
+    fixable = sum(1 for f in report.findings if (fix := f.offered_fix) is not None and fix.safe)
     summary = f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, {counts['info']} info in {_plural(report.files_checked, 'file')} checked"
     if report.fixed:
         summary += f"; {report.fixed} fixed"
@@ -147,11 +148,12 @@ def _json(report: Report) -> str:
     diagnostics = []
     for f in report.findings:
         fix = None
-        if f.fix is not None:
+        offered = f.offered_fix
+        if offered is not None:
             fix = {
-                "title": f.fix.title,
-                "safe": f.fix.safe,
-                "edits": [{**_json_place(report, e.path, e.start, e.end), "new_text": e.new_text} for e in f.fix.edits],
+                "title": offered.title,
+                "safe": offered.safe,
+                "edits": [{**_json_place(report, e.path, e.start, e.end), "new_text": e.new_text} for e in offered.edits],
             }
         diagnostics.append(
             {

@@ -10,12 +10,13 @@ import logging
 import traceback
 import weakref
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from migration_lsp.config import Config, load_config_file
 from migration_lsp.dialect import DEFAULT_DIALECT, DEFAULT_PLATFORM, describe
-from migration_lsp.findings import Finding, RuleError
+from migration_lsp.findings import Edits, Finding, RuleError
 from migration_lsp.lint import suppress
 from migration_lsp.migration import Document, Migration
 from migration_lsp.model.baseline import Baseline
@@ -160,8 +161,13 @@ def check(
         errors += failed
     written_for = {r.name: r.fix_dialects for r in rules}
     for f in findings:
-        if f.fix is not None and not all(m.fix_allowed(f) and (m.dialect in written_for[f.rule] or not any(map(m.holds, f.fix.edits))) for m in migrations):
+        if f.fix is None:
+            continue
+        if not all(m.fixable_at(f) for m in migrations):
             f.fix = None
+            continue
+        # Where the edits go is known once they are built: they are judged then.
+        f.fix = f.fix.refused_if(partial(_refused, migrations, written_for[f.rule]))
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     ran = {r.name for r in rules if r.reported_by == "check"}
@@ -169,6 +175,12 @@ def check(
     if statements is not None:
         statements.finish()
     return CheckResult(findings, errors)
+
+
+def _refused(migrations: list[Migration], dialects: frozenset[str], edits: Edits) -> bool:
+    """Would ``edits`` write where no fix may, or SQL of a rule written for other dialects
+    into a literal of this one?"""
+    return not all(m.can_make(edits) and (m.dialect in dialects or not any(map(m.holds, edits))) for m in migrations)
 
 
 def _by_scope(rules: Sequence[Rule], config: Config) -> dict[tuple[bool, bool], list[Rule]]:

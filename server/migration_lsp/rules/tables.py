@@ -7,11 +7,12 @@ migration (a later section, a `DO` block); only what a fresh database ends up wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterable, Iterator
 from weakref import WeakKeyDictionary
 
-from migration_lsp.findings import Finding, Fix
-from migration_lsp.fixes.scaffold import SECTIONS, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
+from migration_lsp.findings import Edits, Finding, Fix
+from migration_lsp.fixes.scaffold import SECTIONS, Piece, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
 from migration_lsp.migration import ByText
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
@@ -41,6 +42,11 @@ def at_name(rule: str, table: Table, message: str, fix: Fix | None = None) -> Fi
     span = d.statement.fact.name_span
     start, end = d.statement.span(span) if span is not None else (d.start, d.end)
     return d.migration.finding(rule, message, start, end, fix)
+
+
+def _added(table: Table, pieces: list[Piece]) -> Edits:
+    """Edits that add ``pieces`` for ``table``, each where its section goes in the table's migration."""
+    return insert_pieces(table.defined.migration, [(place_for_table(table, p.section), p) for p in pieces])
 
 
 class TableMissingRls(Rule):
@@ -85,13 +91,11 @@ class TableMissingRls(Rule):
         for table in checked_tables(ctx):
             if table.rls:
                 continue
-            pieces = [(place_for_table(table, "rls"), enable_rls(table.name))]
             # RLS without a policy closes the table: one pass adds both, as table-missing-policy would.
             guarded = None if table.policies else policy(ctx.config, table.name, [t.name for t in ctx.schema.tables])
-            if guarded is not None:
-                pieces.append((place_for_table(table, "policy"), guarded))
             title = "Enable row level security" + (" and add the guarded policy of the rulebook" if guarded is not None else "")
-            fix = Fix(title, insert_pieces(table.defined.migration, pieces))
+            pieces = [enable_rls(table.name)] + ([guarded] if guarded is not None else [])
+            fix = Fix(title, partial(_added, table, pieces))
             yield at_name(self.name, table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
 
 
@@ -143,8 +147,7 @@ class TableMissingPolicy(Rule):
             piece = policy(ctx.config, table.name, names)
             fix = None
             if piece is not None:
-                anchor = place_for_table(table, "policy")
-                fix = Fix("Add the guarded policy of the rulebook", insert_pieces(table.defined.migration, [(anchor, piece)]))
+                fix = Fix("Add the guarded policy of the rulebook", partial(_added, table, [piece]))
             d = table.rls_defined
             yield d.migration.finding(
                 self.name,
@@ -199,8 +202,7 @@ class TableMissingIndex(Rule):
                 if any(table.indexed(c) for c in keys):
                     continue
                 column = keys[0]
-                anchor = place_for_table(table, "index")
-                fix = Fix(f"Index {column}", insert_pieces(table.defined.migration, [(anchor, create_index(table.name, column))]))
+                fix = Fix(f"Index {column}", partial(_added, table, [create_index(table.name, column)]))
                 yield at_name(self.name, table, f"no index on the foreign key {column} of {table.name}", fix)
             elif not table.indexes and not table.uniques:
                 yield at_name(self.name, table, f"table {table.name} has no index besides its primary key")
