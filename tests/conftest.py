@@ -7,6 +7,9 @@ suite started is told apart from what runs beside it, such as another checkout's
 Markers split the suite: ``-m "not e2e and not postgres"`` is the fast part.
 
 - ``e2e``: through a real client (pytest-lsp over stdio, Neovim, VS Code), under ``tests/e2e``;
+  the console script as a process (every test given the ``cli`` fixture); the package as a
+  user installs it (``tests/packaging``); the benchmarks' smoke runs (``tests/bench``), which
+  drive the server and squawk as their clients do;
 - ``postgres``: runs a real PostgreSQL (the verify tests, and every test given a database).
 """
 
@@ -32,17 +35,18 @@ _WATCHED = ("postgres", "code-server", "chrom", "migration_lsp", "migration-lsp"
 _GRACE_SECONDS = 5.0
 
 TESTS = Path(__file__).resolve().parent
-_E2E = TESTS / "e2e"
+_E2E = (TESTS / "e2e", TESTS / "packaging", TESTS / "bench")
 # Tests that start a PostgreSQL of their own, besides those that take a database fixture.
 _POSTGRES = (TESTS / "verify", TESTS / "upgrade" / "test_verify_cli.py", TESTS / "e2e" / "lsp" / "test_verify.py")
 _POSTGRES_FIXTURES = {"database_url", "server"}
+_E2E_FIXTURES = {"cli"}
 _NOT_POSTGRES = (TESTS / "verify" / "test_sqlite.py",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.path))
-        if _E2E in path.parents:
+        if any(p in path.parents for p in _E2E) or _E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
         if path in _NOT_POSTGRES:
             continue

@@ -50,7 +50,7 @@ FIGURES = {
 
 
 @pytest.mark.bench
-@pytest.mark.parametrize("script", sorted(FIGURES))
+@pytest.mark.parametrize("script", [pytest.param(s, marks=pytest.mark.postgres) if s == "verify_time.py" else s for s in sorted(FIGURES)])
 def test_smoke_run_prints_its_figures(script: str) -> None:
     # The scripts find migration-lsp and squawk beside this interpreter, as the test extra installs them.
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
