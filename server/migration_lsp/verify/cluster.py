@@ -1,4 +1,8 @@
-"""A private PostgreSQL cluster in a temporary folder, reachable only by a Unix socket in it."""
+"""A private PostgreSQL cluster in a temporary folder, reachable only by a Unix socket in it.
+
+Its data folder is a copy of initdb's output kept in the user's cache (see
+:mod:`migration_lsp.verify.datadir`); initdb runs only when there is none yet.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from migration_lsp.verify import datadir
 from migration_lsp.verify.values import VerifyError
 
 # The socket lives in a folder of its own, so the usual port number cannot clash with anything.
@@ -41,7 +46,7 @@ _SETTINGS = {
 
 
 class LocalCluster:
-    """``initdb`` + ``postgres`` in a temporary folder that :meth:`stop` removes again."""
+    """A data folder + ``postgres`` in a temporary folder that :meth:`stop` removes again."""
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
@@ -64,16 +69,28 @@ class LocalCluster:
     def _start(self) -> str:
         account = _service_account()
         self.directory = Path(tempfile.mkdtemp(prefix="migration-lsp-", dir=_parent_folder(account)))
-        as_account: dict[str, Any] = {}
         if account is not None:
             # PostgreSQL refuses to run as root; everything it touches must belong to its user.
             os.chown(self.directory, account.pw_uid, account.pw_gid)
-            as_account = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        as_account = datadir.run_as(account)
         data = self.directory / "data"
-        initdb = [str(self.bin_dir / "initdb"), "-D", str(data), *_INITDB_OPTIONS]
-        done = subprocess.run(initdb, cwd=self.directory, capture_output=True, text=True, **as_account)
-        if done.returncode != 0:
-            raise VerifyError(f"initdb failed: {_last_line(done.stderr or done.stdout)}")
+        entry = datadir.fill(data, self.bin_dir, _INITDB_OPTIONS, account)
+        self.conninfo = make_conninfo(host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres")
+        try:
+            self._run_server(data, as_account)
+        except VerifyError:
+            if entry is None:
+                raise
+            # A copy of a cache entry that looked whole but does not start: initdb, and a new entry.
+            self._end_server()
+            datadir.forget(entry)
+            shutil.rmtree(data)
+            datadir.fill(data, self.bin_dir, _INITDB_OPTIONS, account)
+            self._run_server(data, as_account)
+        return self.conninfo
+
+    def _run_server(self, data: Path, as_account: dict[str, Any]) -> None:
+        assert self.directory is not None
         command = [str(self.bin_dir / "postgres"), "-D", str(data), "-p", _PORT]
         command += ["-k", str(self.directory)]
         for name, value in _SETTINGS.items():
@@ -89,12 +106,16 @@ class LocalCluster:
                 process_group=0,
                 **as_account,
             )
-        self.conninfo = make_conninfo(host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres")
         self._wait_until_ready(self.conninfo)
-        return self.conninfo
 
     def stop(self) -> None:
         """Stop the server and remove its folder; safe to call more than once."""
+        self._end_server()
+        directory, self.directory = self.directory, None
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def _end_server(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             # Immediate shutdown: there is nothing worth a checkpoint.
@@ -106,9 +127,6 @@ class LocalCluster:
                 process.wait()
         if process is not None:
             _kill_group(process.pid)
-        directory, self.directory = self.directory, None
-        if directory is not None:
-            shutil.rmtree(directory, ignore_errors=True)
 
     def _wait_until_ready(self, conninfo: str) -> None:
         assert self._process is not None and self.directory is not None
@@ -121,7 +139,7 @@ class LocalCluster:
                 pass
             if self._process.poll() is not None or time.monotonic() > deadline:
                 log = (self.directory / "server.log").read_text(errors="replace")
-                raise VerifyError(f"PostgreSQL did not start: {_last_line(log)}")
+                raise VerifyError(f"PostgreSQL did not start: {datadir.last_line(log)}")
             time.sleep(0.01)
 
 
@@ -149,8 +167,3 @@ def _parent_folder(account: pwd.struct_passwd | None) -> str:
     if account is None or all(part.stat().st_mode & 0o001 for part in (folder, *folder.parents)):
         return str(folder)
     return "/tmp"
-
-
-def _last_line(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
