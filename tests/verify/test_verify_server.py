@@ -64,6 +64,29 @@ def temporary_root(monkeypatch):
     os.rmdir(folder)
 
 
+def _room_in_memory() -> bool:
+    try:
+        room = os.statvfs("/dev/shm")
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize >= 1 << 30 and os.access("/dev/shm", os.W_OK | os.X_OK)
+
+
+@pytest.mark.skipif(not _room_in_memory(), reason="no /dev/shm with room for a cluster")
+def test_the_cluster_lives_in_memory_unless_a_temporary_folder_is_chosen(monkeypatch, temporary_root):
+    with Server() as server:
+        assert server.cluster is not None and server.cluster.directory is not None
+        assert server.cluster.directory.parent == temporary_root  # chosen by the test
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
+    with Server() as server:
+        assert server.cluster is not None and server.cluster.directory is not None
+        directory = server.cluster.directory
+        assert directory.parent == Path("/dev/shm")
+    assert not directory.exists()
+
+
 def test_no_postgresql_is_a_one_line_error_saying_what_to_do(tmp_path, source):
     with pytest.raises(VerifyError) as caught:
         verify(source("SELECT 1;"), server=Server(bin_search_path=[str(tmp_path)]))

@@ -1,4 +1,4 @@
-"""A private PostgreSQL cluster in a temporary folder, reachable only by a Unix socket in it.
+"""A private PostgreSQL cluster in a temporary folder (in memory when it can be), reachable only by a Unix socket in it.
 
 Its data folder is a copy of initdb's output kept in the user's cache (see
 :mod:`migration_lsp.verify.datadir`); initdb runs only when there is none yet.
@@ -42,7 +42,13 @@ _SETTINGS = {
     "full_page_writes": "off",
     "autovacuum": "off",
     "max_connections": "40",
+    # Checkpoints often enough that the WAL of many runs (each copy of a database is logged)
+    # stays small: the cluster may live in memory.
+    "min_wal_size": "32MB",
+    "max_wal_size": "64MB",
 }
+_IN_MEMORY = "/dev/shm"
+_IN_MEMORY_ROOM = 1 << 30  # bytes free it needs: a cluster, its WAL and the scratch databases, many times over
 
 
 class LocalCluster:
@@ -162,8 +168,30 @@ def _service_account() -> pwd.struct_passwd | None:
 
 
 def _parent_folder(account: pwd.struct_passwd | None) -> str:
-    """The temporary folder, unless the service account cannot reach into it (root's TMPDIR)."""
-    folder = Path(tempfile.gettempdir()).resolve()
+    """Where the cluster's folder goes: in memory when it can, else the temporary folder.
+
+    A folder the service account cannot reach into (root's TMPDIR) is passed over for ``/tmp``.
+    """
+    folder = _in_memory() or Path(tempfile.gettempdir()).resolve()
     if account is None or all(part.stat().st_mode & 0o001 for part in (folder, *folder.parents)):
         return str(folder)
     return "/tmp"
+
+
+def _in_memory() -> Path | None:
+    """``/dev/shm`` when no temporary folder was chosen (TMPDIR) and it has room to spare, else None.
+
+    A cluster is a thousand files and each database a few hundred more, and creating a file
+    costs a journalled disk many times what it costs memory; the data is thrown away anyway.
+    A small ``/dev/shm`` (a container's 64 MB) is left alone.
+    """
+    if tempfile.tempdir is not None or any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
+        return None
+    folder = Path(_IN_MEMORY)
+    try:
+        room = os.statvfs(folder)
+    except OSError:  # not Linux, or no /dev/shm
+        return None
+    if room.f_bavail * room.f_frsize < _IN_MEMORY_ROOM or not os.access(folder, os.W_OK | os.X_OK):
+        return None
+    return folder
