@@ -171,12 +171,14 @@ def test_a_reused_server_keeps_its_cluster_and_drops_each_scratch_database(serve
 
     migration = source("CREATE TABLE IF NOT EXISTS t (id int);")
     assert verify(migration, server=server) == []
+    server.wait_for_clean_up()  # the run's database is dropped after it returns
     cluster, kept = server.cluster, databases()
     started = time.monotonic()
     for _ in range(2):
         assert verify(migration, [source("SELECT 1;", label="HEAD")], server=server) == []
     assert time.monotonic() - started < 10
     assert server.cluster is cluster
+    server.wait_for_clean_up()
     assert databases() == kept
 
 
@@ -225,3 +227,16 @@ def test_a_database_url_gets_scratch_databases_and_nothing_else(other_cluster, s
     assert listed(databases) == databases_before
     assert listed(roles) == roles_before
     assert state() == before
+
+
+def test_a_kept_server_on_a_url_drops_every_database_it_made_by_the_time_it_is_closed(other_cluster, source):
+    def ours() -> list[str]:
+        with psycopg.connect(other_cluster.conninfo, autocommit=True) as conn:
+            found = conn.execute("SELECT datname FROM pg_database UNION ALL SELECT rolname FROM pg_roles")
+            return [name for (name,) in found if name.startswith(SCRATCH)]
+
+    with Server(other_cluster.conninfo) as server:
+        for _ in range(2):
+            # Closed at once after the second: its drops may still be waiting on the clean-up thread.
+            assert verify(source("CREATE TABLE IF NOT EXISTS t (id int);"), [source("SELECT 1;", label="HEAD")], server=server) == []
+    assert ours() == []

@@ -33,7 +33,7 @@ Without ``database_url`` a private cluster is started from the local PostgreSQL 
 removed afterwards (initdb runs once per installation: its output is kept in the user's cache folder
 and copied); with one, scratch databases ``migration_lsp_verify_<random>`` are created there
 and dropped. A long-lived caller passes an open :class:`Server` to keep the cluster and its template
-databases between runs::
+databases between runs (it drops each run's databases after the run has returned)::
 
     with Server() as server:  # or Server(database_url)
         problems = verify(current, baselines, server=server)
