@@ -56,8 +56,16 @@ def fill(data: Path, bin_dir: Path, options: tuple[str, ...], account: pwd.struc
 
 
 def forget(entry: Path) -> None:
-    """Remove a cache entry that proved unusable, so that the next run builds it again."""
-    _remove(entry)
+    """Remove a cache entry that proved unusable, so that the next run builds it again.
+
+    It is taken out of use at once (a rename), then deleted.
+    """
+    doomed = entry.with_name(f".{entry.name}.{secrets.token_hex(6)}")
+    try:
+        os.rename(entry, doomed)
+    except OSError:  # gone already, or never there
+        return
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def cache_root() -> Path | None:
@@ -120,7 +128,7 @@ def _copy(entry: Path, data: Path, account: pwd.struct_passwd | None) -> bool:
     except (OSError, ValueError):
         shutil.rmtree(data, ignore_errors=True)
         # A copy may fail because a concurrent run just removed the entry: rebuilt either way.
-        _remove(entry)
+        forget(entry)
         return False
     return True
 
@@ -140,7 +148,8 @@ def _save(data: Path, entry: Path) -> None:
 
 
 def _copy_tree(source: Path, target: Path) -> None:
-    """``cp -R -p``: the kernel's copy_file_range, many times faster than :func:`shutil.copytree` here."""
+    """``cp -R -p``, which copies with the kernel's copy_file_range: several times faster than
+    :func:`shutil.copytree` (a sendfile per file and Python between them)."""
     done = subprocess.run(["cp", "-R", "-p", str(source), str(target)], capture_output=True, text=True)
     if done.returncode != 0:
         raise OSError(f"cp failed: {last_line(done.stderr)}")
@@ -154,16 +163,6 @@ def _remove_abandoned(entry: Path) -> None:
                 shutil.rmtree(left, ignore_errors=True)
         except OSError:
             continue
-
-
-def _remove(entry: Path) -> None:
-    """Take the entry out of use at once (a rename), then delete it."""
-    doomed = entry.with_name(f".{entry.name}.{secrets.token_hex(6)}")
-    try:
-        os.rename(entry, doomed)
-    except OSError:  # gone already, or never there
-        return
-    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _sizes(folder: Path) -> dict[str, int]:
