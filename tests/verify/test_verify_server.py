@@ -77,14 +77,16 @@ def test_the_cluster_lives_in_memory_unless_a_temporary_folder_is_chosen(monkeyp
     with Server() as server:
         assert server.cluster is not None and server.cluster.directory is not None
         assert server.cluster.directory.parent == temporary_root  # chosen by the test
-    monkeypatch.setattr(tempfile, "tempdir", None)
     for name in ("TMPDIR", "TEMP", "TMP"):
         monkeypatch.delenv(name, raising=False)
-    with Server() as server:
-        assert server.cluster is not None and server.cluster.directory is not None
-        directory = server.cluster.directory
-        assert directory.parent == Path("/dev/shm")
-    assert not directory.exists()
+    # None until tempfile is first used; then the default it found.
+    for default in (None, "/tmp"):
+        monkeypatch.setattr(tempfile, "tempdir", default)
+        with Server() as server:
+            assert server.cluster is not None and server.cluster.directory is not None
+            directory = server.cluster.directory
+            assert directory.parent == Path("/dev/shm")
+        assert not directory.exists()
 
 
 def test_no_postgresql_is_a_one_line_error_saying_what_to_do(tmp_path, source):

@@ -48,6 +48,8 @@ _SETTINGS = {
     "max_wal_size": "64MB",
 }
 _IN_MEMORY = "/dev/shm"
+# Where tempfile looks when nothing was chosen; the first use leaves the one found in tempfile.tempdir.
+_DEFAULT_TEMPORARY = ("/tmp", "/var/tmp", "/usr/tmp")
 _IN_MEMORY_ROOM = 1 << 30  # bytes free it needs: a cluster, its WAL and the scratch databases, many times over
 
 
@@ -185,7 +187,8 @@ def _in_memory() -> Path | None:
     costs a journalled disk many times what it costs memory; the data is thrown away anyway.
     A small ``/dev/shm`` (a container's 64 MB) is left alone.
     """
-    if tempfile.tempdir is not None or any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
+    chosen = tempfile.tempdir not in (None, *_DEFAULT_TEMPORARY)
+    if chosen or any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
         return None
     folder = Path(_IN_MEMORY)
     try:
