@@ -11,7 +11,8 @@ Two cases:
 For each:
 
 - cold, through the command line: ``migration-lsp verify PATH``, a new throwaway server each
-  run (initdb, start, the platform's template database), wall time;
+  run (a copy of initdb's output from the user's cache, which the first run ever fills, then
+  start, set up the databases, stop), wall time;
 - in the editor: the language server's verify command on the migration file, over stdio, to
   the message that reports its result; the first run starts the server's cluster, the next
   ones (warm) reuse it, as the editor keeps it while it is open.

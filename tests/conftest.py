@@ -19,6 +19,7 @@ import os
 import secrets
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
@@ -66,11 +67,14 @@ def server() -> Iterator[Server]:
 
 
 _token = secrets.token_hex(8)
+_cache = tempfile.TemporaryDirectory(prefix="migration-lsp-test-cache-")
 _before: set[int] = set()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     os.environ[_MARKER] = _token
+    # The cache of initdb's output (verify) starts empty and goes with the session.
+    os.environ["XDG_CACHE_HOME"] = _cache.name
     _before.update(pid for pid, _ in _watched())
 
 

@@ -52,6 +52,7 @@ def private() -> Iterator[tuple[Server, str]]:
 
 def _only_templates(server: Server) -> bool:
     """Nothing of a run is left: the only scratch databases and roles are the kept templates'."""
+    server.wait_for_clean_up()
     databases, roles = _leftovers(server.cluster.conninfo)
     templates = server._templates.values()
     return databases == sorted(t.database for t in templates) and roles == sorted(t.owner.name for t in templates)

@@ -64,6 +64,31 @@ def temporary_root(monkeypatch):
     os.rmdir(folder)
 
 
+def _room_in_memory() -> bool:
+    try:
+        room = os.statvfs("/dev/shm")
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize >= 1 << 30 and os.access("/dev/shm", os.W_OK | os.X_OK)
+
+
+@pytest.mark.skipif(not _room_in_memory(), reason="no /dev/shm with room for a cluster")
+def test_the_cluster_lives_in_memory_unless_a_temporary_folder_is_chosen(monkeypatch, temporary_root):
+    with Server() as server:
+        assert server.cluster is not None and server.cluster.directory is not None
+        assert server.cluster.directory.parent == temporary_root  # chosen by the test
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
+    # None until tempfile is first used; then the default it found.
+    for default in (None, "/tmp"):
+        monkeypatch.setattr(tempfile, "tempdir", default)
+        with Server() as server:
+            assert server.cluster is not None and server.cluster.directory is not None
+            directory = server.cluster.directory
+            assert directory.parent == Path("/dev/shm")
+        assert not directory.exists()
+
+
 def test_no_postgresql_is_a_one_line_error_saying_what_to_do(tmp_path, source):
     with pytest.raises(VerifyError) as caught:
         verify(source("SELECT 1;"), server=Server(bin_search_path=[str(tmp_path)]))
@@ -148,12 +173,14 @@ def test_a_reused_server_keeps_its_cluster_and_drops_each_scratch_database(serve
 
     migration = source("CREATE TABLE IF NOT EXISTS t (id int);")
     assert verify(migration, server=server) == []
+    server.wait_for_clean_up()  # the run's database is dropped after it returns
     cluster, kept = server.cluster, databases()
     started = time.monotonic()
     for _ in range(2):
         assert verify(migration, [source("SELECT 1;", label="HEAD")], server=server) == []
     assert time.monotonic() - started < 10
     assert server.cluster is cluster
+    server.wait_for_clean_up()
     assert databases() == kept
 
 
@@ -202,3 +229,16 @@ def test_a_database_url_gets_scratch_databases_and_nothing_else(other_cluster, s
     assert listed(databases) == databases_before
     assert listed(roles) == roles_before
     assert state() == before
+
+
+def test_a_kept_server_on_a_url_drops_every_database_it_made_by_the_time_it_is_closed(other_cluster, source):
+    def ours() -> list[str]:
+        with psycopg.connect(other_cluster.conninfo, autocommit=True) as conn:
+            found = conn.execute("SELECT datname FROM pg_database UNION ALL SELECT rolname FROM pg_roles")
+            return [name for (name,) in found if name.startswith(SCRATCH)]
+
+    with Server(other_cluster.conninfo) as server:
+        for _ in range(2):
+            # Closed at once after the second: its drops may still be waiting on the clean-up thread.
+            assert verify(source("CREATE TABLE IF NOT EXISTS t (id int);"), [source("SELECT 1;", label="HEAD")], server=server) == []
+    assert ours() == []

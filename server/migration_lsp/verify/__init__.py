@@ -30,9 +30,10 @@ object concerned; None when nothing fits.
 publication and extensions; ``platform="none"`` a bare database.
 
 Without ``database_url`` a private cluster is started from the local PostgreSQL installation and
-removed afterwards; with one, scratch databases ``migration_lsp_verify_<random>`` are created there
+removed afterwards (initdb runs once per installation: its output is kept in the user's cache folder
+and copied); with one, scratch databases ``migration_lsp_verify_<random>`` are created there
 and dropped. A long-lived caller passes an open :class:`Server` to keep the cluster and its template
-databases between runs::
+databases between runs (it drops each run's databases after the run has returned)::
 
     with Server() as server:  # or Server(database_url)
         problems = verify(current, baselines, server=server)

@@ -1,4 +1,8 @@
-"""A private PostgreSQL cluster in a temporary folder, reachable only by a Unix socket in it."""
+"""A private PostgreSQL cluster in a temporary folder (in memory when it can be), reachable only by a Unix socket in it.
+
+Its data folder is a copy of initdb's output kept in the user's cache (see
+:mod:`migration_lsp.verify.datadir`); initdb runs only when there is none yet.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from migration_lsp.verify import datadir
 from migration_lsp.verify.values import VerifyError
 
 # The socket lives in a folder of its own, so the usual port number cannot clash with anything.
@@ -37,11 +42,19 @@ _SETTINGS = {
     "full_page_writes": "off",
     "autovacuum": "off",
     "max_connections": "40",
+    # Checkpoints often enough that the WAL of many runs (each copy of a database is logged)
+    # stays small: the cluster may live in memory.
+    "min_wal_size": "32MB",
+    "max_wal_size": "64MB",
 }
+_IN_MEMORY = "/dev/shm"
+# Where tempfile looks when nothing was chosen; the first use leaves the one found in tempfile.tempdir.
+_DEFAULT_TEMPORARY = ("/tmp", "/var/tmp", "/usr/tmp")
+_IN_MEMORY_ROOM = 1 << 30  # bytes free it needs: a cluster, its WAL and the scratch databases, many times over
 
 
 class LocalCluster:
-    """``initdb`` + ``postgres`` in a temporary folder that :meth:`stop` removes again."""
+    """A data folder + ``postgres`` in a temporary folder that :meth:`stop` removes again."""
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
@@ -64,16 +77,28 @@ class LocalCluster:
     def _start(self) -> str:
         account = _service_account()
         self.directory = Path(tempfile.mkdtemp(prefix="migration-lsp-", dir=_parent_folder(account)))
-        as_account: dict[str, Any] = {}
         if account is not None:
             # PostgreSQL refuses to run as root; everything it touches must belong to its user.
             os.chown(self.directory, account.pw_uid, account.pw_gid)
-            as_account = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        as_account = datadir.run_as(account)
         data = self.directory / "data"
-        initdb = [str(self.bin_dir / "initdb"), "-D", str(data), *_INITDB_OPTIONS]
-        done = subprocess.run(initdb, cwd=self.directory, capture_output=True, text=True, **as_account)
-        if done.returncode != 0:
-            raise VerifyError(f"initdb failed: {_last_line(done.stderr or done.stdout)}")
+        entry = datadir.fill(data, self.bin_dir, _INITDB_OPTIONS, account)
+        self.conninfo = make_conninfo(host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres")
+        try:
+            self._run_server(data, as_account)
+        except VerifyError:
+            if entry is None:
+                raise
+            # A copy of a cache entry that looked whole but does not start: initdb, and a new entry.
+            self._end_server()
+            datadir.forget(entry)
+            shutil.rmtree(data)
+            datadir.fill(data, self.bin_dir, _INITDB_OPTIONS, account)
+            self._run_server(data, as_account)
+        return self.conninfo
+
+    def _run_server(self, data: Path, as_account: dict[str, Any]) -> None:
+        assert self.directory is not None
         command = [str(self.bin_dir / "postgres"), "-D", str(data), "-p", _PORT]
         command += ["-k", str(self.directory)]
         for name, value in _SETTINGS.items():
@@ -89,12 +114,16 @@ class LocalCluster:
                 process_group=0,
                 **as_account,
             )
-        self.conninfo = make_conninfo(host=str(self.directory), port=_PORT, user=_SUPERUSER, dbname="postgres")
         self._wait_until_ready(self.conninfo)
-        return self.conninfo
 
     def stop(self) -> None:
         """Stop the server and remove its folder; safe to call more than once."""
+        self._end_server()
+        directory, self.directory = self.directory, None
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def _end_server(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             # Immediate shutdown: there is nothing worth a checkpoint.
@@ -106,9 +135,6 @@ class LocalCluster:
                 process.wait()
         if process is not None:
             _kill_group(process.pid)
-        directory, self.directory = self.directory, None
-        if directory is not None:
-            shutil.rmtree(directory, ignore_errors=True)
 
     def _wait_until_ready(self, conninfo: str) -> None:
         assert self._process is not None and self.directory is not None
@@ -121,7 +147,7 @@ class LocalCluster:
                 pass
             if self._process.poll() is not None or time.monotonic() > deadline:
                 log = (self.directory / "server.log").read_text(errors="replace")
-                raise VerifyError(f"PostgreSQL did not start: {_last_line(log)}")
+                raise VerifyError(f"PostgreSQL did not start: {datadir.last_line(log)}")
             time.sleep(0.01)
 
 
@@ -144,13 +170,31 @@ def _service_account() -> pwd.struct_passwd | None:
 
 
 def _parent_folder(account: pwd.struct_passwd | None) -> str:
-    """The temporary folder, unless the service account cannot reach into it (root's TMPDIR)."""
-    folder = Path(tempfile.gettempdir()).resolve()
+    """Where the cluster's folder goes: in memory when it can, else the temporary folder.
+
+    A folder the service account cannot reach into (root's TMPDIR) is passed over for ``/tmp``.
+    """
+    folder = _in_memory() or Path(tempfile.gettempdir()).resolve()
     if account is None or all(part.stat().st_mode & 0o001 for part in (folder, *folder.parents)):
         return str(folder)
     return "/tmp"
 
 
-def _last_line(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+def _in_memory() -> Path | None:
+    """``/dev/shm`` when no temporary folder was chosen (TMPDIR) and it has room to spare, else None.
+
+    A cluster is a thousand files and each database a few hundred more, and creating a file
+    costs a journalled disk many times what it costs memory; the data is thrown away anyway.
+    A small ``/dev/shm`` (a container's 64 MB) is left alone.
+    """
+    chosen = tempfile.tempdir not in (None, *_DEFAULT_TEMPORARY)
+    if chosen or any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
+        return None
+    folder = Path(_IN_MEMORY)
+    try:
+        room = os.statvfs(folder)
+    except OSError:  # not Linux, or no /dev/shm
+        return None
+    if room.f_bavail * room.f_frsize < _IN_MEMORY_ROOM or not os.access(folder, os.W_OK | os.X_OK):
+        return None
+    return folder

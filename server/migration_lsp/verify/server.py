@@ -6,6 +6,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +69,9 @@ class Server:
     CREATEDB and CREATEROLE). Migrations run as a role of their own per scratch database that
     owns that database and nothing else: no superuser, no CREATEDB, no CREATEROLE. The sessions
     of a scenario are stopped when its :class:`Deadline` passes. Keep one open across runs to
-    keep the cluster and a template database per platform: a run then only copies a template.
+    keep the cluster and a template database per platform: a run then only copies a template, and
+    its databases and roles are dropped on a thread of its own once it has returned (see
+    :meth:`wait_for_clean_up`).
 
     ``one_run``: the server is closed once the run that opened it ends, so each database is set up
     on its own (no template to copy), and on a private cluster left for the removal of the whole
@@ -95,6 +98,7 @@ class Server:
         self._templates: dict[str, _Template] = {}
         self._databases: set[str] = set()
         self._roles: set[str] = set()  # per-run roles, template owners, platform roles it made
+        self._clean_up: ThreadPoolExecutor | None = None  # a kept server's drops, after the run
         self._closed = False  # for good: a scenario still running on another thread must not start it again
 
     @property
@@ -137,7 +141,22 @@ class Server:
         """Drop what was created and stop the private cluster, even when interrupted meanwhile; for good."""
         with self._lock:
             self._closed = True
-            self._shut()
+        try:
+            self.wait_for_clean_up()
+        finally:
+            with self._lock:
+                self._shut()
+
+    def wait_for_clean_up(self) -> None:
+        """Return once the scratch databases and roles of the runs that ended are dropped.
+
+        A kept server drops them on a thread of its own, after the run has returned its problems.
+        """
+        with self._lock:
+            clean_up, self._clean_up = self._clean_up, None
+        if clean_up is not None:
+            # Outside the lock, which the drops take.
+            clean_up.shutdown(wait=True)
 
     def _shut(self) -> None:
         with self._lock, deferred_termination(self._restore):
@@ -173,11 +192,11 @@ class Server:
                 self._adopt(name, template.owner, role)
             yield Scratch(self, name, platform, role)
         finally:
-            # A private cluster about to be removed takes its databases with it.
-            if not (self._one_run and self._url is None):
-                if name:
-                    self._drop_database(name)
-                self._drop_roles([role.name])
+            if not self._one_run:
+                self._discard_later(name, role)
+            elif self._url is not None:
+                # A private cluster about to be removed takes its databases with it.
+                self._discard(name, role)
 
     @contextmanager
     def session(self, database: str, role: _Role, platform: Platform, deadline: Deadline) -> Iterator[psycopg.Connection]:
@@ -193,6 +212,27 @@ class Server:
         finally:
             watchdog.stop()
             conn.close()
+
+    def _discard(self, database: str, role: _Role) -> None:
+        if database:
+            self._drop_database(database)
+        self._drop_roles([role.name])
+
+    def _discard_later(self, database: str, role: _Role) -> None:
+        """Drop a database and its role on the clean-up thread: the run need not wait for it."""
+        with self._lock:
+            if self._closed:
+                return  # closing drops what is left (a private cluster goes whole)
+            if self._clean_up is None:
+                self._clean_up = ThreadPoolExecutor(1, thread_name_prefix="verify clean-up")
+            self._clean_up.submit(self._discard_quietly, database, role)
+
+    def _discard_quietly(self, database: str, role: _Role) -> None:
+        try:
+            self._discard(database, role)
+        except VerifyError:
+            # Nobody to tell on this thread; both stay listed, and closing tries again.
+            pass
 
     def _template(self, platform: Platform) -> _Template:
         with self._lock:
