@@ -11,7 +11,7 @@ from migration_lsp.sql.facts import Guard, Span, Statement
 def run(sql: str) -> list[tuple[str, tuple[str, ...]]]:
     """Each executed statement's text, with its guards (innermost first) as short labels."""
     top = Statement(analyze(sql), 0, 0)
-    return [(st.fact.text, tuple(label(g) for g in st.guards())) for st in top.nested()]
+    return [(st.fact.text, tuple(label(g) for g, _ in st.held_guards())) for st in top.nested()]
 
 
 def label(g: Guard) -> str:
@@ -260,7 +260,8 @@ def test_spans_are_absolute_in_the_statement() -> None:
     top = Statement(analyze(sql), 100, 0)
     (st,) = top.nested()
     assert sql[st.start - 100 : st.end - 100] == "CREATE POLICY p ON t USING (true)"
-    (guard,) = st.guards()
+    ((held, base),) = st.held_guards()
+    guard = held.shifted(base)
     value, span = guard.value("policyname") or ("", Span(0, 0))
     assert (value, sql[span.start - 100 : span.end - 100]) == ("p", "'p'")
     assert sql[guard.span.start - 100 : guard.span.end - 100].startswith("NOT EXISTS (SELECT 1")

@@ -267,10 +267,12 @@ def _in_quoted_body(st: Statement) -> bool:
     return False
 
 
-def _policy_guard(st: Statement) -> Guard | None:
-    for g in st.guards():
+def _policy_guard(st: Statement) -> tuple[Guard, int] | None:
+    """The ``IF NOT EXISTS`` check of pg_policies around ``st``, with the offset of the block
+    that holds it (see :meth:`Statement.held_guards`)."""
+    for g, base in st.held_guards():
         if g.kind == "not_exists" and (g.catalog or "").split(".")[-1] in ("pg_policies", "pg_policy"):
-            return g
+            return g, base
     return None
 
 
@@ -379,11 +381,12 @@ class PolicyGuardMismatch(Rule):
             f = st.fact
             if f.kind != Kind.CREATE_POLICY or f.name is None or f.table is None:
                 continue
-            guard = _policy_guard(st)
+            held = _policy_guard(st)
             # In a quoted DO body the guard's strings are written with doubled quotes, and
             # the text read here is not the value PostgreSQL compares.
-            if guard is None or _in_quoted_body(st):
+            if held is None or _in_quoted_body(st):
                 continue
+            guard, base = held
             # A name that holds a ${…} is only known at run time: it cannot be compared.
             expected = []
             if not _has_substitution(m, st, f.table_span):
@@ -393,8 +396,11 @@ class PolicyGuardMismatch(Rule):
             wrong = []
             for column, want in expected:
                 found = guard.value(column)
-                if found is not None and found[0] != want and not m.literal.has_substitution(found[1].start, found[1].end):
-                    wrong.append((column, found[0], want, found[1]))
+                if found is None or found[0] == want:
+                    continue
+                span = Span(found[1].start + base, found[1].end + base)
+                if not m.literal.has_substitution(span.start, span.end):
+                    wrong.append((column, found[0], want, span))
             if not wrong:
                 continue
             wrong.sort(key=lambda w: w[3].start)
@@ -595,7 +601,7 @@ class CreateNotIdempotent(Rule):
             elif act.kind == "add_constraint" and act.constraint is not None and act.constraint.name is not None:
                 if act.constraint.name not in dropped and _constraint_dropped_before(m, st, act.constraint.name):
                     dropped.add(act.constraint.name)
-        if any(g.kind == "not_exists" for g in st.guards()):
+        if any(g.kind == "not_exists" for g, _ in st.held_guards()):
             return
         found = []
         for act in st.fact.actions:

@@ -193,6 +193,16 @@ class Guard:
                 return val, span
         return None
 
+    def shifted(self, base: int) -> Guard:
+        """The guard with its spans moved by ``base``: from its block's offsets to the literal's."""
+        return Guard(
+            self.kind,
+            Span(self.span.start + base, self.span.end + base),
+            self.catalog,
+            tuple((c, v, Span(s.start + base, s.end + base)) for c, v, s in self.conditions),
+            self.exceptions,
+        )
+
     def catches(self, *conditions: str) -> bool:
         """Does the handler catch every one of ``conditions`` (by name or by SQLSTATE)?"""
         if "others" in self.exceptions:
@@ -275,9 +285,8 @@ class Statement:
     base: int
     index: int  # position among the literal's top-level statements
     parent: Statement | None = None
-    # Every rule walks the nested statements and their guards: place them once.
+    # Every rule walks the nested statements: place them once.
     _nested: list[Statement] | None = field(default=None, init=False, repr=False)
-    _guards: tuple[Guard, ...] | None = field(default=None, init=False, repr=False)
 
     @property
     def kind(self) -> Kind:
@@ -322,32 +331,23 @@ class Statement:
                 self._nested.extend(st.nested())
         return iter(self._nested)
 
-    def guards(self) -> Iterator[Guard]:
-        """Guards of this statement and of every enclosing block, innermost first, in absolute offsets."""
-        if self._guards is None:
-            found: list[Guard] = []
-            st: Statement = self
-            while st.parent is not None:
-                # a guard's spans are relative to the block that holds the guarded statement
-                found.extend(_shift_guard(g, st.parent.base) for g in st.fact.guards)
-                st = st.parent
-            self._guards = tuple(found)
-        return iter(self._guards)
+    def held_guards(self) -> Iterator[tuple[Guard, int]]:
+        """Guards of this statement and of every enclosing block, innermost first, each with
+        the SQL offset of the block that holds it: its spans are relative to that block
+        (:meth:`Guard.shifted` places them). Most questions read no span (which kind, which
+        catalog, what a handler catches), and a rule places only the guard it reports: the
+        statements an edit moved are not placed again on every keystroke."""
+        st: Statement = self
+        while st.parent is not None:
+            base = st.parent.base
+            for g in st.fact.guards:
+                yield g, base
+            st = st.parent
 
     def catches(self, *conditions: str) -> bool:
         """Does an enclosing ``EXCEPTION`` handler catch every one of ``conditions``?"""
-        return any(g.kind == "exception" and g.catches(*conditions) for g in self.guards())
+        return any(g.kind == "exception" and g.catches(*conditions) for g, _ in self.held_guards())
 
     def guarded(self, check: str, condition: str) -> bool:
         """Is it inside an ``IF`` ``check`` (``not_exists`` or ``exists``), or a handler that catches ``condition``?"""
-        return any(g.kind == check for g in self.guards()) or self.catches(condition)
-
-
-def _shift_guard(g: Guard, base: int) -> Guard:
-    return Guard(
-        g.kind,
-        Span(g.span.start + base, g.span.end + base),
-        g.catalog,
-        tuple((c, v, Span(s.start + base, s.end + base)) for c, v, s in g.conditions),
-        g.exceptions,
-    )
+        return any(g.kind == check for g, _ in self.held_guards()) or self.catches(condition)

@@ -136,7 +136,7 @@ _STALE_INDEXES: _Pairs[Index, Index, bool] = _Pairs(_stale_index)
 
 def _skipped_when_present(st: Statement) -> bool:
     """Does the statement skip an object that exists (``IF NOT EXISTS``, a ``DO`` guard)?"""
-    return st.fact.if_not_exists or any(True for _ in st.guards())
+    return st.fact.if_not_exists or any(True for _ in st.held_guards())
 
 
 def _after_table(table: Table) -> int:
