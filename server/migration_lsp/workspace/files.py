@@ -167,11 +167,12 @@ def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (
             if is_dir:
                 subfolders.append((path, ignores))
                 continue
-            rel = path.relative_to(root).as_posix()
-            if includes is not None and not includes.match_file(rel):
-                continue
-            if excludes is not None and excludes.match_file(rel):
-                continue
+            if includes is not None or excludes is not None:  # most configs have neither
+                rel = path.relative_to(root).as_posix()
+                if includes is not None and not includes.match_file(rel):
+                    continue
+                if excludes is not None and excludes.match_file(rel):
+                    continue
             yield path
         stack.extend(reversed(subfolders))
 

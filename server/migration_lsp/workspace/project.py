@@ -196,6 +196,7 @@ def load_projects(
 
     for arg in paths:
         arg = arg.resolve()
+        below = os.path.join(arg, "")  # what the paths under ``arg`` start with: a prefix test costs less than Path.is_relative_to
         fallback = arg if arg.is_dir() else arg.parent
         base = config_for(arg, fallback)
         files: list[tuple[Project, Path | Unreadable]] = []
@@ -207,7 +208,7 @@ def load_projects(
             # The files of one folder share a config: look it up once per folder, never on
             # the file itself, which may be a symlink loop. What the walk says of ``arg`` or
             # of the folders above it belongs to ``arg``'s project.
-            folder = path.parent if path != arg and path.is_relative_to(arg) else arg
+            folder = path.parent if str(path).startswith(below) else arg
             config = folder_configs.get((folder, fallback))
             if config is None:
                 config = folder_configs[(folder, fallback)] = config_for(folder, fallback)
