@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from migration_lsp.sql.tokens import IDENT, NUMBER, PUNCT, STRING, WORD, TokenError, tokenize
@@ -68,3 +70,19 @@ def test_unterminated_quotes_raise(text: str) -> None:
 def test_non_ascii_letters_start_unquoted_identifiers() -> None:
     toks = tokenize("CREATE TABLE 😀items (id int)")
     assert (toks[2].kind, toks[2].ident) == (WORD, "😀items")
+
+
+def test_threads_tokenizing_at_once_each_get_their_own_tokens() -> None:
+    # A tokenizer is kept per thread and dialect; a text read in one thread never mixes with another's.
+    texts = [f"CREATE TABLE IF NOT EXISTS t{i} (id INT PRIMARY KEY, name_{i} TEXT DEFAULT 'x{i}')" for i in range(40)]
+    alone = [tokenize(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(tokenize, texts * 5))
+    assert together == alone * 5
+    assert tokenize("SELECT 1") == tokenize("SELECT 1")  # read again by the same tokenizer
+
+
+def test_a_text_that_fails_to_tokenize_leaves_nothing_behind_for_the_next() -> None:
+    with pytest.raises(TokenError):
+        tokenize("SELECT 'unterminated")
+    assert kinds("SELECT 1") == [(WORD, "SELECT"), (NUMBER, "1")]

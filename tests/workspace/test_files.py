@@ -87,3 +87,10 @@ def test_unreadable_files(tmp_path: Path) -> None:
     assert reasons[1] == "skipped: not UTF-8 (invalid byte at offset 14)"
     assert reasons[2] == "skipped: 5.0 MB is over the 5 MB limit"
     assert reasons[3].startswith("cannot be read: ")
+
+
+def test_a_file_just_under_the_limit_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.ts"
+    text = "".join(f"export const c{i} = {i};\n" for i in range(MAX_BYTES // 30))
+    path.write_text(text, encoding="utf-8")
+    assert len(text) <= MAX_BYTES and read_source(path) == text

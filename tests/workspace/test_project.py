@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from migration_lsp.config import Config
 from migration_lsp.lint.check import RULE_NAMES
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.workspace import project as project_module
+from migration_lsp.workspace.index import code_facts
 from migration_lsp.workspace.project import Project, load_projects
 
 MIGRATION = """\
@@ -78,6 +80,29 @@ def test_worker_processes_read_a_large_workspace_as_this_one_does(tmp_path: Path
     together = _read(tmp_path, workers=2)
     assert together == alone
     assert len(alone["refs"]) == 24 and alone["notices"]
+
+
+def test_a_worker_sends_every_kind_of_index_fact_as_it_was_read(tmp_path: Path) -> None:
+    # A constant, aliased and namespace imports, re-exports, a directive prologue, and calls
+    # whose columns carry type hints: every class the facts are made of.
+    files = {
+        "tables.ts": "'use client';\nexport const TABLES = { NOTES: 'app_notes', TAGS: 'app.tags' } as const;\nexport * from './more';\nexport { x as y } from './other';\n",
+        "use.ts": (
+            "import { TABLES as T } from './tables';\nimport * as C from './tables';\n"
+            "export const a = () => supabase.schema('app').from(T.NOTES).insert({ title: 'x', done: false, n: 1.5, tags: [] }).eq('id', 1);\n"
+            "export const b = () => supabase.from(C.TABLES['TAGS']).select('id, label:name, owner(id)').order('name');\n"
+            "export const c = () => supabase.rpc('touch');\n"
+            "supabase.channel('c').on('postgres_changes', { schema: 'public', table: 'app_notes', filter: 'id=eq.1' }, f);\n"
+        ),
+        "plain.ts": "export const nothing = 1;\n",
+    }
+    jobs: list[tuple[Path | project_module.Unreadable, str]] = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        jobs.append((tmp_path / name, "TABLES"))
+    sent = pickle.loads(project_module._read_chunk(jobs))
+    assert sent == [(text, code_facts(tmp_path / name, text, "TABLES")) for name, text in files.items()]
+    assert sent[0][1].declarations.constant is not None and sent[1][1].refs
 
 
 def test_the_schema_is_built_again_only_when_a_migration_changed(tmp_path: Path) -> None:

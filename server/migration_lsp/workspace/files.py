@@ -72,11 +72,17 @@ def _read_regular(path: Path) -> bytes | Unreadable:
         if info.st_size > MAX_BYTES:
             return Unreadable(path, _over_limit(info.st_size))
         fd = os.open(path, _OPEN_FLAGS)
-        with os.fdopen(fd, "rb") as f:
+        try:
             info = os.fstat(fd)  # it may have been replaced since the stat above
             if not stat.S_ISREG(info.st_mode):
                 return Unreadable(path, f"skipped: not a regular file ({_kind(info.st_mode)})")
-            data = f.read(MAX_BYTES + 1)  # a hard cap: the file may grow while it is read
+            # A hard cap: the file may grow while it is read. Read from the descriptor itself,
+            # with no file object around it: a check reads thousands of small files.
+            data = b""
+            while len(data) <= MAX_BYTES and (more := os.read(fd, MAX_BYTES + 1 - len(data))):
+                data += more
+        finally:
+            os.close(fd)
     except OSError as e:
         return Unreadable(path, f"cannot be read: {e.strerror or e}")
     if len(data) > MAX_BYTES:
@@ -161,11 +167,12 @@ def walk(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (
             if is_dir:
                 subfolders.append((path, ignores))
                 continue
-            rel = path.relative_to(root).as_posix()
-            if includes is not None and not includes.match_file(rel):
-                continue
-            if excludes is not None and excludes.match_file(rel):
-                continue
+            if includes is not None or excludes is not None:  # most configs have neither
+                rel = path.relative_to(root).as_posix()
+                if includes is not None and not includes.match_file(rel):
+                    continue
+                if excludes is not None and excludes.match_file(rel):
+                    continue
             yield path
         stack.extend(reversed(subfolders))
 

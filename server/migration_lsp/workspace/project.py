@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import operator
 import os
+import pickle
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
@@ -14,8 +17,11 @@ from migration_lsp.migration import Document, Migration, parse_document
 from migration_lsp.model.build import build_schema
 from migration_lsp.model.schema import Schema
 from migration_lsp.sql.analyze import forget
+from migration_lsp.workspace.declarations import Declarations, DeclaredConstant
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, CodeFacts, FileFacts, WorkspaceIndex, code_facts
+from migration_lsp.workspace.references import ColumnUse, ConstantEntry, ImportDecl
+from migration_lsp.workspace.supabase_calls import RawRef
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,7 @@ def load_projects(
 
     for arg in paths:
         arg = arg.resolve()
+        below = os.path.join(arg, "")  # what the paths under ``arg`` start with: a prefix test costs less than Path.is_relative_to
         fallback = arg if arg.is_dir() else arg.parent
         base = config_for(arg, fallback)
         files: list[tuple[Project, Path | Unreadable]] = []
@@ -201,7 +208,7 @@ def load_projects(
             # The files of one folder share a config: look it up once per folder, never on
             # the file itself, which may be a symlink loop. What the walk says of ``arg`` or
             # of the folders above it belongs to ``arg``'s project.
-            folder = path.parent if path != arg and path.is_relative_to(arg) else arg
+            folder = path.parent if str(path).startswith(below) else arg
             config = folder_configs.get((folder, fallback))
             if config is None:
                 config = folder_configs[(folder, fallback)] = config_for(folder, fallback)
@@ -245,15 +252,16 @@ def _read_all(files: list[tuple[Project, Path | Unreadable]], texts: Mapping[Pat
 
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-        for chunk, results in zip(chunks, pool.imap(_read_chunk, chunks)):
+        for chunk, packed in zip(chunks, pool.imap(_read_chunk, chunks)):
+            results: list[tuple[str | Unreadable, CodeFacts | None]] = pickle.loads(packed)
             for (item, constant), (source, found) in zip(chunk, results):
                 if isinstance(item, Path) and isinstance(source, str) and found is not None:
                     facts.remember(item, source, constant, found)
                 yield source
 
 
-def _read_chunk(jobs: list[tuple[Path | Unreadable, str]]) -> list[tuple[str | Unreadable, CodeFacts | None]]:
-    """In a worker: each file's text and, for a code file, its index facts."""
+def _read_chunk(jobs: list[tuple[Path | Unreadable, str]]) -> bytes:
+    """In a worker: each file's text and, for a code file, its index facts, pickled by position."""
     out: list[tuple[str | Unreadable, CodeFacts | None]] = []
     for item, constant in jobs:
         source = item if isinstance(item, Unreadable) else read_source(item)
@@ -261,7 +269,24 @@ def _read_chunk(jobs: list[tuple[Path | Unreadable, str]]) -> list[tuple[str | U
         if isinstance(item, Path) and isinstance(source, str) and item.suffix.lower() in CODE_SUFFIXES:
             facts = code_facts(item, source, constant)
         out.append((source, facts))
-    return out
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _BY_POSITION
+    pickler.dump(out)
+    return buffer.getvalue()
+
+
+def _by_position(cls: type) -> Callable[[object], tuple[type, tuple[object, ...]]]:
+    get = operator.attrgetter(*(f.name for f in fields(cls)))
+    return lambda obj: (cls, get(obj))
+
+
+# The facts a worker sends, pickled as their class and field values: a frozen dataclass's own
+# pickling sets each field by name on loading, which costs the parent more than all the rest
+# of taking them in. Each class here has two fields or more, all of them set by ``__init__``.
+_BY_POSITION: dict[type, Callable[[object], tuple[type, tuple[object, ...]]]] = {
+    cls: _by_position(cls) for cls in (CodeFacts, Declarations, DeclaredConstant, ImportDecl, ConstantEntry, RawRef, ColumnUse)
+}
 
 
 def _globs(config: Config, arg: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -23,6 +23,9 @@ FILTERS = frozenset(
 )  # fmt: skip
 _WRITES = frozenset({"insert", "upsert", "update"})
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+# The same few columns ('id', 'user_id') recur in file after file: one object for each, which
+# a worker process sends to the parent once per batch of files, not once per use.
+_column_use = functools.lru_cache(maxsize=4096)(ColumnUse)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,14 +186,14 @@ class CallReader(NodeText):
             return
         for part in node.named_children:
             if part.type == "shorthand_property_identifier":
-                yield ColumnUse(self.src(part))
+                yield _column_use(self.src(part))
             elif part.type == "pair":
                 key = part.child_by_field_name("key")
                 if key is None or key.type not in ("property_identifier", "string"):
                     continue
                 name = self.string_value(key) if key.type == "string" else self.src(key)
                 if name and _COLUMN.match(name):
-                    yield ColumnUse(name, _type_hint(part.child_by_field_name("value")))
+                    yield _column_use(name, _type_hint(part.child_by_field_name("value")))
 
 
 def _type_hint(value: ts.Node | None) -> str | None:
@@ -235,4 +238,4 @@ def _columns(items: list[str]) -> Iterator[ColumnUse]:
             name = name.split(":", 1)[1]  # alias:column
         name = re.split(r"::|->>|->", name)[0].strip()
         if _COLUMN.match(name):
-            yield ColumnUse(name)
+            yield _column_use(name)
