@@ -48,6 +48,17 @@ def test_the_files_imports_name_the_dialect(tmp_path: Path, code: str, expected:
     assert dialect(tmp_path, code, sql="CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);" if expected != "sqlite" else "CREATE TABLE t (id INT);") == expected
 
 
+def test_what_the_sql_says_is_no_import_of_the_code(tmp_path: Path) -> None:
+    # SQL that reads like an import (a string after FROM) or a D1 type in a comment is the
+    # migration's text, not the code around it: the code's own import decides.
+    sql = "CREATE TABLE IF NOT EXISTS t (id INT); -- copied from 'better-sqlite3' docs, D1Database\nSELECT 1 FROM 'mysql2';"
+    code = f'import pg from "pg";\nexport const MIGRATION_SQL = `{sql}`;\nexport const B = require("pg");\n'
+    (m,) = parse_document(tmp_path / "db.ts", code, ["MIGRATION_SQL"], root=tmp_path).migrations
+    assert (m.dialect, m.platform) == ("postgres", "none")
+    (m,) = parse_document(tmp_path / "db.ts", code.replace('"pg"', '"mysql2"'), ["MIGRATION_SQL"], root=tmp_path).migrations
+    assert m.dialect == "mysql"
+
+
 def test_a_bare_exec_is_no_evidence_of_d1(tmp_path: Path) -> None:
     # PGlite has `.exec` too.
     assert dialect(tmp_path, "await db.exec(MIGRATION_SQL);") == "postgres"

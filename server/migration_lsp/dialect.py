@@ -77,10 +77,10 @@ def describe(dialect: str, platform: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def imported_modules(text: str) -> frozenset[str]:
-    """The module names a TypeScript/JavaScript file imports or requires: read once per text,
-    for its dialect and then its platform."""
-    return frozenset(m.group(1) for m in _IMPORT.finditer(text))
+def imported_modules(code: str) -> frozenset[str]:
+    """The module names a TypeScript/JavaScript file's code imports or requires: read once per
+    text, for its dialect and then its platform."""
+    return frozenset(m.group(1) for m in _IMPORT.finditer(code))
 
 
 def _dialect_of_modules(modules: set[str] | frozenset[str]) -> str | None:
@@ -93,13 +93,15 @@ def _dialect_of_modules(modules: set[str] | frozenset[str]) -> str | None:
     return None
 
 
-def detect_dialect(setting: str, path: Path, text: str, sql: str, root: Path) -> str:
-    """The dialect of a literal: ``setting`` unless it is ``auto``, else from the evidence."""
+def detect_dialect(setting: str, path: Path, code: str, sql: str, root: Path) -> str:
+    """The dialect of a literal: ``setting`` unless it is ``auto``, else from the evidence: the
+    file's ``code`` (its text around the literals, which typing in a literal leaves as it
+    was), its project's packages, and the ``sql``."""
     if setting != "auto":
         return setting
-    imports = imported_modules(text)
+    imports = imported_modules(code)
     found = _dialect_of_modules(imports)
-    if found is None and _D1_TYPE.search(text):
+    if found is None and _D1_TYPE.search(code):
         found = "sqlite"
     if found is None:
         project = _project(path.parent, root)
@@ -135,13 +137,14 @@ def _code_prefixes(sql: str) -> Iterator[tuple[str, bool]]:
     yield "".join(pieces), True
 
 
-def detect_platform(setting: str, dialect: str, path: Path, text: str, sqls: list[str], root: Path) -> str:
-    """``none`` for plain PostgreSQL, only on positive evidence; SQLite and MySQL are always ``none``."""
+def detect_platform(setting: str, dialect: str, path: Path, code: str, sqls: list[str], root: Path) -> str:
+    """``none`` for plain PostgreSQL, only on positive evidence; SQLite and MySQL are always
+    ``none``. ``code`` and ``sqls`` as for :func:`detect_dialect`."""
     if dialect != "postgres":
         return "none"
     if setting != "auto":
         return setting
-    modules = imported_modules(text) | _project(path.parent, root).packages
+    modules = imported_modules(code) | _project(path.parent, root).packages
     if any(m.startswith(_SUPABASE) for m in modules):
         return "supabase"
     if not any(m in _POSTGRES_DRIVERS for m in modules):

@@ -244,11 +244,23 @@ def parse_document(
     located = find_literals(text, path, frozenset(names), imports)
     root = path.parent if root is None else root
     before = previous.migrations if previous is not None else []
-    migrations = [parse_migration(path, text, lit, detect_dialect(dialect, path, text, lit.sql, root), before[i] if i < len(before) else None) for i, lit in enumerate(located.literals)]
+    # What the code says of the dialect is read around the literals: while a literal is typed
+    # in, that text stays the same, and is read once; what the SQL holds is no import.
+    code = "".join(text[start:end] for start, end in _between(len(text), [(lit.doc_start, lit.doc_end) for lit in located.literals]))
+    migrations = [parse_migration(path, text, lit, detect_dialect(dialect, path, code, lit.sql, root), before[i] if i < len(before) else None) for i, lit in enumerate(located.literals)]
     sqls = [m.sql for m in migrations]
     for m in migrations:
-        m.platform = detect_platform(platform, m.dialect, path, text, sqls, root)
+        m.platform = detect_platform(platform, m.dialect, path, code, sqls, root)
     return Document(path, text, migrations, located.notices)
+
+
+def _between(length: int, spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The spans of ``[0, length)`` that none of ``spans`` (in order, apart) covers."""
+    at = 0
+    for start, end in spans:
+        yield at, start
+        at = end
+    yield at, length
 
 
 def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str = "postgres", previous: Migration | None = None) -> Migration:
