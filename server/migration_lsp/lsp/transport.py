@@ -40,7 +40,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 async def serve(stdin: BinaryIO, protocol: JsonRPCProtocol, stop: threading.Event, executor: Executor) -> None:
     """Read messages from ``stdin`` and hand them to ``protocol`` until the stream ends or ``stop`` is set."""
     loop = asyncio.get_running_loop()
-    reader = _Reader(stdin)
+    reader = _MessageReader(stdin)
     while not stop.is_set():
         # A whole message per hop to the reading thread: each hop costs the event loop a wake-up.
         body = await loop.run_in_executor(executor, reader.next_body)
@@ -49,7 +49,7 @@ async def serve(stdin: BinaryIO, protocol: JsonRPCProtocol, stop: threading.Even
         receive(protocol, body)
 
 
-class _Reader:
+class _MessageReader:
     """The base protocol's framing: the body of each message, skipping what is not one."""
 
     def __init__(self, stream: BinaryIO) -> None:
