@@ -6,6 +6,7 @@ reporters show them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +60,16 @@ class Fix:
         return self._edits
 
     def refused_if(self, refused: Callable[[Edits], bool]) -> Fix:
-        """This fix, offering no edit if ``refused`` says so of its edits once they are built."""
+        """This fix, offering no edit if ``refused`` says so of its edits once they are built,
+        or if building them raises: it is built after its rule ran, where a rule's error is
+        no longer caught, and a broken fix must not take the report or the editor down."""
 
         def build() -> Edits:
-            edits = self.edits
+            try:
+                edits = self.edits
+            except Exception:
+                log.exception("the fix %r could not be built", self.title)
+                return ()
             return () if refused(edits) else edits
 
         return Fix(self.title, build, self.safe)

@@ -198,6 +198,14 @@ def test_a_refused_fix_offers_nothing() -> None:
     assert kept.offered_fix is not None and kept.offered_fix.edits == fix.edits
 
 
+def test_a_fix_that_cannot_be_built_offers_nothing() -> None:
+    def broken() -> tuple[Edit, ...]:
+        raise ValueError("no place for it")
+
+    finding = Finding("rule", "message", PATH, 0, 0, fix=Fix("Add it", broken).refused_if(lambda edits: False))
+    assert finding.offered_fix is None
+
+
 def test_a_check_places_no_fix_until_one_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     # While typing, every finding of a large migration is found again on each keystroke; the
     # place and text of its fix are worked out only for the fix the user asks for.
