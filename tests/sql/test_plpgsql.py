@@ -255,16 +255,16 @@ def test_a_function_body_is_never_read() -> None:
     assert fact.children == []
 
 
-def test_spans_are_absolute_in_the_statement() -> None:
+def test_statements_are_placed_and_guards_relative_to_their_block() -> None:
     sql = "DO $$ BEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE policyname = 'p') THEN\n    CREATE POLICY p ON t USING (true);\n  END IF;\nEND $$"
     top = Statement(analyze(sql), 100, 0)
     (st,) = top.nested()
     assert sql[st.start - 100 : st.end - 100] == "CREATE POLICY p ON t USING (true)"
-    ((held, base),) = st.held_guards()
-    guard = held.shifted(base)
+    ((guard, base),) = st.held_guards()
+    assert base == top.base == 100
     value, span = guard.value("policyname") or ("", Span(0, 0))
-    assert (value, sql[span.start - 100 : span.end - 100]) == ("p", "'p'")
-    assert sql[guard.span.start - 100 : guard.span.end - 100].startswith("NOT EXISTS (SELECT 1")
+    assert (value, sql[span.start : span.end]) == ("p", "'p'")
+    assert sql[guard.span.start : guard.span.end].startswith("NOT EXISTS (SELECT 1")
 
 
 def test_quoted_bodies_are_read_but_not_held_to_their_written_text() -> None:

@@ -193,16 +193,6 @@ class Guard:
                 return val, span
         return None
 
-    def shifted(self, base: int) -> Guard:
-        """The guard with its spans moved by ``base``: from its block's offsets to the literal's."""
-        return Guard(
-            self.kind,
-            Span(self.span.start + base, self.span.end + base),
-            self.catalog,
-            tuple((c, v, Span(s.start + base, s.end + base)) for c, v, s in self.conditions),
-            self.exceptions,
-        )
-
     def catches(self, *conditions: str) -> bool:
         """Does the handler catch every one of ``conditions`` (by name or by SQLSTATE)?"""
         if "others" in self.exceptions:
@@ -333,10 +323,10 @@ class Statement:
 
     def held_guards(self) -> Iterator[tuple[Guard, int]]:
         """Guards of this statement and of every enclosing block, innermost first, each with
-        the SQL offset of the block that holds it: its spans are relative to that block
-        (:meth:`Guard.shifted` places them). Most questions read no span (which kind, which
-        catalog, what a handler catches), and a rule places only the guard it reports: the
-        statements an edit moved are not placed again on every keystroke."""
+        the SQL offset of the block that holds it: its spans are relative to that block. Most
+        questions read no span (which kind, which catalog, what a handler catches), and a rule
+        places only the guard it reports: the statements an edit moved are not placed again
+        on every keystroke."""
         st: Statement = self
         while st.parent is not None:
             base = st.parent.base
