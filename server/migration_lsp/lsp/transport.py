@@ -40,53 +40,47 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 async def serve(stdin: BinaryIO, protocol: JsonRPCProtocol, stop: threading.Event, executor: Executor) -> None:
     """Read messages from ``stdin`` and hand them to ``protocol`` until the stream ends or ``stop`` is set."""
     loop = asyncio.get_running_loop()
-    reader = _MessageReader(stdin)
     while not stop.is_set():
         # A whole message per hop to the reading thread: each hop costs the event loop a wake-up.
-        body = await loop.run_in_executor(executor, reader.next_body)
+        body = await loop.run_in_executor(executor, _next_body, stdin)
         if body is None:
             return
         receive(protocol, body)
 
 
-class _MessageReader:
-    """The base protocol's framing: the body of each message, skipping what is not one."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-
-    def next_body(self) -> bytes | None:
-        """The next message's body; None when the stream ends."""
-        length: int | None = None  # None: looking for the next message's first header
-        carry = b""
-        skipped = 0
-        while True:
-            line = self.stream.readline(MAX_HEADER_BYTES)
-            if not line:
-                return None
-            if length is None:
-                found = _CONTENT_LENGTH.search(carry + line)
-                carry = b"" if line.endswith(b"\n") else line[-_CARRY:]
-                if found is None:
-                    if _HEADER.fullmatch(line) is None and line not in (b"\r\n", b"\n"):
-                        skipped += len(line)
-                    continue
-                if skipped:
-                    log.warning("skipped %d bytes that were not a message", skipped)
-                length, skipped = int(found[1]), 0
+def _next_body(stream: BinaryIO) -> bytes | None:
+    """The base protocol's framing: the next message's body, skipping what is not one; None
+    when the stream ends."""
+    length: int | None = None  # None: looking for the next message's first header
+    carry = b""
+    skipped = 0
+    while True:
+        line = stream.readline(MAX_HEADER_BYTES)
+        if not line:
+            return None
+        if length is None:
+            found = _CONTENT_LENGTH.search(carry + line)
+            carry = b"" if line.endswith(b"\n") else line[-_CARRY:]
+            if found is None:
+                if _HEADER.fullmatch(line) is None and line not in (b"\r\n", b"\n"):
+                    skipped += len(line)
                 continue
-            if line in (b"\r\n", b"\n"):
-                if length > MAX_MESSAGE_BYTES:
-                    log.error("a message of %d bytes is over the limit of %d bytes; dropped", length, MAX_MESSAGE_BYTES)
-                    length = None
-                    continue
-                body = self.stream.read(length)
-                return body if len(body) == length else None
-            if (found := _CONTENT_LENGTH.fullmatch(line)) is not None:
-                length = int(found[1])
-            elif _HEADER.fullmatch(line) is None:
-                log.warning("malformed message header %r; looking for the next message", line[:80])
-                length, carry = None, b"" if line.endswith(b"\n") else line[-_CARRY:]
+            if skipped:
+                log.warning("skipped %d bytes that were not a message", skipped)
+            length, skipped = int(found[1]), 0
+            continue
+        if line in (b"\r\n", b"\n"):
+            if length > MAX_MESSAGE_BYTES:
+                log.error("a message of %d bytes is over the limit of %d bytes; dropped", length, MAX_MESSAGE_BYTES)
+                length = None
+                continue
+            body = stream.read(length)
+            return body if len(body) == length else None
+        if (found := _CONTENT_LENGTH.fullmatch(line)) is not None:
+            length = int(found[1])
+        elif _HEADER.fullmatch(line) is None:
+            log.warning("malformed message header %r; looking for the next message", line[:80])
+            length, carry = None, b"" if line.endswith(b"\n") else line[-_CARRY:]
 
 
 def receive(protocol: JsonRPCProtocol, body: bytes) -> None:
