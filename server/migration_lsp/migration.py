@@ -17,6 +17,7 @@ from typing import Callable, Generic, Iterable, Iterator, TypeVar
 from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Edit, Edits, Finding, Fix, Severity
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
+from migration_lsp.positions import unchanged_ends
 from migration_lsp.sql.analyze import CACHE_SIZE, analyze
 from migration_lsp.sql.facts import Fact, Statement
 from migration_lsp.sql.split import Comment, split, split_from
@@ -151,9 +152,10 @@ class Migration:
     def fixable_at(self, finding: Finding) -> bool:
         """A fix is never offered for a statement that does not parse: what the broken text
         means is unknown."""
-        if finding.path != self.path or not self.literal.doc_start <= finding.start < self.literal.doc_end:
+        broken = self._broken_spans
+        if not broken or finding.path != self.path or not self.literal.doc_start <= finding.start < self.literal.doc_end:
             return True
-        return not any(finding.start <= end and start <= finding.end for start, end in self._broken_spans)
+        return not any(finding.start <= end and start <= finding.end for start, end in broken)
 
     def can_make(self, edits: Edits) -> bool:
         """Can a fix make ``edits`` here? Not in a place no edit can write (see :meth:`edit`),
@@ -289,7 +291,7 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
     first_after = bisect.bisect_left(previous.semicolons, len(old) - same_end)
     resume = {s + delta for s in previous.semicolons[first_after:]}
     pieces, comments, semicolons = split_from(sql, start, resume)
-    starts = [st.start for st in previous.statements]
+    starts = [st.base for st in previous.statements]
     kept = bisect.bisect_left(starts, start)
     statements = previous.statements[:kept]
     statements += [Statement(analyze(sql[p.start : p.end]), p.start, kept + i) for i, p in enumerate(pieces)]
@@ -307,35 +309,3 @@ def _fails(fact: Fact) -> bool:
     """Does PostgreSQL fail to parse ``fact`` or a statement it nests? Asked of every statement
     on every keystroke: most nest none, and need no walk."""
     return fact.syntax_error is not None or (bool(fact.children) and any(_fails(child) for child in fact.children))
-
-
-def unchanged_ends(a: str, b: str) -> tuple[int, int]:
-    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping)."""
-    start = _common_prefix(a, b)
-    return start, _common_suffix(a, b, min(len(a), len(b)) - start)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix, by halving: each comparison runs in C, on the
-    part not yet known to be common (a copy of both whole texts per step is what a keystroke
-    would cost otherwise)."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a.startswith(b[low:mid], low):
-            low = mid
-        else:
-            high = mid - 1
-    return low
-
-
-def _common_suffix(a: str, b: str, most: int) -> int:
-    """The length of the longest common suffix, up to ``most``, as :func:`_common_prefix`."""
-    low, high = 0, min(len(a), len(b), most)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a.endswith(b[len(b) - mid : len(b) - low], 0, len(a) - low):
-            low = mid
-        else:
-            high = mid - 1
-    return low

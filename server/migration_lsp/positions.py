@@ -132,3 +132,35 @@ def escape_for_template(text: str) -> str:
 def escape_for_string(text: str, quote: str) -> str:
     """Write SQL into a ``'…'`` or ``"…"`` literal; line breaks become ``\\n`` escapes."""
     return text.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def unchanged_ends(a: str, b: str) -> tuple[int, int]:
+    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping)."""
+    start = _common_prefix(a, b)
+    return start, _common_suffix(a, b, min(len(a), len(b)) - start)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix, by halving: each comparison runs in C, on the
+    part not yet known to be common (a copy of both whole texts per step is what a keystroke
+    would cost otherwise)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a.startswith(b[low:mid], low):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, most: int) -> int:
+    """The length of the longest common suffix, up to ``most``, as :func:`_common_prefix`."""
+    low, high = 0, min(len(a), len(b), most)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a.endswith(b[len(b) - mid : len(b) - low], 0, len(a) - low):
+            low = mid
+        else:
+            high = mid - 1
+    return low

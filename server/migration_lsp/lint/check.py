@@ -159,15 +159,11 @@ def check(
         found, failed = run_rules(contexts[key], group)
         findings += found
         errors += failed
-    written_for = {r.name: r.fix_dialects for r in rules}
+    # Where the edits go is known once they are built: they are judged then.
+    refusals = {r.name: partial(_refused, migrations, r.fix_dialects) for r in rules}
     for f in findings:
-        if f.fix is None:
-            continue
-        if not all(m.fixable_at(f) for m in migrations):
-            f.fix = None
-            continue
-        # Where the edits go is known once they are built: they are judged then.
-        f.fix = f.fix.refused_if(partial(_refused, migrations, written_for[f.rule]))
+        if f.fix is not None:
+            f.fix = f.fix.refused_if(refusals[f.rule]) if all(m.fixable_at(f) for m in migrations) else None
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     ran = {r.name for r in rules if r.reported_by == "check"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Literal, Sequence
@@ -22,6 +23,7 @@ from migration_lsp.positions import (
     SourceMap,
     escape_for_string,
     escape_for_template,
+    unchanged_ends,
 )
 
 CODE_SUFFIXES = frozenset({".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"})
@@ -167,12 +169,82 @@ def parse(text: str, path: str | PurePath) -> tuple[ts.Tree, bytes]:
     A text is parsed once for everyone who reads its tree: the locator, the code index and
     completion each ask for it in turn, so the latest few trees are kept.
     """
-    return _parse(text, _grammar_key(path))
+    return _trees.get(text, _grammar_key(path))
 
 
-@functools.lru_cache(maxsize=4)
-def _parse(text: str, grammar: str) -> tuple[ts.Tree, bytes]:
-    data = text.encode("utf-8", "surrogatepass")
+class _Trees:
+    """The latest few trees, by text and grammar; a text typed into a string of the newest one
+    moves that tree instead of parsing the text again.
+
+    A migration literal is one string token of the TypeScript grammar, which tree-sitter lexes
+    again whole when a character changes in it, incremental parse or not: the whole file, for
+    a file that is mostly SQL. When the change lies inside one run of a string's characters
+    and neither the change nor the characters around it can end the run (a closing quote, an
+    escape, a ``${``), every token is as it was but that run's length, so the old tree with
+    its positions moved (``Tree.edit``) is the tree of the new text.
+    """
+
+    SIZE = 4
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, str], tuple[ts.Tree, bytes]] = {}  # oldest first
+        self._lock = threading.Lock()  # --check reads files on several threads
+
+    def get(self, text: str, grammar: str) -> tuple[ts.Tree, bytes]:
+        key = (text, grammar)
+        with self._lock:
+            found = self._kept.get(key)
+            newest = next((k for k in reversed(self._kept) if k[1] == grammar), None)
+            last = self._kept[newest] if newest is not None else None
+        if found is not None:
+            return found
+        data = text.encode("utf-8", "surrogatepass")
+        tree = _moved(newest[0], *last, text, data) if newest is not None and last is not None else None
+        found = (tree if tree is not None else _parsed(data, grammar), data)
+        with self._lock:
+            self._kept[key] = found
+            while len(self._kept) > self.SIZE:
+                del self._kept[next(iter(self._kept))]
+        return found
+
+
+_trees = _Trees()
+
+# What can end or split a run of a string's characters, by the kind of string holding it.
+_RUN_ENDS = {"template_string": "`$\\{", "string": "'\"\\\r\n\u2028\u2029"}
+
+
+def _moved(old: str, tree: ts.Tree, old_data: bytes, text: str, data: bytes) -> ts.Tree | None:
+    """``tree`` (of ``old``) with its positions moved for ``text``, if the change from ``old``
+    lies inside one run of a string's characters and cannot end it; else None."""
+    if tree.root_node.has_error:
+        return None  # error recovery weighs the length of what it skips: parse again
+    start, same_end = unchanged_ends(old, text)
+    old_end, new_end = len(old) - same_end, len(text) - same_end
+    if len(old) == len(old_data) and len(text) == len(data):  # ASCII: bytes are characters
+        b_start, b_old_end, b_new_end = start, old_end, new_end
+    else:
+        b_start = len(text[:start].encode("utf-8", "surrogatepass"))
+        b_old_end = len(old_data) - len(old[old_end:].encode("utf-8", "surrogatepass"))
+        b_new_end = len(data) - len(text[new_end:].encode("utf-8", "surrogatepass"))
+    run = tree.root_node.descendant_for_byte_range(b_start, b_old_end)
+    if run is None or run.type != "string_fragment" or run.parent is None or not run.start_byte < b_start <= b_old_end < run.end_byte:
+        return None
+    ends = _RUN_ENDS.get(run.parent.type)
+    if ends is None or any(c in ends for c in old[start - 1 : old_end + 1] + text[start - 1 : new_end + 1]):
+        return None
+    moved = tree.copy()
+    moved.edit(b_start, b_old_end, b_new_end, _point(old_data, b_start), _point(old_data, b_old_end), _point(data, b_new_end))
+    return moved
+
+
+def _point(data: bytes, at: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a byte offset."""
+    line_start = data.rfind(b"\n", 0, at) + 1
+    return data.count(b"\n", 0, at), at - line_start
+
+
+def _parsed(data: bytes, grammar: str) -> ts.Tree:
     parser = _parser(grammar)
     tree = parser.parse(data)
     if tree.root_node.has_error and (letters := _bad_escape_letters(data)):
@@ -180,7 +252,7 @@ def _parse(text: str, grammar: str) -> tuple[ts.Tree, bytes]:
         for at in letters:
             patched[at] = ord("q")
         tree = parser.parse(bytes(patched))
-    return tree, data
+    return tree
 
 
 # tree-sitter reads `\x` and `\u` only as well-formed escapes, but a tagged template may hold
@@ -865,7 +937,29 @@ class _Cooker:
 
 # What does not cook to itself: escapes (not in String.raw), and line breaks that templates
 # (raw ones too) normalise from CRLF and CR to LF.
-_COOKED = {"template": re.compile(r"[\\\r]"), "raw": re.compile(r"\r"), "string": re.compile(r"\\")}
+_COOKED = {"template": "\\\r", "raw": "\r", "string": "\\"}
+
+
+class _Next:
+    """Where the next of a few characters is, with ``str.find``: a literal of a whole schema
+    is read on every keystroke, and a regular expression's character class is many times
+    slower than a search for one character. Each character's next place is found once, not
+    once per stop before it."""
+
+    def __init__(self, text: str, chars: str, end: int) -> None:
+        self._text = text
+        self._end = end
+        self._at = dict.fromkeys(chars, -1)  # where each is next, from where it was last looked for; ``end``: nowhere
+
+    def after(self, start: int, stop: int) -> int | None:
+        """The first place in ``[start, stop)`` that holds one of the characters."""
+        best = stop
+        for c, at in self._at.items():
+            if at < start:
+                found = self._text.find(c, start, self._end)
+                at = self._at[c] = found if found != -1 else self._end
+            best = min(best, at)
+        return best if best < stop else None
 
 
 class _NoCookedValue(Exception):
@@ -881,13 +975,12 @@ class _NoCookedValue(Exception):
 def _cook(cooker: _Cooker, text: str, body_start: int, body_end: int, kind: LiteralKind, subs: Sequence[tuple[int, int, str | Unknown]]) -> None:
     """Cook one literal's body onto ``cooker``. ``subs``: the doc span of each ``${…}``, and
     its value or why it is unknown (``Unknown.why`` says it of the whole ``${…}`` here)."""
-    special = _COOKED[kind]
+    special = _Next(text, _COOKED[kind], body_end)
     run_start = body_start
     # Each stretch of text up to the next substitution, then the substitution; the last
     # stretch runs to the closing quote.
     for sub_start, sub_end, value in [*sorted(subs, key=lambda sub: sub[0]), (body_end, body_end, "")]:
-        while (found := special.search(text, run_start, sub_start)) is not None:
-            i = found.start()
+        while (i := special.after(run_start, sub_start)) is not None:
             cooker.verbatim(text[run_start:i], run_start)
             if text[i] == "\\":  # never in String.raw, which cooks no escape
                 cooked, length = _escape(text, i, body_end)

@@ -18,10 +18,11 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from migration_lsp.migration import Migration, unchanged_ends
+from migration_lsp.migration import Migration
 from migration_lsp.model.comments import purpose
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Source, Table, TableColumn, Trigger, View
+from migration_lsp.positions import unchanged_ends
 from migration_lsp.sql.expressions import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Signature, Span, Statement
 
