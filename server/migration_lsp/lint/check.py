@@ -56,9 +56,10 @@ class StatementResults:
     """
 
     def __init__(self) -> None:
-        # (rule names, dialect, platform) → statement text → the rules that found something in it.
-        self._last: dict[tuple[object, ...], dict[str, frozenset[str]]] = {}
-        self._now: dict[tuple[object, ...], dict[str, frozenset[str]]] = {}
+        # (rule names, dialect, platform) → the statement texts in which the rules found nothing,
+        # and, by text, the rules that found something in the others.
+        self._last: dict[tuple[object, ...], tuple[set[str], dict[str, frozenset[str]]]] = {}
+        self._now: dict[tuple[object, ...], tuple[set[str], dict[str, frozenset[str]]]] = {}
 
     def start(self) -> None:
         self._now = {}
@@ -73,16 +74,14 @@ class StatementResults:
         errors: dict[str, RuleError] = {}  # one per rule, as when it runs on all statements at once
         for m in ctx.migrations:
             scope = (names, m.dialect, m.platform)
-            now = self._now.setdefault(scope, {})
-            last = self._last.get(scope, {})
-            for st in m.statements:
+            clean, hits = self._now.setdefault(scope, (set(), {}))
+            clean_before, hits_before = self._last.get(scope, (set(), {}))
+            # Most statements held nothing last time: they are carried over as a set, in C.
+            texts = [st.fact.text for st in m.statements]
+            clean |= clean_before.intersection(texts)
+            for st in [st for st, text in zip(m.statements, texts) if text not in clean]:
                 text = st.fact.text
-                known = now.get(text)
-                if known is None:
-                    known = last.get(text)
-                if known is not None and not known:  # most statements: nothing to run again
-                    now[text] = known
-                    continue
+                known = hits.get(text, hits_before.get(text))
                 todo = [r for r in rules if known is None or r.name in known]
                 one = Context([m], ctx.config, ctx.workspace, ctx.baselines, statement=st)
                 hit: set[str] = set()
@@ -95,8 +94,12 @@ class StatementResults:
                     for e in error:
                         errors.setdefault(e.rule, e)
                         failed = True
-                if not failed:  # a rule that raised is tried again next time
-                    now[text] = frozenset(hit) if known is None else known
+                if failed:  # a rule that raised is tried again next time
+                    continue
+                if known is None and not hit:
+                    clean.add(text)
+                else:
+                    hits[text] = frozenset(hit) if known is None else known
         return findings, list(errors.values())
 
 
@@ -151,8 +154,9 @@ def check(
         key = tuple(map(id, scoped))
         if key not in contexts:
             contexts[key] = Context(scoped, config, workspace, baselines, schemas=schemas)
-        if statements is not None:
-            found, failed = statements.run(contexts[key], [r for r in group if r.statement_local])
+        local = [r for r in group if r.statement_local]
+        if statements is not None and local:
+            found, failed = statements.run(contexts[key], local)
             findings += found
             errors += failed
             group = [r for r in group if not r.statement_local]
