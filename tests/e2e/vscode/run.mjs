@@ -191,10 +191,25 @@ if (env('SCENARIO') === 'missing-server') {
 
   await step('quickFix', async () => {
     await goToLine(routeLine(UNGUARDED_TABLE_LINE), 1);
-    await page.keyboard.press('Control+.');
-    const fix = page.locator('.action-widget .monaco-list-row', { hasText: FIX_TITLE }).first();
-    await fix.waitFor({ timeout: SERVER_TIMEOUT });
-    const offered = await page.locator('.action-widget .monaco-list-row').allInnerTexts();
+    const rows = page.locator('.action-widget .monaco-list-row');
+    const fix = rows.filter({ hasText: FIX_TITLE }).first();
+    // On a loaded machine the key can land before the editor takes the focus, and the menu
+    // then never opens: ask again, as a person would, and keep what each ask offered, so
+    // that a fix that is really missing shows in the report.
+    const asked = [];
+    const deadline = Date.now() + SERVER_TIMEOUT;
+    for (;;) {
+      await page.keyboard.press('Control+.');
+      try {
+        await fix.waitFor({ timeout: 15_000 });
+        break;
+      } catch {
+        asked.push(await rows.allInnerTexts());
+        if (Date.now() > deadline) throw new Error(`no "${FIX_TITLE}" in the menu; each ask offered ${JSON.stringify(asked)}`);
+        await page.keyboard.press('Escape');
+      }
+    }
+    const offered = await rows.allInnerTexts();
     await fix.click();
     await editorLines()
       .filter({ hasText: `CREATE TABLE IF NOT EXISTS ${TABLE}` })

@@ -217,32 +217,35 @@ def run_scenario(tools: dict[str, str], url: str, workspace: Path, scenario: str
     return json.loads(results.read_text())
 
 
-def failed(results: dict, step: str) -> str:
-    return f"step {step!r} failed: {results[step].get('error')}\nall results: {json.dumps(results, indent=2)}"
+def failed(results: dict, step: str, log: str = "") -> str:
+    """The step's error and all results, with the end of the extension's output channel,
+    where the server's own log of a failed request shows."""
+    tail = f"\nextension output (end):\n{log[-6000:]}" if log else ""
+    return f"step {step!r} failed: {results[step].get('error')}\nall results: {json.dumps(results, indent=2)}{tail}"
 
 
-def assert_full_scenario(results: dict) -> None:
-    assert results["workbench"]["ok"], failed(results, "workbench")
+def assert_full_scenario(results: dict, log: str) -> None:
+    assert results["workbench"]["ok"], failed(results, "workbench", log)
 
-    assert results["highlighting"]["ok"], failed(results, "highlighting")
+    assert results["highlighting"]["ok"], failed(results, "highlighting", log)
     colours = results["highlighting"]["colours"]
     assert colours["sqlKeyword"] and colours["sqlKeyword"] != colours["plainString"], colours
     assert colours["sqlKeyword"] == colours["tsKeyword"], colours
     assert "meta.embedded.block.sql" in results["highlighting"]["scopes"]
 
-    assert results["findings"]["ok"], failed(results, "findings")
+    assert results["findings"]["ok"], failed(results, "findings", log)
     assert any("create-table-not-idempotent" in row for row in results["findings"]["problems"])
     assert results["findings"]["status"].startswith("migration-lsp: running, ")
     assert not results["findings"]["status"].endswith(", 0 findings")
 
-    assert results["quickFix"]["ok"], failed(results, "quickFix")
+    assert results["quickFix"]["ok"], failed(results, "quickFix", log)
     assert not any("create-table-not-idempotent" in row for row in results["quickFix"]["problems"])
 
-    assert results["hover"]["ok"], failed(results, "hover")
+    assert results["hover"]["ok"], failed(results, "hover", log)
     assert "mason_users" in results["hover"]["text"]
     assert {"id", "uuid"} <= set(results["hover"]["text"].split())
 
-    assert results["commands"]["ok"], failed(results, "commands")
+    assert results["commands"]["ok"], failed(results, "commands", log)
     assert "migration-lsp: Verify Migration against PostgreSQL" in results["commands"]["listed"]
     assert "with findings" in results["commands"]["report"]
 
@@ -254,7 +257,7 @@ def test_installed_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> 
     with code_server(tools, vsix, tmp_path / "installed", settings, os.environ["PATH"]) as (url, workspace):
         results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
 
-    assert_full_scenario(results)
+    assert_full_scenario(results, output_channel(tmp_path / "installed"))
     started = f"Started migration-lsp {__version__}: {' '.join(command)} (set in migration-lsp.server.command)"
     assert started in output_channel(tmp_path / "installed")
 
@@ -270,8 +273,8 @@ def test_bundled_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> No
     with code_server(tools, vsix, tmp_path / "bundled", user_settings(), path) as (url, workspace):
         results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
 
-    assert_full_scenario(results)
     log = output_channel(tmp_path / "bundled")
+    assert_full_scenario(results, log)
     assert re.search(rf"Started migration-lsp {re.escape(__version__)}: \S+/bundled/server/migration-lsp \(bundled with the extension\)", log), log
 
 
