@@ -16,6 +16,7 @@ from migration_lsp.migration import Migration, parse_document
 from migration_lsp.model.build import Schemas, build_schema
 from migration_lsp.model.schema import Definition, Schema
 from migration_lsp.positions import escape_for_template
+from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.project import Project
 
 TESTS = Path(__file__).parents[1]
@@ -151,3 +152,23 @@ def test_an_edit_replays_only_the_tables_it_touches() -> None:
     assert shape(new) == shape(build_schema(after.migrations))
     again = [name.name for name, t in new.tables.items() if t is not kept[name]]
     assert again == ["app_table_7"]
+
+
+def test_a_definition_in_a_do_block_follows_the_block() -> None:
+    """A policy that a guarded DO block creates, kept from the last build, names the nested
+    statement of the block where it now is, and the span of that statement there."""
+    sql = generate.migration(3, "findings").sql
+    text = generate.route_text(sql)
+    before = parse_document(Path("route.ts"), text, ["MIGRATION_SQL"])
+    schemas = Schemas()
+    old = schemas.build(before.migrations)
+    at = text.index("CREATE INDEX IF NOT EXISTS idx_app_table_1_")
+    after = parse_document(Path("route.ts"), text[:at] + "-- more words\n" + text[at:], ["MIGRATION_SQL"], previous=before)
+    new = schemas.build(after.migrations)
+    assert shape(new) == shape(build_schema(after.migrations))
+    (policy,) = new.tables[Name("app_table_0")].policies
+    assert policy is old.tables[Name("app_table_0")].policies[0]  # kept, not replayed
+    (m,) = after.migrations
+    assert policy.defined.statement.parent is policy.defined.top
+    assert policy.defined.top in m.statements
+    assert m.sql[policy.defined.start : policy.defined.end].startswith("CREATE POLICY")

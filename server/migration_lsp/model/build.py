@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 from migration_lsp.migration import Migration
 from migration_lsp.model.comments import purpose
 from migration_lsp.model.names import canonical, dynamic
-from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Policy, Publication, Schema, Source, Table, TableColumn, Trigger, View
+from migration_lsp.model.schema import Check, Definition, ForeignKey, Function, Index, Key, Placed, Policy, Publication, Schema, Source, Table, TableColumn, Trigger, View
 from migration_lsp.positions import unchanged_ends
 from migration_lsp.sql.expressions import columns_of
 from migration_lsp.sql.facts import Action, Column, Constraint, Fact, Kind, Name, Signature, Span, Statement
@@ -138,8 +138,8 @@ class _Part:
     """Statements that share no key with any other, and what they built over the base's part."""
 
     keys: set[_Key]
-    # (migration, top-level statement, the definitions its replay made), in order
-    tops: list[tuple[int, Statement, list[Definition]]] = field(default_factory=list)
+    # (migration, the top-level statement that its replay's definitions are placed on), in order
+    tops: list[tuple[int, Placed]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     indexes: list[tuple[Name, Index]] = field(default_factory=list)
     rest: Schema | None = None  # for the part with REST or ALL: what its replay built, views and functions included
@@ -148,12 +148,11 @@ class _Part:
 @dataclass(frozen=True)
 class _Kept:
     """What an edit left of one literal: its first ``head`` top-level statements, and those from
-    ``tail`` on, ``shift`` places and ``delta`` SQL offsets further in the new version."""
+    ``tail`` on, ``shift`` places further in the new version."""
 
     head: int
     tail: int
     shift: int
-    delta: int
 
 
 class _Replay:
@@ -203,24 +202,16 @@ class _Replay:
             touched = set(last.parts)
         again = list(dirty_new)
         for part in touched:
-            again += [(i, self._moved(kept[i], i, st)) for i, st, _ in part.tops if not kept[i].head <= st.index < kept[i].tail]
+            again += [(i, self._moved(kept[i], i, placed.top)) for i, placed in part.tops if not kept[i].head <= placed.top.index < kept[i].tail]
         self.parts = [p for p in last.parts if p not in touched]
         self.part_of = dict(last.part_of)
         for part in touched:
             for key in part.keys:
                 del self.part_of[key]
-        news = [m.statements for m in self.migrations]
+        # The definitions of each statement the edit left move with it, offsets and all.
         for part in self.parts:
-            for n, (i, st, made) in enumerate(part.tops):
-                k = kept[i]
-                now = news[i][st.index if st.index < k.head else st.index + k.shift]
-                if now is st:  # where it was: its migration's source already says which version
-                    continue
-                delta = k.delta if st.index >= k.head else 0
-                for d in made:
-                    d.start, d.end = d.start + delta, d.end + delta
-                    d.statement = now if d.statement is st else list(now.nested())[list(st.nested()).index(d.statement)]
-                part.tops[n] = (i, now, made)
+            for i, placed in part.tops:
+                placed.top = self._moved(kept[i], i, placed.top)
         again.sort(key=lambda top: (top[0], top[1].index))
         return touched, self._replay(again)
 
@@ -264,11 +255,11 @@ class _Replay:
         builder = _Builder(self.over.part(copied, rest), self._sources)
         for (i, st), keys in keyed:
             if keys:
-                done = len(builder.definitions)
-                builder.apply(self.migrations[i], st)
-                for nested in st.nested():
-                    builder.apply(self.migrations[i], nested)
-                self.part_of[next(iter(keys))].tops.append((i, st, builder.definitions[done:]))
+                placed = Placed(st)
+                builder.apply(self.migrations[i], st, placed, -1)
+                for n, nested in enumerate(st.nested()):
+                    builder.apply(self.migrations[i], nested, placed, n)
+                self.part_of[next(iter(keys))].tops.append((i, placed))
         built = builder.schema
         if everything:
             self.part_of[ALL].rest = built
@@ -356,9 +347,9 @@ def _kept(old: Migration, new: Migration) -> _Kept:
     olds, news = old.statements, new.statements
     shift = len(news) - len(olds)
     if old is new:
-        return _Kept(len(olds), len(olds), 0, 0)
+        return _Kept(len(olds), len(olds), 0)
     if (old.path, old.literal.name, old.dialect) != (new.path, new.literal.name, new.dialect):
-        return _Kept(0, len(olds), shift, 0)
+        return _Kept(0, len(olds), shift)
     same_start, same_end = unchanged_ends(old.sql, new.sql)
     delta = len(new.sql) - len(old.sql)
     # Up to a statement ended before the change, the new split is the old one.
@@ -369,7 +360,7 @@ def _kept(old: Migration, new: Migration) -> _Kept:
     tail = min(len(olds), bisect.bisect_left(olds, len(old.sql) - same_end, key=lambda st: st.end) + 1)
     if tail + shift < head or (tail < len(olds) and not _same(olds[tail], news, tail + shift, delta)):
         tail = len(olds)
-    return _Kept(head, tail, shift, delta)
+    return _Kept(head, tail, shift)
 
 
 def _same(old: Statement, news: list[Statement], i: int, delta: int) -> bool:
@@ -380,7 +371,9 @@ class _Builder:
     def __init__(self, schema: Schema, sources: list[Source]) -> None:
         self.schema = schema
         self._sources = {id(s.migration): s for s in sources}
-        self.definitions: list[Definition] = []  # every one it made, for a later build to move
+        # The statement being applied: its top-level statement's holder, and its place among
+        # that one's nested statements (-1: that statement). Set by each apply.
+        self._placing: tuple[Placed, int]
         # The relations each literal created under a name with a ``${…}``, as the literal spells
         # them: its later statements that spell a name the same way are on that relation.
         self._spelled: set[tuple[int, str]] = set()
@@ -402,16 +395,19 @@ class _Builder:
             Kind.DROP: self._drop,
         }
 
-    def apply(self, m: Migration, st: Statement) -> None:
+    def apply(self, m: Migration, st: Statement, placed: Placed, nested: int) -> None:
+        """Apply ``st``: ``placed`` holds its top-level statement, and ``nested`` is its place
+        among that one's nested statements (-1: it is that statement)."""
         f = st.fact
         handler = self._handlers.get(f.kind)
         if handler is not None:
+            self._placing = (placed, nested)
             handler(m, st, f)
 
     def _definition(self, m: Migration, st: Statement, span: Span | None = None) -> Definition:
-        defined = Definition(self._sources[id(m)], st, *st.span(span))
-        self.definitions.append(defined)
-        return defined
+        placed, nested = self._placing
+        start, end = st.span(span)
+        return Definition(self._sources[id(m)], placed, nested, start - placed.top.start, end - start)
 
     def _dynamic_relation(self, m: Migration, key: Name) -> None:
         self.schema.dynamic_relations.append(key)

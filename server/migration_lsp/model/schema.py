@@ -23,7 +23,7 @@ _T = TypeVar("_T")
 class Source:
     """The migration that a build's definitions in it are in, held once for all of them: a later
     build of a newer version of it (see :class:`migration_lsp.model.build.Schemas`) moves them
-    all to that version at once, and only those whose statement moved one by one."""
+    all to that version at once, and those of each statement that moved with its :class:`Placed`."""
 
     __slots__ = ("migration",)
 
@@ -31,14 +31,26 @@ class Source:
         self.migration = migration
 
 
+class Placed:
+    """The top-level statement that a build's definitions in it are in, held once for all of
+    them: a later build of a newer version of the literal moves them all by moving this, as
+    their offsets are kept from its start."""
+
+    __slots__ = ("top",)
+
+    def __init__(self, top: Statement) -> None:
+        self.top = top
+
+
 @dataclass(eq=False, slots=True)
 class Definition:
     """Where an object is defined: its migration and a span of that migration's SQL."""
 
     source: Source = field(repr=False)
-    statement: Statement = field(repr=False)
-    start: int  # SQL offsets in the migration's literal
-    end: int
+    placed: Placed = field(repr=False)
+    nested: int  # the statement's place among its top-level statement's nested ones; -1: that statement
+    offset: int  # where the span starts and ends, from the top-level statement's start
+    length: int
 
     @property
     def migration(self) -> Migration:
@@ -48,6 +60,21 @@ class Definition:
     def path(self) -> Path:
         return self.migration.path
 
+    @property
+    def statement(self) -> Statement:
+        """The statement that defines it (nested in a ``DO`` block, or at the top)."""
+        top = self.placed.top
+        return top if self.nested < 0 else top.nested_at(self.nested)
+
+    @property
+    def start(self) -> int:
+        """SQL offset in the migration's literal."""
+        return self.placed.top.start + self.offset
+
+    @property
+    def end(self) -> int:
+        return self.placed.top.start + self.offset + self.length
+
     def doc_span(self) -> tuple[int, int]:
         """The span in the document that holds the migration."""
         return self.migration.literal.doc_span(self.start, self.end)
@@ -55,7 +82,7 @@ class Definition:
     @property
     def top(self) -> Statement:
         """The top-level statement that executes it (the ``DO`` block for a nested statement)."""
-        return self.statement.top
+        return self.placed.top
 
 
 @dataclass(eq=False)

@@ -313,13 +313,20 @@ class Statement:
 
     def nested(self) -> Iterator[Statement]:
         """Statements a DO block executes, recursively."""
+        return iter(self._placed_nested())
+
+    def nested_at(self, n: int) -> Statement:
+        """The ``n``-th of :meth:`nested`."""
+        return self._placed_nested()[n]
+
+    def _placed_nested(self) -> list[Statement]:
         if self._nested is None:
             self._nested = []
             for child in self.fact.children:
                 st = Statement(child, self.at(child.start), self.index, self)
                 self._nested.append(st)
                 self._nested.extend(st.nested())
-        return iter(self._nested)
+        return self._nested
 
     def held_guards(self) -> Iterator[tuple[Guard, int]]:
         """Guards of this statement and of every enclosing block, innermost first, each with
