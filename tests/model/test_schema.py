@@ -157,7 +157,7 @@ def test_indexes() -> None:
     ]
     assert t.indexes[1].expressions == ("lower(code)",)
     assert s.indexes[Name("idx_t_code")] is t.indexes[1]
-    assert t.indexed("user_id") and t.indexed("id") and not t.indexed("status")
+    assert {"user_id", "code", "id"} == t.leading_columns()
 
 
 def test_alter_table_replays_in_order() -> None:

@@ -172,13 +172,14 @@ class Table:
     policies: list[Policy] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
 
-    def indexed(self, column: str) -> bool:
-        """Does an index, the primary key or a unique constraint lead with ``column``?"""
-        leading = [i.columns[:1] for i in self.indexes]
-        leading += [k.columns[:1] for k in self.uniques]
-        if self.primary_key is not None:
-            leading.append(self.primary_key.columns[:1])
-        return (column,) in leading
+    def leading_columns(self) -> set[str]:
+        """The columns an index, the primary key or a unique constraint leads with: those a
+        lookup by that column alone can use."""
+        leading = {i.columns[0] for i in self.indexes if i.columns}
+        leading.update(k.columns[0] for k in self.uniques if k.columns)
+        if self.primary_key is not None and self.primary_key.columns:
+            leading.add(self.primary_key.columns[0])
+        return leading
 
     def policy(self, name: str) -> Policy | None:
         return next((p for p in self.policies if p.name == name), None)
@@ -247,6 +248,8 @@ class Schema:
     def may_have_changed(self, table: Name | str) -> bool:
         """Could a statement the model cannot follow have changed this table (one on a table
         whose name holds a ``${…}``, or one that drops a column or constraint so named)?"""
+        if not self.unplaced:  # asked of every table on every keystroke; most models have none
+            return False
         key = _key(table)
         return any(could_be(p, key) for p in self.unplaced)
 

@@ -49,6 +49,12 @@ def _added(table: Table, pieces: list[Piece]) -> Edits:
     return insert_pieces(table.defined.migration, [(place_for_table(table, p.section), p) for p in pieces])
 
 
+def _index_added(table: Table, column: str) -> Edits:
+    """Edits that add an index on ``column`` of ``table``: its SQL is written only for the fix
+    the user asks for, not for each unindexed table on every keystroke."""
+    return _added(table, [create_index(table.name, column)])
+
+
 class TableMissingRls(Rule):
     """Finds tables without `ENABLE ROW LEVEL SECURITY`.
 
@@ -199,10 +205,10 @@ class TableMissingIndex(Rule):
         for table in checked_tables(ctx):
             keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
             if keys:
-                if any(table.indexed(c) for c in keys):
+                if not table.leading_columns().isdisjoint(keys):
                     continue
                 column = keys[0]
-                fix = Fix(f"Index {column}", partial(_added, table, [create_index(table.name, column)]))
+                fix = Fix(f"Index {column}", partial(_index_added, table, column))
                 yield at_name(self.name, table, f"no index on the foreign key {column} of {table.name}", fix)
             elif not table.indexes and not table.uniques:
                 yield at_name(self.name, table, f"table {table.name} has no index besides its primary key")
@@ -242,50 +248,53 @@ def _created_by(st: Statement) -> Iterator[Name]:
                 yield canonical(Name(act.new_name, f.table.schema))
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """What one statement a top-level statement executes (itself first, then what it nests)
-    uses and creates, as far as its own text tells: uses that are always fine are left out."""
-
-    uses: tuple[tuple[Name, Name, Span], ...]  # (key, as written, relative span)
-    created: tuple[Name, ...]
-
-
-def _walk(top: Statement) -> tuple[_Step, ...]:
-    return tuple(_step(st) for st in (top, *top.nested()))
-
-
-def _step(st: Statement) -> _Step:
-    uses = []
-    # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
-    if not st.guarded("exists", "undefined_table"):
-        for name, span in _uses(st):
-            key = canonical(name)
-            # A name with a ${…} may be any table; PostgreSQL's catalogs exist before.
-            if not dynamic(key) and not system_catalog(key):
-                uses.append((key, name, span))
-    return _Step(tuple(uses), tuple(_created_by(st)))
-
-
-_steps = ByText(_walk)
-
-
 class _Relations:
     """Relations known to exist, with those named with a ``${…}`` apart: one of them may be any."""
 
     def __init__(self) -> None:
-        self.names: set[Name] = set()
+        self.names: dict[Name, None] = {}  # in the order they are created
         self.dynamic: list[Name] = []
 
     def add(self, names: Iterable[Name]) -> None:
         for name in names:
             if name not in self.names:
-                self.names.add(name)
+                self.names[name] = None
                 if dynamic(name):
                     self.dynamic.append(name)
 
     def may_hold(self, key: Name) -> bool:
         return key in self.names or any(could_be(n, key) for n in self.dynamic)
+
+
+@dataclass(frozen=True, slots=True)
+class _Top:
+    """What a top-level statement executes (itself first, then what it nests) creates, and
+    uses that none of those statements created before: whether those exist depends only on
+    the statements before it. Uses that are always fine are left out."""
+
+    uses: tuple[tuple[int, Name, Name, Span], ...]  # (0 itself, i its i-th nested statement; key; as written; relative span)
+    created: tuple[Name, ...]
+    dynamic: tuple[Name, ...]  # those of ``created`` named with a ``${…}``
+
+
+def _top(top: Statement) -> _Top:
+    uses = []
+    made = _Relations()
+    for i, st in enumerate((top, *top.nested())):
+        # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
+        if not st.guarded("exists", "undefined_table"):
+            for name, span in _uses(st):
+                key = canonical(name)
+                # A name with a ${…} may be any table; PostgreSQL's catalogs exist before.
+                if not dynamic(key) and not system_catalog(key) and not made.may_hold(key):
+                    uses.append((i, key, name, span))
+        made.add(_created_by(st))
+    return _Top(tuple(uses), tuple(made.names), tuple(made.dynamic))
+
+
+# Each top-level statement is walked once, when its text is new: a keystroke then costs a few
+# dictionary lookups per statement, not a walk of every statement it nests.
+_tops = ByText(_top)
 
 
 class UsedBeforeCreated(Rule):
@@ -330,29 +339,34 @@ class UsedBeforeCreated(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        walked = {m: [(top, _steps(m, top)) for top in m.statements] for m in ctx.migrations}
+        tops = {m: [_tops(m, top) for top in m.statements] for m in ctx.migrations}
+        external = ctx.config.external_schemas
         for m in ctx.migrations:
             # The order of separate literals is unknown: what another one creates may exist.
             elsewhere = _Relations()
-            for other, tops in walked.items():
+            for other, known in tops.items():
                 if other is not m:
-                    for _, steps in tops:
-                        for step in steps:
-                            elsewhere.add(step.created)
-            later = {name for _, steps in walked[m] for step in steps for name in step.created}
-            exists = _Relations()
+                    for t in known:
+                        elsewhere.add(t.created)
+            known = tops[m]
+            later = set().union(*(t.created for t in known))
+            # The top-level statement that first creates each relation, found from the last one
+            # back; a use in a statement after that one finds it.
+            first = {name: i for i in range(len(known) - 1, -1, -1) for name in known[i].created}
+            made_dynamic = [(i, name) for i, t in enumerate(known) for name in t.dynamic]
+            # Uses of a relation that no statement before creates by that name: few, and only
+            # those are asked about names with a ``${…}``, other literals and the platform.
+            unmet = [(i, use) for i, t in enumerate(known) if t.uses for use in t.uses if first.get(use[1], i) >= i]
             # One finding per table, at its first use: a delta literal uses a table many times.
             missing: dict[Name, tuple[Statement, Name, Span, set[int]]] = {}
-            for top, steps in walked[m]:
-                for i, step in enumerate(steps):
-                    for key, name, span in step.uses:
-                        # The platform's tables exist before.
-                        if exists.may_hold(key) or elsewhere.may_hold(key) or name.schema in ctx.config.external_schemas:
-                            continue
-                        if key not in missing:
-                            missing[key] = (top if i == 0 else list(top.nested())[i - 1], name, span, set())
-                        missing[key][3].add(top.index)
-                    exists.add(step.created)
+            for i, (step, key, name, span) in unmet:
+                # The platform's tables exist before.
+                if any(j < i and could_be(n, key) for j, n in made_dynamic) or elsewhere.may_hold(key) or name.schema in external:
+                    continue
+                top = m.statements[i]
+                if key not in missing:
+                    missing[key] = (top if step == 0 else list(top.nested())[step - 1], name, span, set())
+                missing[key][3].add(top.index)
             for key, (st, name, span, users) in missing.items():
                 where = "further down" if key in later else "nowhere in the migration"
                 uses = f"; {len(users)} statements use it" if len(users) > 1 else ""
