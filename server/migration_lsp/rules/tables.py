@@ -6,17 +6,19 @@ migration (a later section, a `DO` block); only what a fresh database ends up wi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 from weakref import WeakKeyDictionary
 
 from migration_lsp.findings import Edits, Finding, Fix
 from migration_lsp.fixes.scaffold import SECTIONS, Piece, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
-from migration_lsp.migration import ByText
+from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
+from migration_lsp.sql.expressions import CACHE_SIZE
 from migration_lsp.sql.facts import Kind, Name, Span, Statement
 from migration_lsp.workspace.index import relative
 
@@ -292,9 +294,105 @@ def _top(top: Statement) -> _Top:
     return _Top(tuple(uses), tuple(made.names), tuple(made.dynamic))
 
 
-# Each top-level statement is walked once, when its text is new: a keystroke then costs a few
-# dictionary lookups per statement, not a walk of every statement it nests.
+# Each top-level statement is walked once, when its text is new: a run that an edit changed
+# is read again from its statements' walks, not by walking all they nest.
 _tops = ByText(_top)
+
+RUN = 64  # top-level statements per run
+
+# A relation's name as runs and walks key it: plain strings, which hash and compare in C; a
+# walk asks about every relation a migration creates and uses on each keystroke.
+_Key = tuple[str, str | None]
+
+
+def _key(name: Name) -> _Key:
+    return (name.name, name.schema)
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What a run of consecutive top-level statements creates, and their uses of relations
+    that no statement of the run created before: whether those exist depends only on the
+    statements before the run."""
+
+    created: frozenset[_Key]
+    needs: frozenset[_Key]  # the keys of ``unmet``
+    unmet: tuple[tuple[int, int, Name, Name, Span], ...]  # (top-level statement in the run, statement in it; key; as written; relative span)
+    dynamic: tuple[tuple[int, Name], ...]  # the names of ``created`` with a ``${…}``, each with the statement in the run that creates it first
+
+
+def _run(m: Migration, tops: Sequence[Statement]) -> _Run:
+    made: set[_Key] = set()
+    unmet: list[tuple[int, int, Name, Name, Span]] = []
+    made_dynamic: list[tuple[int, Name]] = []
+    for i, top in enumerate(tops):
+        t = _tops(m, top)
+        unmet += [(i, *use) for use in t.uses if _key(use[1]) not in made]
+        made_dynamic += [(i, name) for name in t.dynamic if _key(name) not in made]
+        made.update(map(_key, t.created))
+    return _Run(frozenset(made), frozenset(_key(use[2]) for use in unmet), tuple(unmet), tuple(made_dynamic))
+
+
+class _Runs:
+    """What :func:`_run` says of each run of :data:`RUN` top-level statements of a migration,
+    kept by the literal's dialect and the run's texts: a keystroke changes a statement or two,
+    and the runs around it are each a lookup and a set operation, not a walk of their
+    statements. An edit that adds or removes a statement moves the runs after it: they are
+    read again once."""
+
+    _KEPT = CACHE_SIZE // RUN
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, tuple[str, ...]], _Run] = {}  # oldest first
+        self._lock = threading.Lock()
+
+    def of(self, m: Migration) -> Iterator[_Run]:
+        texts = [st.fact.text for st in m.statements]
+        for start in range(0, len(texts), RUN):
+            key = (m.dialect, tuple(texts[start : start + RUN]))
+            run = self._known.get(key)
+            if run is None:
+                run = _run(m, m.statements[start : start + RUN])
+                with self._lock:
+                    self._known[key] = run
+                    if len(self._known) > self._KEPT:
+                        del self._known[next(iter(self._known))]
+            yield run
+
+
+_runs = _Runs()
+
+
+@dataclass(frozen=True, slots=True)
+class _Walked:
+    """What a migration creates, and its uses of relations that no statement before the use
+    creates by that name, in order: the only uses that may be of a missing relation."""
+
+    made: set[_Key]
+    dynamic: list[tuple[int, Name]]  # (top-level statement, name with a ``${…}`` it creates)
+    unmet: list[tuple[int, int, Name, Name, Span]]  # (top-level statement, statement in it; key; as written; relative span)
+
+    def may_hold(self, key: Name) -> bool:
+        """Does it create ``key``, or a name with a ``${…}`` that may be it?"""
+        return _key(key) in self.made or any(could_be(name, key) for _, name in self.dynamic)
+
+    def may_be_before(self, key: Name, top: int) -> bool:
+        """Does a top-level statement before ``top`` create a name with a ``${…}`` that may be ``key``?"""
+        return any(i < top and could_be(name, key) for i, name in self.dynamic)
+
+
+def _walk(m: Migration) -> _Walked:
+    made: set[_Key] = set()
+    made_dynamic: list[tuple[int, Name]] = []
+    unmet: list[tuple[int, int, Name, Name, Span]] = []
+    for n, run in enumerate(_runs.of(m)):
+        start = n * RUN
+        # Most runs use only what the runs before them create: one subset test says so.
+        if not run.needs <= made:
+            unmet += [(start + i, step, key, name, span) for i, step, key, name, span in run.unmet if _key(key) not in made]
+        made_dynamic += [(start + i, name) for i, name in run.dynamic]
+        made |= run.created
+    return _Walked(made, made_dynamic, unmet)
 
 
 class UsedBeforeCreated(Rule):
@@ -339,38 +437,27 @@ class UsedBeforeCreated(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        tops = {m: [_tops(m, top) for top in m.statements] for m in ctx.migrations}
+        walked = {m: _walk(m) for m in ctx.migrations}
         external = ctx.config.external_schemas
         for m in ctx.migrations:
+            own = walked[m]
             # The order of separate literals is unknown: what another one creates may exist.
-            elsewhere = _Relations()
-            for other, known in tops.items():
-                if other is not m:
-                    for t in known:
-                        elsewhere.add(t.created)
-            known = tops[m]
-            later = set().union(*(t.created for t in known))
-            # The top-level statement that first creates each relation, found from the last one
-            # back; a use in a statement after that one finds it.
-            first = {name: i for i in range(len(known) - 1, -1, -1) for name in known[i].created}
-            made_dynamic = [(i, name) for i, t in enumerate(known) for name in t.dynamic]
-            # Uses of a relation that no statement before creates by that name: few, and only
-            # those are asked about names with a ``${…}``, other literals and the platform.
-            unmet = [(i, use) for i, t in enumerate(known) if t.uses for use in t.uses if first.get(use[1], i) >= i]
+            others = [w for other, w in walked.items() if other is not m]
             # One finding per table, at its first use: a delta literal uses a table many times.
             missing: dict[Name, tuple[Statement, Name, Span, set[int]]] = {}
-            for i, (step, key, name, span) in unmet:
+            for i, step, key, name, span in own.unmet:
                 # The platform's tables exist before.
-                if any(j < i and could_be(n, key) for j, n in made_dynamic) or elsewhere.may_hold(key) or name.schema in external:
+                if own.may_be_before(key, i) or any(w.may_hold(key) for w in others) or name.schema in external:
                     continue
                 top = m.statements[i]
                 if key not in missing:
                     missing[key] = (top if step == 0 else list(top.nested())[step - 1], name, span, set())
                 missing[key][3].add(top.index)
             for key, (st, name, span, users) in missing.items():
-                where = "further down" if key in later else "nowhere in the migration"
+                later = _key(key) in own.made
+                where = "further down" if later else "nowhere in the migration"
                 uses = f"; {len(users)} statements use it" if len(users) > 1 else ""
-                sources = ctx.workspace.sql_files_creating(key) if ctx.workspace is not None and key not in later else []
+                sources = ctx.workspace.sql_files_creating(key) if ctx.workspace is not None and not later else []
                 found = ""
                 if sources:
                     files = ", ".join(relative(p, ctx.config.root) for p in sources)
