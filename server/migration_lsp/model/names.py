@@ -35,6 +35,8 @@ def system_catalog(name: Name) -> bool:
     """Is it one of PostgreSQL's own catalogs, never an app's table: ``information_schema.*``,
     ``pg_catalog.*``, or ``pg_*`` (``pg_stat_statements``)? A name the code wrote with its
     schema in one string (``.from('information_schema.columns')``) counts too."""
+    if name.schema is None and "." not in name.name:  # most names: asked of every table on every keystroke
+        return name.name.startswith("pg_")
     schema, _, rest = name.name.rpartition(".") if name.schema is None else (name.schema, ".", name.name)
     return schema in SYSTEM_SCHEMAS or schema.startswith("pg_") or rest.startswith("pg_")
 
