@@ -41,8 +41,9 @@ _checked: WeakKeyDictionary[Context, list[Table]] = WeakKeyDictionary()
 def at_name(rule: str, table: Table, message: str, fix: Fix | None = None) -> Finding:
     """A finding on the table's name in its ``CREATE TABLE``."""
     d = table.defined
-    span = d.statement.fact.name_span
-    start, end = d.statement.span(span) if span is not None else (d.start, d.end)
+    st = d.statement
+    span = st.fact.name_span
+    start, end = st.span(span) if span is not None else (d.start, d.end)
     return d.migration.finding(rule, message, start, end, fix)
 
 
