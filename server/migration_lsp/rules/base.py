@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import threading
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar, Iterable, Iterator, Literal, Sequence
+from itertools import compress
+from typing import Callable, ClassVar, Iterable, Iterator, Literal, Sequence
 
 from migration_lsp.config import Config
 from migration_lsp.findings import Finding, Severity
@@ -13,6 +15,7 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.build import Schemas, build_schema
 from migration_lsp.model.schema import Schema
+from migration_lsp.sql.analyze import CACHE_SIZE
 from migration_lsp.sql.facts import Statement
 from migration_lsp.workspace.index import WorkspaceIndex
 
@@ -21,6 +24,37 @@ from migration_lsp.workspace.index import WorkspaceIndex
 FixSafety = Literal["safe", "unsafe", "sometimes", "none"]
 # Who reports a rule's findings: its own check, the suppression pass, or verify on PostgreSQL.
 ReportedBy = Literal["check", "suppressions", "verify"]
+
+
+class Sieve:
+    """The top-level statements of a migration in which a rule that reads the whole literal may
+    find something, as ``may_find`` tells from the statement alone (it and the statements it
+    nests, not what runs before it): a superset of where the rule finds something, which the
+    rule then reads around. Kept by the literal's dialect and the statement's text, as the fact
+    is: a check after a keystroke asks ``may_find`` only about the statements the keystroke
+    made, and passes over the others without a call per statement."""
+
+    def __init__(self, may_find: Callable[[Statement], bool]) -> None:
+        self._may_find = may_find
+        self._known: dict[str, dict[str, bool]] = {}  # by dialect, then by text, oldest first
+        self._lock = threading.Lock()
+
+    def __call__(self, m: Migration) -> list[Statement]:
+        known = self._known.setdefault(m.dialect, {})
+        texts = [st.fact.text for st in m.statements]
+        found = list(map(known.get, texts))
+        new: dict[str, bool] = {}
+        at = 0
+        for _ in range(found.count(None)):  # found with list.index: a keystroke makes one or two
+            at = found.index(None, at)
+            hit = new.get(texts[at])
+            found[at] = new[texts[at]] = self._may_find(m.statements[at]) if hit is None else hit
+        if new:
+            with self._lock:
+                known.update(new)
+                while len(known) > CACHE_SIZE:
+                    del known[next(iter(known))]
+        return list(compress(m.statements, found))
 
 
 @dataclass(eq=False)
@@ -38,16 +72,23 @@ class Context:
     # :class:`Schemas`); None: built from scratch.
     schemas: Schemas | None = None
 
-    def executed(self) -> Iterator[tuple[Migration, Statement]]:
-        """Every statement every migration executes, with its migration."""
+    def executed(self, sieve: Sieve | None = None) -> Iterator[tuple[Migration, Statement]]:
+        """Every statement every migration executes, with its migration; with ``sieve``, those
+        of the top-level statements it lets through."""
         for m in self.migrations:
             if self.statement is not None:
                 yield m, self.statement
                 for st in self.statement.nested():
                     yield m, st
                 continue
-            for st in m.all_statements():
-                yield m, st
+            if sieve is None:
+                for st in m.all_statements():
+                    yield m, st
+                continue
+            for top in sieve(m):
+                yield m, top
+                for st in top.nested():
+                    yield m, st
 
     @cached_property
     def schema(self) -> Schema:

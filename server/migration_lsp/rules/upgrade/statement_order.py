@@ -10,11 +10,19 @@ from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import insert_before
 from migration_lsp.migration import Migration
 from migration_lsp.model.names import canonical
-from migration_lsp.rules.base import Context, Rule
+from migration_lsp.rules.base import Context, Rule, Sieve
 from migration_lsp.sql.facts import Column, Kind, Name, Statement
 from migration_lsp.sql.uses import column_uses, name_span
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
+
+
+def _adds_column(top: Statement) -> bool:
+    return any(f.kind == Kind.ALTER_TABLE and f.table is not None and any(a.kind == "add_column" and a.column for a in f.actions) for f in top.fact.walk())
+
+
+# Most literals add no column with ALTER TABLE: those need no look at what the others use.
+_ADDING = Sieve(_adds_column)
 
 
 class ColumnUsedBeforeAdded(Rule):
@@ -61,20 +69,23 @@ class ColumnUsedBeforeAdded(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
-            statements = list(m.all_statements())
             added: dict[tuple[Name, str], Statement] = {}
+            for top in _ADDING(m):
+                for st in (top, *top.nested()):
+                    f = st.fact
+                    if f.kind == Kind.ALTER_TABLE and f.table is not None:
+                        for act in f.actions:
+                            # Without IF NOT EXISTS the use fails on those databases just the same.
+                            if act.kind == "add_column" and act.column:
+                                added.setdefault((canonical(f.table), act.column), st)
+            if not added:
+                continue
+            statements = list(m.all_statements())
             created: dict[Name, int] = {}
             for st in statements:
                 f = st.fact
                 if f.kind == Kind.CREATE_TABLE and f.name is not None:
                     created.setdefault(canonical(f.name), st.start)
-                if f.kind == Kind.ALTER_TABLE and f.table is not None:
-                    for act in f.actions:
-                        # Without IF NOT EXISTS the use fails on those databases just the same.
-                        if act.kind == "add_column" and act.column:
-                            added.setdefault((canonical(f.table), act.column), st)
-            if not added:
-                continue
             first_use: dict[tuple[Name, str], Statement] = {}
             for st in statements:
                 seen = set()
