@@ -34,6 +34,12 @@ STEPS = [
     BASELINE.replace("(state)", "(state, id)").replace("total >= 0", "total > 0").replace("NUMERIC(10, 2)", "NUMERIC(12, 2)"),
     BASELINE.replace("CREATE TABLE IF NOT EXISTS shop_items", "CREATE TABLE shop_items").replace("name TEXT)", "name TEXT, sku TEXT)"),
     BASELINE.replace("name TEXT)", "name TEXT, sku TEXT)") + "ALTER TABLE shop_items ADD COLUMN IF NOT EXISTS sku TEXT;\n",
+    # The index moves to another table: the build over the baseline replays the one it was on there, the fresh build does not.
+    BASELINE.replace("ON shop_orders(state)", "ON shop_items(name)"),
+    BASELINE.replace("ON shop_orders(state)", "ON shop_items(name)").replace("name TEXT)", "name TEXT, sku TEXT)"),
+    # A statement on a table only the app names may have changed any: nothing is said, then all of it again.
+    BASELINE.replace("DEFAULT 0", "DEFAULT 1") + "ALTER TABLE ${TABLE} ADD COLUMN IF NOT EXISTS note TEXT;\n",
+    BASELINE.replace("DEFAULT 0", "DEFAULT 1"),
     BASELINE,
 ]
 
