@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
-from typing import Callable, ClassVar, Iterable, Iterator, Literal, Sequence
+from typing import Callable, ClassVar, Generic, Iterable, Iterator, Literal, Sequence, TypeVar, cast
 
 from migration_lsp.config import Config
 from migration_lsp.findings import Finding, Severity
@@ -26,35 +26,39 @@ FixSafety = Literal["safe", "unsafe", "sometimes", "none"]
 ReportedBy = Literal["check", "suppressions", "verify"]
 
 
-class Sieve:
-    """The top-level statements of a migration in which a rule that reads the whole literal may
-    find something, as ``may_find`` tells from the statement alone (it and the statements it
-    nests, not what runs before it): a superset of where the rule finds something, which the
-    rule then reads around. Kept by the literal's dialect and the statement's text, as the fact
-    is: a check after a keystroke asks ``may_find`` only about the statements the keystroke
-    made, and passes over the others without a call per statement."""
+_T = TypeVar("_T")
 
-    def __init__(self, may_find: Callable[[Statement], bool]) -> None:
-        self._may_find = may_find
-        self._known: dict[str, dict[str, bool]] = {}  # by dialect, then by text, oldest first
+
+class PerStatement(Generic[_T]):
+    """What ``of`` says (never None) of each top-level statement of a migration, from the
+    statement alone: it and the statements it nests, not where it is nor what runs before it.
+    Kept by the literal's dialect and the statement's text, as the fact is: a check after a
+    keystroke asks ``of`` only about the statements the keystroke made, and reads what it said
+    of the others without a call per statement. Rules that read the whole literal use it to find
+    the few statements worth reading around (see :meth:`Context.executed`)."""
+
+    def __init__(self, of: Callable[[Statement], _T]) -> None:
+        self._of = of
+        self._known: dict[str, dict[str, _T]] = {}  # by dialect, then by text, oldest first
         self._lock = threading.Lock()
 
-    def __call__(self, m: Migration) -> list[Statement]:
+    def __call__(self, m: Migration) -> list[_T]:
+        """What ``of`` says of each of ``m.statements``, in order."""
         known = self._known.setdefault(m.dialect, {})
         texts = [st.fact.text for st in m.statements]
-        found = list(map(known.get, texts))
-        new: dict[str, bool] = {}
+        found: list[_T | None] = list(map(known.get, texts))
+        new: dict[str, _T] = {}
         at = 0
         for _ in range(found.count(None)):  # found with list.index: a keystroke makes one or two
             at = found.index(None, at)
             hit = new.get(texts[at])
-            found[at] = new[texts[at]] = self._may_find(m.statements[at]) if hit is None else hit
+            found[at] = new[texts[at]] = self._of(m.statements[at]) if hit is None else hit
         if new:
             with self._lock:
                 known.update(new)
                 while len(known) > CACHE_SIZE:
                     del known[next(iter(known))]
-        return list(compress(m.statements, found))
+        return cast(list[_T], found)  # no None is left
 
 
 @dataclass(eq=False)
@@ -72,20 +76,20 @@ class Context:
     # :class:`Schemas`); None: built from scratch.
     schemas: Schemas | None = None
 
-    def executed(self, sieve: Sieve | None = None) -> Iterator[tuple[Migration, Statement]]:
-        """Every statement every migration executes, with its migration; with ``sieve``, those
-        of the top-level statements it lets through."""
+    def executed(self, within: PerStatement[bool] | None = None) -> Iterator[tuple[Migration, Statement]]:
+        """Every statement every migration executes, with its migration; with ``within``, those
+        of the top-level statements it says True of (a superset of where the rule finds something)."""
         for m in self.migrations:
             if self.statement is not None:
                 yield m, self.statement
                 for st in self.statement.nested():
                     yield m, st
                 continue
-            if sieve is None:
+            if within is None:
                 for st in m.all_statements():
                     yield m, st
                 continue
-            for top in sieve(m):
+            for top in compress(m.statements, within(m)):
                 yield m, top
                 for st in top.nested():
                     yield m, st

@@ -4,25 +4,56 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from itertools import compress
+from operator import attrgetter, not_
+from typing import Iterable, Iterator, NamedTuple
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import insert_before
 from migration_lsp.migration import Migration
 from migration_lsp.model.names import canonical
-from migration_lsp.rules.base import Context, Rule, Sieve
+from migration_lsp.rules.base import Context, PerStatement, Rule
 from migration_lsp.sql.facts import Column, Kind, Name, Statement
 from migration_lsp.sql.uses import column_uses, name_span
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
 
 
-def _adds_column(top: Statement) -> bool:
-    return any(f.kind == Kind.ALTER_TABLE and f.table is not None and any(a.kind == "add_column" and a.column for a in f.actions) for f in top.fact.walk())
+def _adds(top: Statement) -> frozenset[tuple[Name, str]]:
+    """The (table, column) pairs that a top-level statement and those it nests add with ALTER
+    TABLE … ADD COLUMN, keyed as the model keys them."""
+    adds = frozenset((canonical(f.table), a.column) for f in top.fact.walk() if f.kind == Kind.ALTER_TABLE and f.table is not None for a in f.actions if a.kind == "add_column" and a.column)
+    return adds or _NO_COLUMNS  # one empty set for the thousands of statements that add none
 
 
-# Most literals add no column with ALTER TABLE: those need no look at what the others use.
-_ADDING = Sieve(_adds_column)
+_NO_COLUMNS: frozenset[tuple[Name, str]] = frozenset()
+_NO_TABLES: frozenset[Name] = frozenset()
+
+
+class _Reads(NamedTuple):
+    """What a top-level statement and those it nests need to exist, keyed as the model keys it."""
+
+    uses: frozenset[tuple[Name, str]]  # columns, by table
+    creates: frozenset[Name]  # the tables a CREATE TABLE creates, which a use above it needs
+
+
+def _reads(top: Statement) -> _Reads:
+    facts = list(top.fact.walk())
+    uses = frozenset((canonical(u.table), u.column) for f in facts for u in column_uses(f))
+    creates = frozenset(canonical(f.name) for f in facts if f.kind == Kind.CREATE_TABLE and f.name is not None)
+    return _Reads(uses or _NO_COLUMNS, creates or _NO_TABLES)
+
+
+# Most literals add no column with ALTER TABLE: what the others read is only asked of those that do.
+_ADDS = PerStatement(_adds)
+_READS = PerStatement(_reads)
+
+
+def _executed(m: Migration, selectors: Iterable[object]) -> Iterator[Statement]:
+    """The statements that the top-level statements ``selectors`` picks execute, in order."""
+    for top in compress(m.statements, selectors):
+        yield top
+        yield from top.nested()
 
 
 class ColumnUsedBeforeAdded(Rule):
@@ -70,24 +101,25 @@ class ColumnUsedBeforeAdded(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
             added: dict[tuple[Name, str], Statement] = {}
-            for top in _ADDING(m):
-                for st in (top, *top.nested()):
-                    f = st.fact
-                    if f.kind == Kind.ALTER_TABLE and f.table is not None:
-                        for act in f.actions:
-                            # Without IF NOT EXISTS the use fails on those databases just the same.
-                            if act.kind == "add_column" and act.column:
-                                added.setdefault((canonical(f.table), act.column), st)
+            for st in _executed(m, _ADDS(m)):
+                f = st.fact
+                if f.kind == Kind.ALTER_TABLE and f.table is not None:
+                    for act in f.actions:
+                        # Without IF NOT EXISTS the use fails on those databases just the same.
+                        if act.kind == "add_column" and act.column:
+                            added.setdefault((canonical(f.table), act.column), st)
             if not added:
                 continue
-            statements = list(m.all_statements())
+            # The tables of the added columns, and those the added columns reference (for the fix).
+            tables = {table for table, _ in added} | {canonical(refs) for st in added.values() for a in st.fact.actions if a.column_def is not None and (refs := a.column_def.references) is not None}
+            reads = _READS(m)
             created: dict[Name, int] = {}
-            for st in statements:
+            for st in _executed(m, map(not_, map(tables.isdisjoint, map(attrgetter("creates"), reads)))):
                 f = st.fact
                 if f.kind == Kind.CREATE_TABLE and f.name is not None:
                     created.setdefault(canonical(f.name), st.start)
             first_use: dict[tuple[Name, str], Statement] = {}
-            for st in statements:
+            for st in _executed(m, map(not_, map(frozenset(added).isdisjoint, map(attrgetter("uses"), reads)))):
                 seen = set()
                 for u in column_uses(st.fact):
                     table, column, after = canonical(u.table), u.column, u.after
