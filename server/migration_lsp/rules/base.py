@@ -61,6 +61,14 @@ class PerStatement(Generic[_T]):
         return cast(list[_T], found)  # no None is left
 
 
+def executed_in(m: Migration, selectors: Iterable[object]) -> Iterator[Statement]:
+    """What the top-level statements of ``m`` that ``selectors`` picks (as ``itertools.compress``
+    does) execute, in order: each, then the statements it nests."""
+    for top in compress(m.statements, selectors):
+        yield top
+        yield from top.nested()
+
+
 @dataclass(eq=False)
 class Context:
     """What rules read: every migration in scope, and the workspace around them."""
@@ -89,10 +97,8 @@ class Context:
                 for st in m.all_statements():
                     yield m, st
                 continue
-            for top in compress(m.statements, within(m)):
-                yield m, top
-                for st in top.nested():
-                    yield m, st
+            for st in executed_in(m, within(m)):
+                yield m, st
 
     @cached_property
     def schema(self) -> Schema:
