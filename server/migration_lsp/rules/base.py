@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import threading
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar, Iterable, Iterator, Literal, Sequence
+from itertools import compress
+from typing import Callable, ClassVar, Generic, Iterable, Iterator, Literal, Sequence, TypeVar, cast
 
 from migration_lsp.config import Config
 from migration_lsp.findings import Finding, Severity
@@ -13,6 +15,7 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.build import Schemas, build_schema
 from migration_lsp.model.schema import Schema
+from migration_lsp.sql.analyze import CACHE_SIZE
 from migration_lsp.sql.facts import Statement
 from migration_lsp.workspace.index import WorkspaceIndex
 
@@ -21,6 +24,49 @@ from migration_lsp.workspace.index import WorkspaceIndex
 FixSafety = Literal["safe", "unsafe", "sometimes", "none"]
 # Who reports a rule's findings: its own check, the suppression pass, or verify on PostgreSQL.
 ReportedBy = Literal["check", "suppressions", "verify"]
+
+
+_T = TypeVar("_T")
+
+
+class PerStatement(Generic[_T]):
+    """What ``of`` says (never None) of each top-level statement of a migration, from the
+    statement alone: it and the statements it nests, not where it is nor what runs before it.
+    Kept by the literal's dialect and the statement's text, as the fact is: a check after a
+    keystroke asks ``of`` only about the statements the keystroke made, and reads what it said
+    of the others without a call per statement. Rules that read the whole literal use it to find
+    the few statements worth reading around (see :meth:`Context.executed`)."""
+
+    def __init__(self, of: Callable[[Statement], _T]) -> None:
+        self._of = of
+        self._known: dict[str, dict[str, _T]] = {}  # by dialect, then by text, oldest first
+        self._lock = threading.Lock()
+
+    def __call__(self, m: Migration) -> list[_T]:
+        """What ``of`` says of each of ``m.statements``, in order."""
+        known = self._known.setdefault(m.dialect, {})
+        texts = [st.fact.text for st in m.statements]
+        found: list[_T | None] = list(map(known.get, texts))
+        new: dict[str, _T] = {}
+        at = 0
+        for _ in range(found.count(None)):  # found with list.index: a keystroke makes one or two
+            at = found.index(None, at)
+            hit = new.get(texts[at])
+            found[at] = new[texts[at]] = self._of(m.statements[at]) if hit is None else hit
+        if new:
+            with self._lock:
+                known.update(new)
+                while len(known) > CACHE_SIZE:
+                    del known[next(iter(known))]
+        return cast(list[_T], found)  # no None is left
+
+
+def executed_in(m: Migration, selectors: Iterable[object]) -> Iterator[Statement]:
+    """What the top-level statements of ``m`` that ``selectors`` picks (as ``itertools.compress``
+    does) execute, in order: each, then the statements it nests."""
+    for top in compress(m.statements, selectors):
+        yield top
+        yield from top.nested()
 
 
 @dataclass(eq=False)
@@ -38,15 +84,20 @@ class Context:
     # :class:`Schemas`); None: built from scratch.
     schemas: Schemas | None = None
 
-    def executed(self) -> Iterator[tuple[Migration, Statement]]:
-        """Every statement every migration executes, with its migration."""
+    def executed(self, within: PerStatement[bool] | None = None) -> Iterator[tuple[Migration, Statement]]:
+        """Every statement every migration executes, with its migration; with ``within``, those
+        of the top-level statements it says True of (a superset of where the rule finds something)."""
         for m in self.migrations:
             if self.statement is not None:
                 yield m, self.statement
                 for st in self.statement.nested():
                     yield m, st
                 continue
-            for st in m.all_statements():
+            if within is None:
+                for st in m.all_statements():
+                    yield m, st
+                continue
+            for st in executed_in(m, within(m)):
                 yield m, st
 
     @cached_property

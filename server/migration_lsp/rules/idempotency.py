@@ -7,7 +7,7 @@ from typing import Callable, Iterable, Iterator
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words
 from migration_lsp.migration import Migration
-from migration_lsp.rules.base import Context, Rule
+from migration_lsp.rules.base import Context, PerStatement, Rule
 from migration_lsp.sql.facts import Constraint, Fact, Guard, Kind, Name, Span, Statement
 from migration_lsp.sql.quote import sql_ident, sql_string
 
@@ -276,6 +276,19 @@ def _policy_guard(st: Statement) -> tuple[Guard, int] | None:
     return None
 
 
+def _unguarded_policy(top: Statement) -> bool:
+    """Does the statement create a policy, or nest one, that no guard of its own block checks?"""
+    for st in (top, *top.nested()):
+        f = st.fact
+        if f.kind == Kind.CREATE_POLICY and f.name is not None and f.table is not None and _policy_guard(st) is None and not st.catches("duplicate_object"):
+            return True
+    return False
+
+
+# Only a policy its own block leaves unguarded is looked for among the statements before it.
+_UNGUARDED_POLICIES = PerStatement(_unguarded_policy)
+
+
 class PolicyNotGuarded(Rule):
     """Finds `CREATE POLICY` with no existence check.
 
@@ -318,7 +331,7 @@ class PolicyNotGuarded(Rule):
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        for m, st in ctx.executed():
+        for m, st in ctx.executed(_UNGUARDED_POLICIES):
             f = st.fact
             if f.kind != Kind.CREATE_POLICY or f.name is None or f.table is None:
                 continue
@@ -437,6 +450,18 @@ def _raises(con: Constraint) -> str:
     return _CONSTRAINT_RAISES.get(con.kind, "duplicate_object")
 
 
+_CREATES = frozenset({*_OR_REPLACE, *_IF_NOT_EXISTS, Kind.CREATE_TRIGGER, Kind.CREATE_TYPE, Kind.CREATE_DOMAIN, Kind.ALTER_PUBLICATION})
+
+
+def _creates(top: Statement) -> bool:
+    """Does the statement, or one it nests, make an object that create-not-idempotent looks at?
+    Most ALTER TABLEs (ENABLE ROW LEVEL SECURITY, ADD COLUMN) add no constraint."""
+    return any(f.kind in _CREATES or (f.kind == Kind.ALTER_TABLE and any(a.kind == "add_constraint" for a in f.actions)) for f in top.fact.walk())
+
+
+_CREATING = PerStatement(_creates)
+
+
 class CreateNotIdempotent(Rule):
     """Finds other `CREATE` statements, `ADD CONSTRAINT` and `ADD TABLE` that fail on a second run.
 
@@ -500,7 +525,7 @@ class CreateNotIdempotent(Rule):
     fix_dialects = _EVERY_DIALECT
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        for m, st in ctx.executed():
+        for m, st in ctx.executed(_CREATING):
             f = st.fact
             # SQLite's views and triggers and MySQL's triggers take IF NOT EXISTS; PostgreSQL's do
             # not parse with it, which syntax-error reports.

@@ -4,17 +4,50 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from operator import attrgetter, not_
+from typing import Iterable, NamedTuple
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import insert_before
 from migration_lsp.migration import Migration
 from migration_lsp.model.names import canonical
-from migration_lsp.rules.base import Context, Rule
+from migration_lsp.rules.base import Context, PerStatement, Rule, executed_in
 from migration_lsp.sql.facts import Column, Kind, Name, Statement
 from migration_lsp.sql.uses import column_uses, name_span
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
+
+
+# One empty set for the thousands of statements that add, use or create none: a set per
+# statement, kept across checks, would cost the collector's full passes.
+_NO_COLUMNS: frozenset[tuple[Name, str]] = frozenset()
+_NO_TABLES: frozenset[Name] = frozenset()
+
+
+def _adds(top: Statement) -> frozenset[tuple[Name, str]]:
+    """The (table, column) pairs that a top-level statement and those it nests add with ALTER
+    TABLE … ADD COLUMN, keyed as the model keys them."""
+    adds = frozenset((canonical(f.table), a.column) for f in top.fact.walk() if f.kind == Kind.ALTER_TABLE and f.table is not None for a in f.actions if a.kind == "add_column" and a.column)
+    return adds or _NO_COLUMNS
+
+
+class _Reads(NamedTuple):
+    """What a top-level statement and those it nests need to exist, keyed as the model keys it."""
+
+    uses: frozenset[tuple[Name, str]]  # columns, by table
+    creates: frozenset[Name]  # the tables a CREATE TABLE creates, which a use above it needs
+
+
+def _reads(top: Statement) -> _Reads:
+    facts = list(top.fact.walk())
+    uses = frozenset((canonical(u.table), u.column) for f in facts for u in column_uses(f))
+    creates = frozenset(canonical(f.name) for f in facts if f.kind == Kind.CREATE_TABLE and f.name is not None)
+    return _Reads(uses or _NO_COLUMNS, creates or _NO_TABLES)
+
+
+# Most literals add no column with ALTER TABLE: what the others read is only asked of those that do.
+_ADDS = PerStatement(_adds)
+_READS = PerStatement(_reads)
 
 
 class ColumnUsedBeforeAdded(Rule):
@@ -61,13 +94,9 @@ class ColumnUsedBeforeAdded(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
-            statements = list(m.all_statements())
             added: dict[tuple[Name, str], Statement] = {}
-            created: dict[Name, int] = {}
-            for st in statements:
+            for st in executed_in(m, _ADDS(m)):
                 f = st.fact
-                if f.kind == Kind.CREATE_TABLE and f.name is not None:
-                    created.setdefault(canonical(f.name), st.start)
                 if f.kind == Kind.ALTER_TABLE and f.table is not None:
                     for act in f.actions:
                         # Without IF NOT EXISTS the use fails on those databases just the same.
@@ -75,8 +104,18 @@ class ColumnUsedBeforeAdded(Rule):
                             added.setdefault((canonical(f.table), act.column), st)
             if not added:
                 continue
+            # The tables of the added columns, and those the added columns reference (for the fix).
+            tables = {table for table, _ in added} | {canonical(refs) for st in added.values() for a in st.fact.actions if a.column_def is not None and (refs := a.column_def.references) is not None}
+            # Only the statements that create those tables, and those that use an added column,
+            # each found by a set test in C rather than a call per statement.
+            reads = _READS(m)
+            created: dict[Name, int] = {}
+            for st in executed_in(m, map(not_, map(tables.isdisjoint, map(attrgetter("creates"), reads)))):
+                f = st.fact
+                if f.kind == Kind.CREATE_TABLE and f.name is not None:
+                    created.setdefault(canonical(f.name), st.start)
             first_use: dict[tuple[Name, str], Statement] = {}
-            for st in statements:
+            for st in executed_in(m, map(not_, map(frozenset(added).isdisjoint, map(attrgetter("uses"), reads)))):
                 seen = set()
                 for u in column_uses(st.fact):
                     table, column, after = canonical(u.table), u.column, u.after

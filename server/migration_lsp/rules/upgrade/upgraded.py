@@ -10,6 +10,7 @@ already exists.
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Callable, Generic, Iterable, Iterator, Sequence, TypeVar
@@ -18,6 +19,7 @@ from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_name
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
+from migration_lsp.model.build import Schemas
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table
 from migration_lsp.rules.base import Context, Rule
@@ -30,45 +32,54 @@ from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 # -- upgraded databases -----------------------------------------------------------------------
 
 
-def _pairs(fresh: Schema, upgraded: Schema) -> Iterator[tuple[Table, Table]]:
-    """Each table of a fresh database with the same table in an upgraded one, where the model
-    follows all that happens to it (no statement on a name with a ``${…}`` may have changed it)."""
-    unplaced = bool(upgraded.unplaced)  # most migrations have none: ask for no table then
-    for name, table in fresh.tables.items():  # keyed as the upgraded schema keys them
-        old = upgraded.tables.get(name)
-        if old is not None and not (unplaced and upgraded.may_have_changed(name)):
-            yield table, old
-
-
-_New = TypeVar("_New")
-_Old = TypeVar("_Old")
+_Obj = TypeVar("_Obj", Table, Index)
 _Result = TypeVar("_Result")
 
 
-class _Pairs(Generic[_New, _Old, _Result]):
-    """What was found comparing an object of a fresh schema with one of an upgraded schema, by
-    the two objects. A build after an edit takes over the objects of the tables the edit did not
-    touch (see :class:`migration_lsp.model.build.Schemas`), unchanged but for where they are
-    defined: what was found in them holds, and only the objects the edit made are compared.
-    Weak: an entry goes with its objects, when the builds that made them are let go."""
+class _Compared(Generic[_Obj, _Result]):
+    """What comparing each object of a fresh schema with the object of the same name in an
+    upgraded one found, where it found something, and which objects the two schemas hold.
 
-    def __init__(self, compare: Callable[[_New, _Old, frozenset[int]], _Result]) -> None:
-        self._compare = compare
-        self._found: weakref.WeakKeyDictionary[_New, dict[int, tuple[weakref.ref[_Old], _Result]]] = weakref.WeakKeyDictionary()
+    A build after an edit takes over the objects of the tables the edit did not touch (see
+    :class:`migration_lsp.model.build.Schemas`), unchanged but for where they are defined, each
+    under the name it had: with the comparison of the last builds of the same literals, only the
+    objects that either schema holds and the last did not are compared, and what was found in
+    the others holds while both of its objects are there.
+    """
 
-    def get(self, new: _New, old: _Old, current: frozenset[int]) -> _Result:
-        """``compare(new, old, current)``, where ``current`` holds the ids of the migrations checked
-        (those of the baseline are not among them): for objects the last build made, what it found."""
-        by_old = self._found.get(new)
-        hit = by_old.get(id(old)) if by_old is not None else None
-        if hit is not None and hit[0]() is old:
-            return hit[1]
-        found = self._compare(new, old, current)
-        # One entry per baseline the object is compared with, less those whose object is gone.
-        kept = {key: entry for key, entry in (by_old or {}).items() if entry[0]() is not None}
-        kept[id(old)] = (weakref.ref(old), found)
-        self._found[new] = kept
-        return found
+    def __init__(
+        self,
+        compare: Callable[[_Obj, _Obj, frozenset[int]], _Result | None],
+        fresh: dict[Name, _Obj],
+        upgraded: dict[Name, _Obj],
+        current: frozenset[int],
+        last: _Compared[_Obj, _Result] | None,
+    ) -> None:
+        self.fresh: set[_Obj] = set(fresh.values())
+        self.upgraded: set[_Obj] = set(upgraded.values())
+        # fresh object → (the upgraded one, what comparing them found)
+        self.found: dict[_Obj, tuple[_Obj, _Result]] = {}
+        made, remade = self.fresh, self.upgraded
+        if last is not None:
+            made, remade = self.fresh - last.fresh, self.upgraded - last.upgraded
+            self.found = {new: hit for new, hit in last.found.items() if new in self.fresh and hit[0] in self.upgraded}
+        names = [name for name, new in fresh.items() if new in made] if made else []
+        names += [name for name, old in upgraded.items() if old in remade] if remade else []
+        for name in dict.fromkeys(names):  # an edited table is new in both
+            new, old = fresh.get(name), upgraded.get(name)
+            if new is None or old is None:
+                continue
+            result = compare(new, old, current)
+            if result is None:
+                self.found.pop(new, None)
+            else:
+                self.found[new] = (old, result)
+
+    def pairs(self, fresh: dict[Name, _Obj]) -> list[tuple[Name, _Obj, _Obj, _Result]]:
+        """Where the comparison found something, by the fresh schema's names, in its order."""
+        if not self.found:
+            return []
+        return [(name, new, old, result) for name, new in fresh.items() if new in self.found for old, result in (self.found[new],)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,9 @@ class _Drift:
     checks: tuple[tuple[Check, str, str], ...]  # the CHECK constraint, its name, the upgraded one's expression
 
 
-def _drift(table: Table, old_table: Table, current: frozenset[int]) -> _Drift:
+def _drift(table: Table, old_table: Table, current: frozenset[int]) -> _Drift | None:
+    """How the two differ, or None where they do not (most tables, most of the time)."""
+
     def stale(defined_by: Migration, now: Statement) -> bool:
         """Did the baseline define the object, and does the statement that defines it now skip it there?"""
         return id(defined_by) not in current and _skipped_when_present(now)
@@ -121,17 +134,17 @@ def _drift(table: Table, old_table: Table, current: frozenset[int]) -> _Drift:
         if old_check is not None and stale(old_check.defined.migration, check.defined.statement):
             if normal(old_check.expression) != normal(check.expression):
                 checks.append((check, check.name, old_check.expression))
+    if not (missing or columns or policies or checks):
+        return None
     return _Drift(tuple(missing), tuple(columns), tuple(policies), tuple(checks))
 
 
-def _stale_index(index: Index, old: Index, current: frozenset[int]) -> bool:
+def _stale_index(index: Index, old: Index, current: frozenset[int]) -> bool | None:
     """Did the baseline define the index, and does the statement that defines it now skip it
-    there, with another shape than the upgraded database's?"""
-    return id(old.defined.migration) not in current and _skipped_when_present(index.defined.statement) and _index_shape(old) != _index_shape(index)
-
-
-_DRIFTS: _Pairs[Table, Table, _Drift] = _Pairs(_drift)
-_STALE_INDEXES: _Pairs[Index, Index, bool] = _Pairs(_stale_index)
+    there, with another shape than the upgraded database's? (None: no.)"""
+    if id(old.defined.migration) not in current and _skipped_when_present(index.defined.statement) and _index_shape(old) != _index_shape(index):
+        return True
+    return None
 
 
 def _skipped_when_present(st: Statement) -> bool:
@@ -212,7 +225,7 @@ class ColumnMissingOnUpgrade(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[Name, str]] = set()
         for baseline, upgraded in ctx.upgrades:
-            for table, drift in _Kept(ctx, baseline, upgraded).drifts:
+            for table, drift in _kept(ctx, baseline, upgraded).drifts:
                 for column in drift.missing:
                     if (table.name, column) not in reported:
                         reported.add((table.name, column))
@@ -261,19 +274,42 @@ def _without(definition: str, *pairs: tuple[str, str]) -> str:
 
 
 class _Kept:
-    """What a database built from one baseline keeps through the upgrade, beside a fresh one."""
+    """What a database built from one baseline keeps through the upgrade, beside a fresh one,
+    found once for both rules; with ``last``, the same of the last check of the same literals."""
 
-    def __init__(self, ctx: Context, baseline: Baseline, upgraded: Schema) -> None:
+    def __init__(self, ctx: Context, baseline: Baseline, upgraded: Schema, last: _Kept | None) -> None:
         self.upgraded = upgraded
-        self.fresh = ctx.schema
+        self.fresh = fresh = ctx.schema
         self.label = baseline.label
-        self.current = frozenset(id(m) for m in ctx.migrations)
+        self.current = current = frozenset(id(m) for m in ctx.migrations)
+        self._tables: _Compared[Table, _Drift] = _Compared(_drift, fresh.tables, upgraded.tables, current, last._tables if last else None)
+        self._indexes: _Compared[Index, bool] = _Compared(_stale_index, fresh.indexes, upgraded.indexes, current, last._indexes if last else None)
+        # Where the model follows all that happens to a table: no statement on a name with a
+        # ${…} may have changed it (most migrations have none: ask for no table then).
+        unplaced = upgraded.unplaced
+        self.drifts = [(table, drift) for name, table, _, drift in self._tables.pairs(fresh.tables) if not (unplaced and upgraded.may_have_changed(name))]
+        self.stale_indexes = [(name, index) for name, index, old, _ in self._indexes.pairs(fresh.indexes) if not (unplaced and upgraded.may_have_changed(old.table))]
 
-    @property
-    def drifts(self) -> Iterator[tuple[Table, _Drift]]:
-        """Each table of the fresh database that the upgraded one has too, with how they differ."""
-        for table, old in _pairs(self.fresh, self.upgraded):
-            yield table, _DRIFTS.get(table, old, self.current)
+
+# The last comparisons of each project (by its Schemas; a check from scratch, by its Context),
+# by baseline and literals: the upgraded schema tells the one of this check.
+_LAST: weakref.WeakKeyDictionary[Schemas | Context, dict[tuple[object, ...], _Kept]] = weakref.WeakKeyDictionary()
+_LAST_KEPT = 8  # per project: one per baseline and set of literals a check sees
+_LAST_LOCK = threading.Lock()
+
+
+def _kept(ctx: Context, baseline: Baseline, upgraded: Schema) -> _Kept:
+    with _LAST_LOCK:
+        last = _LAST.setdefault(ctx.schemas or ctx, {})
+    key = (baseline, *((m.path, m.literal.name) for m in ctx.migrations))
+    kept = last.get(key)
+    if kept is None or kept.upgraded is not upgraded:
+        kept = _Kept(ctx, baseline, upgraded, kept)
+        with _LAST_LOCK:
+            last[key] = kept
+            while len(last) > _LAST_KEPT:
+                del last[next(iter(last))]
+    return kept
 
 
 class ChangedDefinitionNotApplied(Rule):
@@ -330,20 +366,16 @@ class ChangedDefinitionNotApplied(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         reported: set[tuple[str, ...]] = set()
         for baseline, upgraded in ctx.upgrades:
-            kept = _Kept(ctx, baseline, upgraded)
-            drifts = list(kept.drifts)
+            kept = _kept(ctx, baseline, upgraded)
+            drifts = kept.drifts
             for key, finding in (*self._indexes(kept), *self._policies(kept, drifts), *self._columns(kept, drifts), *self._constraints(kept, drifts)):
                 if key not in reported:  # an older baseline already said it
                     reported.add(key)
                     yield finding
 
     def _indexes(self, kept: _Kept) -> Iterator[tuple[tuple[str, ...], Finding]]:
-        upgraded = kept.upgraded
-        unplaced = bool(upgraded.unplaced)
-        for name, index in kept.fresh.indexes.items():
-            old = upgraded.indexes.get(name)
-            if old is not None and not (unplaced and upgraded.may_have_changed(old.table)) and _STALE_INDEXES.get(index, old, kept.current):
-                yield ("index", str(name)), self._index(index.defined, name, kept)
+        for name, index in kept.stale_indexes:
+            yield ("index", str(name)), self._index(index.defined, name, kept)
 
     def _policies(self, kept: _Kept, drifts: list[tuple[Table, _Drift]]) -> Iterator[tuple[tuple[str, ...], Finding]]:
         for table, drift in drifts:
