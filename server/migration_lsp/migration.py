@@ -18,8 +18,9 @@ from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Edit, Edits, Finding, Fix, Severity
 from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, MigrationLiteral, Notice, find_literals
 from migration_lsp.positions import unchanged_ends
-from migration_lsp.sql.analyze import CACHE_SIZE, analyze
+from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Fact, Statement
+from migration_lsp.sql.known import CACHE_SIZE
 from migration_lsp.sql.split import Comment, split, split_from
 
 

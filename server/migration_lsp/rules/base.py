@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import threading
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
@@ -15,8 +14,8 @@ from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.build import Schemas, build_schema
 from migration_lsp.model.schema import Schema
-from migration_lsp.sql.analyze import CACHE_SIZE
 from migration_lsp.sql.facts import Statement
+from migration_lsp.sql.known import Known
 from migration_lsp.workspace.index import WorkspaceIndex
 
 # How often the rule's findings carry a fix, and whether those fixes are safe; each Fix
@@ -39,14 +38,13 @@ class PerStatement(Generic[_T]):
 
     def __init__(self, of: Callable[[Statement], _T]) -> None:
         self._of = of
-        self._known: dict[str, dict[str, _T]] = {}  # by dialect, then by text, oldest first
-        self._lock = threading.Lock()
+        self._known: dict[str, Known[str, _T]] = {}  # by dialect, then by text
 
     def __call__(self, m: Migration) -> list[_T]:
         """What ``of`` says of each of ``m.statements``, in order."""
-        known = self._known.setdefault(m.dialect, {})
+        known = self._known.get(m.dialect) or self._known.setdefault(m.dialect, Known())
         texts = [st.fact.text for st in m.statements]
-        found: list[_T | None] = list(map(known.get, texts))
+        found = known.get_all(texts)
         new: dict[str, _T] = {}
         at = 0
         for _ in range(found.count(None)):  # found with list.index: a keystroke makes one or two
@@ -54,10 +52,7 @@ class PerStatement(Generic[_T]):
             hit = new.get(texts[at])
             found[at] = new[texts[at]] = self._of(m.statements[at]) if hit is None else hit
         if new:
-            with self._lock:
-                known.update(new)
-                while len(known) > CACHE_SIZE:
-                    del known[next(iter(known))]
+            known.update(new)
         return cast(list[_T], found)  # no None is left
 
 

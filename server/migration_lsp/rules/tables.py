@@ -6,7 +6,6 @@ migration (a later section, a `DO` block); only what a fresh database ends up wi
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from functools import partial
 from typing import Iterable, Iterator, Sequence
@@ -18,8 +17,8 @@ from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
 from migration_lsp.rules.base import Context, Rule
-from migration_lsp.sql.expressions import CACHE_SIZE
 from migration_lsp.sql.facts import Kind, Name, Span, Statement
+from migration_lsp.sql.known import CACHE_SIZE, Known
 from migration_lsp.workspace.index import relative
 
 
@@ -334,34 +333,19 @@ def _run(m: Migration, tops: Sequence[Statement]) -> _Run:
     return _Run(frozenset(made), frozenset(_key(use[2]) for use in unmet), tuple(unmet), tuple(made_dynamic))
 
 
-class _Runs:
-    """What :func:`_run` says of each run of :data:`RUN` top-level statements of a migration,
-    kept by the literal's dialect and the run's texts: a keystroke changes a statement or two,
-    and the runs around it are each a lookup and a set operation, not a walk of their
-    statements. An edit that adds or removes a statement moves the runs after it: they are
-    read again once."""
-
-    _KEPT = CACHE_SIZE // RUN
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, tuple[str, ...]], _Run] = {}  # oldest first
-        self._lock = threading.Lock()
-
-    def of(self, m: Migration) -> Iterator[_Run]:
-        texts = [st.fact.text for st in m.statements]
-        for start in range(0, len(texts), RUN):
-            key = (m.dialect, tuple(texts[start : start + RUN]))
-            run = self._known.get(key)
-            if run is None:
-                run = _run(m, m.statements[start : start + RUN])
-                with self._lock:
-                    self._known[key] = run
-                    if len(self._known) > self._KEPT:
-                        del self._known[next(iter(self._known))]
-            yield run
+# What :func:`_run` says of each run of :data:`RUN` top-level statements, kept by the literal's
+# dialect and the run's texts: a keystroke changes a statement or two, and the runs around it
+# are each a lookup and a set operation, not a walk of their statements. An edit that adds or
+# removes a statement moves the runs after it: they are read again once.
+_known_runs: Known[tuple[str, tuple[str, ...]], _Run] = Known(CACHE_SIZE // RUN)
 
 
-_runs = _Runs()
+def _runs(m: Migration) -> Iterator[_Run]:
+    texts = [st.fact.text for st in m.statements]
+    for start in range(0, len(texts), RUN):
+        key = (m.dialect, tuple(texts[start : start + RUN]))
+        run = _known_runs.get(key)
+        yield run if run is not None else _known_runs.add(key, _run(m, m.statements[start : start + RUN]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,7 +370,7 @@ def _walk(m: Migration) -> _Walked:
     made: set[_Key] = set()
     made_dynamic: list[tuple[int, Name]] = []
     unmet: list[tuple[int, int, Name, Name, Span]] = []
-    for n, run in enumerate(_runs.of(m)):
+    for n, run in enumerate(_runs(m)):
         start = n * RUN
         # Most runs use only what the runs before them create: one subset test says so.
         if not run.needs <= made:

@@ -22,37 +22,27 @@ from pglast import parser as pg_parser
 from migration_lsp.dialect import DIALECTS
 from migration_lsp.sql.ddl import alter, comment, create, drop, truncate
 from migration_lsp.sql.dml import dml
-from migration_lsp.sql.expressions import CACHE_SIZE
 from migration_lsp.sql.facts import Fact, Kind
+from migration_lsp.sql.known import Known
 from migration_lsp.sql.plpgsql import read_do_block
 from migration_lsp.sql.reader import TokenReader
 from migration_lsp.sql.tokens import TokenError, tokenize
 
 # Facts by dialect and statement text, oldest first. Each keystroke in a statement gives it a
 # new text, so the one it replaces is forgotten (see :func:`forget`) rather than kept until evicted.
-_facts: dict[tuple[str, str], Fact] = {}
-_facts_lock = threading.Lock()
+_facts: Known[tuple[str, str], Fact] = Known()
 
 
 def analyze(text: str, dialect: str = "postgres") -> Fact:
     """Facts of one statement (no trailing semicolon) in ``dialect``, cached. Never raises on bad SQL."""
     key = (dialect, text)
     fact = _facts.get(key)
-    if fact is None:
-        fact = _analyze(text, dialect)
-        with _facts_lock:
-            _facts[key] = fact
-            if len(_facts) > CACHE_SIZE:
-                del _facts[next(iter(_facts))]
-    return fact
+    return fact if fact is not None else _facts.add(key, _analyze(text, dialect))
 
 
 def forget(texts: Iterable[str]) -> None:
     """Drop the facts, in every dialect, of statement texts that an edit replaced."""
-    with _facts_lock:
-        for text in texts:
-            for dialect in DIALECTS:
-                _facts.pop((dialect, text), None)
+    _facts.forget((dialect, text) for text in texts for dialect in DIALECTS)
 
 
 def _analyze(text: str, dialect: str) -> Fact:

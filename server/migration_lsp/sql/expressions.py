@@ -12,10 +12,9 @@ from typing import cast
 import sqlglot
 from sqlglot import exp
 
-logging.getLogger("sqlglot").setLevel(logging.ERROR)
+from migration_lsp.sql.known import CACHE_SIZE
 
-# How many statements (sql.analyze) and expressions stay cached: more than a large workspace holds.
-CACHE_SIZE = 20_000
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def parse(text: str, dialect: str = "postgres") -> exp.Expression | None:

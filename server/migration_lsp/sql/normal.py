@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from migration_lsp.sql.expressions import CACHE_SIZE
+from migration_lsp.sql.known import CACHE_SIZE
 from migration_lsp.sql.tokens import STRING, Tok, TokenError, tokenize
 
 

@@ -8,14 +8,14 @@ changes one statement, and the facts of the others are the ones cached by their 
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass
 from typing import Iterator
 
 from sqlglot import exp
 
-from migration_lsp.sql.expressions import CACHE_SIZE, columns_of
+from migration_lsp.sql.expressions import columns_of
 from migration_lsp.sql.facts import Fact, Kind, Name, Span
+from migration_lsp.sql.known import CACHE_SIZE, Known
 from migration_lsp.sql.tokens import TokenError, tokenize
 
 # The actions of an ALTER TABLE that need their column to exist.
@@ -35,8 +35,7 @@ class ColumnUse:
 
 # Uses by statement text, with the fact they were read from: a fact from another reading of
 # the same text (another dialect, a DO block's copy) is read again and takes the place.
-_uses: dict[str, tuple[Fact, tuple[ColumnUse, ...]]] = {}
-_uses_lock = threading.Lock()
+_uses: Known[str, tuple[Fact, tuple[ColumnUse, ...]]] = Known()
 
 
 def column_uses(f: Fact) -> tuple[ColumnUse, ...]:
@@ -46,12 +45,7 @@ def column_uses(f: Fact) -> tuple[ColumnUse, ...]:
     known = _uses.get(f.text)
     if known is not None and known[0] is f:
         return known[1]
-    uses = tuple(_read(f))
-    with _uses_lock:
-        _uses[f.text] = (f, uses)
-        if len(_uses) > CACHE_SIZE:
-            del _uses[next(iter(_uses))]
-    return uses
+    return _uses.add(f.text, (f, tuple(_read(f))))[1]
 
 
 def _read(f: Fact) -> Iterator[ColumnUse]:
