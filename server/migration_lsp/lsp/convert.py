@@ -6,7 +6,9 @@ server speaks UTF-16 columns and the line breaks LSP defines, like every other r
 
 from __future__ import annotations
 
+import bisect
 import functools
+import json
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -18,7 +20,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from migration_lsp import SERVER_NAME
 from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.lint.suppress import UNUSED
-from migration_lsp.positions import LineIndex
+from migration_lsp.positions import LineIndex, unchanged_ends
 from migration_lsp.rules.registry import rule_url
 
 SEVERITY = {
@@ -139,37 +141,89 @@ def diagnostic(f: Finding, index: LineIndex) -> types.Diagnostic:
     )
 
 
-Shown = tuple[str, str, str, tuple[int, int], tuple[int, int], tuple[str, bool] | None]
+class _Form:
+    """One diagnostic as the JSON text ``json.dumps`` writes of it, its range kept apart: a
+    diagnostic that an edit moved by whole lines only changes two numbers."""
+
+    __slots__ = ("start", "end", "tail", "json")
+
+    def __init__(self, start: tuple[int, int], end: tuple[int, int], tail: str) -> None:
+        self.start, self.end, self.tail = start, end, tail  # tail: what follows the range
+        self.json = f'{{"range": {{"start": {{"line": {start[0]}, "character": {start[1]}}}, "end": {{"line": {end[0]}, "character": {end[1]}}}}}, {tail}'
+
+    def moved(self, lines: int) -> _Form:
+        return _Form((self.start[0] + lines, self.start[1]), (self.end[0] + lines, self.end[1]), self.tail)
+
+
+def _form(f: Finding, index: LineIndex) -> _Form:
+    unstructured = CONVERTER.unstructure(diagnostic(f, index))
+    r = unstructured.pop("range")
+    start, end = r["start"], r["end"]
+    # The range is the diagnostic's first field; ``json.dumps`` of the rest, after its brace, follows it.
+    return _Form((start["line"], start["character"]), (end["line"], end["character"]), json.dumps(unstructured)[1:])
+
+
+_Key = tuple[str, str, str, int, int, tuple[str, bool] | None]
 
 
 class Converted:
-    """The LSP form of each file's findings as last published, JSON-ready.
+    """The LSP form of each file's findings as last published: JSON text, ready to send.
 
-    A keystroke changes few of a file's diagnostics: one whose rule, message, severity,
-    range and fix title are what they were is not converted again. Only what the last
-    publish of each file held is kept.
+    A keystroke changes few of a file's diagnostics, and none before the place it changed:
+    a finding whose rule, message, severity, offsets and fix title are what they were, in
+    the text before the change, is neither converted nor written again. Past the change,
+    one whose offsets moved by its length is taken over, its lines moved by the lines it
+    added, if its line starts after the change. Only what the last publish of each file
+    held is kept.
     """
 
     def __init__(self) -> None:
-        self._last: dict[Path, dict[Shown, dict[str, Any]]] = {}
+        self._last: dict[Path, tuple[LineIndex, dict[_Key, _Form]]] = {}
 
-    def diagnostics(self, path: Path, index: LineIndex, findings: Iterable[Finding]) -> list[dict[str, Any]]:
-        before = self._last.get(path, {})
-        now: dict[Shown, dict[str, Any]] = {}
+    def diagnostics(self, path: Path, index: LineIndex, findings: Iterable[Finding]) -> list[str]:
+        """The JSON text of each finding's diagnostic, in order."""
+        old_index, before = self._last.get(path, (index, {}))
+        old, text = old_index.text, index.text
+        same_start, same_end = unchanged_ends(old, text)
+        # Offsets below ``kept`` have the same position in both texts; below ``same_start``
+        # only, as a line break ``\r`` there depends on the character after it.
+        kept = len(text) + 1 if same_start == len(old) == len(text) else same_start
+        delta = len(text) - len(old)
+        after = len(text) - same_end  # offsets from here on are in the unchanged end
+        # Lines that start in the unchanged end (past its first character) are the same lines,
+        # moved by the lines the change added.
+        first_moved_line = bisect.bisect_right(old_index.starts, len(old) - same_end)
+        lines = len(index.starts) - len(old_index.starts)
+        now: dict[_Key, _Form] = {}
         out = []
         for f in findings:
             fix = (f.fix.title, f.fix.safe) if f.fix is not None else None
-            key = (f.rule, f.message, f.severity, index.lsp_position(f.start), index.lsp_position(f.end), fix)
-            converted = now.get(key) or before.get(key)
-            if converted is None:
-                converted = CONVERTER.unstructure(diagnostic(f, index))
-            now[key] = converted
-            out.append(converted)
+            key = (f.rule, f.message, f.severity, f.start, f.end, fix)
+            form = None
+            if f.end < kept:
+                form = before.get(key)
+            elif f.start >= after:
+                form = before.get((f.rule, f.message, f.severity, f.start - delta, f.end - delta, fix))
+                if form is not None and form.start[0] < first_moved_line:
+                    form = None  # on the line the change is on: its column may have moved
+                elif form is not None and lines:
+                    form = form.moved(lines)
+            if form is None:
+                form = _form(f, index)
+            now[key] = form
+            out.append(form.json)
         if now:
-            self._last[path] = now
+            self._last[path] = (index, now)
         else:
             self._last.pop(path, None)
         return out
+
+
+def notification_params(uri: str, version: int | None, diagnostics: list[str]) -> str:
+    """The params of ``textDocument/publishDiagnostics`` as the JSON text ``json.dumps`` writes
+    of them, from the diagnostics' JSON text (:meth:`Converted.diagnostics`)."""
+    version_field = "" if version is None else f', "version": {version}'
+    return f'{{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(diagnostics)}]{version_field}}}'
 
 
 def fix_for(d: types.Diagnostic, findings: Iterable[Finding], index: LineIndex) -> Fix | None:

@@ -30,10 +30,8 @@ class Publisher:
 
     def publish(self, path: Path, version: int | None, text: str, findings: list[Finding]) -> None:
         diagnostics = self.converted.diagnostics(path, convert.lines(text), findings)
-        params: dict[str, object] = {"uri": self.server.uris.to_uri(path), "diagnostics": diagnostics}
-        if version is not None:
-            params["version"] = version
-        self.server.on_loop(self.server.notify_converted, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        params = convert.notification_params(self.server.uris.to_uri(path), version, diagnostics)
+        self.server.on_loop(self.server.notify_json, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
 
     def show_error(self, message: str) -> None:
         params = types.ShowMessageParams(type=types.MessageType.Error, message=f"{SERVER_NAME}: {message}")

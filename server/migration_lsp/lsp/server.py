@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
+import json
 import logging
 import os
 import socket
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, NoReturn, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
@@ -59,8 +61,8 @@ class _Protocol(LanguageServerProtocol):
     - A request before ``initialize`` gets ``ServerNotInitialized``, and a notification
       before it other than ``exit`` is dropped; a request after ``shutdown`` gets
       ``InvalidRequest``: as the specification asks.
-    - Diagnostics go out as the JSON values the publisher keeps (:meth:`notify_converted`),
-      not converted again at every keystroke.
+    - Diagnostics go out as the JSON text the publisher keeps (:meth:`notify_json`), not
+      converted nor written again at every keystroke.
     """
 
     initialize_received = False
@@ -96,10 +98,22 @@ class _Protocol(LanguageServerProtocol):
                 return _Invalid(data)
             raise
 
-    def notify_converted(self, method: str, params: dict[str, Any]) -> None:
-        """Send a notification whose params are JSON values already, as
-        :class:`migration_lsp.lsp.convert.Converted` keeps diagnostics: not converted again."""
-        self._send_data({"jsonrpc": self.VERSION, "method": method, "params": params})
+    def notify_json(self, method: str, params: str) -> None:
+        """Send a notification whose params are JSON text already, as
+        :class:`migration_lsp.lsp.convert.Converted` keeps diagnostics: neither converted nor
+        written again. The bytes are those ``_send_data`` sends of the same values."""
+        if self.writer is None:
+            log.error("no connection to send %s on", method)
+            return
+        # ``json.dumps`` escapes every non-ASCII character: the length in characters is the length in bytes.
+        body = f'{{"jsonrpc": {json.dumps(self.VERSION)}, "method": {json.dumps(method)}, "params": {params}}}'
+        header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n" if self._include_headers else ""
+        try:
+            written = self.writer.write((header + body).encode(self.CHARSET))
+            if inspect.isawaitable(written):
+                asyncio.ensure_future(written)
+        except Exception as error:  # as for every message sent: the server reports it, no caller waits for it
+            self._server._report_server_error(error, JsonRpcInternalError)
 
     def handle_message(self, message: Any) -> None:
         method = getattr(message, "method", None)
@@ -217,11 +231,11 @@ class MigrationServer(LanguageServer):
             future.cancel()
         return future
 
-    def notify_converted(self, method: str, params: dict[str, Any]) -> None:
-        """Send a notification whose params are JSON values already (on the event loop)."""
+    def notify_json(self, method: str, params: str) -> None:
+        """Send a notification whose params are JSON text already (on the event loop)."""
         protocol = self.protocol
         assert isinstance(protocol, _Protocol)
-        protocol.notify_converted(method, params)
+        protocol.notify_json(method, params)
 
     def client_supports(self, path: str) -> bool:
         """Whether the client's capabilities hold a true value at ``path`` (dotted attribute names)."""

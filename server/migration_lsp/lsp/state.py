@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import os
@@ -92,7 +93,14 @@ class Folder:
         return self.reading.projects if self.reading is not None else []
 
     def holds(self, path: Path) -> bool:
-        return path == self.root or self.root in path.parents
+        # Both paths are resolved: a prefix test, asked of every published file at every
+        # keystroke, costs a fraction of walking the path's parents.
+        return path == self.root or str(path).startswith(self._below)
+
+    @functools.cached_property
+    def _below(self) -> str:
+        """What the paths under the root start with."""
+        return os.path.join(self.root, "")
 
     def owner(self, path: Path) -> Project | None:
         for project in self.projects:
