@@ -39,6 +39,12 @@ class Migration:
     unwritable: set[Edit] = field(default_factory=set, repr=False)
     dialect: str = "postgres"  # from the config and the evidence (see `migration_lsp.dialect`)
     platform: str = "supabase"
+    # The top-level statements this parse analysed; the others are the previous parse's
+    # (see :func:`parse_migration`), those after them moved.
+    analysed: range = field(default=range(0), repr=False)
+    # Every statement it executes, in order: most rules walk them all on every keystroke, so
+    # they are listed once per parse, and an edit lists them again only from where it starts.
+    _listed: list[Statement] = field(default_factory=list, repr=False)
 
     @property
     def sql(self) -> str:
@@ -46,16 +52,7 @@ class Migration:
 
     def all_statements(self) -> Iterator[Statement]:
         """Every statement the migration executes, DO-block bodies included, in order."""
-        return iter(self._all_statements)
-
-    @cached_property
-    def _all_statements(self) -> list[Statement]:
-        """Listed once: most rules walk them all, on every keystroke."""
-        found = []
-        for st in self.statements:
-            found.append(st)
-            found.extend(st.nested())
-        return found
+        return iter(self._listed)
 
     def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None, severity: Severity = "error") -> Finding:
         """A finding on SQL ``[start, end)``: the one way a rule places a finding in a migration."""
@@ -278,11 +275,11 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
     if dialect != "postgres":
         pieces, comments = split(sql, dialect)
         statements = [Statement(analyze(sql[p.start : p.end], dialect), p.start, i) for i, p in enumerate(pieces)]
-        return Migration(path, text, lit, statements, comments, dialect=dialect)
+        return Migration(path, text, lit, statements, comments, dialect=dialect, analysed=range(len(statements)), _listed=_listed(statements))
     if previous is None or previous.dialect != dialect:
         pieces, comments, semicolons = split_from(sql, 0)
         statements = [Statement(analyze(sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)]
-        return Migration(path, text, lit, statements, comments, semicolons=semicolons)
+        return Migration(path, text, lit, statements, comments, semicolons=semicolons, analysed=range(len(statements)), _listed=_listed(statements))
     old = previous.sql
     same_start, same_end = unchanged_ends(old, sql)
     delta = len(sql) - len(old)
@@ -296,14 +293,27 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
     kept = bisect.bisect_left(starts, start)
     statements = previous.statements[:kept]
     statements += [Statement(analyze(sql[p.start : p.end]), p.start, kept + i) for i, p in enumerate(pieces)]
+    analysed = range(kept, len(statements))
     comments = previous.comments[: bisect.bisect_left(previous.comment_starts, start)] + comments
     if semicolons and semicolons[-1] in resume:  # stopped in the unchanged end: the rest is as it was
         resumed = semicolons[-1] - delta
         moved = len(statements) - bisect.bisect_right(starts, resumed)
-        statements += [Statement(st.fact, st.base + delta, moved + st.index) for st in previous.statements[bisect.bisect_right(starts, resumed) :]]
+        statements += [st.moved(delta, moved + st.index) for st in previous.statements[bisect.bisect_right(starts, resumed) :]]
         comments += [Comment(c.start + delta, c.end + delta, c.line) for c in previous.comments[bisect.bisect_right(previous.comment_starts, resumed) :]]
         semicolons += [s + delta for s in previous.semicolons[bisect.bisect_right(previous.semicolons, resumed) :]]
-    return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons)
+    # The statements kept in front are the previous parse's, nested ones included.
+    listed = previous._listed[: bisect.bisect_left(previous._listed, kept, key=lambda st: st.index)] + _listed(statements[kept:])
+    return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons, analysed=analysed, _listed=listed)
+
+
+def _listed(statements: Iterable[Statement]) -> list[Statement]:
+    """``statements`` and those they nest, in order."""
+    found = []
+    for st in statements:
+        found.append(st)
+        if st.fact.children:  # most nest none
+            found.extend(st.nested())
+    return found
 
 
 def _fails(fact: Fact) -> bool:

@@ -24,9 +24,19 @@ def _shape(doc: Document) -> list[object]:
             [(s.start, s.end, s.index, s.fact.text, [(n.start, n.end, n.fact.text) for n in s.nested()]) for s in m.statements],
             m.comments,
             m.semicolons,
+            [(s.start, s.end, s.index, s.fact.text) for s in m.all_statements()],
         )
         for m in doc.migrations
     ]
+
+
+def _listed_as_placed(doc: Document) -> bool:
+    """Every statement a rule walks is the one its migration places, nested ones under their block."""
+    for m in doc.migrations:
+        listed, placed = list(m.all_statements()), [s for top in m.statements for s in (top, *top.nested())]
+        if len(listed) != len(placed) or any(a is not b for a, b in zip(listed, placed)):
+            return False
+    return True
 
 
 @settings(max_examples=examples(300))
@@ -39,6 +49,7 @@ def test_reparse_after_edits_matches_a_fresh_parse(source: Source, data: st.Data
         text = text[:start] + typed + text[end:]
         doc = parse_document(PATH, text, NAMES, previous=doc)
         assert _shape(doc) == _shape(parse_document(PATH, text, NAMES))
+        assert _listed_as_placed(doc)
 
 
 @settings(max_examples=examples(150))

@@ -325,8 +325,21 @@ class Statement:
             for child in self.fact.children:
                 st = Statement(child, self.at(child.start), self.index, self)
                 self._nested.append(st)
-                self._nested.extend(st.nested())
+                if child.children:  # most nest none
+                    self._nested.extend(st.nested())
         return self._nested
+
+    def moved(self, delta: int, index: int) -> Statement:
+        """This top-level statement ``delta`` SQL offsets further, at ``index``: what an edit
+        before it leaves of it. Its nested statements, if placed, are moved, not placed again."""
+        st = Statement(self.fact, self.base + delta, index)
+        if self._nested is not None:
+            now: dict[int, Statement] = {id(self): st}
+            st._nested = []
+            for old in self._nested:  # each after the block that holds it
+                now[id(old)] = new = Statement(old.fact, old.base + delta, index, now[id(old.parent)])
+                st._nested.append(new)
+        return st
 
     def held_guards(self) -> Iterator[tuple[Guard, int]]:
         """Guards of this statement and of every enclosing block, innermost first, each with

@@ -17,6 +17,7 @@ from migration_lsp.migration import Document, Migration, parse_document
 from migration_lsp.model.build import build_schema
 from migration_lsp.model.schema import Schema
 from migration_lsp.sql.analyze import forget
+from migration_lsp.sql.facts import Fact
 from migration_lsp.workspace.declarations import Declarations, DeclaredConstant
 from migration_lsp.workspace.files import Unreadable, inside_root, outside_root, read_source, walk
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, CodeFacts, FileFacts, WorkspaceIndex, code_facts
@@ -138,9 +139,22 @@ class Project:
 
 
 def _forget_replaced(old: Document, new: Document) -> None:
-    """Forget the facts of the statements an edit replaced: every keystroke replaces one."""
-    before = {id(st.fact): st.fact for m in old.migrations for st in m.statements}
-    after = {id(st.fact): st.fact for m in new.migrations for st in m.statements}
+    """Forget the facts of the statements an edit replaced: every keystroke replaces one.
+
+    Each literal was parsed following the old document's literal in its place; only the
+    statements that parse analysed are compared with those of the old literal they replaced.
+    A replaced fact that a kept statement shares (the same text twice) is forgotten too: it
+    is only analysed again, should that text be typed anew.
+    """
+    before: dict[int, Fact] = {}
+    after: dict[int, Fact] = {}
+    for i, m in enumerate(new.migrations):
+        after.update((id(st.fact), st.fact) for st in m.statements[m.analysed.start : m.analysed.stop])
+        if i < len(old.migrations):
+            replaced = old.migrations[i].statements
+            before.update((id(st.fact), st.fact) for st in replaced[m.analysed.start : len(replaced) - (len(m.statements) - m.analysed.stop)])
+    for m in old.migrations[len(new.migrations) :]:
+        before.update((id(st.fact), st.fact) for st in m.statements)
     gone = [fact for key, fact in before.items() if key not in after]
     if not gone:
         return
