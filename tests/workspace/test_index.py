@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -364,3 +365,17 @@ def test_table_refs_carry_their_path(tmp_path: Path) -> None:
     index = app(tmp_path, "supabase.from('x');\n", name="src/app/page.tsx")
     (ref,) = index.table_refs()
     assert isinstance(ref, TableRef) and ref.path == tmp_path / "src/app/page.tsx"
+
+
+def test_a_file_without_a_reference_edited_into_one_is_read_as_a_fresh_one(tmp_path: Path) -> None:
+    # Words split by edits, and made by an edit at either end of the change.
+    pieces = ["supabase", ".fro", "m(", "'t')", ".rp", "c('f')", "TABLE", "S.A", "export ", "* from './x'", "postgres_", "changes", "\n", " "]
+    rng = random.Random(3)
+    facts = FileFacts()
+    path = tmp_path / "a.ts"
+    text = "const a = 1;\n"
+    for _ in range(400):
+        at = rng.randrange(len(text) + 1)
+        end = min(len(text), at + rng.choice([0, 0, 1, 4, 12]))
+        text = text[:at] + "".join(rng.choice(pieces) for _ in range(rng.choice([0, 1, 1, 2]))) + text[end:]
+        assert facts.read(path, text, "TABLES") == index_module.code_facts(path, text, "TABLES"), repr(text)

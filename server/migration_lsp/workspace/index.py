@@ -32,6 +32,7 @@ import pathspec
 from migration_lsp.config import Config
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, parse
 from migration_lsp.model.names import canonical, parse_name
+from migration_lsp.positions import unchanged_ends
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Kind, Name
 from migration_lsp.sql.split import split
@@ -62,7 +63,19 @@ _NOTHING = CodeFacts()
 
 def _may_reference(text: str, constant: str) -> bool:
     """A cheap test that keeps tree-sitter away from files that cannot hold a reference."""
-    return ".from(" in text or ".rpc(" in text or "postgres_changes" in text or constant in text or "export *" in text
+    return any(word in text for word in (*_REFERENCE_WORDS, constant))
+
+
+_REFERENCE_WORDS = (".from(", ".rpc(", "postgres_changes", "export *")
+
+
+def _still_nothing(old: str, text: str, constant: str) -> bool:
+    """Does ``text``, made from ``old`` that cannot hold a reference, still not? A word it
+    holds that ``old`` did not overlaps the change: only the change and a word's length around
+    it are read, not the whole file (a migration's, at every keystroke)."""
+    same_start, same_end = unchanged_ends(old, text)
+    reach = max(len(word) for word in (*_REFERENCE_WORDS, constant)) - 1
+    return not _may_reference(text[max(0, same_start - reach) : len(text) - same_end + reach], constant)
 
 
 def code_facts(path: Path, text: str, constant: str) -> CodeFacts:
@@ -88,7 +101,7 @@ class FileFacts:
         cached = self._latest.get((path, constant))
         if cached is not None and cached[0] == text:
             return cached[1]
-        facts = code_facts(path, text, constant)
+        facts = _NOTHING if cached is not None and cached[1] is _NOTHING and _still_nothing(cached[0], text, constant) else code_facts(path, text, constant)
         self._latest[(path, constant)] = (text, facts)
         return facts
 
