@@ -18,6 +18,7 @@ import pytest
 from workspace_on_disk import git
 
 from migration_lsp.findings import Finding
+from migration_lsp.lsp import convert
 from migration_lsp.lsp.settings import EditorSettings, Settings
 from migration_lsp.lsp.state import State
 
@@ -316,3 +317,48 @@ def test_a_folder_taken_out_of_the_workspace_takes_its_findings_with_it(session:
     settle(state)
     assert reporter.last(closed).rules == []
     assert rules_of(state, closed) == []
+
+
+@dataclass
+class JsonReporter(FakeReporter):
+    """Publishes as the server does: each file's diagnostics as JSON text, converted once while they last."""
+
+    converted: convert.Converted = field(default_factory=convert.Converted)
+    sent: dict[Path, str] = field(default_factory=dict)
+
+    def publish(self, path: Path, version: int | None, text: str, findings: list[Finding]) -> None:
+        super().publish(path, version, text, findings)
+        self.sent[path] = convert.notification_params(path.as_uri(), None, self.converted.diagnostics(path, convert.lines(text), findings))
+
+
+def sent_by_a_fresh_state(root: Path, path: Path, text: str) -> str:
+    reporter = JsonReporter()
+    state = State(reporter)
+    try:
+        state.set_folders([root])
+        state.did_open(path, path.as_uri(), 1, text)
+        settle(state)
+    finally:
+        state.shutdown()
+    return reporter.sent[path]
+
+
+def test_after_each_edit_the_diagnostics_sent_are_the_bytes_a_fresh_server_sends(root: Path) -> None:
+    path = root / ROUTE
+    text = route("\n".join(f"-- é {i}\r\nCREATE TABLE mason_{i} (id uuid PRIMARY KEY); CREATE TABLE mason_{i}_b (id uuid PRIMARY KEY);" for i in range(6)))
+    # Typing before, inside and after findings, on their lines too; line breaks added and taken away.
+    edits = [("mason_2 (", "mason_2 (x"), ("-- é 1", "-- é 1\n\n"), ("\r\nCREATE TABLE", "\r\nCREATE TABLE IF NOT EXISTS"), ("\n\n\r\n", "\r\n"), ("mason_5", "mason_5😀")]
+    reporter = JsonReporter()
+    state = State(reporter)
+    try:
+        state.set_folders([root])
+        state.did_open(path, path.as_uri(), 1, text)
+        settle(state)
+        for version, (before, after) in enumerate(edits, start=2):
+            text = text.replace(before, after, 1)
+            state.did_change(path, version, text)
+            settle(state)
+            assert reporter.sent[path] == sent_by_a_fresh_state(root, path, text), (before, after)
+    finally:
+        state.shutdown()
+    assert reporter.last(path).rules.count("create-table-not-idempotent") == 11
