@@ -286,24 +286,43 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
     # Resume after the last statement end before the change; stop at one in the unchanged end.
     before = bisect.bisect_left(previous.semicolons, same_start)
     start = previous.semicolons[before - 1] + 1 if before else 0
-    first_after = bisect.bisect_left(previous.semicolons, len(old) - same_end)
-    resume = {s + delta for s in previous.semicolons[first_after:]}
+    resume = _Moved(previous.semicolons, bisect.bisect_left(previous.semicolons, len(old) - same_end), delta)
     pieces, comments, semicolons = split_from(sql, start, resume)
-    starts = [st.base for st in previous.statements]
-    kept = bisect.bisect_left(starts, start)
+    kept = bisect.bisect_left(previous.statements, start, key=_base)
     statements = previous.statements[:kept]
     statements += [Statement(analyze(sql[p.start : p.end]), p.start, kept + i) for i, p in enumerate(pieces)]
     analysed = range(kept, len(statements))
     comments = previous.comments[: bisect.bisect_left(previous.comment_starts, start)] + comments
     if semicolons and semicolons[-1] in resume:  # stopped in the unchanged end: the rest is as it was
         resumed = semicolons[-1] - delta
-        moved = len(statements) - bisect.bisect_right(starts, resumed)
-        statements += [st.moved(delta, moved + st.index) for st in previous.statements[bisect.bisect_right(starts, resumed) :]]
+        first_moved = bisect.bisect_right(previous.statements, resumed, key=_base)
+        moved = len(statements) - first_moved
+        statements += [st.moved(delta, moved + st.index) for st in previous.statements[first_moved:]]
         comments += [Comment(c.start + delta, c.end + delta, c.line) for c in previous.comments[bisect.bisect_right(previous.comment_starts, resumed) :]]
         semicolons += [s + delta for s in previous.semicolons[bisect.bisect_right(previous.semicolons, resumed) :]]
     # The statements kept in front are the previous parse's, nested ones included.
     listed = previous._listed[: bisect.bisect_left(previous._listed, kept, key=lambda st: st.index)] + _listed(statements[kept:])
     return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons, analysed=analysed, _listed=listed)
+
+
+def _base(st: Statement) -> int:
+    return st.base
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """The offsets of a sorted list from ``first`` on, each ``delta`` further: asked of a few
+    semicolons only, so searched rather than built, at every keystroke."""
+
+    offsets: list[int]
+    first: int
+    delta: int
+
+    def __contains__(self, offset: object) -> bool:
+        if not isinstance(offset, int):
+            return False
+        i = bisect.bisect_left(self.offsets, offset - self.delta, self.first)
+        return i < len(self.offsets) and self.offsets[i] == offset - self.delta
 
 
 def _listed(statements: Iterable[Statement]) -> list[Statement]:

@@ -536,11 +536,19 @@ def _literal(value: ts.Node, name: str, decl_start_byte: int, text: str, to_char
         doc_start=start,
         doc_end=end,
         declaration_start=to_char(decl_start_byte),
-        # Inserted line breaks follow the literal's own, or the document's if it has none.
-        newline="\r\n" if "\r\n" in (text[start:end] if "\n" in text[start:end] else text) else "\n",
+        newline=_newline(text, start, end),
         substitutions=cooker.substitutions,
         constants=cooker.constants,
     )
+
+
+def _newline(text: str, start: int, end: int) -> str:
+    """The line break inserted lines take: the literal's own (``text[start:end]``), or the
+    document's if it has none."""
+    if text.find("\n", start, end) == -1:
+        start, end = 0, len(text)
+    # A search for "\r" runs a hundred times faster than one for "\r\n", which most texts hold none of.
+    return "\r\n" if text.find("\r", start, end) != -1 and text.find("\r\n", start, end) != -1 else "\n"
 
 
 # In a quoted string: an escape (a line continuation is one), or a line break that ends it.
