@@ -41,10 +41,10 @@ class Migration:
     platform: str = "supabase"
     # The top-level statements this parse analysed; the others are the previous parse's
     # (see :func:`parse_migration`), those after them moved.
-    analysed: range = field(default=range(0), repr=False)
+    analysed: range = field(kw_only=True, repr=False)
     # Every statement it executes, in order: most rules walk them all on every keystroke, so
     # they are listed once per parse, and an edit lists them again only from where it starts.
-    _listed: list[Statement] = field(default_factory=list, repr=False)
+    _listed: list[Statement] = field(kw_only=True, repr=False)
 
     @property
     def sql(self) -> str:
