@@ -8,11 +8,10 @@ is known before it is split: SQLite and MySQL end statements otherwise than Post
 from __future__ import annotations
 
 import bisect
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Generic, Iterable, Iterator, TypeVar
+from typing import Callable, Generic, Iterable, Iterator, TypeVar, cast
 
 from migration_lsp.dialect import detect_dialect, detect_platform
 from migration_lsp.findings import Edit, Edits, Finding, Fix, Severity
@@ -20,7 +19,7 @@ from migration_lsp.locate.typescript import PLACEHOLDER, ImportResolver, Migrati
 from migration_lsp.positions import unchanged_ends
 from migration_lsp.sql.analyze import analyze
 from migration_lsp.sql.facts import Fact, Statement
-from migration_lsp.sql.known import CACHE_SIZE
+from migration_lsp.sql.known import Known
 from migration_lsp.sql.split import Comment, split, split_from
 
 
@@ -104,7 +103,7 @@ class Migration:
     @cached_property
     def _executed(self) -> list[tuple[int, int]]:
         """The SQL spans of the statements DO blocks run with EXECUTE '<constant>'."""
-        return [(top.start + s, top.start + e) for top in self.statements for s, e in _executed(self, top)]
+        return [(top.start + s, top.start + e) for top, spans in zip(self.statements, _executed.each(self)) for s, e in spans]
 
     @cached_property
     def comment_starts(self) -> list[int]:
@@ -168,7 +167,7 @@ class Migration:
     @cached_property
     def _quoted_bodies(self) -> list[tuple[int, int]]:
         """Document spans of the DO bodies written between quotes, quotes included."""
-        return [self.literal.doc_span(top.start + s, top.start + e) for top in self.statements for s, e in _quoted_bodies(self, top)]
+        return [self.literal.doc_span(top.start + s, top.start + e) for top, spans in zip(self.statements, _quoted_bodies.each(self)) for s, e in spans]
 
     def holds(self, edit: Edit) -> bool:
         """Does ``edit`` write into this literal?"""
@@ -188,25 +187,40 @@ class ByText(Generic[T]):
     """What ``of`` says of a top-level statement, kept by the literal's dialect and the statement's
     text, which are all its fact follows from: a keystroke asks ``of`` again only about the
     statements it changed. What ``of`` says must not depend on where the statement is (give
-    offsets relative to its start)."""
+    offsets relative to its start), nor on what runs before it."""
 
     def __init__(self, of: Callable[[Statement], T]) -> None:
         self._of = of
-        self._known: dict[tuple[str, str], T] = {}  # oldest first
-        self._lock = threading.Lock()
+        self._known: dict[str, Known[str, T]] = {}  # by dialect, then by text
 
     def __call__(self, m: Migration, st: Statement) -> T:
-        key = (m.dialect, st.fact.text)
+        known = self._in(m.dialect)
         try:
-            return self._known[key]
+            return known[st.fact.text]
         except KeyError:
-            pass
-        found = self._of(st)
-        with self._lock:
-            self._known[key] = found
-            if len(self._known) > CACHE_SIZE:
-                del self._known[next(iter(self._known))]
-        return found
+            return known.add(st.fact.text, self._of(st))
+
+    def each(self, m: Migration) -> list[T]:
+        """What ``of`` says of each of ``m.statements``, in order: those a keystroke left are
+        looked up in one pass, without a call each."""
+        known = self._in(m.dialect)
+        texts = [st.fact.text for st in m.statements]
+        found = known.get_all(texts, _UNKNOWN)
+        new: dict[str, T] = {}
+        at = 0
+        for _ in range(found.count(_UNKNOWN)):  # found with list.index: a keystroke makes one or two
+            at = found.index(_UNKNOWN, at)
+            text = texts[at]
+            found[at] = new[text] = new[text] if text in new else self._of(m.statements[at])
+        if new:
+            known.update(new)
+        return cast(list[T], found)  # none is unknown now
+
+    def _in(self, dialect: str) -> Known[str, T]:
+        return self._known.get(dialect) or self._known.setdefault(dialect, Known())
+
+
+_UNKNOWN = object()  # what ByText.each has not found yet: a value may be None
 
 
 def _relative(top: Statement, spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

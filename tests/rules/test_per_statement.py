@@ -9,8 +9,7 @@ import pytest
 
 from migration_lsp.config import Config
 from migration_lsp.lint.check import check
-from migration_lsp.migration import Document, Migration, parse_document
-from migration_lsp.rules.base import PerStatement
+from migration_lsp.migration import ByText, Document, Migration, parse_document
 from migration_lsp.sql.facts import Kind, Statement
 
 POLICY = 'CREATE POLICY "Readers" ON shop_orders FOR SELECT USING (true);\n'
@@ -60,12 +59,28 @@ def test_what_is_kept_per_statement_is_asked_only_of_texts_not_met_in_the_dialec
         asked.append(st.fact.text)
         return st.fact.kind == Kind.CREATE_TYPE
 
-    types = PerStatement(creates_type)
-    assert types(_migration(TABLE + TYPE + TABLE)) == [False, True, False]
+    types = ByText(creates_type)
+    assert types.each(_migration(TABLE + TYPE + TABLE)) == [False, True, False]
     assert len(asked) == 2  # the table's text once
-    assert types(_migration(TABLE + TYPE + POLICY)) == [False, True, False]
+    m = _migration(TABLE + TYPE + POLICY)
+    assert types.each(m) == [False, True, False]
     assert asked[2:] == [POLICY.rstrip(";\n")]
+    assert [types(m, st) for st in m.statements] == [False, True, False]  # one at a time: the same, asked of nothing
+    assert len(asked) == 3
     sqlite = _migration(TABLE + TYPE)
     sqlite.dialect = "sqlite"
-    types(sqlite)
+    types.each(sqlite)
     assert len(asked) == 5
+
+
+def test_a_value_of_none_is_kept_too() -> None:
+    asked: list[str] = []
+
+    def nothing(st: Statement) -> None:
+        asked.append(st.fact.text)
+
+    kept = ByText(nothing)
+    m = _migration(TABLE + TYPE)
+    assert kept.each(m) == [None, None]
+    assert kept.each(m) == [None, None] and kept(m, m.statements[0]) is None
+    assert len(asked) == 2

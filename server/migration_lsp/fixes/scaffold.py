@@ -60,7 +60,7 @@ class Layout:
 
     def __init__(self, m: Migration) -> None:
         self.last = m.statements[-1] if m.statements else None
-        self.kinds = [_sections(m, st) for st in m.statements]
+        self.kinds = _sections.each(m)
         self.sections: dict[str, list[Statement]] = {}
         for st, kind in zip(m.statements, self.kinds):
             if kind is not None:

@@ -6,16 +6,15 @@ import inspect
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
-from typing import Callable, ClassVar, Generic, Iterable, Iterator, Literal, Sequence, TypeVar, cast
+from typing import ClassVar, Iterable, Iterator, Literal, Sequence
 
 from migration_lsp.config import Config
 from migration_lsp.findings import Finding, Severity
-from migration_lsp.migration import Migration
+from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.build import Schemas, build_schema
 from migration_lsp.model.schema import Schema
 from migration_lsp.sql.facts import Statement
-from migration_lsp.sql.known import Known
 from migration_lsp.workspace.index import WorkspaceIndex
 
 # How often the rule's findings carry a fix, and whether those fixes are safe; each Fix
@@ -23,37 +22,6 @@ from migration_lsp.workspace.index import WorkspaceIndex
 FixSafety = Literal["safe", "unsafe", "sometimes", "none"]
 # Who reports a rule's findings: its own check, the suppression pass, or verify on PostgreSQL.
 ReportedBy = Literal["check", "suppressions", "verify"]
-
-
-_T = TypeVar("_T")
-
-
-class PerStatement(Generic[_T]):
-    """What ``of`` says (never None) of each top-level statement of a migration, from the
-    statement alone: it and the statements it nests, not where it is nor what runs before it.
-    Kept by the literal's dialect and the statement's text, as the fact is: a check after a
-    keystroke asks ``of`` only about the statements the keystroke made, and reads what it said
-    of the others without a call per statement. Rules that read the whole literal use it to find
-    the few statements worth reading around (see :meth:`Context.executed`)."""
-
-    def __init__(self, of: Callable[[Statement], _T]) -> None:
-        self._of = of
-        self._known: dict[str, Known[str, _T]] = {}  # by dialect, then by text
-
-    def __call__(self, m: Migration) -> list[_T]:
-        """What ``of`` says of each of ``m.statements``, in order."""
-        known = self._known.get(m.dialect) or self._known.setdefault(m.dialect, Known())
-        texts = [st.fact.text for st in m.statements]
-        found = known.get_all(texts)
-        new: dict[str, _T] = {}
-        at = 0
-        for _ in range(found.count(None)):  # found with list.index: a keystroke makes one or two
-            at = found.index(None, at)
-            hit = new.get(texts[at])
-            found[at] = new[texts[at]] = self._of(m.statements[at]) if hit is None else hit
-        if new:
-            known.update(new)
-        return cast(list[_T], found)  # no None is left
 
 
 def executed_in(m: Migration, selectors: Iterable[object]) -> Iterator[Statement]:
@@ -79,7 +47,7 @@ class Context:
     # :class:`Schemas`); None: built from scratch.
     schemas: Schemas | None = None
 
-    def executed(self, within: PerStatement[bool] | None = None) -> Iterator[tuple[Migration, Statement]]:
+    def executed(self, within: ByText[bool] | None = None) -> Iterator[tuple[Migration, Statement]]:
         """Every statement every migration executes, with its migration; with ``within``, those
         of the top-level statements it says True of (a superset of where the rule finds something)."""
         for m in self.migrations:
@@ -92,7 +60,7 @@ class Context:
                 for st in m.all_statements():
                     yield m, st
                 continue
-            for st in executed_in(m, within(m)):
+            for st in executed_in(m, within.each(m)):
                 yield m, st
 
     @cached_property

@@ -6,8 +6,8 @@ from typing import Callable, Iterable, Iterator
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import guard_policy, guard_with_handler, insert_before, insert_words
-from migration_lsp.migration import Migration
-from migration_lsp.rules.base import Context, PerStatement, Rule
+from migration_lsp.migration import ByText, Migration
+from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Constraint, Fact, Guard, Kind, Name, Span, Statement
 from migration_lsp.sql.quote import sql_ident, sql_string
 
@@ -286,7 +286,7 @@ def _unguarded_policy(top: Statement) -> bool:
 
 
 # Only a policy its own block leaves unguarded is looked for among the statements before it.
-_UNGUARDED_POLICIES = PerStatement(_unguarded_policy)
+_UNGUARDED_POLICIES = ByText(_unguarded_policy)
 
 
 class PolicyNotGuarded(Rule):
@@ -459,7 +459,7 @@ def _creates(top: Statement) -> bool:
     return any(f.kind in _CREATES or (f.kind == Kind.ALTER_TABLE and any(a.kind == "add_constraint" for a in f.actions)) for f in top.fact.walk())
 
 
-_CREATING = PerStatement(_creates)
+_CREATING = ByText(_creates)
 
 
 class CreateNotIdempotent(Rule):

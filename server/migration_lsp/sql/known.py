@@ -4,6 +4,7 @@ uses, from a statement's facts to what a rule reads of a run of statements."""
 from __future__ import annotations
 
 import threading
+from itertools import repeat
 from typing import Generic, Hashable, Iterable, Mapping, TypeVar
 
 # How many entries each store keeps: more statements than a large workspace holds.
@@ -35,9 +36,9 @@ class Known(Generic[K, V]):
     def get(self, key: K) -> V | None:
         return self._items.get(key)
 
-    def get_all(self, keys: Iterable[K]) -> list[V | None]:
-        """The value of each of ``keys``, or None, in one pass in C."""
-        return list(map(self._items.get, keys))
+    def get_all(self, keys: Iterable[K], missing: object = None) -> list[V | object]:
+        """The value of each of ``keys``, or ``missing``, in one pass in C."""
+        return list(map(self._items.get, keys, repeat(missing)))
 
     def add(self, key: K, value: V) -> V:
         """Keep ``value`` for ``key``, letting the oldest go past the size; ``value``."""

@@ -9,9 +9,9 @@ from typing import Iterable, NamedTuple
 
 from migration_lsp.findings import Finding, Fix
 from migration_lsp.fixes.sql import insert_before
-from migration_lsp.migration import Migration
+from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.names import canonical
-from migration_lsp.rules.base import Context, PerStatement, Rule, executed_in
+from migration_lsp.rules.base import Context, Rule, executed_in
 from migration_lsp.sql.facts import Column, Kind, Name, Statement
 from migration_lsp.sql.uses import column_uses, name_span
 
@@ -46,8 +46,8 @@ def _reads(top: Statement) -> _Reads:
 
 
 # Most literals add no column with ALTER TABLE: what the others read is only asked of those that do.
-_ADDS = PerStatement(_adds)
-_READS = PerStatement(_reads)
+_ADDS = ByText(_adds)
+_READS = ByText(_reads)
 
 
 class ColumnUsedBeforeAdded(Rule):
@@ -95,7 +95,7 @@ class ColumnUsedBeforeAdded(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
             added: dict[tuple[Name, str], Statement] = {}
-            for st in executed_in(m, _ADDS(m)):
+            for st in executed_in(m, _ADDS.each(m)):
                 f = st.fact
                 if f.kind == Kind.ALTER_TABLE and f.table is not None:
                     for act in f.actions:
@@ -108,7 +108,7 @@ class ColumnUsedBeforeAdded(Rule):
             tables = {table for table, _ in added} | {canonical(refs) for st in added.values() for a in st.fact.actions if a.column_def is not None and (refs := a.column_def.references) is not None}
             # Only the statements that create those tables, and those that use an added column,
             # each found by a set test in C rather than a call per statement.
-            reads = _READS(m)
+            reads = _READS.each(m)
             created: dict[Name, int] = {}
             for st in executed_in(m, map(not_, map(tables.isdisjoint, map(attrgetter("creates"), reads)))):
                 f = st.fact
