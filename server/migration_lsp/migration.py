@@ -53,6 +53,12 @@ class Migration:
         """Every statement the migration executes, DO-block bodies included, in order."""
         return iter(self._listed)
 
+    @cached_property
+    def texts(self) -> list[str]:
+        """The text of each top-level statement, in order: what is kept of a statement is kept
+        by its text, and a check looks up every one, more than once."""
+        return [st.fact.text for st in self.statements]
+
     def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None, severity: Severity = "error") -> Finding:
         """A finding on SQL ``[start, end)``: the one way a rule places a finding in a migration."""
         doc_start, doc_end = self.literal.doc_span(start, end)
@@ -66,6 +72,8 @@ class Migration:
 
     def as_written(self, text: str) -> str:
         """``text`` with each placeholder back as the ``${…}`` it stands for in this literal."""
+        if not self.literal.substitutions:  # most literals: no placeholder to look for in each message
+            return text
         return PLACEHOLDER.sub(lambda p: self._substitution(int(p.group(1))), text)
 
     def _substitution(self, n: int) -> str:
@@ -144,7 +152,13 @@ class Migration:
         """The document spans of the top-level statements PostgreSQL fails to parse, semicolons
         included: found once per migration, not once per finding. One that holds a ``${…}`` is
         not judged: only the app knows its text (as for ``syntax-error``)."""
-        return [self.literal.doc_span(st.start, self.end_of(st)) for st in self.statements if _fails(st.fact) and not self.literal.has_substitution(st.start, st.end)]
+        failing = zip(self.statements, _failing.each(self))
+        return [self.literal.doc_span(st.start, self.end_of(st)) for st, fails in failing if fails and not self.literal.has_substitution(st.start, st.end)]
+
+    @property
+    def parses(self) -> bool:
+        """Does PostgreSQL parse every top-level statement (one with a ``${…}`` is not judged)?"""
+        return not self._broken_spans
 
     def fixable_at(self, finding: Finding) -> bool:
         """A fix is never offered for a statement that does not parse: what the broken text
@@ -204,7 +218,7 @@ class ByText(Generic[T]):
         """What ``of`` says of each of ``m.statements``, in order: those a keystroke left are
         looked up in one pass, without a call each."""
         known = self._in(m.dialect)
-        texts = [st.fact.text for st in m.statements]
+        texts = m.texts
         found = known.get_all(texts, _UNKNOWN)
         new: dict[str, T] = {}
         at = 0
@@ -227,6 +241,7 @@ def _relative(top: Statement, spans: Iterable[tuple[int, int]]) -> tuple[tuple[i
     return tuple((s - top.start, e - top.start) for s, e in spans)
 
 
+_failing = ByText(lambda top: _fails(top.fact))
 _executed = ByText(lambda top: _relative(top, (st.span() for st in (top, *top.nested()) if st.fact.executed)))
 _quoted_bodies = ByText(lambda top: _relative(top, (st.span(st.fact.quoted_body) for st in (top, *top.nested()) if st.fact.quoted_body is not None)))
 

@@ -77,7 +77,7 @@ class StatementResults:
             clean, hits = self._now.setdefault(scope, (set(), {}))
             clean_before, hits_before = self._last.get(scope, (set(), {}))
             # Most statements held nothing last time: they are carried over as a set, in C.
-            texts = [st.fact.text for st in m.statements]
+            texts = m.texts
             clean |= clean_before.intersection(texts)
             for st in [st for st, text in zip(m.statements, texts) if text not in clean]:
                 text = st.fact.text
@@ -165,9 +165,10 @@ def check(
         errors += failed
     # Where the edits go is known once they are built: they are judged then.
     refusals = {r.name: partial(_refused, migrations, r.fix_dialects) for r in rules}
+    broken = [m for m in migrations if not m.parses]  # most checks have none to judge findings by
     for f in findings:
         if f.fix is not None:
-            f.fix = f.fix.refused_if(refusals[f.rule]) if all(m.fixable_at(f) for m in migrations) else None
+            f.fix = f.fix.refused_if(refusals[f.rule]) if not broken or all(m.fixable_at(f) for m in broken) else None
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     ran = {r.name for r in rules if r.reported_by == "check"}

@@ -341,7 +341,7 @@ _known_runs: Known[tuple[str, tuple[str, ...]], _Run] = Known(CACHE_SIZE // RUN)
 
 
 def _runs(m: Migration) -> Iterator[_Run]:
-    texts = [st.fact.text for st in m.statements]
+    texts = m.texts
     for start in range(0, len(texts), RUN):
         key = (m.dialect, tuple(texts[start : start + RUN]))
         run = _known_runs.get(key)
