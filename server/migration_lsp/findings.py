@@ -40,39 +40,43 @@ class Fix:
     user asks for one fix at most, and placing a fix's text (its section, its indentation, its
     escaping for the literal) costs more than finding what it fixes. A fix is built from
     the newest check only (the reporters ask a check for its fixes before the next check).
-    A fix whose built edits the check refuses (see :meth:`refused_if`) has none: it offers
+    A fix whose built edits the check refuses (see :meth:`refuse_if`) has none: it offers
     nothing.
     """
 
-    __slots__ = ("title", "safe", "_edits", "_build")
+    __slots__ = ("title", "safe", "_edits", "_build", "_refused")
 
     def __init__(self, title: str, edits: Edits | Callable[[], Edits], safe: bool = True) -> None:
         self.title = title
         self.safe = safe
         self._edits: Edits | None = None if callable(edits) else edits
         self._build: Callable[[], Edits] | None = edits if callable(edits) else None
+        self._refused: Callable[[Edits], bool] | None = None
 
     @property
     def edits(self) -> Edits:
+        if self._refused is not None:
+            refused, self._refused = self._refused, None
+            try:
+                edits = self._built()
+            except Exception:
+                log.exception("the fix %r could not be built", self.title)
+                edits = ()
+            self._edits, self._build = (() if refused(edits) else edits), None
+        return self._built()
+
+    def _built(self) -> Edits:
         if self._edits is None:
             assert self._build is not None
             self._edits, self._build = self._build(), None
         return self._edits
 
-    def refused_if(self, refused: Callable[[Edits], bool]) -> Fix:
-        """This fix, offering no edit if ``refused`` says so of its edits once they are built,
-        or if building them raises: it is built after its rule ran, where a rule's error is
-        no longer caught, and a broken fix must not take the report or the editor down."""
-
-        def build() -> Edits:
-            try:
-                edits = self.edits
-            except Exception:
-                log.exception("the fix %r could not be built", self.title)
-                return ()
-            return () if refused(edits) else edits
-
-        return Fix(self.title, build, self.safe)
+    def refuse_if(self, refused: Callable[[Edits], bool]) -> None:
+        """Offer no edit if ``refused`` says so of the edits once they are built, or if building
+        them raises: a check judges a fix after its rule ran, where a rule's error is no longer
+        caught, and a broken fix must not take the report or the editor down. Judged where the
+        fix is, not by a copy of it: a check judges every finding's fix on every keystroke."""
+        self._refused = refused
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Fix) and (self.title, self.safe, self.edits) == (other.title, other.safe, other.edits)
@@ -96,7 +100,7 @@ class Finding:
 
     @property
     def offered_fix(self) -> Fix | None:
-        """Its fix, if it makes an edit: one the check refused (see :meth:`Fix.refused_if`) is none."""
+        """Its fix, if it makes an edit: one the check refused (see :meth:`Fix.refuse_if`) is none."""
         return self.fix if self.fix is not None and self.fix.edits else None
 
     def order(self) -> tuple[str, int, int, str]:

@@ -191,19 +191,30 @@ def test_a_fix_builds_its_edits_once_and_only_when_read() -> None:
 
 
 def test_a_refused_fix_offers_nothing() -> None:
-    fix = Fix("Add IF NOT EXISTS", (Edit(PATH, 3, 3, " IF NOT EXISTS"),))
-    refused = Finding("rule", "message", PATH, 0, 0, fix=fix.refused_if(lambda edits: edits[0].start == 3))
-    kept = Finding("rule", "message", PATH, 0, 0, fix=fix.refused_if(lambda edits: False))
-    assert refused.fix is not None and refused.fix.edits == () and refused.offered_fix is None
-    assert kept.offered_fix is not None and kept.offered_fix.edits == fix.edits
+    edits = (Edit(PATH, 3, 3, " IF NOT EXISTS"),)
+    refused, kept = Fix("Add IF NOT EXISTS", edits), Fix("Add IF NOT EXISTS", edits)
+    refused.refuse_if(lambda edits: edits[0].start == 3)
+    kept.refuse_if(lambda edits: False)
+    assert refused.edits == () and Finding("rule", "message", PATH, 0, 0, fix=refused).offered_fix is None
+    assert Finding("rule", "message", PATH, 0, 0, fix=kept).offered_fix is kept and kept.edits == edits
+
+
+def test_a_fix_is_judged_once_its_edits_are_built() -> None:
+    judged: list[tuple[Edit, ...]] = []
+    fix = Fix("Add it", lambda: (Edit(PATH, 0, 0, "x"),))
+    fix.refuse_if(lambda edits: judged.append(edits) is not None)
+    assert judged == []
+    assert fix.edits == fix.edits == (Edit(PATH, 0, 0, "x"),)
+    assert judged == [(Edit(PATH, 0, 0, "x"),)]
 
 
 def test_a_fix_that_cannot_be_built_offers_nothing() -> None:
     def broken() -> tuple[Edit, ...]:
         raise ValueError("no place for it")
 
-    finding = Finding("rule", "message", PATH, 0, 0, fix=Fix("Add it", broken).refused_if(lambda edits: False))
-    assert finding.offered_fix is None
+    fix = Fix("Add it", broken)
+    fix.refuse_if(lambda edits: False)
+    assert Finding("rule", "message", PATH, 0, 0, fix=fix).offered_fix is None
 
 
 def test_a_check_places_no_fix_until_one_is_read(monkeypatch: pytest.MonkeyPatch) -> None:

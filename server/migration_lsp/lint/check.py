@@ -167,8 +167,12 @@ def check(
     refusals = {r.name: partial(_refused, migrations, r.fix_dialects) for r in rules}
     broken = [m for m in migrations if not m.parses]  # most checks have none to judge findings by
     for f in findings:
-        if f.fix is not None:
-            f.fix = f.fix.refused_if(refusals[f.rule]) if not broken or all(m.fixable_at(f) for m in broken) else None
+        if f.fix is None:
+            continue
+        if not broken or all(m.fixable_at(f) for m in broken):
+            f.fix.refuse_if(refusals[f.rule])
+        else:
+            f.fix = None
     active = {r.name for r in rules}
     # Rules only `verify` reports never run here, so their suppressions are not idle here.
     ran = {r.name for r in rules if r.reported_by == "check"}
