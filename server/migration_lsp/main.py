@@ -56,8 +56,8 @@ def _dispatch(argv: list[str]) -> int:
         given = [flag for flag, on in CHECK_ONLY.items() if on(args)]
         if given:
             parser.error(f"{given[0]} needs check (or --check)")
-        # The cyclic collector waits until the first diagnostics are out (the server's state
-        # turns it on after its first check): start-up makes much that lives and little garbage.
+        # The cyclic collector runs between checks only (the server's state runs it, after its
+        # first check: start-up makes much that lives and little garbage).
         gc.disable()
         from migration_lsp.lsp.serve import serve  # lazy: pygls and lsprotocol load only for the server
 

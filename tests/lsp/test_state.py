@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -259,14 +260,27 @@ def test_at_start_up_an_opened_document_is_published_before_other_projects_are_c
     assert [e for e in events if e == ("publish", path)] == [("publish", path)]
 
 
-def test_the_collector_held_off_at_start_up_runs_after_the_first_check(root: Path) -> None:
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_garbage_cycles_are_collected_between_checks_with_the_collector_off(root: Path) -> None:
     state = State(FakeReporter())
-    gc.disable()  # as serving does, until the first diagnostics are out
+    path = root / ROUTE
+    gc.disable()  # as serving does
     try:
         state.set_folders([root])
         settle(state)
-        settle(state)  # the collection is queued behind the work queued with the first check
-        assert gc.isenabled()
+        settle(state)  # and the freeze queued behind the first check
+        for version in range(2, 2 + 12):  # past the checks between the full collections
+            cycle = _Cycle()
+            left = weakref.ref(cycle)
+            del cycle
+            state.did_open(path, path.as_uri(), version, route(BAD + "\n" * version))
+            settle(state)
+            assert left() is None, version
+        assert not gc.isenabled()
     finally:
         gc.enable()
         state.shutdown()

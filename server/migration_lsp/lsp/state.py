@@ -13,6 +13,9 @@ texts they read have been parsed.
 
 Settings, folder and file-watcher changes are checked in the job that applies them, so a
 request sent after any notification is answered after that notification's diagnostics.
+
+The cyclic garbage collector, which serving turns off, runs on the worker between checks
+(see :meth:`State._collect`), never in the middle of one.
 """
 
 from __future__ import annotations
@@ -128,6 +131,8 @@ class State:
         # Something long-lived was read (a folder, a baseline): freeze it once the check is
         # published. The first check ends the start-up, whose collections ``serve`` put off.
         self._freeze_due = True
+        self._collections = 0  # those :meth:`_collect` made
+        self._deferred = 0  # checks since its last one
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-lsp")
 
     # -- called on the event loop ------------------------------------------------------
@@ -416,6 +421,23 @@ class State:
         with self._lock:
             self._check_queued = False
         self._check_now()
+        self._collect()
+
+    def _collect(self) -> None:
+        """Collect garbage cycles once the diagnostics of a check are out, unless the next
+        check waits already. A check of a large migration leaves more objects than the
+        collector's thresholds, which would set off its collections, the slow ones of the
+        oldest generation too, in the middle of the next keystroke's check; here they cost
+        the time between keystrokes. A burst of edits defers them a few checks at most.
+        """
+        with self._lock:
+            waiting = self._check_queued or bool(self._pending)
+        if waiting and self._deferred < _DEFERRED_CHECKS:
+            self._deferred += 1
+            return
+        self._deferred = 0
+        self._collections += 1
+        gc.collect(2 if self._collections % _FULL_EVERY == 0 else 1)
 
     def _check_now(self, everything: bool = False) -> None:
         self._ensure_loaded()
@@ -526,15 +548,19 @@ class State:
             self.reporter.show_error(message.splitlines()[0])
 
 
+# How often the collections between checks take the oldest generation too, and how many
+# checks a burst of edits may defer one by.
+_FULL_EVERY = 10
+_DEFERRED_CHECKS = 8
+
+
 def _freeze() -> None:
     """What was just read (a folder, a baseline) lives until it is read again. Out of the cyclic
-    collector's sight, it no longer makes the full collections that a keystroke's garbage sets
-    off into pauses of tens of milliseconds. What was frozen before is handed back first, so
-    that its cycles can still be freed. The collector runs from now on if start-up held it."""
+    collector's sight, it no longer makes the full collections between checks slow. What was
+    frozen before is handed back first, so that its cycles can still be freed."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    gc.enable()
 
 
 def _shown(findings: list[Finding]) -> list[tuple[object, ...]]:
