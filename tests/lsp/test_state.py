@@ -11,6 +11,7 @@ import asyncio
 import gc
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -345,16 +346,23 @@ class JsonReporter(FakeReporter):
         self.sent[path] = convert.notification_params(path.as_uri(), None, self.converted.diagnostics(path, convert.lines(text), findings))
 
 
-def sent_by_a_fresh_state(root: Path, path: Path, text: str) -> str:
-    reporter = JsonReporter()
+@contextmanager
+def opened(root: Path, path: Path, text: str, reporter: FakeReporter) -> Iterator[State]:
+    """A state of the folder ``root`` with ``path`` open as ``text``, checked; shut down after."""
     state = State(reporter)
     try:
         state.set_folders([root])
         state.did_open(path, path.as_uri(), 1, text)
         settle(state)
+        yield state
     finally:
         state.shutdown()
-    return reporter.sent[path]
+
+
+def sent_by_a_fresh_state(root: Path, path: Path, text: str) -> str:
+    reporter = JsonReporter()
+    with opened(root, path, text, reporter):
+        return reporter.sent[path]
 
 
 def test_after_each_edit_the_diagnostics_sent_are_the_bytes_a_fresh_server_sends(root: Path) -> None:
@@ -363,16 +371,10 @@ def test_after_each_edit_the_diagnostics_sent_are_the_bytes_a_fresh_server_sends
     # Typing before, inside and after findings, on their lines too; line breaks added and taken away.
     edits = [("mason_2 (", "mason_2 (x"), ("-- é 1", "-- é 1\n\n"), ("\r\nCREATE TABLE", "\r\nCREATE TABLE IF NOT EXISTS"), ("\n\n\r\n", "\r\n"), ("mason_5", "mason_5😀")]
     reporter = JsonReporter()
-    state = State(reporter)
-    try:
-        state.set_folders([root])
-        state.did_open(path, path.as_uri(), 1, text)
-        settle(state)
+    with opened(root, path, text, reporter) as state:
         for version, (before, after) in enumerate(edits, start=2):
             text = text.replace(before, after, 1)
             state.did_change(path, version, text)
             settle(state)
             assert reporter.sent[path] == sent_by_a_fresh_state(root, path, text), (before, after)
-    finally:
-        state.shutdown()
     assert reporter.last(path).rules.count("create-table-not-idempotent") == 11
