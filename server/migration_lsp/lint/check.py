@@ -207,8 +207,9 @@ def settle(
     read_text: Callable[[Path], str | None] | None = None,
 ) -> list[Finding]:
     """Findings of the rules that ``ran``, with the config's levels, less those suppressions hide, sorted."""
-    for f in findings:
-        f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
+    if config.rules:  # most configs set no level: a keystroke's thousand findings keep their rules'
+        for f in findings:
+            f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
     sups = [s for d in documents for s in suppress.suppressions(d)]
     # Findings in code files without a literal (cross-file rules) honour `//` comments too.
     seen = {d.path for d in documents}
