@@ -139,7 +139,7 @@ def test_suppressed_findings_do_not_count_at_any_level() -> None:
     assert findings(sql("DROP TABLE a; -- migration-lsp: ignore drop-table"), rules={"drop-table": "info"}) == []
 
 
-@given(st.lists(st.sampled_from([MARKER, MARKER[:-1], MARKER[1:], ":", "::", "x", "\n", "x: string"]), max_size=60))
+@given(st.lists(st.sampled_from([MARKER, MARKER[:-1], MARKER[1:], ":", "::", "x", "\n", "x: string", "x" * 700]), max_size=60))
 def test_marked_says_what_in_says(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert marked(text) == (MARKER in text)

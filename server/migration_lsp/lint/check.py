@@ -11,6 +11,7 @@ import traceback
 import weakref
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -218,10 +219,13 @@ def settle(
         if text is not None:
             sups.extend(suppress.suppressions(Document(path, text, [], [])))
     findings = suppress.apply(findings, sups, RULES, ran)
-    findings = [f for f in findings if f.rule in ran or (f.rule == suppress.UNUSED and report_unused)]
-    for f in findings:
-        if f.rule == suppress.UNUSED:
-            f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
+    rules = set(map(attrgetter("rule"), findings))  # a pass in C over a keystroke's thousand findings
+    if not rules <= ran:
+        findings = [f for f in findings if f.rule in ran or (f.rule == suppress.UNUSED and report_unused)]
+    if suppress.UNUSED in rules:
+        for f in findings:
+            if f.rule == suppress.UNUSED:
+                f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
     findings.sort(key=Finding.order)
     return findings
 

@@ -43,19 +43,16 @@ class Suppression:
 def marked(text: str) -> bool:
     """``MARKER in text``, sooner on a long migration: ``in`` steps through all of it a few
     characters at a time on every keystroke, while ``find`` jumps (memchr) from one ':' to the
-    next, and SQL holds few (the marker ends with one). A text with many (TypeScript's types)
-    is searched as ``in`` does, from the first colon not yet looked at."""
+    next, and SQL holds few (the marker ends with one). A step from colon to colon costs what
+    ``in`` costs on a kilobyte: past as many colons as the text has kilobytes, ``in`` goes on."""
     at = text.find(":", len(MARKER) - 1)
-    for _ in range(_COLONS_FOLLOWED):
+    for _ in range(len(text) >> 10):
         if at == -1:
             return False
         if text.startswith(MARKER, at - len(MARKER) + 1):
             return True
         at = text.find(":", at + 1)
     return at != -1 and text.find(MARKER, at - len(MARKER) + 1) != -1
-
-
-_COLONS_FOLLOWED = 32
 
 
 def _parse(comment: str) -> tuple[str, list[str]] | None:
