@@ -8,11 +8,13 @@ These rules join the schema model with the workspace index instead, on every edi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 from weakref import WeakKeyDictionary
 
-from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.config import Config
+from migration_lsp.findings import Edit, Edits, Finding, Fix
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
 from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
 from migration_lsp.migration import Migration
@@ -252,11 +254,17 @@ class TableNotInMigration(Rule):
         )
 
     def _fix(self, ctx: Context, index: WorkspaceIndex, m: Migration, tables: list[Name], others: list[str]) -> Fix:
-        purposes = _checklist_purposes(index)
-        pieces = [p for t in tables for p in scaffold(ctx.config, t, index.columns_used(t), others, purposes.get(t))]
         title = f"Add table {tables[0]} to the migration" if len(tables) == 1 else f"Add the {len(tables)} missing tables to the migration"
         safe = all(t.schema is None for t in tables)
-        return Fix(title, insert_pieces(m, place_new_table(m, pieces)), safe)
+        # Built for the fix the user asks for: while a table's name is typed, every keystroke finds it missing.
+        return Fix(title, partial(_scaffolded, ctx.config, index, m, tables, others), safe)
+
+
+def _scaffolded(config: Config, index: WorkspaceIndex, m: Migration, tables: list[Name], others: list[str]) -> Edits:
+    """The edits that add ``tables`` to ``m``, each with the columns the code uses."""
+    purposes = _checklist_purposes(index)
+    pieces = [p for t in tables for p in scaffold(config, t, index.columns_used(t), others, purposes.get(t))]
+    return insert_pieces(m, place_new_table(m, pieces))
 
 
 def _checklist_purposes(index: WorkspaceIndex) -> dict[Name, str]:
