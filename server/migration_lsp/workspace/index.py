@@ -170,8 +170,8 @@ class WorkspaceIndex:
 
     # -- what rules read ------------------------------------------------------------------
     def table_refs(self) -> Iterator[TableRef]:
-        for path in self._files:
-            yield from self._resolve(path)[0]
+        for refs in self.file_table_refs():
+            yield from refs
 
     def file_table_refs(self) -> Iterator[list[TableRef]]:
         """:meth:`table_refs`, one list a code file (see :attr:`generation`); not to be changed."""
