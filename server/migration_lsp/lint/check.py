@@ -216,7 +216,7 @@ def settle(
     seen = {d.path for d in documents}
     for path in dict.fromkeys(f.path for f in findings if f.path not in seen):
         text = read_text(path) if read_text is not None else None
-        if text is not None:
+        if text is not None and suppress.marked(text):  # most hold none: no document is made for them
             sups.extend(suppress.suppressions(Document(path, text, [], [])))
     findings = suppress.apply(findings, sups, RULES, ran)
     rules = set(map(attrgetter("rule"), findings))  # a pass in C over a keystroke's thousand findings
