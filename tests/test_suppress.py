@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from migration_lsp.config import Config
 from migration_lsp.findings import Finding
 from migration_lsp.lint.check import check
+from migration_lsp.lint.suppress import MARKER, marked
 from migration_lsp.migration import parse_document
 
 # The rules these tests suppress; the others (coverage, upgrade) would only add noise here.
@@ -133,3 +137,9 @@ def test_suppression_of_a_rule_that_is_off_is_not_unused() -> None:
 
 def test_suppressed_findings_do_not_count_at_any_level() -> None:
     assert findings(sql("DROP TABLE a; -- migration-lsp: ignore drop-table"), rules={"drop-table": "info"}) == []
+
+
+@given(st.lists(st.sampled_from([MARKER, MARKER[:-1], MARKER[1:], ":", "::", "x", "\n", "x: string", "x" * 700]), max_size=60))
+def test_marked_says_what_in_says(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert marked(text) == (MARKER in text)

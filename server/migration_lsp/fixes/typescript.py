@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from migration_lsp.findings import Edit
 from migration_lsp.sql.facts import Name
@@ -33,20 +34,31 @@ _MAX_PREFIX = 2  # words of an app prefix (`mason_`, `app_core_`) a key may leav
 
 def derive_key(constant: TablesConstant, table: str) -> str:
     """The key for ``table``, spelled as most existing keys are (``mason_new_table`` → ``NEW_TABLE``)."""
-    votes: dict[tuple[str, int], int] = {}
-    for entry in constant.entries.values():
-        words = _words(entry.value)
-        for case, spell in _CASES.items():
-            for dropped in range(min(_MAX_PREFIX, len(words) - 1) + 1):
-                if spell(words[dropped:]) == entry.key:
-                    votes[(case, dropped)] = votes.get((case, dropped), 0) + 1
     words = _words(table) or [table]
-    ranked = sorted(votes, key=lambda v: (-votes[v], v[1]))
-    for case, dropped in [*ranked, ("upper", 0)]:
+    for case, dropped in [*_spellings(constant), ("upper", 0)]:
         key = _CASES[case](words[min(dropped, len(words) - 1) :])
         if _IDENTIFIER.match(key) and key not in constant.entries:
             return key
     return "_" + _CASES["upper"](words)
+
+
+def _spellings(constant: TablesConstant) -> list[tuple[str, int]]:
+    """The (case, words dropped) that spell the constant's keys from their tables, most used first."""
+    ranked = _ranked.get(constant)
+    if ranked is None:
+        votes: dict[tuple[str, int], int] = {}
+        for entry in constant.entries.values():
+            words = _words(entry.value)
+            for case, spell in _CASES.items():
+                for dropped in range(min(_MAX_PREFIX, len(words) - 1) + 1):
+                    if spell(words[dropped:]) == entry.key:
+                        votes[(case, dropped)] = votes.get((case, dropped), 0) + 1
+        ranked = _ranked[constant] = sorted(votes, key=lambda v: (-votes[v], v[1]))
+    return ranked
+
+
+# By constant: while a table's name is typed, each keystroke's fix asks again of the same one.
+_ranked: WeakKeyDictionary[TablesConstant, list[tuple[str, int]]] = WeakKeyDictionary()
 
 
 def add_entry(index: WorkspaceIndex, constant: TablesConstant, table: Name) -> tuple[str, tuple[Edit, ...]] | None:

@@ -11,6 +11,7 @@ import traceback
 import weakref
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -212,20 +213,24 @@ def settle(
     read_text: Callable[[Path], str | None] | None = None,
 ) -> list[Finding]:
     """Findings of the rules that ``ran``, with the config's levels, less those suppressions hide, sorted."""
-    for f in findings:
-        f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
+    if config.rules:  # most configs set no level: a keystroke's thousand findings keep their rules'
+        for f in findings:
+            f.severity = config.level(f.rule, f.severity)  # type: ignore[assignment]
     sups = [s for d in documents for s in suppress.suppressions(d)]
     # Findings in code files without a literal (cross-file rules) honour `//` comments too.
     seen = {d.path for d in documents}
     for path in dict.fromkeys(f.path for f in findings if f.path not in seen):
         text = read_text(path) if read_text is not None else None
-        if text is not None:
+        if text is not None and suppress.marked(text):  # most hold none: no document is made for them
             sups.extend(suppress.suppressions(Document(path, text, [], [])))
     findings = suppress.apply(findings, sups, RULES, ran)
-    findings = [f for f in findings if f.rule in ran or (f.rule == suppress.UNUSED and report_unused)]
-    for f in findings:
-        if f.rule == suppress.UNUSED:
-            f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
+    rules = set(map(attrgetter("rule"), findings))  # a pass in C over a keystroke's thousand findings
+    if not rules <= ran:
+        findings = [f for f in findings if f.rule in ran or (f.rule == suppress.UNUSED and report_unused)]
+    if suppress.UNUSED in rules:
+        for f in findings:
+            if f.rule == suppress.UNUSED:
+                f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
     findings.sort(key=Finding.order)
     return findings
 

@@ -7,10 +7,14 @@ These rules join the schema model with the workspace index instead, on every edi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
+from weakref import WeakKeyDictionary
 
-from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.config import Config
+from migration_lsp.findings import Edit, Edits, Finding, Fix
 from migration_lsp.fixes.scaffold import insert_pieces, place_new_table, scaffold
 from migration_lsp.fixes.typescript import add_entry, import_constant, is_commonjs, reference
 from migration_lsp.migration import Migration
@@ -21,7 +25,7 @@ from migration_lsp.sql.facts import Name
 from migration_lsp.workspace.checklist import CHECKED, Checklist, escape_cell, render_table
 from migration_lsp.workspace.diagram import find_diagram, render_diagram
 from migration_lsp.workspace.index import WorkspaceIndex, relative, shared_depth
-from migration_lsp.workspace.references import TableRef, TablesConstant
+from migration_lsp.workspace.references import ConstantEntry, TableRef, TablesConstant
 
 
 def app_owned(ctx: Context, name: Name) -> bool:
@@ -44,6 +48,112 @@ def first_migration(ctx: Context) -> Migration:
     """The migration a finding about all of them goes to: the first by path and place, so that
     it stays put whichever documents an editor has opened."""
     return min(ctx.migrations, key=lambda m: (m.path.as_posix(), m.literal.doc_start))
+
+
+@dataclass(eq=False)
+class _FileUses:
+    """What these rules read of one code file's table references, from the index alone."""
+
+    refs: list[TableRef]  # what it is read from: the index hands out the same list while it holds
+    by_table: dict[Name, list[TableRef]]  # in the file's order, first use first
+    # The strings naming a table that the constant the file sees lacks, with that constant.
+    unlisted: list[tuple[TableRef, TablesConstant]]
+    # The strings naming a table that it has, outside its own file: hardcoded-table-name's
+    # findings, with what to write instead and the fix that writes it (each check gives its
+    # findings fixes of their own, which it judges in place).
+    hardcoded: list[tuple[TableRef, TablesConstant, str, Fix]]
+
+
+def _file_uses(index: WorkspaceIndex, refs: list[TableRef]) -> _FileUses:
+    by_table: dict[Name, list[TableRef]] = {}
+    unlisted: list[tuple[TableRef, TablesConstant]] = []
+    hardcoded: list[tuple[TableRef, TablesConstant, str, Fix]] = []
+    for ref in refs:
+        by_table.setdefault(ref.table, []).append(ref)
+        if ref.via != "string":
+            continue
+        constant = index.constant_for(ref.path)
+        if constant is None:
+            continue
+        key = constant.key_for(ref.table)
+        if key is None:
+            if ref.table.schema is None:
+                unlisted.append((ref, constant))
+        elif ref.path != constant.path:
+            hardcoded.append((ref, constant, *_use_constant(index, ref, constant, key)))
+    return _FileUses(refs, by_table, unlisted, hardcoded)
+
+
+@dataclass(eq=False)
+class _Uses:
+    """What these rules read of the workspace index, file by file and constant by constant.
+
+    While a user types in a migration, the other files stay as they are: what was read of
+    them is read again only when their list of references is a new one, or when a change
+    elsewhere (see :attr:`WorkspaceIndex.generation`) may have changed what they resolve to.
+    """
+
+    generation: int
+    # Each tables constant's entries, by the table they name.
+    entries: list[tuple[TablesConstant, dict[Name, list[tuple[str, ConstantEntry]]]]]
+    files: dict[int, _FileUses] = field(default_factory=dict)  # by the id of its list of references
+    _named: set[Name] | None = None
+    # What the last checks derived from the names above and the schema's, with what they derived
+    # it from: a keystroke seldom changes the schema's names, and the names it keeps are the
+    # same objects, so comparing them is a comparison of identities, in C.
+    _derived: dict[str, tuple[tuple[object, ...], set[Name]]] = field(default_factory=dict)
+
+    @property
+    def named(self) -> set[Name]:
+        """Every table the code names, through a reference or a constant's entry."""
+        if self._named is None:
+            self._named = set().union(*(f.by_table for f in self.files.values()), *(tables for _, tables in self.entries))
+        return self._named
+
+    def derived(self, what: str, source: tuple[object, ...], derive: Callable[[], set[Name]]) -> set[Name]:
+        """``derive()``, or what it gave the last time ``what`` was derived from the same ``source``."""
+        last = self._derived.get(what)
+        if last is not None and last[0] == source:
+            return last[1]
+        found = derive()
+        self._derived[what] = (source, found)
+        return found
+
+
+def _uses(ctx: Context, index: WorkspaceIndex) -> _Uses:
+    """What the rules of this check read of ``index``, brought up to date once a check."""
+    uses = _this_check.get(ctx)
+    if uses is not None:
+        return uses
+    kept = _kept.get(index)
+    if kept is None or kept.generation != index.generation:
+        kept = _Uses(index.generation, [(c, _entries_by_table(c)) for c in index.constants()])
+    uses = _Uses(kept.generation, kept.entries)
+    read: list[_FileUses] = []
+    for refs in index.file_table_refs():
+        known = kept.files.get(id(refs))
+        if known is None or known.refs is not refs:
+            known = _file_uses(index, refs)
+            read.append(known)
+        uses.files[id(refs)] = known
+    gone = [f for key, f in kept.files.items() if uses.files.get(key) is not f]
+    # The files read again name the tables the files they replace named (the one typed in
+    # names none, or the same): so does the workspace, and what was derived from that holds.
+    if set().union(*(f.by_table for f in read)) == set().union(*(f.by_table for f in gone)):
+        uses._named, uses._derived = kept._named, kept._derived
+    _kept[index] = _this_check[ctx] = uses
+    return uses
+
+
+def _entries_by_table(constant: TablesConstant) -> dict[Name, list[tuple[str, ConstantEntry]]]:
+    found: dict[Name, list[tuple[str, ConstantEntry]]] = {}
+    for key, entry in constant.entries.items():
+        found.setdefault(parse_name(entry.value), []).append((key, entry))
+    return found
+
+
+_kept: WeakKeyDictionary[WorkspaceIndex, _Uses] = WeakKeyDictionary()  # by the last check of each index
+_this_check: WeakKeyDictionary[Context, _Uses] = WeakKeyDictionary()
 
 
 class TableNotInMigration(Rule):
@@ -104,16 +214,26 @@ class TableNotInMigration(Rule):
         if index is None:
             return
         schema = ctx.schema
+        uses = _uses(ctx, index)
+        source = (uses.named, ctx.config, tuple(schema.tables), tuple(schema.views), tuple(schema.dynamic_relations))
+        absent = uses.derived(self.name, source, lambda: {t for t in uses.named.difference(schema.tables, schema.views) if app_owned(ctx, t) and not schema.may_have_relation(t)})
+        if not absent:
+            return
         missing: dict[Name, list[tuple[Path, int, int, str]]] = {}
-        for ref in index.table_refs():
-            if app_owned(ctx, ref.table) and not schema.may_have_relation(ref.table):
-                missing.setdefault(ref.table, []).append((ref.path, ref.start, ref.end, f"table {ref.table} is used here, but no migration creates it"))
-        for constant in index.constants():
-            for key, entry in constant.entries.items():
-                table = parse_name(entry.value)
-                if app_owned(ctx, table) and not schema.may_have_relation(table):
-                    message = f"{constant.name}.{key} names table {table}, which no migration creates"
-                    missing.setdefault(table, []).append((constant.path, entry.start, entry.end, message))
+        for file in uses.files.values():
+            if absent.isdisjoint(file.by_table):
+                continue
+            for table, refs in file.by_table.items():
+                if table in absent:
+                    places = missing.setdefault(table, [])
+                    places += [(ref.path, ref.start, ref.end, f"table {table} is used here, but no migration creates it") for ref in refs]
+        for constant, tables in uses.entries:
+            if absent.isdisjoint(tables):
+                continue
+            for table, entries in tables.items():
+                if table in absent:
+                    places = missing.setdefault(table, [])
+                    places += [(constant.path, entry.start, entry.end, f"{constant.name}.{key} names table {table}, which no migration creates") for key, entry in entries]
         if not missing:
             return
         others = [t.name for t in (*schema.tables, *missing)]
@@ -135,11 +255,17 @@ class TableNotInMigration(Rule):
         )
 
     def _fix(self, ctx: Context, index: WorkspaceIndex, m: Migration, tables: list[Name], others: list[str]) -> Fix:
-        purposes = _checklist_purposes(index)
-        pieces = [p for t in tables for p in scaffold(ctx.config, t, index.columns_used(t), others, purposes.get(t))]
         title = f"Add table {tables[0]} to the migration" if len(tables) == 1 else f"Add the {len(tables)} missing tables to the migration"
         safe = all(t.schema is None for t in tables)
-        return Fix(title, insert_pieces(m, place_new_table(m, pieces)), safe)
+        # Built for the fix the user asks for: while a table's name is typed, every keystroke finds it missing.
+        return Fix(title, partial(_scaffolded, ctx.config, index, m, tables, others), safe)
+
+
+def _scaffolded(config: Config, index: WorkspaceIndex, m: Migration, tables: list[Name], others: list[str]) -> Edits:
+    """The edits that add ``tables`` to ``m``, each with the columns the code uses."""
+    purposes = _checklist_purposes(index)
+    pieces = [p for t in tables for p in scaffold(config, t, index.columns_used(t), others, purposes.get(t))]
+    return insert_pieces(m, place_new_table(m, pieces))
 
 
 def _checklist_purposes(index: WorkspaceIndex) -> dict[Name, str]:
@@ -303,13 +429,14 @@ class TableNotInConstants(Rule):
         index = covered(ctx)
         if index is None or not index.constants():
             return
-        sees: dict[Path, TablesConstant | None] = {}  # the constant each migration file sees; most tables share one
-        for table in ctx.schema.tables.values():
+        sees = {m.path: index.constant_for(m.path) for m in ctx.migrations}  # the constant each migration file sees
+        seen = [c for c in dict.fromkeys(sees.values()) if c is not None]
+        tables = ctx.schema.tables
+        lacking = _uses(ctx, index).derived(self.name, (*seen, tuple(tables)), lambda: set().union(*(tables.keys() - c.named for c in seen)))  # a superset
+        for table in (t for name, t in ctx.schema.tables.items() if name in lacking) if lacking else ():
             if not app_owned(ctx, table.name) or table.name.schema is not None:
                 continue
             m = table.defined.migration
-            if m.path not in sees:
-                sees[m.path] = index.constant_for(m.path)
             constant = sees[m.path]
             if constant is None or constant.key_for(table.name) is not None:
                 continue
@@ -323,20 +450,18 @@ class TableNotInConstants(Rule):
                 end,
                 self._fix(index, constant, table.name),
             )
-        for ref in index.table_refs():
-            if ref.via != "string" or ref.table.schema is not None or not app_owned(ctx, ref.table) or ctx.schema.view(ref.table) is not None:
-                continue
-            constant = index.constant_for(ref.path)
-            if constant is None or constant.key_for(ref.table) is not None:
-                continue
-            yield Finding(
-                self.name,
-                f"{ref.table} is missing from {constant.name} ({relative(constant.path, ctx.config.root)})",
-                ref.path,
-                ref.start,
-                ref.end,
-                self._fix(index, constant, ref.table),
-            )
+        for file in _uses(ctx, index).files.values():
+            for ref, constant in file.unlisted:
+                if not app_owned(ctx, ref.table) or ctx.schema.view(ref.table) is not None:
+                    continue
+                yield Finding(
+                    self.name,
+                    f"{ref.table} is missing from {constant.name} ({relative(constant.path, ctx.config.root)})",
+                    ref.path,
+                    ref.start,
+                    ref.end,
+                    self._fix(index, constant, ref.table),
+                )
 
     def _fix(self, index: WorkspaceIndex, constant: TablesConstant, table: Name) -> Fix | None:
         added = add_entry(index, constant, table)
@@ -404,15 +529,10 @@ class HardcodedTableName(Rule):
         index = covered(ctx)
         if index is None:
             return
-        for ref in index.table_refs():
-            if ref.via != "string":
-                continue
-            constant = index.constant_for(ref.path)
-            key = constant.key_for(ref.table) if constant is not None else None
-            if constant is None or key is None or ref.path == constant.path:
-                continue
-            written, fix = _use_constant(index, ref, constant, key)
-            yield Finding(self.name, f"{ref.table} has an entry in {constant.name}: write {written}", ref.path, ref.start, ref.end, fix)
+        for file in _uses(ctx, index).files.values():
+            for ref, constant, written, fix in file.hardcoded:
+                message = f"{ref.table} has an entry in {constant.name}: write {written}"
+                yield Finding(self.name, message, ref.path, ref.start, ref.end, Fix(fix.title, fix.edits, fix.safe))
 
 
 class ChecklistOutOfDate(Rule):

@@ -128,6 +128,11 @@ class WorkspaceIndex:
     modules: ModuleResolver = field(init=False, repr=False)  # imports, resolved among the indexed files
     # how often each import specifier brings the constant
     _specifiers: dict[str, int] | None = field(default=None, init=False, repr=False)
+    # Counts the changes that can change what some file's references resolve to, or how a file
+    # would import the constant: a file added or removed, a constant, re-exports or imports
+    # changed. Between two, :meth:`file_table_refs` hands out the same list for a file as long
+    # as that file stays as it is, so what is derived from the lists can be kept.
+    generation: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.modules = ModuleResolver(self._files.keys())
@@ -151,11 +156,13 @@ class WorkspaceIndex:
         facts = self.facts.read(path, text, self.config.tables_constant)
         self._files[path] = facts
         self._resolved.pop(path, None)
-        self._specifiers = None
         # What other files resolve through: the constant, re-exports, the set of modules.
         before, now = old.declarations if old is not None else None, facts.declarations
         if not known or (before is not None and (before.constant, before.reexports) != (now.constant, now.reexports)):
             self._invalidate()
+        elif before is None or before.imports != now.imports:
+            self._specifiers = None
+            self.generation += 1
 
     def remove(self, path: Path) -> None:
         self._texts.pop(path, None)
@@ -169,14 +176,20 @@ class WorkspaceIndex:
         self._constants = None
         self.modules.invalidate()
         self._specifiers = None
+        self.generation += 1
 
     def text(self, path: Path) -> str | None:
         return self._texts.get(path)
 
     # -- what rules read ------------------------------------------------------------------
     def table_refs(self) -> Iterator[TableRef]:
+        for refs in self.file_table_refs():
+            yield from refs
+
+    def file_table_refs(self) -> Iterator[list[TableRef]]:
+        """:meth:`table_refs`, one list a code file (see :attr:`generation`); not to be changed."""
         for path in self._files:
-            yield from self._resolve(path)[0]
+            yield self._resolve(path)[0]
 
     def function_refs(self) -> Iterator[FunctionRef]:
         for path in self._files:

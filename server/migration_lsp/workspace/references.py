@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import KeysView
 
 from migration_lsp.model.names import canonical, parse_name
 from migration_lsp.sql.facts import Name
@@ -46,6 +47,11 @@ class TablesConstant:
 
     def key_for(self, table: Name) -> str | None:
         return self._keys.get(canonical(table))
+
+    @property
+    def named(self) -> KeysView[Name]:
+        """The tables its entries name, canonical: a set, to compare many names with at once."""
+        return self._keys.keys()
 
     @functools.cached_property
     def _keys(self) -> dict[Name, str]:
