@@ -44,7 +44,7 @@ class Fix:
     nothing.
     """
 
-    __slots__ = ("title", "safe", "_edits", "_build", "_refused")
+    __slots__ = ("title", "safe", "_edits", "_build", "_refused", "_offered")
 
     def __init__(self, title: str, edits: Edits | Callable[[], Edits], safe: bool = True) -> None:
         self.title = title
@@ -52,18 +52,21 @@ class Fix:
         self._edits: Edits | None = None if callable(edits) else edits
         self._build: Callable[[], Edits] | None = edits if callable(edits) else None
         self._refused: Callable[[Edits], bool] | None = None
+        self._offered: Edits | None = None  # the edits as the last judge let them
 
     @property
     def edits(self) -> Edits:
-        if self._refused is not None:
-            refused, self._refused = self._refused, None
+        refused = self._refused
+        if refused is None:
+            return self._built()
+        if self._offered is None:
             try:
                 edits = self._built()
             except Exception:
                 log.exception("the fix %r could not be built", self.title)
                 edits = ()
-            self._edits, self._build = (() if refused(edits) else edits), None
-        return self._built()
+            self._offered = () if refused(edits) else edits
+        return self._offered
 
     def _built(self) -> Edits:
         if self._edits is None:
@@ -75,8 +78,9 @@ class Fix:
         """Offer no edit if ``refused`` says so of the edits once they are built, or if building
         them raises: a check judges a fix after its rule ran, where a rule's error is no longer
         caught, and a broken fix must not take the report or the editor down. Judged where the
-        fix is, not by a copy of it: a check judges every finding's fix on every keystroke."""
-        self._refused = refused
+        fix is, not by a copy of it: a check judges every finding's fix on every keystroke. A
+        fix that a rule keeps from one check to the next is judged again by the next."""
+        self._refused, self._offered = refused, None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Fix) and (self.title, self.safe, self.edits) == (other.title, other.safe, other.edits)

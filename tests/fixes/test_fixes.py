@@ -208,6 +208,14 @@ def test_a_fix_is_judged_once_its_edits_are_built() -> None:
     assert judged == [(Edit(PATH, 0, 0, "x"),)]
 
 
+def test_a_fix_kept_from_one_check_to_the_next_is_judged_again() -> None:
+    fix = Fix("Add it", (Edit(PATH, 0, 0, "x"),))
+    fix.refuse_if(lambda edits: True)
+    assert fix.edits == ()
+    fix.refuse_if(lambda edits: False)
+    assert fix.edits == (Edit(PATH, 0, 0, "x"),)
+
+
 def test_a_fix_that_cannot_be_built_offers_nothing() -> None:
     def broken() -> tuple[Edit, ...]:
         raise ValueError("no place for it")

@@ -59,8 +59,8 @@ class _FileUses:
     # The strings naming a table that the constant the file sees lacks, with that constant.
     unlisted: list[tuple[TableRef, TablesConstant]]
     # The strings naming a table that it has, outside its own file: hardcoded-table-name's
-    # findings, with what to write instead and the fix that writes it (each check gives its
-    # findings fixes of their own, which it judges in place).
+    # findings, with what to write instead and the fix that writes it (kept with the file,
+    # and judged again by each check that offers it).
     hardcoded: list[tuple[TableRef, TablesConstant, str, Fix]]
 
 
@@ -531,8 +531,7 @@ class HardcodedTableName(Rule):
             return
         for file in _uses(ctx, index).files.values():
             for ref, constant, written, fix in file.hardcoded:
-                message = f"{ref.table} has an entry in {constant.name}: write {written}"
-                yield Finding(self.name, message, ref.path, ref.start, ref.end, Fix(fix.title, fix.edits, fix.safe))
+                yield Finding(self.name, f"{ref.table} has an entry in {constant.name}: write {written}", ref.path, ref.start, ref.end, fix)
 
 
 class ChecklistOutOfDate(Rule):
