@@ -56,11 +56,7 @@ class Context:
                 for st in self.statement.nested():
                     yield m, st
                 continue
-            if within is None:
-                for st in m.all_statements():
-                    yield m, st
-                continue
-            for st in executed_in(m, within.each(m)):
+            for st in m.all_statements() if within is None else executed_in(m, within.each(m)):
                 yield m, st
 
     @cached_property

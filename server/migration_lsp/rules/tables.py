@@ -436,7 +436,7 @@ class UsedBeforeCreated(Rule):
                     continue
                 top = m.statements[i]
                 if key not in missing:
-                    missing[key] = (top if step == 0 else list(top.nested())[step - 1], name, span, set())
+                    missing[key] = (top if step == 0 else top.nested_at(step - 1), name, span, set())
                 missing[key][3].add(top.index)
             for key, (st, name, span, users) in missing.items():
                 later = _key(key) in own.made

@@ -25,6 +25,7 @@ from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema,
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.rules.upgrade.statement_order import fills_itself
 from migration_lsp.sql.facts import Kind, Name, Statement
+from migration_lsp.sql.known import Known
 from migration_lsp.sql.normal import normal, unwrap
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
@@ -293,22 +294,18 @@ class _Kept:
 
 # The last comparisons of each project (by its Schemas; a check from scratch, by its Context),
 # by baseline and literals: the upgraded schema tells the one of this check.
-_LAST: weakref.WeakKeyDictionary[Schemas | Context, dict[tuple[object, ...], _Kept]] = weakref.WeakKeyDictionary()
+_LAST: weakref.WeakKeyDictionary[Schemas | Context, Known[tuple[object, ...], _Kept]] = weakref.WeakKeyDictionary()
 _LAST_KEPT = 8  # per project: one per baseline and set of literals a check sees
 _LAST_LOCK = threading.Lock()
 
 
 def _kept(ctx: Context, baseline: Baseline, upgraded: Schema) -> _Kept:
     with _LAST_LOCK:
-        last = _LAST.setdefault(ctx.schemas or ctx, {})
+        last = _LAST.setdefault(ctx.schemas or ctx, Known(_LAST_KEPT))
     key = (baseline, *((m.path, m.literal.name) for m in ctx.migrations))
     kept = last.get(key)
     if kept is None or kept.upgraded is not upgraded:
-        kept = _Kept(ctx, baseline, upgraded, kept)
-        with _LAST_LOCK:
-            last[key] = kept
-            while len(last) > _LAST_KEPT:
-                del last[next(iter(last))]
+        kept = last.add(key, _Kept(ctx, baseline, upgraded, kept))
     return kept
 
 
