@@ -61,7 +61,12 @@ class Migration:
 
     def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None, severity: Severity = "error") -> Finding:
         """A finding on SQL ``[start, end)``: the one way a rule places a finding in a migration."""
-        doc_start, doc_end = self.literal.doc_span(start, end)
+        return self.doc_finding(rule, message, *self.literal.doc_span(start, end), fix, severity)
+
+    def doc_finding(self, rule: str, message: str, doc_start: int, doc_end: int, fix: Fix | None = None, severity: Severity = "error") -> Finding:
+        """A finding on the document's ``[doc_start, doc_end)``, in this literal: for a rule that
+        knows the place already (where an earlier check put it, when the edit since left that
+        text alone)."""
         # Users know their `${…}`, not the placeholder that stood in for it.
         return Finding(rule, self.as_written(message), self.path, doc_start, doc_end, fix, severity)
 

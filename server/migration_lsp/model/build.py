@@ -202,22 +202,20 @@ class _Replay:
             touched = set(last.parts)
         again = list(dirty_new)
         for part in touched:
-            again += [(i, self._moved(kept[i], i, placed.top)) for i, placed in part.tops if not kept[i].head <= placed.top.index < kept[i].tail]
+            again += [(i, self.migrations[i].statements[_moved(kept[i], placed.index)]) for i, placed in part.tops if not kept[i].head <= placed.index < kept[i].tail]
         self.parts = [p for p in last.parts if p not in touched]
         self.part_of = dict(last.part_of)
         for part in touched:
             for key in part.keys:
                 del self.part_of[key]
-        # The definitions of each statement the edit left move with it, offsets and all.
-        for part in self.parts:
-            for i, placed in part.tops:
-                placed.top = self._moved(kept[i], i, placed.top)
+        # The definitions of each statement the edit left move with it, offsets and all: only
+        # its place changes, if the edit added or removed statements before it.
+        if any(k.shift for k in kept):
+            for part in self.parts:
+                for i, placed in part.tops:
+                    placed.index = _moved(kept[i], placed.index)
         again.sort(key=lambda top: (top[0], top[1].index))
         return touched, self._replay(again)
-
-    def _moved(self, kept: _Kept, i: int, st: Statement) -> Statement:
-        """Where a top-level statement that the edit left as it was now is."""
-        return self.migrations[i].statements[st.index if st.index < kept.head else st.index + kept.shift]
 
     def _keep(self, part: _Part) -> None:
         self.parts.append(part)
@@ -255,7 +253,7 @@ class _Replay:
         builder = _Builder(self.over.part(copied, rest), self._sources)
         for (i, st), keys in keyed:
             if keys:
-                placed = Placed(st)
+                placed = Placed(self._sources[i], st.index)
                 builder.apply(self.migrations[i], st, placed, -1)
                 for n, nested in enumerate(st.nested()):
                     builder.apply(self.migrations[i], nested, placed, n)
@@ -274,7 +272,7 @@ class _Replay:
 
     def _order(self, defined: Definition) -> tuple[int, int, int]:
         """Where a statement of the migrations defined it: after everything of the base."""
-        return (1, self._slot[id(defined.migration)], defined.top.index)
+        return (1, self._slot[id(defined.migration)], defined.placed.index)
 
     def _named(self, tables: list[Name]) -> list[tuple[Name, Index]]:
         """The base's named indexes on ``tables``."""
@@ -361,6 +359,11 @@ def _kept(old: Migration, new: Migration) -> _Kept:
     if tail + shift < head or (tail < len(olds) and not _same(olds[tail], news, tail + shift, delta)):
         tail = len(olds)
     return _Kept(head, tail, shift)
+
+
+def _moved(kept: _Kept, index: int) -> int:
+    """Where the top-level statement at ``index`` that the edit left as it was now is."""
+    return index if index < kept.head else index + kept.shift
 
 
 def _same(old: Statement, news: list[Statement], i: int, delta: int) -> bool:

@@ -33,13 +33,19 @@ class Source:
 
 class Placed:
     """The top-level statement that a build's definitions in it are in, held once for all of
-    them: a later build of a newer version of the literal moves them all by moving this, as
-    their offsets are kept from its start."""
+    them, by its place in its migration: their offsets are kept from its start, so a later
+    build of a newer version of the literal leaves them as they are, unless the edit added or
+    removed statements before it, and then it moves this place only."""
 
-    __slots__ = ("top",)
+    __slots__ = ("source", "index")
 
-    def __init__(self, top: Statement) -> None:
-        self.top = top
+    def __init__(self, source: Source, index: int) -> None:
+        self.source = source
+        self.index = index
+
+    @property
+    def top(self) -> Statement:
+        return self.source.migration.statements[self.index]
 
 
 @dataclass(eq=False, slots=True)

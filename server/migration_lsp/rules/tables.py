@@ -16,6 +16,7 @@ from migration_lsp.fixes.scaffold import SECTIONS, Piece, create_index, enable_r
 from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
+from migration_lsp.positions import Moved
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Kind, Name, Span, Statement
 from migration_lsp.sql.known import CACHE_SIZE, Known
@@ -37,13 +38,45 @@ def checked_tables(ctx: Context) -> list[Table]:
 _checked: WeakKeyDictionary[Context, list[Table]] = WeakKeyDictionary()
 
 
+class _Worked:
+    """What these rules worked out of one table, kept while builds keep the table: a keystroke
+    in another table's statements leaves this one the same object (see :class:`Schemas`), as
+    it leaves its statement's text, which is all that decides what they find in it."""
+
+    __slots__ = ("places", "unindexed")
+
+    def __init__(self) -> None:
+        # By rule: the document text its finding on the table's name was placed in, and where.
+        self.places: dict[str, tuple[str, int, int]] = {}
+        # table-missing-index's verdict: no finding (None), or its message and its fix's column.
+        self.unindexed: tuple[str, str | None] | None | bool = False  # False: not worked out yet
+
+
+_worked: WeakKeyDictionary[Table, _Worked] = WeakKeyDictionary()
+_moved = Moved()
+
+
+def _worked_of(table: Table) -> _Worked:
+    worked = _worked.get(table)
+    if worked is None:
+        worked = _worked[table] = _Worked()
+    return worked
+
+
 def at_name(rule: str, table: Table, message: str, fix: Fix | None = None) -> Finding:
-    """A finding on the table's name in its ``CREATE TABLE``."""
+    """A finding on the table's name in its ``CREATE TABLE``: placed again where the last
+    check placed it, moved with the text after an edit before it, when the edit left it alone."""
     d = table.defined
-    st = d.statement
-    span = st.fact.name_span
-    start, end = st.span(span) if span is not None else (d.start, d.end)
-    return d.migration.finding(rule, message, start, end, fix)
+    m = d.migration
+    places = _worked_of(table).places
+    place = places.get(rule)
+    span = _moved.span(place[0], m.text, place[1], place[2]) if place is not None else None
+    if span is None:
+        st = d.statement
+        name = st.fact.name_span
+        span = m.literal.doc_span(*(st.span(name) if name is not None else (d.start, d.end)))
+    places[rule] = (m.text, *span)
+    return m.doc_finding(rule, message, *span, fix)
 
 
 def _added(table: Table, pieces: list[Piece]) -> Edits:
@@ -205,15 +238,26 @@ class TableMissingIndex(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for table in checked_tables(ctx):
-            keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
-            if keys:
-                if not table.leading_columns().isdisjoint(keys):
-                    continue
-                column = keys[0]
-                fix = Fix(f"Index {column}", partial(_index_added, table, column))
-                yield at_name(self.name, table, f"no index on the foreign key {column} of {table.name}", fix)
-            elif not table.indexes and not table.uniques:
-                yield at_name(self.name, table, f"table {table.name} has no index besides its primary key")
+            worked = _worked_of(table)
+            if worked.unindexed is False:
+                worked.unindexed = _unindexed(table)
+            found = worked.unindexed
+            if isinstance(found, tuple):
+                message, column = found
+                fix = Fix(f"Index {column}", partial(_index_added, table, column)) if column is not None else None
+                yield at_name(self.name, table, message, fix)
+
+
+def _unindexed(table: Table) -> tuple[str, str | None] | None:
+    """What table-missing-index finds in ``table``: its message, and the column its fix indexes."""
+    keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
+    if keys:
+        if not table.leading_columns().isdisjoint(keys):
+            return None
+        return f"no index on the foreign key {keys[0]} of {table.name}", keys[0]
+    if not table.indexes and not table.uniques:
+        return f"table {table.name} has no index besides its primary key", None
+    return None
 
 
 def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
