@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -75,9 +75,11 @@ class Kind(StrEnum):
         return self is Kind.CREATE or self.name.startswith("CREATE_")
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
-    """A schema-qualified name, normalised as PostgreSQL does (unquoted names fold to lower case)."""
+class Name(NamedTuple):
+    """A schema-qualified name, normalised as PostgreSQL does (unquoted names fold to lower case).
+
+    A tuple: the schema model keys its tables, indexes and functions by name, and a build
+    hashes thousands of them at every keystroke, in C rather than in a dataclass's ``__hash__``."""
 
     name: str
     schema: str | None = None
