@@ -6,14 +6,17 @@ migration (a later section, a `DO` block); only what a fresh database ends up wi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from weakref import WeakKeyDictionary
 
 from migration_lsp.findings import Edits, Finding, Fix
 from migration_lsp.fixes.scaffold import SECTIONS, Piece, create_index, enable_rls, insert_pieces, place_for_table, policy, section_of
 from migration_lsp.migration import ByText, Migration
+from migration_lsp.model.build import Schemas
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
 from migration_lsp.positions import Moved
@@ -38,44 +41,59 @@ def checked_tables(ctx: Context) -> list[Table]:
 _checked: WeakKeyDictionary[Context, list[Table]] = WeakKeyDictionary()
 
 
-class _Worked:
-    """What these rules worked out of one table, kept while builds keep the table: a keystroke
-    in another table's statements leaves this one the same object (see :class:`Schemas`), as
-    it leaves its statement's text, which is all that decides what they find in it."""
+# table-missing-index's verdict on each table while builds keep it: a keystroke in another
+# table's statements leaves this one the same object (see :class:`Schemas`), as it leaves its
+# statement's text, which is all the verdict follows from. None: no finding; else its message
+# and the column its fix indexes.
+_unindexed: WeakKeyDictionary[Table, tuple[str, str | None] | None] = WeakKeyDictionary()
 
-    __slots__ = ("places", "unindexed")
+
+class _Placed:
+    """Where one check put the findings on table names, for the next check of the same
+    project: a table the build kept (the same object) whose name is in text the edit left
+    alone has its finding there again, moved with the text after an edit before it, without
+    its SQL offsets mapped anew. Only the last check's are kept, with the texts they are in."""
+
+    __slots__ = ("texts", "spans")
 
     def __init__(self) -> None:
-        # By rule: the document text its finding on the table's name was placed in, and where.
-        self.places: dict[str, tuple[str, int, int]] = {}
-        # table-missing-index's verdict: no finding (None), or its message and its fix's column.
-        self.unindexed: tuple[str, str | None] | None | bool = False  # False: not worked out yet
+        self.texts: dict[Path, str] = {}  # each document's text
+        self.spans: dict[tuple[str, Table], tuple[int, int]] = {}  # (rule, table) → document span
 
 
-_worked: WeakKeyDictionary[Table, _Worked] = WeakKeyDictionary()
+# This check's placements and the last one's, by context; the last, by project (its schemas).
+_placed_now: WeakKeyDictionary[Context, tuple[_Placed, _Placed]] = WeakKeyDictionary()
+_placed_last: WeakKeyDictionary[Schemas | Context, _Placed] = WeakKeyDictionary()
+_placed_lock = threading.Lock()
 _moved = Moved()
 
 
-def _worked_of(table: Table) -> _Worked:
-    worked = _worked.get(table)
-    if worked is None:
-        worked = _worked[table] = _Worked()
-    return worked
+def _placements(ctx: Context) -> tuple[_Placed, _Placed]:
+    """This check's placements (filled as the rules place findings), and the last check's."""
+    found = _placed_now.get(ctx)
+    if found is None:
+        with _placed_lock:
+            owner = ctx.schemas or ctx
+            found = _placed_now[ctx] = (_Placed(), _placed_last.get(owner) or _Placed())
+            _placed_last[owner] = found[0]
+    return found
 
 
-def at_name(rule: str, table: Table, message: str, fix: Fix | None = None) -> Finding:
-    """A finding on the table's name in its ``CREATE TABLE``: placed again where the last
-    check placed it, moved with the text after an edit before it, when the edit left it alone."""
+def at_name(ctx: Context, rule: str, table: Table, message: str, fix: Fix | None = None) -> Finding:
+    """A finding on the table's name in its ``CREATE TABLE``."""
     d = table.defined
     m = d.migration
-    places = _worked_of(table).places
-    place = places.get(rule)
-    span = _moved.span(place[0], m.text, place[1], place[2]) if place is not None else None
+    now, last = _placements(ctx)
+    text = now.texts.setdefault(m.path, m.text)
+    span = last.spans.get((rule, table))
+    old = last.texts.get(m.path)
+    if span is not None and old is not None:
+        span = _moved.span(old, text, *span)
     if span is None:
         st = d.statement
         name = st.fact.name_span
         span = m.literal.doc_span(*(st.span(name) if name is not None else (d.start, d.end)))
-    places[rule] = (m.text, *span)
+    now.spans[rule, table] = span
     return m.doc_finding(rule, message, *span, fix)
 
 
@@ -137,7 +155,7 @@ class TableMissingRls(Rule):
             title = "Enable row level security" + (" and add the guarded policy of the rulebook" if guarded is not None else "")
             pieces = [enable_rls(table.name)] + ([guarded] if guarded is not None else [])
             fix = Fix(title, partial(_added, table, pieces))
-            yield at_name(self.name, table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
+            yield at_name(ctx, self.name, table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
 
 
 class TableMissingPolicy(Rule):
@@ -238,17 +256,17 @@ class TableMissingIndex(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for table in checked_tables(ctx):
-            worked = _worked_of(table)
-            if worked.unindexed is False:
-                worked.unindexed = _unindexed(table)
-            found = worked.unindexed
-            if isinstance(found, tuple):
+            try:
+                found = _unindexed[table]
+            except KeyError:
+                found = _unindexed[table] = _unindexed_by(table)
+            if found is not None:
                 message, column = found
                 fix = Fix(f"Index {column}", partial(_index_added, table, column)) if column is not None else None
-                yield at_name(self.name, table, message, fix)
+                yield at_name(ctx, self.name, table, message, fix)
 
 
-def _unindexed(table: Table) -> tuple[str, str | None] | None:
+def _unindexed_by(table: Table) -> tuple[str, str | None] | None:
     """What table-missing-index finds in ``table``: its message, and the column its fix indexes."""
     keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
     if keys:
