@@ -68,33 +68,36 @@ _placed_lock = threading.Lock()
 _moved = Moved()
 
 
-def _placements(ctx: Context) -> tuple[_Placed, _Placed]:
-    """This check's placements (filled as the rules place findings), and the last check's."""
-    found = _placed_now.get(ctx)
-    if found is None:
-        with _placed_lock:
-            owner = ctx.schemas or ctx
-            found = _placed_now[ctx] = (_Placed(), _placed_last.get(owner) or _Placed())
-            _placed_last[owner] = found[0]
-    return found
+class _OnNames:
+    """One rule's findings on table names in one check (see :class:`_Placed`)."""
 
+    __slots__ = ("rule", "now", "last")
 
-def at_name(ctx: Context, rule: str, table: Table, message: str, fix: Fix | None = None) -> Finding:
-    """A finding on the table's name in its ``CREATE TABLE``."""
-    d = table.defined
-    m = d.migration
-    now, last = _placements(ctx)
-    text = now.texts.setdefault(m.path, m.text)
-    span = last.spans.get((rule, table))
-    old = last.texts.get(m.path)
-    if span is not None and old is not None:
-        span = _moved.span(old, text, *span)
-    if span is None:
-        st = d.statement
-        name = st.fact.name_span
-        span = m.literal.doc_span(*(st.span(name) if name is not None else (d.start, d.end)))
-    now.spans[rule, table] = span
-    return m.doc_finding(rule, message, *span, fix)
+    def __init__(self, ctx: Context, rule: str) -> None:
+        self.rule = rule
+        placed = _placed_now.get(ctx)
+        if placed is None:
+            with _placed_lock:
+                owner = ctx.schemas or ctx
+                placed = _placed_now[ctx] = (_Placed(), _placed_last.get(owner) or _Placed())
+                _placed_last[owner] = placed[0]
+        self.now, self.last = placed
+
+    def finding(self, table: Table, message: str, fix: Fix | None = None) -> Finding:
+        """A finding on the table's name in its ``CREATE TABLE``."""
+        d = table.defined
+        m = d.migration
+        text = self.now.texts.setdefault(m.path, m.text)
+        span = self.last.spans.get((self.rule, table))
+        old = self.last.texts.get(m.path)
+        if span is not None and old is not None:
+            span = _moved.span(old, text, *span)
+        if span is None:
+            st = d.statement
+            name = st.fact.name_span
+            span = m.literal.doc_span(*(st.span(name) if name is not None else (d.start, d.end)))
+        self.now.spans[self.rule, table] = span
+        return m.doc_finding(self.rule, message, *span, fix)
 
 
 def _added(table: Table, pieces: list[Piece]) -> Edits:
@@ -147,15 +150,20 @@ class TableMissingRls(Rule):
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
+        on_names = _OnNames(ctx, self.name)
+        names: list[str] | None = None  # listed once, for the first table without RLS or policy
         for table in checked_tables(ctx):
             if table.rls:
                 continue
             # RLS without a policy closes the table: one pass adds both, as table-missing-policy would.
-            guarded = None if table.policies else policy(ctx.config, table.name, [t.name for t in ctx.schema.tables])
+            guarded = None
+            if not table.policies:
+                names = names if names is not None else [t.name for t in ctx.schema.tables]
+                guarded = policy(ctx.config, table.name, names)
             title = "Enable row level security" + (" and add the guarded policy of the rulebook" if guarded is not None else "")
             pieces = [enable_rls(table.name)] + ([guarded] if guarded is not None else [])
             fix = Fix(title, partial(_added, table, pieces))
-            yield at_name(ctx, self.name, table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
+            yield on_names.finding(table, f"table {table.name} has no ENABLE ROW LEVEL SECURITY: the public API key can read and write all of it", fix)
 
 
 class TableMissingPolicy(Rule):
@@ -255,6 +263,7 @@ class TableMissingIndex(Rule):
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
+        on_names = _OnNames(ctx, self.name)
         for table in checked_tables(ctx):
             try:
                 found = _unindexed[table]
@@ -263,7 +272,7 @@ class TableMissingIndex(Rule):
             if found is not None:
                 message, column = found
                 fix = Fix(f"Index {column}", partial(_index_added, table, column)) if column is not None else None
-                yield at_name(ctx, self.name, table, message, fix)
+                yield on_names.finding(table, message, fix)
 
 
 def _unindexed_by(table: Table) -> tuple[str, str | None] | None:
