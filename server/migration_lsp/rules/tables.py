@@ -34,54 +34,62 @@ def checked_tables(ctx: Context) -> list[Table]:
     if found is None:
         schema = ctx.schema
         external = ctx.config.external_schemas
-        found = _checked[ctx] = [t for t in schema.tables.values() if t.name.schema not in external and not system_catalog(t.name) and not schema.may_have_changed(t.name)]
+        found = [t for t in schema.tables.values() if t.name.schema not in external and not system_catalog(t.name)]
+        if schema.unplaced:
+            found = [t for t in found if not schema.may_have_changed(t.name)]
+        _checked[ctx] = found
     return found
 
 
 _checked: WeakKeyDictionary[Context, list[Table]] = WeakKeyDictionary()
 
 
-# table-missing-index's verdict on each table while builds keep it: a keystroke in another
-# table's statements leaves this one the same object (see :class:`Schemas`), as it leaves its
-# statement's text, which is all the verdict follows from. None: no finding; else its message
-# and the column its fix indexes.
-_unindexed: WeakKeyDictionary[Table, tuple[str, str | None] | None] = WeakKeyDictionary()
+class _Worked:
+    """What the table rules worked out in one check, for the next check of the same project.
 
+    A keystroke in one table's statements leaves the other tables the same objects (see
+    :class:`Schemas`), as it leaves their statements' text, which is all that decides what
+    the rules find in them: table-missing-index's verdict on a table the build kept holds, and
+    its finding goes where the last check put it, if the edit left the text around the name
+    alone (moved with the text after an edit before it), without its SQL offsets mapped anew.
+    Only the last check's are kept, with the texts they are in.
+    """
 
-class _Placed:
-    """Where one check put the findings on table names, for the next check of the same
-    project: a table the build kept (the same object) whose name is in text the edit left
-    alone has its finding there again, moved with the text after an edit before it, without
-    its SQL offsets mapped anew. Only the last check's are kept, with the texts they are in."""
-
-    __slots__ = ("texts", "spans")
+    __slots__ = ("texts", "spans", "unindexed")
 
     def __init__(self) -> None:
         self.texts: dict[Path, str] = {}  # each document's text
         self.spans: dict[tuple[str, Table], tuple[int, int]] = {}  # (rule, table) → document span
+        # table-missing-index's verdict: no finding (None), or its message and the column its fix indexes
+        self.unindexed: dict[Table, tuple[str, str | None] | None] = {}
 
 
-# This check's placements and the last one's, by context; the last, by project (its schemas).
-_placed_now: WeakKeyDictionary[Context, tuple[_Placed, _Placed]] = WeakKeyDictionary()
-_placed_last: WeakKeyDictionary[Schemas | Context, _Placed] = WeakKeyDictionary()
-_placed_lock = threading.Lock()
+# This check's and the last one's, by context; the last, by project (its schemas).
+_worked_now: WeakKeyDictionary[Context, tuple[_Worked, _Worked]] = WeakKeyDictionary()
+_worked_last: WeakKeyDictionary[Schemas | Context, _Worked] = WeakKeyDictionary()
+_worked_lock = threading.Lock()
 _moved = Moved()
 
 
+def _worked(ctx: Context) -> tuple[_Worked, _Worked]:
+    """What this check worked out so far, and what the last one did."""
+    found = _worked_now.get(ctx)
+    if found is None:
+        with _worked_lock:
+            owner = ctx.schemas or ctx
+            found = _worked_now[ctx] = (_Worked(), _worked_last.get(owner) or _Worked())
+            _worked_last[owner] = found[0]
+    return found
+
+
 class _OnNames:
-    """One rule's findings on table names in one check (see :class:`_Placed`)."""
+    """One rule's findings on table names in one check (see :class:`_Worked`)."""
 
     __slots__ = ("rule", "now", "last")
 
     def __init__(self, ctx: Context, rule: str) -> None:
         self.rule = rule
-        placed = _placed_now.get(ctx)
-        if placed is None:
-            with _placed_lock:
-                owner = ctx.schemas or ctx
-                placed = _placed_now[ctx] = (_Placed(), _placed_last.get(owner) or _Placed())
-                _placed_last[owner] = placed[0]
-        self.now, self.last = placed
+        self.now, self.last = _worked(ctx)
 
     def finding(self, table: Table, message: str, fix: Fix | None = None) -> Finding:
         """A finding on the table's name in its ``CREATE TABLE``."""
@@ -264,18 +272,16 @@ class TableMissingIndex(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         on_names = _OnNames(ctx, self.name)
+        known, verdicts = on_names.last.unindexed, on_names.now.unindexed
         for table in checked_tables(ctx):
-            try:
-                found = _unindexed[table]
-            except KeyError:
-                found = _unindexed[table] = _unindexed_by(table)
+            found = verdicts[table] = known[table] if table in known else _unindexed(table)
             if found is not None:
                 message, column = found
                 fix = Fix(f"Index {column}", partial(_index_added, table, column)) if column is not None else None
                 yield on_names.finding(table, message, fix)
 
 
-def _unindexed_by(table: Table) -> tuple[str, str | None] | None:
+def _unindexed(table: Table) -> tuple[str, str | None] | None:
     """What table-missing-index finds in ``table``: its message, and the column its fix indexes."""
     keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
     if keys:
