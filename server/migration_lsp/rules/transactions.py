@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import compress
 from typing import Iterable
 
 from migration_lsp.findings import Finding
+from migration_lsp.migration import ByText
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Kind
 
@@ -64,11 +66,13 @@ class TransactionControl(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
-            for st in m.statements:
-                command = _CONTROL.get(st.fact.kind)
-                if command is None:
-                    continue
+            for st in compress(m.statements, _controls.each(m)):
+                command = _CONTROL[st.fact.kind]
                 yield m.finding(self.name, f"{command} inside the migration changes what runs: {_WHY[m.dialect]}", *st.span())
+
+
+# Which top-level statements control the transaction: looked up by text, in one pass, at each keystroke.
+_controls = ByText(lambda top: top.fact.kind in _CONTROL)
 
 
 # better-sqlite3, D1 and mysql2 run each statement on its own; PostgreSQL's drivers send one script.
