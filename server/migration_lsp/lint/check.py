@@ -219,7 +219,9 @@ def settle(
     sups = [s for d in documents for s in suppress.suppressions(d)]
     # Findings in code files without a literal (cross-file rules) honour `//` comments too.
     seen = {d.path for d in documents}
-    for path in dict.fromkeys(f.path for f in findings if f.path not in seen):
+    # The findings' paths are a few objects, each hashed here once, not once per finding.
+    paths = list(map(attrgetter("path"), findings))
+    for path in dict.fromkeys(p for p in dict(zip(map(id, paths), paths)).values() if p not in seen):
         text = read_text(path) if read_text is not None else None
         if text is not None and suppress.marked(text):  # most hold none: no document is made for them
             sups.extend(suppress.suppressions(Document(path, text, [], [])))

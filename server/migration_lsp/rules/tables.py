@@ -85,19 +85,23 @@ def _worked(ctx: Context) -> tuple[_Worked, _Worked]:
 class _OnNames:
     """One rule's findings on table names in one check (see :class:`_Worked`)."""
 
-    __slots__ = ("rule", "now", "last")
+    __slots__ = ("rule", "now", "last", "_in")
 
     def __init__(self, ctx: Context, rule: str) -> None:
         self.rule = rule
         self.now, self.last = _worked(ctx)
+        # The migration of the last table asked about, with its text and the last check's text
+        # of its document: the tables of one literal come one after the other.
+        self._in: tuple[Migration | None, str, str | None] = (None, "", None)
 
     def finding(self, table: Table, message: str, fix: Fix | None = None) -> Finding:
         """A finding on the table's name in its ``CREATE TABLE``."""
         d = table.defined
         m = d.migration
-        text = self.now.texts.setdefault(m.path, m.text)
+        if self._in[0] is not m:
+            self._in = (m, self.now.texts.setdefault(m.path, m.text), self.last.texts.get(m.path))
+        _, text, old = self._in
         span = self.last.spans.get((self.rule, table))
-        old = self.last.texts.get(m.path)
         if span is not None and old is not None:
             span = _moved.span(old, text, *span)
         if span is None:
