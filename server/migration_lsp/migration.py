@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress
 from pathlib import Path
 from typing import Callable, Generic, Iterable, Iterator, TypeVar, cast
 
@@ -41,9 +42,10 @@ class Migration:
     # The top-level statements this parse analysed; the others are the previous parse's
     # (see :func:`parse_migration`), those after them moved.
     analysed: range = field(kw_only=True, repr=False)
-    # Every statement it executes, in order: most rules walk them all on every keystroke, so
-    # they are listed once per parse, and an edit lists them again only from where it starts.
-    _listed: list[Statement] = field(kw_only=True, repr=False)
+    # The text of each top-level statement, in order: what is kept of a statement is kept by
+    # its text, and a check looks up every one, more than once. An edit copies the texts of
+    # the statements it leaves, in slices.
+    texts: list[str] = field(kw_only=True, repr=False)
 
     @property
     def sql(self) -> str:
@@ -54,10 +56,10 @@ class Migration:
         return iter(self._listed)
 
     @cached_property
-    def texts(self) -> list[str]:
-        """The text of each top-level statement, in order: what is kept of a statement is kept
-        by its text, and a check looks up every one, more than once."""
-        return [st.fact.text for st in self.statements]
+    def _listed(self) -> list[Statement]:
+        # Listed when first asked for, not at each parse: the rules a keystroke runs go through
+        # the top-level statements, and place the nested ones of the few they look into.
+        return _with_nested(self.statements)
 
     def finding(self, rule: str, message: str, start: int, end: int, fix: Fix | None = None, severity: Severity = "error") -> Finding:
         """A finding on SQL ``[start, end)``: the one way a rule places a finding in a migration."""
@@ -116,7 +118,8 @@ class Migration:
     @cached_property
     def _executed(self) -> list[tuple[int, int]]:
         """The SQL spans of the statements DO blocks run with EXECUTE '<constant>'."""
-        return [(top.start + s, top.start + e) for top, spans in zip(self.statements, _executed.each(self)) for s, e in spans]
+        each = _executed.each(self)
+        return [(top.start + s, top.start + e) for top, spans in zip(compress(self.statements, each), filter(None, each)) for s, e in spans]
 
     @cached_property
     def comment_starts(self) -> list[int]:
@@ -157,8 +160,8 @@ class Migration:
         """The document spans of the top-level statements PostgreSQL fails to parse, semicolons
         included: found once per migration, not once per finding. One that holds a ``${…}`` is
         not judged: only the app knows its text (as for ``syntax-error``)."""
-        failing = zip(self.statements, _failing.each(self))
-        return [self.literal.doc_span(st.start, self.end_of(st)) for st, fails in failing if fails and not self.literal.has_substitution(st.start, st.end)]
+        failing = compress(self.statements, _failing.each(self))
+        return [self.literal.doc_span(st.start, self.end_of(st)) for st in failing if not self.literal.has_substitution(st.start, st.end)]
 
     @property
     def parses(self) -> bool:
@@ -186,7 +189,8 @@ class Migration:
     @cached_property
     def _quoted_bodies(self) -> list[tuple[int, int]]:
         """Document spans of the DO bodies written between quotes, quotes included."""
-        return [self.literal.doc_span(top.start + s, top.start + e) for top, spans in zip(self.statements, _quoted_bodies.each(self)) for s, e in spans]
+        each = _quoted_bodies.each(self)
+        return [self.literal.doc_span(top.start + s, top.start + e) for top, spans in zip(compress(self.statements, each), filter(None, each)) for s, e in spans]
 
     def holds(self, edit: Edit) -> bool:
         """Does ``edit`` write into this literal?"""
@@ -309,11 +313,11 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
     if dialect != "postgres":
         pieces, comments = split(sql, dialect)
         statements = [Statement(analyze(sql[p.start : p.end], dialect), p.start, i) for i, p in enumerate(pieces)]
-        return Migration(path, text, lit, statements, comments, dialect=dialect, analysed=range(len(statements)), _listed=_listed(statements))
+        return Migration(path, text, lit, statements, comments, dialect=dialect, analysed=range(len(statements)), texts=_texts(statements))
     if previous is None or previous.dialect != dialect:
         pieces, comments, semicolons = split_from(sql, 0)
         statements = [Statement(analyze(sql[p.start : p.end]), p.start, i) for i, p in enumerate(pieces)]
-        return Migration(path, text, lit, statements, comments, semicolons=semicolons, analysed=range(len(statements)), _listed=_listed(statements))
+        return Migration(path, text, lit, statements, comments, semicolons=semicolons, analysed=range(len(statements)), texts=_texts(statements))
     old = previous.sql
     same_start, same_end = unchanged_ends(old, sql)
     delta = len(sql) - len(old)
@@ -326,17 +330,21 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
     statements = previous.statements[:kept]
     statements += [Statement(analyze(sql[p.start : p.end]), p.start, kept + i) for i, p in enumerate(pieces)]
     analysed = range(kept, len(statements))
+    texts = previous.texts[:kept] + _texts(statements[kept:])
     comments = previous.comments[: bisect.bisect_left(previous.comment_starts, start)] + comments
     if semicolons and semicolons[-1] in resume:  # stopped in the unchanged end: the rest is as it was
         resumed = semicolons[-1] - delta
         first_moved = bisect.bisect_right(previous.statements, resumed, key=_base)
-        moved = len(statements) - first_moved
-        statements += [st.moved(delta, moved + st.index) for st in previous.statements[first_moved:]]
+        shift = len(statements) - first_moved
+        statements += [st.moved(delta, shift + st.index) for st in previous.statements[first_moved:]]
+        texts += previous.texts[first_moved:]
         comments += [Comment(c.start + delta, c.end + delta, c.line) for c in previous.comments[bisect.bisect_right(previous.comment_starts, resumed) :]]
         semicolons += [s + delta for s in previous.semicolons[bisect.bisect_right(previous.semicolons, resumed) :]]
-    # The statements kept in front are the previous parse's, nested ones included.
-    listed = previous._listed[: bisect.bisect_left(previous._listed, kept, key=lambda st: st.index)] + _listed(statements[kept:])
-    return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons, analysed=analysed, _listed=listed)
+    return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons, analysed=analysed, texts=texts)
+
+
+def _texts(statements: Iterable[Statement]) -> list[str]:
+    return [st.fact.text for st in statements]
 
 
 def _base(st: Statement) -> int:
@@ -359,7 +367,7 @@ class _Moved:
         return i < len(self.offsets) and self.offsets[i] == offset - self.delta
 
 
-def _listed(statements: Iterable[Statement]) -> list[Statement]:
+def _with_nested(statements: Iterable[Statement]) -> list[Statement]:
     """``statements`` and those they nest, in order."""
     found = []
     for st in statements:

@@ -67,3 +67,14 @@ def test_deleting_what_keeps_a_dollar_and_a_brace_apart_parses_again() -> None:
     after = before.replace("$x{", "${")
     assert _nodes(parse(after, "a.ts")[0]) == _nodes(_fresh(after))
     assert any(n[0] == "template_substitution" for n in _nodes(parse(after, "a.ts")[0]))
+
+
+def test_rows_counted_from_the_last_edit_hold_wherever_the_next_one_is() -> None:
+    # Each edit's rows are counted from where the one before it was: after it, before it, on
+    # its line, and across lines it added or removed.
+    lines = "".join(f"CREATE TABLE t{i} (id int);\n" for i in range(80))
+    text = f"const MIGRATION_SQL = `\n{lines}`;\nexport {{}};\n"
+    parse(text, "a.ts")
+    for at, typed, removed in ((900, "x", 0), (100, "y\nz", 0), (101, "", 3), (1900, "\n\n", 0), (1901, "w", 1), (30, "v", 0), (1200, "", 30)):
+        text = text[:at] + typed + text[at + removed :]
+        assert _nodes(parse(text, "a.ts")[0]) == _nodes(_fresh(text)), (at, typed)

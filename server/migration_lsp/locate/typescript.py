@@ -188,6 +188,9 @@ class _Trees:
 
     def __init__(self) -> None:
         self._kept: dict[tuple[str, str], tuple[ts.Tree, bytes]] = {}  # oldest first
+        # A line a tree was last moved at, in the text it was moved for: (its byte offset, its row).
+        # The next keystroke is most often near it: its rows are counted from there.
+        self._marks: dict[tuple[str, str], tuple[int, int]] = {}
         self._lock = threading.Lock()  # --check reads files on several threads
 
     def get(self, text: str, grammar: str) -> tuple[ts.Tree, bytes]:
@@ -196,15 +199,20 @@ class _Trees:
             found = self._kept.get(key)
             newest = next((k for k in reversed(self._kept) if k[1] == grammar), None)
             last = self._kept[newest] if newest is not None else None
+            mark = self._marks.get(newest, (0, 0)) if newest is not None else (0, 0)
         if found is not None:
             return found
         data = text.encode("utf-8", "surrogatepass")
-        tree = _moved(newest[0], *last, text, data) if newest is not None and last is not None else None
-        found = (tree if tree is not None else _parsed(data, grammar), data)
+        moved = _moved(newest[0], *last, text, data, mark) if newest is not None and last is not None else None
+        found = (moved[0] if moved is not None else _parsed(data, grammar), data)
         with self._lock:
             self._kept[key] = found
+            if moved is not None:
+                self._marks[key] = moved[1]
             while len(self._kept) > self.SIZE:
-                del self._kept[next(iter(self._kept))]
+                gone = next(iter(self._kept))
+                del self._kept[gone]
+                self._marks.pop(gone, None)
         return found
 
 
@@ -214,9 +222,11 @@ _trees = _Trees()
 _RUN_ENDS = {"template_string": "`$\\{", "string": "'\"\\\r\n\u2028\u2029"}
 
 
-def _moved(old: str, tree: ts.Tree, old_data: bytes, text: str, data: bytes) -> ts.Tree | None:
+def _moved(old: str, tree: ts.Tree, old_data: bytes, text: str, data: bytes, mark: tuple[int, int] = (0, 0)) -> tuple[ts.Tree, tuple[int, int]] | None:
     """``tree`` (of ``old``) with its positions moved for ``text``, if the change from ``old``
-    lies inside one run of a string's characters and cannot end it; else None."""
+    lies inside one run of a string's characters and cannot end it, with where the change
+    starts in ``text`` (its byte offset and row); else None. ``mark``: a byte offset of
+    ``old_data`` and its row, which the rows are counted from."""
     if tree.root_node.has_error:
         return None  # error recovery weighs the length of what it skips: parse again
     start, same_end = unchanged_ends(old, text)
@@ -233,15 +243,19 @@ def _moved(old: str, tree: ts.Tree, old_data: bytes, text: str, data: bytes) -> 
     ends = _RUN_ENDS.get(run.parent.type)
     if ends is None or any(c in ends for c in old[start - 1 : old_end + 1] + text[start - 1 : new_end + 1]):
         return None
+    # Counting the lines from the start of a large file, at every keystroke, costs more than the rest.
+    marked, marked_row = mark
+    row = marked_row + old_data.count(b"\n", marked, b_start) if marked <= b_start else marked_row - old_data.count(b"\n", b_start, marked)
+    old_end_row = row + old_data.count(b"\n", b_start, b_old_end)
+    new_end_row = row + data.count(b"\n", b_start, b_new_end)
     moved = tree.copy()
-    moved.edit(b_start, b_old_end, b_new_end, _point(old_data, b_start), _point(old_data, b_old_end), _point(data, b_new_end))
-    return moved
+    moved.edit(b_start, b_old_end, b_new_end, _point(old_data, b_start, row), _point(old_data, b_old_end, old_end_row), _point(data, b_new_end, new_end_row))
+    return moved, (b_start, row)  # the text before the change is as it was: so is its row
 
 
-def _point(data: bytes, at: int) -> tuple[int, int]:
-    """tree-sitter's (row, byte column) of a byte offset."""
-    line_start = data.rfind(b"\n", 0, at) + 1
-    return data.count(b"\n", 0, at), at - line_start
+def _point(data: bytes, at: int, row: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a byte offset, on row ``row``."""
+    return row, at - (data.rfind(b"\n", 0, at) + 1)
 
 
 def _parsed(data: bytes, grammar: str) -> ts.Tree:

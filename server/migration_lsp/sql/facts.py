@@ -322,26 +322,23 @@ class Statement:
         return self._placed_nested()[n]
 
     def _placed_nested(self) -> list[Statement]:
-        if self._nested is None:
-            self._nested = []
+        placed = self._nested
+        if placed is None:
+            placed = []
             for child in self.fact.children:
                 st = Statement(child, self.at(child.start), self.index, self)
-                self._nested.append(st)
+                placed.append(st)
                 if child.children:  # most nest none
-                    self._nested.extend(st.nested())
-        return self._nested
+                    placed.extend(st.nested())
+            # Set once whole: another thread (verify's) may ask for them at the same time.
+            self._nested = placed
+        return placed
 
     def moved(self, delta: int, index: int) -> Statement:
         """This top-level statement ``delta`` SQL offsets further, at ``index``: what an edit
-        before it leaves of it. Its nested statements, if placed, are moved, not placed again."""
-        st = Statement(self.fact, self.base + delta, index)
-        if self._nested is not None:
-            now: dict[int, Statement] = {id(self): st}
-            st._nested = []
-            for old in self._nested:  # each after the block that holds it
-                now[id(old)] = new = Statement(old.fact, old.base + delta, index, now[id(old.parent)])
-                st._nested.append(new)
-        return st
+        before it leaves of it. Its nested statements are placed again only when asked for:
+        a keystroke moves every statement after it, and asks for few of their nested ones."""
+        return Statement(self.fact, self.base + delta, index)
 
     def held_guards(self) -> Iterator[tuple[Guard, int]]:
         """Guards of this statement and of every enclosing block, innermost first, each with

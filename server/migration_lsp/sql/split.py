@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Container
+from typing import Container, NamedTuple
 
 _SPECIAL = re.compile(r"""[;'"$]|--|/\*""")
 # Any non-ASCII character is a letter to PostgreSQL. Written as a negated ASCII class: a range up to
@@ -39,8 +39,10 @@ class Piece:
     terminated: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(NamedTuple):
+    """A comment's SQL span. A tuple: an edit moves every comment after it, and a tuple is made
+    in a third of the time a frozen dataclass takes."""
+
     start: int
     end: int
     line: bool  # True for `--`, False for `/* */`
