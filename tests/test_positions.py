@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from migration_lsp.locate.typescript import find_literals
@@ -52,6 +54,21 @@ def test_end_of_line_and_end_of_file() -> None:
     lines = LineIndex(text)
     assert lines.lsp_position(2) == (0, 2)
     assert lines.lsp_position(4) == (1, 0)
+
+
+def test_an_index_derived_from_an_edit_is_the_index_of_the_new_text() -> None:
+    # Line breaks split and joined by the edit (a \r before an inserted \n, a \r\n cut in
+    # two) and non-ASCII text, at every place of short texts.
+    rng = random.Random(7)
+    pieces = ["a", "\n", "\r", "\r\n", "é", "😀"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        start = rng.randrange(len(text) + 1)
+        end = rng.randrange(start, len(text) + 1)
+        new = "".join(rng.choice(pieces) for _ in range(rng.randrange(4)))
+        derived = LineIndex(text).replaced(start, end, new)
+        fresh = LineIndex(text[:start] + new + text[end:])
+        assert (derived.text, derived.starts) == (fresh.text, fresh.starts), (text, start, end, new)
 
 
 def test_source_map_round_trip() -> None:

@@ -22,10 +22,29 @@ class LineIndex:
 
     __slots__ = ("text", "starts")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, starts: list[int] | None = None) -> None:
         self.text = text
-        breaks = _LINE_BREAK if "\r" in text else _LF
-        self.starts = [0, *(m.end() for m in breaks.finditer(text))]
+        if starts is None:
+            breaks = _LINE_BREAK if "\r" in text else _LF
+            starts = [0, *(m.end() for m in breaks.finditer(text))]
+        self.starts = starts
+
+    def replaced(self, start: int, end: int, new: str) -> LineIndex:
+        """The index of this text with ``[start, end)`` replaced by ``new``, read again only
+        around the change: the lines before it are kept, those after it moved by the change of
+        length. A keystroke in a large document costs a few lines, not the whole text."""
+        text = self.text[:start] + new + self.text[end:]
+        starts = self.starts
+        # From the start of the line that holds the character before the change: the line
+        # breaks before it end before that character, and neither it nor what precedes it changed.
+        first = self.line_of(max(start - 1, 0))
+        # Up to the first line that starts two characters past the change: a ``\r\n`` that
+        # ends before it starts after the change too, and is read as it was.
+        last = bisect.bisect_left(starts, end + 2, first + 1)
+        delta = len(new) - (end - start)
+        scan_end = starts[last] + delta if last < len(starts) else len(text)
+        found = [m.end() for m in _LINE_BREAK.finditer(text, starts[first], scan_end)]
+        return LineIndex(text, [*starts[: first + 1], *found, *map(delta.__add__, starts[last + 1 :])])
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1

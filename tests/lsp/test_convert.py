@@ -127,6 +127,21 @@ def sent(send: Callable[[MigrationServer], None]) -> bytes:
     return out.getvalue()
 
 
+def test_the_text_of_changes_is_indexed_as_a_fresh_text_would_be() -> None:
+    text = "ab\r\ncd\ref\n"
+    full = types.TextDocumentContentChangeWholeDocument(text="x\ny\r")
+    changes = [
+        types.TextDocumentContentChangePartial(range=types.Range(types.Position(0, 2), types.Position(1, 1)), text="\n"),
+        types.TextDocumentContentChangePartial(range=types.Range(types.Position(1, 0), types.Position(1, 0)), text="\r"),
+        full,
+        types.TextDocumentContentChangePartial(range=types.Range(types.Position(1, 1), types.Position(1, 1)), text="\n"),
+    ]
+    for n in range(1, len(changes) + 1):
+        new, clamped = convert.apply_changes(text, changes[:n])
+        assert not clamped
+        assert convert.lines(new).starts == LineIndex(new).starts, n
+
+
 def test_the_notification_is_the_json_pygls_would_write_of_the_same_values() -> None:
     uri = "file:///app/r%C3%A9/route.ts"
     findings = [finding(TEXT, "CREATE TABLE a (id int)"), finding(TEXT, "CREATE TABLE b (id int)", message="pas idempotent: « b »")]

@@ -7,7 +7,6 @@ server speaks UTF-16 columns and the line breaks LSP defines, like every other r
 from __future__ import annotations
 
 import bisect
-import functools
 import json
 import threading
 from pathlib import Path
@@ -33,10 +32,38 @@ SEVERITY = {
 CONVERTER = default_converter()
 
 
-@functools.lru_cache(maxsize=8)
+class _Indexes:
+    """The line indexes of the last few texts, found by the text itself: texts are immutable,
+    so each is indexed once, and the one an edit makes is derived from its predecessor's.
+    Compared, not hashed: a new text of a large document would cost a pass over it to hash,
+    where a comparison with a text of another length costs nothing, and with the same text
+    object nothing either."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._recent: list[LineIndex] = []  # newest last
+        self._lock = threading.Lock()  # the event loop and the worker both ask
+
+    def of(self, text: str) -> LineIndex:
+        with self._lock:
+            for index in reversed(self._recent):
+                if index.text == text:
+                    return index
+        return self.keep(LineIndex(text))
+
+    def keep(self, index: LineIndex) -> LineIndex:
+        with self._lock:
+            self._recent = [*self._recent[1 - self.SIZE :], index]
+        return index
+
+
+_INDEXES = _Indexes()
+
+
 def lines(text: str) -> LineIndex:
-    """The line index of a text; texts are immutable, so each is indexed once."""
-    return LineIndex(text)
+    """The line index of a text."""
+    return _INDEXES.of(text)
 
 
 def to_range(index: LineIndex, start: int, end: int) -> types.Range:
@@ -60,17 +87,22 @@ def apply_changes(text: str, changes: Sequence[types.TextDocumentContentChangeEv
     ends before it starts makes no text: :class:`ValueError`.
     """
     clamped = []
+    index: LineIndex | None = None  # the index of ``text``, once it is the result of a change
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             if (end.line, end.character) < (start.line, start.character):
                 raise ValueError(f"the range {_spell(change.range)} ends before it starts")
-            index = lines(text)  # indexed already when its diagnostics were published
+            if index is None:
+                index = lines(text)  # indexed already when its diagnostics were published
             if end.line >= len(index.starts):
                 clamped.append(f"the range {_spell(change.range)} reaches past the last line ({len(index.starts) - 1}); clamped to the end")
-            text = text[: offset(index, start)] + change.text + text[offset(index, end) :]
+            index = index.replaced(offset(index, start), offset(index, end), change.text)
+            text = index.text
         else:
-            text = change.text
+            text, index = change.text, None
+    if index is not None:
+        _INDEXES.keep(index)  # the diagnostics of the new text are published with it
     return text, clamped
 
 
