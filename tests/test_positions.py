@@ -7,7 +7,7 @@ import random
 import pytest
 
 from migration_lsp.locate.typescript import find_literals
-from migration_lsp.positions import LineIndex, Segment, SourceMap, escape_for_string, escape_for_template
+from migration_lsp.positions import LineIndex, Segment, SourceMap, escape_for_string, escape_for_template, unchanged_ends
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
@@ -66,9 +66,13 @@ def test_an_index_derived_from_an_edit_is_the_index_of_the_new_text() -> None:
         start = rng.randrange(len(text) + 1)
         end = rng.randrange(start, len(text) + 1)
         new = "".join(rng.choice(pieces) for _ in range(rng.randrange(4)))
-        derived = LineIndex(text).replaced(start, end, new)
+        old = LineIndex(text)
+        derived = old.replaced(start, end, new)
         fresh = LineIndex(text[:start] + new + text[end:])
         assert (derived.text, derived.starts) == (fresh.text, fresh.starts), (text, start, end, new)
+        # What the edit left alone, at both ends.
+        assert derived.unchanged_ends(old) == (start, len(text) - end)
+        assert fresh.unchanged_ends(old) == unchanged_ends(text, fresh.text)
 
 
 def test_source_map_round_trip() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from dataclasses import dataclass
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -20,7 +21,7 @@ _LF = re.compile("\n")  # the same where there is no \r, found twice as fast
 class LineIndex:
     """Line starts of one document; LSP line breaks are ``\\n``, ``\\r\\n`` and ``\\r``."""
 
-    __slots__ = ("text", "starts")
+    __slots__ = ("text", "starts", "_made_from", "__weakref__")
 
     def __init__(self, text: str, starts: list[int] | None = None) -> None:
         self.text = text
@@ -28,6 +29,18 @@ class LineIndex:
             breaks = _LINE_BREAK if "\r" in text else _LF
             starts = [0, *(m.end() for m in breaks.finditer(text))]
         self.starts = starts
+        # The index this one was derived from by :meth:`replaced`, and the lengths of the
+        # start and the end the two texts share; weak, so that no chain of old texts is kept.
+        self._made_from: tuple[weakref.ref[LineIndex], int, int] | None = None
+
+    def unchanged_ends(self, old: LineIndex) -> tuple[int, int]:
+        """How many characters at the start, and then at the end, this text shares with
+        ``old``'s (never overlapping): what was left of it by the edit that made this index
+        from ``old``'s, else all they share, which a comparison finds."""
+        made = self._made_from
+        if made is not None and made[0]() is old:
+            return made[1], made[2]
+        return unchanged_ends(old.text, self.text)
 
     def replaced(self, start: int, end: int, new: str) -> LineIndex:
         """The index of this text with ``[start, end)`` replaced by ``new``, read again only
@@ -44,7 +57,9 @@ class LineIndex:
         delta = len(new) - (end - start)
         scan_end = starts[last] + delta if last < len(starts) else len(text)
         found = [m.end() for m in _LINE_BREAK.finditer(text, starts[first], scan_end)]
-        return LineIndex(text, [*starts[: first + 1], *found, *map(delta.__add__, starts[last + 1 :])])
+        index = LineIndex(text, [*starts[: first + 1], *found, *map(delta.__add__, starts[last + 1 :])])
+        index._made_from = (weakref.ref(self), start, len(self.text) - end)
+        return index
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1

@@ -19,7 +19,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from migration_lsp import SERVER_NAME
 from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.lint.suppress import UNUSED
-from migration_lsp.positions import LineIndex, unchanged_ends
+from migration_lsp.positions import LineIndex
 from migration_lsp.rules.registry import rule_url
 
 SEVERITY = {
@@ -216,7 +216,7 @@ class Converted:
         """The JSON text of each finding's diagnostic, in order."""
         old_index, before = self._last.get(path, (index, {}))
         old, text = old_index.text, index.text
-        same_start, same_end = unchanged_ends(old, text)
+        same_start, same_end = index.unchanged_ends(old_index)
         # Offsets below ``kept`` have the same position in both texts; below ``same_start``
         # only, as a line break ``\r`` there depends on the character after it.
         kept = len(text) + 1 if same_start == len(old) == len(text) else same_start
