@@ -56,23 +56,27 @@ def test_end_of_line_and_end_of_file() -> None:
     assert lines.lsp_position(4) == (1, 0)
 
 
-def test_an_index_derived_from_an_edit_is_the_index_of_the_new_text() -> None:
-    # Line breaks split and joined by the edit (a \r before an inserted \n, a \r\n cut in
-    # two) and non-ASCII text, at every place of short texts.
+def test_an_index_derived_from_edits_is_the_index_of_the_new_text() -> None:
+    # Chains of edits, as typing makes them: line breaks split and joined by an edit (a \r
+    # before an inserted \n, a \r\n cut in two) and non-ASCII text, anywhere in short texts.
     rng = random.Random(7)
     pieces = ["a", "\n", "\r", "\r\n", "é", "😀"]
-    for _ in range(20_000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
-        start = rng.randrange(len(text) + 1)
-        end = rng.randrange(start, len(text) + 1)
-        new = "".join(rng.choice(pieces) for _ in range(rng.randrange(4)))
-        old = LineIndex(text)
-        derived = old.replaced(start, end, new)
-        fresh = LineIndex(text[:start] + new + text[end:])
-        assert (derived.text, derived.starts) == (fresh.text, fresh.starts), (text, start, end, new)
-        # What the edit left alone, at both ends.
-        assert derived.unchanged_ends(old) == (start, len(text) - end)
-        assert fresh.unchanged_ends(old) == unchanged_ends(text, fresh.text)
+    for _ in range(1_000):
+        derived = LineIndex("".join(rng.choice(pieces) for _ in range(rng.randrange(30))))
+        for _ in range(20):
+            old, text = derived, derived.text
+            start = rng.randrange(len(text) + 1)
+            end = rng.randrange(start, min(len(text), start + 4) + 1)
+            new = "".join(rng.choice(pieces) for _ in range(rng.randrange(4)))
+            derived = old.replaced(start, end, new)
+            fresh = LineIndex(text[:start] + new + text[end:])
+            assert derived.text == fresh.text
+            assert [derived.line_start(line) for line in range(derived.line_count)] == fresh.starts, (text, start, end, new)
+            assert [derived.line_of(offset) for offset in range(len(fresh.text) + 1)] == [fresh.line_of(offset) for offset in range(len(fresh.text) + 1)]
+            # What the edit left alone, at both ends.
+            assert derived.unchanged_ends(old) == (start, len(text) - end)
+            assert fresh.unchanged_ends(old) == unchanged_ends(text, fresh.text)
+        assert derived.starts == LineIndex(derived.text).starts
 
 
 def test_source_map_round_trip() -> None:

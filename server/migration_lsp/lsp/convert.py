@@ -6,7 +6,6 @@ server speaks UTF-16 columns and the line breaks LSP defines, like every other r
 
 from __future__ import annotations
 
-import bisect
 import json
 import threading
 from pathlib import Path
@@ -95,8 +94,8 @@ def apply_changes(text: str, changes: Sequence[types.TextDocumentContentChangeEv
                 raise ValueError(f"the range {_spell(change.range)} ends before it starts")
             if index is None:
                 index = lines(text)  # indexed already when its diagnostics were published
-            if end.line >= len(index.starts):
-                clamped.append(f"the range {_spell(change.range)} reaches past the last line ({len(index.starts) - 1}); clamped to the end")
+            if end.line >= index.line_count:
+                clamped.append(f"the range {_spell(change.range)} reaches past the last line ({index.line_count - 1}); clamped to the end")
             index = index.replaced(offset(index, start), offset(index, end), change.text)
             text = index.text
         else:
@@ -224,8 +223,8 @@ class Converted:
         after = len(text) - same_end  # offsets from here on are in the unchanged end
         # Lines that start in the unchanged end (past its first character) are the same lines,
         # moved by the lines the change added.
-        first_moved_line = bisect.bisect_right(old_index.starts, len(old) - same_end)
-        lines = len(index.starts) - len(old_index.starts)
+        first_moved_line = old_index.line_of(len(old) - same_end) + 1
+        lines = index.line_count - old_index.line_count
         now: dict[_Key, _Form] = {}
         out = []
         for f in findings:
