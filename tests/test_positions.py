@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from migration_lsp.locate.typescript import find_literals
-from migration_lsp.positions import LineIndex, Segment, SourceMap, escape_for_string, escape_for_template
+from migration_lsp.positions import LineIndex, Segment, SourceMap, escape_for_string, escape_for_template, unchanged_ends
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
@@ -52,6 +54,29 @@ def test_end_of_line_and_end_of_file() -> None:
     lines = LineIndex(text)
     assert lines.lsp_position(2) == (0, 2)
     assert lines.lsp_position(4) == (1, 0)
+
+
+def test_an_index_derived_from_edits_is_the_index_of_the_new_text() -> None:
+    # Chains of edits, as typing makes them: line breaks split and joined by an edit (a \r
+    # before an inserted \n, a \r\n cut in two) and non-ASCII text, anywhere in short texts.
+    rng = random.Random(7)
+    pieces = ["a", "\n", "\r", "\r\n", "é", "😀"]
+    for _ in range(1_000):
+        derived = LineIndex("".join(rng.choice(pieces) for _ in range(rng.randrange(30))))
+        for _ in range(20):
+            old, text = derived, derived.text
+            start = rng.randrange(len(text) + 1)
+            end = rng.randrange(start, min(len(text), start + 4) + 1)
+            new = "".join(rng.choice(pieces) for _ in range(rng.randrange(4)))
+            derived = old.replaced(start, end, new)
+            fresh = LineIndex(text[:start] + new + text[end:])
+            assert derived.text == fresh.text
+            assert [derived.line_start(line) for line in range(derived.line_count)] == fresh.starts, (text, start, end, new)
+            assert [derived.line_of(offset) for offset in range(len(fresh.text) + 1)] == [fresh.line_of(offset) for offset in range(len(fresh.text) + 1)]
+            # What the edit left alone, at both ends.
+            assert derived.unchanged_ends(old) == (start, len(text) - end)
+            assert fresh.unchanged_ends(old) == unchanged_ends(text, fresh.text)
+        assert derived.starts == LineIndex(derived.text).starts
 
 
 def test_source_map_round_trip() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from dataclasses import dataclass
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -18,44 +19,115 @@ _LF = re.compile("\n")  # the same where there is no \r, found twice as fast
 
 
 class LineIndex:
-    """Line starts of one document; LSP line breaks are ``\\n``, ``\\r\\n`` and ``\\r``."""
+    """Line starts of one document; LSP line breaks are ``\n``, ``\r\n`` and ``\r``.
 
-    __slots__ = ("text", "starts")
+    An index made by an edit (:meth:`replaced`) keeps the lines after the edit as those of
+    the index it was made from, and how far the edit moved them, rather than a list of moved
+    offsets: a keystroke in a large document costs its own lines, not all that follow.
+    """
+
+    __slots__ = ("text", "_lines", "_made_from", "__weakref__")
 
     def __init__(self, text: str) -> None:
         self.text = text
         breaks = _LINE_BREAK if "\r" in text else _LF
-        self.starts = [0, *(m.end() for m in breaks.finditer(text))]
+        # The starts of the first lines, those of the rest less a shift, and the shift; one
+        # value, replaced whole when :attr:`starts` is asked for, as both threads read indexes.
+        self._lines: tuple[list[int], list[int], int] = ([0, *(m.end() for m in breaks.finditer(text))], [], 0)
+        # The index this one was derived from by :meth:`replaced`, and the lengths of the
+        # start and the end the two texts share; weak, so that no chain of old texts is kept.
+        self._made_from: tuple[weakref.ref[LineIndex], int, int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """The offset where each line starts."""
+        head, tail, shift = self._lines
+        if tail:
+            head = [*head, *map(shift.__add__, tail)]
+            self._lines = (head, [], 0)
+        return head
+
+    @property
+    def line_count(self) -> int:
+        head, tail, _ = self._lines
+        return len(head) + len(tail)
+
+    def line_start(self, line: int) -> int:
+        head, tail, shift = self._lines
+        return head[line] if line < len(head) else tail[line - len(head)] + shift
+
+    def unchanged_ends(self, old: LineIndex) -> tuple[int, int]:
+        """How many characters at the start, and then at the end, this text shares with
+        ``old``'s (never overlapping): what was left of it by the edit that made this index
+        from ``old``'s, else all they share, which a comparison finds."""
+        made = self._made_from
+        if made is not None and made[0]() is old:
+            return made[1], made[2]
+        return unchanged_ends(old.text, self.text)
+
+    def replaced(self, start: int, end: int, new: str) -> LineIndex:
+        """The index of this text with ``[start, end)`` replaced by ``new``, read again only
+        around the change: the lines before it are kept, those after it moved by the change of
+        length."""
+        text = self.text[:start] + new + self.text[end:]
+        head, tail, shift = self._lines
+        # From the start of the line that holds the character before the change: the line
+        # breaks before it end before that character, and neither it nor what precedes it changed.
+        first = self.line_of(max(start - 1, 0))
+        # Up to the first line that starts two characters past the change: a ``\r\n`` that
+        # ends before it starts after the change too, and is read as it was.
+        if not tail or end + 2 <= tail[0] + shift:
+            last = bisect.bisect_left(head, end + 2, first + 1)
+        else:
+            last = len(head) + bisect.bisect_left(tail, end + 2 - shift)
+        delta = len(new) - (end - start)
+        scan_end = self.line_start(last) + delta if last < self.line_count else len(text)
+        found = [m.end() for m in _LINE_BREAK.finditer(text, self.line_start(first), scan_end)]
+        # The lines before: those of the head, and of the tail if the change is past it.
+        kept = head[: first + 1] if first < len(head) else [*head, *map(shift.__add__, tail[: first + 1 - len(head)])]
+        # The lines after, as a tail: the head's that follow the change less the tail's shift.
+        if last + 1 >= len(head):
+            rest = tail[last + 1 - len(head) :]
+        else:
+            rest = [*(head[last + 1 :] if shift == 0 else map((-shift).__add__, head[last + 1 :])), *tail]
+        index = LineIndex.__new__(LineIndex)
+        index.text = text
+        index._lines = ([*kept, *found], rest, shift + delta)
+        index._made_from = (weakref.ref(self), start, len(self.text) - end)
+        return index
 
     def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset) - 1
+        head, tail, shift = self._lines
+        if not tail or offset < tail[0] + shift:
+            return bisect.bisect_right(head, offset) - 1
+        return len(head) + bisect.bisect_right(tail, offset - shift) - 1
 
     def line_text(self, line: int) -> str:
         """The text of ``line`` without its line break."""
-        start = self.starts[line]
-        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+        start = self.line_start(line)
+        end = self.line_start(line + 1) if line + 1 < self.line_count else len(self.text)
         return self.text[start:end].rstrip("\r\n")
 
     def lsp_position(self, offset: int) -> tuple[int, int]:
         """0-based line and UTF-16 code unit column, as LSP wants them."""
         offset = max(0, min(offset, len(self.text)))
         line = self.line_of(offset)
-        prefix = self.text[self.starts[line] : offset]
+        prefix = self.text[self.line_start(line) : offset]
         return line, len(prefix.encode("utf-16-le")) // 2
 
     def cli_position(self, offset: int) -> tuple[int, int]:
         """1-based line and 1-based code-point column, as compilers print them."""
         offset = max(0, min(offset, len(self.text)))
         line = self.line_of(offset)
-        return line + 1, offset - self.starts[line] + 1
+        return line + 1, offset - self.line_start(line) + 1
 
     def offset_of_lsp(self, line: int, character: int) -> int:
         """Inverse of :meth:`lsp_position`, clamped to the document (bad client input is common)."""
         if line < 0:
             return 0
-        if line >= len(self.starts):
+        if line >= self.line_count:
             return len(self.text)
-        start = self.starts[line]
+        start = self.line_start(line)
         line_text = self.line_text(line)
         if line_text.isascii():
             return start + max(0, min(character, len(line_text)))

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
+import pytest
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 from pygls.io_ import StdoutWriter
@@ -100,15 +101,18 @@ def test_only_the_last_publish_of_each_file_is_kept() -> None:
 PIECES = ["CREATE TABLE t (id int);", "\n", "\r\n", "\r", "é", "😀", " ", "x"]
 
 
-def test_after_random_edits_the_diagnostics_are_those_of_a_fresh_conversion() -> None:
+@pytest.mark.parametrize("derived", [False, True], ids=["indexed afresh", "index derived from the edit"])
+def test_after_random_edits_the_diagnostics_are_those_of_a_fresh_conversion(derived: bool) -> None:
     rng = random.Random(7)
     converted = convert.Converted()
     text = "".join(rng.choice(PIECES) for _ in range(60))
+    index = LineIndex(text)
     for _ in range(1000):
         at = rng.randrange(len(text) + 1)
         end = min(len(text), at + rng.choice([0, 0, 1, 3, 16]))
-        text = text[:at] + "".join(rng.choice(PIECES) for _ in range(rng.choice([0, 1, 1, 3]))) + text[end:]
-        index = LineIndex(text)
+        new = "".join(rng.choice(PIECES) for _ in range(rng.choice([0, 1, 1, 3])))
+        text = text[:at] + new + text[end:]
+        index = index.replaced(at, end, new) if derived else LineIndex(text)
         # Findings on every table, on the spans between them and on each carriage return, as rules place them on statements and lines.
         tables = [m.start() for m in re.finditer("CREATE TABLE", text)]
         findings = [Finding("create-table-not-idempotent", "not idempotent", PATH, s, s + 23) for s in tables]
@@ -125,6 +129,21 @@ def sent(send: Callable[[MigrationServer], None]) -> bytes:
     server.protocol.set_writer(StdoutWriter(out))
     send(server)
     return out.getvalue()
+
+
+def test_the_text_of_changes_is_indexed_as_a_fresh_text_would_be() -> None:
+    text = "ab\r\ncd\ref\n"
+    full = types.TextDocumentContentChangeWholeDocument(text="x\ny\r")
+    changes = [
+        types.TextDocumentContentChangePartial(range=types.Range(types.Position(0, 2), types.Position(1, 1)), text="\n"),
+        types.TextDocumentContentChangePartial(range=types.Range(types.Position(1, 0), types.Position(1, 0)), text="\r"),
+        full,
+        types.TextDocumentContentChangePartial(range=types.Range(types.Position(1, 1), types.Position(1, 1)), text="\n"),
+    ]
+    for n in range(1, len(changes) + 1):
+        new, clamped = convert.apply_changes(text, changes[:n])
+        assert not clamped
+        assert convert.lines(new).starts == LineIndex(new).starts, n
 
 
 def test_the_notification_is_the_json_pygls_would_write_of_the_same_values() -> None:

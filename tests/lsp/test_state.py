@@ -22,7 +22,7 @@ from workspace_on_disk import git
 from migration_lsp.findings import Finding
 from migration_lsp.lsp import convert
 from migration_lsp.lsp.settings import EditorSettings, Settings
-from migration_lsp.lsp.state import State
+from migration_lsp.lsp.state import _CHECKS_PER_COLLECTION, _FULL_EVERY, State
 
 ROUTE = "src/app/api/setup/migrations/route.ts"
 # The table rules are off so that each case shows one finding or none.
@@ -274,13 +274,16 @@ def test_garbage_cycles_are_collected_between_checks_with_the_collector_off(root
         state.set_folders([root])
         settle(state)
         settle(state)  # and the freeze queued behind the first check
-        for version in range(2, 2 + 12):  # past the checks between the full collections
+        left: list[weakref.ref[_Cycle]] = []
+        # Past the checks between the full collections.
+        for version in range(2, 2 + _CHECKS_PER_COLLECTION * _FULL_EVERY + 2):
             cycle = _Cycle()
-            left = weakref.ref(cycle)
+            left.append(weakref.ref(cycle))
             del cycle
             state.did_open(path, path.as_uri(), version, route(BAD + "\n" * version))
             settle(state)
-            assert left() is None, version
+            # Each cycle is gone within the checks between two collections.
+            assert all(ref() is None for ref in left[:-_CHECKS_PER_COLLECTION]), version
         assert not gc.isenabled()
     finally:
         gc.enable()

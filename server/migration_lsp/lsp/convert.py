@@ -6,8 +6,6 @@ server speaks UTF-16 columns and the line breaks LSP defines, like every other r
 
 from __future__ import annotations
 
-import bisect
-import functools
 import json
 import threading
 from pathlib import Path
@@ -20,7 +18,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from migration_lsp import SERVER_NAME
 from migration_lsp.findings import Edit, Finding, Fix
 from migration_lsp.lint.suppress import UNUSED
-from migration_lsp.positions import LineIndex, unchanged_ends
+from migration_lsp.positions import LineIndex
 from migration_lsp.rules.registry import rule_url
 
 SEVERITY = {
@@ -33,10 +31,38 @@ SEVERITY = {
 CONVERTER = default_converter()
 
 
-@functools.lru_cache(maxsize=8)
+class _Indexes:
+    """The line indexes of the last few texts, found by the text itself: texts are immutable,
+    so each is indexed once, and the one an edit makes is derived from its predecessor's.
+    Compared, not hashed: a new text of a large document would cost a pass over it to hash,
+    where a comparison with a text of another length costs nothing, and with the same text
+    object nothing either."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._recent: list[LineIndex] = []  # newest last
+        self._lock = threading.Lock()  # the event loop and the worker both ask
+
+    def of(self, text: str) -> LineIndex:
+        with self._lock:
+            for index in reversed(self._recent):
+                if index.text == text:
+                    return index
+        return self.keep(LineIndex(text))
+
+    def keep(self, index: LineIndex) -> LineIndex:
+        with self._lock:
+            self._recent = [*self._recent[1 - self.SIZE :], index]
+        return index
+
+
+_INDEXES = _Indexes()
+
+
 def lines(text: str) -> LineIndex:
-    """The line index of a text; texts are immutable, so each is indexed once."""
-    return LineIndex(text)
+    """The line index of a text."""
+    return _INDEXES.of(text)
 
 
 def to_range(index: LineIndex, start: int, end: int) -> types.Range:
@@ -60,17 +86,22 @@ def apply_changes(text: str, changes: Sequence[types.TextDocumentContentChangeEv
     ends before it starts makes no text: :class:`ValueError`.
     """
     clamped = []
+    index: LineIndex | None = None  # the index of ``text``, once it is the result of a change
     for change in changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             if (end.line, end.character) < (start.line, start.character):
                 raise ValueError(f"the range {_spell(change.range)} ends before it starts")
-            index = lines(text)  # indexed already when its diagnostics were published
-            if end.line >= len(index.starts):
-                clamped.append(f"the range {_spell(change.range)} reaches past the last line ({len(index.starts) - 1}); clamped to the end")
-            text = text[: offset(index, start)] + change.text + text[offset(index, end) :]
+            if index is None:
+                index = lines(text)  # indexed already when its diagnostics were published
+            if end.line >= index.line_count:
+                clamped.append(f"the range {_spell(change.range)} reaches past the last line ({index.line_count - 1}); clamped to the end")
+            index = index.replaced(offset(index, start), offset(index, end), change.text)
+            text = index.text
         else:
-            text = change.text
+            text, index = change.text, None
+    if index is not None:
+        _INDEXES.keep(index)  # the diagnostics of the new text are published with it
     return text, clamped
 
 
@@ -184,7 +215,7 @@ class Converted:
         """The JSON text of each finding's diagnostic, in order."""
         old_index, before = self._last.get(path, (index, {}))
         old, text = old_index.text, index.text
-        same_start, same_end = unchanged_ends(old, text)
+        same_start, same_end = index.unchanged_ends(old_index)
         # Offsets below ``kept`` have the same position in both texts; below ``same_start``
         # only, as a line break ``\r`` there depends on the character after it.
         kept = len(text) + 1 if same_start == len(old) == len(text) else same_start
@@ -192,8 +223,8 @@ class Converted:
         after = len(text) - same_end  # offsets from here on are in the unchanged end
         # Lines that start in the unchanged end (past its first character) are the same lines,
         # moved by the lines the change added.
-        first_moved_line = bisect.bisect_right(old_index.starts, len(old) - same_end)
-        lines = len(index.starts) - len(old_index.starts)
+        first_moved_line = old_index.line_of(len(old) - same_end) + 1
+        lines = index.line_count - old_index.line_count
         now: dict[_Key, _Form] = {}
         out = []
         for f in findings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import logging
 import uuid
 from pathlib import Path
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROGRESS_TIMEOUT_SECONDS = 10.0
+SEND_TIMEOUT_SECONDS = 1.0
 
 
 class Publisher:
@@ -31,7 +34,12 @@ class Publisher:
     def publish(self, path: Path, version: int | None, text: str, findings: list[Finding]) -> None:
         diagnostics = self.converted.diagnostics(path, convert.lines(text), findings)
         params = convert.notification_params(self.server.uris.to_uri(path), version, diagnostics)
-        self.server.on_loop(self.server.notify_json, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        sent = self.server.on_loop(self.server.notify_json, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        # Back once they are written (or the client is gone): what the worker does next, such
+        # as the collection after a check, which holds the interpreter's lock, does not hold
+        # them up. A client that reads slowly delays the worker a second at most.
+        with contextlib.suppress(concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
+            sent.result(SEND_TIMEOUT_SECONDS)
 
     def show_error(self, message: str) -> None:
         params = types.ShowMessageParams(type=types.MessageType.Error, message=f"{SERVER_NAME}: {message}")

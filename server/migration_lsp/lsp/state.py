@@ -132,7 +132,7 @@ class State:
         # published. The first check ends the start-up, whose collections ``serve`` put off.
         self._freeze_due = True
         self._collections = 0  # those :meth:`_collect` made
-        self._deferred = 0  # checks since its last one
+        self._checks = 0  # checks since its last one
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-lsp")
 
     # -- called on the event loop ------------------------------------------------------
@@ -424,18 +424,27 @@ class State:
         self._collect()
 
     def _collect(self) -> None:
-        """Collect garbage cycles once the diagnostics of a check are out, unless the next
-        check waits already. A check of a large migration leaves more objects than the
-        collector's thresholds, which would set off its collections, the slow ones of the
-        oldest generation too, in the middle of the next keystroke's check; here they cost
-        the time between keystrokes. A burst of edits defers them a few checks at most.
+        """Collect garbage cycles every few checks, once their diagnostics are out (the
+        reporter returns once they are written), unless the next check waits already.
+
+        A check of a large migration leaves more objects than the collector's thresholds,
+        which would set off its collections, the slow ones of the oldest generation too, in
+        the middle of the next keystroke's check; here they cost the time between keystrokes.
+        What a collection of the young generations costs is mostly the live objects the last
+        check made, gone through however many checks came before it; what it frees is the
+        cycles of all of them. One every few checks costs a fraction, and the cycles that the
+        checks before the last leave die young, instead of outliving a collection into the
+        oldest generation, which only the slow full collections free. A burst of edits defers
+        a collection a few checks at most.
         """
+        self._checks += 1
+        if self._checks < _CHECKS_PER_COLLECTION:
+            return
         with self._lock:
             waiting = self._check_queued or bool(self._pending)
-        if waiting and self._deferred < _DEFERRED_CHECKS:
-            self._deferred += 1
+        if waiting and self._checks < _CHECKS_PER_COLLECTION + _DEFERRED_CHECKS:
             return
-        self._deferred = 0
+        self._checks = 0
         self._collections += 1
         gc.collect(2 if self._collections % _FULL_EVERY == 0 else 1)
 
@@ -548,8 +557,9 @@ class State:
             self.reporter.show_error(message.splitlines()[0])
 
 
-# How often the collections between checks take the oldest generation too, and how many
-# checks a burst of edits may defer one by.
+# The checks between two collections, how often a collection takes the oldest generation
+# too, and how many checks a burst of edits may defer one by.
+_CHECKS_PER_COLLECTION = 3
 _FULL_EVERY = 10
 _DEFERRED_CHECKS = 8
 
