@@ -187,10 +187,10 @@ class _Trees:
     SIZE = 4
 
     def __init__(self) -> None:
-        self._kept: dict[tuple[str, str], tuple[ts.Tree, bytes]] = {}  # oldest first
-        # A line a tree was last moved at, in the text it was moved for: (its byte offset, its row).
-        # The next keystroke is most often near it: its rows are counted from there.
-        self._marks: dict[tuple[str, str], tuple[int, int]] = {}
+        # By text and grammar, oldest first: the tree, the text's bytes, and a line the tree was
+        # last moved at (its byte offset and its row; (0, 0) for a tree parsed whole). The next
+        # keystroke is most often near it: its rows are counted from there.
+        self._kept: dict[tuple[str, str], tuple[ts.Tree, bytes, tuple[int, int]]] = {}
         self._lock = threading.Lock()  # --check reads files on several threads
 
     def get(self, text: str, grammar: str) -> tuple[ts.Tree, bytes]:
@@ -199,21 +199,16 @@ class _Trees:
             found = self._kept.get(key)
             newest = next((k for k in reversed(self._kept) if k[1] == grammar), None)
             last = self._kept[newest] if newest is not None else None
-            mark = self._marks.get(newest, (0, 0)) if newest is not None else (0, 0)
-        if found is not None:
-            return found
-        data = text.encode("utf-8", "surrogatepass")
-        moved = _moved(newest[0], *last, text, data, mark) if newest is not None and last is not None else None
-        found = (moved[0] if moved is not None else _parsed(data, grammar), data)
-        with self._lock:
-            self._kept[key] = found
-            if moved is not None:
-                self._marks[key] = moved[1]
-            while len(self._kept) > self.SIZE:
-                gone = next(iter(self._kept))
-                del self._kept[gone]
-                self._marks.pop(gone, None)
-        return found
+        if found is None:
+            data = text.encode("utf-8", "surrogatepass")
+            moved = _moved(newest[0], last[0], last[1], text, data, last[2]) if newest is not None and last is not None else None
+            tree, mark = moved if moved is not None else (_parsed(data, grammar), (0, 0))
+            found = (tree, data, mark)
+            with self._lock:
+                self._kept[key] = found
+                while len(self._kept) > self.SIZE:
+                    del self._kept[next(iter(self._kept))]
+        return found[0], found[1]
 
 
 _trees = _Trees()
@@ -222,7 +217,7 @@ _trees = _Trees()
 _RUN_ENDS = {"template_string": "`$\\{", "string": "'\"\\\r\n\u2028\u2029"}
 
 
-def _moved(old: str, tree: ts.Tree, old_data: bytes, text: str, data: bytes, mark: tuple[int, int] = (0, 0)) -> tuple[ts.Tree, tuple[int, int]] | None:
+def _moved(old: str, tree: ts.Tree, old_data: bytes, text: str, data: bytes, mark: tuple[int, int]) -> tuple[ts.Tree, tuple[int, int]] | None:
     """``tree`` (of ``old``) with its positions moved for ``text``, if the change from ``old``
     lies inside one run of a string's characters and cannot end it, with where the change
     starts in ``text`` (its byte offset and row); else None. ``mark``: a byte offset of
