@@ -219,9 +219,7 @@ def settle(
     sups = [s for d in documents for s in suppress.suppressions(d)]
     # Findings in code files without a literal (cross-file rules) honour `//` comments too.
     seen = {d.path for d in documents}
-    # The findings' paths are a few objects, each hashed here once, not once per finding.
-    paths = list(map(attrgetter("path"), findings))
-    for path in dict.fromkeys(p for p in dict(zip(map(id, paths), paths)).values() if p not in seen):
+    for path in dict.fromkeys(p for p in _path_objects(findings) if p not in seen):
         text = read_text(path) if read_text is not None else None
         if text is not None and suppress.marked(text):  # most hold none: no document is made for them
             sups.extend(suppress.suppressions(Document(path, text, [], [])))
@@ -235,11 +233,17 @@ def settle(
                 f.severity = config.level(f.rule, "info")  # type: ignore[assignment]
     # In Finding.order, without a call per finding: by place, then (stable) by file if there are several.
     findings.sort(key=attrgetter("start", "end", "rule"))
-    paths = list(map(attrgetter("path"), findings))
-    names = {id(p): str(p) for p in dict(zip(map(id, paths), paths)).values()}
+    names = {id(p): str(p) for p in _path_objects(findings)}
     if len(set(names.values())) > 1:
         findings.sort(key=lambda f: names[id(f.path)])
     return findings
+
+
+def _path_objects(findings: list[Finding]) -> Iterable[Path]:
+    """The distinct path objects of ``findings``, by identity: a few objects, each hashed once,
+    not once per finding."""
+    paths = list(map(attrgetter("path"), findings))
+    return dict(zip(map(id, paths), paths)).values()
 
 
 @dataclass
