@@ -68,6 +68,12 @@ class Fix:
             self._offered = () if refused(edits) else edits
         return self._offered
 
+    @property
+    def built(self) -> bool:
+        """Were its edits built? Until they are, it says nothing of the text they go in: a rule
+        may offer it again in the next check of the same finding."""
+        return self._build is None
+
     def _built(self) -> Edits:
         if self._edits is None:
             assert self._build is not None

@@ -53,3 +53,20 @@ def test_each_edit_places_the_table_findings_where_a_fresh_check_does(workspace:
         assert [(f.rule, f.message, f.start, f.end) for f in kept] == [(f.rule, f.message, f.start, f.end) for f in fresh]
         seen |= {(f.rule, text[f.start : f.end]) for f in kept}
     assert {("table-missing-index", "shop_items"), ("table-missing-rls", "shop_items"), ("table-missing-index", "shop_itemz")} <= seen
+
+
+@pytest.mark.parametrize("asked", [0, 1], ids=["asked-at-even-steps", "asked-at-odd-steps"])
+def test_a_fix_kept_from_the_last_check_makes_the_edits_a_fresh_check_does(workspace: Make, asked: int) -> None:
+    """A fix not asked for in one check is offered again by the next; asked for, the next makes another."""
+    ws = workspace({ROUTE: STEPS[0]})
+    project = ws.project()
+    path = (ws.root / ROUTE).resolve()
+    for n, text in enumerate(STEPS + STEPS[::-1]):
+        ws.write({ROUTE: text})
+        project.add(path, text)
+        kept = check_project(project, select=RULES).findings
+        if n % 2 != asked:
+            continue  # its fixes stay as they are, not built
+        fresh = check_project(ws.project(), select=RULES).findings
+        assert [(f.rule, f.start, f.fix and f.fix.edits) for f in kept] == [(f.rule, f.start, f.fix and f.fix.edits) for f in fresh]
+        assert any(f.rule == "table-missing-index" and f.fix is not None and f.fix.edits for f in kept)

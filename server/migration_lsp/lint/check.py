@@ -11,7 +11,8 @@ import traceback
 import weakref
 from dataclasses import dataclass
 from functools import partial
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, itemgetter, not_
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -75,12 +76,17 @@ class StatementResults:
         errors: dict[str, RuleError] = {}  # one per rule, as when it runs on all statements at once
         for m in ctx.migrations:
             scope = (names, m.dialect, m.platform)
-            clean, hits = self._now.setdefault(scope, (set(), {}))
             clean_before, hits_before = self._last.get(scope, (set(), {}))
             # Most statements held nothing last time: they are carried over as a set, in C.
             texts = m.texts
-            clean |= clean_before.intersection(texts)
-            for st in [st for st, text in zip(m.statements, texts) if text not in clean]:
+            carried = clean_before.intersection(texts)
+            if scope in self._now:
+                clean, hits = self._now[scope]
+                clean |= carried
+            else:
+                clean, hits = self._now[scope] = (carried, {})
+            # Listed before the loop, which adds to ``clean``: a text twice in the literal is checked twice.
+            for st in list(compress(m.statements, map(not_, map(clean.__contains__, texts)))):
                 text = st.fact.text
                 known = hits.get(text, hits_before.get(text))
                 todo = [r for r in rules if known is None or r.name in known]
@@ -235,7 +241,8 @@ def settle(
     findings.sort(key=attrgetter("start", "end", "rule"))
     names = {id(p): str(p) for p in _path_objects(findings)}
     if len(set(names.values())) > 1:
-        findings.sort(key=lambda f: names[id(f.path)])
+        by_name = map(names.__getitem__, map(id, map(attrgetter("path"), findings)))
+        findings = list(map(itemgetter(1), sorted(zip(by_name, findings), key=itemgetter(0))))
     return findings
 
 

@@ -24,11 +24,13 @@ import asyncio
 import contextlib
 import functools
 import gc
+import itertools
 import logging
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, TypeVar
 
@@ -483,8 +485,9 @@ class State:
         for error in result.rule_errors:
             self._report_once(f"rule {error.rule} failed: {error.message}\n{error.details}", show=False)
         by_path: dict[Path, list[Finding]] = {path: [] for path in project.texts}
-        for f in result.findings:
-            by_path.setdefault(f.path, []).append(f)
+        # The findings come by file: each run of one path object is one lookup, not one per finding.
+        for path, found in itertools.groupby(result.findings, key=attrgetter("path")):
+            by_path.setdefault(path, []).extend(found)
         reading.last.update(by_path)
         reading.checked.update(project.texts)
 

@@ -6,6 +6,7 @@ migration (a later section, a `DO` block); only what a fresh database ends up wi
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +20,7 @@ from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.build import Schemas
 from migration_lsp.model.names import canonical, could_be, dynamic, system_catalog
 from migration_lsp.model.schema import Table
-from migration_lsp.positions import Moved
+from migration_lsp.positions import unchanged_ends
 from migration_lsp.rules.base import Context, Rule
 from migration_lsp.sql.facts import Kind, Name, Span, Statement
 from migration_lsp.sql.known import CACHE_SIZE, Known
@@ -34,7 +35,11 @@ def checked_tables(ctx: Context) -> list[Table]:
     if found is None:
         schema = ctx.schema
         external = ctx.config.external_schemas
-        found = [t for t in schema.tables.values() if t.name.schema not in external and not system_catalog(t.name)]
+        # The tables the last check found to be the app's, by name, still are.
+        now, last = _worked(ctx)
+        owned = last.owned if last.external == external else set()
+        found = [t for t in schema.tables.values() if t in owned or (t.name.schema not in external and not system_catalog(t.name))]
+        now.external, now.owned = external, set(found)
         if schema.unplaced:
             found = [t for t in found if not schema.may_have_changed(t.name)]
         _checked[ctx] = found
@@ -55,20 +60,25 @@ class _Worked:
     Only the last check's are kept, with the texts they are in.
     """
 
-    __slots__ = ("texts", "spans", "unindexed")
+    __slots__ = ("texts", "spans", "unindexed", "fixes", "external", "owned")
 
     def __init__(self) -> None:
         self.texts: dict[Path, str] = {}  # each document's text
-        self.spans: dict[tuple[str, Table], tuple[int, int]] = {}  # (rule, table) → document span
-        # table-missing-index's verdict: no finding (None), or its message and the column its fix indexes
-        self.unindexed: dict[Table, tuple[str, str | None] | None] = {}
+        self.spans: dict[str, dict[Table, tuple[int, int]]] = {}  # rule → table → document span
+        # table-missing-index's verdict: no finding (None), or its message, the column its fix
+        # indexes and the fix's title (made once, not on every keystroke)
+        self.unindexed: dict[Table, tuple[str, str | None, str] | None] = {}
+        # table-missing-index's fixes: one whose edits were not built yet is offered again
+        self.fixes: dict[Table, Fix] = {}
+        # The tables found to be the app's, with the platform's schemas they were told from.
+        self.external: tuple[str, ...] = ()
+        self.owned: set[Table] = set()
 
 
 # This check's and the last one's, by context; the last, by project (its schemas).
 _worked_now: WeakKeyDictionary[Context, tuple[_Worked, _Worked]] = WeakKeyDictionary()
 _worked_last: WeakKeyDictionary[Schemas | Context, _Worked] = WeakKeyDictionary()
 _worked_lock = threading.Lock()
-_moved = Moved()
 
 
 def _worked(ctx: Context) -> tuple[_Worked, _Worked]:
@@ -82,33 +92,51 @@ def _worked(ctx: Context) -> tuple[_Worked, _Worked]:
     return found
 
 
+_NOWHERE = (None, -1, sys.maxsize, 0)  # no span of the last check holds
+
+
 class _OnNames:
     """One rule's findings on table names in one check (see :class:`_Worked`)."""
 
-    __slots__ = ("rule", "now", "last", "_in")
+    __slots__ = ("rule", "now", "last", "_spans", "_last_spans", "_in")
 
     def __init__(self, ctx: Context, rule: str) -> None:
         self.rule = rule
         self.now, self.last = _worked(ctx)
-        # The migration of the last table asked about, with its text and the last check's text
-        # of its document: the tables of one literal come one after the other.
-        self._in: tuple[Migration | None, str, str | None] = (None, "", None)
+        self._spans = self.now.spans.setdefault(rule, {})
+        self._last_spans = self.last.spans.get(rule, {})
+        # The migration of the last table asked about, and where the last check's spans in its
+        # document are now: those that end by the first offset are where they were, those from
+        # the second on moved by the third; the others, the edit reached. The tables of one
+        # literal come one after the other: the texts are compared once for all of them.
+        self._in: tuple[Migration | None, int, int, int] = _NOWHERE
+
+    def _enter(self, m: Migration) -> None:
+        text = self.now.texts.setdefault(m.path, m.text)
+        old = self.last.texts.get(m.path)
+        if old is None:
+            self._in = (m, *_NOWHERE[1:])
+        elif old is text:
+            self._in = (m, sys.maxsize, 0, 0)
+        else:
+            same_start, same_end = unchanged_ends(old, text)
+            self._in = (m, same_start, len(old) - same_end, len(text) - len(old))
 
     def finding(self, table: Table, message: str, fix: Fix | None = None) -> Finding:
         """A finding on the table's name in its ``CREATE TABLE``."""
         d = table.defined
-        m = d.migration
+        m = d.source.migration
         if self._in[0] is not m:
-            self._in = (m, self.now.texts.setdefault(m.path, m.text), self.last.texts.get(m.path))
-        _, text, old = self._in
-        span = self.last.spans.get((self.rule, table))
-        if span is not None and old is not None:
-            span = _moved.span(old, text, *span)
+            self._enter(m)
+        _, kept, moved, delta = self._in
+        span = self._last_spans.get(table)
+        if span is not None and span[1] > kept:
+            span = (span[0] + delta, span[1] + delta) if span[0] >= moved else None
         if span is None:
             st = d.statement
             name = st.fact.name_span
             span = m.literal.doc_span(*(st.span(name) if name is not None else (d.start, d.end)))
-        self.now.spans[self.rule, table] = span
+        self._spans[table] = span
         return m.doc_finding(self.rule, message, *span, fix)
 
 
@@ -219,10 +247,11 @@ class TableMissingPolicy(Rule):
     fix = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        names = [t.name for t in ctx.schema.tables]
+        names: list[str] | None = None  # listed once, for the first table without a policy
         for table in checked_tables(ctx):
             if not table.rls or table.policies or table.rls_defined is None:
                 continue
+            names = names if names is not None else [t.name for t in ctx.schema.tables]
             piece = policy(ctx.config, table.name, names)
             fix = None
             if piece is not None:
@@ -277,23 +306,31 @@ class TableMissingIndex(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         on_names = _OnNames(ctx, self.name)
         known, verdicts = on_names.last.unindexed, on_names.now.unindexed
+        known_fixes, fixes = on_names.last.fixes, on_names.now.fixes
         for table in checked_tables(ctx):
             found = verdicts[table] = known[table] if table in known else _unindexed(table)
             if found is not None:
-                message, column = found
-                fix = Fix(f"Index {column}", partial(_index_added, table, column)) if column is not None else None
+                message, column, title = found
+                fix = None
+                if column is not None:
+                    # The table is the last check's, and so is what its fix would index.
+                    fix = known_fixes.get(table)
+                    if fix is None or fix.built:
+                        fix = Fix(title, partial(_index_added, table, column))
+                    fixes[table] = fix
                 yield on_names.finding(table, message, fix)
 
 
-def _unindexed(table: Table) -> tuple[str, str | None] | None:
-    """What table-missing-index finds in ``table``: its message, and the column its fix indexes."""
+def _unindexed(table: Table) -> tuple[str, str | None, str] | None:
+    """What table-missing-index finds in ``table``: its message, the column its fix indexes, and
+    the fix's title."""
     keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
     if keys:
         if not table.leading_columns().isdisjoint(keys):
             return None
-        return f"no index on the foreign key {keys[0]} of {table.name}", keys[0]
+        return f"no index on the foreign key {keys[0]} of {table.name}", keys[0], f"Index {keys[0]}"
     if not table.indexes and not table.uniques:
-        return f"table {table.name} has no index besides its primary key", None
+        return f"table {table.name} has no index besides its primary key", None, ""
     return None
 
 
@@ -381,13 +418,15 @@ _tops = ByText(_top)
 
 RUN = 64  # top-level statements per run
 
-# A relation's name as runs and walks key it: plain strings, which hash and compare in C; a
-# walk asks about every relation a migration creates and uses on each keystroke.
-_Key = tuple[str, str | None]
+# A relation's name as runs and walks key it: one string, whose hash is kept with it, where a
+# tuple's is worked out again on each lookup; a walk asks about every relation a migration
+# creates and uses on each keystroke. The schema's length tells where it ends: no two names
+# share a key.
+_Key = str
 
 
 def _key(name: Name) -> _Key:
-    return (name.name, name.schema)
+    return f".{name.name}" if name.schema is None else f"{len(name.schema)}:{name.schema}.{name.name}"
 
 
 @dataclass(frozen=True, slots=True)
