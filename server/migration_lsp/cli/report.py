@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import unicodedata
@@ -179,7 +180,18 @@ def _json(report: Report) -> str:
         "diagnostics": diagnostics,
         "notices": notices,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return _indented_json(doc) + "\n"
+
+
+_JSON = json.JSONEncoder(indent=2, ensure_ascii=False)
+_JSON_BATCH = 8192  # pieces of the encoding joined at a time
+
+
+def _indented_json(doc: object) -> str:
+    """``json.dumps(doc, indent=2, ensure_ascii=False)``, without holding every small piece
+    the indenting encoder yields at once: thousands of findings make hundreds of thousands."""
+    pieces = _JSON.iterencode(doc)
+    return "".join(["".join(batch) for batch in iter(lambda: list(itertools.islice(pieces, _JSON_BATCH)), [])])
 
 
 def _json_place(report: Report, path: Path, start: int, end: int) -> dict[str, object]:

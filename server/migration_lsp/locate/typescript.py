@@ -159,7 +159,7 @@ def _parser(suffix: str) -> ts.Parser:
 
 
 def _grammar_key(path: str | PurePath) -> str:
-    suffix = PurePath(path).suffix.lower()
+    suffix = (path if isinstance(path, PurePath) else PurePath(path)).suffix.lower()
     return ".tsx" if suffix in (".tsx", ".jsx") else ".ts"
 
 
@@ -170,6 +170,12 @@ def parse(text: str, path: str | PurePath) -> tuple[ts.Tree, bytes]:
     completion each ask for it in turn, so the latest few trees are kept.
     """
     return _trees.get(text, _grammar_key(path))
+
+
+def parse_alone(text: str, path: str | PurePath) -> ts.Tree:
+    """:func:`parse` for a text no one else reads the tree of (a worker process reading a
+    workspace's files one after the other): parsed whole, not kept."""
+    return _parsed(text.encode("utf-8", "surrogatepass"), _grammar_key(path))
 
 
 class _Trees:

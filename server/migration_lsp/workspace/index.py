@@ -30,7 +30,7 @@ from typing import Iterator
 import pathspec
 
 from migration_lsp.config import Config
-from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, parse
+from migration_lsp.locate.typescript import CODE_SUFFIXES, ByteToChar, parse, parse_alone
 from migration_lsp.model.names import canonical, parse_name
 from migration_lsp.positions import unchanged_ends
 from migration_lsp.sql.analyze import analyze
@@ -78,12 +78,13 @@ def _still_nothing(old: str, text: str, constant: str) -> bool:
     return not _may_reference(text[max(0, same_start - reach) : len(text) - same_end + reach], constant)
 
 
-def code_facts(path: Path, text: str, constant: str) -> CodeFacts:
+def code_facts(path: Path, text: str, constant: str, *, alone: bool = False) -> CodeFacts:
     """What :meth:`WorkspaceIndex.update` reads from a code file's text; also computed in
-    another process, whose results :meth:`FileFacts.remember` takes in."""
+    another process, whose results :meth:`FileFacts.remember` takes in. ``alone``: no one
+    else reads the file's tree (see :func:`parse_alone`)."""
     if not _may_reference(text, constant):
         return _NOTHING
-    tree, _ = parse(text, path)
+    tree = parse_alone(text, path) if alone else parse(text, path)[0]
     to_char = ByteToChar(text)
     return CodeFacts(CallReader(text, to_char).read(tree), DeclarationReader(text, to_char, constant).read(tree.root_node))
 

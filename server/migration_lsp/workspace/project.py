@@ -7,9 +7,10 @@ import operator
 import os
 import pickle
 import sys
+from collections import deque
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from migration_lsp.config import Config, ConfigError, ConfigFinder
 from migration_lsp.locate.typescript import CODE_SUFFIXES, ImportResolver, Unknown, exported_constant
@@ -23,6 +24,9 @@ from migration_lsp.workspace.files import Unreadable, inside_root, outside_root,
 from migration_lsp.workspace.index import MARKDOWN_SUFFIXES, SQL_SUFFIXES, CodeFacts, FileFacts, WorkspaceIndex, code_facts
 from migration_lsp.workspace.references import ColumnUse, ConstantEntry, ImportDecl
 from migration_lsp.workspace.supabase_calls import RawRef
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
 
 
 @dataclass(frozen=True)
@@ -214,31 +218,33 @@ def load_projects(
         fallback = arg if arg.is_dir() else arg.parent
         base = config_for(arg, fallback)
         files: list[tuple[Project, Path | Unreadable]] = []
-        for item in walk(arg, *_globs(base, arg), suffixes=_READ_SUFFIXES):
-            path = item.path if isinstance(item, Unreadable) else item  # or what the walk could not read
-            if path in seen:
-                continue
-            seen.add(path)
-            # The files of one folder share a config: look it up once per folder, never on
-            # the file itself, which may be a symlink loop. What the walk says of ``arg`` or
-            # of the folders above it belongs to ``arg``'s project.
-            folder = path.parent if str(path).startswith(below) else arg
-            config = folder_configs.get((folder, fallback))
-            if config is None:
-                config = folder_configs[(folder, fallback)] = config_for(folder, fallback)
-            key = config.source or config.root
-            project = projects.get(key)
-            if project is None:
-                project = projects[key] = Project(config.with_variable_names(extra_names), facts=facts)
-            files.append((project, item))
-        for done, ((project, item), source) in enumerate(zip(files, _read_all(files, texts or {}, facts, workers))):
-            if progress is not None:
-                progress(done, len(files))
-            if isinstance(source, Unreadable):
-                project.notices.append(FileNotice(source.path, source.reason))
-                continue
-            assert isinstance(item, Path)
-            project.add(item, source)
+        with _Reader(texts or {}, facts, workers) as reader:
+            for item in walk(arg, *_globs(base, arg), suffixes=_READ_SUFFIXES):
+                path = item.path if isinstance(item, Unreadable) else item  # or what the walk could not read
+                if path in seen:
+                    continue
+                seen.add(path)
+                # The files of one folder share a config: look it up once per folder, never on
+                # the file itself, which may be a symlink loop. What the walk says of ``arg`` or
+                # of the folders above it belongs to ``arg``'s project.
+                folder = path.parent if str(path).startswith(below) else arg
+                config = folder_configs.get((folder, fallback))
+                if config is None:
+                    config = folder_configs[(folder, fallback)] = config_for(folder, fallback)
+                key = config.source or config.root
+                project = projects.get(key)
+                if project is None:
+                    project = projects[key] = Project(config.with_variable_names(extra_names), facts=facts)
+                files.append((project, item))
+                reader.add(item, project.config.tables_constant)
+            for done, ((project, item), source) in enumerate(zip(files, reader.results())):
+                if progress is not None:
+                    progress(done, len(files))
+                if isinstance(source, Unreadable):
+                    project.notices.append(FileNotice(source.path, source.reason))
+                    continue
+                assert isinstance(item, Path)
+                project.add(item, source)
     result = list(projects.values())
     if errors:
         if not result:
@@ -247,30 +253,73 @@ def load_projects(
     return result
 
 
-def _read_all(files: list[tuple[Project, Path | Unreadable]], texts: Mapping[Path, str], facts: FileFacts, workers: int) -> Iterator[str | Unreadable]:
-    """The text of each file in order (the held one when ``texts`` has it), or why it cannot be
-    read; with more than one worker, each code file's index facts are computed in the worker
-    too, and kept in ``facts`` for the index to find."""
-    jobs = [(item, project.config.tables_constant) for project, item in files]
-    if workers < 2 or texts or len(jobs) < PARALLEL_FROM or sys.platform != "linux":
+class _Reader:
+    """Reads the files a walk finds, in order: the text of each (the held one when ``texts`` has
+    it), or why it cannot be read.
+
+    Once the walk has found ``PARALLEL_FROM`` files, with more than one worker, worker processes
+    start on them while the walk goes on (the walk leaves the other cores idle), in chunks of
+    ``CHUNK``; each code file's index facts are computed there too, and kept in ``facts`` for the
+    index to find.
+    """
+
+    def __init__(self, texts: Mapping[Path, str], facts: FileFacts, workers: int) -> None:
+        self._texts = texts
+        self._facts = facts
+        self._workers = workers
         # Forking is safe on Linux only; elsewhere starting a worker costs more than it saves.
         # An editor's held texts come with a server, which reads in its own thread.
-        for item, _ in jobs:
-            if isinstance(item, Unreadable):
-                yield item
-            else:
-                held = texts.get(item)
-                yield read_source(item) if held is None else held
-        return
-    import multiprocessing  # lazy: only a large workspace needs it, a one-file check starts sooner
+        self._parallel = workers >= 2 and not texts and sys.platform == "linux"
+        self._jobs: list[tuple[Path | Unreadable, str]] = []
+        self._pool: Pool | None = None
+        self._sent = 0  # the files handed to the workers
+        self._chunks: deque[AsyncResult[bytes]] = deque()  # what the workers send back, in order
 
-    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
-    with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-        for chunk, packed in zip(chunks, pool.imap(_read_chunk, chunks)):
-            results: list[tuple[str | Unreadable, CodeFacts | None]] = pickle.loads(packed)
-            for (item, constant), (source, found) in zip(chunk, results):
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+
+    def add(self, item: Path | Unreadable, constant: str) -> None:
+        """The next file of the walk, and the name of the tables constant its index reads."""
+        self._jobs.append((item, constant))
+        if not self._parallel:
+            return
+        if self._pool is None:
+            if len(self._jobs) < PARALLEL_FROM:
+                return
+            import multiprocessing  # lazy: only a large workspace needs it, a one-file check starts sooner
+
+            self._pool = multiprocessing.get_context("fork").Pool(self._workers)
+        while len(self._jobs) - self._sent >= CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        assert self._pool is not None
+        self._chunks.append(self._pool.apply_async(_read_chunk, (self._jobs[self._sent : self._sent + CHUNK],)))
+        self._sent += CHUNK
+
+    def results(self) -> Iterator[str | Unreadable]:
+        """The text of each file added, in order, once the walk is over."""
+        if self._pool is None:
+            for item, _ in self._jobs:
+                if isinstance(item, Unreadable):
+                    yield item
+                else:
+                    held = self._texts.get(item)
+                    yield read_source(item) if held is None else held
+            return
+        if self._sent < len(self._jobs):
+            self._send()
+        at = 0
+        while self._chunks:  # each chunk is let go once read
+            results: list[tuple[str | Unreadable, CodeFacts | None]] = pickle.loads(self._chunks.popleft().get())
+            at += len(results)
+            for (item, constant), (source, found) in zip(self._jobs[at - len(results) : at], results):
                 if isinstance(item, Path) and isinstance(source, str) and found is not None:
-                    facts.remember(item, source, constant, found)
+                    self._facts.remember(item, source, constant, found)
                 yield source
 
 
@@ -281,7 +330,7 @@ def _read_chunk(jobs: list[tuple[Path | Unreadable, str]]) -> bytes:
         source = item if isinstance(item, Unreadable) else read_source(item)
         facts = None
         if isinstance(item, Path) and isinstance(source, str) and item.suffix.lower() in CODE_SUFFIXES:
-            facts = code_facts(item, source, constant)
+            facts = code_facts(item, source, constant, alone=True)
         out.append((source, facts))
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
