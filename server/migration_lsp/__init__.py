@@ -1,11 +1,9 @@
 """migration-lsp: checks idempotent MIGRATION_SQL literals in TypeScript apps."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("migration-lsp")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version is written: the build reads it from here (pyproject.toml's
+# dynamic version), so that the server and the CLI need not ask the installed metadata,
+# whose import alone costs a tenth of their start-up.
+__version__ = "0.1.0"
 
 SERVER_NAME = "migration-lsp"
 DOCS_URL = "https://github.com/migration-lsp/migration-lsp/blob/main/docs/rules"

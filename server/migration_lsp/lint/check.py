@@ -309,7 +309,7 @@ def needs_baseline(project: Project, select: Iterable[str] = (), ignore: Iterabl
 
 def project_baselines(project: Project, ref: str | None = None) -> list[Baseline]:
     """The baselines of a project's documents; what the user should know goes to its notices."""
-    loaded = load_baselines(project.config, project.documents, ref)
+    loaded = load_baselines(project.config, project.documents, ref, current=project.documents)
     for path, message in loaded.notes(BASELINE_RULES):
         if FileNotice(path, message) not in project.notices:  # --check --verify loads them twice
             project.notices.append(FileNotice(path, message))

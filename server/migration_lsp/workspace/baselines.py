@@ -15,14 +15,13 @@ concerned have no git baseline, and :meth:`Loaded.notes` says so in one line.
 
 from __future__ import annotations
 
-import functools
 import glob
 import os
 import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from migration_lsp.config import Config
 from migration_lsp.locate.typescript import LiteralPart, MigrationLiteral
@@ -62,8 +61,12 @@ class Loaded:
         return notes
 
 
-def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None) -> Loaded:
-    """Baselines for the documents at ``paths``: git at ``ref`` (default: the config's) and SQL files."""
+def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None, current: Mapping[Path, Document] | None = None) -> Loaded:
+    """Baselines for the documents at ``paths``: git at ``ref`` (default: the config's) and SQL files.
+
+    ``current``: the documents as they are now. An older version of one is parsed as an edit of
+    it, so that the statements it still has as they are now are not analysed again: on a
+    working copy that differs little from the commit, that is nearly all of them."""
     paths = list(dict.fromkeys(paths))
     ref = config.baseline if ref is None else ref
     loaded = Loaded()
@@ -79,7 +82,8 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
         tops: dict[Path, Path | _NoGit] = {}  # the repository of each folder, asked once per call: a `git init` may come next
         for path in paths:
             try:
-                versions = _history(path, config, tops) if ref == HISTORY else [_at_ref(path, ref, config, tops)]
+                now = current.get(path) if current is not None else None
+                versions = _history(path, config, tops, now) if ref == HISTORY else [_at_ref(path, ref, config, tops, now)]
             except _NoGit as e:
                 reasons[path] = str(e)
                 continue
@@ -137,18 +141,19 @@ class _NoGit(Exception):
     """Why a file has no git baseline."""
 
 
-def _at_ref(path: Path, ref: str, config: Config, tops: dict[Path, Path | _NoGit]) -> tuple[str, Document]:
+def _at_ref(path: Path, ref: str, config: Config, tops: dict[Path, Path | _NoGit], now: Document | None) -> tuple[str, Document]:
     root, rel = _locate(path, tops)
     [blob] = _cat_file(root, [f"{ref}:{rel}"])
     if blob is None:
         if not _ref_exists(root, ref):
             raise _NoGit(f"git ref {ref} does not exist" if ref != "HEAD" else "the repository has no commit yet")
         raise _NoGit(f"{rel} is not in git at {ref}")
-    return ref, _parse(path, blob, config)
+    return ref, _parse(path, blob, config, now)
 
 
-def _history(path: Path, config: Config, tops: dict[Path, Path | _NoGit]) -> list[tuple[str, Document]]:
-    """The versions in which a table was born, oldest first, each labelled by its short commit."""
+def _history(path: Path, config: Config, tops: dict[Path, Path | _NoGit], now: Document | None) -> list[tuple[str, Document]]:
+    """The versions in which a table was born, oldest first, each labelled by its short commit;
+    each is parsed as an edit of the one before it (the first, of ``now``)."""
     root, rel = _locate(path, tops)
     log = _git(root, "log", "--follow", "--format=%x01%H %h", "--name-only", "--", rel).decode("utf-8", "replace")
     commits = []  # (full, short, path at that commit), newest first
@@ -163,10 +168,11 @@ def _history(path: Path, config: Config, tops: dict[Path, Path | _NoGit]) -> lis
     blobs = _cat_file(root, [f"{full}:{old_path}" for full, _, old_path in commits])
     seen: set[tuple[str, str]] = set()
     versions = []
+    last = now
     for (_, short, _), blob in zip(commits, blobs):
         if blob is None:
             continue  # the commit that deleted the file
-        document = _parse(path, blob, config)
+        document = last = _parse(path, blob, config, last)
         tables = {st.fact.name.key() for m in document.migrations for st in m.all_statements() if st.fact.kind == Kind.CREATE_TABLE and st.fact.name is not None}
         if tables - seen:
             versions.append((short, document))
@@ -240,11 +246,7 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def _parse(path: Path, text: str, config: Config) -> Document:
-    """An older version of a file, read with the config's names, dialect and platform."""
-    return _parse_cached(path, text, config.variable_names, config.dialect, config.platform, config.root)
-
-
-@functools.lru_cache(maxsize=128)
-def _parse_cached(path: Path, text: str, names: tuple[str, ...], dialect: str, platform: str, root: Path) -> Document:
-    return parse_document(path, text, names, dialect=dialect, platform=platform, root=root)
+def _parse(path: Path, text: str, config: Config, previous: Document | None) -> Document:
+    """An older version of a file, read with the config's names, dialect and platform, as an
+    edit of ``previous`` (another version of it), whose unchanged statements it shares."""
+    return parse_document(path, text, config.variable_names, previous=previous, dialect=config.dialect, platform=config.platform, root=config.root)
