@@ -65,8 +65,8 @@ def load_baselines(config: Config, paths: Iterable[Path], ref: str | None = None
     """Baselines for the documents at ``paths``: git at ``ref`` (default: the config's) and SQL files.
 
     ``current``: the documents as they are now. An older version of one is parsed as an edit of
-    it, so that the statements it still has as they are now are not analysed again: on a
-    working copy that differs little from the commit, that is nearly all of them."""
+    it, so that it shares the statements it still has as they are now instead of splitting and
+    making them again: on a working copy that differs little from the commit, nearly all."""
     paths = list(dict.fromkeys(paths))
     ref = config.baseline if ref is None else ref
     loaded = Loaded()
