@@ -20,8 +20,6 @@ Exit: 0 all targets met (or --smoke), 1 a target missed, 2 the benchmark could n
 from __future__ import annotations
 
 import argparse
-import compileall
-import importlib.util
 import json
 import os
 import re
@@ -132,11 +130,6 @@ def listing(pairs: list[tuple[str, float]]) -> str:
 def start_up(args: argparse.Namespace, squawk: str | None) -> bool:
     """``--check`` of the example's migration file against squawk, and the imports; whether the target is met."""
     route = EXAMPLE_ROUTE.relative_to(REPO)
-    # An installed package has its bytecode (pip compiles it); a source checkout under
-    # PYTHONDONTWRITEBYTECODE would compile every module on every run instead.
-    spec = importlib.util.find_spec("migration_lsp")
-    if spec is not None and spec.origin is not None:
-        compileall.compile_dir(Path(spec.origin).parent, quiet=1)
     runs = [measure([*our_server(), "--check", str(route)], REPO) for _ in range(args.startup_runs)]
     run = median_run(runs)
     print(f"\nstart-up: migration-lsp --check {route}")

@@ -13,9 +13,9 @@ text: an edit re-analyses only the statements it touched.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
-from typing import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Iterable
 
 from pglast import parser as pg_parser
 
@@ -27,6 +27,9 @@ from migration_lsp.sql.known import Known
 from migration_lsp.sql.plpgsql import read_do_block
 from migration_lsp.sql.reader import TokenReader
 from migration_lsp.sql.tokens import TokenError, tokenize
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # Facts by dialect and statement text, oldest first. Each keystroke in a statement gives it a
 # new text, so the one it replaces is forgotten (see :func:`forget`) rather than kept until evicted.
@@ -94,17 +97,26 @@ def _syntax_error(text: str) -> tuple[str, int, int] | None:
 
 # SQLite's complaints about the text itself, as against the names in it ("no such table").
 _SQLITE_SYNTAX = re.compile(r"syntax error|incomplete input|unrecognized token")
-_sqlite = sqlite3.connect(":memory:", check_same_thread=False)
 _sqlite_lock = threading.Lock()
+
+
+@cache
+def _sqlite() -> sqlite3.Connection:
+    """The empty in-memory database statements are compiled on, opened for the first SQLite
+    literal: the module does not load at every start."""
+    import sqlite3
+
+    return sqlite3.connect(":memory:", check_same_thread=False)
 
 
 def _sqlite_syntax_error(text: str) -> tuple[str, int, int] | None:
     """SQLite's parse error of a statement, at its first token, or None. ``EXPLAIN`` compiles
     the statement on an empty in-memory database and runs nothing."""
+    db = _sqlite()
     try:
         with _sqlite_lock:
-            _sqlite.execute("EXPLAIN " + _encodable(text)).close()
-    except sqlite3.Error as e:
+            db.execute("EXPLAIN " + _encodable(text)).close()
+    except db.Error as e:
         message = str(e)
         if _SQLITE_SYNTAX.search(message):
             first = _ERROR_TOKEN.match(text)
