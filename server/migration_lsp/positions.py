@@ -209,33 +209,43 @@ def escape_for_string(text: str, quote: str) -> str:
 class Moved:
     """Where a span of one version of a text is in the next, when the edit between them left
     it alone: the same in the unchanged start, moved by the change of length in the unchanged
-    end. The ends of the last two versions asked about are kept: a check asks of each of
-    its thousand findings."""
+    end."""
 
-    __slots__ = ("_last",)
-
-    def __init__(self) -> None:
-        self._last: tuple[str, str, int, int] = ("", "", 0, 0)
+    __slots__ = ()
 
     def span(self, old: str, new: str, start: int, end: int) -> tuple[int, int] | None:
         """``[start, end)`` of ``old`` in ``new``; None if the edit reached it."""
         if old is new:
             return start, end
-        last = self._last
-        if last[0] is not old or last[1] is not new:
-            last = self._last = (old, new, *unchanged_ends(old, new))
-        if end <= last[2]:
+        same_start, same_end = unchanged_ends(old, new)
+        if end <= same_start:
             return start, end
-        if start >= len(old) - last[3]:
+        if start >= len(old) - same_end:
             delta = len(new) - len(old)
             return start + delta, end + delta
         return None
 
 
 def unchanged_ends(a: str, b: str) -> tuple[int, int]:
-    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping)."""
+    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping).
+
+    The answers for the last few pairs of texts are kept, by the texts' identity: an edit asks
+    about the same two versions of the SQL, and of the document, at every stage it goes through.
+    """
+    global _recent_ends
+    recent = _recent_ends
+    for old, new, start, end in recent:
+        if old is a and new is b:
+            return start, end
     start = _common_prefix(a, b)
-    return start, _common_suffix(a, b, min(len(a), len(b)) - start)
+    end = _common_suffix(a, b, min(len(a), len(b)) - start)
+    # Replaced whole, never changed in place: the threads that share it read it without a lock.
+    _recent_ends = ((a, b, start, end), *recent[: _RECENT_ENDS - 1])
+    return start, end
+
+
+_RECENT_ENDS = 4  # pairs kept: the SQL's and the document's, and a spare of each
+_recent_ends: tuple[tuple[str, str, int, int], ...] = ()
 
 
 def _common_prefix(a: str, b: str) -> int:
