@@ -209,18 +209,24 @@ def escape_for_string(text: str, quote: str) -> str:
 class Moved:
     """Where a span of one version of a text is in the next, when the edit between them left
     it alone: the same in the unchanged start, moved by the change of length in the unchanged
-    end."""
+    end. The ends of the last two versions asked about are kept: a check asks of each of
+    its thousand findings."""
 
-    __slots__ = ()
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[str, str, int, int] = ("", "", 0, 0)
 
     def span(self, old: str, new: str, start: int, end: int) -> tuple[int, int] | None:
         """``[start, end)`` of ``old`` in ``new``; None if the edit reached it."""
         if old is new:
             return start, end
-        same_start, same_end = unchanged_ends(old, new)
-        if end <= same_start:
+        last = self._last
+        if last[0] is not old or last[1] is not new:
+            last = self._last = (old, new, *unchanged_ends(old, new))
+        if end <= last[2]:
             return start, end
-        if start >= len(old) - same_end:
+        if start >= len(old) - last[3]:
             delta = len(new) - len(old)
             return start + delta, end + delta
         return None

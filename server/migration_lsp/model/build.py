@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from itertools import filterfalse
 from typing import Callable, Iterable, TypeVar
 
 from migration_lsp.migration import Migration
@@ -204,7 +205,7 @@ class _Replay:
         again = list(dirty_new)
         for part in touched:
             again += [(i, self.migrations[i].statements[_moved(kept[i], placed.index)]) for i, placed in part.tops if not kept[i].head <= placed.index < kept[i].tail]
-        self.parts = [p for p in last.parts if p not in touched]
+        self.parts = list(filterfalse(touched.__contains__, last.parts))  # in C: a part per table
         self.part_of = dict(last.part_of)
         for part in touched:
             for key in part.keys:
