@@ -46,6 +46,13 @@ class Migration:
     # its text, and a check looks up every one, more than once. An edit copies the texts of
     # the statements it leaves, in slices.
     texts: list[str] = field(kw_only=True, repr=False)
+    # What each :class:`ByText` said of each top-level statement, once asked.
+    said: dict[object, list[object]] = field(default_factory=dict, init=False, repr=False)
+    # What the previous parse's ByTexts said, for the statements outside ``analysed``: those
+    # are its statements, at the same place before ``analysed`` and ``shift`` places further
+    # after it. Its own previous parse is not kept: no chain of versions stays alive.
+    previous_said: dict[object, list[object]] | None = field(default=None, kw_only=True, repr=False)
+    shift: int = field(default=0, kw_only=True, repr=False)
 
     @property
     def sql(self) -> str:
@@ -224,8 +231,19 @@ class ByText(Generic[T]):
             return known.add(st.fact.text, self._of(st))
 
     def each(self, m: Migration) -> list[T]:
-        """What ``of`` says of each of ``m.statements``, in order: those a keystroke left are
-        looked up in one pass, without a call each."""
+        """What ``of`` says of each of ``m.statements``, in order (do not change the list): worked
+        out once per migration, and only for the statements the parse analysed when the previous
+        parse's is known; the others, those a keystroke left, are looked up in one pass."""
+        found = m.said.get(self)
+        if found is None:
+            found = m.said[self] = self._each(m)
+        return cast(list[T], found)
+
+    def _each(self, m: Migration) -> list[object]:
+        before = m.previous_said.get(self) if m.previous_said is not None else None
+        if before is not None:
+            start, stop = m.analysed.start, m.analysed.stop
+            return before[:start] + [self(m, st) for st in m.statements[start:stop]] + before[stop - m.shift :]
         known = self._in(m.dialect)
         texts = m.texts
         found = known.get_all(texts, _UNKNOWN)
@@ -237,7 +255,7 @@ class ByText(Generic[T]):
             found[at] = new[text] = new[text] if text in new else self._of(m.statements[at])
         if new:
             known.update(new)
-        return cast(list[T], found)  # none is unknown now
+        return found  # none is unknown now
 
     def _in(self, dialect: str) -> Known[str, T]:
         return self._known.get(dialect) or self._known.setdefault(dialect, Known())
@@ -336,11 +354,25 @@ def parse_migration(path: Path, text: str, lit: MigrationLiteral, dialect: str =
         resumed = semicolons[-1] - delta
         first_moved = bisect.bisect_right(previous.statements, resumed, key=_base)
         shift = len(statements) - first_moved
-        statements += [st.moved(delta, shift + st.index) for st in previous.statements[first_moved:]]
+        # Each statement after the change, moved: a new object (the last parse keeps its own
+        # places), made here without a call of its own, since a keystroke moves thousands. Its
+        # nested statements are placed again only when asked for: a keystroke asks for few.
+        statements += [Statement(st.fact, st.base + delta, i) for i, st in enumerate(previous.statements[first_moved:], first_moved + shift)]
         texts += previous.texts[first_moved:]
         comments += [Comment(c.start + delta, c.end + delta, c.line) for c in previous.comments[bisect.bisect_right(previous.comment_starts, resumed) :]]
         semicolons += [s + delta for s in previous.semicolons[bisect.bisect_right(previous.semicolons, resumed) :]]
-    return Migration(path, text, lit, statements, comments, semicolons=previous.semicolons[:before] + semicolons, analysed=analysed, texts=texts)
+    return Migration(
+        path,
+        text,
+        lit,
+        statements,
+        comments,
+        semicolons=previous.semicolons[:before] + semicolons,
+        analysed=analysed,
+        texts=texts,
+        previous_said=previous.said,
+        shift=len(statements) - len(previous.statements),
+    )
 
 
 def _texts(statements: Iterable[Statement]) -> list[str]:

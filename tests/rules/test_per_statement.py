@@ -84,3 +84,17 @@ def test_a_value_of_none_is_kept_too() -> None:
     assert kept.each(m) == [None, None]
     assert kept.each(m) == [None, None] and kept(m, m.statements[0]) is None
     assert len(asked) == 2
+
+
+def test_after_an_edit_what_is_kept_follows_the_statements_it_left() -> None:
+    def kind(st: Statement) -> Kind:
+        return st.fact.kind
+
+    kinds = ByText(kind)
+    path, names = Path("route.ts"), ["MIGRATION_SQL"]
+    doc = None
+    for sql in (TABLE + TYPE + POLICY, TABLE + TYPE + INDEX + POLICY, TABLE + INDEX + POLICY, ADD + TABLE + INDEX + POLICY, ADD + TABLE + INDEX + POLICY + TYPE):
+        doc = parse_document(path, f"export const MIGRATION_SQL = `{sql}`;\n", names, previous=doc)
+        m = doc.migrations[0]
+        assert kinds.each(m) == [st.fact.kind for st in m.statements] == ByText(kind).each(_migration(sql))
+        assert kinds.each(m) is kinds.each(m)  # worked out once per migration

@@ -54,46 +54,57 @@ class StatementResults:
 
     A keystroke changes a statement or two: the rules run again on those, and on the ones
     where they found something, to place it where the statement now is; the others are known
-    to hold nothing. What the last check did not meet is let go.
+    to hold nothing. Which statements those are is kept by place, for the migration each
+    check saw: a check of the next parse of it looks only at those and at the statements
+    that parse analysed, not at every statement's text.
     """
 
     def __init__(self) -> None:
         # (rule names, dialect, platform) → the statement texts in which the rules found nothing,
         # and, by text, the rules that found something in the others.
-        self._last: dict[tuple[object, ...], tuple[set[str], dict[str, frozenset[str]]]] = {}
-        self._now: dict[tuple[object, ...], tuple[set[str], dict[str, frozenset[str]]]] = {}
+        self._last: dict[_Scope, tuple[set[str], dict[str, frozenset[str]]]] = {}
+        self._now: dict[_Scope, tuple[set[str], dict[str, frozenset[str]]]] = {}
+        # (scope, a migration's ``said``, which stands for it) → that ``said`` and the places of
+        # the top-level statements that were not known to hold nothing after its check.
+        self._last_open: dict[tuple[_Scope, int], tuple[object, list[int]]] = {}
+        self._now_open: dict[tuple[_Scope, int], tuple[object, list[int]]] = {}
 
     def start(self) -> None:
-        self._now = {}
+        self._now, self._now_open = {}, {}
 
     def finish(self) -> None:
         self._last, self._now = self._now, {}
+        self._last_open, self._now_open = self._now_open, {}
 
     def run(self, ctx: Context, rules: Sequence[Rule]) -> tuple[list[Finding], list[RuleError]]:
         """What ``run_rules`` finds with the statement-local ``rules``, statement by statement."""
         names = tuple(r.name for r in rules)
         findings: list[Finding] = []
         errors: dict[str, RuleError] = {}  # one per rule, as when it runs on all statements at once
+        scoped: dict[_Scope, int] = {}  # how many statements each scope's migrations hold
         for m in ctx.migrations:
             scope = (names, m.dialect, m.platform)
+            scoped[scope] = scoped.get(scope, 0) + len(m.texts)
             clean_before, hits_before = self._last.get(scope, (set(), {}))
-            # Most statements held nothing last time: they are carried over as a set, in C.
+            # What held nothing then still does: the set is taken over whole, and let go of
+            # what no statement holds now only when it has grown (see below).
+            clean, hits = self._now.setdefault(scope, (clean_before, {}))
             texts = m.texts
-            carried = clean_before.intersection(texts)
-            if scope in self._now:
-                clean, hits = self._now[scope]
-                clean |= carried
-            else:
-                clean, hits = self._now[scope] = (carried, {})
-            # Listed before the loop, which adds to ``clean``: a text twice in the literal is checked twice.
-            for st in list(compress(m.statements, map(not_, map(clean.__contains__, texts)))):
-                text = st.fact.text
+            todo = self._todo(scope, m)
+            if todo is None:  # a migration this object never saw: every statement's text, in C
+                todo = list(compress(range(len(texts)), map(not_, map(clean.__contains__, texts))))
+            still: list[int] = []
+            for i in todo:
+                text = texts[i]
+                if text in clean:  # the same text again, found to hold nothing above
+                    continue
+                st = m.statements[i]
                 known = hits.get(text, hits_before.get(text))
-                todo = [r for r in rules if known is None or r.name in known]
+                run = [r for r in rules if known is None or r.name in known]
                 one = Context([m], ctx.config, ctx.workspace, ctx.baselines, statement=st)
                 hit: set[str] = set()
                 failed = False
-                for rule in todo:
+                for rule in run:
                     found, error = run_rules(one, [rule])
                     findings += found
                     if found:
@@ -101,13 +112,38 @@ class StatementResults:
                     for e in error:
                         errors.setdefault(e.rule, e)
                         failed = True
+                still.append(i)
                 if failed:  # a rule that raised is tried again next time
                     continue
                 if known is None and not hit:
                     clean.add(text)
+                    still.pop()
                 else:
                     hits[text] = frozenset(hit) if known is None else known
+            self._now_open[(scope, id(m.said))] = (m.said, still)
+        for scope, held in scoped.items():
+            clean = self._now[scope][0]
+            if len(clean) > 2 * held + _SLACK:  # the texts of many edits since: keep those in use
+                kept = set().union(*(clean.intersection(m.texts) for m in ctx.migrations if (names, m.dialect, m.platform) == scope))
+                self._now[scope] = (kept, self._now[scope][1])
         return findings, list(errors.values())
+
+    def _todo(self, scope: _Scope, m: Migration) -> list[int] | None:
+        """The places of the top-level statements of ``m`` that may hold something, if the last
+        check saw ``m`` or the parse it came from; those outside are known to hold nothing."""
+        seen = self._last_open.get((scope, id(m.said)))
+        if seen is not None and seen[0] is m.said:
+            return seen[1]
+        seen = self._last_open.get((scope, id(m.previous_said)))
+        if seen is None or seen[0] is not m.previous_said:
+            return None
+        start, stop, shift = m.analysed.start, m.analysed.stop, m.shift
+        # Where each statement the parse took over is now; those it replaced are among ``analysed``.
+        return [i for i in seen[1] if i < start] + list(m.analysed) + [i + shift for i in seen[1] if i >= stop - shift]
+
+
+_Scope = tuple[tuple[str, ...], str, str]  # (rule names, dialect, platform)
+_SLACK = 1_000  # texts kept beyond twice those in use before the set of clean ones is pruned
 
 
 @dataclass

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from itertools import filterfalse
+from typing import Callable, Iterable, TypeVar
 
 from migration_lsp.migration import Migration
 from migration_lsp.model.comments import purpose
@@ -169,7 +170,7 @@ class _Replay:
             self._sources = [Source(m) for m in migrations]
             self._base = ({name: i for i, name in enumerate(over.tables)}, {name: i for i, name in enumerate(over.indexes)})
             self._replay([(i, st) for i, m in enumerate(migrations) for st in m.statements])
-            self.schema = self._join(None, set(), [])
+            self.schema = self._join(None, set(), [], True)
         else:
             self._sources = last._sources
             for source, m in zip(self._sources, migrations):
@@ -191,9 +192,10 @@ class _Replay:
                     keys.add(_table_key(index.table))
         return keys
 
-    def _follow(self, last: _Replay) -> tuple[set[_Part], list[_Part]]:
+    def _follow(self, last: _Replay) -> tuple[set[_Part], list[_Part], bool]:
         """Replay again the parts of ``last`` that the edit touched, and move the others to
-        where their statements now are: the parts replaced, and those replayed in their place."""
+        where their statements now are: the parts replaced, those replayed in their place, and
+        whether the others moved (the edit added or removed statements)."""
         kept = [_kept(old, new) for old, new in zip(last.migrations, self.migrations)]
         dirty_old = [st for k, old in zip(kept, last.migrations) for st in old.statements[k.head : k.tail]]
         dirty_new = [(i, st) for i, (k, new) in enumerate(zip(kept, self.migrations)) for st in new.statements[k.head : k.tail + k.shift]]
@@ -203,19 +205,20 @@ class _Replay:
         again = list(dirty_new)
         for part in touched:
             again += [(i, self.migrations[i].statements[_moved(kept[i], placed.index)]) for i, placed in part.tops if not kept[i].head <= placed.index < kept[i].tail]
-        self.parts = [p for p in last.parts if p not in touched]
+        self.parts = list(filterfalse(touched.__contains__, last.parts))  # in C: a part per table
         self.part_of = dict(last.part_of)
         for part in touched:
             for key in part.keys:
                 del self.part_of[key]
         # The definitions of each statement the edit left move with it, offsets and all: only
         # its place changes, if the edit added or removed statements before it.
-        if any(k.shift for k in kept):
+        moved = any(k.shift for k in kept)
+        if moved:
             for part in self.parts:
                 for i, placed in part.tops:
                     placed.index = _moved(kept[i], placed.index)
         again.sort(key=lambda top: (top[0], top[1].index))
-        return touched, self._replay(again)
+        return touched, self._replay(again), moved
 
     def _keep(self, part: _Part) -> None:
         self.parts.append(part)
@@ -278,10 +281,11 @@ class _Replay:
         """The base's named indexes on ``tables``."""
         return [(i.name, i) for name in tables for i in self.over.tables[name].indexes if i.name is not None and self.over.indexes.get(i.name) is i]
 
-    def _join(self, last: _Replay | None, replaced: set[_Part], again: list[_Part]) -> Schema:
+    def _join(self, last: _Replay | None, replaced: set[_Part], again: list[_Part], moved: bool) -> Schema:
         """The parts and what no statement touched of the base, in the base's order and then the
         order the statements created them in. After ``last``, its order stands but for its parts
-        ``replaced`` by those replayed ``again``: what they built goes where it belongs."""
+        ``replaced`` by those replayed ``again``: what they built goes where it belongs. Unless
+        the others ``moved``, that is most often where the objects they replace were."""
         if ALL in self.part_of:  # one part, the whole replay: its order is the replay's, renames included
             whole = self.part_of[ALL].rest
             assert whole is not None
@@ -317,25 +321,60 @@ class _Replay:
             copied = [name for p in again for kind, n, schema in p.keys if kind == "table" and (name := Name(n, schema)) in self.over.tables]
             freed = [name for p in replaced for kind, n, schema in p.keys if kind == "table" and (name := Name(n, schema)) in self.over.tables and _table_key(name) not in self.part_of]
             gone = {t for p in replaced for t in p.tables} | {self.over.tables[name] for name in copied}
-            tables = [t for t in last.schema.tables.values() if t not in gone]
-            for t in sorted([t for p in again for t in p.tables] + [self.over.tables[name] for name in freed], key=table_order):
-                bisect.insort(tables, t, key=table_order)
             gone_indexes = {i for p in replaced for _, i in p.indexes} | {i for _, i in self._named(copied)}
+            coming = [t for p in again for t in p.tables] + [self.over.tables[name] for name in freed]
+            coming_indexes = [item for p in again for item in p.indexes] + self._named(freed)
+            if not moved:  # most keystrokes: each object comes back where it was, under its name
+                swapped = _swapped(last.schema.tables, [(t.name, t) for t in gone], [(t.name, t) for t in coming], lambda item: table_order(item[1]))
+                swapped_indexes = _swapped(last.schema.indexes, [(i.name, i) for i in gone_indexes if i.name is not None], coming_indexes, index_order)
+                if swapped is not None and swapped_indexes is not None:
+                    return self._schema(swapped, swapped_indexes)
+            tables = [t for t in last.schema.tables.values() if t not in gone]
+            for t in sorted(coming, key=table_order):
+                bisect.insort(tables, t, key=table_order)
             indexes = [item for item in last.schema.indexes.items() if item[1] not in gone_indexes]
-            for item in sorted([item for p in again for item in p.indexes] + self._named(freed), key=index_order):
+            for item in sorted(coming_indexes, key=index_order):
                 bisect.insort(indexes, item, key=index_order)
+        return self._schema({t.name: t for t in tables}, dict(indexes))
+
+    def _schema(self, tables: dict[Name, Table], indexes: dict[Name, Index]) -> Schema:
+        """The schema of ``tables`` and ``indexes``, with what the part that holds the views and
+        functions built, or the base's."""
         rest = self.part_of[REST].rest if REST in self.part_of else None
         rest = rest or self.over
         return Schema(
-            {t.name: t for t in tables},
+            tables,
             dict(rest.views),
-            dict(indexes),
+            indexes,
             dict(rest.functions),
             dict(rest.publications),
             list(rest.dynamic_relations),
             list(rest.dynamic_functions),
             list(rest.unplaced),
         )
+
+
+_N = TypeVar("_N")
+_O = TypeVar("_O")
+
+
+def _swapped(last: dict[_N, _O], gone: Iterable[tuple[_N, _O]], coming: list[tuple[_N, _O]], order: Callable[[tuple[_N, _O]], tuple[int, int, int]]) -> dict[_N, _O] | None:
+    """``last`` with the objects ``gone`` that it holds replaced by those ``coming``, when each
+    of these has the name and the place in the order of one of those, and no two a place:
+    copied in C, as the order stands. None otherwise (an object made, dropped or moved)."""
+    held = {name: obj for name, obj in gone if last.get(name) is obj}
+    if len(held) != len(coming):
+        return None
+    places = set()
+    for item in coming:
+        was = held.pop(item[0], None)
+        place = order(item)
+        if was is None or place in places or place != order((item[0], was)):
+            return None
+        places.add(place)
+    swapped = dict(last)
+    swapped.update(coming)
+    return swapped
 
 
 def _kept(old: Migration, new: Migration) -> _Kept:

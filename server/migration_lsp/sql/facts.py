@@ -334,12 +334,6 @@ class Statement:
             self._nested = placed
         return placed
 
-    def moved(self, delta: int, index: int) -> Statement:
-        """This top-level statement ``delta`` SQL offsets further, at ``index``: what an edit
-        before it leaves of it. Its nested statements are placed again only when asked for:
-        a keystroke moves every statement after it, and asks for few of their nested ones."""
-        return Statement(self.fact, self.base + delta, index)
-
     def held_guards(self) -> Iterator[tuple[Guard, int]]:
         """Guards of this statement and of every enclosing block, innermost first, each with
         the SQL offset of the block that holds it: its spans are relative to that block. Most

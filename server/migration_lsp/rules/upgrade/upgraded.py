@@ -64,8 +64,7 @@ class _Compared(Generic[_Obj, _Result]):
         if last is not None:
             made, remade = self.fresh - last.fresh, self.upgraded - last.upgraded
             self.found = {new: hit for new, hit in last.found.items() if new in self.fresh and hit[0] in self.upgraded}
-        names = [name for name, new in fresh.items() if new in made] if made else []
-        names += [name for name, old in upgraded.items() if old in remade] if remade else []
+        names = _names(made, fresh) + _names(remade, upgraded)
         for name in dict.fromkeys(names):  # an edited table is new in both
             new, old = fresh.get(name), upgraded.get(name)
             if new is None or old is None:
@@ -81,6 +80,15 @@ class _Compared(Generic[_Obj, _Result]):
         if not self.found:
             return []
         return [(name, new, old, result) for name, new in fresh.items() if new in self.found for old, result in (self.found[new],)]
+
+
+def _names(objs: set[_Obj], schema: dict[Name, _Obj]) -> list[Name]:
+    """The names of ``objs`` in ``schema``: a build files each object under its own name, read
+    off it here; the schema is read through only should one not be."""
+    names = [name for obj in objs if (name := obj.name) is not None and schema.get(name) is obj]
+    if len(names) == len(objs):
+        return names
+    return [name for name, obj in schema.items() if obj in objs]
 
 
 @dataclass(frozen=True, slots=True)
