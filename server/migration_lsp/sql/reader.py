@@ -20,11 +20,24 @@ class TokenReader:
         return self.toks[j] if j < len(self.toks) else None
 
     def word(self, k: int = 0) -> str | None:
-        t = self.peek(k)
-        return t.value if t is not None and t.kind == WORD else None
+        j = self.i + k
+        if j < len(self.toks):
+            t = self.toks[j]
+            if t.kind == WORD:
+                return t.value
+        return None
 
     def at(self, *words: str) -> bool:
-        return all(self.word(k) == w for k, w in enumerate(words))
+        # Asked before every clause of every statement: the tokens are read here, not through
+        # a call of word() for each.
+        toks, i = self.toks, self.i
+        if i + len(words) > len(toks):
+            return False
+        for k, w in enumerate(words):
+            t = toks[i + k]
+            if t.kind != WORD or t.value != w:
+                return False
+        return True
 
     def accept(self, *words: str) -> bool:
         if self.at(*words):
