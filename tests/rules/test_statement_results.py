@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from migration_lsp.config import Config
+from migration_lsp.lint import check as check_module
 from migration_lsp.lint.check import StatementResults, check
 from migration_lsp.migration import parse_document
 
@@ -33,6 +36,7 @@ EDITS = [
     ("TRUNCATE c;", 10, 1, "", True),  # merges two statements
     ("TRUNCATE c\n", 10, 0, ";", True),  # and splits them again
     ("old_b", 0, 0, "y", True),  # inside a DO block
+    ("TRUNCATE c;", 0, 0, "DROP TABLE old_a;\nCREATE TABLE IF NOT EXISTS a (id int);\n", True),  # texts twice, with a finding and without
     ("DROP TABLE old_a;\n", 0, 18, "", True),  # removes a statement with a finding
 ]
 
@@ -53,3 +57,19 @@ def test_statement_local_findings_after_edits_are_a_fresh_checks() -> None:
         fresh = check([parse_document(PATH, text, NAMES)], Config(root=Path(".")))
         assert [(f.rule, f.start, f.end, f.message) for f in kept.findings] == [(f.rule, f.start, f.end, f.message) for f in fresh.findings]
         assert {f.rule for f in kept.findings} >= {"drop-table"}
+
+
+def test_the_texts_found_to_hold_nothing_are_let_go_of_when_many_edits_made_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(check_module, "_SLACK", 0)  # pruned as soon as they are twice those in use
+    config = Config(root=Path("."))
+    results = StatementResults()
+    text = TEXT
+    doc = parse_document(PATH, text, NAMES)
+    check([doc], config, statements=results)
+    for _ in range(30):  # a clean statement typed into: a new text each time
+        at = text.index(" b int")
+        text = text[:at] + " b" + text[at:]
+        doc = parse_document(PATH, text, NAMES, previous=doc)
+        kept = check([doc], config, statements=results)
+        fresh = check([parse_document(PATH, text, NAMES)], Config(root=Path(".")))
+        assert [(f.rule, f.start, f.end, f.message) for f in kept.findings] == [(f.rule, f.start, f.end, f.message) for f in fresh.findings]
