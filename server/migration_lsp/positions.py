@@ -207,25 +207,9 @@ def escape_for_string(text: str, quote: str) -> str:
 
 
 def unchanged_ends(a: str, b: str) -> tuple[int, int]:
-    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping).
-
-    The answers for the last few pairs of texts are kept, by the texts' identity: an edit asks
-    about the same two versions of the SQL, and of the document, at every stage it goes through.
-    """
-    global _recent_ends
-    recent = _recent_ends
-    for old, new, start, end in recent:
-        if old is a and new is b:
-            return start, end
+    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping)."""
     start = _common_prefix(a, b)
-    end = _common_suffix(a, b, min(len(a), len(b)) - start)
-    # Replaced whole, never changed in place: the threads that share it read it without a lock.
-    _recent_ends = ((a, b, start, end), *recent[: _RECENT_ENDS - 1])
-    return start, end
-
-
-_RECENT_ENDS = 4  # pairs kept: the SQL's and the document's, and a spare of each
-_recent_ends: tuple[tuple[str, str, int, int], ...] = ()
+    return start, _common_suffix(a, b, min(len(a), len(b)) - start)
 
 
 def _common_prefix(a: str, b: str) -> int:
