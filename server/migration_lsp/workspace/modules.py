@@ -18,7 +18,9 @@ class ModuleResolver:
 
     def __init__(self, files: Collection[Path]) -> None:
         self._files = files
-        self._modules: dict[tuple[Path, str], Path | None] = {}
+        # By the importer's folder as a string: a file's path object keeps its string, where its
+        # ``parent`` is a new path to build and hash at each of the workspace's imports.
+        self._modules: dict[tuple[str, str], Path | None] = {}
         self._tsconfigs: dict[Path, _TsConfig | None] = {}
         self._packages: dict[str, Path] | None = None
 
@@ -29,7 +31,7 @@ class ModuleResolver:
 
     def resolve(self, importer: Path, spec: str) -> Path | None:
         """The indexed file that ``importer`` loads with ``import … from spec``, if any."""
-        key = (importer.parent, spec)
+        key = (os.path.dirname(str(importer)), spec)
         if key not in self._modules:
             self._modules[key] = self._find_module(importer, spec)
         return self._modules[key]
