@@ -59,8 +59,10 @@ def _dispatch(argv: list[str]) -> int:
         # The cyclic collector runs between checks only (the server's state runs it, after its
         # first check: start-up makes much that lives and little garbage).
         gc.disable()
-        from migration_lsp.lsp.serve import serve  # lazy: pygls and lsprotocol load only for the server
+        from migration_lsp.lsp.codecache import compiled_once  # lazy, as all of the server
 
+        with compiled_once():
+            from migration_lsp.lsp.serve import serve  # lazy: pygls and lsprotocol load only for the server
         return serve(tcp=args.tcp)
     if args.fix and args.diff:
         parser.error("--fix and --diff exclude each other: --diff changes nothing")

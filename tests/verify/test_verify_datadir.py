@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from migration_lsp.caches import user_cache
 from migration_lsp.verify import datadir
 from migration_lsp.verify.binaries import find_bin_dir
 from migration_lsp.verify.cluster import _INITDB_OPTIONS, LocalCluster, _parent_folder, _service_account
@@ -26,7 +27,7 @@ EXAMPLE = REPO / "examples" / "mason-app"
 def cache(tmp_path, monkeypatch) -> Path:
     """An empty cache of this test's own; the folder the entries go in."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    root = datadir.cache_root()
+    root = user_cache("initdb")
     assert root is not None
     return root
 
@@ -137,7 +138,7 @@ def test_two_cold_verify_runs_at_once_both_succeed(cache):
 
 def test_a_cache_folder_others_may_write_to_is_not_used(cache, tmp_path):
     cache.chmod(0o777)
-    assert datadir.cache_root() is None
+    assert user_cache("initdb") is None
     assert _fill(tmp_path / "first") is None
     assert _entries(cache) == []
     cache.chmod(0o700)

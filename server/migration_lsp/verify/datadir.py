@@ -23,11 +23,11 @@ import pwd
 import secrets
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from migration_lsp.caches import user_cache
 from migration_lsp.verify.values import VerifyError
 
 # Part of the key: a change to what an entry holds, or to how it is checked, gets new entries.
@@ -68,21 +68,6 @@ def forget(entry: Path) -> None:
     shutil.rmtree(doomed, ignore_errors=True)
 
 
-def cache_root() -> Path | None:
-    """This user's cache folder of data folders, or None when there is none to use."""
-    try:
-        default = Path.home() / ("Library/Caches" if sys.platform == "darwin" else ".cache")
-        root = Path(os.environ.get("XDG_CACHE_HOME") or default) / "migration-lsp" / "initdb"
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        status = root.stat()
-    except (OSError, RuntimeError):  # RuntimeError: no home folder to find
-        return None
-    # Someone else's folder (sudo keeping HOME), or one others may write to, is not ours to trust.
-    if status.st_uid != os.geteuid() or status.st_mode & 0o077:
-        return None
-    return root
-
-
 def run_as(account: pwd.struct_passwd | None) -> dict[str, Any]:
     """The arguments of :mod:`subprocess` that start a program as ``account`` (None: as we are)."""
     if account is None:
@@ -97,7 +82,7 @@ def last_line(output: str) -> str:
 
 def _entry(bin_dir: Path, options: tuple[str, ...]) -> Path | None:
     """Where initdb's output for these programs and options is kept; None without a cache."""
-    root = cache_root()
+    root = user_cache("initdb")
     if root is None:
         return None
     # The programs' identity stands for the PostgreSQL version: an upgrade replaces them.

@@ -256,3 +256,24 @@ def test_tcp_address_that_cannot_be_listened_on_is_one_line(root: Path, address:
     run = subprocess.run([*SERVER, "lsp", "--tcp", address], cwd=root, capture_output=True, text=True, timeout=WAIT_S)
     assert (run.returncode, run.stdout, len(run.stderr.splitlines())) == (2, "", 1), run.stderr
     assert run.stderr.startswith("migration-lsp: "), run.stderr
+
+
+def test_a_server_started_from_the_code_cache_reports_what_the_first_start_did(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two starts with a cache of their own: the first compiles attrs's methods for
+    lsprotocol and saves them, the second loads them, and both publish the same diagnostics."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = (root / ROUTE).read_text().replace("CREATE TABLE IF NOT EXISTS", "CREATE TABLE", 1)  # one finding, with a fix
+    published = []
+    for _ in range(2):
+        wire = Wire(root)
+        try:
+            wire.initialize(root)
+            uri = (root / ROUTE).as_uri()
+            wire.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": text}})
+            while (message := wire.next(method="textDocument/publishDiagnostics"))["params"]["uri"] != uri:
+                pass
+            published.append(message["params"]["diagnostics"])
+        finally:
+            assert wire.close() == 0
+    assert list((tmp_path / "cache" / "migration-lsp" / "code").iterdir())
+    assert published[0] == published[1] and published[0]

@@ -1,0 +1,125 @@
+"""The methods attrs writes for lsprotocol's classes, compiled once, not at every start.
+
+attrs writes each class's methods (``__init__``, ``__eq__``, ``__repr__``…) as Python source
+and compiles it when the class is defined. lsprotocol defines hundreds of classes when the
+server loads it, and compiling their methods is about a fifth of the time from the server's
+start to its first diagnostics. That code depends only on its source and on the interpreter,
+as a module's bytecode does, so the server keeps it in the user's cache (``code``, see
+:mod:`migration_lsp.caches`), as Python keeps a module's, and the next start loads it.
+
+A class's methods are known by the file name attrs gives them (one per class), and taken
+from the cache only if their source is the same, to the byte (by a digest of it, with the
+compiler flags). A source that changed since the last start (an upgrade of lsprotocol) is
+compiled again and saved; one that changes at every start (attrs salts a hashed class's
+``__hash__`` with a hash of a string, which differs from one process to the next) is found
+out when it changed at two starts in a row, and no longer saved. What a start did not ask for
+is left out when the file is written again. The file is written whole under a temporary name
+and renamed into place; one that cannot be read, or was written by another interpreter, is
+not used, and one that cannot be written is not written: the server starts either way.
+"""
+
+from __future__ import annotations
+import __future__
+
+import builtins
+import contextlib
+import hashlib
+import importlib.util
+import marshal
+import os
+import sys
+from pathlib import Path
+from types import CodeType
+from typing import Any, Iterator
+
+from attr import _make as attrs_make
+
+from migration_lsp.caches import user_cache
+
+# The compiler flags that `from __future__` imports set: what ``compile`` inherits from its caller.
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+# What the file starts with: a file of another layout or interpreter is not read.
+_HEADER = (1, importlib.util.MAGIC_NUMBER)
+
+_Entries = dict[str, tuple[bytes, CodeType]]  # file name → (digest of the source, its code)
+
+
+class _Cache:
+    """One start's compilations, served from the last start's where the source is the same."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.known, self.changed, self.volatile = _read(path)
+        self.now: _Entries = {}  # what this start compiled or took, by file name
+        self.now_changed: set[str] = set()  # file names whose source changed since the last start
+        self.dirty = False  # whether the file should be written again
+
+    def compile(self, source: Any, filename: Any, mode: str, flags: int = 0, dont_inherit: bool = False, *more: Any, **named: Any) -> Any:
+        """``compile``, as attrs calls it, from the cache when it can."""
+        if more or named or mode != "exec" or not isinstance(source, str) or not isinstance(filename, str):
+            return builtins.compile(source, filename, mode, flags, dont_inherit, *more, **named)
+        if not dont_inherit:  # the flags the builtin would take from its caller, attrs
+            flags |= sys._getframe(1).f_code.co_flags & _FUTURE_FLAGS
+        digest = hashlib.blake2b(f"{flags}\0{source}".encode(), digest_size=16).digest()
+        known = self.known.get(filename)
+        if known is not None and known[0] == digest:
+            self.now[filename] = known
+            return known[1]
+        code = builtins.compile(source, filename, mode, flags, True)
+        if filename in self.volatile:
+            return code
+        if known is not None:
+            if filename in self.changed:  # changed at the start before too: at every start
+                self.volatile.add(filename)
+                self.dirty = True
+                return code
+            self.now_changed.add(filename)
+        self.now[filename] = (digest, code)
+        self.dirty = True
+        return code
+
+    def save(self) -> None:
+        """Write what this start compiled and took, if it differs from what the file holds."""
+        if not self.dirty and len(self.now) == len(self.known):
+            return
+        data = marshal.dumps((_HEADER, self.now, self.now_changed, self.volatile))
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _read(path: Path) -> tuple[_Entries, set[str], set[str]]:
+    """The entries of the file at ``path``, the names that changed at the start that wrote it,
+    and those that change at every start; nothing, if it cannot be read or is not such a file."""
+    try:
+        header, known, changed, volatile = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}, set(), set()
+    if header != _HEADER or not isinstance(known, dict) or not isinstance(changed, set) or not isinstance(volatile, set):
+        return {}, set(), set()
+    return known, changed, volatile
+
+
+@contextlib.contextmanager
+def compiled_once() -> Iterator[None]:
+    """While the server's modules load: attrs compiles through the cache, saved at the end."""
+    folder = user_cache("code")
+    # attrs calls the builtin by its name, which a global of its module would come before; it
+    # defines none of its own, which it would be wrong to hide.
+    if folder is None or "compile" in vars(attrs_make):
+        yield
+        return
+    cache = _Cache(folder / f"attrs-{sys.implementation.cache_tag}.marshal")
+    vars(attrs_make)["compile"] = cache.compile
+    try:
+        yield
+    finally:
+        del vars(attrs_make)["compile"]
+        cache.save()

@@ -1,0 +1,124 @@
+"""The compiled methods of attrs classes, kept from one server start to the next."""
+
+from __future__ import annotations
+import __future__
+
+import builtins
+import sys
+from pathlib import Path
+
+import attrs
+import pytest
+
+from migration_lsp.caches import user_cache
+from migration_lsp.lsp import codecache
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch) -> Path:
+    """This test's own cache; the file the compiled code goes in."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "migration-lsp" / "code" / f"attrs-{sys.implementation.cache_tag}.marshal"
+
+
+def _define() -> type:
+    """A class as lsprotocol writes them (its methods' file name is the same at each call)."""
+
+    @attrs.define
+    class Position:
+        line: int
+        character: int = 0
+
+    return Position
+
+
+def test_a_start_takes_the_methods_the_last_one_compiled_and_they_work_the_same(folder, monkeypatch):
+    with codecache.compiled_once():
+        first = _define()
+    saved = folder.read_bytes()
+    compiled: list[str] = []
+    real = builtins.compile
+
+    def counted(source, filename, *args, **kwargs):
+        compiled.append(filename)
+        return real(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "compile", counted)
+    with codecache.compiled_once():
+        again = _define()
+    monkeypatch.undo()
+    assert [name for name in compiled if "Position" in name] == []
+    assert folder.read_bytes() == saved  # nothing new: not written again
+    for cls in (first, again):
+        p = cls(3)
+        assert (p.line, p.character, repr(p)) == (3, 0, "Position(line=3, character=0)")
+        assert p == cls(3, 0) and p != cls(3, 1)
+        with pytest.raises(AttributeError):
+            p.other = 1  # slotted, as without the cache
+
+
+def test_the_cache_is_left_as_it_was_when_the_server_modules_are_loaded():
+    with codecache.compiled_once():
+        pass
+    assert "compile" not in vars(codecache.attrs_make)
+
+
+def test_the_flags_are_those_compile_takes_from_its_caller(folder):
+    cache = codecache._Cache(folder)
+    callers = {}
+    for future in (False, True):
+        flags = __future__.annotations.compiler_flag if future else 0
+        namespace: dict = {}
+        exec(builtins.compile("def call(c, s, f):\n    return c(s, f, 'exec')\n", "<caller>", "exec", flags, True), namespace)
+        callers[future] = namespace["call"]
+    source = "def f(x: undefined) -> None: pass\n"
+    for future, call in callers.items():
+        cached, plain = call(cache.compile, source, f"<f {future}>"), call(builtins.compile, source, f"<f {future}>")
+        assert cached.co_flags == plain.co_flags
+        assert bool(cached.co_flags & __future__.annotations.compiler_flag) is future
+
+
+def test_a_source_that_changes_at_every_start_is_found_out_and_no_longer_written(folder):
+    assert user_cache("code") == folder.parent
+    writes = []
+    for start in range(5):
+        cache = codecache._Cache(folder)
+        cache.compile("x = 1\n", "<steady>", "exec")
+        cache.compile(f"salt = {start}\n", "<salted>", "exec")
+        before = folder.read_bytes() if folder.exists() else None
+        cache.save()
+        writes.append(folder.read_bytes() != before)
+    # Written at the first start, when it changed (an upgrade, maybe), when it changed again
+    # (so at every start): not after.
+    assert writes == [True, True, True, False, False]
+    cache = codecache._Cache(folder)
+    assert "<salted>" in cache.volatile and "<steady>" in cache.known and "<salted>" not in cache.known
+
+
+@pytest.mark.parametrize("content", [b"", b"not marshal data", b"\x00" * 64])
+def test_a_file_that_cannot_be_read_is_not_used_and_written_again(folder, content):
+    assert user_cache("code") == folder.parent
+    folder.write_bytes(content)
+    with codecache.compiled_once():
+        cls = _define()
+    assert cls(1).line == 1
+    assert codecache._Cache(folder).known  # written again, whole
+
+
+def test_a_file_of_another_interpreter_is_not_used(folder, monkeypatch):
+    with codecache.compiled_once():
+        _define()
+    monkeypatch.setattr(codecache, "_HEADER", (1, b"\x00\x00\r\n"))
+    assert codecache._Cache(folder).known == {}
+
+
+def test_without_a_cache_folder_to_trust_the_server_compiles_as_always(folder):
+    assert user_cache("code") == folder.parent
+    folder.parent.chmod(0o777)
+    try:
+        with codecache.compiled_once():
+            cls = _define()
+    finally:
+        folder.parent.chmod(0o700)
+    assert cls(2).line == 2
+    assert not folder.exists()
