@@ -4,6 +4,8 @@ from __future__ import annotations
 import __future__
 
 import builtins
+import importlib.util
+import marshal
 import sys
 from pathlib import Path
 
@@ -95,7 +97,15 @@ def test_a_source_that_changes_at_every_start_is_found_out_and_no_longer_written
     assert "<salted>" in cache.volatile and "<steady>" in cache.known and "<salted>" not in cache.known
 
 
-@pytest.mark.parametrize("content", [b"", b"not marshal data", b"\x00" * 64])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not marshal data",
+        b"\x00" * 64,
+        marshal.dumps(((1, importlib.util.MAGIC_NUMBER), {"<attrs generated methods x>": (b"digest", "not code")}, set(), set())),
+    ],
+)
 def test_a_file_that_cannot_be_read_is_not_used_and_written_again(folder, content):
     assert user_cache("code") == folder.parent
     folder.write_bytes(content)

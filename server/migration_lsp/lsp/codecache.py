@@ -104,6 +104,10 @@ def _read(path: Path) -> tuple[_Entries, set[str], set[str]]:
         return {}, set(), set()
     if header != _HEADER or not isinstance(known, dict) or not isinstance(changed, set) or not isinstance(volatile, set):
         return {}, set(), set()
+    # Each entry is looked at before a class is made of it: a file that marshal reads but that
+    # holds something else (damaged where it still parses) must not stop the server's start.
+    if not all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], bytes) and isinstance(v[1], CodeType) for v in known.values()):
+        return {}, set(), set()
     return known, changed, volatile
 
 
