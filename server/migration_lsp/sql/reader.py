@@ -20,6 +20,8 @@ class TokenReader:
         return self.toks[j] if j < len(self.toks) else None
 
     def word(self, k: int = 0) -> str | None:
+        # peek()'s lookup, written out: every grammar asks for words at each token, and the call
+        # of peek() each time cost more than reading the token.
         j = self.i + k
         if j < len(self.toks):
             t = self.toks[j]
