@@ -75,8 +75,9 @@ def _prepared(command: tuple[str, ...]) -> None:
     """Makes what an installed server has from its second start on, once, before any start is
     timed: the package's bytecode (pip compiles it, where a source checkout under
     PYTHONDONTWRITEBYTECODE would compile every changed module at every start) and the compiled
-    methods of lsprotocol's classes in the user's cache (the first start saves them, see
-    ``migration_lsp.lsp.codecache``): one start that reads the end of its input and exits."""
+    methods of its dataclasses and lsprotocol's classes in the user's cache (the first start
+    saves them, see ``migration_lsp.codecache``): one start that reads the end of its input
+    and exits."""
     spec = importlib.util.find_spec("migration_lsp")
     if spec is not None and spec.origin is not None:
         compileall.compile_dir(Path(spec.origin).parent, quiet=1)

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "migration_lsp"
 
 # Lowest first. A module's layer is the first entry its dotted name (below the package) starts with.
 LAYERS: list[tuple[str, ...]] = [
-    ("__init__", "positions", "findings", "config", "dialect", "caches", "verify"),  # leaves; verify is the throwaway PostgreSQL
+    ("__init__", "positions", "findings", "config", "dialect", "caches", "codecache", "verify"),  # leaves; verify is the throwaway PostgreSQL
     ("locate",),  # one parse of a document's TypeScript
     ("sql",),  # statements and their facts
     ("migration",),  # Migration, Document, parse_document
@@ -34,7 +34,6 @@ APART = {frozenset({"cli", "lsp"})}
 # Imports inside functions, each a lazy load of a heavy optional part, for start-up time.
 LAZY = {
     ("main", "migration_lsp.lsp.serve"),  # pygls and lsprotocol, only for the server
-    ("main", "migration_lsp.lsp.codecache"),  # attrs, only for the server
     ("main", "migration_lsp.cli.verify"),  # psycopg, only for `verify`
     ("cli.check", "migration_lsp.cli.verify"),  # psycopg, only for --verify
     ("lsp.commands", "migration_lsp.lint.verify"),  # psycopg, only when the editor asks to verify

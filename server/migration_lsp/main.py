@@ -12,8 +12,13 @@ import sys
 import traceback
 from typing import Sequence
 
-from migration_lsp.cli import check, config, rule, schema
-from migration_lsp.cli.main import CHECK_ONLY, EXIT_ERROR, EXIT_OK, build_parser, say
+from migration_lsp.codecache import compiled_once
+
+# Every start loads the command line's modules, which is most of what a check loads: the
+# methods of their dataclasses are compiled once, not at every start.
+with compiled_once("cli"):
+    from migration_lsp.cli import check, config, rule, schema
+    from migration_lsp.cli.main import CHECK_ONLY, EXIT_ERROR, EXIT_OK, build_parser, say
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,9 +64,9 @@ def _dispatch(argv: list[str]) -> int:
         # The cyclic collector runs between checks only (the server's state runs it, after its
         # first check: start-up makes much that lives and little garbage).
         gc.disable()
-        from migration_lsp.lsp.codecache import compiled_once  # lazy, as all of the server
+        from attr import _make as attrs_make  # lazy, as all of the server
 
-        with compiled_once():
+        with compiled_once("server", attrs_make):
             from migration_lsp.lsp.serve import serve  # lazy: pygls and lsprotocol load only for the server
         return serve(tcp=args.tcp)
     if args.fix and args.diff:

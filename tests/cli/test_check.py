@@ -308,6 +308,23 @@ def test_check_does_not_import_the_language_server(project: Project) -> None:
     assert not {m for m in imported if m.split(".")[0] in ("pygls", "lsprotocol")}
 
 
+def test_a_check_started_from_the_code_cache_reports_what_the_first_start_did(cli: Any, project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first check saves the compiled methods of the dataclasses its modules define, the
+    second loads them and writes nothing, and both, and one without a cache, say the same."""
+    root = project({"a.ts": ERROR})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    saved = tmp_path / "cache" / "migration-lsp" / "code" / f"cli-{sys.implementation.cache_tag}.marshal"
+    first = cli("--check", cwd=root)
+    written = saved.read_bytes()
+    again = cli("--check", cwd=root)
+    assert saved.read_bytes() == written
+    (tmp_path / "nowhere").write_text("")  # a cache folder that cannot be made: none
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "nowhere"))
+    uncached = cli("--check", cwd=root)
+    assert first.returncode == again.returncode == uncached.returncode == 1, first.stderr
+    assert first.stdout == again.stdout == uncached.stdout and "error[drop-table]" in first.stdout
+
+
 def test_lone_surrogate_escape_is_checked_not_a_crash(cli: Any, project: Project) -> None:
     text = migration("INSERT INTO a (id, user_id) VALUES (2, 3) ON CONFLICT DO NOTHING;", "COMMENT ON TABLE a IS '\\uD800';", "CREATE INDEX i ON a (id);")
     result = cli("--check", cwd=project({"a.ts": text}))
