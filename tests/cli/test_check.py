@@ -308,6 +308,25 @@ def test_check_does_not_import_the_language_server(project: Project) -> None:
     assert not {m for m in imported if m.split(".")[0] in ("pygls", "lsprotocol")}
 
 
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_modules_load_without_a_collection_and_the_collector_is_left_as_it_was(collecting: bool) -> None:
+    """Once the command line's modules are loaded (what loads before them is a few modules of
+    the standard library), they are frozen, and no collection went through them meanwhile
+    (the youngest generation's, of the objects made since, may follow)."""
+    probe = f"""
+import gc
+import migration_lsp.codecache
+if not {collecting}:
+    gc.disable()
+runs = set()
+gc.callbacks.append(lambda phase, info: runs.add(info["generation"]) if phase == "start" else None)
+import migration_lsp.main
+print(sorted(runs - {{0}}), gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["[]", str(collecting), "True"], result.stderr
+
+
 def test_a_check_started_from_the_code_cache_reports_what_the_first_start_did(cli: Any, project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first check saves the compiled methods of the dataclasses its modules define, the
     second loads them and writes nothing, and both, and one without a cache, say the same."""
