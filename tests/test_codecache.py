@@ -72,7 +72,7 @@ def test_a_start_takes_the_methods_the_last_one_compiled_and_they_work_the_same(
             p.other = 1  # slotted, as without the cache
 
 
-def test_the_modules_are_left_as_they_were_once_the_modules_are_loaded():
+def test_attrs_and_dataclasses_are_left_as_they_were_once_the_modules_are_loaded():
     with codecache.compiled_once("test", attrs_make):
         assert "compile" in vars(attrs_make) and "exec" in vars(dataclasses)
     assert "compile" not in vars(attrs_make) and "exec" not in vars(dataclasses)
@@ -148,7 +148,7 @@ def test_without_a_cache_folder_to_trust_the_server_compiles_as_always(folder):
 
 
 def _dataclasses() -> tuple[type, type]:
-    """Dataclasses with what this package's use: defaults, factories, frozen, slots, order,
+    """Dataclasses with what this package uses: defaults, factories, frozen, slots, order,
     keyword-only fields, ``InitVar`` and ``__post_init__``."""
 
     @dataclasses.dataclass(frozen=True, slots=True, order=True)
