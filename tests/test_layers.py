@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "migration_lsp"
 
 # Lowest first. A module's layer is the first entry its dotted name (below the package) starts with.
 LAYERS: list[tuple[str, ...]] = [
-    ("__init__", "positions", "findings", "config", "dialect", "caches", "codecache", "verify"),  # leaves; verify is the throwaway PostgreSQL
+    ("__init__", "positions", "findings", "config", "dialect", "caches", "codecache", "collector", "verify"),  # leaves; verify is the throwaway PostgreSQL
     ("locate",),  # one parse of a document's TypeScript
     ("sql",),  # statements and their facts
     ("migration",),  # Migration, Document, parse_document

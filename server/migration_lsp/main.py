@@ -7,34 +7,18 @@ so that a check never loads pygls.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import sys
 import traceback
-from typing import Iterator, Sequence
+from typing import Sequence
 
 from migration_lsp.codecache import compiled_once
-
-
-@contextlib.contextmanager
-def _uncollected() -> Iterator[None]:
-    """No cyclic collection while modules load: what they make lives as long as the program
-    and holds next to no garbage, and the collector would go through all of it again and
-    again as it grows (about a tenth of a check's start-up). Once they are loaded, it is out
-    of the collector's sight."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
-
+from migration_lsp.collector import uncollected
 
 # Every start loads the command line's modules, which is most of what a check loads: the
-# methods of their dataclasses are compiled once, not at every start.
-with _uncollected(), compiled_once("cli"):
+# methods of their dataclasses are compiled once, not at every start, and the collector waits
+# (about a tenth of a check's start-up).
+with uncollected(), compiled_once("cli"):
     from migration_lsp.cli import check, config, rule, schema
     from migration_lsp.cli.main import CHECK_ONLY, EXIT_ERROR, EXIT_OK, build_parser, say
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import gc
 import sys
 from pathlib import Path
 
 from migration_lsp.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, read_projects, report, say, write_output
 from migration_lsp.cli.report import display_path
+from migration_lsp.collector import uncollected
 from migration_lsp.findings import Finding
 from migration_lsp.fixes.apply import apply_edits, plan_safe_fixes
 from migration_lsp.lint.check import check_project, needs_baseline, project_baselines
@@ -25,17 +25,13 @@ def run_check(args: argparse.Namespace) -> int:
     # little garbage (a check of 10,000 files leaves a few dozen cycles): the collector, which
     # would scan it all again and again as it grows, waits until the first check is done, then
     # leaves it out.
-    gc.disable()
-    try:
+    with uncollected():
         projects = read_projects(args.check or [Path(".")], args)
         if projects is None:
             return EXIT_ERROR
         failed: set[Project] = set()  # projects where a rule raised: their check is incomplete
         baselines = {p: project_baselines(p, args.baseline) for p in projects if needs_baseline(p, args.select, args.ignore)}
         findings = _check_all(projects, args, failed, baselines)
-    finally:
-        gc.freeze()
-        gc.enable()
     fixed = 0
     unfixed: set[Path] = set()  # files --fix had to leave as they are
     originals = {path: text for p in projects for path, text in p.texts.items()}
