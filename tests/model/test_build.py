@@ -1,9 +1,13 @@
-"""The builder's handler table: every statement kind is either built or deliberately not."""
+"""The builder's handler table: every statement kind is either built or deliberately not; and a
+build leaves nothing that only the cyclic collector frees."""
 
 from __future__ import annotations
 
-from migration_lsp.model.build import _KEYS, _Builder
-from migration_lsp.model.schema import Schema
+import gc
+from pathlib import Path
+
+from migration_lsp.migration import parse_document
+from migration_lsp.model.build import _HANDLERS, _KEYS, build_schema
 from migration_lsp.sql.facts import Kind
 
 # The kinds that change nothing the model holds, and why.
@@ -41,7 +45,7 @@ BUILDS_NOTHING = {
 
 
 def test_every_kind_is_built_or_listed_as_building_nothing() -> None:
-    handled = set(_Builder(Schema(), [])._handlers)
+    handled = set(_HANDLERS)
     assert handled.isdisjoint(BUILDS_NOTHING)
     assert handled | set(BUILDS_NOTHING) == set(Kind)
 
@@ -49,4 +53,34 @@ def test_every_kind_is_built_or_listed_as_building_nothing() -> None:
 def test_every_kind_built_says_what_it_touches() -> None:
     """A build after an edit replays a statement with those that share a table with it: each
     kind the builder handles needs its keys."""
-    assert set(_KEYS) == set(_Builder(Schema(), [])._handlers)
+    assert set(_KEYS) == set(_HANDLERS)
+
+
+SQL = """
+CREATE TABLE IF NOT EXISTS app_users (id UUID PRIMARY KEY, email TEXT);
+CREATE TABLE IF NOT EXISTS app_keys (id UUID PRIMARY KEY, user_id UUID REFERENCES app_users(id));
+CREATE INDEX IF NOT EXISTS idx_app_keys_user_id ON app_keys(user_id);
+ALTER TABLE app_keys ADD COLUMN IF NOT EXISTS label TEXT;
+ALTER TABLE app_keys ENABLE ROW LEVEL SECURITY;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'app_keys' AND policyname = 'Allow all') THEN
+    CREATE POLICY "Allow all" ON app_keys FOR ALL USING (true);
+  END IF;
+END $$;
+DROP INDEX IF EXISTS idx_app_users_email;
+"""
+
+
+def test_a_schema_is_freed_when_let_go_with_the_collector_off() -> None:
+    """The server builds schemas on every keystroke with the collector off (it runs between
+    checks): a build that only a collection could free would keep its schema alive until then."""
+    doc = parse_document(Path("route.ts"), f"export const MIGRATION_SQL = `{SQL}`;\n", ["MIGRATION_SQL"])
+    gc.collect()
+    gc.disable()
+    try:
+        schema = build_schema(doc.migrations)
+        assert {"app_users", "app_keys"} <= {t.name.name for t in schema.tables.values()}
+        del schema
+        assert gc.collect() == 0  # nothing was left for it to free
+    finally:
+        gc.enable()

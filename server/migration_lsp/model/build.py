@@ -419,32 +419,15 @@ class _Builder:
         # The relations each literal created under a name with a ``${…}``, as the literal spells
         # them: its later statements that spell a name the same way are on that relation.
         self._spelled: set[tuple[int, str]] = set()
-        # An explicit table: a statement's first word (`target t;`) never names a method. Made
-        # once per build, not once per statement.
-        self._handlers = {
-            Kind.CREATE_TABLE: self._create_table,
-            Kind.CREATE_FOREIGN_TABLE: self._create_table,
-            Kind.ALTER_TABLE: self._alter_table,
-            Kind.CREATE_INDEX: self._create_index,
-            Kind.CREATE_POLICY: self._create_policy,
-            Kind.CREATE_TRIGGER: self._create_trigger,
-            Kind.CREATE_VIEW: self._create_view,
-            Kind.CREATE_MATERIALIZED_VIEW: self._create_view,
-            Kind.CREATE_FUNCTION: self._create_function,
-            Kind.CREATE_PROCEDURE: self._create_function,
-            Kind.CREATE_PUBLICATION: self._create_publication,
-            Kind.ALTER_PUBLICATION: self._alter_publication,
-            Kind.DROP: self._drop,
-        }
 
     def apply(self, m: Migration, st: Statement, placed: Placed, nested: int) -> None:
         """Apply ``st``: ``placed`` holds its top-level statement, and ``nested`` is its place
         among that one's nested statements (-1: it is that statement)."""
         f = st.fact
-        handler = self._handlers.get(f.kind)
+        handler = _HANDLERS.get(f.kind)
         if handler is not None:
             self._placing = (placed, nested)
-            handler(m, st, f)
+            handler(self, m, st, f)
 
     def _definition(self, m: Migration, st: Statement, span: Span | None = None) -> Definition:
         placed, nested = self._placing
@@ -743,6 +726,26 @@ class _Builder:
         if table is not None:
             for index in list(table.indexes):
                 self._drop_index(index)
+
+
+# An explicit table: a statement's first word (`target t;`) never names a method. Functions,
+# not a builder's bound methods, which would make each builder a cycle that only the
+# collector frees, and with it the schema it built.
+_HANDLERS: dict[Kind, Callable[[_Builder, Migration, Statement, Fact], None]] = {
+    Kind.CREATE_TABLE: _Builder._create_table,
+    Kind.CREATE_FOREIGN_TABLE: _Builder._create_table,
+    Kind.ALTER_TABLE: _Builder._alter_table,
+    Kind.CREATE_INDEX: _Builder._create_index,
+    Kind.CREATE_POLICY: _Builder._create_policy,
+    Kind.CREATE_TRIGGER: _Builder._create_trigger,
+    Kind.CREATE_VIEW: _Builder._create_view,
+    Kind.CREATE_MATERIALIZED_VIEW: _Builder._create_view,
+    Kind.CREATE_FUNCTION: _Builder._create_function,
+    Kind.CREATE_PROCEDURE: _Builder._create_function,
+    Kind.CREATE_PUBLICATION: _Builder._create_publication,
+    Kind.ALTER_PUBLICATION: _Builder._alter_publication,
+    Kind.DROP: _Builder._drop,
+}
 
 
 def _constraint_name(table: Table, columns: tuple[str, ...], name: str | None, suffix: str) -> str:
