@@ -21,6 +21,7 @@ from workspace_on_disk import git
 
 from migration_lsp.findings import Finding
 from migration_lsp.lsp import convert
+from migration_lsp.lsp import state as state_module
 from migration_lsp.lsp.settings import EditorSettings, Settings
 from migration_lsp.lsp.state import _CHECKS_PER_COLLECTION, _FULL_EVERY, State
 
@@ -285,6 +286,30 @@ def test_garbage_cycles_are_collected_between_checks_with_the_collector_off(root
             # Each cycle is gone within the checks between two collections.
             assert all(ref() is None for ref in left[:-_CHECKS_PER_COLLECTION]), version
         assert not gc.isenabled()
+    finally:
+        gc.enable()
+        state.shutdown()
+
+
+def test_what_the_first_freeze_keeps_is_freed_when_the_folder_is_read_again(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first freeze does not collect (the first keystroke would wait for it): a cycle that
+    start-up left is frozen with what was read, and handed back and freed by the next freeze."""
+    monkeypatch.setattr(state_module, "_FROZE_READ", threading.Event())  # as in a new server
+    state = State(FakeReporter())
+    gc.collect()
+    gc.disable()
+    try:
+        cycle = _Cycle()
+        left = weakref.ref(cycle)
+        del cycle
+        state.set_folders([root])
+        settle(state)
+        settle(state)  # and the freeze queued behind the first check
+        assert left() is not None and gc.get_freeze_count() > 0
+        state.files_changed([root / "migration-lsp.toml"])  # the folder is read again, and frozen again
+        settle(state)
+        settle(state)
+        assert left() is None
     finally:
         gc.enable()
         state.shutdown()

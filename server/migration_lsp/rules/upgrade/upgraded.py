@@ -13,9 +13,10 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
-from migration_lsp.findings import Edit, Finding, Fix
+from migration_lsp.findings import Edit, Edits, Finding, Fix
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_name
 from migration_lsp.migration import Migration
 from migration_lsp.model.baseline import Baseline
@@ -178,6 +179,13 @@ def _insert_after(m: Migration, at: int, anchor: int, lines: Sequence[str]) -> E
     return m.insert(at, "".join(f"\n{indent}{line}" for line in lines))
 
 
+def _added_after_table(table: Table, lines: Sequence[str]) -> Edits:
+    """The edit that adds ``lines`` after the table, made for the fix the user asks for only, not
+    for each finding on every keystroke: the first edit placed in a parse of the migration
+    looks through all of its statements (see ``Migration.edit``)."""
+    return (_insert_after(table.defined.migration, _after_table(table), table.defined.top.start, lines),)
+
+
 def _table_text(st: Statement) -> str:
     """The table's name as the statement spells it."""
     f = st.fact
@@ -250,8 +258,7 @@ class ColumnMissingOnUpgrade(Rule):
             definition = _without(definition, ("NOT", "NULL"), ("PRIMARY", "KEY"))
             lines.append(f"-- Rows that exist have no {column}: fill it in, then ALTER TABLE {table_text} ALTER COLUMN {column} SET NOT NULL.")
         lines.append(f"ALTER TABLE {table_text} ADD COLUMN IF NOT EXISTS {definition};")
-        edit = _insert_after(m, _after_table(table), table.defined.top.start, lines)
-        fix = Fix(f"Add {column} to existing {table.name} tables with ADD COLUMN IF NOT EXISTS", (edit,), safe=len(lines) == 1)
+        fix = Fix(f"Add {column} to existing {table.name} tables with ADD COLUMN IF NOT EXISTS", partial(_added_after_table, table, lines), safe=len(lines) == 1)
         return m.finding(
             self.name,
             f"databases built from {label} have table {table.name} without column {column}, and CREATE TABLE IF NOT EXISTS skips the table there; add it with ALTER TABLE … ADD COLUMN IF NOT EXISTS",
@@ -443,7 +450,7 @@ class ChangedDefinitionNotApplied(Rule):
         m = defined.migration
         target = _table_text(defined.statement)
         action = f"SET DEFAULT {new}" if new is not None else "DROP DEFAULT"
-        edit = _insert_after(m, _after_table(table), table.defined.top.start, [f"ALTER TABLE {target} ALTER COLUMN {column} {action};"])
+        edits = partial(_added_after_table, table, [f"ALTER TABLE {target} ALTER COLUMN {column} {action};"])
         return m.finding(
             self.name,
             f"databases built from {label} keep the default of {column} of {table.name} "
@@ -451,7 +458,7 @@ class ChangedDefinitionNotApplied(Rule):
             "set it with ALTER COLUMN … SET DEFAULT",
             defined.start,
             defined.end,
-            Fix(f"ALTER COLUMN {column} {action} on existing tables", (edit,)),
+            Fix(f"ALTER COLUMN {column} {action} on existing tables", edits),
         )
 
     def _constraint(self, table: Name, check: Check, old: str, label: str) -> Finding:
