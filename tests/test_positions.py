@@ -79,6 +79,18 @@ def test_an_index_derived_from_edits_is_the_index_of_the_new_text() -> None:
         assert derived.starts == LineIndex(derived.text).starts
 
 
+def test_the_same_texts_compared_again_share_the_same_ends() -> None:
+    """The last pairs compared are answered from memory, by the texts' identity: a text equal to
+    one of them but another object, or one of them with another partner, is compared anew."""
+    old, new = "abcdef", "abXYdef"
+    assert unchanged_ends(old, new) == (2, 3)
+    assert unchanged_ends(new, old) == (2, 3)
+    assert unchanged_ends(old, new) == (2, 3)
+    assert unchanged_ends(old, "abXYde") == (2, 0)
+    assert unchanged_ends("".join(["abc", "def"]), new[:-1]) == (2, 0)
+    assert unchanged_ends("abc", "abc") == (3, 0)
+
+
 def test_source_map_round_trip() -> None:
     # SQL "a\nb" from document `a\nb` at offset 10: one verbatim char, a two-char escape, one char
     sm = SourceMap([Segment(0, 10, 1, 1), Segment(1, 11, 1, 2), Segment(2, 13, 1, 1)], 3, 14)

@@ -207,9 +207,30 @@ def escape_for_string(text: str, quote: str) -> str:
 
 
 def unchanged_ends(a: str, b: str) -> tuple[int, int]:
-    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping)."""
+    """How many characters at the start, and then at the end, ``a`` and ``b`` share (never overlapping).
+
+    A keystroke has the same two texts compared by several layers in turn (the document's by
+    the front end, the index and the rules, the literal's by the parse and the schema builds):
+    the last two pairs compared are answered again without comparing them.
+    """
+    recent = _recent.pairs
+    for x, y, ends in recent:
+        if x is a and y is b:
+            return ends
     start = _common_prefix(a, b)
-    return start, _common_suffix(a, b, min(len(a), len(b)) - start)
+    ends = start, _common_suffix(a, b, min(len(a), len(b)) - start)
+    _recent.pairs = ((a, b, ends), *recent[:1])  # one assignment: both threads may compare
+    return ends
+
+
+class _Recent:
+    __slots__ = ("pairs",)
+
+    def __init__(self) -> None:
+        self.pairs: tuple[tuple[str, str, tuple[int, int]], ...] = ()
+
+
+_recent = _Recent()  # the last two pairs compared, the newest first: texts the parses hold anyway
 
 
 def _common_prefix(a: str, b: str) -> int:
