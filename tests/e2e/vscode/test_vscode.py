@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,8 @@ SETUP_TIMEOUT = 1800
 BUNDLE_TIMEOUT = 1200
 STARTUP_TIMEOUT = 120
 SCENARIO_TIMEOUT = 900
+# code-server writes the output channel to its log file a moment after the extension writes to it.
+LOG_TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +174,18 @@ def output_channel(root: Path) -> str:
     return "".join(log.read_text() for log in (root / "user-data").glob("logs/**/migration-lsp.log"))
 
 
+def output_channel_once_it_holds(root: Path, text: str) -> str:
+    """The output channel of the code-server still running under ``root``, once its log holds
+    ``text``, or as it is after ``LOG_TIMEOUT`` seconds: stopped at once, code-server may not
+    write what the extension wrote last."""
+    deadline = time.monotonic() + LOG_TIMEOUT
+    log = output_channel(root)
+    while text not in log and time.monotonic() < deadline:
+        time.sleep(0.2)
+        log = output_channel(root)
+    return log
+
+
 def path_without_migration_lsp() -> str:
     """The system's own folders, except any that holds a migration-lsp (the test's virtualenv is not among them)."""
     system_dirs = ("/usr/local/bin", "/usr/bin", "/bin")
@@ -254,12 +269,13 @@ def test_installed_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> 
     # The setting wins over the server the .vsix carries.
     command = [sys.executable, "-m", "migration_lsp"]
     settings = user_settings(**{"migration-lsp.server.command": command})
+    started = f"Started migration-lsp {__version__}: {' '.join(command)} (set in migration-lsp.server.command)"
     with code_server(tools, vsix, tmp_path / "installed", settings, os.environ["PATH"]) as (url, workspace):
         results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
+        log = output_channel_once_it_holds(tmp_path / "installed", started)
 
-    assert_full_scenario(results, output_channel(tmp_path / "installed"))
-    started = f"Started migration-lsp {__version__}: {' '.join(command)} (set in migration-lsp.server.command)"
-    assert started in output_channel(tmp_path / "installed")
+    assert_full_scenario(results, log)
+    assert started in log
 
 
 def test_bundled_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> None:
@@ -272,10 +288,13 @@ def test_bundled_server(tools: dict[str, str], vsix: Path, tmp_path: Path) -> No
         assert probe.returncode != 0, f"{python} has migration_lsp installed; the test needs one without it"
     with code_server(tools, vsix, tmp_path / "bundled", user_settings(), path) as (url, workspace):
         results = run_scenario(tools, url, workspace, "full", tmp_path / "results.json")
+        log = output_channel_once_it_holds(tmp_path / "bundled", "(bundled with the extension)")
 
-    log = output_channel(tmp_path / "bundled")
     assert_full_scenario(results, log)
     assert re.search(rf"Started migration-lsp {re.escape(__version__)}: \S+/bundled/server/migration-lsp \(bundled with the extension\)", log), log
+
+
+NO_BUNDLED_SERVER = "bundled server: this build of the extension carries none"
 
 
 def test_missing_server_is_reported(tools: dict[str, str], universal_vsix: Path, tmp_path: Path) -> None:
@@ -286,9 +305,10 @@ def test_missing_server_is_reported(tools: dict[str, str], universal_vsix: Path,
         workspace,
     ):
         results = run_scenario(tools, url, workspace, "missing-server", tmp_path / "results.json")
+        log = output_channel_once_it_holds(tmp_path / "missing", NO_BUNDLED_SERVER)
 
     assert results["workbench"]["ok"], failed(results, "workbench")
     assert results["missingServer"]["ok"], failed(results, "missingServer")
     assert "Open documentation" in results["missingServer"]["buttons"]
     assert results["missingServer"]["status"].startswith("migration-lsp: error")
-    assert "bundled server: this build of the extension carries none" in output_channel(tmp_path / "missing")
+    assert NO_BUNDLED_SERVER in log
