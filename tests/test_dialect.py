@@ -64,6 +64,40 @@ def test_a_bare_exec_is_no_evidence_of_d1(tmp_path: Path) -> None:
     assert dialect(tmp_path, "await db.exec(MIGRATION_SQL);") == "postgres"
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "await api.executeD1Query(account, id, token, MIGRATION_SQL);",
+        "type RemoteD1Result = { results: unknown[] };",
+        "const url = `https://api.cloudflare.com/client/v4/accounts/${account}/d1/database/${id}/query`;",
+        "const bindings = [{ type: 'd1', name: 'DB', id }];",
+        'const bindings = [{ type: "d1", name: "DB", id }];',
+    ],
+)
+def test_code_that_speaks_to_cloudflare_d1_means_sqlite(tmp_path: Path, code: str) -> None:
+    # A Worker that provisions D1 databases over D1's HTTP API imports no driver: its code
+    # tells, even next to a package.json that lists a PostgreSQL driver for something else.
+    assert dialect(tmp_path, code, packages=("pg",)) == "sqlite"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "const d1 = new Date(a); const d2 = new Date(b);",
+        "// Step D1 of the plan: create the tables",
+        "const PLAN_D1 = 'basic';",
+        "const kind = { type: 'd10' };",
+        "fetch('/api/d1/databases');",
+    ],
+)
+def test_other_d1s_are_no_evidence(tmp_path: Path, code: str) -> None:
+    assert dialect(tmp_path, code) == "postgres"
+
+
+def test_the_files_imports_come_before_its_d1_names(tmp_path: Path) -> None:
+    assert dialect(tmp_path, 'import pg from "pg";\nawait api.executeD1Query(sql);') == "postgres"
+
+
 def test_package_json_and_wrangler(tmp_path: Path) -> None:
     assert dialect(tmp_path, "", packages=("mysql2",)) == "mysql"
     clear_cache()
@@ -180,10 +214,11 @@ def test_sqlite_index_gets_its_guard(tmp_path: Path) -> None:
     assert [f for f in findings(tmp_path, safe) if f.rule == "create-index-not-idempotent"] == []
 
 
-@pytest.mark.parametrize("dialect_import", ['import mysql from "mysql2/promise";', 'import Database from "better-sqlite3";'])
+@pytest.mark.parametrize("dialect_import", ['import Database from "better-sqlite3";'])
 def test_a_fix_written_for_postgresql_is_not_offered_in_another_dialect(tmp_path: Path, dialect_import: str) -> None:
     # table-missing-index writes CREATE INDEX IF NOT EXISTS, which MySQL does not parse; its
-    # fixes are PostgreSQL's, so no dialect but PostgreSQL gets them.
+    # fixes are PostgreSQL's, so no dialect but PostgreSQL gets them. (MySQL indexes each
+    # foreign key itself: there the rule finds none.)
     code = f"{dialect_import}\nexport const MIGRATION_SQL = `\nCREATE TABLE IF NOT EXISTS o (id INT PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS p (id INT PRIMARY KEY, o_id INT REFERENCES o (id));\n`;\n"
     [finding] = [f for f in findings(tmp_path, code) if f.rule == "table-missing-index" and "o_id" in f.message]
     assert finding.offered_fix is None

@@ -1,9 +1,9 @@
 """Which SQL dialect a literal is written in, and which platform a PostgreSQL app runs on.
 
-Evidence comes in order: the file's imports, then the nearest ``package.json`` (and a
-``wrangler.toml`` for a Cloudflare D1 binding), then the SQL's own tokens. With no evidence
-the answer is PostgreSQL on Supabase, the rulebook's dialect and platform. Deno's ``npm:``
-and ``jsr:`` specifiers name the same packages.
+Evidence comes in order: the file's imports and what its code says of Cloudflare D1, then the
+nearest ``package.json`` (and a ``wrangler.toml`` for a D1 binding), then the SQL's own tokens.
+With no evidence the answer is PostgreSQL on Supabase, the rulebook's dialect and platform.
+Deno's ``npm:`` and ``jsr:`` specifiers name the same packages.
 """
 
 from __future__ import annotations
@@ -57,8 +57,11 @@ _SUPABASE = "@supabase/"
 # The patterns read whole documents on every keystroke: each word's first letter comes before
 # its `\b` (`f(?<=\bf)rom` is `\bfrom`), since re looks for a pattern's first letter in C.
 _IMPORT = re.compile(r"""(?:f(?<=\bf)rom\s*|i(?<=\bi)mport\s*\(?\s*|r(?<=\br)equire\s*\(\s*)["'](?:npm:|jsr:)?(@?[^"'@][^"']*?|@[^"']+?)(?:@[\d^~][^"'/]*)?["']""")
-# A D1 binding is typed as such; a bare `.exec`/`.prepare` says nothing (PGlite has them too).
-_D1_TYPE = re.compile(r"D(?<=\bD)1Database\b")
+# Cloudflare D1 in the code: a binding typed as such, a name with D1 as one of its camelCase
+# words (`executeD1Query`), its HTTP API's path, or a Worker's binding of one (`type: "d1"`);
+# a bare `.exec`/`.prepare` says nothing (PGlite has them too). A lowercase `d1` is no D1: it
+# is often a date.
+_D1_CODE = re.compile(r"""D(?<=\bD)1Database\b|D(?<=[a-z]D)1[A-Z]|/d1/database\b|t(?<=\bt)ype\s*:\s*["']d1["']""")
 
 _SQLITE_TOKENS = re.compile(r"\bAUTOINCREMENT\b|\bPRAGMA\b|\bWITHOUT\s+ROWID\b|\bINSERT\s+OR\s+(?:IGNORE|REPLACE)\b", re.I)
 _MYSQL_TOKENS = re.compile(r"\bENGINE\s*=|\bAUTO_INCREMENT\b|`\w+`|\bON\s+DUPLICATE\s+KEY\b|\bINSERT\s+IGNORE\b", re.I)
@@ -93,16 +96,23 @@ def _dialect_of_modules(modules: set[str] | frozenset[str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4)
+def _dialect_of_code(code: str) -> str | None:
+    """What a file's code says of its dialect: read once per text, as typing in a literal
+    leaves the code around it as it was."""
+    found = _dialect_of_modules(imported_modules(code))
+    if found is None and _D1_CODE.search(code):
+        found = "sqlite"
+    return found
+
+
 def detect_dialect(setting: str, path: Path, code: str, sql: str, root: Path) -> str:
     """The dialect of a literal: ``setting`` unless it is ``auto``, else from the evidence: the
     file's ``code`` (its text around the literals, which typing in a literal leaves as it
     was), its project's packages, and the ``sql``."""
     if setting != "auto":
         return setting
-    imports = imported_modules(code)
-    found = _dialect_of_modules(imports)
-    if found is None and _D1_TYPE.search(code):
-        found = "sqlite"
+    found = _dialect_of_code(code)
     if found is None:
         project = _project(path.parent, root)
         found = _dialect_of_modules(project.packages) or ("sqlite" if project.d1 else None)

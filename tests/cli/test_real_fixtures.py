@@ -1,8 +1,8 @@
 """The real-world fixtures of ``tests/fixtures/real`` against their ``expected.yml``.
 
-Each fixture is copied and checked with the console script, as a user runs it. Only the
-fixtures listed in ``CHECKED`` are held to their entry here; the others wait for the
-detection they describe.
+Each fixture is copied and checked with the console script, as a user runs it. Every
+fixture is held to its entry here but those in ``WAITING``, which wait for the reading they
+describe.
 """
 
 from __future__ import annotations
@@ -20,17 +20,10 @@ from migration_lsp.fixes.apply import apply_edits
 
 REAL = Path(__file__).parents[1] / "fixtures" / "real"
 EXPECTED = yaml.safe_load((REAL / "expected.yml").read_text(encoding="utf-8"))["fixtures"]
-CHECKED = (
-    "supabase/rulebook",
-    "supabase/unparsable",
-    "supabase/delta",
-    "supabase/drop-earlier",
-    "supabase/catalogs",
-    "supabase/fix-converges",
-    "unreadable",
-    "substitution",
-    "supabase/execute",
-)
+# The fixtures whose entry describes what is not read yet: concat's src/array-loop.ts, an array
+# whose elements are run one by one.
+WAITING = ("concat",)
+CHECKED = [name for name in EXPECTED if name not in WAITING]
 
 
 def _copy(name: str, tmp_path: Path) -> Path:
@@ -52,11 +45,16 @@ def _fixed(root: Path, diagnostic: dict[str, Any]) -> str:
     return apply_edits(text, edits)
 
 
+def _unescaped(text: str) -> str:
+    """``text`` with a template literal's escaped backticks (MySQL's identifiers) as the SQL has them."""
+    return text.replace("\\`", "`")
+
+
 def _matches(root: Path, want: dict[str, Any], got: dict[str, Any]) -> bool:
     if got["rule"] != want["rule"] or got["line"] != want["line"]:
         return False
     lines = (root / got["path"]).read_text(encoding="utf-8").splitlines()
-    return want["near"].replace("\\`", "`") in lines[got["line"] - 1].replace("\\`", "`")
+    return _unescaped(want["near"]) in _unescaped(lines[got["line"] - 1])
 
 
 @pytest.mark.parametrize("name", CHECKED)
@@ -80,7 +78,7 @@ def test_fixture_reports_what_expected_yml_says(cli: Any, tmp_path: Path, name: 
             if want.get("fix") == "none":
                 assert d["fix"] is None, d
             elif "fix" in want:
-                assert want["fix"] in _fixed(root, d), d
+                assert _unescaped(want["fix"]) in _unescaped(_fixed(root, d)), d
         assert got == [], f"unexpected findings in {path}"
         if "notices" in entry:
             notices = [n for n in notices_of if n["path"] == path]

@@ -236,3 +236,28 @@ def test_facts_are_kept_per_dialect() -> None:
 )
 def test_sqlite_judges_sqlite_syntax(text: str, broken: bool) -> None:
     assert (analyze(text, "sqlite").syntax_error is not None) == broken
+
+
+def test_mysql_reads_the_indexes_a_table_declares() -> None:
+    fact = analyze(
+        "CREATE TABLE IF NOT EXISTS pages (id INT AUTO_INCREMENT PRIMARY KEY, slug VARCHAR(80), body TEXT, "
+        "KEY pages_slug_idx (slug), UNIQUE KEY pages_slug_key (slug), FULLTEXT INDEX pages_body_ft (body), INDEX USING BTREE (slug, body))",
+        "mysql",
+    )
+    assert [c.name for c in fact.columns] == ["id", "slug", "body"]
+    assert [(c.kind, c.name, c.columns) for c in fact.constraints] == [
+        ("index", "pages_slug_idx", ("slug",)),
+        ("unique", "pages_slug_key", ("slug",)),
+        ("index", "pages_body_ft", ("body",)),
+        ("index", None, ("slug", "body")),
+    ]
+    (act,) = analyze("ALTER TABLE pages ADD INDEX pages_body_idx (body)", "mysql").actions
+    assert (act.kind, act.constraint and act.constraint.name, act.column) == ("add_index", "pages_body_idx", None)
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_a_column_named_key_or_index_is_a_column_outside_mysql(dialect: str) -> None:
+    fact = analyze("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, index INT)", dialect)
+    assert ([c.name for c in fact.columns], fact.constraints) == (["key", "index"], [])
+    (act,) = analyze("ALTER TABLE settings ADD key TEXT", dialect).actions
+    assert (act.kind, act.column) == ("add_column", "key")

@@ -493,6 +493,9 @@ class _Builder:
             table.foreign_keys.append(ForeignKey(con.columns, canonical(con.references), defined, con.references_columns, con.name))
         elif con.kind == "check" and con.expression is not None:
             self._add_check(table, Check(con.name, con.expression, defined))
+        elif con.kind == "index":
+            # MySQL's: its name is the table's own, not the schema's, as a PostgreSQL index's is.
+            table.indexes.append(Index(Name(con.name, table.name.schema) if con.name else None, table.name, defined, con.columns))
 
     @staticmethod
     def _add_check(table: Table, check: Check) -> None:
@@ -516,7 +519,7 @@ class _Builder:
         col = table.columns.get(act.column) if act.column is not None else None
         if kind == "add_column" and act.column_def is not None:
             self._add_column(m, st, table, act.column_def)
-        elif kind == "add_constraint" and act.constraint is not None:
+        elif kind in ("add_constraint", "add_index") and act.constraint is not None:
             self._add_constraint(m, st, table, act.constraint, act.span)
         elif kind == "drop_column" and act.column is not None:
             self._drop_column(table, act.column)

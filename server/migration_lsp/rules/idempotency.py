@@ -132,12 +132,18 @@ class CreateTableNotIdempotent(Rule):
                 )
 
 
+# What a MySQL index that fails on the second run is to do instead (it has no IF NOT EXISTS).
+_MYSQL_INDEX = ", and MySQL has no IF NOT EXISTS for indexes: check information_schema.statistics first, or create the index inside CREATE TABLE IF NOT EXISTS"
+
+
 class CreateIndexNotIdempotent(Rule):
     """Finds `CREATE [UNIQUE] INDEX [CONCURRENTLY]` without `IF NOT EXISTS`.
 
     ## What it does
     Reports index creation that fails when the index already exists, and unnamed indexes,
-    which cannot be made idempotent at all.
+    which cannot be made idempotent at all. In MySQL, `ALTER TABLE … ADD INDEX` (or `KEY`,
+    `FULLTEXT`, `SPATIAL`) too; an index declared inside `CREATE TABLE IF NOT EXISTS` is
+    skipped with its table, and is fine.
 
     ## Why is this bad?
     A named index fails the second run with "relation already exists". An unnamed index
@@ -171,17 +177,24 @@ class CreateIndexNotIdempotent(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
             f = st.fact
+            if f.kind == Kind.ALTER_TABLE and m.dialect == "mysql":
+                for act in f.actions:
+                    if act.kind != "add_index" or act.constraint is None:
+                        continue
+                    added = "ADD " + act.constraint.definition.split(None, 1)[0].upper()  # INDEX, KEY, FULLTEXT …
+                    if act.constraint.name is None:  # MySQL names it after its first column, then _2, _3 …
+                        message = f"{added} without a name adds another copy of the index to {f.table} on every run; name it and create it inside CREATE TABLE IF NOT EXISTS"
+                    else:
+                        message = f"{added} {act.constraint.name} fails on the second run{_MYSQL_INDEX}"
+                    yield m.finding(self.name, message, *st.span(act.span))
+                continue
             if f.kind != Kind.CREATE_INDEX or f.if_not_exists or st.guarded("not_exists", "duplicate_table"):
                 continue
             at = st.at(f.keyword_end or 0)
             if m.dialect == "mysql":
                 # MySQL has no CREATE INDEX IF NOT EXISTS: an inserted one would not parse.
                 index = f"CREATE INDEX {f.name}" if f.name else "CREATE INDEX"
-                yield m.finding(
-                    self.name,
-                    f"{index} fails on the second run, and MySQL has no IF NOT EXISTS for indexes: check information_schema.statistics first, or create the index inside CREATE TABLE IF NOT EXISTS",
-                    *st.span(),
-                )
+                yield m.finding(self.name, f"{index} fails on the second run{_MYSQL_INDEX}", *st.span())
                 continue
             if f.name is None:
                 table = f.table.name if f.table else "table"

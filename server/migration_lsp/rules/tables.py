@@ -272,7 +272,10 @@ class TableMissingIndex(Rule):
     ## What it does
     Reports a table whose foreign-key columns are all unindexed, or, for a table without
     foreign keys, one with no index at all besides its primary key. An index, a primary key
-    or a `UNIQUE` constraint whose first column is the foreign-key column counts.
+    or a `UNIQUE` constraint whose first column is the foreign-key column counts, and so
+    does, in MySQL, an index declared inside `CREATE TABLE` (`KEY`, `INDEX`) or added with
+    `ALTER TABLE … ADD INDEX`. MySQL indexes every foreign key itself: there only a table
+    without foreign keys can be reported.
 
     ## Why is this bad?
     "Adding New Tables" asks for the table's indexes. Without an index on its foreign key,
@@ -326,7 +329,8 @@ def _unindexed(table: Table) -> tuple[str, str | None, str] | None:
     the fix's title."""
     keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
     if keys:
-        if not table.leading_columns().isdisjoint(keys):
+        # MySQL (InnoDB) indexes each foreign key that no index leads with already.
+        if table.defined.source.migration.dialect == "mysql" or not table.leading_columns().isdisjoint(keys):
             return None
         return f"no index on the foreign key {keys[0]} of {table.name}", keys[0], f"Index {keys[0]}"
     if not table.indexes and not table.uniques:

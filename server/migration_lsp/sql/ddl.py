@@ -15,6 +15,10 @@ from migration_lsp.sql.tokens import PUNCT, STRING, WORD
 # Words that end a column's type and start one of its constraints.
 _COLUMN_CONSTRAINT_WORDS = frozenset({"NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "GENERATED", "COLLATE"})
 _TABLE_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "LIKE"})
+# MySQL declares an index inside CREATE TABLE and adds one with ALTER TABLE … ADD INDEX. These
+# words are reserved there, so no column is named so unquoted; in PostgreSQL and SQLite `key`
+# is a common column name.
+_MYSQL_INDEX_WORDS = frozenset({"KEY", "INDEX", "FULLTEXT", "SPATIAL"})
 _CREATE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "TRUSTED", "PROCEDURAL", "RECURSIVE"})
 _OBJECT_WORDS: dict[tuple[str, str | None], str] = {
     ("FOREIGN", "TABLE"): "FOREIGN TABLE",
@@ -202,7 +206,7 @@ def _create_table(r: TokenReader, fact: Fact) -> None:
         return  # CREATE TABLE … AS / PARTITION OF: no column list to read
     for first, last in r.split_commas(*body):
         head = r.toks[first]
-        if head.kind == WORD and head.value in _TABLE_CONSTRAINT_WORDS:
+        if head.kind == WORD and (head.value in _TABLE_CONSTRAINT_WORDS or (head.value in _MYSQL_INDEX_WORDS and r.dialect == "mysql")):
             fact.constraints.append(_table_constraint(r, first, last))
         elif head.is_name:
             fact.columns.append(_column(r, first, last))
@@ -284,6 +288,8 @@ def _table_constraint(r: TokenReader, first: int, last: int) -> Constraint:
     elif r.accept("UNIQUE"):
         con.kind = "unique"
         r.accept("NULLS", "NOT", "DISTINCT")
+        if r.dialect == "mysql":
+            _mysql_index_head(r, con)
         con.columns = r.paren_names()
     elif r.accept("FOREIGN", "KEY"):
         con.kind = "foreign_key"
@@ -300,7 +306,25 @@ def _table_constraint(r: TokenReader, first: int, last: int) -> Constraint:
             con.expression = r.src(*inner)
     elif w == "EXCLUDE":
         con.kind = "exclude"
+    elif w in _MYSQL_INDEX_WORDS and r.dialect == "mysql":
+        con.kind = "index"
+        r.accept("FULLTEXT")
+        r.accept("SPATIAL")
+        _mysql_index_head(r, con)
+        con.columns = r.paren_names()
     return con
+
+
+def _mysql_index_head(r: TokenReader, con: Constraint) -> None:
+    """What comes before a MySQL index's columns: ``[KEY | INDEX] [name] [USING BTREE | HASH]``."""
+    r.accept("KEY")
+    r.accept("INDEX")
+    t = r.peek()
+    if t is not None and t.is_name and not t.is_word("USING"):
+        con.name = con.name or t.ident
+        r.i += 1
+    if r.accept("USING"):
+        r.i += 1
 
 
 def _create_index(r: TokenReader, fact: Fact) -> None:
@@ -402,6 +426,10 @@ def _alter_action(r: TokenReader, first: int, last: int) -> Action:
             head_end = r.last_end()
         elif r.word() in _TABLE_CONSTRAINT_WORDS:
             act.kind = "add_constraint"
+            act.constraint = _table_constraint(r, r.i, last)
+            return act
+        elif r.word() in _MYSQL_INDEX_WORDS and r.dialect == "mysql":
+            act.kind = "add_index"
             act.constraint = _table_constraint(r, r.i, last)
             return act
         act.kind = "add_column"

@@ -122,7 +122,7 @@ class Column:
 class Constraint:
     """A table constraint, inline or in ``ADD CONSTRAINT``."""
 
-    kind: str  # "primary_key" | "unique" | "foreign_key" | "check" | "exclude" | "other"
+    kind: str  # "primary_key" | "unique" | "foreign_key" | "check" | "exclude" | "index" (MySQL's KEY, INDEX) | "other"
     span: Span
     name: str | None = None
     columns: tuple[str, ...] = ()
@@ -137,7 +137,7 @@ class Constraint:
 class Action:
     """One action of an ``ALTER TABLE``."""
 
-    kind: str  # add_column | drop_column | alter_type | set_default | drop_default | set_not_null | drop_not_null | rename | rename_column | add_constraint | drop_constraint | enable_rls | disable_rls | force_rls | replica_identity | other
+    kind: str  # add_column | drop_column | alter_type | set_default | drop_default | set_not_null | drop_not_null | rename | rename_column | add_constraint | add_index (MySQL) | drop_constraint | enable_rls | disable_rls | force_rls | replica_identity | other
     span: Span
     column: str | None = None
     column_span: Span | None = None
