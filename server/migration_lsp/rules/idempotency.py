@@ -215,8 +215,9 @@ class CreateIndexNotIdempotent(Rule):
                 )
 
 
-# Dialects without ADD COLUMN IF NOT EXISTS get no fix; the message says what to do instead.
-_NO_ADD_COLUMN_GUARD = {
+# Dialects without ADD COLUMN IF NOT EXISTS get no fix; the message says what to do instead
+# (here, and where an upgrade misses a column).
+NO_ADD_COLUMN_GUARD = {
     "sqlite": "SQLite has no IF NOT EXISTS for columns: check PRAGMA table_info first, or run it once from a versioned migration",
     "mysql": "MySQL has no IF NOT EXISTS for columns: check information_schema.columns first, or run it once from a versioned migration",
 }
@@ -260,8 +261,8 @@ class AddColumnNotIdempotent(Rule):
                 continue
             for act in st.fact.actions:
                 if act.kind == "add_column" and not act.if_not_exists and act.insert_guard_at is not None:
-                    if m.dialect in _NO_ADD_COLUMN_GUARD:
-                        yield m.finding(self.name, f"ADD COLUMN {act.column} fails on the second run, and {_NO_ADD_COLUMN_GUARD[m.dialect]}", *st.span(act.span))
+                    if m.dialect in NO_ADD_COLUMN_GUARD:
+                        yield m.finding(self.name, f"ADD COLUMN {act.column} fails on the second run, and {NO_ADD_COLUMN_GUARD[m.dialect]}", *st.span(act.span))
                         continue
                     yield m.finding(
                         self.name,

@@ -24,6 +24,7 @@ from migration_lsp.model.build import Schemas
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table
 from migration_lsp.rules.base import Context, Rule
+from migration_lsp.rules.idempotency import NO_ADD_COLUMN_GUARD
 from migration_lsp.rules.upgrade.statement_order import fills_itself
 from migration_lsp.sql.facts import Kind, Name, Statement
 from migration_lsp.sql.known import Known
@@ -201,7 +202,8 @@ class ColumnMissingOnUpgrade(Rule):
     Compares each table body with the baseline (the migration as of `HEAD`, `--baseline
     REF`, the file's history, or `baseline-sql` files). A column the body has, that databases
     built from the baseline lack, and that no `ADD COLUMN IF NOT EXISTS` adds, is reported at
-    its definition.
+    its definition. SQLite and MySQL have no `ADD COLUMN IF NOT EXISTS`: there the message says
+    what to do instead.
 
     ## Why is this bad?
     `CREATE TABLE IF NOT EXISTS` does nothing when the table exists, so a column added to the
@@ -261,11 +263,17 @@ class ColumnMissingOnUpgrade(Rule):
         fix = Fix(f"Add {column} to existing {table.name} tables with ADD COLUMN IF NOT EXISTS", partial(_added_after_table, table, lines), safe=len(lines) == 1)
         return m.finding(
             self.name,
-            f"databases built from {label} have table {table.name} without column {column}, and CREATE TABLE IF NOT EXISTS skips the table there; add it with ALTER TABLE … ADD COLUMN IF NOT EXISTS",
+            f"databases built from {label} have table {table.name} without column {column}, and CREATE TABLE IF NOT EXISTS skips the table there; {_how_to_add(m)}",
             defined.start,
             defined.end,
             fix,
         )
+
+
+def _how_to_add(m: Migration) -> str:
+    if m.dialect in NO_ADD_COLUMN_GUARD:
+        return f"add it with ALTER TABLE … ADD COLUMN, but {NO_ADD_COLUMN_GUARD[m.dialect]}"
+    return "add it with ALTER TABLE … ADD COLUMN IF NOT EXISTS"
 
 
 def _without(definition: str, *pairs: tuple[str, str]) -> str:
@@ -361,7 +369,8 @@ class ChangedDefinitionNotApplied(Rule):
     ```
     An index gets a new name (and the old one is dropped); a `CHECK` constraint is dropped
     and added again in a `DO` block with `EXCEPTION WHEN duplicate_object`; a default is set
-    with `ALTER COLUMN … SET DEFAULT`.
+    with `ALTER COLUMN … SET DEFAULT`. SQLite changes neither a default nor a constraint in
+    place: there the message says so.
 
     ## Fix safety
     Safe for a policy, an index and a default: on a fresh database the result is the same.
@@ -455,7 +464,11 @@ class ChangedDefinitionNotApplied(Rule):
             self.name,
             f"databases built from {label} keep the default of {column} of {table.name} "
             f"({'DEFAULT ' + old if old else 'no default'}): CREATE TABLE IF NOT EXISTS skips the table there; "
-            "set it with ALTER COLUMN … SET DEFAULT",
+            + (
+                "SQLite cannot change a default in place: rebuild the table from a versioned migration, or have the application write the value"
+                if m.dialect == "sqlite"
+                else "set it with ALTER COLUMN … SET DEFAULT"
+            ),
             defined.start,
             defined.end,
             Fix(f"ALTER COLUMN {column} {action} on existing tables", edits),
@@ -476,7 +489,8 @@ class ChangedDefinitionNotApplied(Rule):
         edit = _insert_after(m, m.end_of(top), top.start, lines)
         return m.finding(
             self.name,
-            f"databases built from {label} have CHECK constraint {name} on {table} as ({unwrap(old)}); the guard skips it there, so they keep it; drop it and add it again",
+            f"databases built from {label} have CHECK constraint {name} on {table} as ({unwrap(old)}); the guard skips it there, so they keep it; "
+            + ("SQLite cannot change a constraint in place: rebuild the table from a versioned migration" if m.dialect == "sqlite" else "drop it and add it again"),
             check.defined.start,
             check.defined.end,
             Fix(f"Replace the CHECK constraint {name} on existing tables", (edit,), safe=False),
