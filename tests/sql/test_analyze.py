@@ -261,3 +261,18 @@ def test_a_column_named_key_or_index_is_a_column_outside_mysql(dialect: str) -> 
     assert ([c.name for c in fact.columns], fact.constraints) == (["key", "index"], [])
     (act,) = analyze("ALTER TABLE settings ADD key TEXT", dialect).actions
     assert (act.kind, act.column) == ("add_column", "key")
+
+
+@pytest.mark.parametrize(
+    ("sql", "source"),
+    [
+        ("CREATE TABLE IF NOT EXISTS e_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')", Name("events", "public")),
+        ("CREATE TABLE IF NOT EXISTS e_copy (LIKE events INCLUDING ALL)", Name("events")),
+        ("CREATE TABLE IF NOT EXISTS e_copy (LIKE events INCLUDING INDEXES, note TEXT)", Name("events")),
+        ("CREATE TABLE IF NOT EXISTS e_copy (LIKE events)", None),
+        ("CREATE TABLE IF NOT EXISTS e_copy (LIKE events INCLUDING ALL EXCLUDING INDEXES)", None),
+        ("CREATE TABLE IF NOT EXISTS e_copy (id INT PRIMARY KEY)", None),
+    ],
+)
+def test_a_table_whose_indexes_come_from_another(sql: str, source: Name | None) -> None:
+    assert analyze(sql).indexes_from == source

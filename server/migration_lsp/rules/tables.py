@@ -275,7 +275,9 @@ class TableMissingIndex(Rule):
     or a `UNIQUE` constraint whose first column is the foreign-key column counts, and so
     does, in MySQL, an index declared inside `CREATE TABLE` (`KEY`, `INDEX`) or added with
     `ALTER TABLE … ADD INDEX`. MySQL indexes every foreign key itself: there only a table
-    without foreign keys can be reported.
+    without foreign keys can be reported. A partition (`PARTITION OF`) has the indexes of the
+    table it is part of, and a copy made with `LIKE … INCLUDING INDEXES` (or `ALL`) those of
+    its source: neither is reported.
 
     ## Why is this bad?
     "Adding New Tables" asks for the table's indexes. Without an index on its foreign key,
@@ -327,6 +329,8 @@ class TableMissingIndex(Rule):
 def _unindexed(table: Table) -> tuple[str, str | None, str] | None:
     """What table-missing-index finds in ``table``: its message, the column its fix indexes, and
     the fix's title."""
+    if table.defined.statement.fact.indexes_from is not None:
+        return None  # a partition, or a copy with its source's indexes: those are its own
     keys = [fk.columns[0] for fk in table.foreign_keys if fk.columns]
     if keys:
         # MySQL (InnoDB) indexes each foreign key that no index leads with already.

@@ -201,15 +201,34 @@ def _object_type(r: TokenReader) -> str:
 def _create_table(r: TokenReader, fact: Fact) -> None:
     r.named(fact)
     fact.table, fact.table_span = fact.name, fact.name_span
+    if r.accept("PARTITION", "OF"):  # a partition has the indexes of the table it is part of
+        named = r.name()
+        fact.indexes_from = named[0] if named is not None else None
     body = r.skip_parens()
     if body is None:
-        return  # CREATE TABLE … AS / PARTITION OF: no column list to read
+        return  # CREATE TABLE … AS: no column list to read
     for first, last in r.split_commas(*body):
         head = r.toks[first]
         if head.kind == WORD and (head.value in _TABLE_CONSTRAINT_WORDS or (head.value in _MYSQL_INDEX_WORDS and r.dialect == "mysql")):
             fact.constraints.append(_table_constraint(r, first, last))
+            if head.value == "LIKE":
+                fact.indexes_from = _like_indexes(r, first, last) or fact.indexes_from
         elif head.is_name:
             fact.columns.append(_column(r, first, last))
+
+
+def _like_indexes(r: TokenReader, first: int, last: int) -> Name | None:
+    """The table of ``LIKE source [INCLUDING … | EXCLUDING …]`` if its indexes are copied too
+    (``INCLUDING INDEXES`` or ``INCLUDING ALL``, unless an ``EXCLUDING`` after takes them back)."""
+    r.i = first + 1
+    named = r.name()
+    copied = False
+    while r.i < last:
+        verb, option = r.word(), r.word(1)
+        if verb in ("INCLUDING", "EXCLUDING") and option in ("ALL", "INDEXES"):
+            copied = verb == "INCLUDING"
+        r.i += 1
+    return named[0] if named is not None and copied else None
 
 
 def _column(r: TokenReader, first: int, last: int) -> Column:

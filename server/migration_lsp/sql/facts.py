@@ -257,6 +257,9 @@ class Fact:
     # Where each character of ``text`` (and its end) is, from ``start``, when the string
     # spells it otherwise (a doubled quote, an E'' escape, a format() argument); None: as is.
     offsets: tuple[int, ...] | None = None
+    # For a CREATE TABLE whose indexes come from another table: a partition's (PARTITION OF),
+    # or a copy's (LIKE … INCLUDING INDEXES or ALL).
+    indexes_from: Name | None = None
 
     @property
     def end(self) -> int:
