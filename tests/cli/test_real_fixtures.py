@@ -102,3 +102,23 @@ def test_fix_leaves_what_expected_yml_says(cli: Any, tmp_path: Path, name: str) 
     once = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     cli("--check", ".", "--fix", cwd=root)
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == once, "a second --fix changed something"
+
+
+@pytest.mark.parametrize("name", [n for n in CHECKED if "verify" in EXPECTED[n]])
+def test_verify_finds_what_expected_yml_says(cli: Any, tmp_path: Path, name: str) -> None:
+    # The fixtures that say what verify finds are SQLite's, run in memory, and MySQL's, which
+    # verify does not run.
+    root = _copy(name, tmp_path)
+    run = cli("verify", ".", "--format", "json", cwd=root)
+    assert run.returncode in (0, 1), run.stderr
+    out = json.loads(run.stdout)
+    want = EXPECTED[name]["verify"]
+    if want == "not-supported":
+        assert out["diagnostics"] == []
+        assert [n["message"].split(":")[0] for n in out["notices"]] == ["not verified"] * len(EXPECTED[name]["files"])
+        return
+    found: dict[str, list[int]] = {"fresh": [], "twice": []}
+    for d in out["diagnostics"]:
+        assert d["rule"] == "verify-failed", d
+        found[d["message"].split(":")[0]].append(d["line"])
+    assert found == {"fresh": want["fresh"], "twice": want["twice"]}
