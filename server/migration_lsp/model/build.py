@@ -525,6 +525,8 @@ class _Builder:
             self._drop_column(table, act.column)
         elif kind == "drop_constraint" and act.column is not None:
             self._drop_constraint(table, act.column)
+        elif kind == "drop_index" and act.column is not None:
+            table.indexes = [i for i in table.indexes if i.name is None or i.name.name != act.column]
         elif kind in ("enable_rls", "disable_rls"):
             table.rls = kind == "enable_rls"
             table.rls_defined = self._definition(m, st, act.span)

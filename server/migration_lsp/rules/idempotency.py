@@ -685,7 +685,8 @@ class DropNotIdempotent(Rule):
     ## What it does
     Reports drops of objects that fail when the object is already gone, unless an
     `IF EXISTS (SELECT …)` check or a handler for the "does not exist" error of that object
-    (`undefined_object`, `undefined_function`, `undefined_table`) guards them.
+    (`undefined_object`, `undefined_function`, `undefined_table`) guards them. In MySQL,
+    `ALTER TABLE … DROP INDEX` (or `KEY`), `DROP FOREIGN KEY` and `DROP CHECK` too.
 
     ## Why is this bad?
     The first run drops the object; the second fails with "does not exist" and stops the
@@ -732,13 +733,19 @@ class DropNotIdempotent(Rule):
                 )
             elif f.kind == Kind.ALTER_TABLE:
                 for act in f.actions:
-                    if act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
+                    if act.kind == "drop_index" and act.column is not None:  # MySQL's ALTER TABLE … DROP INDEX
+                        yield m.finding(
+                            self.name, f"DROP INDEX {act.column} fails once it is gone, and MySQL has no IF EXISTS for indexes: check information_schema.statistics first", *st.span(act.span)
+                        )
+                    elif act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
                         if st.guarded("exists", "undefined_object"):
                             continue
                         postgres = m.dialect == "postgres"  # the only one with DROP CONSTRAINT IF EXISTS
+                        # As written: MySQL drops a foreign key or a check by its own words.
+                        dropped = " ".join(f.text[act.span.start : act.insert_guard_at].upper().split())
                         yield m.finding(
                             self.name,
-                            f"DROP CONSTRAINT {act.column} fails once it is gone; " + ("add IF EXISTS" if postgres else "check information_schema.table_constraints first"),
+                            f"{dropped} {act.column} fails once it is gone; " + ("add IF EXISTS" if postgres else "check information_schema.table_constraints first"),
                             *st.span(act.span),
                             insert_words(m, st.at(act.insert_guard_at), "IF EXISTS") if postgres else None,
                         )

@@ -201,7 +201,9 @@ def _object_type(r: TokenReader) -> str:
 def _create_table(r: TokenReader, fact: Fact) -> None:
     r.named(fact)
     fact.table, fact.table_span = fact.name, fact.name_span
-    if r.accept("PARTITION", "OF"):  # a partition has the indexes of the table it is part of
+    # A partition has the indexes of the table it is part of; MySQL's CREATE TABLE … LIKE
+    # copies its source's.
+    if r.accept("PARTITION", "OF") or r.accept("LIKE"):
         named = r.name()
         fact.indexes_from = named[0] if named is not None else None
     body = r.skip_parens()
@@ -461,8 +463,14 @@ def _alter_action(r: TokenReader, first: int, last: int) -> Action:
             act.column_span = act.column_def.span
         return act
     if r.accept("DROP"):
-        if r.accept("CONSTRAINT"):
+        mysql = r.dialect == "mysql"  # its keys and checks are dropped by their own words
+        if r.accept("CONSTRAINT") or (mysql and (r.accept("FOREIGN", "KEY") or r.accept("CHECK"))):
             act.kind = "drop_constraint"
+        elif mysql and (r.accept("INDEX") or r.accept("KEY")):
+            act.kind = "drop_index"
+        elif mysql and r.accept("PRIMARY", "KEY"):
+            act.kind = "drop_constraint"
+            return act
         elif r.at("DEFAULT") or r.at("NOT", "NULL") or r.at("IDENTITY") or r.at("EXPRESSION"):
             return act
         else:

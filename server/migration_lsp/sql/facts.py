@@ -137,7 +137,7 @@ class Constraint:
 class Action:
     """One action of an ``ALTER TABLE``."""
 
-    kind: str  # add_column | drop_column | alter_type | set_default | drop_default | set_not_null | drop_not_null | rename | rename_column | add_constraint | add_index (MySQL) | drop_constraint | enable_rls | disable_rls | force_rls | replica_identity | other
+    kind: str  # add_column | drop_column | alter_type | set_default | drop_default | set_not_null | drop_not_null | rename | rename_column | add_constraint | add_index (MySQL) | drop_constraint | drop_index (MySQL) | enable_rls | disable_rls | force_rls | replica_identity | other
     span: Span
     column: str | None = None
     column_span: Span | None = None
@@ -258,7 +258,7 @@ class Fact:
     # spells it otherwise (a doubled quote, an E'' escape, a format() argument); None: as is.
     offsets: tuple[int, ...] | None = None
     # For a CREATE TABLE whose indexes come from another table: a partition's (PARTITION OF),
-    # or a copy's (LIKE … INCLUDING INDEXES or ALL).
+    # or a copy's (LIKE … INCLUDING INDEXES or ALL; MySQL's CREATE TABLE … LIKE).
     indexes_from: Name | None = None
 
     @property
