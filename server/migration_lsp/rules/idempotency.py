@@ -652,7 +652,12 @@ class CreateNotIdempotent(Rule):
             elif not st.guarded("not_exists", _raises(con)):
                 label = f"constraint {con.name}" if con.name else "an unnamed primary key"
                 how = f"guard it with a DO block and EXCEPTION WHEN {_raises(con)}" if m.dialect == "postgres" else "declare it inside CREATE TABLE IF NOT EXISTS instead"
-                found.append((act, con, f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails on the second run; {how}"))
+                adds = f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails"
+                words = [w.upper() for w in con.definition.split()[:2]]
+                if m.dialect == "mysql" and con.name and words[0] == "UNIQUE":
+                    # MySQL names a unique key without CONSTRAINT: ADD UNIQUE [INDEX | KEY] name (…).
+                    adds = f"ADD {' '.join(w for w in words if w in ('UNIQUE', 'INDEX', 'KEY'))} {con.name} to {st.fact.table} fails"
+                found.append((act, con, f"{adds} on the second run; {how}"))
         # One fix guards the whole statement, so it needs every handler the statement needs;
         # a handler cannot help an unnamed constraint, which raises nothing.
         fix = None
