@@ -280,7 +280,8 @@ class Rename(Rule):
     """Finds `RENAME TO` and `RENAME COLUMN`.
 
     ## What it does
-    Reports renames of tables, columns, constraints and other objects.
+    Reports renames of tables, columns, constraints and other objects, and MySQL's
+    `CHANGE COLUMN old new …` where the new name is another.
 
     ## Why is this bad?
     Code still using the old name breaks as soon as the migration runs, and the second run

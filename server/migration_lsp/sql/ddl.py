@@ -518,6 +518,16 @@ def _alter_action(r: TokenReader, first: int, last: int) -> Action:
         t = r.toks[last - 1]
         act.new_name = t.ident if t.is_name else None
         return act
+    if r.dialect == "mysql" and r.accept("CHANGE"):
+        # MySQL's CHANGE [COLUMN] old new type …: a rename when the names differ (MySQL's
+        # column names ignore case); with the same name, it only redefines the column.
+        r.accept("COLUMN")
+        old, new = r.peek(), r.peek(1)
+        if old is not None and new is not None and old.is_name and new.is_name and old.ident.lower() != new.ident.lower():
+            act.kind = "rename_column"
+            act.column, act.column_span = old.ident, Span(old.start, old.end)
+            act.new_name = new.ident
+        return act
     for words, kind in (
         (("ENABLE", "ROW", "LEVEL", "SECURITY"), "enable_rls"),
         (("DISABLE", "ROW", "LEVEL", "SECURITY"), "disable_rls"),
