@@ -654,7 +654,7 @@ class CreateNotIdempotent(Rule):
                 how = f"guard it with a DO block and EXCEPTION WHEN {_raises(con)}" if m.dialect == "postgres" else "declare it inside CREATE TABLE IF NOT EXISTS instead"
                 adds = f"ADD CONSTRAINT adds {label} to {st.fact.table}, which fails"
                 words = [w.upper() for w in con.definition.split()[:2]]
-                if m.dialect == "mysql" and con.name and words[0] == "UNIQUE":
+                if m.dialect == "mysql" and con.name and words[:1] == ["UNIQUE"]:
                     # MySQL names a unique key without CONSTRAINT: ADD UNIQUE [INDEX | KEY] name (…).
                     adds = f"ADD {' '.join(w for w in words if w in ('UNIQUE', 'INDEX', 'KEY'))} {con.name} to {st.fact.table} fails"
                 found.append((act, con, f"{adds} on the second run; {how}"))
@@ -738,7 +738,7 @@ class DropNotIdempotent(Rule):
                 )
             elif f.kind == Kind.ALTER_TABLE:
                 for act in f.actions:
-                    if act.kind == "drop_index" and act.column is not None:  # MySQL's ALTER TABLE … DROP INDEX
+                    if act.kind == "drop_index" and act.column is not None and not act.if_exists:  # MySQL's ALTER TABLE … DROP INDEX (MariaDB has IF EXISTS)
                         yield m.finding(
                             self.name, f"DROP INDEX {act.column} fails once it is gone, and MySQL has no IF EXISTS for indexes: check information_schema.statistics first", *st.span(act.span)
                         )
