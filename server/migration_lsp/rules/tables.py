@@ -342,8 +342,10 @@ def _unindexed(table: Table) -> tuple[str, str | None, str] | None:
     return None
 
 
-def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
-    """The tables a statement needs to exist, with where it names them (relative spans)."""
+def _references(st: Statement) -> Iterator[tuple[Name, Span]]:
+    """The tables a statement's foreign keys reference, with where it names them (relative
+    spans): PostgreSQL and MySQL need them to exist, SQLite checks a reference only when a
+    row is written."""
     f = st.fact
     own = canonical(f.name) if f.kind == Kind.CREATE_TABLE and f.name is not None else None
     references = [(c.references, c.references_span) for c in f.columns]
@@ -356,6 +358,11 @@ def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
     for name, span in references:
         if name is not None and span is not None and canonical(name) != own:
             yield name, span
+
+
+def _uses(st: Statement) -> Iterator[tuple[Name, Span]]:
+    """The table a statement needs to exist to act on it, with where it names it (relative spans)."""
+    f = st.fact
     if f.table is not None and f.table_span is not None and f.kind != Kind.CREATE_TABLE:
         if f.kind == Kind.ALTER_TABLE and f.if_exists:
             return  # ALTER TABLE IF EXISTS skips a missing table
@@ -401,23 +408,26 @@ class _Top:
     the statements before it. Uses that are always fine are left out."""
 
     uses: tuple[tuple[int, Name, Name, Span], ...]  # (0 itself, i its i-th nested statement; key; as written; relative span)
+    references: tuple[tuple[int, Name, Name, Span], ...]  # the same, of its foreign keys
     created: tuple[Name, ...]
     dynamic: tuple[Name, ...]  # those of ``created`` named with a ``${…}``
 
 
 def _top(top: Statement) -> _Top:
-    uses = []
+    uses: list[tuple[int, Name, Name, Span]] = []
+    references: list[tuple[int, Name, Name, Span]] = []
     made = _Relations()
     for i, st in enumerate((top, *top.nested())):
         # Inside `IF EXISTS (…)`, or a handler for a missing table: a missing table is expected.
         if not st.guarded("exists", "undefined_table"):
-            for name, span in _uses(st):
-                key = canonical(name)
-                # A name with a ${…} may be any table; PostgreSQL's catalogs exist before.
-                if not dynamic(key) and not system_catalog(key) and not made.may_hold(key):
-                    uses.append((i, key, name, span))
+            for found, named in ((references, _references(st)), (uses, _uses(st))):
+                for name, span in named:
+                    key = canonical(name)
+                    # A name with a ${…} may be any table; PostgreSQL's catalogs exist before.
+                    if not dynamic(key) and not system_catalog(key) and not made.may_hold(key):
+                        found.append((i, key, name, span))
         made.add(_created_by(st))
-    return _Top(tuple(uses), tuple(made.names), tuple(made.dynamic))
+    return _Top(tuple(uses), tuple(references), tuple(made.names), tuple(made.dynamic))
 
 
 # Each top-level statement is walked once, when its text is new: a run that an edit changed
@@ -455,7 +465,9 @@ def _run(m: Migration, tops: Sequence[Statement]) -> _Run:
     made_dynamic: list[tuple[int, Name]] = []
     for i, top in enumerate(tops):
         t = _tops(m, top)
-        unmet += [(i, *use) for use in t.uses if _key(use[1]) not in made]
+        # SQLite creates a table whose foreign key references a table it does not have yet.
+        uses = t.uses if m.dialect == "sqlite" else (*t.references, *t.uses)
+        unmet += [(i, *use) for use in uses if _key(use[1]) not in made]
         made_dynamic += [(i, name) for name in t.dynamic if _key(name) not in made]
         made.update(map(_key, t.created))
     return _Run(frozenset(made), frozenset(_key(use[2]) for use in unmet), tuple(unmet), tuple(made_dynamic))
@@ -516,7 +528,8 @@ class UsedBeforeCreated(Rule):
     that does not exist yet where a statement uses it, once per literal: at its first use,
     with the number of statements that use it. Uses are `REFERENCES t`, `CREATE INDEX … ON t`,
     `ALTER TABLE t`, `CREATE POLICY … ON t`, a trigger on `t`, `COMMENT ON TABLE t`,
-    `ALTER PUBLICATION … ADD TABLE t`, and `INSERT`/`UPDATE`/`DELETE` on `t`. The table is
+    `ALTER PUBLICATION … ADD TABLE t`, and `INSERT`/`UPDATE`/`DELETE` on `t`; in SQLite, which
+    checks a foreign key only when a row is written, `REFERENCES t` is none. The table is
     either created further down, or nowhere. Tables in the platform's schemas (`auth.*`,
     `storage.*`; the `external-schemas` setting) exist before the migration and are exempt,
     as are statements guarded by `IF EXISTS (…)`, `ALTER TABLE IF EXISTS`, and handlers of
