@@ -184,7 +184,8 @@ class AddColumnRequired(Rule):
     forbids: "column contains null values", and the whole migration fails. A fresh database
     has no rows and passes, so only the update scenario shows it
     (`database-migrations.md`, "Testing Migrations"; "Column Modifications" adds columns
-    with a default).
+    with a default). SQLite fails the same way; MySQL gives the rows that exist the type's
+    implicit default (`0`, `''`) instead, and is not reported.
 
     ## Example
     ```sql
@@ -208,15 +209,17 @@ class AddColumnRequired(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m, st in ctx.executed():
-            if st.fact.kind != Kind.ALTER_TABLE or st.catches("not_null_violation"):
+            # MySQL gives the rows that exist the type's implicit default instead of failing.
+            if m.dialect == "mysql" or st.fact.kind != Kind.ALTER_TABLE or st.catches("not_null_violation"):
                 continue
+            error = "Cannot add a NOT NULL column with default value NULL" if m.dialect == "sqlite" else "column contains null values"
             for act in st.fact.actions:
                 col = act.column_def
                 if act.kind != "add_column" or col is None or not col.not_null or fills_itself(col):
                     continue
                 yield m.finding(
                     self.name,
-                    f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails with 'column contains null values', and {_WHY}; give it a DEFAULT",
+                    f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails with '{error}', and {_WHY}; give it a DEFAULT",
                     *st.span(act.span),
                 )
 
