@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,36 @@ def test_a_fix_written_for_postgresql_is_not_offered_in_another_dialect(tmp_path
     assert finding.offered_fix is None
     postgres = findings(tmp_path, code.replace(dialect_import, 'import pg from "pg";'))
     assert [f.offered_fix is not None for f in postgres if f.rule == "table-missing-index" and "o_id" in f.message] == [True]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"prisma/schema.prisma": 'generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider = "mysql"\n  url = env("DATABASE_URL")\n}\n'}, "mysql"),
+        ({"prisma/schema.prisma": 'datasource db {\n  provider = "sqlite"\n  url      = "file:./dev.db"\n}\n'}, "sqlite"),
+        ({"drizzle.config.ts": 'export default defineConfig({ schema: "./src/schema.ts", dialect: "sqlite", driver: "d1-http" });\n'}, "sqlite"),
+        ({"drizzle.config.ts": 'export default { driver: "aws-data-api", dialect: "mysql" };\n'}, "mysql"),
+        ({"drizzle.config.ts": 'export default { dialect: "postgresql" };\n'}, "postgres"),
+        ({"prisma/schema.prisma": 'datasource db {\n  provider = "mongodb"\n}\n'}, "postgres"),  # no SQL dialect of ours: the default
+    ],
+)
+def test_an_orms_config_names_the_dialect(tmp_path: Path, files: dict[str, str], expected: str) -> None:
+    (tmp_path / "prisma").mkdir()
+    assert dialect(tmp_path, "", packages=("@prisma/client", "drizzle-orm"), files=files) == expected
+
+
+def test_a_driver_the_project_depends_on_comes_before_its_orms_config(tmp_path: Path) -> None:
+    files = {"prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n}\n'}
+    (tmp_path / "prisma").mkdir()
+    assert dialect(tmp_path, "", packages=("better-sqlite3", "@prisma/client"), files=files) == "sqlite"
+
+
+def test_an_edited_orm_config_is_read_again(tmp_path: Path) -> None:
+    schema = tmp_path / "prisma" / "schema.prisma"
+    schema.parent.mkdir()
+    (tmp_path / "package.json").write_text('{"dependencies": {"@prisma/client": "5"}}')
+    schema.write_text('datasource db {\n  provider = "mysql"\n}\n')
+    assert dialect(tmp_path, "") == "mysql"
+    schema.write_text('datasource db {\n  provider = "sqlite"\n}\n')
+    os.utime(schema, ns=(schema.stat().st_atime_ns, schema.stat().st_mtime_ns + 10**9))
+    assert dialect(tmp_path, "") == "sqlite"

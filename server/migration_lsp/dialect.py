@@ -1,7 +1,8 @@
 """Which SQL dialect a literal is written in, and which platform a PostgreSQL app runs on.
 
 Evidence comes in order: the file's imports and what its code says of Cloudflare D1, then the
-nearest ``package.json`` (and a ``wrangler.toml`` for a D1 binding), then the SQL's own tokens.
+nearest ``package.json`` (and beside it a Prisma schema or drizzle-kit config that names the
+database, or a ``wrangler.toml`` for a D1 binding), then the SQL's own tokens.
 With no evidence the answer is PostgreSQL on Supabase, the rulebook's dialect and platform.
 Deno's ``npm:`` and ``jsr:`` specifiers name the same packages.
 """
@@ -71,6 +72,24 @@ _POSTGRES_TOKENS = re.compile(r"\bROW\s+LEVEL\s+SECURITY\b|\bCREATE\s+POLICY\b|\
 _NOT_CODE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.S)
 _SUPABASE_SQL = re.compile(r"\b(?:auth|storage)\s*\.|\bsupabase_realtime\b", re.I)
 
+# An ORM's own config names the database: Prisma's schema in its default place, drizzle-kit's.
+_PRISMA, _DRIZZLE = "prisma/schema.prisma", "drizzle.config.ts"
+_PRISMA_PROVIDER = re.compile(r"""datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*["'](\w+)["']""")
+_DRIZZLE_DIALECT = re.compile(r"""\b(?:dialect|driver)\s*:\s*["']([\w-]+)["']""")
+_ORM_DIALECTS = {
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "pg": "postgres",
+    "mysql": "mysql",
+    "mysql2": "mysql",
+    "sqlite": "sqlite",
+    "turso": "sqlite",
+    "libsql": "sqlite",
+    "better-sqlite": "sqlite",
+    "d1": "sqlite",
+    "d1-http": "sqlite",
+}
+
 
 def describe(dialect: str, platform: str) -> str:
     """How a literal is checked, in words: "SQLite", "PostgreSQL on Supabase", …"""
@@ -115,7 +134,7 @@ def detect_dialect(setting: str, path: Path, code: str, sql: str, root: Path) ->
     found = _dialect_of_code(code)
     if found is None:
         project = _project(path.parent, root)
-        found = _dialect_of_modules(project.packages) or ("sqlite" if project.d1 else None)
+        found = _dialect_of_modules(project.packages) or project.orm or ("sqlite" if project.d1 else None)
     if found is not None:
         return found
     for code, whole in _code_prefixes(sql):
@@ -165,9 +184,10 @@ def detect_platform(setting: str, dialect: str, path: Path, code: str, sqls: lis
 
 
 class _Project:
-    def __init__(self, packages: frozenset[str], d1: bool) -> None:
+    def __init__(self, packages: frozenset[str], d1: bool, orm: str | None) -> None:
         self.packages = packages
         self.d1 = d1
+        self.orm = orm  # the dialect its Prisma schema or drizzle-kit config names
 
 
 def _project(folder: Path, root: Path) -> _Project:
@@ -183,7 +203,7 @@ def _project(folder: Path, root: Path) -> _Project:
 def _stamp(folder: Path) -> tuple[int, ...]:
     """When the evidence files last changed: an edited package.json is read again."""
     stamps = []
-    for name in ("package.json", "wrangler.toml", "wrangler.json", "wrangler.jsonc"):
+    for name in ("package.json", "wrangler.toml", "wrangler.json", "wrangler.jsonc", _PRISMA, _DRIZZLE):
         try:
             stamps.append((folder / name).stat().st_mtime_ns)
         except OSError:
@@ -203,7 +223,7 @@ def _read_project(folder: Path, _stamp: tuple[int, ...]) -> _Project:
             deps = data.get(key)
             if isinstance(deps, dict):
                 packages.update(str(k) for k in deps)
-    return _Project(frozenset(packages), _has_d1(folder))
+    return _Project(frozenset(packages), _has_d1(folder), _orm_dialect(folder))
 
 
 def _has_d1(folder: Path) -> bool:
@@ -215,6 +235,19 @@ def _has_d1(folder: Path) -> bool:
         except OSError:
             continue
     return False
+
+
+def _orm_dialect(folder: Path) -> str | None:
+    """The dialect that ``folder``'s Prisma schema or drizzle-kit config names, if one does."""
+    for name, pattern in ((_PRISMA, _PRISMA_PROVIDER), (_DRIZZLE, _DRIZZLE_DIALECT)):
+        try:
+            text = (folder / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for found in pattern.finditer(text):  # drizzle-kit's driver may be one that names none
+            if found.group(1).lower() in _ORM_DIALECTS:
+                return _ORM_DIALECTS[found.group(1).lower()]
+    return None
 
 
 def clear_cache() -> None:
