@@ -149,6 +149,16 @@ def test_plain_postgres_only_on_positive_evidence(tmp_path: Path) -> None:
     assert platform(tmp_path, "", packages=("@neondatabase/serverless",)) == "none"
 
 
+def test_an_orm_configured_for_postgresql_is_plain_postgresql_unless_supabase_shows(tmp_path: Path) -> None:
+    (tmp_path / "prisma").mkdir()
+    (tmp_path / "prisma" / "schema.prisma").write_text('datasource db {\n  provider = "postgresql"\n}\n')
+    assert platform(tmp_path, "", packages=("@prisma/client",)) == "none"
+    clear_cache()
+    assert platform(tmp_path, "", packages=("@prisma/client", "@supabase/supabase-js")) == "supabase"
+    clear_cache()
+    assert platform(tmp_path, "", sql="CREATE POLICY p ON t USING (auth.uid() = id);", packages=("@prisma/client",)) == "supabase"
+
+
 def test_sqlite_and_mysql_are_always_platform_none(tmp_path: Path) -> None:
     assert detect_platform("supabase", "sqlite", tmp_path / "a.ts", "", [], tmp_path) == "none"
 

@@ -173,10 +173,12 @@ def detect_platform(setting: str, dialect: str, path: Path, code: str, sqls: lis
         return "none"
     if setting != "auto":
         return setting
-    modules = imported_modules(code) | _project(path.parent, root).packages
+    project = _project(path.parent, root)
+    modules = imported_modules(code) | project.packages
     if any(m.startswith(_SUPABASE) for m in modules):
         return "supabase"
-    if not any(m in _POSTGRES_DRIVERS for m in modules):
+    # An ORM configured for PostgreSQL speaks to it with a driver of its own.
+    if not any(m in _POSTGRES_DRIVERS for m in modules) and project.orm != "postgres":
         return "supabase"
     if any(_SUPABASE_SQL.search(sql) for sql in sqls):
         return "supabase"
