@@ -203,7 +203,7 @@ def _project(folder: Path, root: Path) -> _Project:
 
 
 def _stamp(folder: Path) -> tuple[int, ...]:
-    """When the evidence files last changed: an edited package.json is read again."""
+    """When the evidence files last changed: an edited one (package.json, an ORM's config) is read again."""
     stamps = []
     for name in ("package.json", "wrangler.toml", "wrangler.json", "wrangler.jsonc", _PRISMA, _DRIZZLE):
         try:
