@@ -89,3 +89,25 @@ def test_a_schema_is_freed_when_let_go_with_the_collector_off() -> None:
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
+
+
+def _mysql_schema(sql: str) -> Schema:
+    doc = parse_document(Path("db.ts"), f'import mysql from "mysql2/promise";\nexport const MIGRATION_SQL = `{sql}`;\n', ["MIGRATION_SQL"])
+    return build_schema(doc.migrations)
+
+
+def test_a_mysql_index_is_dropped_within_its_table() -> None:
+    # MySQL names an index within its table: dropping one table's KEY x, or the column it is
+    # on, leaves another table's index x, filed by its CREATE INDEX, where it is.
+    tables = "CREATE TABLE IF NOT EXISTS a (id INT PRIMARY KEY, c INT);\nCREATE INDEX x ON a (c);\nCREATE TABLE IF NOT EXISTS b (id INT PRIMARY KEY, d INT, KEY x (d));\n"
+    for drop in ("ALTER TABLE b DROP INDEX x;", "ALTER TABLE b DROP COLUMN d;"):
+        schema = _mysql_schema(tables + drop)
+        (a,) = [t for t in schema.tables.values() if t.name.name == "a"]
+        (b,) = [t for t in schema.tables.values() if t.name.name == "b"]
+        assert ([i.columns for i in a.indexes], b.indexes) == ([("c",)], []), drop
+        assert [(n.name, i.table.name) for n, i in schema.indexes.items()] == [("x", "a")], drop
+
+
+def test_alter_table_drop_index_drops_what_create_index_filed() -> None:
+    schema = _mysql_schema("CREATE TABLE IF NOT EXISTS a (id INT PRIMARY KEY, c INT);\nCREATE INDEX x ON a (c);\nALTER TABLE a DROP INDEX x;\n")
+    assert (schema.indexes, [t.indexes for t in schema.tables.values()]) == ({}, [[]])

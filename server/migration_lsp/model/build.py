@@ -526,7 +526,8 @@ class _Builder:
         elif kind == "drop_constraint" and act.column is not None:
             self._drop_constraint(table, act.column)
         elif kind == "drop_index" and act.column is not None:
-            table.indexes = [i for i in table.indexes if i.name is None or i.name.name != act.column]
+            for index in [i for i in table.indexes if i.name is not None and i.name.name == act.column]:
+                self._drop_index(index)
         elif kind in ("enable_rls", "disable_rls"):
             table.rls = kind == "enable_rls"
             table.rls_defined = self._definition(m, st, act.span)
@@ -620,8 +621,10 @@ class _Builder:
         table = self.schema.tables.get(index.table)
         if table is not None and index in table.indexes:
             table.indexes.remove(index)
-        if index.name is not None:
-            self.schema.indexes.pop(index.name, None)
+        # Only the index itself: a MySQL index is named within its table, and another table's
+        # CREATE INDEX may have filed one under the same name.
+        if index.name is not None and self.schema.indexes.get(index.name) is index:
+            del self.schema.indexes[index.name]
 
     def _create_policy(self, m: Migration, st: Statement, f: Fact) -> None:
         if f.name is None or f.table is None:
