@@ -668,6 +668,11 @@ class CreateNotIdempotent(Rule):
             yield m.finding(self.name, message, *st.span(act.span), fix)
 
 
+def _mysql_index_dropped(index: str) -> str:
+    """The message on a MySQL DROP INDEX, as a statement or in ALTER TABLE: it has no IF EXISTS."""
+    return f"DROP INDEX {index} fails once it is gone, and MySQL has no IF EXISTS for indexes: check information_schema.statistics first"
+
+
 # What each DROP raises once the object is gone.
 _DROP_RAISES = {
     "INDEX": "undefined_object",
@@ -728,7 +733,7 @@ class DropNotIdempotent(Rule):
                 if st.guarded("exists", _DROP_RAISES[f.object_type]):
                     continue
                 if m.dialect == "mysql" and f.object_type == "INDEX":
-                    yield m.finding(self.name, f"DROP INDEX {f.name} fails once it is gone, and MySQL has no IF EXISTS for indexes: check information_schema.statistics first", *st.span())
+                    yield m.finding(self.name, _mysql_index_dropped(str(f.name)), *st.span())
                     continue
                 yield m.finding(
                     self.name,
@@ -739,9 +744,7 @@ class DropNotIdempotent(Rule):
             elif f.kind == Kind.ALTER_TABLE:
                 for act in f.actions:
                     if act.kind == "drop_index" and act.column is not None and not act.if_exists:  # MySQL's ALTER TABLE … DROP INDEX (MariaDB has IF EXISTS)
-                        yield m.finding(
-                            self.name, f"DROP INDEX {act.column} fails once it is gone, and MySQL has no IF EXISTS for indexes: check information_schema.statistics first", *st.span(act.span)
-                        )
+                        yield m.finding(self.name, _mysql_index_dropped(act.column), *st.span(act.span))
                     elif act.kind == "drop_constraint" and not act.if_exists and act.insert_guard_at is not None:
                         if st.guarded("exists", "undefined_object"):
                             continue
