@@ -71,3 +71,22 @@ def test_findings_follow_edits_across_runs() -> None:
         assert len(doc.migrations[0].statements) > 4 * RUN  # the edits are in the runs after the first
         assert _found(doc, results) == expected
         assert _found(parse_document(PATH, _text(sql), NAMES), StatementResults()) == expected
+
+
+def test_foreign_key_checks_turned_off_in_one_run_hold_in_the_runs_after_it() -> None:
+    """MySQL's SET FOREIGN_KEY_CHECKS holds until it is set again, across runs of statements."""
+    creates = [f"CREATE TABLE IF NOT EXISTS t_{i} (id INT PRIMARY KEY, KEY k (id));" for i in range(2 * RUN)]
+    forward = "CREATE TABLE IF NOT EXISTS posts (id INT PRIMARY KEY, author INT, KEY k (author), FOREIGN KEY (author) REFERENCES authors(id));"
+    last = "CREATE TABLE IF NOT EXISTS authors (id INT PRIMARY KEY);"
+    found = [("authors", "authors does not exist yet on a fresh database: it is created further down")]
+    versions = [
+        ("\n".join(["SET FOREIGN_KEY_CHECKS = 0;", *creates, forward, last]), []),
+        ("\n".join([*creates, forward, last]), found),
+        ("\n".join(["SET FOREIGN_KEY_CHECKS = 0;", *creates[:RUN], "SET FOREIGN_KEY_CHECKS = 1;", *creates[RUN:], forward, last]), found),
+        ("\n".join(["SET FOREIGN_KEY_CHECKS = 0;", *creates, forward, last]), []),
+    ]
+    results = StatementResults()
+    for sql, expected in versions:
+        doc = parse_document(PATH, f"import mysql from 'mysql2';\n{_text(sql + chr(10))}", NAMES)
+        assert doc.migrations[0].dialect == "mysql"
+        assert _found(doc, results) == expected

@@ -6,6 +6,7 @@ migration (a later section, a `DO` block); only what a fresh database ends up wi
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from dataclasses import dataclass
@@ -411,6 +412,33 @@ class _Top:
     references: tuple[tuple[int, Name, Name, Span], ...]  # the same, of its foreign keys
     created: tuple[Name, ...]
     dynamic: tuple[Name, ...]  # those of ``created`` named with a ``${…}``
+    foreign_key_checks: bool | None  # what a MySQL ``SET FOREIGN_KEY_CHECKS`` sets it to; None, no such SET
+
+
+# MySQL's session setting: while it is off, a foreign key may reference a table that does not
+# exist yet (dumps and schemas in any table order turn it off). GLOBAL and PERSIST set what new
+# sessions start with, not this one's; a value that is not a constant (a variable that saved the
+# old one) is taken as on, which is what it restores in practice.
+_SET = re.compile(r"\s*SET\s", re.I)
+_ASSIGNMENT = re.compile(
+    r"(?:(GLOBAL|PERSIST|PERSIST_ONLY|SESSION|LOCAL)\s+|@@(?:(GLOBAL|PERSIST|PERSIST_ONLY|SESSION|LOCAL)\.)?)?(@?\w+)\s*:?=\s*('[^']*'|[^,]*?)\s*(?:,|\Z)",
+    re.I,
+)
+_OFF = ("0", "OFF", "FALSE")
+
+
+def _foreign_key_checks(text: str) -> bool | None:
+    """What ``SET … FOREIGN_KEY_CHECKS = v`` in ``text`` sets the session's checks to, if it does."""
+    head = _SET.match(text)
+    if head is None:
+        return None
+    found = None
+    scope = "SESSION"
+    for a in _ASSIGNMENT.finditer(text.rstrip().rstrip(";"), head.end()):
+        scope = (a.group(1) or a.group(2) or scope).upper()
+        if a.group(3).lower() == "foreign_key_checks" and scope in ("SESSION", "LOCAL"):
+            found = a.group(4).strip("'").upper() not in _OFF
+    return found
 
 
 def _top(top: Statement) -> _Top:
@@ -427,7 +455,7 @@ def _top(top: Statement) -> _Top:
                     if not dynamic(key) and not system_catalog(key) and not made.may_hold(key):
                         found.append((i, key, name, span))
         made.add(_created_by(st))
-    return _Top(tuple(uses), tuple(references), tuple(made.names), tuple(made.dynamic))
+    return _Top(tuple(uses), tuple(references), tuple(made.names), tuple(made.dynamic), _foreign_key_checks(top.fact.text))
 
 
 # Each top-level statement is walked once, when its text is new: a run that an edit changed
@@ -455,22 +483,30 @@ class _Run:
 
     created: frozenset[_Key]
     needs: frozenset[_Key]  # the keys of ``unmet``
-    unmet: tuple[tuple[int, int, Name, Name, Span], ...]  # (top-level statement in the run, statement in it; key; as written; relative span)
+    # (top-level statement in the run, statement in it; key; as written; relative span; whether
+    # it is a MySQL foreign key that counts only if FOREIGN_KEY_CHECKS is on as the run starts)
+    unmet: tuple[tuple[int, int, Name, Name, Span, bool], ...]
     dynamic: tuple[tuple[int, Name], ...]  # the names of ``created`` with a ``${…}``, each with the statement in the run that creates it first
+    foreign_key_checks: bool | None  # as the run leaves it; None, as it found it
 
 
 def _run(m: Migration, tops: Sequence[Statement]) -> _Run:
     made: set[_Key] = set()
-    unmet: list[tuple[int, int, Name, Name, Span]] = []
+    unmet: list[tuple[int, int, Name, Name, Span, bool]] = []
     made_dynamic: list[tuple[int, Name]] = []
+    checks = None  # MySQL's FOREIGN_KEY_CHECKS, once a statement of the run sets it
     for i, top in enumerate(tops):
         t = _tops(m, top)
-        # SQLite creates a table whose foreign key references a table it does not have yet.
-        uses = t.uses if m.dialect == "sqlite" else (*t.references, *t.uses)
-        unmet += [(i, *use) for use in uses if _key(use[1]) not in made]
+        if m.dialect == "mysql" and t.foreign_key_checks is not None:
+            checks = t.foreign_key_checks
+        # SQLite creates a table whose foreign key references a table it does not have yet,
+        # and so does MySQL while FOREIGN_KEY_CHECKS is off.
+        if m.dialect != "sqlite" and checks is not False:
+            unmet += [(i, *use, checks is None and m.dialect == "mysql") for use in t.references if _key(use[1]) not in made]
+        unmet += [(i, *use, False) for use in t.uses if _key(use[1]) not in made]
         made_dynamic += [(i, name) for name in t.dynamic if _key(name) not in made]
         made.update(map(_key, t.created))
-    return _Run(frozenset(made), frozenset(_key(use[2]) for use in unmet), tuple(unmet), tuple(made_dynamic))
+    return _Run(frozenset(made), frozenset(_key(use[2]) for use in unmet), tuple(unmet), tuple(made_dynamic), checks)
 
 
 # What :func:`_run` says of each run of :data:`RUN` top-level statements, kept by the literal's
@@ -510,13 +546,15 @@ def _walk(m: Migration) -> _Walked:
     made: set[_Key] = set()
     made_dynamic: list[tuple[int, Name]] = []
     unmet: list[tuple[int, int, Name, Name, Span]] = []
+    checks = True  # MySQL's FOREIGN_KEY_CHECKS
     for n, run in enumerate(_runs(m)):
         start = n * RUN
         # Most runs use only what the runs before them create: one subset test says so.
         if not run.needs <= made:
-            unmet += [(start + i, step, key, name, span) for i, step, key, name, span in run.unmet if _key(key) not in made]
+            unmet += [(start + i, step, key, name, span) for i, step, key, name, span, if_checked in run.unmet if _key(key) not in made and (checks or not if_checked)]
         made_dynamic += [(start + i, name) for i, name in run.dynamic]
         made |= run.created
+        checks = checks if run.foreign_key_checks is None else run.foreign_key_checks
     return _Walked(made, made_dynamic, unmet)
 
 
@@ -529,7 +567,8 @@ class UsedBeforeCreated(Rule):
     with the number of statements that use it. Uses are `REFERENCES t`, `CREATE INDEX … ON t`,
     `ALTER TABLE t`, `CREATE POLICY … ON t`, a trigger on `t`, `COMMENT ON TABLE t`,
     `ALTER PUBLICATION … ADD TABLE t`, and `INSERT`/`UPDATE`/`DELETE` on `t`; in SQLite, which
-    checks a foreign key only when a row is written, `REFERENCES t` is none. The table is
+    checks a foreign key only when a row is written, `REFERENCES t` is none, nor is it in MySQL
+    after `SET FOREIGN_KEY_CHECKS = 0` (until it is set back to 1). The table is
     either created further down, or nowhere. Tables in the platform's schemas (`auth.*`,
     `storage.*`; the `external-schemas` setting) exist before the migration and are exempt,
     as are statements guarded by `IF EXISTS (…)`, `ALTER TABLE IF EXISTS`, and handlers of
