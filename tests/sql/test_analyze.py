@@ -276,3 +276,29 @@ def test_a_column_named_key_or_index_is_a_column_outside_mysql(dialect: str) -> 
 )
 def test_a_table_whose_indexes_come_from_another(sql: str, source: Name | None) -> None:
     assert analyze(sql).indexes_from == source
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect", "words"),
+    [
+        ("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)", "postgres", "CREATE INDEX CONCURRENTLY"),
+        ("DROP INDEX CONCURRENTLY IF EXISTS i", "postgres", "DROP INDEX CONCURRENTLY"),
+        ("VACUUM (ANALYZE) t", "postgres", "VACUUM"),
+        ("REINDEX INDEX CONCURRENTLY i", "postgres", "REINDEX CONCURRENTLY"),
+        ("REINDEX (CONCURRENTLY, VERBOSE) TABLE t", "postgres", "REINDEX CONCURRENTLY"),
+        ("reindex database app", "postgres", "REINDEX DATABASE"),
+        ("CREATE DATABASE app", "postgres", "CREATE DATABASE"),
+        ("DROP TABLESPACE IF EXISTS fast", "postgres", "DROP TABLESPACE"),
+        ("ALTER SYSTEM SET work_mem = '8MB'", "postgres", "ALTER SYSTEM"),
+        # What a transaction block runs.
+        ("CREATE INDEX IF NOT EXISTS i ON t (a)", "postgres", None),
+        ("REINDEX (VERBOSE) TABLE t", "postgres", None),
+        ("REFRESH MATERIALIZED VIEW CONCURRENTLY mv", "postgres", None),
+        ("ALTER DATABASE app SET work_mem = '8MB'", "postgres", None),
+        # MySQL commits around CREATE DATABASE; SQLite's VACUUM runs between the driver's statements.
+        ("CREATE DATABASE IF NOT EXISTS app", "mysql", None),
+        ("VACUUM", "sqlite", None),
+    ],
+)
+def test_statements_refused_inside_a_transaction_block(sql: str, dialect: str, words: str | None) -> None:
+    assert analyze(sql, dialect).refused_in_transaction == words

@@ -188,7 +188,29 @@ def _statement(r: TokenReader) -> Fact:
         return truncate(r)
     if w == "COMMENT":
         return comment(r)
-    return Fact(_WORD_KINDS.get(w or "", Kind.UNKNOWN), r.text)
+    fact = Fact(_WORD_KINDS.get(w or "", Kind.UNKNOWN), r.text)
+    if w in ("VACUUM", "REINDEX") and r.dialect == "postgres":
+        fact.refused_in_transaction = _maintenance(r, w)
+    return fact
+
+
+def _maintenance(r: TokenReader, w: str) -> str | None:
+    """What PostgreSQL's error calls a ``VACUUM`` or ``REINDEX`` it refuses inside a transaction
+    block: every VACUUM; a REINDEX of a whole database or its catalogs, or CONCURRENTLY. The
+    tokenizer keeps what follows these words as one string: their grammar is read off the text."""
+    if w == "VACUUM":
+        return w
+    found = _REINDEX.match(r.text)
+    if found is None:
+        return None
+    options, target, concurrently = found.groups()
+    if concurrently or (options and _CONCURRENTLY.search(options)):
+        return "REINDEX CONCURRENTLY"
+    return f"REINDEX {target.upper()}" if target.upper() in ("DATABASE", "SYSTEM") else None
+
+
+_REINDEX = re.compile(r"\s*REINDEX\s*(\([^)]*\))?\s*(\w+)(\s+CONCURRENTLY\b)?", re.I)
+_CONCURRENTLY = re.compile(r"\bCONCURRENTLY\b", re.I)
 
 
 def _do(r: TokenReader) -> Fact:

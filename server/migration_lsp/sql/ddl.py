@@ -68,8 +68,7 @@ def create(r: TokenReader) -> Fact:
     obj = _object_type(r)
     fact.object_type = obj
     fact.kind = _CREATE_KINDS.get(obj, Kind.CREATE)
-    if obj == "INDEX":
-        r.accept("CONCURRENTLY")
+    fact.refused_in_transaction = _refused_in_transaction(r, "CREATE", obj)
     fact.keyword_end = r.last_end()
     if r.accept("IF", "NOT", "EXISTS"):
         fact.if_not_exists = True
@@ -180,6 +179,20 @@ def _publication_tables(r: TokenReader) -> tuple[Name, ...]:
             break
         names.append(named[0])
     return tuple(names)
+
+
+# The objects PostgreSQL creates, drops or alters only outside a transaction block.
+_OUTSIDE_TRANSACTION = {"CREATE": ("DATABASE", "TABLESPACE"), "DROP": ("DATABASE", "TABLESPACE"), "ALTER": ("SYSTEM",)}
+
+
+def _refused_in_transaction(r: TokenReader, verb: str, obj: str) -> str | None:
+    """What PostgreSQL calls ``verb obj`` (read up to the object's type) in the error it gives
+    inside a transaction block, if it gives one; a ``CONCURRENTLY`` after ``INDEX`` is read."""
+    if obj == "INDEX" and r.accept("CONCURRENTLY"):
+        return f"{verb} INDEX CONCURRENTLY"
+    if r.dialect == "postgres" and obj in _OUTSIDE_TRANSACTION[verb]:
+        return f"{verb} {obj}"
+    return None
 
 
 def _object_type(r: TokenReader) -> str:
@@ -407,6 +420,7 @@ def alter(r: TokenReader) -> Fact:
     if not r.at("TABLE"):
         obj = _object_type(r) if r.peek() is not None else "UNKNOWN"
         fact = Fact(Kind.ALTER_PUBLICATION if obj == "PUBLICATION" else Kind.ALTER, r.text, object_type=obj)
+        fact.refused_in_transaction = _refused_in_transaction(r, "ALTER", obj)
         if obj == "PUBLICATION":
             r.named(fact)
             first = r.i
@@ -545,8 +559,7 @@ def drop(r: TokenReader) -> Fact:
     r.i += 1
     obj = _object_type(r)
     fact = Fact(Kind.DROP, r.text, object_type=obj)
-    if obj == "INDEX":
-        r.accept("CONCURRENTLY")
+    fact.refused_in_transaction = _refused_in_transaction(r, "DROP", obj)
     fact.keyword_end = r.last_end()
     if r.accept("IF", "EXISTS"):
         fact.if_exists = True

@@ -260,6 +260,9 @@ class Fact:
     # For a CREATE TABLE whose indexes come from another table: a partition's (PARTITION OF),
     # or a copy's (LIKE … INCLUDING INDEXES or ALL; MySQL's CREATE TABLE … LIKE).
     indexes_from: Name | None = None
+    # PostgreSQL's words for a statement it refuses inside a transaction block, as its error
+    # names them ("CREATE INDEX CONCURRENTLY", "VACUUM" …); None for every other statement.
+    refused_in_transaction: str | None = None
 
     @property
     def end(self) -> int:
