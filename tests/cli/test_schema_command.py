@@ -129,3 +129,17 @@ def test_bad_input_gets_one_line(app: Path) -> None:
     (app / "migration-lsp.toml").write_text("variable-names = 3\n")
     code, _, err = run(".")
     assert code == 2 and err.count("\n") == 1 and "variable-names" in err
+
+
+def test_exclusion_constraints_are_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    route = tmp_path / "src/route.ts"
+    route.parent.mkdir(parents=True)
+    sql = "CREATE TABLE IF NOT EXISTS mason_bookings (id UUID PRIMARY KEY, room UUID, during TSTZRANGE, CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&));"
+    route.write_text(f"export const MIGRATION_SQL = `{sql}`;\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(".", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["tables"][0]["exclusions"] == [{"columns": ["room", "during"], "name": "no_overlap"}]
+    code, out, _ = run(".")
+    assert code == 0
+    assert "Exclusion constraint: `no_overlap` on `room`, `during`" in out

@@ -485,3 +485,26 @@ def test_a_replay_over_a_schema_is_a_replay_of_both_and_leaves_it_as_it_was() ->
     assert over.table("teams") is not None and over.table("squads") is None
     members = layered.table("members")
     assert members is not None and layered.indexes[Name("members_address_idx")] in members.indexes
+
+
+def test_exclusion_constraints_lead_with_their_first_plain_columns() -> None:
+    s = schema(
+        """
+        CREATE TABLE b (id int PRIMARY KEY, room int, seat int, during tstzrange,
+          CONSTRAINT b_no_overlap EXCLUDE USING gist (room WITH =, seat WITH =, during WITH &&));
+        CREATE TABLE h (id int PRIMARY KEY, during tstzrange, EXCLUDE USING gist ((lower(during)) WITH =, id WITH =));
+        ALTER TABLE h ADD CONSTRAINT h_no_overlap EXCLUDE USING gist (during WITH &&) WHERE (id > 0);
+        ALTER TABLE b RENAME COLUMN room TO hall;
+        ALTER TABLE b DROP COLUMN seat;
+        """
+    )
+    b, h = s.table("b"), s.table("h")
+    assert b is not None and h is not None
+    # A dropped column takes its constraints with it, as in PostgreSQL; an expression leads nothing.
+    assert [(k.name, k.columns) for k in b.exclusions] == []
+    assert [(k.name, k.columns) for k in h.exclusions] == [(None, ()), ("h_no_overlap", ("during",))]
+    assert h.leading_columns() == {"id", "during"}
+    renamed = schema("CREATE TABLE b (id int PRIMARY KEY, room int, EXCLUDE USING gist (room WITH =));\nALTER TABLE b RENAME COLUMN room TO hall;").table("b")
+    assert renamed is not None and renamed.leading_columns() == {"id", "hall"}
+    dropped = schema("CREATE TABLE b (id int PRIMARY KEY, room int, EXCLUDE USING gist (room WITH =));\nALTER TABLE b DROP CONSTRAINT b_room_excl;").table("b")
+    assert dropped is not None and dropped.exclusions == []

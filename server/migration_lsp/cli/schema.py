@@ -107,6 +107,7 @@ def to_json(schema: Schema, migrations: list[Migration]) -> dict[str, Any]:
             ],
             "primary_key": list(t.primary_key.columns) if t.primary_key else None,
             "unique": [list(k.columns) for k in t.uniques],
+            "exclusions": [{"columns": list(k.columns), "name": k.name} for k in t.exclusions],
             "foreign_keys": [{"columns": list(k.columns), "references": str(k.references), "references_columns": list(k.references_columns), "name": k.name} for k in t.foreign_keys],
             "indexes": [
                 {
@@ -189,6 +190,8 @@ def _table_facts(schema: Schema, t: Table) -> list[str]:
         facts.append(f"Primary key: {_cols(t.primary_key.columns)}")
     for k in t.uniques:
         facts.append(f"Unique: {_cols(k.columns)}")
+    for k in t.exclusions:
+        facts.append(f"Exclusion constraint: {f'`{k.name}` ' if k.name else ''}on {_cols(k.columns) or '(expression)'}")
     for fk in t.foreign_keys:
         target = f"{fk.references}({', '.join(fk.references_columns)})" if fk.references_columns else str(fk.references)
         facts.append(f"Foreign key: {_cols(fk.columns)} → `{target}`")

@@ -489,6 +489,8 @@ class _Builder:
                     table.columns[c].primary_key = table.columns[c].not_null = True
         elif con.kind == "unique":
             table.uniques.append(Key(con.columns, defined, con.name))
+        elif con.kind == "exclude":
+            table.exclusions.append(Key(con.columns, defined, con.name))
         elif con.kind == "foreign_key" and con.references is not None:
             table.foreign_keys.append(ForeignKey(con.columns, canonical(con.references), defined, con.references_columns, con.name))
         elif con.kind == "check" and con.expression is not None:
@@ -555,6 +557,7 @@ class _Builder:
         if table.primary_key is not None and column in table.primary_key.columns:
             table.primary_key = None
         table.uniques = [k for k in table.uniques if column not in k.columns]
+        table.exclusions = [k for k in table.exclusions if column not in k.columns]
         table.foreign_keys = [k for k in table.foreign_keys if column not in k.columns]
         table.checks = [c for c in table.checks if column not in (c.columns or columns_of(c.expression))]
         for index in [i for i in table.indexes if column in i.columns]:
@@ -565,6 +568,7 @@ class _Builder:
         if pk is not None and (pk.name or f"{table.name.name}_pkey") == name:
             table.primary_key = None
         table.uniques = [k for k in table.uniques if _constraint_name(table, k.columns, k.name, "key") != name]
+        table.exclusions = [k for k in table.exclusions if _constraint_name(table, k.columns, k.name, "excl") != name]
         table.foreign_keys = [k for k in table.foreign_keys if _constraint_name(table, k.columns, k.name, "fkey") != name]
         table.checks = [c for c in table.checks if c.name != name]
 
@@ -593,7 +597,7 @@ class _Builder:
         def renamed(cols: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(new if c == old else c for c in cols)
 
-        for key in (table.primary_key, *table.uniques, *table.foreign_keys):
+        for key in (table.primary_key, *table.uniques, *table.exclusions, *table.foreign_keys):
             if key is not None:
                 key.columns = renamed(key.columns)
         for check in table.checks:

@@ -169,6 +169,7 @@ class Table:
     columns: dict[str, TableColumn] = field(default_factory=dict)
     primary_key: Key | None = None
     uniques: list[Key] = field(default_factory=list)
+    exclusions: list[Key] = field(default_factory=list)  # EXCLUDE constraints, each with its index
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
@@ -179,10 +180,10 @@ class Table:
     triggers: list[Trigger] = field(default_factory=list)
 
     def leading_columns(self) -> set[str]:
-        """The columns an index, the primary key or a unique constraint leads with: those a
-        lookup by that column alone can use."""
+        """The columns an index, the primary key, a unique or an exclusion constraint leads with:
+        those a lookup by that column alone can use."""
         leading = {i.columns[0] for i in self.indexes if i.columns}
-        leading.update(k.columns[0] for k in self.uniques if k.columns)
+        leading.update(k.columns[0] for k in (*self.uniques, *self.exclusions) if k.columns)
         if self.primary_key is not None and self.primary_key.columns:
             leading.add(self.primary_key.columns[0])
         return leading
@@ -285,6 +286,7 @@ class Schema:
             c.columns = {name: _shallow(col) for name, col in t.columns.items()}
             c.primary_key = _shallow(t.primary_key) if t.primary_key is not None else None
             c.uniques = [_shallow(k) for k in t.uniques]
+            c.exclusions = [_shallow(k) for k in t.exclusions]
             c.foreign_keys = [_shallow(k) for k in t.foreign_keys]
             c.checks = [_shallow(k) for k in t.checks]
             c.indexes = [index(i) for i in t.indexes]

@@ -272,9 +272,9 @@ class TableMissingIndex(Rule):
 
     ## What it does
     Reports a table whose foreign-key columns are all unindexed, or, for a table without
-    foreign keys, one with no index at all besides its primary key. An index, a primary key
-    or a `UNIQUE` constraint whose first column is the foreign-key column counts, and so
-    does, in MySQL, an index declared inside `CREATE TABLE` (`KEY`, `INDEX`) or added with
+    foreign keys, one with no index at all besides its primary key. An index, a primary key,
+    a `UNIQUE` constraint or an `EXCLUDE` constraint (whose index PostgreSQL builds) whose
+    first column is the foreign-key column counts, and so does, in MySQL, an index declared inside `CREATE TABLE` (`KEY`, `INDEX`) or added with
     `ALTER TABLE … ADD INDEX`. MySQL indexes every foreign key itself: there only a table
     without foreign keys can be reported. A partition (`PARTITION OF`) has the indexes of the
     table it is part of, and a copy made with `LIKE … INCLUDING INDEXES` (or `ALL`) those of
@@ -338,7 +338,7 @@ def _unindexed(table: Table) -> tuple[str, str | None, str] | None:
         if table.defined.source.migration.dialect == "mysql" or not table.leading_columns().isdisjoint(keys):
             return None
         return f"no index on the foreign key {keys[0]} of {table.name}", keys[0], f"Index {keys[0]}"
-    if not table.indexes and not table.uniques:
+    if not table.indexes and not table.uniques and not table.exclusions:
         return f"table {table.name} has no index besides its primary key", None, ""
     return None
 

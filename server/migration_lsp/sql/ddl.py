@@ -338,8 +338,11 @@ def _table_constraint(r: TokenReader, first: int, last: int) -> Constraint:
         inner = r.skip_parens()
         if inner is not None:
             con.expression = r.src(*inner)
-    elif w == "EXCLUDE":
+    elif r.accept("EXCLUDE"):
         con.kind = "exclude"
+        if r.accept("USING"):
+            r.i += 1
+        con.columns = _excluded_columns(r)
     elif w in _MYSQL_INDEX_WORDS and r.dialect == "mysql":
         con.kind = "index"
         r.accept("FULLTEXT")
@@ -347,6 +350,21 @@ def _table_constraint(r: TokenReader, first: int, last: int) -> Constraint:
         _mysql_index_head(r, con)
         con.columns = r.paren_names()
     return con
+
+
+def _excluded_columns(r: TokenReader) -> tuple[str, ...]:
+    """The columns of an ``EXCLUDE (element WITH operator, …)`` list, up to its first element
+    that is an expression: those its index leads with."""
+    inner = r.skip_parens()
+    if inner is None:
+        return ()
+    columns = []
+    for first, _ in r.split_commas(*inner):
+        t = r.toks[first]
+        if not t.is_name:
+            break
+        columns.append(t.ident)
+    return tuple(columns)
 
 
 def _mysql_index_head(r: TokenReader, con: Constraint) -> None:
