@@ -177,15 +177,19 @@ class AddColumnRequired(Rule):
 
     ## What it does
     Reports an added column that is `NOT NULL` (or a `PRIMARY KEY`) and has neither a
-    `DEFAULT` nor values of its own (identity, generated, `serial`).
+    `DEFAULT` nor values of its own (identity, generated, `serial`). In SQLite it also
+    reports the columns its `ADD COLUMN` refuses: one whose default is not a constant
+    (`CURRENT_TIMESTAMP`, `(datetime('now'))`), on a table with rows, and, on every run, a
+    `PRIMARY KEY`, `UNIQUE` or `STORED` generated column.
 
     ## Why is this bad?
     On a table with rows, PostgreSQL fills the new column with `NULL`, which the constraint
     forbids: "column contains null values", and the whole migration fails. A fresh database
     has no rows and passes, so only the update scenario shows it
     (`database-migrations.md`, "Testing Migrations"; "Column Modifications" adds columns
-    with a default). SQLite fails the same way; MySQL gives the rows that exist the type's
-    implicit default (`0`, `''`) instead, and is not reported.
+    with a default). SQLite fails the same way, and also where the default is not a
+    constant ("Cannot add a column with non-constant default"); MySQL gives the rows that
+    exist the type's implicit default (`0`, `''`) instead, and is not reported.
 
     ## Example
     ```sql
@@ -197,7 +201,9 @@ class AddColumnRequired(Rule):
     ALTER TABLE mason_pm_backlog_items ADD COLUMN IF NOT EXISTS priority INTEGER NOT NULL DEFAULT 0;
     ```
     or add it without `NOT NULL`, backfill it in application code, and set `NOT NULL` in a
-    later release.
+    later release. In SQLite, give the column a constant default and set its values with
+    an `UPDATE`; add a unique column without `UNIQUE`, then `CREATE UNIQUE INDEX IF NOT
+    EXISTS` on it; make a generated column `VIRTUAL`.
 
     ## Fix safety
     No automatic fix: the right default is a decision about the data.
@@ -215,16 +221,50 @@ class AddColumnRequired(Rule):
             error = "Cannot add a NOT NULL column with default value NULL" if m.dialect == "sqlite" else "column contains null values"
             for act in st.fact.actions:
                 col = act.column_def
-                if act.kind != "add_column" or col is None or not col.not_null or fills_itself(col):
+                if act.kind != "add_column" or col is None:
                     continue
-                yield m.finding(
-                    self.name,
-                    f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails with '{error}', and {_WHY}; give it a DEFAULT",
-                    *st.span(act.span),
-                )
+                refused = _sqlite_refuses(col) if m.dialect == "sqlite" else None
+                if refused is not None:
+                    what, sqlite_error, instead = refused
+                    message = f"ADD COLUMN {col.name} is {what}: SQLite refuses it with '{sqlite_error}' on every run; {instead}"
+                elif col.not_null and not fills_itself(col):
+                    message = f"ADD COLUMN {col.name} is NOT NULL without a DEFAULT: on a table that has rows it fails with '{error}', and {_WHY}; give it a DEFAULT"
+                elif m.dialect == "sqlite" and col.default and not _sqlite_constant(col.default):  # DEFAULT NULL reads as ""
+                    message = (
+                        f"ADD COLUMN {col.name} has a DEFAULT that is not a constant: on a table that has rows SQLite fails with "
+                        f"'Cannot add a column with non-constant default', and {_WHY}; give it a constant DEFAULT and set its values with an UPDATE"
+                    )
+                else:
+                    continue
+                yield m.finding(self.name, message, *st.span(act.span))
 
 
 _SERIAL = re.compile(r"^(small|big)?serial[248]?$", re.IGNORECASE)
+
+
+def _sqlite_refuses(col: Column) -> tuple[str, str, str] | None:
+    """What SQLite's ADD COLUMN refuses of ``col`` whatever the table holds: what the column is,
+    SQLite's error, and what to do instead."""
+    if col.primary_key:
+        return "a PRIMARY KEY", "Cannot add a PRIMARY KEY column", "a primary key comes only with CREATE TABLE"
+    if col.unique:
+        return "UNIQUE", "Cannot add a UNIQUE column", f"add it without UNIQUE, then CREATE UNIQUE INDEX IF NOT EXISTS on {col.name}"
+    if _STORED.search(col.definition):
+        return "a STORED generated column", "cannot add a STORED column", "make it VIRTUAL"
+    return None
+
+
+# A column's constant default, as SQLite's ADD COLUMN takes one: a number, a string, a blob,
+# NULL, TRUE or FALSE, in parentheses or not. CURRENT_TIMESTAMP or any other expression is not.
+_SQLITE_CONSTANT = re.compile(r"""[+-]?(?:\d[\w.]*(?:[eE][+-]?\d+)?|\.\d+)|'(?:[^']|'')*'|"(?:[^"]|"")*"|[xX]'[0-9a-fA-F]*'|NULL|TRUE|FALSE""", re.I)
+_STORED = re.compile(r"\bSTORED\s*$", re.I)
+
+
+def _sqlite_constant(default: str) -> bool:
+    text = default.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return _SQLITE_CONSTANT.fullmatch(text) is not None
 
 
 def fills_itself(col: Column) -> bool:
