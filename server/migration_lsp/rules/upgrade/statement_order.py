@@ -1,5 +1,6 @@
 """Statements in the wrong order for databases that already exist: a column used above the
-``ADD COLUMN`` that adds it, and a ``NOT NULL`` column added without a value for the rows there."""
+``ADD COLUMN`` that adds it, and a ``NOT NULL`` column added, or set, without a value for the
+rows there."""
 
 from __future__ import annotations
 
@@ -272,4 +273,91 @@ def fills_itself(col: Column) -> bool:
     return col.default is not None or col.generated or bool(_SERIAL.match(col.type.strip()))
 
 
-FAMILY = (ColumnUsedBeforeAdded, AddColumnRequired)
+class SetNotNullWithoutBackfill(Rule):
+    """Finds `ALTER COLUMN … SET NOT NULL` on a column whose existing rows may hold `NULL`.
+
+    ## What it does
+    Reports `ALTER TABLE t ALTER COLUMN c SET NOT NULL` (PostgreSQL) where databases that
+    exist may have rows without `c`: with a baseline, those in which `t` has `c` nullable,
+    or has `t` without `c`; without a baseline, any. An `UPDATE t SET c = …` above it fills
+    those rows, and so does, for a column they do not have yet, the `ADD COLUMN` above it
+    with a `DEFAULT`; a `DO` block that catches `not_null_violation` lets it fail harmlessly.
+
+    ## Why is this bad?
+    PostgreSQL checks every row: one without a value fails the statement with "column … contains
+    null values", and the whole migration with it. A fresh database has no rows and passes,
+    so only the update scenario shows it (`database-migrations.md`, "Testing Migrations";
+    "Column Modifications").
+
+    ## Example
+    ```sql
+    ALTER TABLE mason_users ADD COLUMN IF NOT EXISTS plan TEXT;
+    ALTER TABLE mason_users ALTER COLUMN plan SET NOT NULL;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE mason_users ADD COLUMN IF NOT EXISTS plan TEXT;
+    UPDATE mason_users SET plan = 'free' WHERE plan IS NULL;
+    ALTER TABLE mason_users ALTER COLUMN plan SET NOT NULL;
+    ```
+
+    ## Fix safety
+    No automatic fix: what the rows should hold is a decision about the data.
+    """
+
+    name = "set-not-null-without-backfill"
+    severity = "warning"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m in ctx.migrations:
+            if m.dialect != "postgres" or not any(_SETS_NOT_NULL.each(m)):
+                continue
+            updated: set[tuple[Name, str]] = set()
+            added: set[tuple[Name, str]] = set()  # added above with a value for the rows there
+            for st in m.all_statements():
+                f = st.fact
+                if f.table is None:
+                    continue
+                table = canonical(f.table)
+                if f.kind == Kind.UPDATE:
+                    updated.update((table, c) for c in f.set_columns)
+                if f.kind != Kind.ALTER_TABLE:
+                    continue
+                for act in f.actions:
+                    col = act.column_def
+                    if act.kind == "add_column" and col is not None and col.default and fills_itself(col):  # DEFAULT NULL reads as ""
+                        added.add((table, col.name))
+                    elif act.kind == "set_not_null" and act.column and (table, act.column) not in updated and not st.catches("not_null_violation"):
+                        where = _rows_without(ctx, table, act.column, (table, act.column) in added)
+                        if where is not None:
+                            yield m.finding(
+                                self.name,
+                                f'SET NOT NULL fails with \'column "{act.column}" of relation "{table.name}" contains null values\' {where}, and {_WHY}; '
+                                f"fill those rows first: UPDATE {table.name} SET {act.column} = … WHERE {act.column} IS NULL",
+                                *st.span(act.span),
+                            )
+
+
+def _rows_without(ctx: Context, table: Name, column: str, added: bool) -> str | None:
+    """Where databases that exist may have rows of ``table`` without ``column``, in words, or None.
+    ``added``: the migration adds the column above with a value for the rows there."""
+    if not ctx.baselines:
+        return None if added else f"on a database whose rows have no {column}"
+    for b in ctx.baselines:
+        old = b.schema.table(table)
+        if old is None:
+            continue  # the migration creates the table there, empty
+        col = old.columns.get(column)
+        if col is None and not added:
+            return f"on databases built from {b.label}, whose {table.name} rows have no {column}"
+        if col is not None and not col.not_null:
+            return f"on databases built from {b.label}, where {column} may be NULL"
+    return None
+
+
+# Most literals set no NOT NULL: the others' statements are walked only where one does.
+_SETS_NOT_NULL = ByText(lambda top: any(a.kind == "set_not_null" for f in top.fact.walk() if f.kind == Kind.ALTER_TABLE for a in f.actions))
+
+
+FAMILY = (ColumnUsedBeforeAdded, AddColumnRequired, SetNotNullWithoutBackfill)
