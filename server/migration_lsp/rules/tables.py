@@ -274,11 +274,12 @@ class TableMissingIndex(Rule):
     Reports a table whose foreign-key columns are all unindexed, or, for a table without
     foreign keys, one with no index at all besides its primary key. An index, a primary key,
     a `UNIQUE` constraint or an `EXCLUDE` constraint (whose index PostgreSQL builds) whose
-    first column is the foreign-key column counts, and so does, in MySQL, an index declared inside `CREATE TABLE` (`KEY`, `INDEX`) or added with
-    `ALTER TABLE … ADD INDEX`. MySQL indexes every foreign key itself: there only a table
-    without foreign keys can be reported. A partition (`PARTITION OF`) has the indexes of the
-    table it is part of, and a copy made with `LIKE … INCLUDING INDEXES` (or `ALL`) those of
-    its source: neither is reported.
+    first column is the foreign-key column counts, and so does, in MySQL, an index declared
+    inside `CREATE TABLE` (`KEY`, `INDEX`) or added with `ALTER TABLE … ADD INDEX`. MySQL
+    indexes every foreign key itself: there only a table without foreign keys can be
+    reported. A partition (`PARTITION OF`) has the indexes of the table it is part of, and a
+    copy made with `LIKE … INCLUDING INDEXES` (or `ALL`) those of its source: neither is
+    reported.
 
     ## Why is this bad?
     "Adding New Tables" asks for the table's indexes. Without an index on its foreign key,
