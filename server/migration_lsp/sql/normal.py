@@ -9,6 +9,8 @@ changes one statement: each text is read once, not each time.
 from __future__ import annotations
 
 import functools
+import re
+from typing import Callable
 
 from migration_lsp.sql.known import CACHE_SIZE
 from migration_lsp.sql.tokens import STRING, Tok, TokenError, tokenize
@@ -51,3 +53,48 @@ def unwrap(text: str) -> str:
         text = text[tokens[0].end : tokens[-1].start].strip()
         tokens = tokenize(text)
     return text
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def normal_type(text: str | None) -> str:
+    """A column's type for comparison: :func:`normal`, with each of PostgreSQL's other names for
+    a built-in type spelt as its own name is (``INTEGER`` and ``INT`` are ``INT4``, ``TIMESTAMP
+    WITH TIME ZONE`` is ``TIMESTAMPTZ``), and an array's size, which PostgreSQL ignores, left out."""
+    spelled = normal(text)
+    for pattern, name in _TYPE_NAMES:
+        spelled = pattern.sub(name, spelled)
+    return spelled
+
+
+def _float(m: re.Match[str]) -> str:
+    return "FLOAT4" if int(m[1]) <= 24 else "FLOAT8"
+
+
+# Over the tokens that :func:`normal` leaves, one space apart, in order: the words of several
+# names first. A quoted name keeps its case, so that none of these ever matches one.
+_TYPE_NAMES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = tuple(
+    (re.compile(pattern), name)
+    for pattern, name in (
+        (r"^PG_CATALOG \. ", ""),
+        (r"\bCHAR(?:ACTER)? VARYING\b", "VARCHAR"),
+        (r"\bBIT VARYING\b", "VARBIT"),
+        (r"\bDOUBLE PRECISION\b", "FLOAT8"),
+        (r"\b(TIMESTAMP|TIME)( \( \d+ \))? WITH TIME ZONE\b", r"\1TZ\2"),
+        (r"\b(TIMESTAMP|TIME)( \( \d+ \))? WITHOUT TIME ZONE\b", r"\1\2"),
+        (r"\bFLOAT \( (\d+) \)", _float),
+        (r"\bFLOAT\b", "FLOAT8"),
+        (r"\b(?:INTEGER|INT)\b", "INT4"),
+        (r"\bBIGINT\b", "INT8"),
+        (r"\bSMALLINT\b", "INT2"),
+        (r"\bBOOLEAN\b", "BOOL"),
+        (r"\bREAL\b", "FLOAT4"),
+        (r"\b(?:DECIMAL|DEC)\b", "NUMERIC"),
+        (r"\bCHARACTER\b", "CHAR"),
+        (r"\bSERIAL\b", "SERIAL4"),
+        (r"\bBIGSERIAL\b", "SERIAL8"),
+        (r"\bSMALLSERIAL\b", "SERIAL2"),
+        (r" ARRAY$", " [ ]"),
+        (r" ARRAY(?= \[)", ""),
+        (r"\[ \d+ \]", "[ ]"),
+    )
+)

@@ -28,7 +28,7 @@ from migration_lsp.rules.idempotency import NO_ADD_COLUMN_GUARD
 from migration_lsp.rules.upgrade.statement_order import fills_itself
 from migration_lsp.sql.facts import Kind, Name, Statement
 from migration_lsp.sql.known import Known
-from migration_lsp.sql.normal import normal, unwrap
+from migration_lsp.sql.normal import normal, normal_type, unwrap
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 
@@ -125,7 +125,7 @@ def _drift(table: Table, old_table: Table, current: frozenset[int]) -> _Drift | 
             continue  # missing: column-missing-on-upgrade; changed by an ALTER: the upgrade runs it too
         if not stale(old.defined.migration, col.defined.statement):
             continue
-        if normal(old.type) != normal(col.type):
+        if normal_type(old.type) != normal_type(col.type):
             columns.append(("type", column, old.type))
         elif normal(old.default) != normal(col.default):
             columns.append(("default", column, old.default))
@@ -340,7 +340,9 @@ class ChangedDefinitionNotApplied(Rule):
     fresh database gets, for objects that `IF NOT EXISTS` or a `DO` guard skips when they
     exist: an index (same name, other columns, expressions or predicate), a policy (other
     command, roles, `USING` or `WITH CHECK`), a `CHECK` constraint, and a column's type or
-    default in a `CREATE TABLE IF NOT EXISTS` body.
+    default in a `CREATE TABLE IF NOT EXISTS` body. Definitions that differ only in white
+    space, outer parentheses or the name a type goes by (`INT` and `INTEGER`, `TIMESTAMP WITH
+    TIME ZONE` and `TIMESTAMPTZ`) are the same.
 
     ## Why is this bad?
     The guard that makes the statement idempotent also makes it skip the new definition on
