@@ -72,7 +72,7 @@ def test_files_without_git_get_one_note(repo, tmp_path: Path) -> None:
     [(where, note)] = loaded.notes(BASELINE_RULES)
     assert where == untracked
     assert note.startswith("no baseline for this and 1 other file (src/b.ts is not in git at HEAD): ")
-    assert "column-missing-on-upgrade and changed-definition-not-applied did not run" in note
+    assert "column-missing-on-upgrade, changed-definition-not-applied and replace-fails-on-upgrade did not run" in note
 
 
 @pytest.mark.parametrize(

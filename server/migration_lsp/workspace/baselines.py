@@ -53,7 +53,8 @@ class Loaded:
             path, reason = next(iter(self.missing.items()))
             others = len(self.missing) - 1
             files = f" for this and {others} other file{'s' * (others != 1)}" if others else ""
-            names = " and ".join(rules)
+            listed = list(rules)
+            names = f"{', '.join(listed[:-1])} and {listed[-1]}" if len(listed) > 1 else "".join(listed)
             notes.append((path, (
                 f"no baseline{files} ({reason}): {names} did not run; commit the file, "
                 "or set baseline-sql to the SQL files older databases were built from"

@@ -18,7 +18,7 @@ from typing import Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 from migration_lsp.findings import Edit, Edits, Finding, Fix
 from migration_lsp.fixes.sql import dollar_tag, insert_before, sql_name
-from migration_lsp.migration import Migration
+from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.build import Schemas
 from migration_lsp.model.names import canonical, dynamic
@@ -535,4 +535,132 @@ def _new_index_name(name: str, taken: set[str]) -> str:
         n += 1
 
 
-FAMILY = (ColumnMissingOnUpgrade, ChangedDefinitionNotApplied)
+class ReplaceFailsOnUpgrade(Rule):
+    """Finds a `CREATE OR REPLACE FUNCTION` that databases built from the baseline refuse.
+
+    ## What it does
+    Compares each `CREATE OR REPLACE FUNCTION` (PostgreSQL) with the function of the same name
+    and argument types in each baseline, and reports one that returns another type, or that
+    renames an argument. A function with other argument types is another function (an
+    overload) and is not reported, nor is one the migration drops above it, nor one whose
+    arguments include `OUT` parameters or that returns a `TABLE`, which it does not compare.
+
+    ## Why is this bad?
+    `CREATE OR REPLACE` replaces a function's body, not what it looks like from outside:
+    PostgreSQL refuses a new return type ("cannot change return type of existing function")
+    and a renamed argument ("cannot change name of input parameter"). A fresh database has no
+    function yet and passes, so only the update scenario shows it, and there the whole
+    migration fails (`database-migrations.md`, "Testing Migrations").
+
+    ## Example
+    ```sql
+    -- the baseline had RETURNS INTEGER
+    CREATE OR REPLACE FUNCTION mason_count_keys(owner UUID) RETURNS BIGINT LANGUAGE sql
+      AS $$ SELECT count(*) FROM mason_api_keys WHERE user_id = owner $$;
+    ```
+
+    ## Use instead
+    ```sql
+    DROP FUNCTION IF EXISTS mason_count_keys(UUID);
+    CREATE OR REPLACE FUNCTION mason_count_keys(owner UUID) RETURNS BIGINT LANGUAGE sql
+      AS $$ SELECT count(*) FROM mason_api_keys WHERE user_id = owner $$;
+    ```
+    or give the new function another name. A function holds no data, but a trigger, view or
+    policy that uses it must be made again after the drop.
+
+    ## Fix safety
+    No automatic fix: what uses the function decides between dropping it and a new name.
+    """
+
+    name = "replace-fails-on-upgrade"
+    severity = "error"
+    needs_baseline = True
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for m in ctx.migrations:
+            if m.dialect != "postgres" or not any(_REPLACES.each(m)):
+                continue
+            dropped: set[Name] = set()
+            for st in m.all_statements():
+                f = st.fact
+                if f.name is None:
+                    continue
+                name = canonical(f.name)
+                if f.kind == Kind.DROP and f.object_type == "FUNCTION":
+                    dropped.add(name)
+                elif f.kind == Kind.CREATE_FUNCTION and f.or_replace and f.signature is not None and name not in dropped:
+                    found = next(filter(None, (_refused_replace(b, name, f.signature.arguments, f.signature.returns) for b in ctx.baselines)), None)
+                    if found is not None:
+                        span = st.span(f.name_span) if f.name_span is not None else st.span()
+                        yield m.finding(self.name, f"CREATE OR REPLACE FUNCTION {f.name.name} {found}", *span)
+
+
+def _refused_replace(b: Baseline, name: Name, arguments: str, returns: str | None) -> str | None:
+    """What PostgreSQL refuses of replacing the function ``name`` of baseline ``b`` with one of
+    ``arguments`` that ``returns``, in words; None where it replaces it, or makes another."""
+    old = b.schema.function(name)
+    if old is None:
+        return None
+    old_args, new_args = _arguments(old.arguments), _arguments(arguments)
+    if old_args is None or new_args is None or [t for _, t in old_args] != [t for _, t in new_args]:
+        return None  # not compared, or another function of the same name
+    types = ", ".join(t.lower() for _, t in new_args)
+    instead = f"drop it first (DROP FUNCTION IF EXISTS {name.name}({types})), or give the new one another name"
+    if old.returns is not None and returns is not None and "TABLE" not in normal(old.returns).split() + normal(returns).split():
+        if _routine_type(old.returns) != _routine_type(returns):
+            return (
+                f"returns {returns.strip()} where databases built from {b.label} have it return {old.returns.strip()}: there it fails with 'cannot change return type of existing function'; {instead}"
+            )
+    for (old_name, _), (new_name, _) in zip(old_args, new_args):
+        if old_name is not None and new_name != old_name:  # a name may be given, not taken away or changed
+            what = f"renames its argument {old_name.lower()} to {new_name.lower()}" if new_name else f"takes the name of its argument {old_name.lower()} away"
+            return f"{what}: databases built from {b.label} refuse it with 'cannot change name of input parameter \"{old_name.lower()}\"'; {instead}"
+    return None
+
+
+def _routine_type(text: str) -> str:
+    """A routine's argument or return type as PostgreSQL keeps it: without a length or precision."""
+    return re.sub(r" \( [^()]* \)", "", normal_type(text))
+
+
+# The first words of PostgreSQL's types whose names have several words.
+_TYPE_STARTS = frozenset({"DOUBLE", "CHARACTER", "CHAR", "BIT", "TIMESTAMP", "TIME", "INTERVAL", "NATIONAL", "SETOF"})
+
+
+def _arguments(text: str) -> list[tuple[str | None, str]] | None:
+    """Each input argument's name (None where it has none) and type, spelt as :func:`_routine_type`
+    spells it; None for a list with OUT parameters, which change what the function returns."""
+    found: list[tuple[str | None, str]] = []
+    spelled = normal(text)
+    if not spelled:
+        return found
+    for part in _top_level_parts(spelled):
+        words = re.split(r" (?:DEFAULT|=) ", part, maxsplit=1)[0].split(" ")
+        if words[0] in ("OUT", "INOUT"):
+            return None
+        if words[0] in ("IN", "VARIADIC"):
+            words = words[1:]
+        named = len(words) >= 2 and words[0] not in _TYPE_STARTS and words[1] not in ("(", ".", "[", "%")
+        found.append((words[0] if named else None, _routine_type(" ".join(words[1:] if named else words))))
+    return found
+
+
+def _top_level_parts(spelled: str) -> list[str]:
+    """``spelled`` (tokens one space apart) split at its commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    tokens = spelled.split(" ")
+    for i, t in enumerate(tokens):
+        depth += t == "("
+        depth -= t == ")"
+        if t == "," and depth == 0:
+            parts.append(" ".join(tokens[start:i]))
+            start = i + 1
+    parts.append(" ".join(tokens[start:]))
+    return [p for p in parts if p]
+
+
+# Most literals replace no function: the others' statements are walked only where one does.
+_REPLACES = ByText(lambda top: any(f.kind == Kind.CREATE_FUNCTION and f.or_replace for f in top.fact.walk()))
+
+
+FAMILY = (ColumnMissingOnUpgrade, ChangedDefinitionNotApplied, ReplaceFailsOnUpgrade)
