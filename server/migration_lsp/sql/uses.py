@@ -8,6 +8,7 @@ changes one statement, and the facts of the others are the ones cached by their 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -84,25 +85,46 @@ def _references(table: Name | None, columns: tuple[str, ...], span: Span | None)
             yield ColumnUse(table, column, span.end if span is not None else 0)
 
 
+def _ident(node: exp.Expression | None) -> str | None:
+    """An identifier's name as PostgreSQL keeps it: folded to lower case unless quoted."""
+    if not isinstance(node, exp.Identifier):
+        return None
+    return node.name if node.quoted else node.name.lower()
+
+
 def _view_uses(query: exp.Expression) -> Iterator[tuple[Name, str]]:
     """Columns a view reads from its tables: qualified by a table or alias, or unqualified over one table."""
-
-    def ident(node: exp.Expression | None) -> str | None:
-        if not isinstance(node, exp.Identifier):
-            return None
-        return node.name if node.quoted else node.name.lower()
-
     sources: dict[str, Name] = {}
     for table in query.find_all(exp.Table):
-        name = ident(table.this)
+        name = _ident(table.this)
         if name is not None:
-            sources[table.alias_or_name.lower()] = Name(name, ident(table.args.get("db")))
+            sources[table.alias_or_name.lower()] = Name(name, _ident(table.args.get("db")))
     only = next(iter(sources.values())) if len(set(sources.values())) == 1 else None
     for col in query.find_all(exp.Column):
-        column = ident(col.this)
+        column = _ident(col.this)
         owner = sources.get(col.table.lower()) if col.table else only
         if column is not None and owner is not None:
             yield owner, column
+
+
+# A view whose columns are named in a list after its name: its query does not name them.
+_COLUMN_LIST = re.compile(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:RECURSIVE\s+)?VIEW\s+(?:\"[^\"]*\"|[^\s(\"])+\s*\(", re.I)
+
+
+def view_columns(fact: Fact) -> tuple[str, ...] | None:
+    """The columns a ``CREATE VIEW`` makes, in order, where its query's select list names each
+    one: a column, or an expression with ``AS``; None for a ``*``, an unnamed expression (whose
+    name PostgreSQL makes up), a set operation, or a list of names after the view's name."""
+    query = fact.expression
+    if fact.kind != Kind.CREATE_VIEW or not isinstance(query, exp.Select) or _COLUMN_LIST.match(fact.text):
+        return None
+    columns = []
+    for item in query.expressions:
+        named = _ident(item.args.get("alias")) if isinstance(item, exp.Alias) else _ident(item.this) if isinstance(item, exp.Column) else None
+        if named is None:
+            return None
+        columns.append(named)
+    return tuple(columns)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

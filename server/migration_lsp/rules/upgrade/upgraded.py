@@ -31,6 +31,7 @@ from migration_lsp.sql.known import Known
 from migration_lsp.sql.normal import normal, normal_type, unwrap
 from migration_lsp.sql.quote import sql_ident
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
+from migration_lsp.sql.uses import view_columns
 
 # -- upgraded databases -----------------------------------------------------------------------
 
@@ -536,7 +537,7 @@ def _new_index_name(name: str, taken: set[str]) -> str:
 
 
 class ReplaceFailsOnUpgrade(Rule):
-    """Finds a `CREATE OR REPLACE FUNCTION` that databases built from the baseline refuse.
+    """Finds a `CREATE OR REPLACE FUNCTION` or `VIEW` that databases built from the baseline refuse.
 
     ## What it does
     Compares each `CREATE OR REPLACE FUNCTION` (PostgreSQL) with the function of the same name
@@ -544,12 +545,16 @@ class ReplaceFailsOnUpgrade(Rule):
     renames an argument. A function with other argument types is another function (an
     overload) and is not reported, nor is one the migration drops above it, nor one whose
     arguments include `OUT` parameters or that returns a `TABLE`, which it does not compare.
+    Each `CREATE OR REPLACE VIEW` is compared with the baseline's view of that name, where
+    both name every column in their select list: one that drops, renames or moves a column
+    is reported; columns added at the end are what `OR REPLACE` allows.
 
     ## Why is this bad?
     `CREATE OR REPLACE` replaces a function's body, not what it looks like from outside:
     PostgreSQL refuses a new return type ("cannot change return type of existing function")
-    and a renamed argument ("cannot change name of input parameter"). A fresh database has no
-    function yet and passes, so only the update scenario shows it, and there the whole
+    and a renamed argument ("cannot change name of input parameter"); a view keeps its columns
+    ("cannot drop columns from view", "cannot change name of view column"). A fresh database
+    has neither yet and passes, so only the update scenario shows it, and there the whole
     migration fails (`database-migrations.md`, "Testing Migrations").
 
     ## Example
@@ -586,13 +591,18 @@ class ReplaceFailsOnUpgrade(Rule):
                 if f.name is None:
                     continue
                 name = canonical(f.name)
-                if f.kind == Kind.DROP and f.object_type == "FUNCTION":
+                if f.kind == Kind.DROP and f.object_type in ("FUNCTION", "VIEW"):
                     dropped.add(name)
-                elif f.kind == Kind.CREATE_FUNCTION and f.or_replace and f.signature is not None and name not in dropped:
+                elif not f.or_replace or name in dropped:
+                    continue
+                found = None
+                if f.kind == Kind.CREATE_FUNCTION and f.signature is not None:
                     found = next(filter(None, (_refused_replace(b, name, f.signature.arguments, f.signature.returns) for b in ctx.baselines)), None)
-                    if found is not None:
-                        span = st.span(f.name_span) if f.name_span is not None else st.span()
-                        yield m.finding(self.name, f"CREATE OR REPLACE FUNCTION {f.name.name} {found}", *span)
+                elif f.kind == Kind.CREATE_VIEW:
+                    found = next(filter(None, (_refused_view(b, name, view_columns(f)) for b in ctx.baselines)), None)
+                if found is not None:
+                    span = st.span(f.name_span) if f.name_span is not None else st.span()
+                    yield m.finding(self.name, f"CREATE OR REPLACE {'VIEW' if f.kind == Kind.CREATE_VIEW else 'FUNCTION'} {f.name.name} {found}", *span)
 
 
 def _refused_replace(b: Baseline, name: Name, arguments: str, returns: str | None) -> str | None:
@@ -616,6 +626,20 @@ def _refused_replace(b: Baseline, name: Name, arguments: str, returns: str | Non
             what = f"renames its argument {old_name.lower()} to {new_name.lower()}" if new_name else f"takes the name of its argument {old_name.lower()} away"
             return f"{what}: databases built from {b.label} refuse it with 'cannot change name of input parameter \"{old_name.lower()}\"'; {instead}"
     return None
+
+
+def _refused_view(b: Baseline, name: Name, columns: tuple[str, ...] | None) -> str | None:
+    """What PostgreSQL refuses of replacing the view ``name`` of baseline ``b`` with one of
+    ``columns``, in words; None where it replaces it, or where either's columns are unknown."""
+    old = b.schema.view(name)
+    old_columns = view_columns(old.defined.statement.fact) if old is not None and not old.materialized else None
+    if old_columns is None or columns is None or columns[: len(old_columns)] == old_columns:
+        return None
+    instead = f"drop it first (DROP VIEW IF EXISTS {name.name}), or keep its columns and add new ones at the end"
+    if len(columns) < len(old_columns):
+        return f"has {len(columns)} of the {len(old_columns)} columns databases built from {b.label} have: there it fails with 'cannot drop columns from view'; {instead}"
+    was, now = next((o, n) for o, n in zip(old_columns, columns) if o != n)
+    return f'has {now} where databases built from {b.label} have {was}: there it fails with \'cannot change name of view column "{was}" to "{now}"\'; {instead}'
 
 
 def _routine_type(text: str) -> str:
@@ -659,8 +683,8 @@ def _top_level_parts(spelled: str) -> list[str]:
     return [p for p in parts if p]
 
 
-# Most literals replace no function: the others' statements are walked only where one does.
-_REPLACES = ByText(lambda top: any(f.kind == Kind.CREATE_FUNCTION and f.or_replace for f in top.fact.walk()))
+# Most literals replace no function or view: the others' statements are walked only where one does.
+_REPLACES = ByText(lambda top: any(f.kind in (Kind.CREATE_FUNCTION, Kind.CREATE_VIEW) and f.or_replace for f in top.fact.walk()))
 
 
 FAMILY = (ColumnMissingOnUpgrade, ChangedDefinitionNotApplied, ReplaceFailsOnUpgrade)

@@ -1,5 +1,5 @@
-"""replace-fails-on-upgrade reports a CREATE OR REPLACE FUNCTION exactly where PostgreSQL refuses
-it over the baseline's function: each pair runs on a real PostgreSQL, the older one first."""
+"""replace-fails-on-upgrade reports a CREATE OR REPLACE FUNCTION or VIEW exactly where PostgreSQL
+refuses it over the baseline's: each pair runs on a real PostgreSQL, the older one first."""
 
 from __future__ import annotations
 
@@ -26,10 +26,19 @@ PAIRS = [
     ("f(a numeric(10, 2)) RETURNS numeric", "f(a decimal) RETURNS double precision"),
     ("f() RETURNS timestamp with time zone", "f() RETURNS timestamptz(3)"),
     ("f(VARIADIC xs int[]) RETURNS int", "f(VARIADIC ys integer[]) RETURNS int"),
+    # Views, over `CREATE TABLE t (a int, b int, c int)`.
+    ("VIEW v AS SELECT a, b FROM t", "VIEW v AS SELECT a, b, c FROM t"),
+    ("VIEW v AS SELECT a, b FROM t", "VIEW v AS SELECT b, a FROM t"),
+    ("VIEW v AS SELECT a, b FROM t", "VIEW v AS SELECT a FROM t"),
+    ("VIEW v AS SELECT a, b AS x FROM t", "VIEW v AS SELECT t.a, c AS x FROM t"),
+    ("VIEW v AS SELECT a, b AS x FROM t", "VIEW v AS SELECT a, b AS y FROM t"),
+    ('VIEW v AS SELECT a AS "A" FROM t', "VIEW v AS SELECT a FROM t"),
 ]
 
 
-def _function(signature: str) -> str:
+def _statement(signature: str) -> str:
+    if signature.startswith("VIEW "):
+        return f"CREATE TABLE IF NOT EXISTS t (a int, b int, c int); CREATE OR REPLACE {signature}"
     returns = signature.rsplit(" RETURNS ", 1)[1]
     return f"CREATE OR REPLACE FUNCTION {signature} LANGUAGE sql AS $fn$SELECT NULL::{returns.removeprefix('SETOF ')}$fn$"
 
@@ -38,8 +47,8 @@ def _reported(old: str, new: str) -> bool:
     def parsed(sql: str) -> Document:
         return parse_document(Path("route.ts"), f"export const MIGRATION_SQL = `\n{sql};\n`;\n", ["MIGRATION_SQL"])
 
-    baseline = Baseline("HEAD", tuple(parsed(_function(old)).migrations), per_file=True)
-    return bool(check([parsed(_function(new))], Config(root=Path(".")), select=["replace-fails-on-upgrade"], baselines=[baseline]).findings)
+    baseline = Baseline("HEAD", tuple(parsed(_statement(old)).migrations), per_file=True)
+    return bool(check([parsed(_statement(new))], Config(root=Path(".")), select=["replace-fails-on-upgrade"], baselines=[baseline]).findings)
 
 
 @pytest.mark.parametrize(("old", "new"), PAIRS)
@@ -49,11 +58,11 @@ def test_reported_where_postgresql_refuses(database_url: str, old: str, new: str
         conn.execute(f"CREATE SCHEMA {schema}")
         try:
             conn.execute(f"SET search_path = {schema}")
-            conn.execute(_function(old))
+            conn.execute(_statement(old))
             try:
-                conn.execute(_function(new))
+                conn.execute(_statement(new))
                 refused = False
-            except psycopg.errors.InvalidFunctionDefinition:
+            except (psycopg.errors.InvalidFunctionDefinition, psycopg.errors.InvalidTableDefinition):
                 refused = True
         finally:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
