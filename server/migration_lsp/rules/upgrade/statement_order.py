@@ -315,7 +315,7 @@ class SetNotNullWithoutBackfill(Rule):
                 continue
             updated: set[tuple[Name, str]] = set()
             added: set[tuple[Name, str]] = set()  # added above with a value for the rows there
-            for st in m.all_statements():
+            for st in executed_in(m, _FILLS_OR_SETS.each(m)):
                 f = st.fact
                 if f.table is None:
                     continue
@@ -356,8 +356,10 @@ def _rows_without(ctx: Context, table: Name, column: str, added: bool) -> str | 
     return None
 
 
-# Most literals set no NOT NULL: the others' statements are walked only where one does.
+# Most literals set no NOT NULL: the others' statements are walked only where one does, and
+# there only those that may fill a column or set one NOT NULL.
 _SETS_NOT_NULL = ByText(lambda top: any(a.kind == "set_not_null" for f in top.fact.walk() if f.kind == Kind.ALTER_TABLE for a in f.actions))
+_FILLS_OR_SETS = ByText(lambda top: any(f.kind in (Kind.UPDATE, Kind.ALTER_TABLE) for f in top.fact.walk()))
 
 
 FAMILY = (ColumnUsedBeforeAdded, AddColumnRequired, SetNotNullWithoutBackfill)

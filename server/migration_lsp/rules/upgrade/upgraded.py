@@ -14,6 +14,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from functools import partial
+from operator import or_
 from typing import Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 from migration_lsp.findings import Edit, Edits, Finding, Fix
@@ -23,7 +24,7 @@ from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.build import Schemas
 from migration_lsp.model.names import canonical, dynamic
 from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table
-from migration_lsp.rules.base import Context, Rule
+from migration_lsp.rules.base import Context, Rule, executed_in
 from migration_lsp.rules.idempotency import NO_ADD_COLUMN_GUARD
 from migration_lsp.rules.upgrade.statement_order import fills_itself
 from migration_lsp.sql.facts import Kind, Name, Statement
@@ -583,10 +584,11 @@ class ReplaceFailsOnUpgrade(Rule):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         for m in ctx.migrations:
-            if m.dialect != "postgres" or not any(_REPLACES.each(m)):
+            replaces = _REPLACES.each(m)
+            if m.dialect != "postgres" or not any(replaces):
                 continue
             dropped: set[Name] = set()
-            for st in m.all_statements():
+            for st in executed_in(m, map(or_, replaces, _DROPS.each(m))):
                 f = st.fact
                 if f.name is None:
                     continue
@@ -683,8 +685,10 @@ def _top_level_parts(spelled: str) -> list[str]:
     return [p for p in parts if p]
 
 
-# Most literals replace no function or view: the others' statements are walked only where one does.
+# Most literals replace no function or view: the others' are walked only where one does, or
+# where one is dropped (the statements of a keystroke's migration are thousands; these, a few).
 _REPLACES = ByText(lambda top: any(f.kind in (Kind.CREATE_FUNCTION, Kind.CREATE_VIEW) and f.or_replace for f in top.fact.walk()))
+_DROPS = ByText(lambda top: any(f.kind == Kind.DROP and f.object_type in ("FUNCTION", "VIEW") for f in top.fact.walk()))
 
 
 FAMILY = (ColumnMissingOnUpgrade, ChangedDefinitionNotApplied, ReplaceFailsOnUpgrade)
