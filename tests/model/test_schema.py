@@ -508,3 +508,21 @@ def test_exclusion_constraints_lead_with_their_first_plain_columns() -> None:
     assert renamed is not None and renamed.leading_columns() == {"id", "hall"}
     dropped = schema("CREATE TABLE b (id int PRIMARY KEY, room int, EXCLUDE USING gist (room WITH =));\nALTER TABLE b DROP CONSTRAINT b_room_excl;").table("b")
     assert dropped is not None and dropped.exclusions == []
+
+
+def test_sqlite_triggers_are_kept_by_if_not_exists_and_dropped_by_name() -> None:
+    [m] = parse_document(
+        Path("db.ts"),
+        "export const MIGRATION_SQL = `\n"
+        "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY);\n"
+        "CREATE TRIGGER IF NOT EXISTS kept AFTER INSERT ON notes BEGIN SELECT 1; END;\n"
+        "CREATE TRIGGER IF NOT EXISTS kept AFTER DELETE ON notes BEGIN SELECT 2; END;\n"
+        "CREATE TRIGGER IF NOT EXISTS gone AFTER UPDATE ON notes BEGIN SELECT 3; END;\n"
+        "DROP TRIGGER IF EXISTS gone;\n"
+        "`;\n",
+        ["MIGRATION_SQL"],
+        dialect="sqlite",
+    ).migrations
+    notes = build_schema([m]).table("notes")
+    assert notes is not None
+    assert [(t.name, "INSERT" in t.defined.statement.fact.text) for t in notes.triggers] == [("kept", True)]

@@ -109,6 +109,8 @@ def _drop_keys(f: Fact) -> set[_Key]:
         return _table(f.table) | ({ALL} if dynamic(key) else set())
     if dynamic(key):
         return set()
+    if obj == "TRIGGER":
+        return {ALL}  # SQLite's and MySQL's name no table: the trigger may be on any
     if obj in ("TABLE", "FOREIGN TABLE"):
         return {_table_key(key)}
     if obj == "INDEX":
@@ -655,6 +657,8 @@ class _Builder:
         if table is None:
             return
         if not dynamic(f.name):
+            if f.if_not_exists and any(t.name == f.name.name for t in table.triggers):
+                return  # SQLite's and MySQL's IF NOT EXISTS keep the trigger there is
             table.triggers = [t for t in table.triggers if t.name != f.name.name]
         table.triggers.append(Trigger(f.name.name, table.name, self._definition(m, st), canonical(f.executes) if f.executes is not None else None))
 
@@ -720,6 +724,10 @@ class _Builder:
                 table.triggers = [t for t in table.triggers if t.name != f.name.name]
         elif dynamic(key):
             return  # what it drops, only the app knows
+        elif obj == "TRIGGER":  # SQLite's and MySQL's, named within the schema, not a table
+            for table in self.schema.tables.values():
+                if any(t.name == f.name.name for t in table.triggers):
+                    table.triggers = [t for t in table.triggers if t.name != f.name.name]
         elif obj in ("TABLE", "FOREIGN TABLE"):
             self._drop_table(key)
         elif obj in ("VIEW", "MATERIALIZED VIEW"):

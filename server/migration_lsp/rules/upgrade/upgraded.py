@@ -23,7 +23,7 @@ from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.baseline import Baseline
 from migration_lsp.model.build import Schemas
 from migration_lsp.model.names import canonical, dynamic
-from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table
+from migration_lsp.model.schema import Check, Definition, Index, Policy, Schema, Table, Trigger
 from migration_lsp.rules.base import Context, Rule, executed_in
 from migration_lsp.rules.idempotency import NO_ADD_COLUMN_GUARD
 from migration_lsp.rules.upgrade.statement_order import fills_itself
@@ -104,6 +104,7 @@ class _Drift:
     columns: tuple[tuple[str, str, str | None], ...]  # ("type" | "default", column, the upgraded one's)
     policies: tuple[tuple[Policy, str], ...]  # the policy, what the upgraded one has in words
     checks: tuple[tuple[Check, str, str], ...]  # the CHECK constraint, its name, the upgraded one's expression
+    triggers: tuple[Trigger, ...]  # those that IF NOT EXISTS keeps as the baseline defined them
 
 
 def _drift(table: Table, old_table: Table, current: frozenset[int]) -> _Drift | None:
@@ -147,9 +148,15 @@ def _drift(table: Table, old_table: Table, current: frozenset[int]) -> _Drift | 
         if old_check is not None and stale(old_check.defined.migration, check.defined.statement):
             if normal(old_check.expression) != normal(check.expression):
                 checks.append((check, check.name, old_check.expression))
-    if not (missing or columns or policies or checks):
+    triggers = []
+    for trigger in table.triggers:
+        old_trigger = next((t for t in old_table.triggers if t.name == trigger.name), None) if not dynamic(trigger.name) else None
+        if old_trigger is not None and stale(old_trigger.defined.migration, trigger.defined.statement):
+            if normal(old_trigger.defined.statement.fact.text) != normal(trigger.defined.statement.fact.text):
+                triggers.append(trigger)
+    if not (missing or columns or policies or checks or triggers):
         return None
-    return _Drift(tuple(missing), tuple(columns), tuple(policies), tuple(checks))
+    return _Drift(tuple(missing), tuple(columns), tuple(policies), tuple(checks), tuple(triggers))
 
 
 def _stale_index(index: Index, old: Index, current: frozenset[int]) -> bool | None:
@@ -341,8 +348,9 @@ class ChangedDefinitionNotApplied(Rule):
     Compares what a database built from the baseline has after the upgrade with what a
     fresh database gets, for objects that `IF NOT EXISTS` or a `DO` guard skips when they
     exist: an index (same name, other columns, expressions or predicate), a policy (other
-    command, roles, `USING` or `WITH CHECK`), a `CHECK` constraint, and a column's type or
-    default in a `CREATE TABLE IF NOT EXISTS` body. Definitions that differ only in white
+    command, roles, `USING` or `WITH CHECK`), a `CHECK` constraint, a trigger (SQLite's and
+    MySQL's `CREATE TRIGGER IF NOT EXISTS`, another text), and a column's type or default in a
+    `CREATE TABLE IF NOT EXISTS` body. Definitions that differ only in white
     space, outer parentheses or the name a type goes by (`INT` and `INTEGER`, `TIMESTAMP WITH
     TIME ZONE` and `TIMESTAMPTZ`) are the same.
 
@@ -380,7 +388,8 @@ class ChangedDefinitionNotApplied(Rule):
     Safe for a policy, an index and a default: on a fresh database the result is the same.
     Unsafe for a `CHECK` constraint: rows that existing databases hold may break the new
     one, and then adding it fails. A changed column type has no fix: the rulebook changes a
-    type by adding a new column ("Column Modifications").
+    type by adding a new column ("Column Modifications"). Nor has a trigger, whose
+    `IF NOT EXISTS` only SQLite and MySQL write: the message says what to add.
     """
 
     name = "changed-definition-not-applied"
@@ -393,7 +402,7 @@ class ChangedDefinitionNotApplied(Rule):
         for baseline, upgraded in ctx.upgrades:
             kept = _kept(ctx, baseline, upgraded)
             drifts = kept.drifts
-            for key, finding in (*self._indexes(kept), *self._policies(kept, drifts), *self._columns(kept, drifts), *self._constraints(kept, drifts)):
+            for key, finding in (*self._indexes(kept), *self._policies(kept, drifts), *self._columns(kept, drifts), *self._constraints(kept, drifts), *self._triggers(kept, drifts)):
                 if key not in reported:  # an older baseline already said it
                     reported.add(key)
                     yield finding
@@ -430,6 +439,21 @@ class ChangedDefinitionNotApplied(Rule):
         for table, drift in drifts:
             for check, name, was in drift.checks:
                 yield ("check", str(table.name), name), self._constraint(table.name, check, was, kept.label)
+
+    def _triggers(self, kept: _Kept, drifts: list[tuple[Table, _Drift]]) -> Iterator[tuple[tuple[str, ...], Finding]]:
+        for table, drift in drifts:
+            for trigger in drift.triggers:
+                # No fix: the rule's fixes are PostgreSQL's, and PostgreSQL has no CREATE TRIGGER IF NOT EXISTS.
+                m, st = trigger.defined.migration, trigger.defined.statement
+                yield (
+                    ("trigger", str(table.name), trigger.name),
+                    m.finding(
+                        self.name,
+                        f"databases built from {kept.label} have trigger {trigger.name} on {table.name} as it was, and IF NOT EXISTS keeps it there; "
+                        f"drop it first with DROP TRIGGER IF EXISTS {trigger.name}",
+                        *st.span(st.fact.name_span),
+                    ),
+                )
 
     def _index(self, defined: Definition, name: Name, kept: _Kept) -> Finding:
         m, st = defined.migration, defined.statement
