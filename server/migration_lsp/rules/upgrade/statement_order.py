@@ -14,6 +14,7 @@ from migration_lsp.migration import ByText, Migration
 from migration_lsp.model.names import canonical
 from migration_lsp.rules.base import Context, Rule, executed_in
 from migration_lsp.sql.facts import Column, Kind, Name, Statement
+from migration_lsp.sql.normal import unwrap
 from migration_lsp.sql.uses import column_uses, name_span
 
 _WHY = "the whole migration fails with it when the app runs it as one transaction"
@@ -262,10 +263,7 @@ _STORED = re.compile(r"\bSTORED\s*$", re.I)
 
 
 def _sqlite_constant(default: str) -> bool:
-    text = default.strip()
-    while text.startswith("(") and text.endswith(")"):
-        text = text[1:-1].strip()
-    return _SQLITE_CONSTANT.fullmatch(text) is not None
+    return _SQLITE_CONSTANT.fullmatch(unwrap(default)) is not None
 
 
 def fills_itself(col: Column) -> bool:
@@ -326,7 +324,7 @@ class SetNotNullWithoutBackfill(Rule):
                     continue
                 for act in f.actions:
                     col = act.column_def
-                    if act.kind == "add_column" and col is not None and col.default and fills_itself(col):  # DEFAULT NULL reads as ""
+                    if act.kind == "add_column" and col is not None and col.default:  # DEFAULT NULL reads as ""
                         added.add((table, col.name))
                     elif act.kind == "set_not_null" and act.column and (table, act.column) not in updated and not st.catches("not_null_violation"):
                         where = _rows_without(ctx, table, act.column, (table, act.column) in added)

@@ -31,6 +31,7 @@ from migration_lsp.sql.facts import Kind, Name, Statement
 from migration_lsp.sql.known import Known
 from migration_lsp.sql.normal import normal, normal_type, unwrap
 from migration_lsp.sql.quote import sql_ident
+from migration_lsp.sql.reader import TokenReader
 from migration_lsp.sql.tokens import WORD, TokenError, tokenize
 from migration_lsp.sql.uses import view_columns
 
@@ -623,7 +624,7 @@ class ReplaceFailsOnUpgrade(Rule):
                     continue
                 found = None
                 if f.kind == Kind.CREATE_FUNCTION and f.signature is not None:
-                    found = next(filter(None, (_refused_replace(b, name, f.signature.arguments, f.signature.returns) for b in ctx.baselines)), None)
+                    found = next(filter(None, (_refused_function(b, name, f.signature.arguments, f.signature.returns) for b in ctx.baselines)), None)
                 elif f.kind == Kind.CREATE_VIEW:
                     found = next(filter(None, (_refused_view(b, name, view_columns(f)) for b in ctx.baselines)), None)
                 if found is not None:
@@ -631,7 +632,7 @@ class ReplaceFailsOnUpgrade(Rule):
                     yield m.finding(self.name, f"CREATE OR REPLACE {'VIEW' if f.kind == Kind.CREATE_VIEW else 'FUNCTION'} {f.name.name} {found}", *span)
 
 
-def _refused_replace(b: Baseline, name: Name, arguments: str, returns: str | None) -> str | None:
+def _refused_function(b: Baseline, name: Name, arguments: str, returns: str | None) -> str | None:
     """What PostgreSQL refuses of replacing the function ``name`` of baseline ``b`` with one of
     ``arguments`` that ``returns``, in words; None where it replaces it, or makes another."""
     old = b.schema.function(name)
@@ -679,13 +680,15 @@ _TYPE_STARTS = frozenset({"DOUBLE", "CHARACTER", "CHAR", "BIT", "TIMESTAMP", "TI
 
 def _arguments(text: str) -> list[tuple[str | None, str]] | None:
     """Each input argument's name (None where it has none) and type, spelt as :func:`_routine_type`
-    spells it; None for a list with OUT parameters, which change what the function returns."""
+    spells it; None for a list with OUT parameters, which change what the function returns, or
+    one that cannot be read into tokens."""
+    try:
+        r = TokenReader(text, tokenize(text), "postgres")
+    except TokenError:
+        return None
     found: list[tuple[str | None, str]] = []
-    spelled = normal(text)
-    if not spelled:
-        return found
-    for part in _top_level_parts(spelled):
-        words = re.split(r" (?:DEFAULT|=) ", part, maxsplit=1)[0].split(" ")
+    for first, last in r.split_commas(0, len(r.toks)):
+        words = re.split(r" (?:DEFAULT|=) ", normal(r.src(first, last)), maxsplit=1)[0].split(" ")
         if words[0] in ("OUT", "INOUT"):
             return None
         if words[0] in ("IN", "VARIADIC"):
@@ -693,20 +696,6 @@ def _arguments(text: str) -> list[tuple[str | None, str]] | None:
         named = len(words) >= 2 and words[0] not in _TYPE_STARTS and words[1] not in ("(", ".", "[", "%")
         found.append((words[0] if named else None, _routine_type(" ".join(words[1:] if named else words))))
     return found
-
-
-def _top_level_parts(spelled: str) -> list[str]:
-    """``spelled`` (tokens one space apart) split at its commas outside parentheses."""
-    parts, depth, start = [], 0, 0
-    tokens = spelled.split(" ")
-    for i, t in enumerate(tokens):
-        depth += t == "("
-        depth -= t == ")"
-        if t == "," and depth == 0:
-            parts.append(" ".join(tokens[start:i]))
-            start = i + 1
-    parts.append(" ".join(tokens[start:]))
-    return [p for p in parts if p]
 
 
 # Most literals replace no function or view: the others' are walked only where one does, or
